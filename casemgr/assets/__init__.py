@@ -1,0 +1,1 @@
+"""The hardware a partner registered: products, parts, assets and components."""

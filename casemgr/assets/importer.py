@@ -1,0 +1,122 @@
+"""CSV import of assets: validate every row first, then write all or nothing.
+
+Columns: ``serial, product_model, organization, site`` and optionally
+``contract`` (a contract number of that organisation) and ``components``
+(``slot=PART_NUMBER:SERIAL`` pairs separated by ``;``, e.g.
+``bay 1=DRV-4T:ZK001; PSU 1=PSU-1100:PS001``).
+"""
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casemgr.assets.models import Asset, Component, Part, Product
+from casemgr.contracts.models import Contract
+from casemgr.organizations.models import Organization, Site
+
+REQUIRED = ("serial", "product_model", "organization", "site")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    components: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def parse_components(text: str) -> list[tuple[str, str, str]]:
+    """``"bay 1=PN:SN; bay 2=PN:SN"`` -> [(slot, part_number, serial), ...]."""
+    result = []
+    for chunk in filter(None, (c.strip() for c in (text or "").split(";"))):
+        slot, sep, rest = chunk.partition("=")
+        part_number, sep2, serial = rest.partition(":")
+        if not sep or not sep2 or not slot.strip() or not part_number.strip() or not serial.strip():
+            raise ValueError(f"component {chunk!r} is not in the form slot=PART_NUMBER:SERIAL")
+        result.append((slot.strip(), part_number.strip(), serial.strip().upper()))
+    slots = [s.lower() for s, _, _ in result]
+    if len(set(slots)) != len(slots):
+        raise ValueError("the same slot appears twice")
+    return result
+
+
+def import_assets(session: Session, lines: Iterable[str], *, now: datetime,
+                  progress: Callable[[int], object] = lambda _n: None) -> ImportResult:
+    result = ImportResult()
+    reader = csv.DictReader(lines)
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        result.errors.append(RowError(1, f"missing column(s): {', '.join(missing)}"))
+        return result
+    products = {p.model: p for p in session.scalars(select(Product))}
+    parts = {p.part_number: p for p in session.scalars(select(Part))}
+    orgs = {o.name: o for o in session.scalars(select(Organization))}
+    sites = {(s.organization_id, s.name): s for s in session.scalars(select(Site))}
+    contracts = {c.number: c for c in session.scalars(select(Contract))}
+    known_serials = set(session.scalars(select(Asset.serial)))
+    seen: set[str] = set()
+    planned: list[tuple[Asset, Contract | None]] = []
+    for row in reader:
+        line = reader.line_num
+        progress(1)
+        try:
+            planned.append(_plan_row(row, products, parts, orgs, sites, contracts, known_serials, seen, now))
+        except ValueError as exc:
+            result.errors.append(RowError(line, str(exc)))
+    if result.errors:
+        return result
+    for asset, contract in planned:
+        session.add(asset)
+        if contract is not None:
+            contract.assets.append(asset)
+        result.imported += 1
+        result.components += len(asset.components)
+    session.commit()
+    return result
+
+
+def _plan_row(row, products, parts, orgs, sites, contracts, known_serials, seen, now) -> tuple[Asset, Contract | None]:
+    values = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for column in REQUIRED:
+        if not values.get(column):
+            raise ValueError(f"{column} is empty")
+    serial = values["serial"].upper()
+    if len(serial) > 64:
+        raise ValueError("serial is longer than 64 characters")
+    if serial in known_serials:
+        raise ValueError(f"serial {serial} is already registered")
+    if serial in seen:
+        raise ValueError(f"serial {serial} appears twice in this file")
+    seen.add(serial)
+    product = products.get(values["product_model"])
+    if product is None:
+        raise ValueError(f"unknown product model {values['product_model']!r}")
+    org = orgs.get(values["organization"])
+    if org is None or org.is_vendor:
+        raise ValueError(f"unknown organisation {values['organization']!r}")
+    site = sites.get((org.id, values["site"]))
+    if site is None:
+        raise ValueError(f"organisation {org.name} has no site {values['site']!r}")
+    contract = None
+    if values.get("contract"):
+        contract = contracts.get(values["contract"])
+        if contract is None or contract.organization_id != org.id:
+            raise ValueError(f"contract {values['contract']!r} does not belong to {org.name}")
+    asset = Asset(serial=serial, product=product, organization=org, site=site, created_at=now)
+    for slot, part_number, comp_serial in parse_components(values.get("components", "")):
+        part = parts.get(part_number)
+        if part is None:
+            raise ValueError(f"unknown part number {part_number!r} in slot {slot}")
+        asset.components.append(Component(slot=slot, part=part, serial=comp_serial, state="active",
+                                          installed_at=now))
+    return asset, contract

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casemgr.db import Base
+from casemgr.organizations.models import Organization, Site
+
+COMPONENT_STATES = ("active", "suspect", "failed", "quarantined", "removed")
+#: States in which a component must never be put back into service.
+UNSAFE_COMPONENT_STATES = frozenset({"failed", "quarantined", "removed"})
+
+product_part = Table(
+    "product_part",
+    Base.metadata,
+    Column("product_id", ForeignKey("product.id"), primary_key=True),
+    Column("part_id", ForeignKey("part.id"), primary_key=True),
+)
+
+
+class Product(Base):
+    __tablename__ = "product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(100), unique=True)
+    product_line: Mapped[str] = mapped_column(String(100))
+    end_of_support_on: Mapped[date | None]
+
+    compatible_parts: Mapped[list[Part]] = relationship(secondary=product_part, order_by="Part.part_number")
+
+
+class Part(Base):
+    """A field-replaceable unit from the catalogue."""
+
+    __tablename__ = "part"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_number: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(String(200))
+    #: drive, ssd, nvram, psu, controller, fan...: used in the wording of safety reasons.
+    kind: Mapped[str] = mapped_column(String(32))
+    #: Holds customer data (drives, SSDs, NVRAM): keep-your-drive applies.
+    data_bearing: Mapped[bool] = mapped_column(default=False)
+    customer_replaceable: Mapped[bool] = mapped_column(default=False)
+
+
+class Asset(Base):
+    __tablename__ = "asset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(64), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    created_at: Mapped[datetime]
+
+    product: Mapped[Product] = relationship()
+    organization: Mapped[Organization] = relationship()
+    site: Mapped[Site] = relationship()
+    components: Mapped[list[Component]] = relationship(
+        back_populates="asset", order_by="Component.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def installed_components(self) -> list[Component]:
+        return [c for c in self.components if c.state != "removed"]
+
+
+_STATE_VALUES = ", ".join(f"'{s}'" for s in COMPONENT_STATES)
+
+
+class Component(Base):
+    """A part installed in an asset slot, with its own serial."""
+
+    __tablename__ = "component"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_STATE_VALUES})", name="state"),
+        # One installed component per slot; removed ones stay for history.
+        Index(
+            "uq_component_slot_installed",
+            "asset_id",
+            "slot",
+            unique=True,
+            sqlite_where=text("state != 'removed'"),
+            postgresql_where=text("state != 'removed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"), index=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("part.id"))
+    #: Where it sits, as the customer reads it on the chassis: "bay 4", "PSU 1".
+    slot: Mapped[str] = mapped_column(String(32))
+    serial: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    installed_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    asset: Mapped[Asset] = relationship(back_populates="components")
+    part: Mapped[Part] = relationship()
+
+    @property
+    def is_unsafe(self) -> bool:
+        return self.state in UNSAFE_COMPONENT_STATES

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from casemgr.auth.roles import Role, is_customer, works_cases
+from casemgr.db import Base
+from casemgr.organizations.models import Organization
+
+_ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user"
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-case; logins compare case-insensitively.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(32))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    #: Field engineers' service region (RMAs are routed by it).
+    region: Mapped[str | None] = mapped_column(String(64))
+    is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
+    created_at: Mapped[datetime]
+
+    organization: Mapped[Organization] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.is_active_flag
+
+    @property
+    def is_customer(self) -> bool:
+        return is_customer(self.role)
+
+    @property
+    def works_cases(self) -> bool:
+        return works_cases(self.role)

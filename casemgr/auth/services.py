@@ -1,0 +1,50 @@
+"""User accounts: creation and authentication."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casemgr.auth.models import User
+from casemgr.auth.roles import CUSTOMER_ROLES, Role
+from casemgr.organizations.models import Organization
+
+MIN_PASSWORD = 10
+
+
+class UserError(ValueError):
+    pass
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = find_user_by_email(session, email)
+    if user is None or not user.is_active or not user.check_password(password):
+        return None
+    return user
+
+
+def create_user(session: Session, *, email: str, role: str, organization: Organization, password: str,
+                name: str | None, now: datetime, region: str | None = None) -> User:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise UserError(f"{email!r} is not an e-mail address.")
+    if role not in {r.value for r in Role}:
+        raise UserError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"The password must have at least {MIN_PASSWORD} characters.")
+    if (role in CUSTOMER_ROLES) == organization.is_vendor:
+        side = "a partner organisation" if role in CUSTOMER_ROLES else "the vendor organisation"
+        raise UserError(f"Role {role} belongs to {side}, not {organization.name}.")
+    if find_user_by_email(session, email) is not None:
+        raise UserError(f"A user with e-mail {email} already exists.")
+    user = User(email=email, role=role, organization_id=organization.id, name=name or email.split("@")[0],
+                region=region, created_at=now, password_hash="")
+    user.set_password(password)
+    session.add(user)
+    session.commit()
+    return user

@@ -1,0 +1,47 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from casemgr.auth.forms import LoginForm
+from casemgr.auth.services import authenticate
+from casemgr.db import get_session
+from casemgr.extensions import limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(get_session(), form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append("Unknown e-mail or wrong password.")
+        else:
+            login_user(user)
+            target = request.args.get("next", "")
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("auth.home")
+            return redirect(target)
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/")
+@login_required
+def home():
+    """Everyone starts from the case list; it is scoped to what they may see."""
+    return redirect(url_for("cases.list_cases"))

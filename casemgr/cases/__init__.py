@@ -1,0 +1,1 @@
+"""Cases: opening, working, the append-only timeline and attachments."""

@@ -1,0 +1,62 @@
+"""Case forms. Field validation here; business rules in ``rules``/``services``."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from casemgr.cases.rules import CLOSE_REASONS, MAX_BODY, MAX_SUBJECT, SEVERITY_DEFINITIONS
+
+SEVERITY_CHOICES = [(str(n), f"{n} — {name}: {text}") for n, (name, text) in SEVERITY_DEFINITIONS.items()]
+
+
+class OpenCaseForm(FlaskForm):
+    asset_serial = SelectField("Asset", validators=[DataRequired(message="Choose the affected asset.")])
+    component_id = SelectField("Component (optional)", validators=[Optional()], default="")
+    severity = RadioField("Severity", choices=SEVERITY_CHOICES,
+                          validators=[InputRequired(message="Choose a severity.")])
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=MAX_SUBJECT)])
+    description = TextAreaField("Description", validators=[DataRequired(), Length(max=MAX_BODY)])
+    attachments = MultipleFileField("Log files or screenshots")
+
+
+class VersionedForm(FlaskForm):
+    """Every change to a case carries the version the user was looking at."""
+
+    version = HiddenField(validators=[DataRequired()])
+
+    def expected_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Message", validators=[Length(max=MAX_BODY)])
+    visibility = RadioField("Visibility", choices=[("public", "Public reply"), ("internal", "Internal note")],
+                            default="public")
+    attachments = MultipleFileField("Attach files")
+
+
+class StatusForm(VersionedForm):
+    status = SelectField("New status", validators=[DataRequired()])
+
+
+class SeverityForm(VersionedForm):
+    severity = SelectField("Severity", choices=[(str(n), f"{n} — {d[0]}") for n, d in SEVERITY_DEFINITIONS.items()],
+                           validators=[DataRequired()])
+    reason = StringField("Why", validators=[Length(max=500)])
+
+
+class OwnerForm(VersionedForm):
+    owner_id = IntegerField(validators=[DataRequired()])
+
+
+class CloseForm(VersionedForm):
+    reason = SelectField("Reason", choices=list(CLOSE_REASONS.items()), validators=[DataRequired()])
+    handoff_manager_id = SelectField("Hand off to account manager", coerce=str, validators=[Optional()], default="")
+    handoff_path = TextAreaField("Path offered to the customer", validators=[Length(max=2000)])
+
+
+class ConfirmForm(VersionedForm):
+    pass

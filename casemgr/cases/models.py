@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from casemgr.assets.models import Asset, Component
+from casemgr.auth.models import User
+from casemgr.cases.rules import STATUSES
+from casemgr.contracts.models import Contract, JSONType
+from casemgr.db import Base
+from casemgr.organizations.models import Organization
+
+_STATUS_VALUES = ", ".join(f"'{s}'" for s in STATUSES)
+
+
+class Counter(Base):
+    """Named gap-free sequences for human numbers (CS-000123, RMA-000123)."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Base):
+    __tablename__ = "support_case"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_VALUES})", name="status"),
+        CheckConstraint("severity BETWEEN 1 AND 4", name="severity"),
+        Index("ix_support_case_queue", "status", "severity", "created_at"),
+        Index("ix_support_case_org_status", "organization_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    #: None only for triage cases from channels that could not name an asset.
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id"), index=True)
+    component_id: Mapped[int | None] = mapped_column(ForeignKey("component.id"))
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
+    #: False when no active contract covered the asset at opening: accepted all the same.
+    entitled: Mapped[bool] = mapped_column(default=False)
+    severity: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16), default="portal")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: Functional tier: L1, L2, L3.
+    queue: Mapped[str] = mapped_column(String(16), default="L1")
+    #: Hierarchical level: 0 none, 1 duty manager, 2 support manager, 3 director.
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    close_reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    #: Optimistic lock: every update must name the version it read.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    organization: Mapped[Organization] = relationship()
+    asset: Mapped[Asset | None] = relationship()
+    component: Mapped[Component | None] = relationship()
+    contract: Mapped[Contract | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ("resolved", "closed")
+
+
+class CaseEvent(Base):
+    """One entry of a case's append-only timeline (never updated or deleted)."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (Index("ix_case_event_case_id_id", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"))
+    #: comment, status_changed, severity_changed, owner_changed, opened, not_entitled, handoff...
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: Shown to the customer. Internal notes and vendor bookkeeping are not.
+    public: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime]
+
+    actor: Mapped[User | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="event", order_by="Attachment.id")
+
+
+class Attachment(Base):
+    """A file uploaded to a case, stored outside the web root by checksum."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_event.id"))
+    #: Sanitised; never used as a path.
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime]
+
+    event: Mapped[CaseEvent | None] = relationship(back_populates="attachments")
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _timeline_is_append_only(session: Session, _context: Any, _instances: Any) -> None:
+    """History is evidence: a timeline entry is never rewritten or removed."""
+    for obj in session.deleted:
+        if isinstance(obj, CaseEvent):
+            raise AppendOnlyError("The case timeline is append-only: events cannot be deleted.")
+    for obj in session.dirty:
+        if isinstance(obj, CaseEvent) and session.is_modified(obj, include_collections=False):
+            raise AppendOnlyError("The case timeline is append-only: events cannot be edited.")

@@ -1,0 +1,91 @@
+"""Read models for case pages: the scoped queue and a case's timeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from casemgr.auth import policy
+from casemgr.auth.models import User
+from casemgr.cases.models import Attachment, Case, CaseEvent
+from casemgr.cases.rules import OPEN_STATUSES, STATUSES
+
+SORTS = {
+    "oldest": Case.created_at.asc(),
+    "newest": Case.created_at.desc(),
+    "severity": Case.severity.asc(),
+    "updated": Case.updated_at.desc(),
+}
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = "open"  # "open", "all", or one status
+    severity: int | None = None
+    organization_id: int | None = None
+    mine: bool = False
+    sort: str = "oldest"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilter:
+        status = args.get("status", "open")
+        if status not in STATUSES and status not in ("open", "all"):
+            status = "open"
+        severity = args.get("severity", type=int)
+        sort = args.get("sort", "oldest")
+        return cls(status=status, severity=severity if severity in (1, 2, 3, 4) else None,
+                   organization_id=args.get("org", type=int), mine=args.get("mine") == "1",
+                   sort=sort if sort in SORTS else "oldest", page=max(args.get("page", 1, type=int), 1))
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    cases: list[Case]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.page_size - 1) // self.page_size, 1)
+
+
+def case_queue(session: Session, actor: User, flt: QueueFilter, page_size: int) -> QueuePage:
+    conditions = [policy.case_filter(actor)]
+    if flt.status == "open":
+        conditions.append(Case.status.in_(sorted(OPEN_STATUSES)))
+    elif flt.status != "all":
+        conditions.append(Case.status == flt.status)
+    if flt.severity:
+        conditions.append(Case.severity == flt.severity)
+    if flt.organization_id:
+        conditions.append(Case.organization_id == flt.organization_id)
+    if flt.mine:
+        conditions.append(Case.owner_id == actor.id)
+    total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+    stmt = (select(Case).where(*conditions)
+            .options(selectinload(Case.organization), selectinload(Case.asset), selectinload(Case.owner))
+            .order_by(SORTS[flt.sort], Case.id).limit(page_size).offset((flt.page - 1) * page_size))
+    return QueuePage(list(session.scalars(stmt)), total, flt.page, page_size)
+
+
+def timeline(session: Session, actor: User, case: Case) -> list[CaseEvent]:
+    """The case's events in order; customers never receive internal entries."""
+    stmt = (select(CaseEvent).where(CaseEvent.case_id == case.id)
+            .options(selectinload(CaseEvent.actor), selectinload(CaseEvent.attachments))
+            .order_by(CaseEvent.id))
+    if not policy.can_see_internal(actor):
+        stmt = stmt.where(CaseEvent.public.is_(True))
+    return list(session.scalars(stmt))
+
+
+def get_attachment_for(session: Session, actor: User, case: Case, attachment_id: int) -> Attachment | None:
+    stmt = select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id)
+    attachment = session.scalar(stmt)
+    if attachment is None:
+        return None
+    if attachment.event is not None and not attachment.event.public and not policy.can_see_internal(actor):
+        return None
+    return attachment

@@ -1,0 +1,114 @@
+"""Pure case rules: statuses, who may move a case where, numbers, severities.
+
+No Flask and no session here: services call these with plain values and turn
+a :class:`CaseRuleError` into a form error, a 4xx JSON error or a CLI message.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+STATUSES = ("new", "in_progress", "waiting_customer", "waiting_vendor", "resolved", "closed")
+OPEN_STATUSES = frozenset(STATUSES) - {"resolved", "closed"}
+
+STATUS_LABELS = {
+    "new": "New",
+    "in_progress": "In progress",
+    "waiting_customer": "Waiting on customer",
+    "waiting_vendor": "Waiting on vendor",
+    "resolved": "Resolved",
+    "closed": "Closed",
+}
+
+SEVERITY_DEFINITIONS: Mapping[int, tuple[str, str]] = {
+    1: ("Critical", "Production down or data at risk."),
+    2: ("High", "Production impaired or redundancy lost."),
+    3: ("Medium", "Limited impact, non-production."),
+    4: ("Low", "Question, how-to, request."),
+}
+
+#: What a vendor may set through "change status" (closing has its own path).
+_VENDOR_STATUS_MOVES: Mapping[str, frozenset[str]] = {
+    "new": frozenset({"in_progress", "waiting_customer", "waiting_vendor", "resolved"}),
+    "in_progress": frozenset({"waiting_customer", "waiting_vendor", "resolved"}),
+    "waiting_customer": frozenset({"in_progress", "waiting_vendor", "resolved"}),
+    "waiting_vendor": frozenset({"in_progress", "waiting_customer", "resolved"}),
+    "resolved": frozenset({"in_progress"}),
+    "closed": frozenset(),
+}
+
+CLOSE_REASONS: Mapping[str, str] = {
+    "confirmed": "Customer confirmed the resolution",
+    "resolved": "Resolved; customer did not object",
+    "duplicate": "Duplicate of another case",
+    "customer_request": "Closed at the customer's request",
+    "end_of_support": "Product no longer supported (hand-off to the account team)",
+}
+#: Reasons that need a recorded hand-off before the case may close.
+HANDOFF_REASONS = frozenset({"end_of_support"})
+
+MAX_SUBJECT = 200
+MAX_BODY = 20_000
+
+
+class CaseRuleError(ValueError):
+    """A request that the rules refuse; the message is shown to the user."""
+
+
+def format_case_number(sequence: int) -> str:
+    return f"CS-{sequence:06d}"
+
+
+def status_moves_for_vendor(current: str) -> list[str]:
+    return sorted(_VENDOR_STATUS_MOVES[current], key=STATUSES.index)
+
+
+def check_vendor_status_move(current: str, new: str) -> None:
+    if new not in STATUSES:
+        raise CaseRuleError(f"Unknown status {new!r}.")
+    if new == current:
+        raise CaseRuleError(f"The case is already {STATUS_LABELS[current].lower()}.")
+    allowed = status_moves_for_vendor(current)
+    if new not in allowed:
+        names = ", ".join(STATUS_LABELS[s].lower() for s in allowed) or "none"
+        raise CaseRuleError(
+            f"A case that is {STATUS_LABELS[current].lower()} cannot become {STATUS_LABELS.get(new, new).lower()}."
+            f" Allowed: {names}."
+        )
+
+
+def status_after_customer_reply(current: str) -> str | None:
+    """A customer's reply resumes a paused case and reopens a resolved one."""
+    if current in ("waiting_customer", "resolved"):
+        return "in_progress"
+    return None
+
+
+def check_close(current: str, reason: str, has_handoff: bool) -> None:
+    if current == "closed":
+        raise CaseRuleError("The case is already closed.")
+    if reason not in CLOSE_REASONS:
+        raise CaseRuleError(f"Unknown close reason {reason!r}.")
+    if reason in HANDOFF_REASONS and not has_handoff:
+        raise CaseRuleError(
+            "A case cannot be closed as 'product no longer supported' without a hand-off to the"
+            " organisation's account manager with the path offered."
+        )
+
+
+def check_customer_confirm(current: str) -> None:
+    if current != "resolved":
+        raise CaseRuleError("Only a resolved case can be confirmed; reply instead to tell us what is still wrong.")
+
+
+def check_severity(value: int) -> None:
+    if value not in SEVERITY_DEFINITIONS:
+        raise CaseRuleError("Severity must be 1, 2, 3 or 4.")
+
+
+def check_text(label: str, value: str, limit: int, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise CaseRuleError(f"{label} is required.")
+    if len(value) > limit:
+        raise CaseRuleError(f"{label} is too long ({len(value)} characters; at most {limit}).")
+    return value

@@ -1,0 +1,233 @@
+"""Case use cases. Each function checks policy, applies the rules, appends to
+the timeline, publishes its domain event and commits once."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from casemgr import events
+from casemgr.assets.models import Component
+from casemgr.auth import policy
+from casemgr.auth.models import User
+from casemgr.auth.roles import CASE_WORKER_ROLES, can_open_cases
+from casemgr.cases import rules
+from casemgr.cases.attachments import AttachmentStore, Upload
+from casemgr.cases.models import Attachment, Case, CaseEvent
+from casemgr.cases.rules import CaseRuleError
+from casemgr.contracts.services import active_contract_for
+from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
+from casemgr.numbering import next_value
+from casemgr.organizations.models import AccountAssignment
+
+
+def _event(session: Session, case: Case, actor: User | None, kind: str, now: datetime, *,
+           public: bool = False, body: str = "", data: dict[str, Any] | None = None) -> CaseEvent:
+    event = CaseEvent(case_id=case.id, kind=kind, actor_id=actor.id if actor else None, public=public,
+                      body=body, data=data or {}, created_at=now)
+    session.add(event)
+    return event
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and case.version != expected_version:
+        raise ConflictError(
+            f"{case.number} was changed by someone else since you opened it (your copy is version"
+            f" {expected_version}, the case is now at version {case.version}). Reload to see the change,"
+            " then try again."
+        )
+
+
+def _commit(session: Session, case: Case) -> None:
+    try:
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise ConflictError(f"{case.number} was changed by someone else at the same moment. Reload and try again.") from exc
+
+
+def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEvent, actor: User,
+            uploads: Sequence[Upload], now: datetime) -> None:
+    for upload in uploads:
+        stored = store.save(upload)
+        session.add(Attachment(case_id=case.id, event=event, filename=stored.filename,
+                               content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                               uploaded_by_id=actor.id, created_at=now))
+
+
+def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_serial: str, severity: int,
+              subject: str, description: str, now: datetime, component_id: int | None = None,
+              uploads: Sequence[Upload] = (), channel: str = "portal") -> Case:
+    """Accept the request whatever the contract says: the channel never closes."""
+    if not can_open_cases(actor.role):
+        raise ForbiddenError("Your role cannot open cases.")
+    rules.check_severity(severity)
+    subject = rules.check_text("Subject", subject, rules.MAX_SUBJECT)
+    description = rules.check_text("Description", description, rules.MAX_BODY)
+    try:
+        asset = policy.get_asset_for(session, actor, (asset_serial or "").strip())
+    except NotFoundError:
+        raise CaseRuleError(f"No asset with serial {asset_serial!r} is registered to your organisation.") from None
+    component = None
+    if component_id is not None:
+        component = session.get(Component, component_id)
+        if component is None or component.asset_id != asset.id:
+            raise CaseRuleError("That component is not part of the chosen asset.")
+    contract = active_contract_for(session, asset.id, now.date())
+    number = rules.format_case_number(next_value(session, "case"))
+    case = Case(number=number, organization_id=asset.organization_id, asset_id=asset.id,
+                component_id=component.id if component else None,
+                contract_id=contract.id if contract else None, entitled=contract is not None,
+                severity=severity, status="new", subject=subject, description=description, channel=channel,
+                opened_by_id=actor.id, created_at=now, updated_at=now)
+    session.add(case)
+    session.flush()
+    opened = _event(session, case, actor, "opened", now, public=True, body=description,
+                    data={"severity": severity, "subject": subject, "channel": channel})
+    if contract is None:
+        _event(session, case, None, "not_entitled", now, public=True,
+               body=f"No active support contract covers {asset.serial} on {now.date().isoformat()}."
+                    " The case is accepted and worked; the account team will review entitlement.")
+    _attach(session, store, case, opened, actor, uploads, now)
+    events.publish(session, events.CaseOpened(case.id, now))
+    session.commit()
+    return case
+
+
+def add_comment(session: Session, actor: User, store: AttachmentStore, case: Case, *, body: str, public: bool,
+                now: datetime, uploads: Sequence[Upload] = ()) -> CaseEvent:
+    """A public reply or an internal note; a customer's reply resumes a paused case."""
+    is_customer = policy.can_reply_as_customer(actor, case)
+    if not is_customer and not policy.can_work_case(actor):
+        raise ForbiddenError("You can read this case but not reply to it.")
+    if case.status == "closed":
+        raise CaseRuleError("This case is closed. Open a new case and mention this one.")
+    if is_customer:
+        public = True
+    body = rules.check_text("Reply", body, rules.MAX_BODY, required=not uploads)
+    event = _event(session, case, actor, "comment", now, public=public, body=body,
+                   data={"from": "customer" if is_customer else "vendor"})
+    _attach(session, store, case, event, actor, uploads, now)
+    case.updated_at = now
+    if is_customer:
+        resumed = rules.status_after_customer_reply(case.status)
+        if resumed:
+            _set_status(session, case, actor, resumed, now, note="customer replied")
+    if public:
+        events.publish(session, events.PublicReplyAdded(case.id, by_vendor=not is_customer, at=now))
+    _commit(session, case)
+    return event
+
+
+def _set_status(session: Session, case: Case, actor: User | None, new: str, now: datetime, note: str = "") -> None:
+    old = case.status
+    case.status = new
+    case.updated_at = now
+    if new == "resolved":
+        case.resolved_at = now
+    elif new == "closed":
+        case.closed_at = now
+    elif old == "resolved":
+        case.resolved_at = None
+    _event(session, case, actor, "status_changed", now, public=True, body=note,
+           data={"from": old, "to": new})
+    events.publish(session, events.CaseStatusChanged(case.id, old, new, now))
+
+
+def change_status(session: Session, actor: User, case: Case, *, new_status: str, expected_version: int | None,
+                  now: datetime) -> None:
+    policy.require_case_worker(actor)
+    _check_version(case, expected_version)
+    rules.check_vendor_status_move(case.status, new_status)
+    _set_status(session, case, actor, new_status, now)
+    _commit(session, case)
+
+
+def change_severity(session: Session, actor: User, case: Case, *, severity: int, expected_version: int | None,
+                    now: datetime, reason: str = "") -> None:
+    policy.require_case_worker(actor)
+    _check_version(case, expected_version)
+    rules.check_severity(severity)
+    if not case.is_open:
+        raise CaseRuleError("Severity can only change while the case is open.")
+    if severity == case.severity:
+        raise CaseRuleError(f"The case is already severity {severity}.")
+    old = case.severity
+    case.severity = severity
+    case.updated_at = now
+    _event(session, case, actor, "severity_changed", now, public=True, body=reason.strip()[:500],
+           data={"from": old, "to": severity})
+    events.publish(session, events.CaseSeverityChanged(case.id, old, severity, now))
+    _commit(session, case)
+
+
+def assign_owner(session: Session, actor: User, case: Case, *, owner_id: int, expected_version: int | None,
+                 now: datetime) -> None:
+    """Take ownership (owner is the actor) or hand the case to another engineer."""
+    policy.require_case_worker(actor)
+    _check_version(case, expected_version)
+    owner = session.get(User, owner_id)
+    if owner is None or not policy.can_work_case(owner) or not owner.is_active:
+        raise CaseRuleError("The new owner must be an active support engineer or manager.")
+    if case.owner_id == owner.id:
+        raise CaseRuleError(f"{owner.name} already owns this case.")
+    old = case.owner.name if case.owner else None
+    case.owner_id = owner.id
+    case.updated_at = now
+    if case.status == "new":
+        _set_status(session, case, actor, "in_progress", now, note="taken by an engineer")
+    _event(session, case, actor, "owner_changed", now, public=False, data={"from": old, "to": owner.name})
+    _commit(session, case)
+
+
+def case_workers(session: Session) -> list[User]:
+    """Who a case can be assigned to."""
+    stmt = select(User).where(User.role.in_(sorted(CASE_WORKER_ROLES)), User.is_active_flag.is_(True))
+    return list(session.scalars(stmt.order_by(User.name)))
+
+
+def account_managers_of(session: Session, organization_id: int) -> list[User]:
+    stmt = (select(User).join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
+            .where(AccountAssignment.organization_id == organization_id).order_by(User.name))
+    return list(session.scalars(stmt))
+
+
+def close_case(session: Session, actor: User, case: Case, *, reason: str, expected_version: int | None,
+               now: datetime, handoff_manager_id: int | None = None, handoff_path: str = "") -> None:
+    """Close with a reason; end-of-support closes need a recorded hand-off."""
+    policy.require_case_worker(actor)
+    _check_version(case, expected_version)
+    has_handoff = False
+    if reason in rules.HANDOFF_REASONS:
+        path = (handoff_path or "").strip()
+        managers = {m.id: m for m in account_managers_of(session, case.organization_id)}
+        if not managers:
+            raise CaseRuleError("This organisation has no account manager assigned; assign one before handing off.")
+        if handoff_manager_id not in managers:
+            raise CaseRuleError("Choose the organisation's account manager to hand the case to.")
+        if len(path) < 10:
+            raise CaseRuleError("Describe the path offered to the customer (upgrade, trade-in, extended support...).")
+        manager = managers[handoff_manager_id]
+        _event(session, case, actor, "handoff", now, public=True,
+               body=f"Handed off to account manager {manager.name}. Path offered: {path}",
+               data={"account_manager_id": manager.id, "account_manager": manager.name, "path": path})
+        has_handoff = True
+    rules.check_close(case.status, reason, has_handoff)
+    case.close_reason = reason
+    _set_status(session, case, actor, "closed", now, note=rules.CLOSE_REASONS[reason])
+    _commit(session, case)
+
+
+def confirm_resolution(session: Session, actor: User, case: Case, *, expected_version: int | None,
+                       now: datetime) -> None:
+    if not policy.can_reply_as_customer(actor, case):
+        raise ForbiddenError("Only the customer confirms a resolution.")
+    _check_version(case, expected_version)
+    rules.check_customer_confirm(case.status)
+    case.close_reason = "confirmed"
+    _set_status(session, case, actor, "closed", now, note="Customer confirmed the resolution")
+    _commit(session, case)

@@ -1,0 +1,216 @@
+"""Case pages: parse, authorise, call one service, render."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_login import login_required
+
+from casemgr.assets.queries import assets_with_coverage
+from casemgr.auth import policy
+from casemgr.auth.roles import can_open_cases
+from casemgr.cases import services
+from casemgr.cases.attachments import AttachmentStore, Upload
+from casemgr.cases.forms import CloseForm, ConfirmForm, OpenCaseForm, OwnerForm, ReplyForm, SeverityForm, StatusForm
+from casemgr.cases.queries import QueueFilter, case_queue, get_attachment_for, timeline
+from casemgr.cases.rules import STATUS_LABELS, CaseRuleError, status_moves_for_vendor
+from casemgr.db import get_session
+from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
+from casemgr.web import actor, now
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def _store() -> AttachmentStore:
+    return AttachmentStore(current_app.config["ATTACHMENT_DIR"], current_app.config["MAX_CONTENT_LENGTH"])
+
+
+def _uploads(field) -> list[Upload]:
+    return [Upload(f.filename or "", f.stream, f.mimetype) for f in (field.data or []) if f and f.filename]
+
+
+def _case_or_404(number: str):
+    try:
+        return policy.get_case_for(get_session(), actor(), number)
+    except NotFoundError:
+        abort(404)
+
+
+@bp.get("/")
+@login_required
+def list_cases():
+    session = get_session()
+    flt = QueueFilter.from_args(request.args)
+    page = case_queue(session, actor(), flt, current_app.config["PAGE_SIZE"])
+    return render_template("cases/list.html", page=page, flt=flt,
+                           organizations=policy.visible_organizations(session, actor()),
+                           can_open=can_open_cases(actor().role))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new_case():
+    if not can_open_cases(actor().role):
+        abort(403)
+    session = get_session()
+    rows = assets_with_coverage(session, actor(), now().date())
+    form = OpenCaseForm()
+    form.asset_serial.choices = [("", "Choose an asset…")] + [
+        (r.asset.serial, f"{r.asset.serial} — {r.asset.product.model} — {r.asset.organization.name}, {r.asset.site.name}"
+         + ("" if r.covered else " (no active contract)")) for r in rows]
+    form.component_id.choices = [("", "Whole system / not sure")] + [
+        (str(c.id), f"{r.asset.serial}: {c.slot} — {c.part.description} SN {c.serial} ({c.state})")
+        for r in rows for c in r.asset.installed_components]
+    if request.method == "GET" and request.args.get("asset"):
+        form.asset_serial.data = request.args["asset"]
+    if form.validate_on_submit():
+        try:
+            case = services.open_case(
+                session, actor(), _store(), asset_serial=form.asset_serial.data, severity=int(form.severity.data),
+                subject=form.subject.data, description=form.description.data, now=now(),
+                component_id=int(form.component_id.data) if form.component_id.data else None,
+                uploads=_uploads(form.attachments))
+        except CaseRuleError as exc:
+            session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            return redirect(url_for("cases.acknowledge", number=case.number))
+    status = 400 if request.method == "POST" else 200
+    return render_template("cases/new.html", form=form, rows=rows), status
+
+
+@bp.get("/<number>/acknowledgement")
+@login_required
+def acknowledge(number: str):
+    case = _case_or_404(number)
+    return render_template("cases/ack.html", case=case)
+
+
+def _render_case(case, status: int = 200, **forms):
+    session = get_session()
+    user = actor()
+    reply = forms.get("reply") or ReplyForm()
+    status_form = forms.get("status_form") or StatusForm(version=case.version)
+    status_form.status.choices = [(s, STATUS_LABELS[s]) for s in status_moves_for_vendor(case.status)]
+    severity_form = forms.get("severity_form") or SeverityForm(version=case.version, severity=str(case.severity))
+    close_form = forms.get("close_form") or CloseForm(version=case.version)
+    managers = services.account_managers_of(session, case.organization_id)
+    close_form.handoff_manager_id.choices = [("", "—")] + [(str(m.id), m.name) for m in managers]
+    engineers = services.case_workers(session) if policy.can_work_case(user) else []
+    return render_template(
+        "cases/show.html", case=case, events=timeline(session, user, case), reply=reply,
+        status_form=status_form, severity_form=severity_form, close_form=close_form,
+        owner_form=OwnerForm(version=case.version), confirm_form=ConfirmForm(version=case.version),
+        engineers=engineers, can_work=policy.can_work_case(user),
+        is_customer=policy.can_reply_as_customer(user, case), error=forms.get("error"),
+    ), status
+
+
+@bp.get("/<number>")
+@login_required
+def show_case(number: str):
+    return _render_case(_case_or_404(number))
+
+
+def _run(case, action, **forms):
+    """Call a service; map its refusals onto the page instead of a 500."""
+    session = get_session()
+    try:
+        action()
+    except CaseRuleError as exc:
+        session.rollback()
+        return _render_case(case, 400, error=str(exc), **forms)
+    except ConflictError as exc:
+        session.rollback()
+        session.refresh(case)
+        return _render_case(case, 409, error=str(exc), **forms)
+    except ForbiddenError:
+        session.rollback()
+        abort(403)
+    return redirect(url_for("cases.show_case", number=case.number))
+
+
+@bp.post("/<number>/reply")
+@login_required
+def reply(number: str):
+    case = _case_or_404(number)
+    form = ReplyForm()
+    if not form.validate():
+        return _render_case(case, 400, reply=form, error="Check the reply form.")
+    return _run(case, lambda: services.add_comment(
+        get_session(), actor(), _store(), case, body=form.body.data or "", public=form.visibility.data != "internal",
+        now=now(), uploads=_uploads(form.attachments)), reply=form)
+
+
+@bp.post("/<number>/status")
+@login_required
+def change_status(number: str):
+    case = _case_or_404(number)
+    form = StatusForm()
+    form.status.choices = [(s, s) for s in STATUS_LABELS]
+    if not form.validate():
+        return _render_case(case, 400, error="Choose a status.")
+    return _run(case, lambda: services.change_status(
+        get_session(), actor(), case, new_status=form.status.data, expected_version=form.expected_version(), now=now()))
+
+
+@bp.post("/<number>/severity")
+@login_required
+def change_severity(number: str):
+    case = _case_or_404(number)
+    form = SeverityForm()
+    if not form.validate():
+        return _render_case(case, 400, error="Choose a severity from 1 to 4.")
+    return _run(case, lambda: services.change_severity(
+        get_session(), actor(), case, severity=int(form.severity.data), expected_version=form.expected_version(),
+        now=now(), reason=form.reason.data or ""))
+
+
+@bp.post("/<number>/owner")
+@login_required
+def change_owner(number: str):
+    case = _case_or_404(number)
+    form = OwnerForm()
+    if not form.validate():
+        return _render_case(case, 400, error="Choose an owner.")
+    return _run(case, lambda: services.assign_owner(
+        get_session(), actor(), case, owner_id=form.owner_id.data, expected_version=form.expected_version(), now=now()))
+
+
+@bp.post("/<number>/close")
+@login_required
+def close(number: str):
+    case = _case_or_404(number)
+    form = CloseForm()
+    form.handoff_manager_id.choices = [(form.handoff_manager_id.data or "", "")]
+    if not form.validate():
+        return _render_case(case, 400, error="Choose a close reason.", close_form=form)
+    manager = int(form.handoff_manager_id.data) if (form.handoff_manager_id.data or "").isdigit() else None
+    return _run(case, lambda: services.close_case(
+        get_session(), actor(), case, reason=form.reason.data, expected_version=form.expected_version(), now=now(),
+        handoff_manager_id=manager, handoff_path=form.handoff_path.data or ""), close_form=form)
+
+
+@bp.post("/<number>/confirm")
+@login_required
+def confirm(number: str):
+    case = _case_or_404(number)
+    form = ConfirmForm()
+    if not form.validate():
+        return _render_case(case, 400, error="The form was incomplete; reload and try again.")
+    return _run(case, lambda: services.confirm_resolution(
+        get_session(), actor(), case, expected_version=form.expected_version(), now=now()))
+
+
+@bp.get("/<number>/attachments/<int:attachment_id>")
+@login_required
+def download(number: str, attachment_id: int):
+    case = _case_or_404(number)
+    attachment = get_attachment_for(get_session(), actor(), case, attachment_id)
+    if attachment is None:
+        abort(404)
+    path = _store().path_for(attachment.sha256)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                         download_name=attachment.filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

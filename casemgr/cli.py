@@ -1,0 +1,149 @@
+"""The ``casemgr`` command: serve, db, user, demo, assets import."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from casemgr.clock import SystemClock
+
+
+def _create_app() -> Flask:
+    from casemgr.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
+             load_dotenv=False, set_debug_flag=False)
+def main() -> None:
+    """Casemgr: enterprise support cases, escalation and RMAs."""
+
+
+def _clock_now():
+    return current_app.extensions["casemgr.clock"].now()
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(serve)
+    app.cli.add_command(db_group)
+    app.cli.add_command(user_group)
+    app.cli.add_command(demo)
+    app.cli.add_command(assets_group)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the app with waitress (the embedded default; use gunicorn in production)."""
+    from waitress import serve as waitress_serve
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"Casemgr is running at http://{host}:{port}/  (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads, _quiet=True)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the schema with the Alembic migrations."""
+    from casemgr.db import database
+    from casemgr.migrate import upgrade
+
+    upgrade(database().engine, revision)
+    click.echo(f"Database at {database().engine.url.render_as_string(hide_password=True)} is at {revision}.")
+
+
+@click.group("user")
+def user_group() -> None:
+    """User accounts."""
+
+
+@user_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, help="customer_admin, customer_user, support_engineer, field_engineer, "
+              "account_manager, support_manager or admin")
+@click.option("--org", "org_name", help="Organisation name (default: the vendor organisation).")
+@click.option("--name", default=None)
+@click.option("--region", default=None, help="Service region (field engineers).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def user_create(email: str, role: str, org_name: str | None, name: str | None, region: str | None,
+                password_stdin: bool) -> None:
+    """Create a user; the password is prompted for unless --password-stdin."""
+    from casemgr.auth.services import UserError, create_user
+    from casemgr.db import new_session
+    from casemgr.organizations.models import Organization
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with new_session() as session:
+        query = select(Organization).where(Organization.name == org_name) if org_name else \
+            select(Organization).where(Organization.is_vendor.is_(True))
+        org = session.scalar(query)
+        if org is None:
+            raise click.ClickException(f"No organisation named {org_name!r}." if org_name else
+                                       "No vendor organisation exists yet; run `casemgr demo` or pass --org.")
+        try:
+            user = create_user(session, email=email, role=role, organization=org, password=password, name=name,
+                               now=SystemClock().now(), region=region)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Created {user.email} ({user.role}) in {org.name}.")
+
+
+@click.command()
+@click.option("--url", default="http://127.0.0.1:5000/", show_default=True, help="Shown with the logins.")
+@with_appcontext
+def demo(url: str) -> None:
+    """Load realistic demo data (idempotent) and print one login per role."""
+    from casemgr.db import database, new_session
+    from casemgr.demo import seed_demo
+    from casemgr.migrate import upgrade
+
+    upgrade(database().engine)
+    with new_session() as session:
+        logins = seed_demo(session, current_app.config, SystemClock().now())
+    click.echo("")
+    click.echo(f"Casemgr demo data is ready. Open {url} and log in as:")
+    for role, email, password in logins:
+        click.echo(f"  {role:<17} {email:<32} password: {password}")
+    click.echo("(Passwords are new each time `casemgr demo` runs.)")
+
+
+@click.group("assets")
+def assets_group() -> None:
+    """Registered hardware."""
+
+
+@assets_group.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@with_appcontext
+def assets_import(csv_file) -> None:
+    """Import assets from CSV: all rows or none; every bad row is reported with its line."""
+    from casemgr.assets.importer import import_assets
+    from casemgr.db import new_session
+
+    rows = csv_file.read().splitlines(keepends=True)
+    with new_session() as session:
+        with click.progressbar(length=max(len(rows) - 1, 0), label="Checking rows") as bar:
+            result = import_assets(session, rows, now=SystemClock().now(), progress=bar.update)
+    if result.errors:
+        for error in result.errors:
+            click.echo(f"line {error.line}: {error.message}", err=True)
+        raise click.ClickException(f"{len(result.errors)} invalid row(s); nothing was imported.")
+    click.echo(f"Imported {result.imported} asset(s) with {result.components} component(s).")

@@ -1,0 +1,42 @@
+"""Configuration from the environment, read when the app is created (never at import)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MAX_UPLOAD_MB = 25
+
+
+def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if environ is None else environ
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'casemgr.sqlite3'}"
+    max_mb = int(env.get("CASEMGR_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
+    return {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path),
+        "ATTACHMENT_DIR": env.get("CASEMGR_ATTACHMENT_DIR") or str(instance_path / "attachments"),
+        "MAX_CONTENT_LENGTH": max_mb * 1024 * 1024,
+        "MAX_UPLOAD_MB": max_mb,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("CASEMGR_SECURE_COOKIES", "0") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": env.get("CASEMGR_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("CASEMGR_LOGIN_RATE_LIMIT", "10 per minute"),
+        "PAGE_SIZE": 50,
+    }
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Generate the secret key once and keep it in the instance folder."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

@@ -1,0 +1,1 @@
+"""Support plans, coverage calendars and the contracts that cover assets."""

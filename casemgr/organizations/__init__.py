@@ -1,0 +1,1 @@
+"""Organisations (partners and the vendor), their sites and account teams."""

@@ -1,0 +1,89 @@
+"""Blueprint registration and helpers shared by every view module."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+from casemgr.auth.roles import ROLE_LABELS, Role
+from casemgr.cases.rules import SEVERITY_DEFINITIONS, STATUS_LABELS
+from casemgr.extensions import login_manager
+
+
+def now() -> datetime:
+    """The edge reads the clock; everything below receives the instant."""
+    return current_app.extensions["casemgr.clock"].now()
+
+
+def actor():
+    """The logged-in user (views are all behind login_required)."""
+    return current_user._get_current_object()
+
+
+def register_web(app: Flask) -> None:
+    from casemgr.assets.views import bp as assets_bp
+    from casemgr.auth.views import bp as auth_bp
+    from casemgr.cases.views import bp as cases_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(assets_bp)
+    app.register_blueprint(cases_bp)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from casemgr.auth.models import User
+        from casemgr.db import get_session
+
+        user = get_session().get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["ago"] = format_age
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "ROLE_LABELS": ROLE_LABELS,
+            "Role": Role,
+            "STATUS_LABELS": STATUS_LABELS,
+            "SEVERITY_DEFINITIONS": SEVERITY_DEFINITIONS,
+            "now_utc": now(),
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'"
+        )
+        return response
+
+
+def format_when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+def format_local(value: datetime | None, tz: str) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def format_age(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    seconds = int((now() - value).total_seconds())
+    if seconds < 3600:
+        return f"{max(seconds // 60, 0)} min"
+    if seconds < 86400 * 2:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"

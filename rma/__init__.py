@@ -1,0 +1,1 @@
+"""RMA (return merchandise authorisation) domain logic."""

@@ -1,0 +1,161 @@
+"""Shared fixtures: the same tests run on SQLite and on PostgreSQL.
+
+PostgreSQL runs when ``CASEMGR_TEST_POSTGRES_URL`` names a server (for
+example ``postgresql+psycopg://postgres@127.0.0.1:5432/test``); the tests
+then use their own database ``casemgr_pytest`` on it. Without it those tests
+skip with that reason. ``CASEMGR_REQUIRE_ALL=1`` (set by ``.ci/run``) turns
+every such skip into a failure, so CI can never pass by skipping.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from casemgr import create_app
+from casemgr.clock import FixedClock
+from casemgr.db import make_engine
+from casemgr.migrate import upgrade
+from casemgr.models import Base
+
+PG_ENV = "CASEMGR_TEST_POSTGRES_URL"
+REQUIRE_ALL = os.environ.get("CASEMGR_REQUIRE_ALL") == "1"
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (CASEMGR_REQUIRE_ALL=1 forbids skipping)")
+    pytest.skip(reason)
+
+
+def _postgres_url() -> str | None:
+    raw = os.environ.get(PG_ENV)
+    if not raw:
+        return None
+    url = make_url(raw.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS casemgr_pytest WITH (FORCE)"))
+        conn.execute(text("CREATE DATABASE casemgr_pytest"))
+    admin.dispose()
+    return url.set(database="casemgr_pytest").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory) -> dict[str, str | None]:
+    """Each database built once per run, by the migrations (never create_all)."""
+    urls: dict[str, str | None] = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"}
+    try:
+        urls["postgresql"] = _postgres_url()
+    except Exception as exc:  # a configured but unreachable server is an error worth seeing
+        pytest.exit(f"{PG_ENV} is set but the server cannot be used: {exc}", returncode=3)
+    for url in urls.values():
+        if url:
+            engine = make_engine(url)
+            upgrade(engine)
+            engine.dispose()
+    return urls
+
+
+def _empty_tables(url: str) -> None:
+    engine = make_engine(url)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, database_urls) -> str:
+    url = database_urls.get(request.param)
+    if url is None:
+        skip_or_fail(f"PostgreSQL not configured: set {PG_ENV}=postgresql+psycopg://USER@HOST:5432/DB to run this test on it")
+    _empty_tables(url)
+    return url
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def app(db_url, clock, tmp_path):
+    app = create_app({
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "test-only-" + "x" * 20,
+        "CLOCK": clock,
+        "RATELIMIT_ENABLED": False,
+        "TESTING": True,
+    })
+    yield app
+    app.extensions["casemgr.db"].dispose()
+
+
+@pytest.fixture
+def session(app):
+    from casemgr.db import new_session
+
+    with app.app_context():
+        s = new_session(app)
+        yield s
+        s.close()
+
+
+@pytest.fixture
+def world(app, session, clock):
+    from tests.factories import build_world
+
+    return build_world(session, clock.now())
+
+
+class WebClient:
+    """A test client that logs in and adds the CSRF token to every form post."""
+
+    CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+    def __init__(self, client):
+        self.client = client
+        self.token: str | None = None
+
+    def login(self, email: str, password: str = "correct horse battery"):
+        page = self.client.get("/login")
+        self.token = self.CSRF.search(page.get_data(as_text=True)).group(1)
+        response = self.client.post("/login", data={"email": email, "password": password, "csrf_token": self.token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        self.token = self.CSRF.search(self.client.get("/cases/").get_data(as_text=True)).group(1)
+        return self
+
+    def get(self, url: str, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url: str, data: dict | None = None, *, csrf: bool = True, **kw):
+        data = dict(data or {})
+        if csrf and self.token:
+            data.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def web(app):
+    """``web(email)`` returns a logged-in client; each call is a separate browser."""
+    def make(email: str | None = None) -> WebClient:
+        client = WebClient(app.test_client())
+        return client.login(email) if email else client
+    return make
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
