@@ -47,15 +47,12 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["ago"] = format_age
 
+    app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, Role=Role, STATUS_LABELS=STATUS_LABELS,
+                                 SEVERITY_DEFINITIONS=SEVERITY_DEFINITIONS)
+
     @app.context_processor
-    def globals_for_templates():
-        return {
-            "ROLE_LABELS": ROLE_LABELS,
-            "Role": Role,
-            "STATUS_LABELS": STATUS_LABELS,
-            "SEVERITY_DEFINITIONS": SEVERITY_DEFINITIONS,
-            "now_utc": now(),
-        }
+    def request_globals():
+        return {"now_utc": now()}
 
     @app.after_request
     def security_headers(response):

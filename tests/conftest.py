@@ -107,10 +107,10 @@ def app(db_url, clock, tmp_path):
 def session(app):
     from casemgr.db import new_session
 
-    with app.app_context():
-        s = new_session(app)
-        yield s
-        s.close()
+    # No app context stays pushed: each test-client request must get its own ``g``.
+    s = new_session(app)
+    yield s
+    s.close()
 
 
 @pytest.fixture
@@ -138,7 +138,11 @@ class WebClient:
         return self
 
     def get(self, url: str, **kw):
-        return self.client.get(url, **kw)
+        """Buffer and close the response so file downloads release their handle."""
+        response = self.client.get(url, **kw)
+        response.get_data()
+        response.close()
+        return response
 
     def post(self, url: str, data: dict | None = None, *, csrf: bool = True, **kw):
         data = dict(data or {})

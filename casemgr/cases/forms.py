@@ -4,9 +4,10 @@ from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from casemgr.forms import options
 from casemgr.cases.rules import CLOSE_REASONS, MAX_BODY, MAX_SUBJECT, SEVERITY_DEFINITIONS
 
-SEVERITY_CHOICES = [(str(n), f"{n} — {name}: {text}") for n, (name, text) in SEVERITY_DEFINITIONS.items()]
+SEVERITY_CHOICES = options((str(n), f"{n} — {name}: {text}") for n, (name, text) in SEVERITY_DEFINITIONS.items())
 
 
 class OpenCaseForm(FlaskForm):
@@ -33,7 +34,7 @@ class VersionedForm(FlaskForm):
 
 class ReplyForm(FlaskForm):
     body = TextAreaField("Message", validators=[Length(max=MAX_BODY)])
-    visibility = RadioField("Visibility", choices=[("public", "Public reply"), ("internal", "Internal note")],
+    visibility = RadioField("Visibility", choices=options([("public", "Public reply"), ("internal", "Internal note")]),
                             default="public")
     attachments = MultipleFileField("Attach files")
 
@@ -43,7 +44,7 @@ class StatusForm(VersionedForm):
 
 
 class SeverityForm(VersionedForm):
-    severity = SelectField("Severity", choices=[(str(n), f"{n} — {d[0]}") for n, d in SEVERITY_DEFINITIONS.items()],
+    severity = SelectField("Severity", choices=options((str(n), f"{n} — {d[0]}") for n, d in SEVERITY_DEFINITIONS.items()),
                            validators=[DataRequired()])
     reason = StringField("Why", validators=[Length(max=500)])
 
@@ -53,7 +54,7 @@ class OwnerForm(VersionedForm):
 
 
 class CloseForm(VersionedForm):
-    reason = SelectField("Reason", choices=list(CLOSE_REASONS.items()), validators=[DataRequired()])
+    reason = SelectField("Reason", choices=options(CLOSE_REASONS.items()), validators=[DataRequired()])
     handoff_manager_id = SelectField("Hand off to account manager", coerce=str, validators=[Optional()], default="")
     handoff_path = TextAreaField("Path offered to the customer", validators=[Length(max=2000)])
 

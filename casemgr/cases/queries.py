@@ -12,10 +12,10 @@ from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import OPEN_STATUSES, STATUSES
 
 SORTS = {
-    "oldest": Case.created_at.asc(),
-    "newest": Case.created_at.desc(),
-    "severity": Case.severity.asc(),
-    "updated": Case.updated_at.desc(),
+    "oldest": (Case.created_at.asc(), Case.id.asc()),
+    "newest": (Case.created_at.desc(), Case.id.desc()),
+    "severity": (Case.severity.asc(), Case.created_at.asc(), Case.id.asc()),
+    "updated": (Case.updated_at.desc(), Case.id.desc()),
 }
 
 
@@ -67,7 +67,7 @@ def case_queue(session: Session, actor: User, flt: QueueFilter, page_size: int) 
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     stmt = (select(Case).where(*conditions)
             .options(selectinload(Case.organization), selectinload(Case.asset), selectinload(Case.owner))
-            .order_by(SORTS[flt.sort], Case.id).limit(page_size).offset((flt.page - 1) * page_size))
+            .order_by(*SORTS[flt.sort]).limit(page_size).offset((flt.page - 1) * page_size))
     return QueuePage(list(session.scalars(stmt)), total, flt.page, page_size)
 
 

@@ -13,6 +13,7 @@ from casemgr.cases.forms import CloseForm, ConfirmForm, OpenCaseForm, OwnerForm,
 from casemgr.cases.queries import QueueFilter, case_queue, get_attachment_for, timeline
 from casemgr.cases.rules import STATUS_LABELS, CaseRuleError, status_moves_for_vendor
 from casemgr.db import get_session
+from casemgr.forms import options
 from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.web import actor, now
 
@@ -53,12 +54,13 @@ def new_case():
     session = get_session()
     rows = assets_with_coverage(session, actor(), now().date())
     form = OpenCaseForm()
-    form.asset_serial.choices = [("", "Choose an asset…")] + [
+    form.asset_serial.choices = options([("", "Choose an asset…")] + [
         (r.asset.serial, f"{r.asset.serial} — {r.asset.product.model} — {r.asset.organization.name}, {r.asset.site.name}"
-         + ("" if r.covered else " (no active contract)")) for r in rows]
-    form.component_id.choices = [("", "Whole system / not sure")] + [
-        (str(c.id), f"{r.asset.serial}: {c.slot} — {c.part.description} SN {c.serial} ({c.state})")
-        for r in rows for c in r.asset.installed_components]
+         + ("" if r.covered else " (no active contract)")) for r in rows])
+    form.component_id.choices = options([("", "Whole system / not sure")]) + [
+        choice for r in rows for choice in options(
+            ((c.id, f"{c.slot} — {c.part.description} SN {c.serial} ({c.state})") for c in r.asset.installed_components),
+            optgroup=r.asset.serial)]
     if request.method == "GET" and request.args.get("asset"):
         form.asset_serial.data = request.args["asset"]
     if form.validate_on_submit():
@@ -89,11 +91,11 @@ def _render_case(case, status: int = 200, **forms):
     user = actor()
     reply = forms.get("reply") or ReplyForm()
     status_form = forms.get("status_form") or StatusForm(version=case.version)
-    status_form.status.choices = [(s, STATUS_LABELS[s]) for s in status_moves_for_vendor(case.status)]
+    status_form.status.choices = options((s, STATUS_LABELS[s]) for s in status_moves_for_vendor(case.status))
     severity_form = forms.get("severity_form") or SeverityForm(version=case.version, severity=str(case.severity))
     close_form = forms.get("close_form") or CloseForm(version=case.version)
     managers = services.account_managers_of(session, case.organization_id)
-    close_form.handoff_manager_id.choices = [("", "—")] + [(str(m.id), m.name) for m in managers]
+    close_form.handoff_manager_id.choices = options([("", "—")] + [(m.id, m.name) for m in managers])
     engineers = services.case_workers(session) if policy.can_work_case(user) else []
     return render_template(
         "cases/show.html", case=case, events=timeline(session, user, case), reply=reply,
@@ -145,7 +147,7 @@ def reply(number: str):
 def change_status(number: str):
     case = _case_or_404(number)
     form = StatusForm()
-    form.status.choices = [(s, s) for s in STATUS_LABELS]
+    form.status.choices = options((s, s) for s in STATUS_LABELS)
     if not form.validate():
         return _render_case(case, 400, error="Choose a status.")
     return _run(case, lambda: services.change_status(
@@ -180,7 +182,7 @@ def change_owner(number: str):
 def close(number: str):
     case = _case_or_404(number)
     form = CloseForm()
-    form.handoff_manager_id.choices = [(form.handoff_manager_id.data or "", "")]
+    form.handoff_manager_id.choices = options([(form.handoff_manager_id.data or "", "")])
     if not form.validate():
         return _render_case(case, 400, error="Choose a close reason.", close_form=form)
     manager = int(form.handoff_manager_id.data) if (form.handoff_manager_id.data or "").isdigit() else None

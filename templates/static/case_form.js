@@ -1,17 +1,17 @@
-// Progressive enhancement: only list the components of the chosen asset.
+// Progressive enhancement: only offer the components of the chosen asset.
 (function () {
   var asset = document.getElementById("asset_serial");
   var component = document.getElementById("component_id");
   if (!asset || !component) return;
-  var all = Array.prototype.slice.call(component.options);
+  var groups = Array.prototype.slice.call(component.querySelectorAll("optgroup"));
   function filter() {
-    var serial = asset.value;
-    var keep = component.value;
-    component.innerHTML = "";
-    all.forEach(function (opt) {
-      if (!opt.value || opt.text.indexOf(serial + ":") === 0) component.appendChild(opt);
+    groups.forEach(function (group) {
+      var match = group.label === asset.value;
+      group.hidden = !match;
+      group.disabled = !match;
     });
-    component.value = Array.prototype.some.call(component.options, function (o) { return o.value === keep; }) ? keep : "";
+    var selected = component.options[component.selectedIndex];
+    if (selected && selected.parentNode.disabled) component.value = "";
   }
   asset.addEventListener("change", filter);
   filter();

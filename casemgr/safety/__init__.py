@@ -1,0 +1,1 @@
+"""Safety guard: block unsafe workarounds (rules as data, free-text reply scanner)."""

@@ -1,0 +1,91 @@
+"""Principle 7: nobody sees another organisation's data, by any URL (404, not 403)."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from casemgr.cases import services
+from casemgr.cases.attachments import AttachmentStore, Upload
+from casemgr.cases.models import Attachment
+
+
+@pytest.fixture
+def globex_case(app, session, world, clock, tmp_path):
+    store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    case = services.open_case(session, world.user("globex_admin"), store, asset_serial="GLOBEX-001", severity=2,
+                              subject="Globex secret", description="Confidential",
+                              uploads=[Upload("secret.log", io.BytesIO(b"globex only"))], now=clock.now())
+    attachment = session.scalar(select(Attachment).where(Attachment.case_id == case.id))
+    return case.number, attachment.id
+
+
+def foreign_urls(number: str, attachment_id: int) -> list[tuple[str, str]]:
+    return [
+        ("GET", f"/cases/{number}"),
+        ("GET", f"/cases/{number}/acknowledgement"),
+        ("GET", f"/cases/{number}/attachments/{attachment_id}"),
+        ("GET", "/assets/GLOBEX-001"),
+        ("POST", f"/cases/{number}/reply"),
+        ("POST", f"/cases/{number}/status"),
+        ("POST", f"/cases/{number}/severity"),
+        ("POST", f"/cases/{number}/owner"),
+        ("POST", f"/cases/{number}/close"),
+        ("POST", f"/cases/{number}/confirm"),
+    ]
+
+
+@pytest.mark.parametrize("email", ["admin@acme.example.com", "user@acme.example.com", "am@vendor.example.com",
+                                   "field@vendor.example.com"])
+def test_every_case_and_asset_url_of_another_organisation_answers_404(world, web, globex_case, email):
+    number, attachment_id = globex_case
+    client = web(email)
+    for method, url in foreign_urls(number, attachment_id):
+        response = client.get(url) if method == "GET" else client.post(url, data={"body": "x", "version": "1"})
+        assert response.status_code == 404, (email, method, url)
+        assert "Globex secret" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email", ["admin@acme.example.com", "am@vendor.example.com"])
+def test_lists_never_show_another_organisations_cases_or_assets(world, web, globex_case, email):
+    number, _ = globex_case
+    client = web(email)
+    for url in ("/cases/?status=all", f"/cases/?org={world.globex.id}", "/assets/", f"/assets/?org={world.globex.id}"):
+        body = client.get(url).get_data(as_text=True)
+        assert number not in body and "GLOBEX-001" not in body, url
+
+
+def test_the_account_manager_sees_assigned_partners_read_only(world, web, session, clock, app):
+    store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    case = services.open_case(session, world.user("acme_admin"), store, asset_serial="ACME-001", severity=3,
+                              subject="Acme visible", description="to the account team", now=clock.now())
+    client = web("am@vendor.example.com")
+    page = client.get(f"/cases/{case.number}")
+    assert page.status_code == 200 and "Acme visible" in page.get_data(as_text=True)
+    assert "Work the case" not in page.get_data(as_text=True)
+    assert client.post(f"/cases/{case.number}/status", data={"status": "resolved", "version": "1"}).status_code == 403
+
+
+def test_staff_see_every_organisation(world, web, globex_case):
+    number, attachment_id = globex_case
+    client = web("eng@vendor.example.com")
+    assert client.get(f"/cases/{number}").status_code == 200
+    assert client.get(f"/cases/{number}/attachments/{attachment_id}").data == b"globex only"
+
+
+def test_internal_attachments_are_not_served_to_the_customer(world, web, session, app, clock, globex_case):
+    number, _ = globex_case
+    from casemgr.auth.policy import get_case_for
+
+    engineer = world.user("engineer")
+    store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    case = get_case_for(session, engineer, number)
+    event = services.add_comment(session, engineer, store, case, body="internal trace", public=False,
+                                 uploads=[Upload("trace.txt", io.BytesIO(b"internal"))], now=clock.now())
+    attachment_id = event.attachments[0].id
+    assert web("eng@vendor.example.com").get(f"/cases/{number}/attachments/{attachment_id}").status_code == 200
+    customer = web("admin@globex.example.com")
+    assert customer.get(f"/cases/{number}/attachments/{attachment_id}").status_code == 404
+    assert not re.search("trace.txt", customer.get(f"/cases/{number}").get_data(as_text=True))
