@@ -121,7 +121,7 @@ def demo(url: str) -> None:
     click.echo("")
     click.echo(f"Casemgr demo data is ready. Open {url} and log in as:")
     for role, email, password in logins:
-        click.echo(f"  {role:<17} {email:<32} password: {password}")
+        click.echo(f"  {role:<17} {email:<38} password: {password}")
     click.echo("(Passwords are new each time `casemgr demo` runs.)")
 
 

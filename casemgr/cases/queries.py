@@ -25,7 +25,7 @@ class QueueFilter:
     severity: int | None = None
     organization_id: int | None = None
     mine: bool = False
-    sort: str = "oldest"
+    sort: str = "severity"
     page: int = 1
 
     @classmethod
@@ -34,10 +34,10 @@ class QueueFilter:
         if status not in STATUSES and status not in ("open", "all"):
             status = "open"
         severity = args.get("severity", type=int)
-        sort = args.get("sort", "oldest")
+        sort = args.get("sort", "severity")
         return cls(status=status, severity=severity if severity in (1, 2, 3, 4) else None,
                    organization_id=args.get("org", type=int), mine=args.get("mine") == "1",
-                   sort=sort if sort in SORTS else "oldest", page=max(args.get("page", 1, type=int), 1))
+                   sort=sort if sort in SORTS else "severity", page=max(args.get("page", 1, type=int), 1))
 
 
 @dataclass(frozen=True)
