@@ -45,6 +45,11 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from casemgr.cli import register_cli
 
     register_cli(app)
+
+    # The optional areas plug into the core's events, panels and CLI.
+    import escalation
+
+    escalation.init_app(app)
     return app
 
 

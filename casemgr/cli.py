@@ -41,10 +41,14 @@ def register_cli(app: Flask) -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 @with_appcontext
 def serve(host: str, port: int, threads: int) -> None:
-    """Serve the app with waitress (the embedded default; use gunicorn in production)."""
+    """Serve the app and its scheduler tick with waitress (the embedded default).
+
+    In production run gunicorn workers and one or more `casemgr scheduler` processes."""
     from waitress import serve as waitress_serve
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for start in app.extensions.get("casemgr.on_serve", []):
+        start()  # the in-process scheduler of the embedded default
     click.echo(f"Casemgr is running at http://{host}:{port}/  (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, _quiet=True)
 

@@ -28,6 +28,12 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "RATELIMIT_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("CASEMGR_LOGIN_RATE_LIMIT", "10 per minute"),
         "PAGE_SIZE": 50,
+        "SMTP_URL": env.get("SMTP_URL", ""),
+        "MAIL_FROM": env.get("CASEMGR_MAIL_FROM", "Casemgr Support <support@casemgr.invalid>"),
+        "MAILDIR": env.get("CASEMGR_MAILDIR") or str(instance_path / "mail"),
+        #: A customer may request escalation of one case at most once per this many minutes.
+        "ESCALATION_REQUEST_INTERVAL_MINUTES": int(env.get("CASEMGR_ESCALATION_REQUEST_INTERVAL", "60")),
+        "SCHEDULER_TICK_SECONDS": int(env.get("CASEMGR_TICK_SECONDS", "30")),
     }
 
 

@@ -70,3 +70,12 @@ class PublicReplyAdded:
     case_id: int
     by_vendor: bool
     at: datetime
+
+
+@dataclass(frozen=True)
+class CommitmentChanged:
+    """Recorded, kept or withdrawn: the escalation schedule must be recomputed."""
+
+    case_id: int
+    commitment_id: int
+    at: datetime

@@ -26,10 +26,12 @@ def register_web(app: Flask) -> None:
     from casemgr.assets.views import bp as assets_bp
     from casemgr.auth.views import bp as auth_bp
     from casemgr.cases.views import bp as cases_bp
+    from casemgr.notifications.views import bp as notifications_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(notifications_bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
@@ -46,13 +48,21 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["ago"] = format_age
+    app.jinja_env.filters["duration"] = format_duration
 
     app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, Role=Role, STATUS_LABELS=STATUS_LABELS,
                                  SEVERITY_DEFINITIONS=SEVERITY_DEFINITIONS)
 
     @app.context_processor
     def request_globals():
-        return {"now_utc": now()}
+        from casemgr.notifications.services import unread_count
+
+        unread = 0
+        if current_user.is_authenticated:
+            from casemgr.db import get_session
+
+            unread = unread_count(get_session(), current_user)
+        return {"now_utc": now(), "unread_notifications": unread}
 
     @app.after_request
     def security_headers(response):
@@ -84,3 +94,15 @@ def format_age(value: datetime | None) -> str:
     if seconds < 86400 * 2:
         return f"{seconds // 3600} h"
     return f"{seconds // 86400} d"
+
+
+def format_duration(value) -> str:
+    """A timedelta as people say it: "45 min", "3 h 20 min", "2 d 4 h"."""
+    minutes = int(abs(value.total_seconds()) // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from alembic import context
 from casemgr.db import make_engine
-from casemgr.models import Base
+from migrations.metadata import target_metadata as _metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = _metadata
 
 
 def run_migrations_offline() -> None:

@@ -21,7 +21,7 @@ from casemgr import create_app
 from casemgr.clock import FixedClock
 from casemgr.db import make_engine
 from casemgr.migrate import upgrade
-from casemgr.models import Base
+from migrations.metadata import target_metadata
 
 PG_ENV = "CASEMGR_TEST_POSTGRES_URL"
 REQUIRE_ALL = os.environ.get("CASEMGR_REQUIRE_ALL") == "1"
@@ -65,7 +65,7 @@ def database_urls(tmp_path_factory) -> dict[str, str | None]:
 
 def _empty_tables(url: str) -> None:
     engine = make_engine(url)
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(target_metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))

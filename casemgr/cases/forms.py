@@ -1,7 +1,7 @@
 """Case forms. Field validation here; business rules in ``rules``/``services``."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from casemgr.forms import options
@@ -61,3 +61,10 @@ class CloseForm(VersionedForm):
 
 class ConfirmForm(VersionedForm):
     pass
+
+
+class CommitmentForm(FlaskForm):
+    description = StringField("What was promised", validators=[DataRequired(), Length(max=500)])
+    recipient = StringField("To whom", validators=[DataRequired(), Length(max=200)])
+    owner_id = SelectField("Owner", validators=[DataRequired()])
+    due_at = DateTimeLocalField("Due (UTC)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])

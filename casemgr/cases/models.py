@@ -55,6 +55,18 @@ class Case(Base):
     #: Hierarchical level: 0 none, 1 duty manager, 2 support manager, 3 director.
     escalation_level: Mapped[int] = mapped_column(default=0)
     close_reason: Mapped[str | None] = mapped_column(String(32))
+    #: SLA clocks, computed by the escalation package from plan, severity and timeline.
+    first_response_due_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    first_response_breached: Mapped[bool] = mapped_column(default=False)
+    next_update_due_at: Mapped[datetime | None]
+    #: The vendor's latest public reply: it restarts the next-update clock.
+    last_vendor_update_at: Mapped[datetime | None]
+    next_update_breaches: Mapped[int] = mapped_column(default=0)
+    resolution_due_at: Mapped[datetime | None]
+    resolution_breached: Mapped[bool] = mapped_column(default=False)
+    #: Set while the case waits on the customer: every clock is paused.
+    sla_paused_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
@@ -74,6 +86,30 @@ class Case(Base):
     @property
     def is_open(self) -> bool:
         return self.status not in ("resolved", "closed")
+
+
+class Commitment(Base):
+    """A promise made to the customer ("call back by 15:00"): owned, addressed, due."""
+
+    __tablename__ = "commitment"
+    __table_args__ = (CheckConstraint("status IN ('open', 'kept', 'missed', 'withdrawn')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), index=True)
+    description: Mapped[str] = mapped_column(String(500))
+    #: To whom it was promised, as said to them ("Ana Alvarez, by phone").
+    recipient: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    kept_at: Mapped[datetime | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime]
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.status == "open" and self.due_at < now
 
 
 class CaseEvent(Base):

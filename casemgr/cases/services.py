@@ -2,9 +2,10 @@
 the timeline, publishes its domain event and commits once."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,8 @@ from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.numbering import next_value
 from casemgr.organizations.models import AccountAssignment
 
+T = TypeVar("T")
+
 
 def _event(session: Session, case: Case, actor: User | None, kind: str, now: datetime, *,
            public: bool = False, body: str = "", data: dict[str, Any] | None = None) -> CaseEvent:
@@ -42,12 +45,20 @@ def _check_version(case: Case, expected_version: int | None) -> None:
         )
 
 
-def _commit(session: Session, case: Case) -> None:
-    try:
-        session.commit()
-    except StaleDataError as exc:
-        session.rollback()
-        raise ConflictError(f"{case.number} was changed by someone else at the same moment. Reload and try again.") from exc
+def detect_conflicts(service: Callable[..., T]) -> Callable[..., T]:
+    """A concurrent writer bumped the case version first: a conflict, never an overwrite.
+
+    The version check can fail at any flush (listeners flush too), so the
+    whole use case is guarded, not only its commit.
+    """
+    @functools.wraps(service)
+    def guarded(session: Session, *args: Any, **kwargs: Any) -> T:
+        try:
+            return service(session, *args, **kwargs)
+        except StaleDataError as exc:
+            session.rollback()
+            raise ConflictError("The case was changed by someone else at the same moment. Reload and try again.") from exc
+    return guarded
 
 
 def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEvent, actor: User,
@@ -98,6 +109,7 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
     return case
 
 
+@detect_conflicts
 def add_comment(session: Session, actor: User, store: AttachmentStore, case: Case, *, body: str, public: bool,
                 now: datetime, uploads: Sequence[Upload] = ()) -> CaseEvent:
     """A public reply or an internal note; a customer's reply resumes a paused case."""
@@ -117,9 +129,16 @@ def add_comment(session: Session, actor: User, store: AttachmentStore, case: Cas
         resumed = rules.status_after_customer_reply(case.status)
         if resumed:
             _set_status(session, case, actor, resumed, now, note="customer replied")
+    if public and not is_customer:
+        # The vendor's first public reply is the first response; each one restarts next-update.
+        if case.first_response_at is None:
+            case.first_response_at = now
+        elif case.next_update_due_at is not None and now > case.next_update_due_at:
+            case.next_update_breaches += 1  # a late update is recorded, never hidden
+        case.last_vendor_update_at = now
     if public:
         events.publish(session, events.PublicReplyAdded(case.id, by_vendor=not is_customer, at=now))
-    _commit(session, case)
+    session.commit()
     return event
 
 
@@ -127,6 +146,10 @@ def _set_status(session: Session, case: Case, actor: User | None, new: str, now:
     old = case.status
     case.status = new
     case.updated_at = now
+    if new == "waiting_customer":
+        case.sla_paused_at = now
+    elif old == "waiting_customer":
+        case.sla_paused_at = None
     if new == "resolved":
         case.resolved_at = now
     elif new == "closed":
@@ -138,15 +161,17 @@ def _set_status(session: Session, case: Case, actor: User | None, new: str, now:
     events.publish(session, events.CaseStatusChanged(case.id, old, new, now))
 
 
+@detect_conflicts
 def change_status(session: Session, actor: User, case: Case, *, new_status: str, expected_version: int | None,
                   now: datetime) -> None:
     policy.require_case_worker(actor)
     _check_version(case, expected_version)
     rules.check_vendor_status_move(case.status, new_status)
     _set_status(session, case, actor, new_status, now)
-    _commit(session, case)
+    session.commit()
 
 
+@detect_conflicts
 def change_severity(session: Session, actor: User, case: Case, *, severity: int, expected_version: int | None,
                     now: datetime, reason: str = "") -> None:
     policy.require_case_worker(actor)
@@ -162,9 +187,10 @@ def change_severity(session: Session, actor: User, case: Case, *, severity: int,
     _event(session, case, actor, "severity_changed", now, public=True, body=reason.strip()[:500],
            data={"from": old, "to": severity})
     events.publish(session, events.CaseSeverityChanged(case.id, old, severity, now))
-    _commit(session, case)
+    session.commit()
 
 
+@detect_conflicts
 def assign_owner(session: Session, actor: User, case: Case, *, owner_id: int, expected_version: int | None,
                  now: datetime) -> None:
     """Take ownership (owner is the actor) or hand the case to another engineer."""
@@ -181,7 +207,7 @@ def assign_owner(session: Session, actor: User, case: Case, *, owner_id: int, ex
     if case.status == "new":
         _set_status(session, case, actor, "in_progress", now, note="taken by an engineer")
     _event(session, case, actor, "owner_changed", now, public=False, data={"from": old, "to": owner.name})
-    _commit(session, case)
+    session.commit()
 
 
 def case_workers(session: Session) -> list[User]:
@@ -196,6 +222,7 @@ def account_managers_of(session: Session, organization_id: int) -> list[User]:
     return list(session.scalars(stmt))
 
 
+@detect_conflicts
 def close_case(session: Session, actor: User, case: Case, *, reason: str, expected_version: int | None,
                now: datetime, handoff_manager_id: int | None = None, handoff_path: str = "") -> None:
     """Close with a reason; end-of-support closes need a recorded hand-off."""
@@ -219,9 +246,10 @@ def close_case(session: Session, actor: User, case: Case, *, reason: str, expect
     rules.check_close(case.status, reason, has_handoff)
     case.close_reason = reason
     _set_status(session, case, actor, "closed", now, note=rules.CLOSE_REASONS[reason])
-    _commit(session, case)
+    session.commit()
 
 
+@detect_conflicts
 def confirm_resolution(session: Session, actor: User, case: Case, *, expected_version: int | None,
                        now: datetime) -> None:
     if not policy.can_reply_as_customer(actor, case):
@@ -230,4 +258,4 @@ def confirm_resolution(session: Session, actor: User, case: Case, *, expected_ve
     rules.check_customer_confirm(case.status)
     case.close_reason = "confirmed"
     _set_status(session, case, actor, "closed", now, note="Customer confirmed the resolution")
-    _commit(session, case)
+    session.commit()

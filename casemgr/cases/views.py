@@ -1,6 +1,8 @@
 """Case pages: parse, authorise, call one service, render."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
@@ -9,10 +11,12 @@ from casemgr.auth import policy
 from casemgr.auth.roles import can_open_cases
 from casemgr.cases import services
 from casemgr.cases.attachments import AttachmentStore, Upload
-from casemgr.cases.forms import CloseForm, ConfirmForm, OpenCaseForm, OwnerForm, ReplyForm, SeverityForm, StatusForm
+from casemgr.cases import commitments as commitment_services
+from casemgr.cases.forms import CommitmentForm, CloseForm, ConfirmForm, OpenCaseForm, OwnerForm, ReplyForm, SeverityForm, StatusForm
 from casemgr.cases.queries import QueueFilter, case_queue, get_attachment_for, timeline
 from casemgr.cases.rules import STATUS_LABELS, CaseRuleError, status_moves_for_vendor
 from casemgr.db import get_session
+from casemgr.panels import render_case_panels
 from casemgr.forms import options
 from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.web import actor, now
@@ -97,12 +101,17 @@ def _render_case(case, status: int = 200, **forms):
     managers = services.account_managers_of(session, case.organization_id)
     close_form.handoff_manager_id.choices = options([("", "—")] + [(m.id, m.name) for m in managers])
     engineers = services.case_workers(session) if policy.can_work_case(user) else []
+    commitment_form = forms.get("commitment_form") or CommitmentForm(owner_id=str(user.id))
+    commitment_form.owner_id.choices = options((u.id, u.name) for u in engineers)
     return render_template(
         "cases/show.html", case=case, events=timeline(session, user, case), reply=reply,
         status_form=status_form, severity_form=severity_form, close_form=close_form,
         owner_form=OwnerForm(version=case.version), confirm_form=ConfirmForm(version=case.version),
         engineers=engineers, can_work=policy.can_work_case(user),
         is_customer=policy.can_reply_as_customer(user, case), error=forms.get("error"),
+        commitments=commitment_services.commitments_of(session, case), commitment_form=commitment_form,
+        panels=render_case_panels(session, user, case, now()),
+        site_tz=case.asset.site.timezone if case.asset else "UTC",
     ), status
 
 
@@ -127,6 +136,9 @@ def _run(case, action, **forms):
     except ForbiddenError:
         session.rollback()
         abort(403)
+    except NotFoundError:
+        session.rollback()
+        abort(404)
     return redirect(url_for("cases.show_case", number=case.number))
 
 
@@ -200,6 +212,27 @@ def confirm(number: str):
         return _render_case(case, 400, error="The form was incomplete; reload and try again.")
     return _run(case, lambda: services.confirm_resolution(
         get_session(), actor(), case, expected_version=form.expected_version(), now=now()))
+
+
+@bp.post("/<number>/commitments")
+@login_required
+def add_commitment(number: str):
+    case = _case_or_404(number)
+    form = CommitmentForm()
+    form.owner_id.choices = options((u.id, u.name) for u in services.case_workers(get_session()))
+    if not form.validate():
+        return _render_case(case, 400, error="Check the commitment form.", commitment_form=form)
+    due = form.due_at.data.replace(tzinfo=timezone.utc)
+    return _run(case, lambda: commitment_services.record_commitment(
+        get_session(), actor(), case, description=form.description.data, recipient=form.recipient.data,
+        owner_id=int(form.owner_id.data), due_at=due, now=now()), commitment_form=form)
+
+
+@bp.post("/<number>/commitments/<int:commitment_id>/kept")
+@login_required
+def commitment_kept(number: str, commitment_id: int):
+    case = _case_or_404(number)
+    return _run(case, lambda: commitment_services.mark_kept(get_session(), actor(), case, commitment_id, now()))
 
 
 @bp.get("/<number>/attachments/<int:attachment_id>")

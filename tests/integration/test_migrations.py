@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 
 from casemgr.db import make_engine
 from casemgr.migrate import heads
-from casemgr.models import Base
+from migrations.metadata import target_metadata
 
 
 def test_there_is_exactly_one_migration_head():
@@ -18,7 +18,7 @@ def test_the_migrated_schema_matches_the_models(db_url):
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
-            diff = compare_metadata(context, Base.metadata)
+            diff = compare_metadata(context, target_metadata)
     finally:
         engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"

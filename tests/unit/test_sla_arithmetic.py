@@ -281,6 +281,8 @@ def test_from_dict_defaults_to_site_timezone():
     {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "timezone": "Mars/Olympus"},
     {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "holidays": ["christmas"]},
     {"weekly_hours": {}},
+    {"weekly_hours": {"mon": [["08:00"]]}},
+    {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "always": "false"},
 ])
 def test_from_dict_rejects_bad_input(data):
     with pytest.raises(ValueError):

@@ -1,0 +1,108 @@
+"""Queue notifications inside the caller's transaction; deliver e-mail later."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from casemgr.auth.models import User
+from casemgr.notifications.models import Notification
+from casemgr.notifications.senders import Sender
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 ... minutes, capped at 2 hours: a mail server outage never loses mail."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 120))
+
+
+def notify(session: Session, users: Iterable[User], *, subject: str, body: str, now: datetime,
+           case_id: int | None = None, severity: int | None = None, email_not_before: datetime | None = None,
+           email: bool = True) -> list[Notification]:
+    """One in-app message per user, plus an e-mail through the outbox.
+
+    ``email_not_before`` holds the e-mail (never the in-app message) until then,
+    e.g. until coverage hours start for a low-severity case.
+    """
+    rows: list[Notification] = []
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen or not user.is_active:
+            continue
+        seen.add(user.id)
+        rows.append(Notification(user_id=user.id, channel="in_app", case_id=case_id, severity=severity,
+                                 subject=subject[:300], body=body, status="sent", sent_at=now,
+                                 next_attempt_at=now, created_at=now))
+        if email:
+            rows.append(Notification(user_id=user.id, email=user.email, channel="email", case_id=case_id,
+                                     severity=severity, subject=subject[:300], body=body, status="pending",
+                                     next_attempt_at=max(email_not_before or now, now), created_at=now))
+    session.add_all(rows)
+    return rows
+
+
+def queue_email(session: Session, *, to: str, subject: str, body: str, now: datetime,
+                case_id: int | None = None) -> Notification:
+    """An e-mail to an address without an account (acknowledgements to inbound senders)."""
+    row = Notification(email=to, channel="email", case_id=case_id, subject=subject[:300], body=body,
+                       status="pending", next_attempt_at=now, created_at=now)
+    session.add(row)
+    return row
+
+
+def inbox(session: Session, actor: User, limit: int = 100) -> list[Notification]:
+    stmt = (select(Notification).where(Notification.user_id == actor.id, Notification.channel == "in_app")
+            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def unread_count(session: Session, actor: User) -> int:
+    stmt = select(func.count()).select_from(Notification).where(
+        Notification.user_id == actor.id, Notification.channel == "in_app", Notification.read_at.is_(None))
+    return session.scalar(stmt) or 0
+
+
+def mark_all_read(session: Session, actor: User, now: datetime) -> int:
+    result = session.execute(
+        update(Notification).where(Notification.user_id == actor.id, Notification.channel == "in_app",
+                                   Notification.read_at.is_(None)).values(read_at=now))
+    session.commit()
+    return result.rowcount or 0
+
+
+def deliver_due(session: Session, sender: Sender, now: datetime, batch: int = 50) -> tuple[int, int]:
+    """Send due e-mail; failures back off and stay queued. Returns (sent, failed attempts)."""
+    sent = failed = 0
+    while True:
+        rows = list(session.scalars(
+            select(Notification)
+            .where(Notification.status == "pending", Notification.channel == "email",
+                   Notification.next_attempt_at <= now)
+            .order_by(Notification.next_attempt_at, Notification.id).limit(batch)
+            .with_for_update(skip_locked=True)))
+        if not rows:
+            session.commit()
+            return sent, failed
+        for row in rows:
+            row.attempts += 1
+            try:
+                sender.send(to=row.email or "", subject=row.subject, body=row.body)
+            except Exception as exc:  # any transport error: keep the mail, retry later
+                failed += 1
+                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.status = "failed"
+                    log.error("notification %s to %s gave up after %s attempts: %s", row.id, row.email,
+                              row.attempts, row.last_error)
+                else:
+                    row.next_attempt_at = now + backoff(row.attempts)
+            else:
+                sent += 1
+                row.status, row.sent_at, row.last_error = "sent", now, None
+        session.commit()

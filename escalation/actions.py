@@ -1,0 +1,79 @@
+"""What a fired step does: notify people, move the tier, raise the hierarchical level."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casemgr.auth.models import User
+from casemgr.auth.roles import Role
+from casemgr.cases.models import Case, CaseEvent
+from casemgr.notifications.services import notify
+from casemgr.organizations.models import AccountAssignment
+from escalation.ladder import HIERARCHY, DueFiring
+from escalation.sla import CoverageCalendar
+
+TIERS = ("L1", "L2", "L3")
+
+
+def recipients(session: Session, case: Case, target: str) -> list[User]:
+    if target == "owner":
+        if case.owner is not None:
+            return [case.owner]
+        target = f"role:{Role.SUPPORT_ENGINEER}"
+    if target == "account_manager":
+        return list(session.scalars(select(User).join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
+                                    .where(AccountAssignment.organization_id == case.organization_id)))
+    if target.startswith("role:"):
+        return list(session.scalars(select(User).where(User.role == target[5:], User.is_active_flag.is_(True))))
+    if target.startswith("user:"):
+        return list(session.scalars(select(User).where(User.email == target[5:].lower())))
+    return []
+
+
+def describe(action: str, target: str) -> str:
+    """Plain words for the customer's escalation path and the timeline."""
+    if action == "move_tier":
+        return f"the case moves to {target} engineering"
+    if action == "raise_level":
+        return f"the {HIERARCHY.get(int(target), 'management')} is paged"
+    if target == "account_manager":
+        return "your account manager is notified"
+    if target == "owner":
+        return "the case owner is reminded"
+    if target.startswith("role:"):
+        return f"the {target[5:].replace('_', ' ')}s are notified"
+    return f"{target[5:]} is notified"
+
+
+def email_hold(case: Case, calendar: CoverageCalendar, now: datetime) -> datetime | None:
+    """Severity 1-2 page at once; 3-4 e-mail waits for coverage hours instead of waking people."""
+    if case.severity <= 2 or calendar.is_covered(now):
+        return None
+    return calendar.next_coverage_start(now)
+
+
+def perform(session: Session, case: Case, firing: DueFiring, calendar: CoverageCalendar, now: datetime) -> None:
+    step = firing.step
+    late = firing.late_seconds(now)
+    what = describe(step.action, step.target)
+    public = step.action in ("move_tier", "raise_level")
+    targets: list[User]
+    if step.action == "move_tier":
+        if TIERS.index(step.target) > TIERS.index(case.queue if case.queue in TIERS else "L1"):
+            case.queue = step.target
+        targets = recipients(session, case, f"role:{Role.SUPPORT_ENGINEER}")
+    elif step.action == "raise_level":
+        case.escalation_level = max(case.escalation_level, int(step.target))
+        targets = recipients(session, case, f"role:{Role.SUPPORT_MANAGER}") + recipients(session, case, "account_manager")
+    else:
+        targets = recipients(session, case, step.target)
+    lateness = f" (late by {late // 60} min: the escalation runner was not running)" if late else ""
+    session.add(CaseEvent(case_id=case.id, kind="escalation_fired", actor_id=None, public=public, created_at=now,
+                          body=f"{step.name}: {what}{lateness}.",
+                          data={"step_id": step.id, "episode": firing.episode, "cycle": firing.cycle,
+                                "due_at": firing.due_at.isoformat(), "late_seconds": late}))
+    notify(session, targets, subject=f"[{case.number} S{case.severity}] Escalation: {step.name}",
+           body=f"{case.number} ({case.organization.name}): {case.subject}\n\n{step.name}: {what}.{lateness}",
+           now=now, case_id=case.id, severity=case.severity, email_not_before=email_hold(case, calendar, now))

@@ -1,0 +1,111 @@
+"""Support managers edit ladders and plan targets: validation lives here, not in views."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from casemgr.auth.models import User
+from casemgr.auth.roles import Role
+from casemgr.cases.models import Case
+from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
+from casemgr.contracts.models import Contract, SupportPlan
+from casemgr.errors import ForbiddenError
+from escalation.actions import TIERS
+from escalation.ladder import HIERARCHY
+from escalation.models import EscalationFiring, EscalationLadder, EscalationStep
+from escalation.context import Ladders
+from escalation.services import Settings, refresh_case
+
+MANAGERS = (Role.SUPPORT_MANAGER, Role.ADMIN)
+
+
+def require_manager(actor: User) -> None:
+    if actor.role not in MANAGERS:
+        raise ForbiddenError("Only support managers edit ladders and plans.")
+
+
+def ladders(session: Session) -> list[EscalationLadder]:
+    return list(session.scalars(select(EscalationLadder).options(selectinload(EscalationLadder.steps))
+                                .order_by(EscalationLadder.plan_id.nulls_first(), EscalationLadder.severity)))
+
+
+def validate_step(condition: str, offset_minutes: int | None, offset_percent: int | None, action: str,
+                  target: str) -> None:
+    if (offset_minutes is None) == (offset_percent is None):
+        raise CaseRuleError("Give either an offset in minutes or a percentage of the target, not both.")
+    if offset_percent is not None and condition in ("commitment_missed", "customer_request"):
+        raise CaseRuleError("Commitments and customer requests have no target: use minutes.")
+    if action == "move_tier" and target not in TIERS:
+        raise CaseRuleError(f"A tier move needs one of {', '.join(TIERS)}.")
+    if action == "raise_level" and target not in {str(k) for k in HIERARCHY if k}:
+        raise CaseRuleError("A level is 1 (duty manager), 2 (support manager) or 3 (director).")
+    if action == "notify" and not (target in ("owner", "account_manager") or target.startswith(("role:", "user:"))):
+        raise CaseRuleError("Notify 'owner', 'account_manager', 'role:<role>' or 'user:<email>'.")
+
+
+def save_step(session: Session, actor: User, ladder_id: int, step_id: int | None, values: dict,
+              now: datetime, settings: Settings) -> EscalationStep:
+    require_manager(actor)
+    ladder = session.get(EscalationLadder, ladder_id)
+    if ladder is None:
+        raise CaseRuleError("No such ladder.")
+    validate_step(values["condition"], values["offset_minutes"], values["offset_percent"], values["action"],
+                  values["target"].strip())
+    step = session.get(EscalationStep, step_id) if step_id else None
+    if step is None or step.ladder_id != ladder.id:
+        step = EscalationStep(ladder=ladder, position=len(ladder.steps) + 1)
+    for key, value in values.items():
+        setattr(step, key, value.strip() if isinstance(value, str) else value)
+    session.add(step)
+    session.flush()
+    _refresh_open_cases(session, now, settings, severity=ladder.severity)
+    session.commit()
+    return step
+
+
+def delete_step(session: Session, actor: User, step_id: int, now: datetime, settings: Settings) -> None:
+    """Removing a step keeps its past firings: history stays intact, the step just stops."""
+    require_manager(actor)
+    step = session.get(EscalationStep, step_id)
+    if step is None:
+        raise CaseRuleError("No such step.")
+    if session.scalar(select(EscalationFiring.id).where(EscalationFiring.step_id == step.id).limit(1)):
+        raise CaseRuleError("This step has already fired on cases; change its timing instead of deleting it.")
+    severity = step.ladder.severity
+    session.delete(step)
+    session.flush()
+    _refresh_open_cases(session, now, settings, severity=severity)
+    session.commit()
+
+
+def save_targets(session: Session, actor: User, plan_id: int, targets: dict[str, dict[str, int]], now: datetime,
+                 settings: Settings) -> SupportPlan:
+    require_manager(actor)
+    plan = session.get(SupportPlan, plan_id)
+    if plan is None:
+        raise CaseRuleError("No such plan.")
+    for severity, row in targets.items():
+        if not all(isinstance(v, int) and 1 <= v <= 525600 for v in row.values()):
+            raise CaseRuleError(f"Severity {severity}: every target must be 1 to 525600 minutes.")
+        if row["first_response"] > row["resolution"]:
+            raise CaseRuleError(f"Severity {severity}: first response cannot be later than resolution.")
+    plan.targets = targets
+    session.flush()
+    _refresh_open_cases(session, now, settings, plan_id=plan.id)
+    session.commit()
+    return plan
+
+
+def _refresh_open_cases(session: Session, now: datetime, settings: Settings, *, severity: int | None = None,
+                        plan_id: int | None = None) -> None:
+    """A rule change re-times the open cases it touches (their pauses come from the timeline)."""
+    stmt = select(Case).where(Case.status.in_(sorted(OPEN_STATUSES)))
+    if severity is not None:
+        stmt = stmt.where(Case.severity == severity)
+    if plan_id is not None:
+        stmt = stmt.join(Contract, Contract.id == Case.contract_id).where(Contract.plan_id == plan_id)
+    all_ladders = Ladders.load(session)
+    for case in session.scalars(stmt):
+        refresh_case(session, case, now, settings, all_ladders)

@@ -1,0 +1,39 @@
+"""The tick: APScheduler only says "now"; the runner and the outbox do the work."""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from casemgr.notifications.senders import sender_from_config
+from casemgr.notifications.services import deliver_due
+from escalation.services import Settings, run_due
+
+log = logging.getLogger(__name__)
+
+
+def tick(app: Flask) -> None:
+    """One pass of due escalations, then due e-mail; errors are logged, never fatal."""
+    db = app.extensions["casemgr.db"]
+    now = app.extensions["casemgr.clock"].now()
+    try:
+        stats = run_due(db.session_factory, now, Settings.from_config(app.config))
+        if stats.fired or stats.failed:
+            log.info("escalation pass: %s cases, %s fired, %s failed", stats.cases, stats.fired, len(stats.failed))
+    except Exception:
+        log.exception("escalation pass failed")
+    try:
+        with db.session_factory() as session:
+            deliver_due(session, sender_from_config(app.config), now)
+    except Exception:
+        log.exception("notification delivery failed")
+
+
+def make_scheduler(app: Flask, *, blocking: bool) -> BackgroundScheduler | BlockingScheduler:
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(timezone="UTC")
+    scheduler.add_job(tick, "interval", args=[app], seconds=app.config["SCHEDULER_TICK_SECONDS"],
+                      id="casemgr-tick", max_instances=1, coalesce=True)
+    return scheduler

@@ -1,0 +1,135 @@
+"""Escalation pages: the case panel, customer requests, ladder and plan editing."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from markupsafe import Markup
+
+from casemgr.auth import policy
+from casemgr.auth.roles import Role
+from casemgr.cases.rules import SEVERITY_DEFINITIONS, CaseRuleError
+from casemgr.contracts.models import SupportPlan
+from casemgr.db import get_session
+from casemgr.errors import ForbiddenError, NotFoundError
+from casemgr.web import actor, now
+from escalation import admin
+from escalation.forms import EscalationRequestForm, StepForm
+from escalation.ladder import HIERARCHY
+from escalation.services import Settings, escalation_path, request_escalation
+
+bp = Blueprint("escalation", __name__)
+CLOCKS = ("first_response", "next_update", "resolution")
+
+
+def settings() -> Settings:
+    return Settings.from_config(current_app.config)
+
+
+def case_panel(session, user, case, at) -> Markup | None:
+    """The customer sees who is next and when; the admin can ask for escalation."""
+    path = escalation_path(session, case, at, settings()) if case.is_open else []
+    can_request = user.role == Role.CUSTOMER_ADMIN and user.organization_id == case.organization_id and case.is_open
+    return Markup(render_template("escalation/panel.html", case=case, path=path, level=HIERARCHY,
+                                  form=EscalationRequestForm() if can_request else None,
+                                  site_tz=case.asset.site.timezone if case.asset else "UTC"))
+
+
+@bp.post("/cases/<number>/escalation-request")
+@login_required
+def request_case_escalation(number: str):
+    session = get_session()
+    try:
+        case = policy.get_case_for(session, actor(), number)
+    except NotFoundError:
+        abort(404)
+    form = EscalationRequestForm()
+    if not form.validate():
+        flash("Tell us why you need escalation (at most 1000 characters).", "error")
+        return redirect(url_for("cases.show_case", number=number)), 303
+    try:
+        request_escalation(session, actor(), case, reason=form.reason.data, now=now(), settings=settings())
+    except ForbiddenError:
+        session.rollback()
+        abort(403)
+    except CaseRuleError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Escalation requested: the duty manager and your account manager have been notified.", "info")
+    return redirect(url_for("cases.show_case", number=number))
+
+
+def _manager_only():
+    if actor().role not in admin.MANAGERS:
+        abort(403)
+
+
+@bp.route("/admin/ladders", methods=["GET"])
+@login_required
+def ladders():
+    _manager_only()
+    session = get_session()
+    plans = {p.id: p for p in session.query(SupportPlan)}
+    return render_template("escalation/ladders.html", ladders=admin.ladders(session), plans=plans,
+                           form=StepForm(), level=HIERARCHY)
+
+
+@bp.post("/admin/ladders/<int:ladder_id>/steps")
+@bp.post("/admin/ladders/<int:ladder_id>/steps/<int:step_id>")
+@login_required
+def save_step(ladder_id: int, step_id: int | None = None):
+    _manager_only()
+    form = StepForm()
+    session = get_session()
+    if not form.validate():
+        flash("Step not saved: " + "; ".join(f"{form[k].label.text}: {', '.join(v)}" for k, v in form.errors.items()),
+              "error")
+        return redirect(url_for("escalation.ladders")), 303
+    values = {k: form[k].data for k in ("name", "condition", "offset_minutes", "offset_percent", "action", "target",
+                                        "repeat_minutes")}
+    try:
+        admin.save_step(session, actor(), ladder_id, step_id, values, now(), settings())
+    except CaseRuleError as exc:
+        session.rollback()
+        flash(f"Step not saved: {exc}", "error")
+    else:
+        flash("Ladder saved; open cases were re-timed.", "info")
+    return redirect(url_for("escalation.ladders") + f"#ladder-{ladder_id}")
+
+
+@bp.post("/admin/steps/<int:step_id>/delete")
+@login_required
+def delete_step(step_id: int):
+    _manager_only()
+    session = get_session()
+    try:
+        admin.delete_step(session, actor(), step_id, now(), settings())
+    except CaseRuleError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("escalation.ladders"))
+
+
+@bp.route("/admin/plans", methods=["GET", "POST"])
+@login_required
+def plans():
+    _manager_only()
+    session = get_session()
+    all_plans = list(session.query(SupportPlan).order_by(SupportPlan.id))
+    if request.method == "POST":
+        try:
+            plan_id = int(request.form["plan_id"])
+            targets = {str(sev): {clock: int(request.form[f"{sev}-{clock}"]) for clock in CLOCKS}
+                       for sev in SEVERITY_DEFINITIONS}
+        except (KeyError, ValueError):
+            flash("Every target must be a whole number of minutes.", "error")
+            return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS), 400
+        try:
+            admin.save_targets(session, actor(), plan_id, targets, now(), settings())
+        except CaseRuleError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+            return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS), 400
+        flash("Targets saved; open cases on this plan were re-timed.", "info")
+        return redirect(url_for("escalation.plans"))
+    return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS)

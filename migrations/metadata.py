@@ -1,0 +1,5 @@
+"""Every model of every area, so Alembic and the tests see the whole schema."""
+import escalation.models  # noqa: F401  (registers its tables)
+from casemgr.models import Base
+
+target_metadata = Base.metadata
