@@ -95,7 +95,7 @@ def user_create(email: str, role: str, org_name: str | None, name: str | None, r
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with new_session() as session:
+    with new_session(write=True) as session:
         query = select(Organization).where(Organization.name == org_name) if org_name else \
             select(Organization).where(Organization.is_vendor.is_(True))
         org = session.scalar(query)
@@ -120,8 +120,11 @@ def demo(url: str) -> None:
     from casemgr.migrate import upgrade
 
     upgrade(database().engine)
-    with new_session() as session:
-        logins = seed_demo(session, current_app.config, SystemClock().now())
+    now = SystemClock().now()
+    with new_session(write=True) as session:
+        logins = seed_demo(session, current_app.config, now)
+        for seeder in current_app.extensions.get("casemgr.demo_seeders", []):
+            seeder(session, now)  # ladders and the like, from the optional areas
     click.echo("")
     click.echo(f"Casemgr demo data is ready. Open {url} and log in as:")
     for role, email, password in logins:
@@ -143,7 +146,7 @@ def assets_import(csv_file) -> None:
     from casemgr.db import new_session
 
     rows = csv_file.read().splitlines(keepends=True)
-    with new_session() as session:
+    with new_session(write=True) as session:
         with click.progressbar(length=max(len(rows) - 1, 0), label="Checking rows") as bar:
             result = import_assets(session, rows, now=SystemClock().now(), progress=bar.update)
     if result.errors:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -50,8 +50,14 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the per-dialect settings the app relies on."""
+def make_engine(url: str, *, sqlite_immediate: bool = False) -> Engine:
+    """An engine with the per-dialect settings the app relies on.
+
+    ``sqlite_immediate`` makes every SQLite transaction take the write lock at
+    BEGIN: used by sessions that write (form posts, the runner, the sender) so
+    that concurrent writers queue on busy_timeout instead of failing on a stale
+    WAL snapshot. Read-only sessions keep the driver's lazy transactions.
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs: dict[str, Any] = {"future": True}
@@ -62,7 +68,20 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        if sqlite_immediate:
+            event.listen(engine, "connect", _sqlite_manual_transactions)
+            event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def _sqlite_manual_transactions(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock at BEGIN: writers queue (busy_timeout) instead of
+    deadlocking when two of them upgrade read locks at once (web + scheduler)."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -79,36 +98,43 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.session_factory: sessionmaker[Session] | None = None
+        #: Sessions that write; on SQLite they take the write lock at BEGIN.
+        self.write_session_factory: sessionmaker[Session] | None = None
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
+        url = app.config["DATABASE_URL"]
+        self.engine = make_engine(url)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        write_engine = make_engine(url, sqlite_immediate=True) if self.engine.dialect.name == "sqlite" else self.engine
+        self.write_session_factory = sessionmaker(write_engine, expire_on_commit=False)
         app.extensions["casemgr.db"] = self
         app.teardown_appcontext(_close_request_session)
 
     def dispose(self) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
+        for factory in (self.session_factory, self.write_session_factory):
+            if factory is not None:
+                factory.kw["bind"].dispose()
 
 
 def database() -> Database:
     return current_app.extensions["casemgr.db"]
 
 
-def new_session(app: Flask | None = None) -> Session:
+def new_session(app: Flask | None = None, *, write: bool = False) -> Session:
     """A fresh session bound to the app's event bus (CLI, scheduler, tests)."""
     from casemgr.events import attach_bus
 
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    session = app.extensions["casemgr.db"].session_factory()
+    db: Database = app.extensions["casemgr.db"]
+    session = (db.write_session_factory if write else db.session_factory)()
     attach_bus(session, app.extensions["casemgr.events"])
     return session
 
 
 def get_session() -> Session:
-    """The current request's session, created on first use."""
+    """The current request's session, created on first use; form posts write."""
     if "db_session" not in g:
-        g.db_session = new_session()
+        g.db_session = new_session(write=request.method not in ("GET", "HEAD", "OPTIONS"))
     return g.db_session
 
 

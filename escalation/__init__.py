@@ -33,3 +33,35 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(escalation_group)
     app.cli.add_command(scheduler_command)
     app.extensions.setdefault("casemgr.on_serve", []).append(lambda: make_scheduler(app, blocking=False).start())
+    app.extensions.setdefault("casemgr.demo_seeders", []).append(seed_demo)
+
+
+def seed_demo(session, now) -> None:
+    """Default ladders, then replay the runner over the demo's past so that the
+    cases show the escalations a running system would have fired, on time."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import sessionmaker
+
+    from casemgr.cases.models import Case
+    from escalation.context import Ladders
+    from escalation.models import EscalationSchedule
+    from escalation.defaults import seed_default_ladders
+    from escalation.services import Settings, refresh_case, run_due
+
+    if seed_default_ladders(session) == 0:
+        return  # already seeded: the scheduler keeps it current from here
+    settings, ladders = Settings(), Ladders.load(session)
+    open_cases = list(session.scalars(select(Case).where(Case.status.not_in(("resolved", "closed")))))
+    start = session.scalar(select(func.min(Case.created_at))) or now
+    for case in open_cases:
+        refresh_case(session, case, case.created_at, settings, ladders)
+    session.commit()
+    factory = sessionmaker(bind=session.get_bind(), expire_on_commit=False)
+    at = max(start, now - timedelta(days=3))
+    while at is not None and at < now:  # jump from one due instant to the next
+        run_due(factory, at, settings)
+        with factory() as s:
+            at = s.scalar(select(func.min(EscalationSchedule.next_check_at)))
+    run_due(factory, now, settings)

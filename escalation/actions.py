@@ -71,7 +71,7 @@ def perform(session: Session, case: Case, firing: DueFiring, calendar: CoverageC
         targets = recipients(session, case, step.target)
     lateness = f" (late by {late // 60} min: the escalation runner was not running)" if late else ""
     session.add(CaseEvent(case_id=case.id, kind="escalation_fired", actor_id=None, public=public, created_at=now,
-                          body=f"{step.name}: {what}{lateness}.",
+                          body=f"{what[0].upper()}{what[1:]} ({step.name}){lateness}.",
                           data={"step_id": step.id, "episode": firing.episode, "cycle": firing.cycle,
                                 "due_at": firing.due_at.isoformat(), "late_seconds": late}))
     notify(session, targets, subject=f"[{case.number} S{case.severity}] Escalation: {step.name}",

@@ -24,7 +24,7 @@ def run_due_command(at: str | None) -> None:
         now = parse_instant(at) if at else current_app.extensions["casemgr.clock"].now()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
-    stats = run_due(current_app.extensions["casemgr.db"].session_factory, now,
+    stats = run_due(current_app.extensions["casemgr.db"].write_session_factory, now,
                     Settings.from_config(current_app.config))
     click.echo(f"{now.isoformat()}: {stats.cases} case(s) checked, {stats.fired} step(s) fired, "
                f"{len(stats.failed)} failed")

@@ -19,13 +19,13 @@ def tick(app: Flask) -> None:
     db = app.extensions["casemgr.db"]
     now = app.extensions["casemgr.clock"].now()
     try:
-        stats = run_due(db.session_factory, now, Settings.from_config(app.config))
+        stats = run_due(db.write_session_factory, now, Settings.from_config(app.config))
         if stats.fired or stats.failed:
             log.info("escalation pass: %s cases, %s fired, %s failed", stats.cases, stats.fired, len(stats.failed))
     except Exception:
         log.exception("escalation pass failed")
     try:
-        with db.session_factory() as session:
+        with db.write_session_factory() as session:
             deliver_due(session, sender_from_config(app.config), now)
     except Exception:
         log.exception("notification delivery failed")

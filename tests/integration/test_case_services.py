@@ -123,6 +123,7 @@ def test_two_sessions_updating_the_same_case_at_once_conflict(app, session, worl
     case = open_for(session, world, store, clock.now())
     with new_session(app) as other:
         theirs = other.get(Case, case.id)
+        other.commit()  # the read ends (as a web request does); SQLite lets one writer in at a time
         mine = session.get(Case, case.id)
         services.change_status(session, world.user("engineer"), mine, new_status="in_progress",
                                expected_version=mine.version, now=clock.now())
