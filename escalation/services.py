@@ -148,8 +148,9 @@ def request_escalation(session: Session, actor: User, case: Case, *, reason: str
         CaseEvent.case_id == case.id, CaseEvent.kind == "escalation_requested"))
     if last is not None and now - last < settings.request_interval:
         wait = settings.request_interval - (now - last)
+        minutes = -(-int(wait.total_seconds()) // 60)  # round up: never invite a retry that fails
         raise CaseRuleError(f"Escalation was already requested at {last:%H:%M} UTC; you can ask again in "
-                            f"{int(wait.total_seconds() // 60) + 1} minutes. We are on it.")
+                            f"{minutes} minutes. We are on it.")
     if case.escalation_level >= max(HIERARCHY):
         raise CaseRuleError("This case is already escalated to the director, the highest level.")
     case.escalation_level += 1

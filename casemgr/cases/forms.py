@@ -67,4 +67,4 @@ class CommitmentForm(FlaskForm):
     description = StringField("What was promised", validators=[DataRequired(), Length(max=500)])
     recipient = StringField("To whom", validators=[DataRequired(), Length(max=200)])
     owner_id = SelectField("Owner", validators=[DataRequired()])
-    due_at = DateTimeLocalField("Due (UTC)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    due_at = DateTimeLocalField("Due (UTC)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
