@@ -1,0 +1,377 @@
+"""Free-text reply scanner: find unsafe instructions in an engineer's draft reply.
+
+Sentence by sentence it finds references to components (serial, slot, "the failed drive", "the drive", pronouns,
+the replacement part) and action phrases (reseat, reinsert, put ... back, force ... online, clear the fault). An
+action on a component of the case goes through ``evaluate``; blocked ones become findings. Not flagged: negated
+actions, past narration, "reseating it will not help", putting a part back in its box, the replacement part.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
+
+
+@dataclass(frozen=True)
+class Finding:
+    decision: Decision
+    component: ComponentFacts
+    excerpt: str
+    action: ActionKind
+
+
+def _words(*alternatives: str) -> str:  # literal words, longest first: "power supply unit" before "power supply"
+    return "(?:" + "|".join(re.escape(a) for a in sorted(alternatives, key=len, reverse=True)) + ")"
+
+
+# ---- normalisation and sentences ---------------------------------------------------
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u201c": '"', "\u201d": '"'})
+_DASH = "-\u2010\u2011\u2012\u2013\u2014"
+
+
+def normalise(text: str) -> str:
+    text = text.lower().translate(_QUOTES)
+    text = re.sub(rf"(?<=\w)[{_DASH}_](?=\w)", " ", text)  # re-insert -> re insert
+    text = re.sub(rf"\s[{_DASH}]+\s", " , ", text)  # a spaced dash separates clauses
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences, clauses ending in ";" and lines (bullets), each scanned on its own."""
+    return [part.strip() for part in re.split(r"(?<=[.!?;])\s+|\n+", text) if part.strip()]
+
+
+# ---- references to components ---------------------------------------------------------
+
+KIND_FAMILIES = (  # words that name the same kind of part
+    ("drive", "disk", "disc", "ssd", "hdd", "nvme", "hard drive", "hard disk"), ("fan", "fan module"),
+    ("psu", "power supply", "power supply unit", "power unit"), ("nvram", "nvram card"), ("dimm", "memory module"),
+    ("controller", "raid controller", "storage controller", "hba", "raid card"),
+)
+_ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
+_GENERIC_SLOTS = ("bay", "slot", "drive bay", "drive slot", "disk slot")
+_ANY_KIND = ("one", "unit", "part", "component", "device", "module")
+_UNHEALTHY_ADJ = _words("failed", "failing", "faulty", "faulted", "bad", "dead", "broken", "defective",
+                        "quarantined", "removed", "pulled", "old", "original", "previous", "offline")
+_OTHER_ADJ = _words("new", "replacement", "spare", "good", "healthy", "working", "fresh", "incoming", "rma")
+_STOP = _words("the", "a", "an", "of", "to", "in", "into", "on", "at", "from", "for", "and", "or", "it", "its",
+               "that", "this", "with", "back", "out", "online", "is", "are")
+_MODS = rf"(?:(?!(?:{_STOP}|{_UNHEALTHY_ADJ}|{_OTHER_ADJ})\b)[\w.]+\s+){{0,3}}"  # "the 3.84tb nvme ssd"
+_PRONOUN = re.compile(r"\b(?:it|its|them|that one|this one)\b")
+_LOCATION = re.compile(r"\b(?:into|onto|to|back in)\s+$")  # "into bay 4": where a part goes
+
+
+@dataclass(frozen=True)
+class _Ref:  # a mention; then a phrase (head mention + qualifying serial/slot), pronouns resolved
+    start: int
+    end: int
+    type: str  # other | unhealthy | all | serial | slot | kind | pronoun
+    comps: frozenset[int]
+    location: bool = False
+
+
+def _family(word: str) -> tuple[str, ...]:
+    return next((fam for fam in KIND_FAMILIES if word in fam), (word,))
+
+
+class _Vocabulary:
+    """Reference patterns built for the components on one case."""
+
+    _PRIORITY = {"other": 0, "unhealthy": 1, "all": 2, "serial": 3, "slot": 4, "kind": 5, "pronoun": 6}
+
+    def __init__(self, components: Sequence[ComponentFacts]):
+        self.components = components
+        noun = _words(*(_ALL_KIND_WORDS | {c.kind_word.lower() for c in components if c.kind_word.strip()})) + "s?"
+        any_noun = rf"(?P<noun>{noun}|{_words(*_ANY_KIND)})\b"
+        self.patterns = (
+            ("unhealthy", re.compile(rf"\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_MODS}{any_noun}")),
+            ("all", re.compile(rf"\b(?:both|all|each|every)\s+(?:(?:of\s+)?the\s+)?{_MODS}(?P<noun>{noun})\b")),
+            ("kind", re.compile(rf"\b(?:the|that|this)\s+{_MODS}(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d))")),
+            ("other", re.compile(rf"\b(?:(?:the|a|an|your|this|that)\s+)?{_OTHER_ADJ}\s+{_MODS}{any_noun}"
+                                 rf"|\b(?:the|a|an|your)\s+(?:replacement|spare)\b")),
+            ("pronoun", _PRONOUN),
+        )
+        self.by_component = []
+        for index, comp in enumerate(components):
+            serial = r"\s?".join(re.escape(ch) for ch in re.sub(r"\W|_", "", comp.serial.lower()))  # zk-1234 = zk1234
+            *prefix, slot_id = normalise(comp.slot).split(" ")
+            prefixes = set(_family(comp.kind_word.lower())) | ({" ".join(prefix)} if prefix else set())
+            if not prefix or " ".join(prefix) in _GENERIC_SLOTS:
+                prefixes.update(_GENERIC_SLOTS)
+            self.by_component += [(type_, index, re.compile(pattern)) for type_, pattern, usable in (
+                ("serial", rf"\b(?:(?:serial(?: number)?|sn|s/n)\s*:?\s*#?\s*)?{serial}\b", serial),
+                ("slot", rf"\b{_words(*prefixes)}\s*(?:#|no\.?|number)?\s*{re.escape(slot_id)}\b", slot_id),
+            ) if usable]  # a blank serial or slot must not match everywhere
+
+    def _by_noun(self, type_: str, noun: str | None) -> frozenset[int]:
+        noun = noun[:-1] if noun and noun.endswith("s") and noun[:-1] in _ALL_KIND_WORDS else noun
+        family = None if noun in _ANY_KIND else _family(noun)
+        candidates = [i for i, c in enumerate(self.components) if family is None or c.kind_word.lower() in family]
+        unhealthy = frozenset(i for i in candidates if self.components[i].unsafe)
+        if type_ == "all":
+            return frozenset(candidates)
+        if type_ == "unhealthy" or unhealthy:  # "the drive": the unhealthy drive(s), else the only drive
+            return unhealthy
+        return frozenset(candidates) if len(candidates) == 1 else frozenset()
+
+    def mentions(self, sent: str) -> list[_Ref]:
+        found = [_Ref(m.start(), m.end(), type_, frozenset() if type_ in ("other", "pronoun")
+                      else self._by_noun(type_, m["noun"]))
+                 for type_, pattern in self.patterns for m in pattern.finditer(sent)]
+        found += [_Ref(m.start(), m.end(), type_, frozenset({index}),
+                       type_ == "slot" and bool(_LOCATION.search(sent, max(0, m.start() - 16), m.start())))
+                  for type_, index, pattern in self.by_component for m in pattern.finditer(sent)]
+        found.sort(key=lambda m: (m.start, m.start - m.end, self._PRIORITY[m.type]))
+        kept: list[_Ref] = []
+        for m in found:  # the longest mention wins an overlap; the same slot text on two parts keeps both
+            if kept and m.start < kept[-1].end:
+                if (m.start, m.end, m.type) == (kept[-1].start, kept[-1].end, kept[-1].type):
+                    kept[-1] = _Ref(m.start, m.end, m.type, kept[-1].comps | m.comps, kept[-1].location)
+                continue
+            kept.append(m)
+        return kept
+
+
+_ATTACH_GAP = re.compile(r"\s*[(,]?\s*(?:(?:in|at|from|on|inside|of|with)\s+)?")  # "the drive in bay 5"
+# "the drive in bay 7" when bay 7 is not on the case: some other drive, not the failed one
+_UNKNOWN_QUALIFIER = re.compile(r"\s*[(,]?\s*(?:(?:in|at|from|on|inside|of)\s+(?:drive\s+|disk\s+)?(?:bay|slot)"
+                                r"|(?:with\s+)?(?:serial(?: number)?|sn|s/n))\s*:?\s*(?:#|no\.?|number)?\s*\w+")
+_COORD_GAP = re.compile(r"\s*(?:,|and|or|&|plus|as well as)?\s*(?:then\s+|also\s+)?")  # "X and (then) Y"
+
+
+def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[_Ref]:
+    """Group a head mention with the serial/slot that qualifies it; resolve pronouns."""
+    phrases: list[_Ref] = []
+    i, last = 0, previous  # last: what "it" means here
+    while i < len(mentions):
+        head, comps, end, qualified = mentions[i], mentions[i].comps, mentions[i].end, False
+        while i + 1 < len(mentions) and mentions[i + 1].type in ("serial", "slot") \
+                and _ATTACH_GAP.fullmatch(sent[end:mentions[i + 1].start]):
+            i += 1  # "the drive in bay 5" is the bay 5 drive; "the failed drive in bay 5" is both
+            comps = comps | mentions[i].comps if (qualified or head.type != "kind") else mentions[i].comps
+            qualified, end = True, mentions[i].end
+        if head.type in ("pronoun", "other") or (head.type == "kind" and not qualified
+                                                 and _UNKNOWN_QUALIFIER.match(sent, end)):
+            comps = last if head.type == "pronoun" else frozenset()
+        phrases.append(_Ref(head.start, end, head.type, comps, head.location and not qualified))
+        last = last if phrases[-1].location else comps
+        i += 1
+    return phrases
+
+
+# ---- action phrases -----------------------------------------------------------------
+
+_W = r"[\w#'/.]+"  # one word, never across punctuation
+_OBJ = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,6}}?)"  # up to six words between verb and particle
+_RE = r"re\s?"  # "reseat", "re seat" (from "re-seat")
+_PLACE_VERB = ("put|puts|putting|plug|plugs|plugging|push|pushes|pushing|slide|slides|sliding|pop|pops|popping"
+               "|stick|sticking|insert|inserts|inserting|seat|seating|install|installs|installing|swap|swapping"
+               "|place|placing")
+_ONLINE_VERB = "force|forces|forcing|mark|marks|marking|bring|brings|bringing|set|setting|put"
+_PAST = re.compile(r"(?:ed|brought|slid)$")  # narration unless passive ("should be reseated")
+# (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
+_VERBS = (
+    (re.compile(rf"\b(?P<v>{_RE}seat(?:s|ing|ed)?)\b"), ActionKind.RESEAT_COMPONENT, False, False),
+    (re.compile(rf"\b(?P<v>{_RE}insert(?:s|ing|ed)?)\b"), ActionKind.REINSERT_COMPONENT, False, False),
+    (re.compile(rf"\b(?P<v>{_RE}plug(?:s|ging|ged)?)\b"), ActionKind.REINSERT_COMPONENT, False, False),
+    (re.compile(rf"\b(?P<v>{_PLACE_VERB}|plugged|pushed|popped|inserted|swapped){_OBJ}\s+(?:back|again)\b"),
+     ActionKind.REINSERT_COMPONENT, True, False),
+    # "insert the failed drive into bay 5": only explicit references count, "insert the drive" is usually the new one
+    (re.compile(rf"\b(?P<v>{_PLACE_VERB}|plugged|pushed|inserted|installed){_OBJ}(?=\s+(?:in|into|inside)\b)"),
+     ActionKind.REINSERT_COMPONENT, True, True),
+    (re.compile(rf"\b(?P<v>{_ONLINE_VERB}|forced|marked|brought){_OBJ}\s+(?:back\s+)?online\b"),
+     ActionKind.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>clear(?:s|ing|ed)?){_OBJ}\s+(?:faults?|failed state|error state)\b"),
+     ActionKind.CLEAR_FAULT, False, False),
+)
+_STRICT_HEADS = ("unhealthy", "all", "serial", "pronoun")
+_BARE_OBJ = {"the", "its", "any", "all", "back", "in", "out"}  # "put back", "clear the fault": no object named
+_IMPLICIT_NEXT = {"", "and", "then", "again", "now", "once", "if", "when", "to", "so", "until", "firmly", "gently",
+                  "carefully", "please", "first", "or", "into", "in", "back"}
+
+# Boundaries. Strong ones end the reach of a negation; commas and subordinators
+# end the object of an action; "and/or/then" end it unless a noun phrase follows.
+_STRONG = re.compile(r"[;:.!?](?=\s|$)|[()\[\]]|\b(?:but|however|instead(?! of)|otherwise|except|although|though"
+                     r"|whereas|rather(?! than)|unless)\b")
+_SUBORD = re.compile(r",|\b(?:so|before|after|until|while|once|if|when|because|since|as)\b")
+_COORD = re.compile(r"\b(?:and|or|then)\b")
+
+# ---- negation, narration, harm statements ----------------------------------------------
+
+_NEG_CUE = re.compile(r"\b(?:not|never|dont|cannot|nor|avoid\w*|refrain\w*|against|without|instead of|rather than"
+                      r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
+                      r"|risky|bad idea|\w+n't)\b")
+# Words that may sit between a negation and the action it negates: "do not (try to)
+# reseat", "we do not recommend reseating", "never remove and reinsert". Anything
+# else ("don't forget to reseat", "if that doesn't work reseat") ends the negation.
+_GAP_WORDS = frozenset("""
+    you we i they anyone one should would could to try trying attempt attempting attempted ever even please be
+    tempted go ahead simply just physically manually yourself also again strongly really recommend recommended
+    recommending advise advised suggest suggested want need needed necessary required safe a an good idea is it's it
+    its them reason point in the supported allowed permitted and or nor then remove removing pull pulling take
+    taking out unplug unplugging eject ejecting from think thinking about of that do does under any circumstances
+    personally at all this time now yet here kindly bother worth re seat reseat reseating insert reinsert
+    reinserting inserting plug replug replugging plugging put putting push pushing back force forcing mark marking
+    bring bringing online clear clearing fault case there
+""".split())
+_WHY = re.compile(r"\bwhy\s+(?:\w+\s+)?$")  # "why not reseat it?" is a suggestion
+# "put" reads as past after a subject: "the customer put it back yesterday"
+_NARRATOR = re.compile(r"\b(?:customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone"
+                       r"|somebody|colleague|he|she|they|we|i)\s+(?:(?:already|also|then|just|accidentally|apparently"
+                       r"|mistakenly|had|has|have|simply)\s+)*$")
+_DID = re.compile(r"\bdid\s+(?:you|they|he|she|we|anyone|someone|the customer)\s+(?:already\s+|ever\s+)?$")
+_PASSIVE = re.compile(r"(?:\b(?:be|is|are|get|gets|getting|being)|'s)\s+(?:(?:properly|fully|firmly|correctly|then"
+                      r"|also|simply|just)\s+)?$")
+_CLAUSE_START = re.compile(r"\s*(?:(?:and|but|also|so|note that|remember that|just|simply|a|an|the|another|any)\s+)*")
+_HARM = re.compile(r"(?:[^\w']*[\w']+){0,6}?[^\w']*\b(?:won't|will not|wouldn't|would not|doesn't|does not"
+                   r"|didn't|did not|isn't|is not|can't|cannot|can not|never|is unsafe|is dangerous|is risky"
+                   r"|is a bad idea|is pointless|risks|(?:can|could|may|might|will) (?:corrupt|destroy|cause)|causes"
+                   r"|corrupts|voids)\b")  # "reseating the failed drive will not help"
+_PACKAGING = re.compile(r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:\w+\s+){0,2}?"
+                        r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope)\b")
+_CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?)"
+# "the cable on X", "X's power cord": the action is on a cable, not on the part
+_CABLE_BEFORE = re.compile(rf"\b{_CABLE}(?:\s+(?:on|of|to|for|at|from|into|in|back|the|its|it))*\s*$")
+_CABLE_AFTER = re.compile(rf"(?:'s)?\s+(?:\w+\s+)?{_CABLE}\b")
+_THEN = re.compile(r"\s*(?:then\s+|also\s+)?")
+_NEXT_TOKEN = re.compile(r"\s*([\w']+|[^\w\s])?")
+
+
+class _Sentence:
+    """One normalised sentence with its phrases and boundaries, looked up by bisection (no quadratic rescans)."""
+
+    def __init__(self, text: str, vocab: _Vocabulary, previous: frozenset[int]):
+        self.text, self.previous = text, previous
+        mentions = vocab.mentions(text)
+        self.phrases = _phrases(text, mentions, previous)
+        self.starts = [p.start for p in self.phrases]
+        self.anchors = [p for p in self.phrases if not p.location]  # what a later "it" can point at
+        self.anchor_ends = [p.end for p in self.anchors]
+        masked = list(text)  # mentions blanked out: "do not pull [the failed drive] out and" reads as filler
+        for m in mentions:
+            masked[m.start:m.end] = " " * (m.end - m.start)
+        self.masked = "".join(masked)
+        strong = [(m.start(), m.end()) for m in _STRONG.finditer(text)]
+        self.strong_starts, self.strong_ends = [s for s, _ in strong], [e for _, e in strong]
+        self.clause_cuts = sorted(self.strong_ends + [m.end() for m in re.finditer(",", text)])
+        self.subord_starts = [m.start() for m in _SUBORD.finditer(text)]
+        self.coords = [(m.start(), m.end()) for m in _COORD.finditer(text)]
+
+    @staticmethod
+    def _last_at_or_before(values: list[int], pos: int) -> int:
+        return values[bisect_right(values, pos) - 1] if bisect_right(values, pos) else 0
+
+    def _first_at_or_after(self, values: list[int], pos: int) -> int:
+        return values[bisect_left(values, pos)] if bisect_left(values, pos) < len(values) else len(self.text)
+
+    def entity_before(self, pos: int) -> frozenset[int]:
+        """What "it" means at pos: the last phrase before it, else the last one of the previous sentence."""
+        i = bisect_right(self.anchor_ends, pos)
+        return self.anchors[i - 1].comps if i else self.previous
+
+    def negated(self, verb_start: int) -> bool:
+        """A negation cue before the verb in the same clause, with only filler words in between."""
+        start = max(self._last_at_or_before(self.strong_ends, verb_start), verb_start - 300)
+        window = self.masked[start:verb_start]
+        for cue in reversed(list(_NEG_CUE.finditer(window))):
+            if _WHY.search(window[:cue.start()]):
+                continue
+            gap = re.sub(r"^\s*,(?:[^,]*,)?", " ", window[cue.end():])  # "do not, under any circumstances, reseat"
+            if "," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in re.findall(r"[\w']+", gap)):
+                return True
+        return False
+
+    def object_end(self, start: int) -> int:
+        """End of an action's object: a boundary, or "and/or/then" unless a noun phrase follows it."""
+        limit = min(self._first_at_or_after(self.strong_starts, start),
+                    self._first_at_or_after(self.subord_starts, start))
+        for i in range(bisect_left(self.coords, (start, 0)), bisect_left(self.coords, (limit, 0))):
+            c_start, c_end = self.coords[i]
+            if not self.text[start:c_start].strip():
+                continue  # "reseat or replace the failed drive": the verbs share the object
+            nxt = _THEN.match(self.text, c_end).end()
+            i = bisect_left(self.starts, nxt)
+            if i == len(self.starts) or self.starts[i] != nxt:
+                return c_start
+        return limit
+
+    def targets(self, match: re.Match, action: ActionKind, packaging: bool,
+                strict: bool) -> tuple[frozenset[int], ActionKind]:
+        """Components the action applies to, and the action (reseat_cable for cables); empty when not applicable."""
+        sent, v_start, v_end, word = self.text, match.start(), match.end(), match["v"]
+        lead = sent[max(self._last_at_or_before(self.clause_cuts, v_start), v_start - 300):v_start]
+        past = bool(_PAST.search(word))
+        passive = (past or word in ("put", "set")) and _PASSIVE.search(lead)  # "the drive should be reseated"
+        if (past and not passive) or _DID.search(lead) or (word in ("put", "set") and _NARRATOR.search(lead)):
+            return frozenset(), action  # narration: "the customer reseated it", "they put it back yesterday"
+        if packaging and _PACKAGING.match(sent, v_end):
+            return frozenset(), action  # "put the failed drive back in its box"
+        objects: list[_Ref] = []  # the first phrase after the verb, and those joined to it by "and/or"
+        for i in range(bisect_left(self.starts, v_start), bisect_left(self.starts, self.object_end(v_end))):
+            p = self.phrases[i]
+            if objects and not _COORD_GAP.fullmatch(sent, objects[-1].end, p.start):
+                break
+            objects += [] if p.location else [p]
+        named = bool(objects)
+        if strict:  # named between verb and particle: "put the failed drive in", not "put in a request for ..."
+            objects = [p for p in objects if p.type in _STRICT_HEADS and p.start < v_end]
+        comps = frozenset().union(*(p.comps for p in objects))
+        if objects:
+            head = objects[0]
+            gerund = word.endswith("ing") or re.search(r"\b(?:a|an|the|another)\s+$", lead)
+            rest = sent[head.end:min(self._first_at_or_after(self.strong_starts, head.end), head.end + 200)]
+            if gerund and _CLAUSE_START.fullmatch(lead) and _HARM.match(rest):
+                return frozenset(), action  # "reseating the failed drive will not help"
+            if action is not ActionKind.FORCE_ONLINE and (
+                    _CABLE_BEFORE.search(sent, max(v_end, head.start - 80), head.start) or _CABLE_AFTER.match(rest)):
+                action = ActionKind.RESEAT_CABLE
+        elif not named:  # no object named: "please reseat and check", "X should be reseated"
+            obj = (match.groupdict().get("obj") or "").split()
+            nxt = _NEXT_TOKEN.match(sent, v_end)[1] or ""
+            if passive or (all(w in _BARE_OBJ for w in obj) and (nxt in _IMPLICIT_NEXT or not nxt.isalnum())):
+                comps = self.entity_before(v_start)
+        if passive:
+            comps |= self.entity_before(v_start)
+        if word.startswith("install") and action is not ActionKind.RESEAT_CABLE:
+            action = ActionKind.INSTALL_COMPONENT
+        return comps, action
+
+
+def _verb_matches(sent: str) -> list[tuple]:
+    found = [(m, *rest) for pattern, *rest in _VERBS for m in pattern.finditer(sent)]
+    found.sort(key=lambda f: (f[0].start(), f[0].start() - f[0].end()))  # stable: earlier pattern wins a tie
+    kept: list[tuple] = []
+    for f in found:
+        if not kept or f[0].start() >= kept[-1][0].end():
+            kept.append(f)
+    return kept
+
+
+def scan_reply(text: str, components: Sequence[ComponentFacts], asset: AssetFacts | None = None,
+               rules: Sequence[SafetyRule] = DEFAULT_RULES) -> list[Finding]:
+    """Blocked instructions found in ``text``; an empty list means the text is safe."""
+    components = tuple(components)
+    if not components or not text.strip():
+        return []
+    vocab = _Vocabulary(components)
+    findings: list[Finding] = []
+    seen: set[tuple[int, str, ActionKind]] = set()
+    previous: frozenset[int] = frozenset()
+    for number, excerpt in enumerate(split_sentences(text)):
+        sentence = _Sentence(normalise(excerpt), vocab, previous)
+        for match, action, packaging, strict in _verb_matches(sentence.text):
+            if sentence.negated(match.start()):
+                continue
+            comps, action = sentence.targets(match, action, packaging, strict)
+            for index in sorted(comps):
+                decision = evaluate(action, components[index], asset, rules)
+                key = (number, components[index].serial, action)
+                if not decision.allowed and key not in seen:
+                    seen.add(key)
+                    findings.append(Finding(decision, components[index], excerpt, action))
+        previous = sentence.anchors[-1].comps if sentence.anchors else frozenset()
+    return findings

@@ -1,0 +1,238 @@
+"""Free-text reply scanner: a labelled table of reply snippets, plus precision/recall over it."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from casemgr.safety.rules import ActionKind, AssetFacts, ComponentFacts
+from casemgr.safety.text import Finding, normalise, scan_reply, split_sentences
+
+FAILED_DRIVE = ComponentFacts(
+    serial="ZK1234ABC", slot="bay 4", part_number="SSD-384-NV", part_description="3.84TB NVMe SSD",
+    kind_word="drive", state="failed", data_bearing=True,
+)
+HEALTHY_DRIVE = ComponentFacts(
+    serial="ZK5555XYZ", slot="bay 5", part_number="SSD-384-NV", part_description="3.84TB NVMe SSD",
+    kind_word="drive", state="active", data_bearing=True,
+)
+HEALTHY_PSU = ComponentFacts(
+    serial="PS7781QQ", slot="PSU 1", part_number="PSU-1600", part_description="1600W power supply",
+    kind_word="psu", state="active", data_bearing=False,
+)
+ASSET = AssetFacts(serial="CHS-0042")
+CASE_COMPONENTS = (FAILED_DRIVE, HEALTHY_DRIVE, HEALTHY_PSU)
+
+UNSAFE, SAFE = True, False
+
+# (reply text, expected_blocked). Context sentences are part of the text.
+TABLE = [
+    # --- unsafe: varied wording, casing, hyphens, references --------------------------
+    ("Please reseat the failed drive and check whether the rebuild starts.", UNSAFE),
+    ("Could you re-insert the failed drive?", UNSAFE),
+    ("Try pulling and pushing back the failed drive to see if it rebuilds.", UNSAFE),
+    ("The drive in bay 4 dropped out of the array. Can you plug it back in?", UNSAFE),
+    ("please RESEAT drive 4.", UNSAFE),
+    ("Re seat the disk in bay 4 and let us know.", UNSAFE),
+    ("Kindly reinsert zk1234abc into its slot.", UNSAFE),
+    ("The SSD in bay 4 shows as failed. Pull it out and push it back in.", UNSAFE),
+    ("Put the failed disk back and wait for the rebuild.", UNSAFE),
+    ("We saw that ZK1234ABC failed last night. Put it back in and watch the LEDs.", UNSAFE),
+    ("Replug the failed SSD.", UNSAFE),
+    ("Re-plug the drive in slot 4.", UNSAFE),
+    ("Force the failed drive online from the controller CLI.", UNSAFE),
+    ("Bay 4 reports a failed drive. Please force it online.", UNSAFE),
+    ("Mark the drive in bay 4 online again.", UNSAFE),
+    ("Bring the failed disk back online via the management UI.", UNSAFE),
+    ("Clear the fault on the failed drive and rescan the bus.", UNSAFE),
+    ("Run the CLI command to clear fault on bay 4.", UNSAFE),
+    ("Have you tried reseating the failed drive?", UNSAFE),
+    ("It might help to remove and re-insert the failed drive.", UNSAFE),
+    ("Don't forget to reseat the failed drive before the call.", UNSAFE),
+    ("If that does not work, re-insert drive 4.", UNSAFE),
+    ("If that does not work re-insert drive 4.", UNSAFE),
+    ("Why not reseat the failed SSD first?", UNSAFE),
+    ("I'd recommend that you reseat the drive.", UNSAFE),
+    ("The SSD in bay 4 looks dead. Could you pull it and push it back in?", UNSAFE),
+    ("The failed drive is the one on the left. Please reseat that one.", UNSAFE),
+    ("Once the new drive arrives, reseat the failed drive first.", UNSAFE),
+    ("The failed drive should be reseated before we ship anything.", UNSAFE),
+    ("Re-Insert The Failed Drive In Bay 4 Please.", UNSAFE),
+    ("Reseat the healthy drive in bay 5 and then the failed one.", UNSAFE),
+    ("Pull drive 4 out and slide it back in.", UNSAFE),
+    ("Reseating the failed drive usually kicks off a rebuild, so give it a try.", UNSAFE),
+    ("Please take drive ZK1234ABC out and put it back in.", UNSAFE),
+    ("Please don't replace the drive yet; just reseat it.", UNSAFE),
+    ("Do not open an RMA yet, but please re\u2011seat the failed drive.", UNSAFE),
+    ("The customer said bay 4 is amber. Ask them to reinsert it.", UNSAFE),
+    ("Set drive 4 back online.", UNSAFE),
+    ("Put sn ZK1234ABC back into bay 4.", UNSAFE),
+    ("Reseat or replace the failed drive.", UNSAFE),
+    ("Hi team,\n- collect the logs\n- then reseat the failed NVMe drive", UNSAFE),
+    ("Do not reseat the healthy drive, reseat the failed one.", UNSAFE),
+    ("Put the failed drive in bay 5 and see whether the array picks it up.", UNSAFE),
+    ("Remove the failed drive from bay 4 and install it in bay 5.", UNSAFE),
+    ("Please re-seat ZK-1234-ABC.", UNSAFE),
+    ("Reseat both drives.", UNSAFE),
+    ("Pop the failed drive back in.", UNSAFE),
+    ("It can't hurt to reseat the failed drive.", UNSAFE),
+    ("Why don't you reseat bay 4?", UNSAFE),
+    ("Make sure the failed drive is reseated properly.", UNSAFE),
+    ("Don't worry and just reseat the failed drive.", UNSAFE),
+    # --- safe: negations -------------------------------------------------------------
+    ("Do not reinsert the failed drive; open an RMA instead.", SAFE),
+    ("The drive in bay 4 has failed. Please don't reseat it.", SAFE),
+    ("Never put the failed disk back in the chassis.", SAFE),
+    ("You should not re-seat the failed SSD.", SAFE),
+    ("Avoid reseating the failed drive, as it can corrupt the array.", SAFE),
+    ("Do NOT, under any circumstances, reinsert the failed drive.", SAFE),
+    ("We do not recommend reseating the failed drive; a replacement ships under your plan.", SAFE),
+    ("Instead of reseating the failed drive, please open an RMA.", SAFE),
+    ("It is not safe to force the failed drive online.", SAFE),
+    ("Please do not clear the fault on bay 4.", SAFE),
+    ("Don\u2019t try to bring the failed disk back online.", SAFE),
+    ("There is no need to put the failed drive back; the replacement ships today.", SAFE),
+    ("Please refrain from re-plugging the failed drive.", SAFE),
+    ("Under no circumstances should you reseat ZK1234ABC.", SAFE),
+    ("Rather than reinserting the failed drive, swap in the replacement.", SAFE),
+    ("Do not remove and re-insert the failed drive to test it.", SAFE),
+    ("The SSD in bay 4 has failed. Please don't pull it out and push it back in.", SAFE),
+    ("Please never force drive 4 online.", SAFE),
+    ("We never re-seat failed drives; the replacement ships under your plan.", SAFE),
+    ("You must not plug the failed SSD back in.", SAFE),
+    ("I wouldn't reseat the failed drive.", SAFE),
+    ("Reseating a failed drive will not make it rebuild.", SAFE),
+    ("Reseating the failed drive is not supported and can destroy data.", SAFE),
+    ("Never, ever reseat the failed drive.", SAFE),
+    ("We advise against reseating the failed drive.", SAFE),
+    ("A reseat of the failed drive won't help.", SAFE),
+    # --- safe: the replacement part ----------------------------------------------------
+    ("Insert the new drive from the RMA into bay 4.", SAFE),
+    ("Install the replacement in bay 4.", SAFE),
+    ("Seat the new drive firmly until the latch clicks.", SAFE),
+    ("Once the replacement arrives, reseat it in bay 4.", SAFE),
+    ("Reseat the replacement drive and confirm the rebuild starts.", SAFE),
+    ("Re-insert the new SSD into slot 4 and wait for the rebuild.", SAFE),
+    ("Insert the new drive from the RMA into bay 4. Then reseat it if the LED stays amber.", SAFE),
+    ("Please mark the replacement drive online once the rebuild completes.", SAFE),
+    ("Please put the failed drive back in its antistatic bag and ship it to us.", SAFE),
+    ("After removing the failed drive, put it in the return box.", SAFE),
+    ("Pull the failed drive and insert the replacement in its place.", SAFE),
+    ("Insert the drive from the RMA shipment into bay 4.", SAFE),
+    # --- safe: healthy components, other parts, no instruction ------------------------
+    ("Reseat the drive in bay 5 if its LED blinks.", SAFE),
+    ("Please reseat PSU 1 and check the power cord.", SAFE),
+    ("Reseat ZK5555XYZ to clear the warning.", SAFE),
+    ("The drive in bay 5 is healthy, so you can reseat it if needed.", SAFE),
+    ("Reseat the power cable on PSU 1.", SAFE),
+    ("Please reseat the failed PSU.", SAFE),
+    ("Please collect logs from the failed drive and open an RMA.", SAFE),
+    ("The failed drive in bay 4 is covered by your plan; we ship a replacement today.", SAFE),
+    ("Put in an RMA request for the failed drive.", SAFE),
+    # --- safe: the part referred to is not an unhealthy one on this case ----------------
+    ("Please reseat the failed controller.", SAFE),
+    ("Reseat the drive in bay 7 of the expansion shelf.", SAFE),
+    # --- safe: narration ----------------------------------------------------------------
+    ("The customer reseated the drive yesterday and it failed again.", SAFE),
+    ("Yesterday the customer put the failed drive back, which triggered the alert.", SAFE),
+    ("The failed drive was reinserted by the customer before the case was opened.", SAFE),
+]
+
+
+Case = tuple[tuple[ComponentFacts, ...], AssetFacts]
+
+
+@pytest.fixture
+def case() -> Case:
+    """An asset with a failed drive in bay 4, a healthy drive in bay 5 and a healthy PSU."""
+    return CASE_COMPONENTS, ASSET
+
+
+def _blocked(text: str, case: Case) -> bool:
+    return bool(scan_reply(text, *case))
+
+
+@pytest.mark.parametrize(("text", "expected_blocked"), TABLE, ids=[f"{i:03d}" for i in range(len(TABLE))])
+def test_scan_reply_table(text: str, expected_blocked: bool, case: Case) -> None:
+    assert _blocked(text, case) is expected_blocked, text
+
+
+def test_table_precision_and_recall(case: Case, capsys: pytest.CaptureFixture[str]) -> None:
+    outcomes = [(_blocked(text, case), expected) for text, expected in TABLE]
+    true_pos = sum(got and expected for got, expected in outcomes)
+    false_pos = sum(got and not expected for got, expected in outcomes)
+    false_neg = sum(expected and not got for got, expected in outcomes)
+    precision = true_pos / (true_pos + false_pos) if true_pos + false_pos else 0.0
+    recall = true_pos / (true_pos + false_neg) if true_pos + false_neg else 0.0
+    unsafe_rows = sum(expected for _, expected in TABLE)
+    with capsys.disabled():
+        print(f"\nsafety text scanner: {len(TABLE)} rows ({unsafe_rows} unsafe / {len(TABLE) - unsafe_rows} safe), "
+              f"precision={precision:.3f} recall={recall:.3f}")
+    assert len(TABLE) >= 50
+    assert precision == 1.0
+    assert recall == 1.0
+
+
+def test_no_unhealthy_component_on_the_case_means_nothing_is_flagged() -> None:
+    healthy = replace(FAILED_DRIVE, state="active")
+    for text, _ in TABLE:
+        assert scan_reply(text, (healthy, HEALTHY_DRIVE, HEALTHY_PSU), ASSET) == [], text
+    assert scan_reply("Please reseat the failed drive.", (), ASSET) == []
+
+
+def test_finding_carries_excerpt_reason_and_safe_alternative(case: Case) -> None:
+    text = "Thanks for the logs. The drive in bay 4 dropped out. Could you re-seat it? We will check again."
+    [finding] = scan_reply(text, *case)
+    assert isinstance(finding, Finding)
+    assert finding.excerpt == "Could you re-seat it?"
+    assert finding.component == FAILED_DRIVE
+    assert finding.action is ActionKind.RESEAT_COMPONENT
+    assert not finding.decision.allowed
+    assert finding.decision.rule_code == "SG-REINSERT-FAILED"
+    assert "ZK1234ABC" in finding.decision.reason and "bay 4" in finding.decision.reason
+    assert "failed" in finding.decision.reason
+    assert "RMA" in finding.decision.safe_alternative
+
+
+def test_force_online_finding_uses_the_force_online_rule() -> None:
+    [finding] = scan_reply("Force the drive in bay 4 online.", CASE_COMPONENTS, ASSET)
+    assert finding.action is ActionKind.FORCE_ONLINE
+    assert finding.decision.rule_code == "SG-FORCE-ONLINE-FAILED"
+    assert finding.excerpt == "Force the drive in bay 4 online."
+
+
+def test_one_finding_per_sentence_component_and_action() -> None:
+    findings = scan_reply("Reseat the failed drive (bay 4, ZK1234ABC) and reseat it again. Then force it online.",
+                          CASE_COMPONENTS, ASSET)
+    assert [(f.action, f.excerpt) for f in findings] == [
+        (ActionKind.RESEAT_COMPONENT, "Reseat the failed drive (bay 4, ZK1234ABC) and reseat it again."),
+        (ActionKind.FORCE_ONLINE, "Then force it online."),
+    ]
+
+
+@pytest.mark.parametrize("state", ["quarantined", "removed"])
+def test_quarantined_and_removed_parts_must_not_go_back_either(state: str) -> None:
+    part = replace(FAILED_DRIVE, state=state)
+    [finding] = scan_reply("Please put the drive back in bay 4.", (part, HEALTHY_DRIVE), ASSET)
+    assert finding.decision.reason.startswith(f"drive SN ZK1234ABC in bay 4 is marked {state}")
+
+
+def test_cable_reseat_on_a_failed_part_is_a_cable_action() -> None:
+    # Decision: reseating a cable is reseat_cable, which the default rules allow.
+    assert scan_reply("Reseat the SAS cable on the failed drive.", CASE_COMPONENTS, ASSET) == []
+
+
+def test_normalise_and_split_sentences() -> None:
+    assert normalise("Please  RE\u2011INSERT\tit \u2014 don\u2019t wait") == "please re insert it , don't wait"
+    assert split_sentences("One. Two? Three; four\n- five") == ["One.", "Two?", "Three;", "four", "- five"]
+
+
+def test_installing_a_failed_part_elsewhere_is_an_install_action(case: Case) -> None:
+    [finding] = scan_reply("Remove the failed drive from bay 4 and install it in bay 5.", *case)
+    assert finding.action is ActionKind.INSTALL_COMPONENT
+    assert finding.decision.rule_code == "SG-INSTALL-FAILED"
+
+
+def test_blank_serial_or_slot_does_not_match_everything() -> None:
+    blank = replace(FAILED_DRIVE, serial="", slot="", kind_word="widget")
+    assert scan_reply("Please reseat the drive in bay 4 and clear the fault.", (blank,), ASSET) == []
