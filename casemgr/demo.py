@@ -42,6 +42,9 @@ PRODUCTS = [
     ("SA-1200", "StorArray (legacy)", date(2025, 6, 30), [("bay", 6, "DRV-4T-7K"), ("PSU", 1, "PSU-1100W")]),
 ]
 
+REGIONS = {"America/New_York": "us-east", "America/Chicago": "us-central", "Europe/Berlin": "eu-central",
+           "Asia/Tokyo": "apac"}
+
 BUSINESS_HOURS = {d: [["08:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 
 PLANS = [
@@ -142,8 +145,8 @@ def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
         session.add(org)
         session.flush()
         orgs[name] = org
-        site_rows = [Site(organization_id=org.id, name=s, address=a, timezone=tz, contact_name=c, contact_phone=p)
-                     for s, a, tz, c, p in sites]
+        site_rows = [Site(organization_id=org.id, name=s, address=a, timezone=tz, contact_name=c, contact_phone=p,
+                          region=REGIONS[tz]) for s, a, tz, c, p in sites]
         session.add_all(site_rows)
         session.flush()
         assets = []

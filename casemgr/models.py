@@ -1,14 +1,15 @@
 """Every core model, imported in one place so the metadata is complete (Alembic, tests)."""
-from casemgr.assets.models import Asset, Component, Part, Product, product_part
+from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
 from casemgr.auth.models import User
 from casemgr.cases.models import Attachment, Case, CaseEvent, Commitment, Counter
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
 from casemgr.db import Base
 from casemgr.notifications.models import Notification
 from casemgr.organizations.models import AccountAssignment, Organization, Site
+from casemgr.safety.models import SafetyBlock
 
 __all__ = [
     "AccountAssignment", "Asset", "Attachment", "Base", "BusinessCalendar", "Case", "CaseEvent", "Commitment", "Component",
-    "Contract", "Counter", "Notification", "Organization", "Part", "Product", "Site", "SupportPlan", "User", "contract_asset",
+    "Contract", "Counter", "Notification", "Organization", "Part", "Product", "QuarantinedSerial", "SafetyBlock", "Site", "SupportPlan", "User", "contract_asset",
     "product_part",
 ]

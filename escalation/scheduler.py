@@ -24,6 +24,11 @@ def tick(app: Flask) -> None:
             log.info("escalation pass: %s cases, %s fired, %s failed", stats.cases, stats.fired, len(stats.failed))
     except Exception:
         log.exception("escalation pass failed")
+    for job in app.extensions.get("casemgr.tick_jobs", []):  # e.g. RMA return reminders
+        try:
+            job(app, now)
+        except Exception:
+            log.exception("tick job %s failed", getattr(job, "__name__", job))
     try:
         with db.write_session_factory() as session:
             deliver_due(session, sender_from_config(app.config), now)

@@ -55,6 +55,9 @@ class Asset(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     created_at: Mapped[datetime]
+    #: Health the array reports: a rebuild in progress or lost redundancy (the safety guard reads these).
+    rebuilding: Mapped[bool] = mapped_column(default=False)
+    degraded: Mapped[bool] = mapped_column(default=False)
 
     product: Mapped[Product] = relationship()
     organization: Mapped[Organization] = relationship()
@@ -105,3 +108,15 @@ class Component(Base):
     @property
     def is_unsafe(self) -> bool:
         return self.state in UNSAFE_COMPONENT_STATES
+
+
+class QuarantinedSerial(Base):
+    """A serial that failed once and may never be installed again, anywhere."""
+
+    __tablename__ = "quarantined_serial"
+
+    serial: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    #: The component record it came out of, for the history.
+    component_id: Mapped[int | None] = mapped_column(ForeignKey("component.id"))
+    quarantined_at: Mapped[datetime]

@@ -23,6 +23,7 @@ from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.services import active_contract_for
 from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.numbering import next_value
+from casemgr.safety import services as safety
 from casemgr.organizations.models import AccountAssignment
 
 T = TypeVar("T")
@@ -111,8 +112,12 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
 
 @detect_conflicts
 def add_comment(session: Session, actor: User, store: AttachmentStore, case: Case, *, body: str, public: bool,
-                now: datetime, uploads: Sequence[Upload] = ()) -> CaseEvent:
-    """A public reply or an internal note; a customer's reply resumes a paused case."""
+                now: datetime, uploads: Sequence[Upload] = (), channel: str = "public_reply") -> CaseEvent:
+    """A public reply or an internal note; a customer's reply resumes a paused case.
+
+    A vendor's public reply telling the customer to put a failed part back is
+    refused by the safety guard (:class:`casemgr.safety.services.SafetyBlocked`).
+    """
     is_customer = policy.can_reply_as_customer(actor, case)
     if not is_customer and not policy.can_work_case(actor):
         raise ForbiddenError("You can read this case but not reply to it.")
@@ -121,8 +126,16 @@ def add_comment(session: Session, actor: User, store: AttachmentStore, case: Cas
     if is_customer:
         public = True
     body = rules.check_text("Reply", body, rules.MAX_BODY, required=not uploads)
-    event = _event(session, case, actor, "comment", now, public=public, body=body,
-                   data={"from": "customer" if is_customer else "vendor"})
+    data: dict[str, Any] = {"from": "customer" if is_customer else "vendor"}
+    if not is_customer:
+        findings = safety.scan_case_text(session, case, body)
+        if findings and public:
+            safety.record_refusals(session, actor, safety.refusals_from_findings(findings), channel=channel,
+                                   now=now, case=case)
+        if findings:  # an internal note may discuss it, but the guard marks it
+            data["safety_flags"] = [{"rule": f.decision.rule_code, "reason": f.decision.reason,
+                                     "excerpt": f.excerpt} for f in findings]
+    event = _event(session, case, actor, "comment", now, public=public, body=body, data=data)
     _attach(session, store, case, event, actor, uploads, now)
     case.updated_at = now
     if is_customer:

@@ -10,6 +10,7 @@ from casemgr.assets.queries import assets_with_coverage
 from casemgr.auth import policy
 from casemgr.auth.roles import can_open_cases
 from casemgr.cases import services
+from casemgr.cases.action_plans import CATALOGUE, PlanStep, send_action_plan
 from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases import commitments as commitment_services
 from casemgr.cases.forms import CommitmentForm, CloseForm, ConfirmForm, OpenCaseForm, OwnerForm, ReplyForm, SeverityForm, StatusForm
@@ -17,6 +18,7 @@ from casemgr.cases.queries import QueueFilter, case_queue, get_attachment_for, t
 from casemgr.cases.rules import STATUS_LABELS, CaseRuleError, status_moves_for_vendor
 from casemgr.db import get_session
 from casemgr.panels import render_case_panels
+from casemgr.safety.services import SafetyBlocked
 from casemgr.forms import options
 from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.web import actor, now
@@ -110,7 +112,8 @@ def _render_case(case, status: int = 200, **forms):
         engineers=engineers, can_work=policy.can_work_case(user),
         is_customer=policy.can_reply_as_customer(user, case), error=forms.get("error"),
         commitments=commitment_services.commitments_of(session, case), commitment_form=commitment_form,
-        panels=render_case_panels(session, user, case, now()),
+        panels=render_case_panels(session, user, case, now()), refusals=forms.get("refusals", []),
+        plan_catalogue=CATALOGUE, plan_rows=forms.get("plan_rows") or [],
         site_tz=case.asset.site.timezone if case.asset else "UTC",
     ), status
 
@@ -139,6 +142,9 @@ def _run(case, action, **forms):
     except NotFoundError:
         session.rollback()
         abort(404)
+    except SafetyBlocked as exc:
+        session.refresh(case)
+        return _render_case(case, 422, error=f"Not sent: {exc}", refusals=exc.refusals, **forms)
     return redirect(url_for("cases.show_case", number=case.number))
 
 
@@ -233,6 +239,17 @@ def add_commitment(number: str):
 def commitment_kept(number: str, commitment_id: int):
     case = _case_or_404(number)
     return _run(case, lambda: commitment_services.mark_kept(get_session(), actor(), case, commitment_id, now()))
+
+
+@bp.post("/<number>/action-plan")
+@login_required
+def action_plan(number: str):
+    case = _case_or_404(number)
+    rows = [(a, c, n.strip()[:300]) for a, c, n in zip(request.form.getlist("step_action"),
+                                                      request.form.getlist("step_component"),
+                                                      request.form.getlist("step_note"))]
+    steps = [PlanStep(a, c or None, n) for a, c, n in rows if a]
+    return _run(case, lambda: send_action_plan(get_session(), actor(), case, steps, now()), plan_rows=rows)
 
 
 @bp.get("/<number>/attachments/<int:attachment_id>")

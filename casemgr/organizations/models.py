@@ -33,6 +33,8 @@ class Site(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_phone: Mapped[str] = mapped_column(String(64), default="")
+    #: Field-service region ("us-east", "eu-central"...): RMAs dispatch to engineers of this region.
+    region: Mapped[str] = mapped_column(String(64), default="")
 
     organization: Mapped[Organization] = relationship(back_populates="sites")
 

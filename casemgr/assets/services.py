@@ -1,0 +1,75 @@
+"""Changes to installed hardware: every install goes through the safety guard."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casemgr.assets.models import Asset, Component, Part, QuarantinedSerial
+from casemgr.auth.models import User
+from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
+from casemgr.cases.rules import CaseRuleError
+from casemgr.errors import ForbiddenError
+from casemgr.safety import services as safety
+
+#: Component states an engineer may set by hand (removal happens by installing a replacement).
+MARKABLE_STATES = ("active", "suspect", "failed")
+
+
+def quarantine(session: Session, component: Component, reason: str, now: datetime) -> None:
+    if session.get(QuarantinedSerial, component.serial) is None:
+        session.add(QuarantinedSerial(serial=component.serial, reason=reason[:200], component_id=component.id,
+                                      quarantined_at=now))
+
+
+def can_install(actor: User, asset: Asset, part: Part) -> bool:
+    if actor.role in CASE_WORKER_ROLES or actor.role == Role.FIELD_ENGINEER:
+        return True
+    return actor.role in CUSTOMER_ROLES and actor.organization_id == asset.organization_id and part.customer_replaceable
+
+
+def install_component(session: Session, actor: User, asset: Asset, *, slot: str, part_number: str, serial: str,
+                      now: datetime, channel: str = "install", note: str = "") -> Component:
+    """Record a part going into a slot; the part it replaces is removed (and quarantined if it failed)."""
+    slot, serial = slot.strip(), serial.strip().upper()
+    if not slot or not serial:
+        raise CaseRuleError("Slot and serial are required.")
+    part = session.scalar(select(Part).where(Part.part_number == part_number.strip()))
+    if part is None:
+        raise CaseRuleError(f"Unknown part number {part_number!r}.")
+    if part not in asset.product.compatible_parts:
+        raise CaseRuleError(f"{part.part_number} is not a compatible part for {asset.product.model}.")
+    if not can_install(actor, asset, part):
+        raise ForbiddenError("Your role cannot record this installation.")
+    refusal = safety.check_install(session, asset, serial, slot)
+    if refusal is not None:
+        safety.record_refusals(session, actor, [refusal], channel=channel, now=now, asset=asset)
+    elsewhere = session.scalar(select(Component).where(Component.serial == serial, Component.state != "removed"))
+    if elsewhere is not None:
+        raise CaseRuleError(f"Serial {serial} is already installed in {elsewhere.slot} of {elsewhere.asset.serial}.")
+    old = next((c for c in asset.components if c.slot.lower() == slot.lower() and c.state != "removed"), None)
+    if old is not None:
+        if old.state in ("failed", "quarantined"):
+            quarantine(session, old, f"replaced in {asset.serial} {old.slot}", now)
+        old.state, old.removed_at = "removed", now
+        session.flush()  # free the slot before the new part takes it (unique per installed slot)
+    component = Component(asset=asset, part=part, slot=old.slot if old else slot, serial=serial, state="active",
+                          installed_at=now, note=note[:500])
+    session.add(component)
+    session.commit()
+    return component
+
+
+def mark_component(session: Session, actor: User, component: Component, state: str, now: datetime) -> None:
+    """Support marks a part suspect or failed; a failed part's serial is quarantined at once."""
+    if actor.role not in CASE_WORKER_ROLES and actor.role != Role.FIELD_ENGINEER:
+        raise ForbiddenError("Only vendor engineers change a component's state.")
+    if state not in MARKABLE_STATES:
+        raise CaseRuleError(f"State must be one of {', '.join(MARKABLE_STATES)}.")
+    if component.state in ("removed", "quarantined") or (component.state == "failed" and state != "failed"):
+        raise CaseRuleError(f"A {component.state} part cannot become {state}: failed parts never go back into service.")
+    component.state = state
+    if state == "failed":
+        quarantine(session, component, f"marked failed in {component.asset.serial} {component.slot}", now)
+    session.commit()
