@@ -27,11 +27,13 @@ def register_web(app: Flask) -> None:
     from casemgr.auth.views import bp as auth_bp
     from casemgr.cases.views import bp as cases_bp
     from casemgr.notifications.views import bp as notifications_bp
+    from casemgr.safety.views import bp as safety_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(safety_bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

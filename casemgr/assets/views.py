@@ -1,10 +1,16 @@
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from casemgr.assets.forms import InstallForm, MarkForm
 from casemgr.assets.queries import asset_coverage, assets_with_coverage
+from casemgr.assets.services import install_component, mark_component
+from casemgr.auth.roles import CASE_WORKER_ROLES, Role
+from casemgr.cases.rules import CaseRuleError
+from casemgr.forms import options
+from casemgr.safety.services import SafetyBlocked
 from casemgr.auth.policy import visible_organizations
 from casemgr.db import get_session
-from casemgr.errors import NotFoundError
+from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.web import actor, now
 
 bp = Blueprint("assets", __name__, url_prefix="/assets")
@@ -21,11 +27,75 @@ def list_assets():
                            organizations=visible_organizations(session, actor()))
 
 
+def _render_asset(row, status: int = 200, install: InstallForm | None = None, error: str | None = None,
+                  refusals=()):
+    asset = row.asset
+    install = install or InstallForm()
+    install.slot.choices = options((c.slot, c.slot) for c in asset.installed_components)
+    install.part_number.choices = options((p.part_number, f"{p.part_number} — {p.description}")
+                                          for p in asset.product.compatible_parts)
+    return render_template("assets/show.html", row=row, install=install, mark=MarkForm(), error=error,
+                           refusals=refusals, can_change=actor().role in CASE_WORKER_ROLES or
+                           actor().role == Role.FIELD_ENGINEER), status
+
+
+def _row_or_404(serial: str):
+    try:
+        return asset_coverage(get_session(), actor(), serial, now().date())
+    except NotFoundError:
+        abort(404)
+
+
 @bp.get("/<serial>")
 @login_required
 def show_asset(serial: str):
+    return _render_asset(_row_or_404(serial))
+
+
+@bp.post("/<serial>/install")
+@login_required
+def install(serial: str):
+    """Record a part going in; the safety guard refuses failed or quarantined serials."""
+    row = _row_or_404(serial)
+    session = get_session()
+    form = InstallForm()
+    form.slot.choices = options((c.slot, c.slot) for c in row.asset.installed_components)
+    form.part_number.choices = options((p.part_number, p.part_number) for p in row.asset.product.compatible_parts)
+    if not form.validate():
+        return _render_asset(row, 400, install=form, error="Check the installation form.")
     try:
-        row = asset_coverage(get_session(), actor(), serial, now().date())
-    except NotFoundError:
+        install_component(session, actor(), row.asset, slot=form.slot.data, part_number=form.part_number.data,
+                          serial=form.serial.data, now=now())
+    except SafetyBlocked as exc:
+        return _render_asset(_row_or_404(serial), 422, install=form, refusals=exc.refusals,
+                             error=f"Not recorded: {exc}")
+    except CaseRuleError as exc:
+        session.rollback()
+        return _render_asset(row, 400, install=form, error=str(exc))
+    except ForbiddenError:
+        session.rollback()
+        abort(403)
+    flash(f"Installed {form.serial.data.strip().upper()} in {form.slot.data}.", "info")
+    return redirect(url_for("assets.show_asset", serial=serial))
+
+
+@bp.post("/<serial>/components/<int:component_id>/state")
+@login_required
+def mark(serial: str, component_id: int):
+    row = _row_or_404(serial)
+    component = next((c for c in row.asset.components if c.id == component_id), None)
+    form = MarkForm()
+    if component is None:
         abort(404)
-    return render_template("assets/show.html", row=row)
+    if not form.validate():
+        return _render_asset(row, 400, error="Choose a state.")
+    session = get_session()
+    try:
+        mark_component(session, actor(), component, form.state.data, now())
+    except CaseRuleError as exc:
+        session.rollback()
+        return _render_asset(row, 400, error=str(exc))
+    except ForbiddenError:
+        session.rollback()
+        abort(403)
+    return redirect(url_for("assets.show_asset", serial=serial))
