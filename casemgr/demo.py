@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset, Component, Part, Product
+from casemgr.assets.services import mark_component
 from casemgr.auth.models import User
 from casemgr.cases import services as case_services
 from casemgr.cases.attachments import AttachmentStore, Upload
@@ -206,18 +207,21 @@ def _seed_cases(session: Session, config: dict[str, Any], now: datetime, users: 
 
     nw = asset_of(ana, 1)
     bay4 = next(c for c in nw.components if c.slot == "bay 4")
+    # The safety guard's demo: bay 4 has failed and the RAID group is degraded.
+    mark_component(session, sam, bay4, "failed", now - timedelta(hours=5, minutes=10))
+    nw.degraded = True
     log = Upload("array-diag.log", BytesIO(b"2026-11-24T07:58:01Z bay 4: SMART predictive failure, 212 reallocated\n"),
                  "text/plain")
     case1 = case_services.open_case(
         session, ana, store, asset_serial=nw.serial, severity=2, component_id=bay4.id, uploads=[log],
-        subject="Drive in bay 4 reports predictive failure; RAID degraded",
-        description="The array raised a predictive-failure alert on bay 4 overnight and the RAID group is degraded.",
+        subject="Drive in bay 4 failed; RAID degraded",
+        description="Bay 4 failed overnight and the RAID group is degraded. Can we reseat it to get redundancy back?",
         now=now - timedelta(hours=5))
     case_services.assign_owner(session, sam, case1, owner_id=sam.id, expected_version=None,
                                now=now - timedelta(hours=4, minutes=40))
     case_services.add_comment(session, sam, store, case1, public=True, now=now - timedelta(hours=4, minutes=30),
-                              body="Thanks Ana. We see the SMART errors in the log. Please send the array support "
-                                   "bundle so we can check the rebuild state.")
+                              body="Thanks Ana. Please do not reseat the failed drive: it can corrupt the rebuild. "
+                                   "Send the array support bundle and we will ship a replacement under your plan.")
     case_services.add_comment(session, sam, store, case1, public=False, now=now - timedelta(hours=4, minutes=25),
                               body="Internal: same firmware batch as the two drives replaced at Bergmann last month.")
     case_services.open_case(
