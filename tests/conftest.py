@@ -2,7 +2,7 @@
 
 PostgreSQL runs when ``CASEMGR_TEST_POSTGRES_URL`` names a server (for
 example ``postgresql+psycopg://postgres@127.0.0.1:5432/test``); the tests
-then use their own database ``casemgr_pytest`` on it. Without it those tests
+then use a database of their own on it (``casemgr_pytest_<pid>``, dropped at the end). Without it those tests
 skip with that reason. ``CASEMGR_REQUIRE_ALL=1`` (set by ``.ci/run``) turns
 every such skip into a failure, so CI can never pass by skipping.
 """
@@ -34,21 +34,35 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+#: One database per test run, so that runs side by side never disturb each other.
+PG_DATABASE = f"casemgr_pytest_{os.getpid()}"
+
+
+def _admin_engine():
+    url = make_url(os.environ[PG_ENV].replace("postgresql://", "postgresql+psycopg://", 1))
+    return url, create_engine(url, isolation_level="AUTOCOMMIT")
+
+
 def _postgres_url() -> str | None:
-    raw = os.environ.get(PG_ENV)
-    if not raw:
+    if not os.environ.get(PG_ENV):
         return None
-    url = make_url(raw.replace("postgresql://", "postgresql+psycopg://", 1))
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    url, admin = _admin_engine()
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS casemgr_pytest WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE casemgr_pytest"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
     admin.dispose()
-    return url.set(database="casemgr_pytest").render_as_string(hide_password=False)
+    return url.set(database=PG_DATABASE).render_as_string(hide_password=False)
+
+
+def _drop_postgres() -> None:
+    _url, admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def database_urls(tmp_path_factory) -> dict[str, str | None]:
+def database_urls(tmp_path_factory):
     """Each database built once per run, by the migrations (never create_all)."""
     urls: dict[str, str | None] = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"}
     try:
@@ -60,7 +74,9 @@ def database_urls(tmp_path_factory) -> dict[str, str | None]:
             engine = make_engine(url)
             upgrade(engine)
             engine.dispose()
-    return urls
+    yield urls
+    if urls.get("postgresql"):
+        _drop_postgres()
 
 
 def _empty_tables(url: str) -> None:
