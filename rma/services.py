@@ -1,0 +1,610 @@
+"""RMA use cases. Each takes (session, actor, ..., now), checks who may act, moves the
+state only through ``rma.states.transition``, appends a public case event per move,
+notifies the case owner and the customer, and commits once.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from casemgr.assets.models import Asset, Component, Part
+from casemgr.assets.services import install_component, quarantine
+from casemgr.auth.models import User
+from casemgr.auth.policy import assigned_org_ids
+from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
+from casemgr.cases.models import Case, CaseEvent
+from casemgr.cases.rules import CaseRuleError
+from casemgr.contracts.services import active_contract_for
+from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
+from casemgr.notifications.services import notify
+from casemgr.numbering import next_value
+from casemgr.organizations.models import AccountAssignment
+from rma import rules
+from rma.models import Dispatch, FailureAnalysis, Rma, Shipment
+from rma.states import RmaKind, RmaState, allowed_next, transition
+
+S = RmaState
+T = TypeVar("T")
+MANAGERS = frozenset({Role.SUPPORT_MANAGER, Role.ADMIN})
+DEFAULT_RETURN_DAYS = 10
+
+
+# --- who sees what -------------------------------------------------------------
+
+
+def rma_filter(actor: User) -> ColumnElement[bool]:
+    """Customers: their organisation; account managers: their partners; field engineers:
+    assigned to them or to their region; support staff: everything."""
+    if actor.role in CUSTOMER_ROLES:
+        return Rma.organization_id == actor.organization_id
+    if actor.role in CASE_WORKER_ROLES:
+        return true()
+    if actor.role == Role.ACCOUNT_MANAGER:
+        return Rma.organization_id.in_(assigned_org_ids(actor))
+    if actor.role == Role.FIELD_ENGINEER:
+        mine = Rma.field_engineer_id == actor.id
+        return or_(mine, Rma.region == actor.region) if actor.region else mine
+    return false()
+
+
+def get_rma_for(session: Session, actor: User, number: str) -> Rma:
+    rma = session.scalar(select(Rma).where(Rma.number == number, rma_filter(actor)))
+    if rma is None:
+        raise NotFoundError(f"No RMA {number}.")
+    return rma
+
+
+def can_see_case_page(actor: User) -> bool:
+    return actor.role != Role.FIELD_ENGINEER
+
+
+def is_vendor_worker(actor: User) -> bool:
+    return actor.role in CASE_WORKER_ROLES
+
+
+def _require_worker(actor: User) -> None:
+    if actor.role not in CASE_WORKER_ROLES:
+        raise ForbiddenError("Only support staff can do that.")
+
+
+def _require_field_or_worker(actor: User, rma: Rma) -> None:
+    if actor.role in CASE_WORKER_ROLES:
+        return
+    if actor.role == Role.FIELD_ENGINEER and rma.field_engineer_id == actor.id:
+        return
+    raise ForbiddenError("Only the assigned field engineer or support staff can do that.")
+
+
+# --- plumbing ------------------------------------------------------------------
+
+
+def detect_conflicts(service: Callable[..., T]) -> Callable[..., T]:
+    """Someone moved the RMA at the same moment (version column): a 409, never an overwrite."""
+    @functools.wraps(service)
+    def guarded(session: Session, *args: Any, **kwargs: Any) -> T:
+        try:
+            return service(session, *args, **kwargs)
+        except StaleDataError as exc:
+            session.rollback()
+            raise ConflictError("The RMA was changed by someone else at the same moment. Reload and try again.") from exc
+    return guarded
+
+
+def check_version(rma: Rma, expected: int | None) -> None:
+    if expected is not None and expected != rma.version:
+        raise ConflictError(f"{rma.number} changed since you opened it (now {rma.state}). Reload and try again.")
+
+
+def case_owner(session: Session, case: Case) -> list[User]:
+    """Read by id: the relationship may be stale when the owner changed in this session."""
+    owner = session.get(User, case.owner_id) if case.owner_id else None
+    return [owner] if owner is not None else []
+
+
+def customers_to_notify(session: Session, case: Case) -> list[User]:
+    """Whoever opened the case if a customer, else the organisation's customer admins."""
+    if case.opened_by is not None and case.opened_by.role in CUSTOMER_ROLES:
+        return [case.opened_by]
+    return list(session.scalars(select(User).where(User.organization_id == case.organization_id,
+                                                   User.role == Role.CUSTOMER_ADMIN)))
+
+
+def account_team(session: Session, organization_id: int) -> list[User]:
+    return list(session.scalars(select(User).join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
+                                .where(AccountAssignment.organization_id == organization_id)))
+
+
+STATE_WORDS = {
+    S.REQUESTED: "requested", S.APPROVED: "approved", S.SHIPPED: "replacement shipped",
+    S.DELIVERED: "replacement delivered", S.DISPATCHED: "field engineer dispatched", S.ON_SITE: "engineer on site",
+    S.INSTALLED: "replacement installed", S.RETURN_PENDING: "defective part return pending",
+    S.RETURNED: "defective part received", S.ANALYSED: "failure analysis complete",
+    S.RETAINED: "defective part retained by the customer", S.CLOSED: "closed", S.CANCELLED: "cancelled",
+}
+
+
+def _move(session: Session, actor: User | None, rma: Rma, target: RmaState, now: datetime, note: str = "") -> None:
+    """The only place the state changes: refused moves raise TransitionRefused."""
+    before = RmaState(rma.state)
+    transition(rma.kind, before, target)
+    rma.state, rma.updated_at = target.value, now
+    if target in (S.CLOSED, S.CANCELLED):
+        rma.closed_at = now
+    case = rma.case
+    who = actor.name if actor else "Casemgr"
+    body = f"{rma.number}: {STATE_WORDS[target]}." + (f" {note}" if note else "")
+    session.add(CaseEvent(case_id=case.id, kind="rma", actor_id=actor.id if actor else None, public=True,
+                          body=body, created_at=now,
+                          data={"rma": rma.number, "from": before.value, "to": target.value, "by": who}))
+    users = case_owner(session, case) + customers_to_notify(session, case)
+    notify(session, users, subject=f"{case.number} {rma.number}: {STATE_WORDS[target]}", body=body, now=now,
+           case_id=case.id, severity=case.severity)
+
+
+def _note(session: Session, actor: User, rma: Rma, body: str, now: datetime, *, public: bool = True,
+          **data: Any) -> None:
+    session.add(CaseEvent(case_id=rma.case_id, kind="rma_note", actor_id=actor.id if actor else None, public=public,
+                          body=f"{rma.number}: {body}", created_at=now, data={"rma": rma.number, **data}))
+
+
+# --- opening -------------------------------------------------------------------
+
+
+def entitlement_for(session: Session, case: Case, now: datetime) -> tuple[rules.Entitlement, Any]:
+    contract = active_contract_for(session, case.asset_id, now.date()) if case.asset_id else None
+    if contract is None:
+        return rules.Entitlement(covered=False), None
+    plan = contract.plan
+    return rules.Entitlement(True, plan.onsite, plan.advance_replacement, plan.keep_your_drive), contract
+
+
+def compatible_parts(case: Case, component: Component | None = None) -> list[Part]:
+    """Catalogue parts for the asset's product; with a component, those of the same kind first."""
+    parts = list(case.asset.product.compatible_parts) if case.asset else []
+    if component is not None:
+        parts.sort(key=lambda p: (p.kind != component.part.kind, p.part_number))
+    return parts
+
+
+@detect_conflicts
+def open_rma(session: Session, actor: User, case: Case, *, component_id: int, part_id: int | None = None,
+             kind: str, disposition: str | None = None, problem: str = "", now: datetime) -> Rma:
+    """The failed component is marked failed (and quarantined) at once; covered assets are
+    approved on the spot, others wait for a support manager."""
+    _require_worker(actor)
+    if case.asset is None:
+        raise CaseRuleError("This case has no asset: attach one before opening an RMA.")
+    component = session.get(Component, component_id)
+    if component is None or component.asset_id != case.asset_id or component.state == "removed":
+        raise CaseRuleError("Choose a component installed in this case's asset.")
+    if component.state == "quarantined":
+        raise CaseRuleError(f"{component.slot} (SN {component.serial}) is already quarantined.")
+    open_for_it = session.scalar(select(Rma.number).where(Rma.failed_component_id == component.id,
+                                                          Rma.state.not_in((S.CLOSED.value, S.CANCELLED.value))))
+    if open_for_it:
+        raise CaseRuleError(f"{open_for_it} is already open for {component.slot} (SN {component.serial}).")
+    part = session.get(Part, part_id) if part_id else component.part
+    if part is None or part not in case.asset.product.compatible_parts:
+        raise CaseRuleError(f"Choose a replacement part compatible with {case.asset.product.model}.")
+    if part.kind != component.part.kind:
+        raise CaseRuleError(f"{part.part_number} is a {part.kind}; the failed part is a {component.part.kind}.")
+    ent, contract = entitlement_for(session, case, now)
+    try:
+        chosen = rules.check_kind(ent, kind)
+        disp = rules.check_disposition(ent, component.part.data_bearing, chosen, disposition)
+    except rules.RmaRuleError as exc:
+        raise CaseRuleError(str(exc)) from None
+    if component.state != "failed":
+        component.state = "failed"
+        quarantine(session, component, f"failed in {case.asset.serial} {component.slot} (RMA)", now)
+    number = f"RMA-{next_value(session, 'rma'):06d}"
+    rma = Rma(number=number, case=case, organization_id=case.organization_id, asset_id=case.asset_id,
+              failed_component=component, replacement_part=part, kind=chosen.value, state=S.REQUESTED.value,
+              disposition=disp, needs_approval=not ent.covered, region=case.asset.site.region or "",
+              problem=problem.strip()[:2000], created_by_id=actor.id, created_at=now, updated_at=now)
+    session.add(rma)
+    session.flush()
+    session.add(CaseEvent(case_id=case.id, kind="rma", actor_id=actor.id, public=True, created_at=now,
+                          body=f"{number} opened for {component.slot} (SN {component.serial}, {component.part.part_number}):"
+                               f" {rules.KIND_LABELS[chosen]}. The failed part is marked failed and will never be"
+                               " reinstalled.",
+                          data={"rma": number, "from": None, "to": S.REQUESTED.value, "by": actor.name}))
+    users = case_owner(session, case) + customers_to_notify(session, case)
+    notify(session, users, subject=f"{case.number} {number}: replacement requested",
+           body=f"{number} opened for {component.slot} of {case.asset.serial}.", now=now, case_id=case.id,
+           severity=case.severity)
+    if ent.covered:
+        rma.approved_by_id, rma.approved_at = actor.id, now
+        rma.approval_note = f"Covered by contract {contract.number} ({contract.plan.name})."
+        _move(session, actor, rma, S.APPROVED, now, rma.approval_note)
+    else:
+        managers = session.scalars(select(User).where(User.role == Role.SUPPORT_MANAGER))
+        notify(session, managers, subject=f"{number} needs approval: {case.asset.serial} has no active contract",
+               body=f"{number} on {case.number} waits for a support manager's approval.", now=now, case_id=case.id)
+    session.commit()
+    return rma
+
+
+@detect_conflicts
+def approve(session: Session, actor: User, rma: Rma, *, note: str = "", now: datetime,
+            expected_version: int | None = None) -> None:
+    """Out-of-contract RMAs need a support manager; the approval is recorded with its reason."""
+    _require_worker(actor)
+    check_version(rma, expected_version)
+    if rma.needs_approval and actor.role not in MANAGERS:
+        raise ForbiddenError("The asset has no active contract: only a support manager can approve this RMA.")
+    if rma.needs_approval and not note.strip():
+        raise CaseRuleError("Say why this out-of-contract RMA is approved (recorded on the case).")
+    transition(rma.kind, rma.state, S.APPROVED)
+    rma.approved_by_id, rma.approved_at, rma.approval_note = actor.id, now, note.strip()[:2000]
+    _move(session, actor, rma, S.APPROVED, now, f"Approved by {actor.name}: {note.strip()}" if note.strip() else "")
+    session.commit()
+
+
+# --- shipping ------------------------------------------------------------------
+
+
+def _tracking(carrier: str, tracking: str) -> tuple[str, str]:
+    carrier, tracking = carrier.strip(), tracking.strip()
+    if not carrier or not tracking:
+        raise CaseRuleError("Carrier and tracking number are both required.")
+    return carrier[:64], tracking[:64]
+
+
+@detect_conflicts
+def ship_replacement(session: Session, actor: User, rma: Rma, *, carrier: str, tracking: str, now: datetime,
+                     expected_version: int | None = None) -> Shipment:
+    _require_worker(actor)
+    check_version(rma, expected_version)
+    carrier, tracking = _tracking(carrier, tracking)
+    transition(rma.kind, rma.state, S.SHIPPED)
+    shipment = Shipment(direction="out", carrier=carrier, tracking=tracking, shipped_at=now)
+    rma.shipments.append(shipment)
+    _move(session, actor, rma, S.SHIPPED, now, f"{rma.replacement_part.part_number} via {carrier}, tracking {tracking}.")
+    session.commit()
+    return shipment
+
+
+@detect_conflicts
+def deliver_replacement(session: Session, actor: User, rma: Rma, *, now: datetime,
+                        expected_version: int | None = None) -> None:
+    if actor.role not in CASE_WORKER_ROLES and not (actor.role == Role.FIELD_ENGINEER and rma.field_engineer_id == actor.id):
+        raise ForbiddenError("Only support staff record deliveries.")
+    check_version(rma, expected_version)
+    transition(rma.kind, rma.state, S.DELIVERED)
+    shipment = rma.shipment("out")
+    if shipment is not None:
+        shipment.delivered_at = now
+    _move(session, actor, rma, S.DELIVERED, now)
+    session.commit()
+
+
+@detect_conflicts
+def ship_return(session: Session, actor: User, rma: Rma, *, carrier: str, tracking: str, now: datetime,
+                expected_version: int | None = None) -> Shipment:
+    """The defective part's trip back; for return-and-replace it starts the wait (approved -> return_pending)."""
+    if actor.role in CUSTOMER_ROLES:  # the customer ships it back themselves
+        if actor.organization_id != rma.organization_id:
+            raise NotFoundError(rma.number)
+    else:
+        _require_field_or_worker(actor, rma)
+    check_version(rma, expected_version)
+    carrier, tracking = _tracking(carrier, tracking)
+    if rma.disposition == "retained":
+        raise CaseRuleError("This part stays with the customer (keep-your-drive): nothing to return.")
+    if rma.state == S.APPROVED.value and rma.kind == RmaKind.RETURN_AND_REPLACE.value:
+        transition(rma.kind, rma.state, S.RETURN_PENDING)
+        rma.shipments.append(Shipment(direction="return", carrier=carrier, tracking=tracking, shipped_at=now))
+        _move(session, actor, rma, S.RETURN_PENDING, now, f"Defective part ships back via {carrier}, tracking {tracking}.")
+    elif rma.state == S.RETURN_PENDING.value:
+        rma.shipments.append(Shipment(direction="return", carrier=carrier, tracking=tracking, shipped_at=now))
+        rma.updated_at = now
+        _note(session, actor, rma, f"defective part shipped back via {carrier}, tracking {tracking}.", now)
+    else:
+        raise CaseRuleError(f"{rma.number} is {rma.state}: the return ships from "
+                            f"{'approved' if rma.kind == RmaKind.RETURN_AND_REPLACE.value else 'return_pending'}.")
+    session.commit()
+    return rma.shipments[-1]
+
+
+# --- field engineering ---------------------------------------------------------
+
+
+def field_engineers(session: Session, region: str | None = None) -> list[User]:
+    stmt = select(User).where(User.role == Role.FIELD_ENGINEER, User.is_active_flag.is_(True)).order_by(User.name)
+    if region:
+        stmt = stmt.where(User.region == region)
+    return list(session.scalars(stmt))
+
+
+def _site_window(start: datetime, end: datetime, tz: str) -> str:
+    """The visit window as the site reads it: "2026-11-24 16:00-18:00 EST"."""
+    a, b = start.astimezone(ZoneInfo(tz)), end.astimezone(ZoneInfo(tz))
+    until = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%Y-%m-%d %H:%M}"
+    return f"on {a:%Y-%m-%d %H:%M}-{until} {b:%Z} (site time)"
+
+
+def _dispatch(session: Session, actor: User, rma: Rma, engineer: User, window_start: datetime,
+              window_end: datetime, now: datetime, note: str = "") -> Dispatch:
+    if window_end <= window_start:
+        raise CaseRuleError("The visit window must end after it starts.")
+    transition(rma.kind, rma.state, S.DISPATCHED)
+    site = rma.asset.site
+    dispatch = Dispatch(engineer_id=engineer.id, window_start=window_start, window_end=window_end,
+                        contact_name=site.contact_name, contact_phone=site.contact_phone, created_at=now)
+    rma.dispatches.append(dispatch)
+    rma.field_engineer_id = engineer.id
+    window = _site_window(window_start, window_end, site.timezone)
+    _move(session, actor, rma, S.DISPATCHED, now, (note + " " if note else "") + f"{engineer.name} will visit {window}.")
+    notify(session, [engineer], subject=f"Dispatch {rma.number}: {rma.asset.serial} at {site.name}",
+           body=f"Visit {window} at {site.name}, {site.address}.", now=now, case_id=rma.case_id)
+    return dispatch
+
+
+@detect_conflicts
+def schedule_dispatch(session: Session, actor: User, rma: Rma, *, engineer_id: int, window_start: datetime,
+                      window_end: datetime, now: datetime, expected_version: int | None = None) -> Dispatch:
+    _require_worker(actor)
+    check_version(rma, expected_version)
+    engineer = session.get(User, engineer_id)
+    if engineer is None or engineer.role != Role.FIELD_ENGINEER or not engineer.is_active:
+        raise CaseRuleError("Choose an active field engineer.")
+    dispatch = _dispatch(session, actor, rma, engineer, window_start, window_end, now)
+    session.commit()
+    return dispatch
+
+
+@detect_conflicts
+def revisit(session: Session, actor: User, rma: Rma, *, reason: str, window_start: datetime, window_end: datetime,
+            now: datetime, expected_version: int | None = None) -> Dispatch:
+    """The visit could not finish (wrong part, no access): on_site -> dispatched, new window."""
+    _require_field_or_worker(actor, rma)
+    check_version(rma, expected_version)
+    if not reason.strip():
+        raise CaseRuleError("Say why the visit could not be completed.")
+    engineer = rma.field_engineer or actor
+    dispatch = _dispatch(session, actor, rma, engineer, window_start, window_end, now,
+                         f"Visit not completed: {reason.strip()[:500]}.")
+    session.commit()
+    return dispatch
+
+
+@detect_conflicts
+def record_arrival(session: Session, actor: User, rma: Rma, *, now: datetime,
+                   expected_version: int | None = None) -> None:
+    _require_field_or_worker(actor, rma)
+    check_version(rma, expected_version)
+    transition(rma.kind, rma.state, S.ON_SITE)
+    rma.current_dispatch.arrived_at = now
+    _move(session, actor, rma, S.ON_SITE, now)
+    session.commit()
+
+
+@detect_conflicts
+def add_visit_note(session: Session, actor: User, rma: Rma, *, notes: str, now: datetime) -> None:
+    _require_field_or_worker(actor, rma)
+    if rma.current_dispatch is None or not notes.strip():
+        raise CaseRuleError("Write a note about the visit.")
+    dispatch = rma.current_dispatch
+    stamp = f"[{now:%Y-%m-%d %H:%M} UTC] {notes.strip()}"
+    dispatch.notes = f"{dispatch.notes}\n{stamp}".strip()
+    rma.updated_at = now
+    _note(session, actor, rma, f"on-site note: {notes.strip()}", now, public=False)
+    session.commit()
+
+
+# --- installation and the return leg -------------------------------------------
+
+
+@detect_conflicts
+def install(session: Session, actor: User, rma: Rma, *, serial: str, notes: str = "", now: datetime,
+            return_days: int = DEFAULT_RETURN_DAYS, expected_version: int | None = None,
+            channel: str = "rma") -> Component:
+    """Record the new part through ``install_component`` (safety guard, quarantine of the
+    failed one), then start the return leg or keep the drive.
+
+    The RMA changes are staged first so the install's commit carries them, and a safety
+    refusal (which rolls the session back) discards them."""
+    check_version(rma, expected_version)
+    if rma.kind == RmaKind.ONSITE_DISPATCH.value:
+        _require_field_or_worker(actor, rma)
+    elif actor.role in CUSTOMER_ROLES:
+        if actor.organization_id != rma.organization_id:
+            raise NotFoundError(rma.number)
+        if not rma.replacement_part.customer_replaceable:
+            raise ForbiddenError(f"{rma.replacement_part.part_number} is not customer-replaceable.")
+    elif actor.role not in CASE_WORKER_ROLES and actor.role != Role.FIELD_ENGINEER:
+        raise ForbiddenError("Your role cannot record this installation.")
+    transition(rma.kind, rma.state, S.INSTALLED)
+    failed, asset = rma.failed_component, rma.asset
+    serial = rules.normalise_serial(serial)
+    if not serial:
+        raise CaseRuleError("Enter the new part's serial number.")
+    rma.installed_at = now
+    if rma.current_dispatch is not None and notes.strip():
+        rma.current_dispatch.notes = f"{rma.current_dispatch.notes}\n[{now:%Y-%m-%d %H:%M} UTC] {notes.strip()}".strip()
+    _move(session, actor, rma, S.INSTALLED, now, f"New {rma.replacement_part.part_number} SN {serial} in {failed.slot};"
+          f" the failed part (SN {failed.serial}) is removed and quarantined.")
+    if rma.kind != RmaKind.RETURN_AND_REPLACE.value:
+        if rma.disposition == "retained":
+            rma.retained_at = now
+            _move(session, actor, rma, S.RETAINED, now, f"Keep-your-drive: SN {failed.serial} stays with "
+                  f"{rma.organization.name}; a retention certificate is issued.")
+        else:
+            rma.return_due_at = rules.return_due(now, return_days)
+            _move(session, actor, rma, S.RETURN_PENDING, now,
+                  f"Please return the defective part (SN {failed.serial}) with the prepaid label; see the RMA instructions.")
+    component = install_component(session, actor, asset, slot=failed.slot,
+                                  part_number=rma.replacement_part.part_number, serial=serial, now=now,
+                                  channel=channel, note=f"{rma.number}")
+    rma.installed_component_id = component.id
+    session.commit()
+    return component
+
+
+@detect_conflicts
+def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: str, now: datetime,
+                   expected_version: int | None = None) -> FailureAnalysis:
+    """Receiving checks the serial against the failed component; a mismatch is flagged, not refused."""
+    _require_worker(actor)
+    check_version(rma, expected_version)
+    returned = rules.normalise_serial(returned_serial)
+    if not returned:
+        raise CaseRuleError("Enter the serial printed on the returned part.")
+    transition(rma.kind, rma.state, S.RETURNED)
+    expected = rma.failed_component.serial
+    matches = rules.serial_matches(expected, returned)
+    analysis = FailureAnalysis(asset_id=rma.asset_id, part_id=rma.failed_component.part_id, expected_serial=expected,
+                               returned_serial=returned, serial_matches=matches, received_at=now,
+                               received_by_id=actor.id)
+    rma.analysis = analysis
+    shipment = rma.shipment("return")
+    if shipment is not None and shipment.delivered_at is None:
+        shipment.delivered_at = now
+    note = f"Received SN {returned}." if matches else (
+        f"SERIAL MISMATCH: received SN {returned}, expected SN {expected}. Support will follow up.")
+    _move(session, actor, rma, S.RETURNED, now, note)
+    if not matches:
+        notify(session, case_owner(session, rma.case) + account_team(session, rma.organization_id),
+               subject=f"{rma.number}: returned serial does not match", body=note, now=now, case_id=rma.case_id)
+    session.commit()
+    return analysis
+
+
+@detect_conflicts
+def analyse(session: Session, actor: User, rma: Rma, *, result: str, failure_code: str = "", notes: str = "",
+            now: datetime, expected_version: int | None = None) -> FailureAnalysis:
+    _require_worker(actor)
+    check_version(rma, expected_version)
+    if result not in ("confirmed", "no_fault_found"):
+        raise CaseRuleError("The result is a confirmed failure or no fault found.")
+    if result == "confirmed" and failure_code not in rules.FAILURE_CODES:
+        raise CaseRuleError("A confirmed failure needs a failure code.")
+    if rma.analysis is None:
+        raise CaseRuleError("Receive the defective part before analysing it.")
+    transition(rma.kind, rma.state, S.ANALYSED)
+    fa = rma.analysis
+    fa.result, fa.failure_code, fa.notes = result, failure_code if result == "confirmed" else "", notes.strip()[:4000]
+    fa.analysed_at, fa.analysed_by_id = now, actor.id
+    text = (f"Failure confirmed ({failure_code}: {rules.FAILURE_CODES[failure_code]})" if result == "confirmed"
+            else "No fault found") + f" on SN {fa.returned_serial} ({rma.failed_component.part.part_number})."
+    _move(session, actor, rma, S.ANALYSED, now, text + (f" {fa.notes}" if fa.notes else ""))
+    session.commit()
+    return fa
+
+
+@detect_conflicts
+def retain(session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None) -> None:
+    """The customer keeps a pending return after all: only with the keep-your-drive entitlement."""
+    _require_worker(actor)
+    check_version(rma, expected_version)
+    ent, _ = entitlement_for(session, rma.case, now)
+    if "retained" not in rules.disposition_options(ent, rma.data_bearing, rma.kind):
+        raise CaseRuleError("Keep-your-drive is not part of this contract: the part is returned or destroyed.")
+    transition(rma.kind, rma.state, S.RETAINED)
+    rma.disposition, rma.retained_at, rma.return_due_at = "retained", now, None
+    _move(session, actor, rma, S.RETAINED, now, "Keep-your-drive: a retention certificate is issued.")
+    session.commit()
+
+
+@detect_conflicts
+def close(session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None) -> None:
+    _require_worker(actor)
+    check_version(rma, expected_version)
+    _move(session, actor, rma, S.CLOSED, now)
+    session.commit()
+
+
+@detect_conflicts
+def cancel(session: Session, actor: User, rma: Rma, *, reason: str, now: datetime,
+           expected_version: int | None = None) -> None:
+    """Before installation only; the failed part stays failed and quarantined."""
+    _require_worker(actor)
+    check_version(rma, expected_version)
+    if not reason.strip():
+        raise CaseRuleError("Say why the RMA is cancelled.")
+    _move(session, actor, rma, S.CANCELLED, now, reason.strip()[:500])
+    session.commit()
+
+
+# --- the return clock ------------------------------------------------------------
+
+
+def send_return_reminders(session: Session, now: datetime) -> int:
+    """Overdue returns remind the field engineer and the account team, never the customer."""
+    stmt = select(Rma).where(Rma.state == S.RETURN_PENDING.value, Rma.return_due_at <= now)
+    count = 0
+    for rma in session.scalars(stmt):
+        if not rules.reminder_due(now, rma.return_due_at, rma.return_reminded_at):
+            continue
+        users = ([rma.field_engineer] if rma.field_engineer else []) + account_team(session, rma.organization_id)
+        days = (now - rma.installed_at).days if rma.installed_at else 0
+        body = (f"The defective part of {rma.number} (SN {rma.failed_component.serial}, {rma.asset.serial}) was "
+                f"installed {days} days ago and has not been received yet. Please check with the customer.")
+        notify(session, users, subject=f"{rma.number}: defective part not yet returned", body=body, now=now,
+               case_id=rma.case_id)
+        session.add(CaseEvent(case_id=rma.case_id, kind="rma_note", public=False, body=f"{rma.number}: return "
+                              f"reminder sent to the field engineer and the account team.", created_at=now,
+                              data={"rma": rma.number, "reminder": rma.return_reminders + 1}))
+        rma.return_reminded_at, rma.return_reminders = now, rma.return_reminders + 1
+        count += 1
+    session.commit()
+    return count
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def part_history(session: Session, asset_id: int, part_id: int | None = None, exclude: int | None = None) -> list[Rma]:
+    """Earlier RMAs on this asset (optionally of one part model), newest first."""
+    stmt = select(Rma).join(Component, Component.id == Rma.failed_component_id).where(Rma.asset_id == asset_id)
+    if part_id is not None:
+        stmt = stmt.where(Component.part_id == part_id)
+    if exclude is not None:
+        stmt = stmt.where(Rma.id != exclude)
+    return list(session.scalars(stmt.order_by(Rma.created_at.desc(), Rma.id.desc())))
+
+
+def repeat_failures(session: Session, asset_id: int) -> dict[str, int]:
+    """Part number -> RMAs on this asset, for part models that failed more than once."""
+    counts: dict[str, int] = {}
+    for rma in part_history(session, asset_id):
+        if rma.state != S.CANCELLED.value:
+            pn = rma.failed_component.part.part_number
+            counts[pn] = counts.get(pn, 0) + 1
+    return {pn: n for pn, n in counts.items() if n > 1}
+
+
+def next_actions(rma: Rma) -> list[str]:
+    return [s.value for s in allowed_next(rma.kind, rma.state)]
+
+
+def list_rmas(session: Session, actor: User, *, state: str = "open", assigned_only: bool = False,
+              limit: int = 50, offset: int = 0) -> tuple[list[Rma], int]:
+    from sqlalchemy import func
+    from sqlalchemy.orm import joinedload, selectinload
+
+    cond = [rma_filter(actor)]
+    if assigned_only:
+        cond = [Rma.field_engineer_id == actor.id]
+    if state == "open":
+        cond.append(Rma.state.not_in((S.CLOSED.value, S.CANCELLED.value)))
+    elif state and state != "all":
+        cond.append(Rma.state == state)
+    where = and_(*cond)
+    total = session.scalar(select(func.count()).select_from(Rma).where(where)) or 0
+    stmt = (select(Rma).where(where).options(joinedload(Rma.asset), joinedload(Rma.case), joinedload(Rma.organization),
+                                             joinedload(Rma.replacement_part), joinedload(Rma.field_engineer),
+                                             joinedload(Rma.failed_component).joinedload(Component.part))
+            .order_by(Rma.updated_at.desc(), Rma.id.desc()).limit(limit).offset(offset))
+    if assigned_only:  # My dispatches shows the site, the visit and the work per card
+        stmt = stmt.options(joinedload(Rma.asset).joinedload(Asset.site), joinedload(Rma.asset).joinedload(Asset.product),
+                            selectinload(Rma.dispatches))
+    return list(session.scalars(stmt).unique()), total

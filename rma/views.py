@@ -1,0 +1,278 @@
+"""RMA pages: the list (scoped by role), the RMA page and its actions, My dispatches,
+the PDFs, and the case panel with the open-RMA form. Parse, authorise, call one
+service, render; refused transitions answer 409 naming the allowed next states."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from casemgr.auth import policy
+from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
+from casemgr.cases.models import CaseEvent
+from casemgr.cases.rules import CaseRuleError
+from casemgr.db import get_session
+from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
+from casemgr.safety.services import SafetyBlocked
+from casemgr.web import actor, now
+from rma import pdf, rules, services
+from rma.models import Rma
+from rma.states import RmaState, TransitionRefused, allowed_next
+
+bp = Blueprint("rma", __name__)
+
+STATE_FILTERS = ("open", "all") + tuple(s.value for s in RmaState)
+
+
+def return_days() -> int:
+    return int(current_app.config.get("RMA_RETURN_DAYS", services.DEFAULT_RETURN_DAYS))
+
+
+def _rma_or_404(number: str) -> Rma:
+    try:
+        return services.get_rma_for(get_session(), actor(), number)
+    except NotFoundError:
+        abort(404)
+
+
+def _version() -> int | None:
+    try:
+        return int(request.form["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _local_input(value: str, tz: str) -> datetime:
+    """A datetime-local field, read in the site's time zone."""
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        raise CaseRuleError("Enter the visit window as date and time.") from None
+    return naive.replace(tzinfo=ZoneInfo(tz)).astimezone(ZoneInfo("UTC"))
+
+
+def case_history(session, user, rma: Rma) -> list[CaseEvent]:
+    """The case timeline as this user may read it (customers: public entries only)."""
+    stmt = select(CaseEvent).where(CaseEvent.case_id == rma.case_id).order_by(CaseEvent.created_at, CaseEvent.id)
+    if user.role in CUSTOMER_ROLES:
+        stmt = stmt.where(CaseEvent.public.is_(True))
+    return list(session.scalars(stmt))
+
+
+_PATHS = {
+    "advance_replacement": ["requested", "approved", "shipped", "delivered", "installed", "return_pending",
+                            "returned", "analysed", "closed"],
+    "return_and_replace": ["requested", "approved", "return_pending", "returned", "shipped", "delivered",
+                           "installed", "analysed", "closed"],
+    "onsite_dispatch": ["requested", "approved", "shipped", "delivered", "dispatched", "on_site", "installed",
+                        "return_pending", "returned", "analysed", "closed"],
+}
+
+
+def progress(rma: Rma, events: list[CaseEvent]) -> list[dict]:
+    """The kind's path with done / current / ahead marks and when each state was reached."""
+    path = list(_PATHS[rma.kind])
+    if rma.disposition == "retained" and rma.kind != "return_and_replace":
+        path = path[:path.index("installed") + 1] + ["retained", "closed"]
+    reached = {e.data.get("to"): e.created_at for e in events if e.kind == "rma" and e.data.get("rma") == rma.number}
+    if rma.state == "cancelled":
+        last = max((i for i, st in enumerate(path) if st in reached), default=0)
+        path = path[:last + 1] + ["cancelled"]
+    current = path.index(rma.state) if rma.state in path else len(path) - 1
+    return [{"label": st.replace("_", " "), "at": reached.get(st) if i <= current else None,
+             "cls": "done" if i < current or rma.state == "closed" else ("current" if i == current else "ahead")}
+            for i, st in enumerate(path)]
+
+
+def _page(rma: Rma, *, error: str | None = None, refusals=None, status: int = 200):
+    session, user = get_session(), actor()
+    ent, contract = services.entitlement_for(session, rma.case, now())
+    history = services.part_history(session, rma.asset_id, rma.failed_component.part_id, exclude=rma.id)
+    events = case_history(session, user, rma)
+    return render_template(
+        "rma/show.html", rma=rma, error=error, refusals=refusals or [], rules=rules,
+        progress=lambda r: progress(r, events),
+        allowed=[s.value for s in allowed_next(rma.kind, rma.state)], ent=ent, contract=contract,
+        events=events, history=history,
+        is_worker=user.role in CASE_WORKER_ROLES, is_manager=user.role in services.MANAGERS,
+        is_assigned=user.role == Role.FIELD_ENGINEER and rma.field_engineer_id == user.id,
+        is_customer=user.role in CUSTOMER_ROLES, can_case=services.can_see_case_page(user),
+        engineers=services.field_engineers(session) if user.role in CASE_WORKER_ROLES else [],
+        site_tz=rma.asset.site.timezone, return_days=return_days(),
+    ), status
+
+
+@bp.get("/rmas/")
+@login_required
+def list_rmas():
+    session, user = get_session(), actor()
+    state = request.args.get("state", "open")
+    if state not in STATE_FILTERS:
+        state = "open"
+    page = max(int(request.args.get("page", "1") or 1) if request.args.get("page", "1").isdigit() else 1, 1)
+    size = current_app.config["PAGE_SIZE"]
+    rows, total = services.list_rmas(session, user, state=state, limit=size, offset=(page - 1) * size)
+    return render_template("rma/list.html", rows=rows, total=total, state=state, states=STATE_FILTERS, page=page,
+                           pages=max((total + size - 1) // size, 1), title="RMAs")
+
+
+@bp.get("/rmas/dispatches")
+@login_required
+def my_dispatches():
+    session, user = get_session(), actor()
+    if user.role != Role.FIELD_ENGINEER:
+        abort(404)
+    rows, total = services.list_rmas(session, user, state=request.args.get("state", "open"), assigned_only=True,
+                                     limit=200)
+    histories: dict[int, list[CaseEvent]] = {r.case_id: [] for r in rows}
+    stmt = (select(CaseEvent).where(CaseEvent.case_id.in_(list(histories)))
+            .options(selectinload(CaseEvent.actor)).order_by(CaseEvent.created_at, CaseEvent.id))
+    for e in session.scalars(stmt) if histories else []:
+        histories[e.case_id].append(e)
+    return render_template("rma/dispatches.html", rows=rows, total=total, histories=histories)
+
+
+@bp.get("/rmas/<number>")
+@login_required
+def show_rma(number: str):
+    return _page(_rma_or_404(number))
+
+
+ACTIONS = {
+    "approve": lambda s, u, r, f, t: services.approve(s, u, r, note=f.get("note", ""), now=t,
+                                                      expected_version=_version()),
+    "ship": lambda s, u, r, f, t: services.ship_replacement(s, u, r, carrier=f.get("carrier", ""),
+                                                            tracking=f.get("tracking", ""), now=t,
+                                                            expected_version=_version()),
+    "deliver": lambda s, u, r, f, t: services.deliver_replacement(s, u, r, now=t, expected_version=_version()),
+    "ship-return": lambda s, u, r, f, t: services.ship_return(s, u, r, carrier=f.get("carrier", ""),
+                                                              tracking=f.get("tracking", ""), now=t,
+                                                              expected_version=_version()),
+    "dispatch": lambda s, u, r, f, t: services.schedule_dispatch(
+        s, u, r, engineer_id=int(f.get("engineer_id") or 0),
+        window_start=_local_input(f.get("window_start", ""), r.asset.site.timezone),
+        window_end=_local_input(f.get("window_end", ""), r.asset.site.timezone), now=t, expected_version=_version()),
+    "arrive": lambda s, u, r, f, t: services.record_arrival(s, u, r, now=t, expected_version=_version()),
+    "note": lambda s, u, r, f, t: services.add_visit_note(s, u, r, notes=f.get("notes", ""), now=t),
+    "revisit": lambda s, u, r, f, t: services.revisit(
+        s, u, r, reason=f.get("reason", ""),
+        window_start=_local_input(f.get("window_start", ""), r.asset.site.timezone),
+        window_end=_local_input(f.get("window_end", ""), r.asset.site.timezone), now=t, expected_version=_version()),
+    "install": lambda s, u, r, f, t: services.install(s, u, r, serial=f.get("serial", ""), notes=f.get("notes", ""),
+                                                      now=t, return_days=return_days(),
+                                                      expected_version=_version(), channel="web"),
+    "receive": lambda s, u, r, f, t: services.receive_return(s, u, r, returned_serial=f.get("returned_serial", ""),
+                                                             now=t, expected_version=_version()),
+    "analyse": lambda s, u, r, f, t: services.analyse(s, u, r, result=f.get("result", ""),
+                                                      failure_code=f.get("failure_code", ""),
+                                                      notes=f.get("notes", ""), now=t, expected_version=_version()),
+    "retain": lambda s, u, r, f, t: services.retain(s, u, r, now=t, expected_version=_version()),
+    "close": lambda s, u, r, f, t: services.close(s, u, r, now=t, expected_version=_version()),
+    "cancel": lambda s, u, r, f, t: services.cancel(s, u, r, reason=f.get("reason", ""), now=t,
+                                                    expected_version=_version()),
+}
+
+
+@bp.post("/rmas/<number>/<action>")
+@login_required
+def act(number: str, action: str):
+    rma = _rma_or_404(number)
+    if action not in ACTIONS:
+        abort(404)
+    session = get_session()
+    try:
+        ACTIONS[action](session, actor(), rma, request.form, now())
+    except TransitionRefused as exc:
+        session.rollback()
+        return _page(rma, error=str(exc), status=409)
+    except ConflictError as exc:
+        session.rollback()
+        return _page(session.get(Rma, rma.id), error=str(exc), status=409)
+    except ForbiddenError:
+        session.rollback()
+        abort(403)
+    except NotFoundError:
+        session.rollback()
+        abort(404)
+    except SafetyBlocked as exc:
+        return _page(session.get(Rma, rma.id), refusals=exc.refusals, status=409)
+    except (CaseRuleError, ValueError) as exc:
+        session.rollback()
+        return _page(session.get(Rma, rma.id), error=str(exc), status=400)
+    flash(f"{rma.number}: {services.STATE_WORDS[RmaState(rma.state)]}." if action not in ("note", "ship-return")
+          else f"{rma.number}: saved.", "info")
+    return redirect(url_for("rma.show_rma", number=number))
+
+
+def _pdf_response(body: bytes, filename: str):
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/rmas/<number>/authorization.pdf")
+@login_required
+def authorization_pdf(number: str):
+    rma = _rma_or_404(number)
+    return _pdf_response(pdf.authorization_pdf(rma, now()), f"{rma.number}-authorization.pdf")
+
+
+@bp.get("/rmas/<number>/retention-certificate.pdf")
+@login_required
+def retention_pdf(number: str):
+    rma = _rma_or_404(number)
+    if rma.disposition != "retained" or rma.retained_at is None:
+        abort(404)
+    return _pdf_response(pdf.retention_certificate_pdf(rma, now()), f"{rma.number}-retention-certificate.pdf")
+
+
+@bp.post("/cases/<number>/rmas")
+@login_required
+def open_rma(number: str):
+    session = get_session()
+    try:
+        case = policy.get_case_for(session, actor(), number)
+    except NotFoundError:
+        abort(404)
+    form = request.form
+    try:
+        rma = services.open_rma(session, actor(), case, component_id=int(form.get("component_id") or 0),
+                                part_id=int(form.get("part_id") or 0) or None, kind=form.get("kind", ""),
+                                disposition=form.get("disposition") or None, problem=form.get("problem", ""),
+                                now=now())
+    except ForbiddenError:
+        session.rollback()
+        abort(403)
+    except (CaseRuleError, ValueError) as exc:
+        session.rollback()
+        flash(f"RMA not opened: {exc}", "error")
+        return redirect(url_for("cases.show_case", number=number) + "#rma-panel"), 303
+    flash(f"{rma.number} opened.", "info")
+    return redirect(url_for("rma.show_rma", number=rma.number))
+
+
+def case_panel(session, user, case, at) -> Markup | None:
+    """RMAs of the case, the asset's earlier part failures, and (support) the open-RMA form."""
+    if case.asset is None:
+        return None
+    rmas = list(session.scalars(select(Rma).where(Rma.case_id == case.id, services.rma_filter(user))
+                                .order_by(Rma.id)))
+    history = [r for r in services.part_history(session, case.asset_id) if r.case_id != case.id]
+    repeats = services.repeat_failures(session, case.asset_id)
+    can_open = user.role in CASE_WORKER_ROLES and case.is_open
+    if not (rmas or history or can_open):
+        return None
+    ent, contract = services.entitlement_for(session, case, at)
+    components = [c for c in case.asset.installed_components if c.state != "quarantined"]
+    open_for = {r.failed_component_id for r in services.part_history(session, case.asset_id)
+                if r.state not in ("closed", "cancelled")}
+    return Markup(render_template(
+        "rma/panel.html", case=case, rmas=rmas, history=history, repeats=repeats, can_open=can_open, ent=ent,
+        contract=contract, kinds=rules.allowed_kinds(ent), rules=rules,
+        components=[c for c in components if c.id not in open_for],
+        parts=services.compatible_parts(case), site_tz=case.asset.site.timezone))
