@@ -27,7 +27,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(overrides)
+    from casemgr.web import IdConverter
 
+    app.url_map.converters["id"] = IdConverter  # before any blueprint registers a route
     clock: Clock = app.config.get("CLOCK") or SystemClock()
     app.extensions["casemgr.clock"] = clock
     app.extensions["casemgr.events"] = EventBus()
@@ -37,9 +39,16 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
+    from casemgr.api import init_api
     from casemgr.web import register_web
 
     register_web(app)
+    init_api(app)
+    from casemgr.channels.webhooks import EVENT_TYPES, enqueue, tick_job
+
+    for event_type in EVENT_TYPES:  # outbound webhooks follow the core's own case events
+        app.extensions["casemgr.events"].subscribe(event_type, enqueue)
+    app.extensions.setdefault("casemgr.tick_jobs", []).append(tick_job)
     _register_error_pages(app)
 
     from casemgr.cli import register_cli
@@ -50,34 +59,62 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     import escalation
 
     escalation.init_app(app)
+    import reports
+    reports.init_app(app)
+    import rma
+
+    rma.init_app(app)
     return app
 
 
+PAGES = {
+    400: ("Bad request", "The request could not be understood. Go back and try again."),
+    403: ("Not allowed", "Your role cannot do that."),
+    404: ("Not found", "There is nothing here, or you do not have access to it."),
+    405: ("Not allowed", "That page does not accept this kind of request."),
+    413: ("Upload too large", "Uploads are limited to {limit} MB in total per request."),
+    429: ("Too many attempts", "Too many attempts in a short time. Wait a minute and try again."),
+}
+
+
 def _register_error_pages(app: Flask) -> None:
+    """HTML pages for people, the API's JSON error shape under /api/."""
+    from flask import request
     from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException, InternalServerError
 
-    @app.errorhandler(404)
-    def not_found(_e: Exception):
-        return render_template("errors/error.html", code=404, title="Not found",
-                               message="There is nothing here, or you do not have access to it."), 404
+    from casemgr.api.errors import ApiError, error_response
 
-    @app.errorhandler(403)
-    def forbidden(_e: Exception):
-        return render_template("errors/error.html", code=403, title="Not allowed",
-                               message="Your role cannot do that."), 403
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(ApiError)
+    def api_error(e: ApiError):
+        return error_response(e.status, e.message, code=e.code, details=e.details)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError):
         return render_template("errors/error.html", code=400, title="Form expired",
                                message=f"{e.description} Go back, reload the page and submit again."), 400
 
-    @app.errorhandler(413)
-    def too_large(_e: Exception):
-        limit = app.config["MAX_UPLOAD_MB"]
-        return render_template("errors/error.html", code=413, title="Upload too large",
-                               message=f"Uploads are limited to {limit} MB in total per request."), 413
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        code = e.code or 500
+        if wants_json():
+            data = getattr(e, "data", None) or {}
+            details = data.get("messages") or data.get("errors")
+            message = "The request does not match the schema; see details." if details else (e.description or e.name)
+            return error_response(code, message, details=details)
+        title, message = PAGES.get(code, (e.name, e.description or ""))
+        return render_template("errors/error.html", code=code, title=title,
+                               message=message.format(limit=app.config["MAX_UPLOAD_MB"])), code
 
-    @app.errorhandler(429)
-    def too_many(_e: Exception):
-        return render_template("errors/error.html", code=429, title="Too many attempts",
-                               message="Too many attempts in a short time. Wait a minute and try again."), 429
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception):
+        if isinstance(e, HTTPException):
+            return http_error(e)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return error_response(500, "Internal error; it has been logged.")
+        return render_template("errors/error.html", code=500, title="Something went wrong",
+                               message="The error has been logged. Please try again."), InternalServerError.code

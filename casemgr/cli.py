@@ -8,7 +8,6 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from casemgr.clock import SystemClock
 
 
 def _create_app() -> Flask:
@@ -33,6 +32,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(demo)
     app.cli.add_command(assets_group)
+    app.cli.add_command(token_group)
+    app.cli.add_command(mail_group)
 
 
 @click.command()
@@ -104,7 +105,7 @@ def user_create(email: str, role: str, org_name: str | None, name: str | None, r
                                        "No vendor organisation exists yet; run `casemgr demo` or pass --org.")
         try:
             user = create_user(session, email=email, role=role, organization=org, password=password, name=name,
-                               now=SystemClock().now(), region=region)
+                               now=_clock_now(), region=region)
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"Created {user.email} ({user.role}) in {org.name}.")
@@ -120,7 +121,7 @@ def demo(url: str) -> None:
     from casemgr.migrate import upgrade
 
     upgrade(database().engine)
-    now = SystemClock().now()
+    now = _clock_now()
     with new_session(write=True) as session:
         logins = seed_demo(session, current_app.config, now)
         for seeder in current_app.extensions.get("casemgr.demo_seeders", []):
@@ -148,9 +149,60 @@ def assets_import(csv_file) -> None:
     rows = csv_file.read().splitlines(keepends=True)
     with new_session(write=True) as session:
         with click.progressbar(length=max(len(rows) - 1, 0), label="Checking rows") as bar:
-            result = import_assets(session, rows, now=SystemClock().now(), progress=bar.update)
+            result = import_assets(session, rows, now=_clock_now(), progress=bar.update)
     if result.errors:
         for error in result.errors:
             click.echo(f"line {error.line}: {error.message}", err=True)
         raise click.ClickException(f"{len(result.errors)} invalid row(s); nothing was imported.")
     click.echo(f"Imported {result.imported} asset(s) with {result.components} component(s).")
+
+
+@click.group("token")
+def token_group() -> None:
+    """Personal access tokens for the REST API."""
+
+
+@token_group.command("create")
+@click.option("--user", "email", required=True, help="The user the token acts as.")
+@click.option("--name", default="CLI token", show_default=True)
+@with_appcontext
+def token_create(email: str, name: str) -> None:
+    """Create a token and print it alone on standard output (it is stored hashed)."""
+    from casemgr.auth.services import find_user_by_email
+    from casemgr.auth.tokens import create_token
+    from casemgr.db import new_session
+
+    with new_session(write=True) as session:
+        user = find_user_by_email(session, email)
+        if user is None or not user.is_active:
+            raise click.ClickException(f"No active user {email}.")
+        _, text = create_token(session, user, name, _clock_now())
+    click.echo(text)
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """Inbound e-mail."""
+
+
+@mail_group.command("ingest")
+@with_appcontext
+def mail_ingest() -> None:
+    """Read one RFC 5322 message on standard input (an MTA pipes to it) and file it.
+
+    Exits 0 for every well-formed message, so the MTA never bounces it; 65
+    (EX_DATAERR) only when the input has no sender at all.
+    """
+    from casemgr.cases.attachments import AttachmentStore
+    from casemgr.channels.mail import MalformedMessage, ingest
+    from casemgr.db import new_session
+
+    raw = sys.stdin.buffer.read()
+    store = AttachmentStore(current_app.config["ATTACHMENT_DIR"], current_app.config["MAX_CONTENT_LENGTH"])
+    with new_session(write=True) as session:
+        try:
+            outcome = ingest(session, raw, store, _clock_now())
+        except MalformedMessage as exc:
+            click.echo(f"casemgr mail ingest: {exc}", err=True)
+            raise SystemExit(65) from None
+    click.echo(f"{outcome.action} {outcome.case_number or ''} {outcome.detail}".strip())

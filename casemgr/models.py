@@ -1,6 +1,8 @@
 """Every core model, imported in one place so the metadata is complete (Alembic, tests)."""
 from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
 from casemgr.auth.models import User
+from casemgr.auth.tokens import ApiToken
+from casemgr.channels.models import AlertLink, WebhookDelivery, WebhookEndpoint
 from casemgr.cases.models import Attachment, Case, CaseEvent, Commitment, Counter
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
 from casemgr.db import Base
@@ -9,7 +11,7 @@ from casemgr.organizations.models import AccountAssignment, Organization, Site
 from casemgr.safety.models import SafetyBlock
 
 __all__ = [
-    "AccountAssignment", "Asset", "Attachment", "Base", "BusinessCalendar", "Case", "CaseEvent", "Commitment", "Component",
-    "Contract", "Counter", "Notification", "Organization", "Part", "Product", "QuarantinedSerial", "SafetyBlock", "Site", "SupportPlan", "User", "contract_asset",
+    "AccountAssignment", "AlertLink", "ApiToken", "Asset", "Attachment", "Base", "BusinessCalendar", "Case", "CaseEvent", "Commitment", "Component",
+    "Contract", "Counter", "Notification", "Organization", "Part", "Product", "QuarantinedSerial", "SafetyBlock", "Site", "SupportPlan", "User", "WebhookDelivery", "WebhookEndpoint", "contract_asset",
     "product_part",
 ]

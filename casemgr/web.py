@@ -5,6 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 
 from casemgr.auth.roles import ROLE_LABELS, Role
@@ -108,3 +109,11 @@ def format_duration(value) -> str:
     if hours:
         return f"{hours} h {mins} min" if mins else f"{hours} h"
     return f"{mins} min"
+
+
+class IdConverter(IntegerConverter):
+    """``<id:...>``: a database id (1 to 2**31-1). A larger number is a 404, not a
+    database overflow error."""
+
+    def __init__(self, url_map, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)

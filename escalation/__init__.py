@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     register_case_panel(app, case_panel)
+    _register_api(app)
     app.cli.add_command(escalation_group)
     app.cli.add_command(scheduler_command)
     app.extensions.setdefault("casemgr.on_serve", []).append(lambda: make_scheduler(app, blocking=False).start())
@@ -65,3 +66,20 @@ def seed_demo(session, now) -> None:
         with factory() as s:
             at = s.scalar(select(func.min(EscalationSchedule.next_check_at)))
     run_due(factory, now, settings)
+
+
+def _register_api(app: Flask) -> None:
+    from casemgr.api import API_PREFIX
+    from casemgr.api.auth import require_token
+    from casemgr.extensions import csrf
+    from escalation.api import blp, next_escalation
+
+    api = app.extensions.get("casemgr.api")
+    if api is None:
+        return
+    if not getattr(blp, "_casemgr_wired", False):  # the blueprint object is shared by every app instance
+        blp.before_request(require_token)
+        blp._casemgr_wired = True
+    csrf.exempt(blp)
+    api.register_blueprint(blp, url_prefix=API_PREFIX)
+    app.extensions.setdefault("casemgr.case_api_extras", []).append(next_escalation)

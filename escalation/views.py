@@ -74,8 +74,8 @@ def ladders():
                            form=StepForm(), level=HIERARCHY)
 
 
-@bp.post("/admin/ladders/<int:ladder_id>/steps")
-@bp.post("/admin/ladders/<int:ladder_id>/steps/<int:step_id>")
+@bp.post("/admin/ladders/<id:ladder_id>/steps")
+@bp.post("/admin/ladders/<id:ladder_id>/steps/<id:step_id>")
 @login_required
 def save_step(ladder_id: int, step_id: int | None = None):
     _manager_only()
@@ -97,7 +97,7 @@ def save_step(ladder_id: int, step_id: int | None = None):
     return redirect(url_for("escalation.ladders") + f"#ladder-{ladder_id}")
 
 
-@bp.post("/admin/steps/<int:step_id>/delete")
+@bp.post("/admin/steps/<id:step_id>/delete")
 @login_required
 def delete_step(step_id: int):
     _manager_only()

@@ -79,7 +79,7 @@ def install(serial: str):
     return redirect(url_for("assets.show_asset", serial=serial))
 
 
-@bp.post("/<serial>/components/<int:component_id>/state")
+@bp.post("/<serial>/components/<id:component_id>/state")
 @login_required
 def mark(serial: str, component_id: int):
     row = _row_or_404(serial)

@@ -45,3 +45,35 @@ def logout():
 def home():
     """Everyone starts from the case list; it is scoped to what they may see."""
     return redirect(url_for("cases.list_cases"))
+
+
+@bp.route("/settings", methods=["GET"])
+@login_required
+def settings():
+    from casemgr.auth.tokens import tokens_of
+
+    return render_template("auth/settings.html", tokens=tokens_of(get_session(), current_user), new_token=None)
+
+
+@bp.post("/settings/tokens")
+@login_required
+def create_api_token():
+    """The token is shown once, on this response only."""
+    from casemgr.auth.tokens import create_token, tokens_of
+    from casemgr.web import now
+
+    session = get_session()
+    _, text = create_token(session, current_user, request.form.get("name", ""), now())
+    response = render_template("auth/settings.html", tokens=tokens_of(session, current_user), new_token=text)
+    return response, 201, {"Cache-Control": "no-store"}
+
+
+@bp.post("/settings/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    from casemgr.auth.tokens import revoke
+    from casemgr.web import now
+
+    if revoke(get_session(), current_user, token_id, now()):
+        flash("Token revoked: it no longer works.", "info")
+    return redirect(url_for("auth.settings"))

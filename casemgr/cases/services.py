@@ -62,13 +62,13 @@ def detect_conflicts(service: Callable[..., T]) -> Callable[..., T]:
     return guarded
 
 
-def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEvent, actor: User,
+def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEvent, actor: User | None,
             uploads: Sequence[Upload], now: datetime) -> None:
     for upload in uploads:
         stored = store.save(upload)
         session.add(Attachment(case_id=case.id, event=event, filename=stored.filename,
                                content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                               uploaded_by_id=actor.id, created_at=now))
+                               uploaded_by_id=actor.id if actor else None, created_at=now))
 
 
 def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_serial: str, severity: int,
@@ -221,6 +221,45 @@ def assign_owner(session: Session, actor: User, case: Case, *, owner_id: int, ex
         _set_status(session, case, actor, "in_progress", now, note="taken by an engineer")
     _event(session, case, actor, "owner_changed", now, public=False, data={"from": old, "to": owner.name})
     session.commit()
+
+
+def open_triage_case(session: Session, *, organization_id: int, opened_by: User | None, severity: int,
+                     subject: str, description: str, now: datetime, channel: str, requester: str,
+                     uploads: Sequence[Upload] = (), store: AttachmentStore | None = None) -> Case:
+    """A request that names no asset (or comes from an unknown sender) still becomes a case.
+
+    Triage cases have no asset and no contract; support assigns them. Subject
+    and description are trimmed rather than refused: a channel never bounces.
+    """
+    rules.check_severity(severity)
+    subject = (subject or "").strip()[:rules.MAX_SUBJECT] or "(no subject)"
+    description = (description or "").strip()[:rules.MAX_BODY] or "(empty message)"
+    number = rules.format_case_number(next_value(session, "case"))
+    case = Case(number=number, organization_id=organization_id, asset_id=None, entitled=False, severity=severity,
+                status="new", subject=subject, description=description, channel=channel,
+                opened_by_id=opened_by.id if opened_by else None, created_at=now, updated_at=now)
+    session.add(case)
+    session.flush()
+    opened = _event(session, case, opened_by, "opened", now, public=True, body=description,
+                    data={"severity": severity, "subject": subject, "channel": channel, "requester": requester})
+    _event(session, case, None, "triage", now, public=False,
+           body=f"Received by {channel} from {requester} without a registered asset: triage it to an asset or"
+                " answer the sender.")
+    if uploads and store is not None:
+        _attach(session, store, case, opened, opened_by, uploads, now)
+    events.publish(session, events.CaseOpened(case.id, now))
+    session.commit()
+    return case
+
+
+def note_automatic_message(session: Session, case: Case, *, sender: str, reason: str, body: str,
+                           now: datetime) -> CaseEvent:
+    """An auto-reply or bounce about a case: kept for staff, never treated as the customer's answer."""
+    event = _event(session, case, None, "auto_message", now, public=False,
+                   body=f"Automatic message from {sender} ({reason}), not answered:\n\n{body[:5000]}",
+                   data={"sender": sender, "reason": reason})
+    session.commit()
+    return event
 
 
 def case_workers(session: Session) -> list[User]:

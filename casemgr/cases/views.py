@@ -234,7 +234,7 @@ def add_commitment(number: str):
         owner_id=int(form.owner_id.data), due_at=due, now=now()), commitment_form=form)
 
 
-@bp.post("/<number>/commitments/<int:commitment_id>/kept")
+@bp.post("/<number>/commitments/<id:commitment_id>/kept")
 @login_required
 def commitment_kept(number: str, commitment_id: int):
     case = _case_or_404(number)
@@ -252,7 +252,7 @@ def action_plan(number: str):
     return _run(case, lambda: send_action_plan(get_session(), actor(), case, steps, now()), plan_rows=rows)
 
 
-@bp.get("/<number>/attachments/<int:attachment_id>")
+@bp.get("/<number>/attachments/<id:attachment_id>")
 @login_required
 def download(number: str, attachment_id: int):
     case = _case_or_404(number)

@@ -151,8 +151,12 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
         head, comps, end, qualified = mentions[i], mentions[i].comps, mentions[i].end, False
         while i + 1 < len(mentions) and mentions[i + 1].type in ("serial", "slot") \
                 and _ATTACH_GAP.fullmatch(sent[end:mentions[i + 1].start]):
-            i += 1  # "the drive in bay 5" is the bay 5 drive; "the failed drive in bay 5" is both
-            comps = comps | mentions[i].comps if (qualified or head.type != "kind") else mentions[i].comps
+            i += 1  # "the drive in bay 5" is the bay 5 drive; "the failed drive in bay 4" is that one failed
+            # drive when they agree, and both when they do not (the safe side)
+            if qualified or head.type != "kind":
+                comps = (comps & mentions[i].comps) or (comps | mentions[i].comps)
+            else:
+                comps = mentions[i].comps
             qualified, end = True, mentions[i].end
         if head.type in ("pronoun", "other") or (head.type == "kind" and not qualified
                                                  and _UNKNOWN_QUALIFIER.match(sent, end)):

@@ -236,3 +236,12 @@ def test_installing_a_failed_part_elsewhere_is_an_install_action(case: Case) -> 
 def test_blank_serial_or_slot_does_not_match_everything() -> None:
     blank = replace(FAILED_DRIVE, serial="", slot="", kind_word="widget")
     assert scan_reply("Please reseat the drive in bay 4 and clear the fault.", (blank,), ASSET) == []
+
+
+def test_a_specific_reference_names_only_that_component():
+    removed = ComponentFacts(serial="OLD-BAY2", slot="bay 2", part_number="SSD", part_description="SSD", kind_word="drive",
+                             state="removed", data_bearing=True)
+    failed = ComponentFacts(serial="NEW-FAIL4", slot="bay 4", part_number="SSD", part_description="SSD",
+                            kind_word="drive", state="failed", data_bearing=True)
+    findings = scan_reply("Please re-seat the failed drive in bay 4 and check the rebuild.", [removed, failed])
+    assert [f.component.serial for f in findings] == ["NEW-FAIL4"]

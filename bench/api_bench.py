@@ -1,0 +1,145 @@
+"""Case creation through POST /api/v1/cases under gunicorn, against a bare floor.
+
+Run:  .venv/bin/python bench/api_bench.py [--db sqlite|postgresql|both] [--requests 2000] [--clients 8]
+
+For each database it starts gunicorn (2 workers) twice on 127.0.0.1 -- once with
+Casemgr (`casemgr:create_app()` on the demo data, a customer admin's token) and
+once with bench/floor_app.py, a Flask + SQLAlchemy endpoint that inserts one row
+-- and sends the same load from the same generator: N requests from C
+keep-alive clients, bounded in time. It prints requests per second, p50/p95/p99
+latency, and the ratio Casemgr/floor (target: 40% or more). Case creation
+includes the SLA targets, the timeline event, the escalation schedule and the
+acknowledgement notification. Nothing here is a test.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TIME_LIMIT = 120  # seconds per run, so the benchmark always ends
+
+
+def pg_database(name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def start_gunicorn(target: str, env: dict, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
+                             "warning", target], cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
+            return proc
+        except OSError:
+            time.sleep(0.1)  # waiting for a server process to listen, not for time in the app
+    proc.kill()
+    raise RuntimeError(f"gunicorn did not start on port {port}")
+
+
+def load(port: int, token: str, requests: int, clients: int, serials: list[str]) -> tuple[float, list[float], int]:
+    deadline = time.monotonic() + TIME_LIMIT
+    per_client = requests // clients
+
+    def client(index: int) -> tuple[list[float], int]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        latencies, errors = [], 0
+        for n in range(per_client):
+            if time.monotonic() > deadline:
+                break
+            body = json.dumps({"asset_serial": serials[(index * per_client + n) % len(serials)], "severity": 3,
+                               "subject": f"bench {index}-{n}", "description": "Benchmark load"})
+            start = time.perf_counter()
+            conn.request("POST", "/api/v1/cases", body=body, headers={"Content-Type": "application/json",
+                                                                      "Authorization": f"Bearer {token}"})
+            response = conn.getresponse()
+            response.read()
+            latencies.append(time.perf_counter() - start)
+            errors += response.status != 201
+        conn.close()
+        return latencies, errors
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(client, range(clients)))
+    elapsed = time.perf_counter() - started
+    latencies = [x for lat, _ in results for x in lat]
+    return elapsed, latencies, sum(e for _, e in results)
+
+
+def describe(label: str, elapsed: float, latencies: list[float], errors: int) -> dict:
+    q = statistics.quantiles(latencies, n=100)
+    row = {"run": label, "requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
+           "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000}
+    print(f"{label:<28} {row['requests']:>6} req  {row['errors']:>4} errors  {row['rps']:>8.1f} req/s  "
+          f"p50 {row['p50_ms']:>7.1f} ms  p95 {row['p95_ms']:>7.1f} ms  p99 {row['p99_ms']:>7.1f} ms", flush=True)
+    return row
+
+
+def run(db: str, requests: int, clients: int) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix=f"casemgr-bench-{db}-"))
+    try:
+        url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else pg_database("casemgr_bench_api")
+        floor_url = f"sqlite:///{workdir / 'floor.sqlite3'}" if db == "sqlite" else pg_database("casemgr_bench_floor")
+        env = {**os.environ, "DATABASE_URL": url, "CASEMGR_INSTANCE": str(workdir / "instance"),
+               "CASEMGR_LOGIN_RATE_LIMIT": "1000 per second"}
+        casemgr = str(VENV_BIN / "casemgr")
+        demo = subprocess.run([casemgr, "demo"], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+        assert "customer_admin" in demo.stdout
+        token = subprocess.run([casemgr, "token", "create", "--user", "ana.admin@northwind.example.com"], env=env,
+                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            serials = [r[0] for r in conn.execute(text(
+                "SELECT serial FROM asset JOIN organization o ON o.id = asset.organization_id "
+                "WHERE o.name = 'Northwind Logistics'"))]
+        engine.dispose()
+        print(f"\n== {db}: {requests} requests, {clients} clients, gunicorn -w 2 ==", flush=True)
+        rows = []
+        for label, target, run_env, port in (("floor (bare insert)", "bench.floor_app:app",
+                                              {**os.environ, "DATABASE_URL": floor_url}, 18181),
+                                             ("casemgr POST /api/v1/cases", "casemgr:create_app()", env, 18182)):
+            server = start_gunicorn(target, run_env, port)
+            try:
+                rows.append(describe(label, *load(port, token, requests, clients, serials)))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        print(f"ratio casemgr/floor throughput: {rows[1]['rps'] / rows[0]['rps']:.0%} (target >= 40%)", flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
+        run(db, args.requests, args.clients)
+
+
+if __name__ == "__main__":
+    main()

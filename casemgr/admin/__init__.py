@@ -1,0 +1,1 @@
+"""Setting up a deployment: organisations, sites, catalogue, assets, plans, contracts, users."""

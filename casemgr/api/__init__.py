@@ -1,0 +1,50 @@
+"""REST API v1: JSON under /api/v1, personal access tokens, an OpenAPI document
+generated from the code (flask-smorest + marshmallow), one error shape.
+
+Every error is ``{"error": {"code", "message", "details"}}`` with a 4xx status.
+Routes call the same services as the web pages, with the same scoping.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from casemgr.api.errors import ErrorEnvelopeSchema
+
+API_PREFIX = "/api/v1"
+
+
+class CasemgrApi(Api):
+    ERROR_SCHEMA = ErrorEnvelopeSchema
+
+    def _register_error_handlers(self) -> None:
+        """The app's handlers answer JSON under /api/ and HTML elsewhere (casemgr.app)."""
+
+
+def init_api(app: Flask) -> CasemgrApi:
+    from casemgr.api import admin, alerts, assets, cases, docs, webhooks
+    from casemgr.api.auth import require_token
+    from casemgr.extensions import csrf
+
+    app.config.update(
+        API_TITLE="Casemgr API", API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Enterprise support cases, escalation and RMAs. Authenticate with "
+                                    "`Authorization: Bearer <personal access token>`."},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        })
+    api = CasemgrApi(app)
+    from casemgr.web import IdConverter
+
+    api.register_converter(IdConverter, lambda _c: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+    for blp in (assets.blp, cases.blp, alerts.blp, webhooks.blp, admin.blp):
+        if not getattr(blp, "_casemgr_wired", False):  # blueprints are shared by every app instance
+            blp.before_request(require_token)
+            blp._casemgr_wired = True
+        csrf.exempt(blp)  # token-authenticated; no cookies are read
+        api.register_blueprint(blp, url_prefix=API_PREFIX)
+    app.register_blueprint(docs.bp)
+    app.extensions["casemgr.api"] = api
+    return api

@@ -1,0 +1,82 @@
+"""Asset operations of the API: find assets and read their components and coverage."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from casemgr.api.auth import api_user
+from casemgr.api.errors import ApiError
+from casemgr.api.admin_schemas import AssetIn, InstallIn
+from casemgr.api.schemas import AssetQuerySchema, AssetSchema
+from casemgr.assets.queries import AssetCoverage, asset_coverage, assets_with_coverage
+from casemgr.assets.services import install_component
+from casemgr.db import get_session
+from casemgr.errors import NotFoundError
+from casemgr.web import now
+
+blp = Blueprint("api_assets", __name__, description="Registered hardware")
+
+
+def represent(row: AssetCoverage) -> dict:
+    a, c = row.asset, row.contract
+    return {"serial": a.serial, "product": a.product.model, "organization": a.organization.name, "site": a.site.name,
+            "site_timezone": a.site.timezone, "components": a.installed_components,
+            "coverage": {"covered": c is not None, "contract": c.number if c else None,
+                         "plan": c.plan.name if c else None,
+                         "coverage_hours": c.plan.calendar.describe() if c else None,
+                         "entitlements": c.plan.entitlements if c else [],
+                         "starts_on": c.starts_on if c else None, "ends_on": c.ends_on if c else None}}
+
+
+@blp.route("/assets")
+class Assets(MethodView):
+    @blp.arguments(AssetQuerySchema, location="query")
+    @blp.response(200, AssetSchema(many=True))
+    def get(self, args):
+        """Assets the caller may see; filter by serial prefix and organisation."""
+        rows = assets_with_coverage(get_session(), api_user(), now().date(), serial_prefix=args.get("serial", ""),
+                                    organization_id=args.get("org"))
+        return [represent(r) for r in rows]
+
+    @blp.arguments(AssetIn)
+    @blp.response(201, AssetSchema)
+    def post(self, body):
+        """Register an asset with its components (admin role)."""
+        from casemgr.admin.services import create_asset
+        from casemgr.api.cases import run_service
+
+        session, user = get_session(), api_user()
+        asset = run_service(lambda: create_asset(session, user, serial=body["serial"],
+                                                 product_model=body["product_model"],
+                                                 organization_id=body["organization_id"], site_name=body["site"],
+                                                 components=body["components"], now=now()))
+        return represent(asset_coverage(session, user, asset.serial, now().date()))
+
+
+@blp.route("/assets/<serial>")
+class AssetItem(MethodView):
+    @blp.response(200, AssetSchema)
+    def get(self, serial):
+        """One asset with its installed components and the contract covering it today."""
+        try:
+            return represent(asset_coverage(get_session(), api_user(), serial, now().date()))
+        except NotFoundError:
+            raise ApiError(404, f"No asset {serial}.") from None
+
+
+@blp.route("/assets/<serial>/components/<slot>/install")
+class Install(MethodView):
+    @blp.arguments(InstallIn)
+    @blp.response(201, AssetSchema)
+    def post(self, body, serial, slot):
+        """Record a part going into a slot. A failed, quarantined or removed serial is refused (422 safety_guard)."""
+        from casemgr.api.cases import run_service
+
+        session, user = get_session(), api_user()
+        try:
+            row = asset_coverage(session, user, serial, now().date())
+        except NotFoundError:
+            raise ApiError(404, f"No asset {serial}.") from None
+        run_service(lambda: install_component(session, user, row.asset, slot=slot, part_number=body["part_number"],
+                                               serial=body["serial"], now=now(), channel="api"))
+        return represent(asset_coverage(session, user, serial, now().date()))

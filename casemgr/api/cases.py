@@ -1,0 +1,230 @@
+"""Case operations of the API: open, list, read, comment, move, commit."""
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from casemgr.api.auth import api_user
+from casemgr.api.errors import ApiError
+from casemgr.api.schemas import (CaseCreateSchema, CasePageSchema, CaseQuerySchema, CaseSchema,
+                                 CommentSchema, CommitmentCreateSchema, CommitmentSchema, EventListSchema,
+                                 EventSchema, SeverityChangeSchema, StatusChangeSchema)
+from casemgr.auth import policy
+from casemgr.auth.models import User
+from casemgr.cases import commitments, services
+from casemgr.cases.attachments import AttachmentStore
+from casemgr.assets.models import Component
+from casemgr.cases.models import Case
+from casemgr.cases.queries import timeline
+from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
+from casemgr.db import get_session
+from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
+from casemgr.safety.services import SafetyBlocked
+from casemgr.web import now
+
+blp = Blueprint("api_cases", __name__, description="Support cases")
+
+
+def _store() -> AttachmentStore:
+    return AttachmentStore(current_app.config["ATTACHMENT_DIR"], current_app.config["MAX_CONTENT_LENGTH"])
+
+
+def case_or_404(number: str) -> Case:
+    try:
+        return policy.get_case_for(get_session(), api_user(), number)
+    except NotFoundError:
+        raise ApiError(404, f"No case {number}.") from None
+
+
+def represent(case: Case, at: datetime) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "number": case.number, "organization": case.organization.name,
+        "asset_serial": case.asset.serial if case.asset else None,
+        "component_serial": case.component.serial if case.component else None,
+        "severity": case.severity, "status": case.status, "subject": case.subject, "description": case.description,
+        "entitled": case.entitled, "owner": case.owner.email if case.owner else None, "tier": case.queue,
+        "escalation_level": case.escalation_level, "version": case.version, "created_at": case.created_at,
+        "updated_at": case.updated_at,
+        "sla": {"first_response_due_at": case.first_response_due_at, "first_response_at": case.first_response_at,
+                "first_response_breached": case.first_response_breached,
+                "next_update_due_at": case.next_update_due_at, "resolution_due_at": case.resolution_due_at,
+                "resolution_breached": case.resolution_breached, "paused": case.sla_paused_at is not None},
+        "next_escalation": None,
+    }
+    for extra in current_app.extensions.get("casemgr.case_api_extras", []):
+        data.update(extra(get_session(), case, at))  # e.g. the next escalation step, from escalation/
+    return data
+
+
+def run_service(action):
+    """Domain refusals become the API's 4xx errors, never a 500."""
+    session = get_session()
+    try:
+        return action()
+    except SafetyBlocked as exc:
+        raise ApiError(422, str(exc), code="safety_guard", details=exc.as_details()) from None
+    except CaseRuleError as exc:
+        session.rollback()
+        raise ApiError(422, str(exc), code="rule_violation") from None
+    except ConflictError as exc:
+        session.rollback()
+        raise ApiError(409, str(exc)) from None
+    except ForbiddenError as exc:
+        session.rollback()
+        raise ApiError(403, str(exc)) from None
+    except NotFoundError as exc:
+        session.rollback()
+        raise ApiError(404, str(exc)) from None
+
+
+def _cursor(case: Case) -> str:
+    return base64.urlsafe_b64encode(f"{case.updated_at.isoformat()}|{case.id}".encode()).decode()
+
+
+def _parse_cursor(text: str) -> tuple[datetime, int]:
+    try:
+        stamp, _, ident = base64.urlsafe_b64decode(text.encode()).decode().partition("|")
+        return datetime.fromisoformat(stamp), int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(400, "The cursor is not one this API returned.") from None
+
+
+@blp.route("/cases")
+class Cases(MethodView):
+    @blp.arguments(CaseQuerySchema, location="query")
+    @blp.response(200, CasePageSchema)
+    def get(self, args):
+        """List the cases the caller may see, most recently updated first (cursor pagination)."""
+        session, user = get_session(), api_user()
+        stmt = select(Case).where(policy.case_filter(user))
+        status = args.get("status", "open")
+        if status == "open":
+            stmt = stmt.where(Case.status.in_(sorted(OPEN_STATUSES)))
+        elif status != "all":
+            stmt = stmt.where(Case.status == status)
+        if "severity" in args:
+            stmt = stmt.where(Case.severity == args["severity"])
+        if "org" in args:
+            stmt = stmt.where(Case.organization_id == args["org"])
+        if "updated_since" in args:
+            since = args["updated_since"]
+            if since.tzinfo is None:
+                raise ApiError(400, "updated_since needs a time zone offset, e.g. 2026-11-02T09:00:00Z.")
+            stmt = stmt.where(Case.updated_at >= since)
+        if args.get("cursor"):
+            stamp, ident = _parse_cursor(args["cursor"])
+            stmt = stmt.where((Case.updated_at < stamp) | ((Case.updated_at == stamp) & (Case.id < ident)))
+        limit = args["limit"]
+        rows = list(session.scalars(stmt.order_by(Case.updated_at.desc(), Case.id.desc()).limit(limit + 1)))
+        at = now()
+        return {"items": [represent(c, at) for c in rows[:limit]],
+                "next_cursor": _cursor(rows[limit - 1]) if len(rows) > limit else None}
+
+    @blp.arguments(CaseCreateSchema)
+    @blp.response(201, CaseSchema)
+    def post(self, body):
+        """Open a case; it is accepted even without an active contract (flagged not entitled)."""
+        session, user = get_session(), api_user()
+
+        def open_it():
+            component_id = None
+            if body.get("component_serial"):
+                component_id = session.scalar(select(Component.id).where(
+                    Component.serial == body["component_serial"].upper(), Component.state != "removed"))
+                if component_id is None:
+                    raise CaseRuleError(f"No installed component with serial {body['component_serial']!r}.")
+            return services.open_case(session, user, _store(), asset_serial=body["asset_serial"],
+                                      severity=body["severity"], subject=body["subject"],
+                                      description=body["description"], component_id=component_id, now=now(),
+                                      channel="api")
+        case = run_service(open_it)
+        return represent(case, now())
+
+
+@blp.route("/cases/<number>")
+class CaseItem(MethodView):
+    @blp.response(200, CaseSchema)
+    def get(self, number):
+        """One case with its SLA clocks and the next escalation step."""
+        return represent(case_or_404(number), now())
+
+
+@blp.route("/cases/<number>/comments")
+class Comments(MethodView):
+    @blp.arguments(CommentSchema)
+    @blp.response(201, EventSchema)
+    def post(self, body, number):
+        """Reply (public) or add an internal note. Unsafe instructions are refused with 422 `safety_guard`."""
+        case = case_or_404(number)
+        event = run_service(lambda: services.add_comment(get_session(), api_user(), _store(), case, body=body["body"],
+                                                         public=body["public"], now=now(), channel="api"))
+        return _event(event)
+
+
+def _event(e) -> dict[str, Any]:
+    return {"id": e.id, "kind": e.kind, "public": e.public, "actor": e.actor.email if e.actor else None,
+            "body": e.body, "created_at": e.created_at}
+
+
+@blp.route("/cases/<number>/events")
+class Events(MethodView):
+    @blp.response(200, EventListSchema)
+    def get(self, number):
+        """The timeline; customers receive public entries only."""
+        case = case_or_404(number)
+        return {"items": [_event(e) for e in timeline(get_session(), api_user(), case)]}
+
+
+@blp.route("/cases/<number>/status")
+class Status(MethodView):
+    @blp.arguments(StatusChangeSchema)
+    @blp.response(200, CaseSchema)
+    def post(self, body, number):
+        """Change the status; `version` must be the one you read (409 otherwise)."""
+        case = case_or_404(number)
+        session, user = get_session(), api_user()
+        if body["status"] == "closed":
+            run_service(lambda: services.close_case(session, user, case, reason="resolved",
+                                                    expected_version=body["version"], now=now()))
+        else:
+            run_service(lambda: services.change_status(session, user, case, new_status=body["status"],
+                                                       expected_version=body["version"], now=now()))
+        return represent(case, now())
+
+
+@blp.route("/cases/<number>/severity")
+class Severity(MethodView):
+    @blp.arguments(SeverityChangeSchema)
+    @blp.response(200, CaseSchema)
+    def post(self, body, number):
+        """Change the severity; the SLA targets are recomputed, keeping pauses (409 on a stale version)."""
+        case = case_or_404(number)
+        run_service(lambda: services.change_severity(get_session(), api_user(), case, severity=body["severity"],
+                                                     expected_version=body["version"], now=now(),
+                                                     reason=body["reason"]))
+        return represent(case, now())
+
+
+@blp.route("/cases/<number>/commitments")
+class Commitments(MethodView):
+    @blp.arguments(CommitmentCreateSchema)
+    @blp.response(201, CommitmentSchema)
+    def post(self, body, number):
+        """Record a promise to the customer; a missed one escalates."""
+        case = case_or_404(number)
+        session, user = get_session(), api_user()
+        owner = user
+        if body.get("owner_email"):
+            owner = session.scalar(select(User).where(User.email == body["owner_email"].lower()))
+            if owner is None:
+                raise ApiError(422, f"No user {body['owner_email']}.", code="rule_violation")
+        return run_service(lambda: commitments.record_commitment(
+            session, user, case, description=body["description"], recipient=body["recipient"], owner_id=owner.id,
+            due_at=body["due_at"], now=now()))

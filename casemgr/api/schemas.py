@@ -1,0 +1,152 @@
+"""Request and response shapes; the OpenAPI document is generated from them."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from casemgr.cases.rules import MAX_BODY, MAX_SUBJECT, STATUSES
+
+
+class StrictSchema(Schema):
+    class Meta:
+        ordered = True
+
+
+class ComponentSchema(StrictSchema):
+    slot = fields.String()
+    serial = fields.String()
+    state = fields.String()
+    part_number = fields.String(attribute="part.part_number")
+    description = fields.String(attribute="part.description")
+    data_bearing = fields.Boolean(attribute="part.data_bearing")
+
+
+class CoverageSchema(StrictSchema):
+    covered = fields.Boolean()
+    contract = fields.String(allow_none=True)
+    plan = fields.String(allow_none=True)
+    coverage_hours = fields.String(allow_none=True)
+    entitlements = fields.List(fields.String())
+    starts_on = fields.Date(allow_none=True)
+    ends_on = fields.Date(allow_none=True)
+
+
+class AssetSchema(StrictSchema):
+    serial = fields.String()
+    product = fields.String()
+    organization = fields.String()
+    site = fields.String()
+    site_timezone = fields.String()
+    components = fields.List(fields.Nested(ComponentSchema))
+    coverage = fields.Nested(CoverageSchema)
+
+
+class AssetQuerySchema(StrictSchema):
+    serial = fields.String(validate=validate.Length(max=64), metadata={"description": "serial prefix"})
+    org = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "organisation id"})
+
+
+class SlaSchema(StrictSchema):
+    first_response_due_at = fields.DateTime(allow_none=True)
+    first_response_at = fields.DateTime(allow_none=True)
+    first_response_breached = fields.Boolean()
+    next_update_due_at = fields.DateTime(allow_none=True)
+    resolution_due_at = fields.DateTime(allow_none=True)
+    resolution_breached = fields.Boolean()
+    paused = fields.Boolean()
+
+
+class NextEscalationSchema(StrictSchema):
+    at = fields.DateTime()
+    step = fields.String()
+    what = fields.String()
+
+
+class CaseSchema(StrictSchema):
+    number = fields.String()
+    organization = fields.String()
+    asset_serial = fields.String(allow_none=True)
+    component_serial = fields.String(allow_none=True)
+    severity = fields.Integer()
+    status = fields.String()
+    subject = fields.String()
+    description = fields.String()
+    entitled = fields.Boolean()
+    owner = fields.String(allow_none=True)
+    tier = fields.String()
+    escalation_level = fields.Integer()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    sla = fields.Nested(SlaSchema)
+    next_escalation = fields.Nested(NextEscalationSchema, allow_none=True)
+
+
+class CaseCreateSchema(StrictSchema):
+    asset_serial = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    severity = fields.Integer(required=True, validate=validate.Range(min=1, max=4))
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SUBJECT))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY))
+    component_serial = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class CaseQuerySchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(("open", "all", *STATUSES)))
+    severity = fields.Integer(validate=validate.Range(min=1, max=4))
+    org = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    updated_since = fields.DateTime()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(max=100))
+
+
+class CasePageSchema(StrictSchema):
+    items = fields.List(fields.Nested(CaseSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CommentSchema(StrictSchema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY))
+    public = fields.Boolean(load_default=True)
+
+
+class EventSchema(StrictSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    public = fields.Boolean()
+    actor = fields.String(allow_none=True)
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class EventListSchema(StrictSchema):
+    items = fields.List(fields.Nested(EventSchema))
+
+
+class StatusChangeSchema(StrictSchema):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class SeverityChangeSchema(StrictSchema):
+    severity = fields.Integer(required=True, validate=validate.Range(min=1, max=4))
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class CommitmentCreateSchema(StrictSchema):
+    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    recipient = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    due_at = fields.AwareDateTime(required=True, default_timezone=None)
+    owner_email = fields.Email(metadata={"description": "defaults to the caller"})
+
+
+class CommitmentSchema(StrictSchema):
+    id = fields.Integer()
+    description = fields.String()
+    recipient = fields.String()
+    owner = fields.String(attribute="owner.email")
+    due_at = fields.DateTime()
+    status = fields.String()
+
+
+class EscalationRequestSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))

@@ -1,0 +1,75 @@
+"""Personal access tokens for the REST API: shown once, stored hashed, revocable.
+
+A token carries exactly its user's permissions. It is 256 random bits, so a
+plain SHA-256 is the right hash (no salt or stretching needed, unlike passwords)
+and lets a request find its token with one indexed lookup.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from casemgr.auth.models import User
+from casemgr.db import Base
+
+PREFIX = "cm_"
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 of the token; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters, so a user can tell their tokens apart.
+    hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """Return the record and the token text, which is never shown again."""
+    name = (name or "").strip()[:100] or "API token"
+    text = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=_digest(text), hint=text[:10], created_at=now)
+    session.add(token)
+    session.commit()
+    return token, text
+
+
+def user_for_token(session: Session, text: str, now: datetime) -> User | None:
+    if not text.startswith(PREFIX) or len(text) > 200:
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(text)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        token.last_used_at = now  # at most once a minute: no write on every call
+        session.commit()
+    return token.user
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def revoke(session: Session, user: User, token_id: int, now: datetime) -> bool:
+    token = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    if token is None or token.revoked_at is not None:
+        return False
+    token.revoked_at = now
+    session.commit()
+    return True

@@ -1,0 +1,194 @@
+"""REST API v1 through the test client, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from casemgr.assets.services import mark_component
+from casemgr.auth.tokens import ApiToken, create_token
+from escalation.defaults import seed_default_ladders
+from tests.integration.test_safety_paths import UNSAFE
+
+
+@pytest.fixture
+def api(app, session, world, clock):
+    """``api(key)`` returns a client whose calls carry that user's token."""
+    seed_default_ladders(session)
+
+    class Client:
+        def __init__(self, token: str | None):
+            self.client, self.headers = app.test_client(), {"Authorization": f"Bearer {token}"} if token else {}
+
+        def get(self, url, **kw):
+            return self.client.get(url, headers=self.headers, **kw)
+
+        def post(self, url, json=None, **kw):
+            return self.client.post(url, json=json, headers=self.headers, **kw)
+
+    def make(key: str | None):
+        return Client(create_token(session, world.user(key), "test", clock.now())[1] if key else None)
+    return make
+
+
+def new_case(client, **overrides):
+    body = {"asset_serial": "ACME-001", "severity": 2, "subject": "Degraded", "description": "Bay 2 amber"}
+    body.update(overrides)
+    return client.post("/api/v1/cases", json=body)
+
+
+def assert_error(response, status: int, code: str):
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert set(body) == {"error"} and body["error"]["code"] == code and body["error"]["message"]
+    return body["error"]
+
+
+def test_every_call_needs_a_valid_token(api, world, session, clock):
+    assert_error(api(None).get("/api/v1/cases"), 401, "unauthorized")
+    client = api("acme_admin")
+    client.headers["Authorization"] = "Bearer cm_not-a-real-token"
+    assert_error(client.get("/api/v1/cases"), 401, "unauthorized")
+    token, text = create_token(session, world.user("acme_admin"), "to revoke", clock.now())
+    token.revoked_at = clock.now()
+    session.commit()
+    client.headers["Authorization"] = f"Bearer {text}"
+    assert_error(client.get("/api/v1/cases"), 401, "unauthorized")
+    stored = session.scalars(select(ApiToken.token_hash)).all()
+    assert text not in stored and all(len(h) == 64 for h in stored)
+
+
+def test_opening_a_case_returns_number_sla_and_next_escalation(api, clock):
+    response = new_case(api("acme_admin"), severity=1)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert re.fullmatch(r"CS-\d{6}", body["number"]) and body["status"] == "new" and body["entitled"] is True
+    assert body["sla"]["first_response_due_at"] == (clock.now() + timedelta(minutes=30)).isoformat()
+    assert body["next_escalation"]["step"] == "Remind the owner"
+    assert body["next_escalation"]["at"] == (clock.now() + timedelta(minutes=15)).isoformat()
+
+
+def test_an_uncovered_asset_is_accepted_and_flagged(api):
+    body = new_case(api("globex_admin"), asset_serial="GLOBEX-OLD").get_json()
+    assert body["entitled"] is False
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"severity": 7}, "severity"), ({"subject": ""}, "subject"), ({"asset_serial": None}, "asset_serial"),
+    ({"unexpected": 1}, "unexpected"), ({"severity": "high"}, "severity"),
+])
+def test_bad_input_is_a_422_naming_the_field(api, body, field):
+    error = assert_error(new_case(api("acme_admin"), **body), 422, "validation_error")
+    assert field in str(error["details"])
+
+
+def test_a_body_that_is_not_json_is_refused_cleanly(api):
+    client = api("acme_admin")
+    response = client.client.post("/api/v1/cases", data="{not json", headers={**client.headers,
+                                                                              "Content-Type": "application/json"})
+    assert response.status_code in (400, 422) and "error" in response.get_json()
+
+
+def test_another_organisations_objects_answer_404(api):
+    number = new_case(api("acme_admin")).get_json()["number"]
+    globex = api("globex_admin")
+    for url in (f"/api/v1/cases/{number}", f"/api/v1/cases/{number}/events", "/api/v1/assets/ACME-001"):
+        assert_error(globex.get(url), 404, "not_found")
+    assert_error(globex.post(f"/api/v1/cases/{number}/comments", json={"body": "hi"}), 404, "not_found")
+    assert_error(new_case(globex), 422, "rule_violation")
+    assert number not in globex.get("/api/v1/cases?status=all").get_data(as_text=True)
+    assert [a["serial"] for a in globex.get("/api/v1/assets").get_json()] == ["GLOBEX-001", "GLOBEX-OLD"]
+
+
+def test_an_unsafe_reply_is_a_422_naming_rule_and_alternative(api, session, world):
+    bay2 = next(c for c in world.acme_asset.components if c.slot == "bay 2")
+    mark_component(session, world.user("engineer"), bay2, "failed", world.acme_asset.created_at)
+    number = new_case(api("acme_admin")).get_json()["number"]
+    error = assert_error(api("engineer").post(f"/api/v1/cases/{number}/comments", json={"body": UNSAFE}), 422,
+                         "safety_guard")
+    assert error["details"][0]["rule"] == "SG-REINSERT-FAILED"
+    assert "open an RMA" in error["details"][0]["safe_alternative"]
+    ok = api("engineer").post(f"/api/v1/cases/{number}/comments", json={"body": "Shipping a replacement."})
+    assert ok.status_code == 201 and ok.get_json()["public"] is True
+
+
+def test_status_and_severity_need_the_current_version(api):
+    case = new_case(api("acme_admin")).get_json()
+    engineer = api("engineer")
+    moved = engineer.post(f"/api/v1/cases/{case['number']}/status", json={"status": "in_progress",
+                                                                          "version": case["version"]})
+    assert moved.status_code == 200 and moved.get_json()["status"] == "in_progress"
+    stale = engineer.post(f"/api/v1/cases/{case['number']}/severity", json={"severity": 1, "version": case["version"]})
+    assert_error(stale, 409, "conflict")
+    fresh = engineer.post(f"/api/v1/cases/{case['number']}/severity",
+                          json={"severity": 1, "version": moved.get_json()["version"]})
+    assert fresh.status_code == 200 and fresh.get_json()["severity"] == 1
+    assert_error(api("acme_admin").post(f"/api/v1/cases/{case['number']}/status",
+                                        json={"status": "resolved", "version": 9}), 403, "forbidden")
+
+
+def test_listing_pages_with_a_cursor_and_filters(api, clock):
+    client = api("acme_admin")
+    numbers = []
+    for severity in (1, 2, 3):
+        numbers.append(new_case(client, severity=severity).get_json()["number"])
+        clock.advance(timedelta(minutes=1))
+    first = client.get("/api/v1/cases?limit=2").get_json()
+    assert [c["number"] for c in first["items"]] == numbers[::-1][:2] and first["next_cursor"]
+    second = client.get(f"/api/v1/cases?limit=2&cursor={first['next_cursor']}").get_json()
+    assert [c["number"] for c in second["items"]] == [numbers[0]] and second["next_cursor"] is None
+    assert [c["number"] for c in client.get("/api/v1/cases?severity=2").get_json()["items"]] == [numbers[1]]
+    assert_error(client.get("/api/v1/cases?cursor=garbage"), 400, "bad_request")
+
+
+def test_events_commitments_and_escalation_requests(api, clock):
+    number = new_case(api("acme_admin")).get_json()["number"]
+    commitment = api("engineer").post(f"/api/v1/cases/{number}/commitments", json={
+        "description": "Call back", "recipient": "Ana", "due_at": (clock.now() + timedelta(hours=2)).isoformat()})
+    assert commitment.status_code == 201 and commitment.get_json()["status"] == "open"
+    naive = api("engineer").post(f"/api/v1/cases/{number}/commitments", json={
+        "description": "Call back", "recipient": "Ana", "due_at": "2026-11-02T12:00:00"})
+    assert_error(naive, 422, "validation_error")
+    raised = api("acme_admin").post(f"/api/v1/cases/{number}/escalation-requests", json={"reason": "Down again"})
+    assert raised.status_code == 201 and raised.get_json()["escalation_level"] == 1
+    assert_error(api("acme_admin").post(f"/api/v1/cases/{number}/escalation-requests", json={"reason": "x"}), 422,
+                 "rule_violation")
+    kinds = [e["kind"] for e in api("acme_admin").get(f"/api/v1/cases/{number}/events").get_json()["items"]]
+    assert kinds == ["opened", "commitment", "escalation_requested"]
+
+
+def test_assets_with_components_and_coverage(api):
+    body = api("acme_admin").get("/api/v1/assets/ACME-001").get_json()
+    assert body["coverage"]["plan"] == "Premium 24x7 4h" and body["coverage"]["covered"] is True
+    assert [c["slot"] for c in body["components"]] == ["bay 1", "bay 2", "bay 3", "bay 4", "PSU 1"]
+
+
+def test_the_openapi_document_and_its_reference_page(app, web, world):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.") and "/api/v1/cases/{number}/comments" in spec["paths"]
+    assert "ErrorEnvelope" in spec["components"]["schemas"]
+    page = web("admin@acme.example.com").get("/api/v1/docs").get_data(as_text=True)
+    assert "/api/v1/cases/{number}/escalation-requests" in page
+
+
+def test_tokens_from_the_settings_page_are_shown_once_and_revocable(web, world, session, app):
+    client = web("admin@acme.example.com")
+    created = client.post("/settings/tokens", data={"name": "monitoring"})
+    token = re.search(r'<code class="token">(cm_[^<]+)</code>', created.get_data(as_text=True)).group(1)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get("/api/v1/cases", headers=headers).status_code == 200
+    assert token not in client.get("/settings").get_data(as_text=True)
+    token_id = session.scalar(select(ApiToken.id).where(ApiToken.name == "monitoring"))
+    client.post(f"/settings/tokens/{token_id}/revoke")
+    assert app.test_client().get("/api/v1/cases", headers=headers).status_code == 401
+
+
+def test_token_create_prints_the_token_alone(app, world):
+    result = app.test_cli_runner().invoke(args=["token", "create", "--user", "eng@vendor.example.com"])
+    assert result.exit_code == 0 and re.fullmatch(r"cm_[\w-]+\n", result.output)
+    headers = {"Authorization": f"Bearer {result.output.strip()}"}
+    assert app.test_client().get("/api/v1/cases", headers=headers).status_code == 200
+    bad = app.test_cli_runner().invoke(args=["token", "create", "--user", "nobody@example.com"])
+    assert bad.exit_code == 1 and "No active user" in bad.output

@@ -1,0 +1,79 @@
+"""Outbound webhooks: signed deliveries to a real local HTTP server, retried, logged."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.server
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from casemgr.channels.models import WebhookDelivery
+from casemgr.channels.webhooks import deliver_due
+from tests.web.test_api import api, assert_error, new_case  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP endpoint on 127.0.0.1 that records what it receives; status settable."""
+    received, state = [], {"status": 200}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body.decode()))
+            self.send_response(state["status"])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received, state
+    server.shutdown()
+    server.server_close()
+
+
+def verify(secret: str, header: str, body: str) -> bool:
+    """An independent check, as a customer's receiver would write it."""
+    parts = dict(item.split("=", 1) for item in header.split(","))
+    expected = hmac.new(secret.encode(), f"{parts['t']}.{body}".encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts["v1"])
+
+
+def test_case_events_are_delivered_signed_and_retried(api, session, clock, receiver):
+    url, received, state = receiver
+    created = api("acme_admin").post("/api/v1/webhooks", json={"url": url, "events": ["case.opened"]})
+    assert created.status_code == 201
+    secret = created.get_json()["secret"]
+    number = new_case(api("acme_admin")).get_json()["number"]
+    new_case(api("globex_admin"), asset_serial="GLOBEX-001")  # another organisation: not delivered here
+
+    state["status"] = 503
+    assert deliver_due(session, clock.now()) == (0, 1)
+    row = session.scalar(select(WebhookDelivery))
+    assert (row.status, row.last_status_code, row.next_attempt_at) == ("pending", 503,
+                                                                      clock.now() + timedelta(minutes=1))
+    state["status"] = 204
+    assert deliver_due(session, clock.now() + timedelta(minutes=1)) == (1, 0)
+    assert len(received) == 2
+    headers, body = received[-1]
+    assert verify(secret, headers["X-Casemgr-Signature"], body)
+    assert not verify("whsec_wrong", headers["X-Casemgr-Signature"], body)
+    assert json.loads(body)["case"]["number"] == number and headers["X-Casemgr-Event"] == "case.opened"
+    log = api("acme_admin").get(f"/api/v1/webhooks/{row.endpoint_id}/deliveries").get_json()
+    assert [(d["status"], d["attempts"]) for d in log] == [("sent", 2)]
+
+
+def test_only_the_organisations_admin_manages_its_webhooks(api, receiver):
+    url, _, _ = receiver
+    assert_error(api("acme_user").post("/api/v1/webhooks", json={"url": url}), 403, "forbidden")
+    assert_error(api("acme_admin").post("/api/v1/webhooks", json={"url": "ftp://x"}), 422, "validation_error")
+    endpoint = api("acme_admin").post("/api/v1/webhooks", json={"url": url}).get_json()["id"]
+    assert_error(api("globex_admin").get(f"/api/v1/webhooks/{endpoint}/deliveries"), 404, "not_found")
+    assert api("globex_admin").get("/api/v1/webhooks").get_json() == []
