@@ -69,17 +69,8 @@ def seed_demo(session, now) -> None:
 
 
 def _register_api(app: Flask) -> None:
-    from casemgr.api import API_PREFIX
-    from casemgr.api.auth import require_token
-    from casemgr.extensions import csrf
+    from casemgr.api import plug_in
     from escalation.api import blp, next_escalation
 
-    api = app.extensions.get("casemgr.api")
-    if api is None:
-        return
-    if not getattr(blp, "_casemgr_wired", False):  # the blueprint object is shared by every app instance
-        blp.before_request(require_token)
-        blp._casemgr_wired = True
-    csrf.exempt(blp)
-    api.register_blueprint(blp, url_prefix=API_PREFIX)
+    plug_in(app, blp)
     app.extensions.setdefault("casemgr.case_api_extras", []).append(next_escalation)

@@ -20,6 +20,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(rma_group)
     app.extensions.setdefault("casemgr.tick_jobs", []).append(return_reminders_job)
     app.extensions.setdefault("casemgr.demo_seeders", []).append(seed_demo)
+    from casemgr.api import plug_in
+    from rma.api import blp as api_blp
+
+    plug_in(app, api_blp)
 
 
 def return_reminders_job(app: Flask, now) -> None:

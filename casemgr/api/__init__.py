@@ -23,8 +23,6 @@ class CasemgrApi(Api):
 
 def init_api(app: Flask) -> CasemgrApi:
     from casemgr.api import admin, alerts, assets, cases, docs, webhooks
-    from casemgr.api.auth import require_token
-    from casemgr.extensions import csrf
 
     app.config.update(
         API_TITLE="Casemgr API", API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX=API_PREFIX,
@@ -39,12 +37,20 @@ def init_api(app: Flask) -> CasemgrApi:
     from casemgr.web import IdConverter
 
     api.register_converter(IdConverter, lambda _c: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
-    for blp in (assets.blp, cases.blp, alerts.blp, webhooks.blp, admin.blp):
-        if not getattr(blp, "_casemgr_wired", False):  # blueprints are shared by every app instance
-            blp.before_request(require_token)
-            blp._casemgr_wired = True
-        csrf.exempt(blp)  # token-authenticated; no cookies are read
-        api.register_blueprint(blp, url_prefix=API_PREFIX)
-    app.register_blueprint(docs.bp)
     app.extensions["casemgr.api"] = api
+    for blp in (assets.blp, cases.blp, alerts.blp, webhooks.blp, admin.blp):
+        plug_in(app, blp)
+    app.register_blueprint(docs.bp)
     return api
+
+
+def plug_in(app: Flask, blp) -> None:
+    """Register an area's API blueprint: token auth, no CSRF (no cookies are read), /api/v1 prefix."""
+    from casemgr.api.auth import require_token
+    from casemgr.extensions import csrf
+
+    if not getattr(blp, "_casemgr_wired", False):  # blueprint objects are shared by every app instance
+        blp.before_request(require_token)
+        blp._casemgr_wired = True
+    csrf.exempt(blp)
+    app.extensions["casemgr.api"].register_blueprint(blp, url_prefix=API_PREFIX)

@@ -1,0 +1,215 @@
+"""The RMA operations of the REST API, plugged into the core's API by rma.init_app."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from casemgr.api.auth import api_user
+from casemgr.api.cases import case_or_404, run_service
+from casemgr.api.errors import ApiError
+from casemgr.assets.models import Component, Part
+from casemgr.auth.models import User
+from casemgr.db import get_session
+from casemgr.errors import NotFoundError
+from casemgr.web import now
+from rma import services
+from rma.models import Rma
+from rma.states import RmaState, TransitionRefused, allowed_next
+
+blp = Blueprint("api_rmas", __name__, description="RMAs (replacement parts)")
+STATES = [s.value for s in RmaState]
+Text = lambda n, **kw: fields.String(validate=validate.Length(max=n), **kw)  # noqa: E731
+
+
+class RmaCreate(Schema):
+    case_number = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    component_serial = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    kind = fields.String(required=True, validate=validate.OneOf(("advance_replacement", "return_and_replace",
+                                                                 "onsite_dispatch")))
+    part_number = Text(64, metadata={"description": "replacement part (default: the same part)"})
+    disposition = fields.String(validate=validate.OneOf(("return", "retained", "certified_destruction")))
+    problem = Text(2000, load_default="")
+
+
+class ShipmentOut(Schema):
+    direction = fields.String()
+    carrier = fields.String()
+    tracking = fields.String()
+    shipped_at = fields.DateTime()
+    delivered_at = fields.DateTime(allow_none=True)
+
+
+class RmaOut(Schema):
+    number = fields.String()
+    case_number = fields.String(attribute="case.number")
+    asset_serial = fields.String(attribute="asset.serial")
+    failed_serial = fields.String(attribute="failed_component.serial")
+    slot = fields.String(attribute="failed_component.slot")
+    replacement_part = fields.String(attribute="replacement_part.part_number")
+    kind = fields.String()
+    state = fields.String()
+    disposition = fields.String()
+    needs_approval = fields.Boolean()
+    field_engineer = fields.String(attribute="field_engineer.email", allow_none=True)
+    installed_serial = fields.String(attribute="installed_component.serial", allow_none=True)
+    return_due_at = fields.DateTime(allow_none=True)
+    allowed_next = fields.Function(lambda r: [s.value for s in allowed_next(r.kind, r.state)])
+    version = fields.Integer()
+    shipments = fields.List(fields.Nested(ShipmentOut))
+
+
+class TransitionIn(Schema):
+    """Move the RMA to ``to``; the other fields are what that step records."""
+
+    to = fields.String(required=True, validate=validate.OneOf(STATES))
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    carrier = Text(64)
+    tracking = Text(64)
+    serial = Text(64, metadata={"description": "installed: the new part's serial"})
+    returned_serial = Text(64, metadata={"description": "returned: the serial that arrived"})
+    result = fields.String(validate=validate.OneOf(("confirmed", "no_fault_found")))
+    failure_code = Text(64, load_default="")
+    engineer_email = fields.Email(metadata={"description": "dispatched: the field engineer"})
+    window_start = fields.AwareDateTime(default_timezone=None)
+    window_end = fields.AwareDateTime(default_timezone=None)
+    note = Text(2000, load_default="")
+
+
+class ShipmentIn(Schema):
+    direction = fields.String(required=True, validate=validate.OneOf(("out", "return")))
+    carrier = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    tracking = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+def rma_or_404(number: str) -> Rma:
+    try:
+        return services.get_rma_for(get_session(), api_user(), number)
+    except NotFoundError:
+        raise ApiError(404, f"No RMA {number}.") from None
+
+
+def _need(body: dict, *names: str) -> list[Any]:
+    missing = [n for n in names if not body.get(n)]
+    if missing:
+        raise ApiError(422, f"Moving to {body['to']!r} needs {', '.join(missing)}.", code="validation_error",
+                       details={n: ["Missing data for this step."] for n in missing})
+    return [body[n] for n in names]
+
+
+def _transition(session, user, rma: Rma, body: dict):
+    to, kw = body["to"], {"now": now(), "expected_version": body["version"]}
+    if to == "approved":
+        return services.approve(session, user, rma, note=body["note"], **kw)
+    if to == "shipped":
+        carrier, tracking = _need(body, "carrier", "tracking")
+        return services.ship_replacement(session, user, rma, carrier=carrier, tracking=tracking, **kw)
+    if to == "delivered":
+        return services.deliver_replacement(session, user, rma, **kw)
+    if to == "dispatched":
+        email, start, end = _need(body, "engineer_email", "window_start", "window_end")
+        engineer = session.scalar(select(User).where(User.email == email.lower()))
+        if engineer is None:
+            raise ApiError(422, f"No user {email}.", code="rule_violation")
+        return services.schedule_dispatch(session, user, rma, engineer_id=engineer.id, window_start=start,
+                                          window_end=end, **kw)
+    if to == "on_site":
+        return services.record_arrival(session, user, rma, **kw)
+    if to == "installed":
+        (serial,) = _need(body, "serial")
+        return services.install(session, user, rma, serial=serial, notes=body["note"], channel="api",
+                                return_days=current_app.config.get("RMA_RETURN_DAYS", services.DEFAULT_RETURN_DAYS),
+                                **kw)
+    if to == "return_pending":
+        carrier, tracking = _need(body, "carrier", "tracking")
+        return services.ship_return(session, user, rma, carrier=carrier, tracking=tracking, **kw)
+    if to == "returned":
+        (serial,) = _need(body, "returned_serial")
+        return services.receive_return(session, user, rma, returned_serial=serial, **kw)
+    if to == "analysed":
+        (result,) = _need(body, "result")
+        return services.analyse(session, user, rma, result=result, failure_code=body["failure_code"],
+                                notes=body["note"], **kw)
+    if to == "retained":
+        return services.retain(session, user, rma, **kw)
+    if to == "closed":
+        return services.close(session, user, rma, **kw)
+    if to == "cancelled":
+        return services.cancel(session, user, rma, reason=body["note"] or "cancelled through the API", **kw)
+    allowed = ", ".join(s.value for s in allowed_next(rma.kind, rma.state)) or "none"
+    raise ApiError(409, f"RMA is {rma.state!r}; it cannot move to {to!r} directly. Allowed next: {allowed}.",
+                   details={"current": rma.state, "allowed": allowed.split(", ")})
+
+
+def _refusals(action):
+    try:
+        return run_service(action)
+    except TransitionRefused as exc:
+        get_session().rollback()
+        raise ApiError(409, str(exc), details={"current": exc.current.value,
+                                               "allowed": [s.value for s in exc.allowed]}) from None
+
+
+@blp.route("/rmas")
+class Rmas(MethodView):
+    @blp.arguments(RmaCreate)
+    @blp.response(201, RmaOut)
+    def post(self, body):
+        """Open an RMA from a case for one of its asset's components (support staff)."""
+        session, user = get_session(), api_user()
+        case = case_or_404(body["case_number"])
+        component_id = session.scalar(select(Component.id).where(Component.asset_id == case.asset_id,
+                                                                 Component.serial == body["component_serial"].upper(),
+                                                                 Component.state != "removed"))
+        if component_id is None:
+            raise ApiError(422, f"{body['component_serial']} is not installed in this case's asset.",
+                           code="rule_violation")
+        part_id = None
+        if body.get("part_number"):
+            part_id = session.scalar(select(Part.id).where(Part.part_number == body["part_number"]))
+            if part_id is None:
+                raise ApiError(422, f"No part {body['part_number']}.", code="rule_violation")
+        return _refusals(lambda: services.open_rma(session, user, case, component_id=component_id, part_id=part_id,
+                                                   kind=body["kind"], disposition=body.get("disposition"),
+                                                   problem=body["problem"], now=now()))
+
+
+@blp.route("/rmas/<number>")
+class RmaItem(MethodView):
+    @blp.response(200, RmaOut)
+    def get(self, number):
+        """One RMA with its shipments and the states it may move to next."""
+        return rma_or_404(number)
+
+
+@blp.route("/rmas/<number>/transitions")
+class Transitions(MethodView):
+    @blp.arguments(TransitionIn)
+    @blp.response(200, RmaOut)
+    def post(self, body, number):
+        """Move the RMA; a move the state machine does not allow is a 409 naming the allowed states."""
+        rma = rma_or_404(number)
+        _refusals(lambda: _transition(get_session(), api_user(), rma, body))
+        return rma_or_404(number)
+
+
+@blp.route("/rmas/<number>/shipments")
+class Shipments(MethodView):
+    @blp.response(200, ShipmentOut(many=True))
+    def get(self, number):
+        """Outbound replacement and return of the defective part, with carriers and tracking numbers."""
+        return rma_or_404(number).shipments
+
+    @blp.arguments(ShipmentIn)
+    @blp.response(201, RmaOut)
+    def post(self, body, number):
+        """Record a shipment: ``out`` ships the replacement, ``return`` sends the defective part back."""
+        rma = rma_or_404(number)
+        to = "shipped" if body["direction"] == "out" else "return_pending"
+        _refusals(lambda: _transition(get_session(), api_user(), rma, {**body, "to": to, "note": ""}))
+        return rma_or_404(number)
