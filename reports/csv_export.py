@@ -14,11 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from casemgr.assets.models import Asset
-from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.cases.models import Case
-from casemgr.cases.queries import SORTS, QueueFilter
-from casemgr.cases.rules import OPEN_STATUSES
+from casemgr.cases.queries import SORTS, QueueFilter, queue_conditions
 from casemgr.organizations.models import Organization
 from reports import rules
 from reports.queries import DashboardFilter, dashboard
@@ -53,17 +51,7 @@ def _lines(header: list[str], rows) -> Iterator[str]:
 
 def queue_csv(session: Session, actor: User, flt: QueueFilter, now: datetime) -> Iterator[str]:
     """The case list (``/cases/``) with its filters and sort, every page."""
-    conditions = [policy.case_filter(actor)]
-    if flt.status == "open":
-        conditions.append(Case.status.in_(sorted(OPEN_STATUSES)))
-    elif flt.status != "all":
-        conditions.append(Case.status == flt.status)
-    if flt.severity:
-        conditions.append(Case.severity == flt.severity)
-    if flt.organization_id:
-        conditions.append(Case.organization_id == flt.organization_id)
-    if flt.mine:
-        conditions.append(Case.owner_id == actor.id)
+    conditions = queue_conditions(actor, flt)
     owner = aliased(User)
     stmt = (select(Case, Organization.name, Asset.serial, owner.name)
             .join(Organization, Organization.id == Case.organization_id)

@@ -4,15 +4,12 @@ notifies the case owner and the customer, and commits once.
 """
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from casemgr.assets.models import Asset, Component, Part
 from casemgr.assets.services import install_component, quarantine
@@ -22,6 +19,7 @@ from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.services import active_contract_for
+from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
@@ -31,7 +29,6 @@ from rma.models import Dispatch, FailureAnalysis, Rma, Shipment
 from rma.states import RmaKind, RmaState, allowed_next, transition
 
 S = RmaState
-T = TypeVar("T")
 MANAGERS = frozenset({Role.SUPPORT_MANAGER, Role.ADMIN})
 DEFAULT_RETURN_DAYS = 10
 
@@ -85,16 +82,6 @@ def _require_field_or_worker(actor: User, rma: Rma) -> None:
 # --- plumbing ------------------------------------------------------------------
 
 
-def detect_conflicts(service: Callable[..., T]) -> Callable[..., T]:
-    """Someone moved the RMA at the same moment (version column): a 409, never an overwrite."""
-    @functools.wraps(service)
-    def guarded(session: Session, *args: Any, **kwargs: Any) -> T:
-        try:
-            return service(session, *args, **kwargs)
-        except StaleDataError as exc:
-            session.rollback()
-            raise ConflictError("The RMA was changed by someone else at the same moment. Reload and try again.") from exc
-    return guarded
 
 
 def check_version(rma: Rma, expected: int | None) -> None:
@@ -173,7 +160,7 @@ def compatible_parts(case: Case, component: Component | None = None) -> list[Par
     return parts
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def open_rma(session: Session, actor: User, case: Case, *, component_id: int, part_id: int | None = None,
              kind: str, disposition: str | None = None, problem: str = "", now: datetime) -> Rma:
     """The failed component is marked failed (and quarantined) at once; covered assets are
@@ -232,7 +219,7 @@ def open_rma(session: Session, actor: User, case: Case, *, component_id: int, pa
     return rma
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def approve(session: Session, actor: User, rma: Rma, *, note: str = "", now: datetime,
             expected_version: int | None = None) -> None:
     """Out-of-contract RMAs need a support manager; the approval is recorded with its reason."""
@@ -258,7 +245,7 @@ def _tracking(carrier: str, tracking: str) -> tuple[str, str]:
     return carrier[:64], tracking[:64]
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def ship_replacement(session: Session, actor: User, rma: Rma, *, carrier: str, tracking: str, now: datetime,
                      expected_version: int | None = None) -> Shipment:
     _require_worker(actor)
@@ -272,7 +259,7 @@ def ship_replacement(session: Session, actor: User, rma: Rma, *, carrier: str, t
     return shipment
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def deliver_replacement(session: Session, actor: User, rma: Rma, *, now: datetime,
                         expected_version: int | None = None) -> None:
     if actor.role not in CASE_WORKER_ROLES and not (actor.role == Role.FIELD_ENGINEER and rma.field_engineer_id == actor.id):
@@ -286,7 +273,7 @@ def deliver_replacement(session: Session, actor: User, rma: Rma, *, now: datetim
     session.commit()
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def ship_return(session: Session, actor: User, rma: Rma, *, carrier: str, tracking: str, now: datetime,
                 expected_version: int | None = None) -> Shipment:
     """The defective part's trip back; for return-and-replace it starts the wait (approved -> return_pending)."""
@@ -348,7 +335,7 @@ def _dispatch(session: Session, actor: User, rma: Rma, engineer: User, window_st
     return dispatch
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def schedule_dispatch(session: Session, actor: User, rma: Rma, *, engineer_id: int, window_start: datetime,
                       window_end: datetime, now: datetime, expected_version: int | None = None) -> Dispatch:
     _require_worker(actor)
@@ -361,7 +348,7 @@ def schedule_dispatch(session: Session, actor: User, rma: Rma, *, engineer_id: i
     return dispatch
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def revisit(session: Session, actor: User, rma: Rma, *, reason: str, window_start: datetime, window_end: datetime,
             now: datetime, expected_version: int | None = None) -> Dispatch:
     """The visit could not finish (wrong part, no access): on_site -> dispatched, new window."""
@@ -376,7 +363,7 @@ def revisit(session: Session, actor: User, rma: Rma, *, reason: str, window_star
     return dispatch
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def record_arrival(session: Session, actor: User, rma: Rma, *, now: datetime,
                    expected_version: int | None = None) -> None:
     _require_field_or_worker(actor, rma)
@@ -387,7 +374,7 @@ def record_arrival(session: Session, actor: User, rma: Rma, *, now: datetime,
     session.commit()
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def add_visit_note(session: Session, actor: User, rma: Rma, *, notes: str, now: datetime) -> None:
     _require_field_or_worker(actor, rma)
     if rma.current_dispatch is None or not notes.strip():
@@ -403,7 +390,7 @@ def add_visit_note(session: Session, actor: User, rma: Rma, *, notes: str, now: 
 # --- installation and the return leg -------------------------------------------
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def install(session: Session, actor: User, rma: Rma, *, serial: str, notes: str = "", now: datetime,
             return_days: int = DEFAULT_RETURN_DAYS, expected_version: int | None = None,
             channel: str = "rma") -> Component:
@@ -449,7 +436,7 @@ def install(session: Session, actor: User, rma: Rma, *, serial: str, notes: str 
     return component
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: str, now: datetime,
                    expected_version: int | None = None) -> FailureAnalysis:
     """Receiving checks the serial against the failed component; a mismatch is flagged, not refused."""
@@ -478,7 +465,7 @@ def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: 
     return analysis
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def analyse(session: Session, actor: User, rma: Rma, *, result: str, failure_code: str = "", notes: str = "",
             now: datetime, expected_version: int | None = None) -> FailureAnalysis:
     _require_worker(actor)
@@ -500,7 +487,7 @@ def analyse(session: Session, actor: User, rma: Rma, *, result: str, failure_cod
     return fa
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def retain(session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None) -> None:
     """The customer keeps a pending return after all: only with the keep-your-drive entitlement."""
     _require_worker(actor)
@@ -514,7 +501,7 @@ def retain(session: Session, actor: User, rma: Rma, *, now: datetime, expected_v
     session.commit()
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def close(session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None) -> None:
     _require_worker(actor)
     check_version(rma, expected_version)
@@ -522,7 +509,7 @@ def close(session: Session, actor: User, rma: Rma, *, now: datetime, expected_ve
     session.commit()
 
 
-@detect_conflicts
+@detect_conflicts("RMA")
 def cancel(session: Session, actor: User, rma: Rma, *, reason: str, now: datetime,
            expected_version: int | None = None) -> None:
     """Before installation only; the failed part stays failed and quarantined."""

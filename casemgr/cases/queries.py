@@ -52,7 +52,8 @@ class QueuePage:
         return max((self.total + self.page_size - 1) // self.page_size, 1)
 
 
-def case_queue(session: Session, actor: User, flt: QueueFilter, page_size: int) -> QueuePage:
+def queue_conditions(actor: User, flt: QueueFilter) -> list:
+    """The scoped WHERE clause of a case list: shared by the page and its CSV export."""
     conditions = [policy.case_filter(actor)]
     if flt.status == "open":
         conditions.append(Case.status.in_(sorted(OPEN_STATUSES)))
@@ -64,6 +65,11 @@ def case_queue(session: Session, actor: User, flt: QueueFilter, page_size: int) 
         conditions.append(Case.organization_id == flt.organization_id)
     if flt.mine:
         conditions.append(Case.owner_id == actor.id)
+    return conditions
+
+
+def case_queue(session: Session, actor: User, flt: QueueFilter, page_size: int) -> QueuePage:
+    conditions = queue_conditions(actor, flt)
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     stmt = (select(Case).where(*conditions)
             .options(selectinload(Case.organization), selectinload(Case.asset), selectinload(Case.owner))

@@ -2,14 +2,12 @@
 the timeline, publishes its domain event and commits once."""
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from casemgr import events
 from casemgr.assets.models import Component
@@ -21,12 +19,12 @@ from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.services import active_contract_for
+from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.numbering import next_value
 from casemgr.safety import services as safety
 from casemgr.organizations.models import AccountAssignment
 
-T = TypeVar("T")
 
 
 def _event(session: Session, case: Case, actor: User | None, kind: str, now: datetime, *,
@@ -46,20 +44,6 @@ def _check_version(case: Case, expected_version: int | None) -> None:
         )
 
 
-def detect_conflicts(service: Callable[..., T]) -> Callable[..., T]:
-    """A concurrent writer bumped the case version first: a conflict, never an overwrite.
-
-    The version check can fail at any flush (listeners flush too), so the
-    whole use case is guarded, not only its commit.
-    """
-    @functools.wraps(service)
-    def guarded(session: Session, *args: Any, **kwargs: Any) -> T:
-        try:
-            return service(session, *args, **kwargs)
-        except StaleDataError as exc:
-            session.rollback()
-            raise ConflictError("The case was changed by someone else at the same moment. Reload and try again.") from exc
-    return guarded
 
 
 def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEvent, actor: User | None,
@@ -110,7 +94,7 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
     return case
 
 
-@detect_conflicts
+@detect_conflicts("case")
 def add_comment(session: Session, actor: User, store: AttachmentStore, case: Case, *, body: str, public: bool,
                 now: datetime, uploads: Sequence[Upload] = (), channel: str = "public_reply") -> CaseEvent:
     """A public reply or an internal note; a customer's reply resumes a paused case.
@@ -174,7 +158,7 @@ def _set_status(session: Session, case: Case, actor: User | None, new: str, now:
     events.publish(session, events.CaseStatusChanged(case.id, old, new, now))
 
 
-@detect_conflicts
+@detect_conflicts("case")
 def change_status(session: Session, actor: User, case: Case, *, new_status: str, expected_version: int | None,
                   now: datetime) -> None:
     policy.require_case_worker(actor)
@@ -184,7 +168,7 @@ def change_status(session: Session, actor: User, case: Case, *, new_status: str,
     session.commit()
 
 
-@detect_conflicts
+@detect_conflicts("case")
 def change_severity(session: Session, actor: User, case: Case, *, severity: int, expected_version: int | None,
                     now: datetime, reason: str = "") -> None:
     policy.require_case_worker(actor)
@@ -203,7 +187,7 @@ def change_severity(session: Session, actor: User, case: Case, *, severity: int,
     session.commit()
 
 
-@detect_conflicts
+@detect_conflicts("case")
 def assign_owner(session: Session, actor: User, case: Case, *, owner_id: int, expected_version: int | None,
                  now: datetime) -> None:
     """Take ownership (owner is the actor) or hand the case to another engineer."""
@@ -274,7 +258,7 @@ def account_managers_of(session: Session, organization_id: int) -> list[User]:
     return list(session.scalars(stmt))
 
 
-@detect_conflicts
+@detect_conflicts("case")
 def close_case(session: Session, actor: User, case: Case, *, reason: str, expected_version: int | None,
                now: datetime, handoff_manager_id: int | None = None, handoff_path: str = "") -> None:
     """Close with a reason; end-of-support closes need a recorded hand-off."""
@@ -301,7 +285,7 @@ def close_case(session: Session, actor: User, case: Case, *, reason: str, expect
     session.commit()
 
 
-@detect_conflicts
+@detect_conflicts("case")
 def confirm_resolution(session: Session, actor: User, case: Case, *, expected_version: int | None,
                        now: datetime) -> None:
     if not policy.can_reply_as_customer(actor, case):

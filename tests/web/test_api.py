@@ -9,28 +9,7 @@ from sqlalchemy import select
 
 from casemgr.assets.services import mark_component
 from casemgr.auth.tokens import ApiToken, create_token
-from escalation.defaults import seed_default_ladders
 from tests.integration.test_safety_paths import UNSAFE
-
-
-@pytest.fixture
-def api(app, session, world, clock):
-    """``api(key)`` returns a client whose calls carry that user's token."""
-    seed_default_ladders(session)
-
-    class Client:
-        def __init__(self, token: str | None):
-            self.client, self.headers = app.test_client(), {"Authorization": f"Bearer {token}"} if token else {}
-
-        def get(self, url, **kw):
-            return self.client.get(url, headers=self.headers, **kw)
-
-        def post(self, url, json=None, **kw):
-            return self.client.post(url, json=json, headers=self.headers, **kw)
-
-    def make(key: str | None):
-        return Client(create_token(session, world.user(key), "test", clock.now())[1] if key else None)
-    return make
 
 
 def new_case(client, **overrides):

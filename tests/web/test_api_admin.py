@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from casemgr.assets.services import mark_component
-from casemgr.auth.tokens import create_token
-from tests.web.test_api import api, assert_error  # noqa: F401  (fixture)
+from tests.web.test_api import assert_error
 
 
 def test_a_deployment_is_set_up_through_the_api_alone(api, app, clock):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from casemgr.cases.models import Case, CaseEvent
-from tests.web.test_api import api, assert_error  # noqa: F401  (fixture)
+from tests.web.test_api import assert_error
 
 
 def alertmanager(status: str, serial: str = "ACME-001", fingerprint: str = "a1b2c3") -> dict:

@@ -1,7 +1,7 @@
 """RMA operations of the API, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from tests.web.test_api import api, assert_error, new_case  # noqa: F401  (fixture)
+from tests.web.test_api import assert_error, new_case
 
 
 def open_rma(api, **overrides):

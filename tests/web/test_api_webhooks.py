@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from casemgr.channels.models import WebhookDelivery
 from casemgr.channels.webhooks import deliver_due
-from tests.web.test_api import api, assert_error, new_case  # noqa: F401  (fixture)
+from tests.web.test_api import assert_error, new_case
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 
 from casemgr.cases import services
 from casemgr.cases.attachments import AttachmentStore
-from casemgr.cases.models import Case
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 M = timedelta(minutes=1)
