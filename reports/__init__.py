@@ -15,10 +15,10 @@ def init_app(app: Flask) -> None:
     from casemgr.panels import register_case_panel
     from reports.digest import digest_tick
     from reports.demo import seed_demo
-    from reports.views import bp, home_redirect, rating_panel, thanks_panel
+    from reports.views import bp, rating_panel, thanks_panel
 
     app.register_blueprint(bp)
-    app.before_request(home_redirect)
+    app.extensions.setdefault("casemgr.home_pages", {})["account_manager"] = "reports.home"
     register_case_panel(app, rating_panel)
     register_case_panel(app, thanks_panel)
     app.extensions.setdefault("casemgr.tick_jobs", []).append(digest_tick)

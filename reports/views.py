@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup
 
 from casemgr.auth import policy
-from casemgr.auth.roles import Role
 from casemgr.cases.queries import QueueFilter
 from casemgr.cases.rules import CaseRuleError
 from casemgr.db import get_session, new_session
@@ -18,13 +17,6 @@ from reports.forms import RatingForm, ThanksForm
 from reports.pdf import render_review
 
 bp = Blueprint("reports", __name__)
-
-
-def home_redirect():
-    """An account manager's home page is the account dashboard (the core's "/" goes to the case list)."""
-    if request.endpoint == "auth.home" and current_user.is_authenticated and current_user.role == Role.ACCOUNT_MANAGER:
-        return redirect(url_for("reports.home"))
-    return None
 
 
 def _period():

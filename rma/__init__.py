@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("RMA_RETURN_DAYS", 10)
     app.register_blueprint(bp)
+    app.extensions.setdefault("casemgr.home_pages", {})["field_engineer"] = "rma.my_dispatches"
     register_case_panel(app, case_panel)
     app.cli.add_command(rma_group)
     app.extensions.setdefault("casemgr.tick_jobs", []).append(return_reminders_job)

@@ -43,8 +43,10 @@ def logout():
 @bp.route("/")
 @login_required
 def home():
-    """Everyone starts from the case list; it is scoped to what they may see."""
-    return redirect(url_for("cases.list_cases"))
+    """Each role's start page: areas register theirs (account managers: their dashboard,
+    field engineers: their dispatches); everyone else starts from the scoped case list."""
+    endpoint = current_app.extensions.get("casemgr.home_pages", {}).get(current_user.role, "cases.list_cases")
+    return redirect(url_for(endpoint))
 
 
 @bp.route("/settings", methods=["GET"])

@@ -199,3 +199,10 @@ def test_login_refuses_a_wrong_password_and_unknown_users_alike(world, web):
 def test_pages_need_a_login(world, web):
     response = web().get("/cases/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_each_role_starts_on_its_own_page(world, web):
+    expected = {ACME: "/cases/", ENGINEER: "/cases/", "field@vendor.example.com": "/rmas/dispatches",
+                "am@vendor.example.com": "/accounts/"}
+    for email, path in expected.items():
+        assert web(email).get("/").headers["Location"].endswith(path), email
