@@ -17,7 +17,7 @@ from casemgr.auth.models import User
 from casemgr.db import get_session
 from casemgr.errors import NotFoundError
 from casemgr.web import now
-from rma import services
+from rma import queries, services
 from rma.models import Rma
 from rma.states import RmaState, TransitionRefused, allowed_next
 
@@ -89,7 +89,7 @@ class ShipmentIn(Schema):
 
 def rma_or_404(number: str) -> Rma:
     try:
-        return services.get_rma_for(get_session(), api_user(), number)
+        return queries.get_rma_for(get_session(), api_user(), number)
     except NotFoundError:
         raise ApiError(404, f"No RMA {number}.") from None
 

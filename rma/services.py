@@ -8,13 +8,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casemgr.assets.models import Asset, Component, Part
+from casemgr.assets.models import Component, Part
 from casemgr.assets.services import install_component, quarantine
 from casemgr.auth.models import User
-from casemgr.auth.policy import assigned_org_ids
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
@@ -26,44 +25,11 @@ from casemgr.numbering import next_value
 from casemgr.organizations.models import AccountAssignment
 from rma import rules
 from rma.models import Dispatch, FailureAnalysis, Rma, Shipment
-from rma.states import RmaKind, RmaState, allowed_next, transition
+from rma.states import RmaKind, RmaState, transition
 
 S = RmaState
 MANAGERS = frozenset({Role.SUPPORT_MANAGER, Role.ADMIN})
 DEFAULT_RETURN_DAYS = 10
-
-
-# --- who sees what -------------------------------------------------------------
-
-
-def rma_filter(actor: User) -> ColumnElement[bool]:
-    """Customers: their organisation; account managers: their partners; field engineers:
-    assigned to them or to their region; support staff: everything."""
-    if actor.role in CUSTOMER_ROLES:
-        return Rma.organization_id == actor.organization_id
-    if actor.role in CASE_WORKER_ROLES:
-        return true()
-    if actor.role == Role.ACCOUNT_MANAGER:
-        return Rma.organization_id.in_(assigned_org_ids(actor))
-    if actor.role == Role.FIELD_ENGINEER:
-        mine = Rma.field_engineer_id == actor.id
-        return or_(mine, Rma.region == actor.region) if actor.region else mine
-    return false()
-
-
-def get_rma_for(session: Session, actor: User, number: str) -> Rma:
-    rma = session.scalar(select(Rma).where(Rma.number == number, rma_filter(actor)))
-    if rma is None:
-        raise NotFoundError(f"No RMA {number}.")
-    return rma
-
-
-def can_see_case_page(actor: User) -> bool:
-    return actor.role != Role.FIELD_ENGINEER
-
-
-def is_vendor_worker(actor: User) -> bool:
-    return actor.role in CASE_WORKER_ROLES
 
 
 def _require_worker(actor: User) -> None:
@@ -544,54 +510,3 @@ def send_return_reminders(session: Session, now: datetime) -> int:
         count += 1
     session.commit()
     return count
-
-
-# --- reading -----------------------------------------------------------------------
-
-
-def part_history(session: Session, asset_id: int, part_id: int | None = None, exclude: int | None = None) -> list[Rma]:
-    """Earlier RMAs on this asset (optionally of one part model), newest first."""
-    stmt = select(Rma).join(Component, Component.id == Rma.failed_component_id).where(Rma.asset_id == asset_id)
-    if part_id is not None:
-        stmt = stmt.where(Component.part_id == part_id)
-    if exclude is not None:
-        stmt = stmt.where(Rma.id != exclude)
-    return list(session.scalars(stmt.order_by(Rma.created_at.desc(), Rma.id.desc())))
-
-
-def repeat_failures(session: Session, asset_id: int) -> dict[str, int]:
-    """Part number -> RMAs on this asset, for part models that failed more than once."""
-    counts: dict[str, int] = {}
-    for rma in part_history(session, asset_id):
-        if rma.state != S.CANCELLED.value:
-            pn = rma.failed_component.part.part_number
-            counts[pn] = counts.get(pn, 0) + 1
-    return {pn: n for pn, n in counts.items() if n > 1}
-
-
-def next_actions(rma: Rma) -> list[str]:
-    return [s.value for s in allowed_next(rma.kind, rma.state)]
-
-
-def list_rmas(session: Session, actor: User, *, state: str = "open", assigned_only: bool = False,
-              limit: int = 50, offset: int = 0) -> tuple[list[Rma], int]:
-    from sqlalchemy import func
-    from sqlalchemy.orm import joinedload, selectinload
-
-    cond = [rma_filter(actor)]
-    if assigned_only:
-        cond = [Rma.field_engineer_id == actor.id]
-    if state == "open":
-        cond.append(Rma.state.not_in((S.CLOSED.value, S.CANCELLED.value)))
-    elif state and state != "all":
-        cond.append(Rma.state == state)
-    where = and_(*cond)
-    total = session.scalar(select(func.count()).select_from(Rma).where(where)) or 0
-    stmt = (select(Rma).where(where).options(joinedload(Rma.asset), joinedload(Rma.case), joinedload(Rma.organization),
-                                             joinedload(Rma.replacement_part), joinedload(Rma.field_engineer),
-                                             joinedload(Rma.failed_component).joinedload(Component.part))
-            .order_by(Rma.updated_at.desc(), Rma.id.desc()).limit(limit).offset(offset))
-    if assigned_only:  # My dispatches shows the site, the visit and the work per card
-        stmt = stmt.options(joinedload(Rma.asset).joinedload(Asset.site), joinedload(Rma.asset).joinedload(Asset.product),
-                            selectinload(Rma.dispatches))
-    return list(session.scalars(stmt).unique()), total

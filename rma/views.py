@@ -20,7 +20,7 @@ from casemgr.db import get_session
 from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.safety.services import SafetyBlocked
 from casemgr.web import actor, now
-from rma import pdf, rules, services
+from rma import pdf, queries, rules, services
 from rma.models import Rma
 from rma.states import RmaState, TransitionRefused, allowed_next
 
@@ -35,7 +35,7 @@ def return_days() -> int:
 
 def _rma_or_404(number: str) -> Rma:
     try:
-        return services.get_rma_for(get_session(), actor(), number)
+        return queries.get_rma_for(get_session(), actor(), number)
     except NotFoundError:
         abort(404)
 
@@ -92,7 +92,7 @@ def progress(rma: Rma, events: list[CaseEvent]) -> list[dict]:
 def _page(rma: Rma, *, error: str | None = None, refusals=None, status: int = 200):
     session, user = get_session(), actor()
     ent, contract = services.entitlement_for(session, rma.case, now())
-    history = services.part_history(session, rma.asset_id, rma.failed_component.part_id, exclude=rma.id)
+    history = queries.part_history(session, rma.asset_id, rma.failed_component.part_id, exclude=rma.id)
     events = case_history(session, user, rma)
     return render_template(
         "rma/show.html", rma=rma, error=error, refusals=refusals or [], rules=rules,
@@ -101,7 +101,7 @@ def _page(rma: Rma, *, error: str | None = None, refusals=None, status: int = 20
         events=events, history=history,
         is_worker=user.role in CASE_WORKER_ROLES, is_manager=user.role in services.MANAGERS,
         is_assigned=user.role == Role.FIELD_ENGINEER and rma.field_engineer_id == user.id,
-        is_customer=user.role in CUSTOMER_ROLES, can_case=services.can_see_case_page(user),
+        is_customer=user.role in CUSTOMER_ROLES, can_case=queries.can_see_case_page(user),
         engineers=services.field_engineers(session) if user.role in CASE_WORKER_ROLES else [],
         site_tz=rma.asset.site.timezone, return_days=return_days(),
     ), status
@@ -116,7 +116,7 @@ def list_rmas():
         state = "open"
     page = max(int(request.args.get("page", "1") or 1) if request.args.get("page", "1").isdigit() else 1, 1)
     size = current_app.config["PAGE_SIZE"]
-    rows, total = services.list_rmas(session, user, state=state, limit=size, offset=(page - 1) * size)
+    rows, total = queries.list_rmas(session, user, state=state, limit=size, offset=(page - 1) * size)
     return render_template("rma/list.html", rows=rows, total=total, state=state, states=STATE_FILTERS, page=page,
                            pages=max((total + size - 1) // size, 1), title="RMAs")
 
@@ -127,7 +127,7 @@ def my_dispatches():
     session, user = get_session(), actor()
     if user.role != Role.FIELD_ENGINEER:
         abort(404)
-    rows, total = services.list_rmas(session, user, state=request.args.get("state", "open"), assigned_only=True,
+    rows, total = queries.list_rmas(session, user, state=request.args.get("state", "open"), assigned_only=True,
                                      limit=200)
     histories: dict[int, list[CaseEvent]] = {r.case_id: [] for r in rows}
     stmt = (select(CaseEvent).where(CaseEvent.case_id.in_(list(histories)))
@@ -260,16 +260,16 @@ def case_panel(session, user, case, at) -> Markup | None:
     """RMAs of the case, the asset's earlier part failures, and (support) the open-RMA form."""
     if case.asset is None:
         return None
-    rmas = list(session.scalars(select(Rma).where(Rma.case_id == case.id, services.rma_filter(user))
+    rmas = list(session.scalars(select(Rma).where(Rma.case_id == case.id, queries.rma_filter(user))
                                 .order_by(Rma.id)))
-    history = [r for r in services.part_history(session, case.asset_id) if r.case_id != case.id]
-    repeats = services.repeat_failures(session, case.asset_id)
+    history = [r for r in queries.part_history(session, case.asset_id) if r.case_id != case.id]
+    repeats = queries.repeat_failures(session, case.asset_id)
     can_open = user.role in CASE_WORKER_ROLES and case.is_open
     if not (rmas or history or can_open):
         return None
     ent, contract = services.entitlement_for(session, case, at)
     components = [c for c in case.asset.installed_components if c.state != "quarantined"]
-    open_for = {r.failed_component_id for r in services.part_history(session, case.asset_id)
+    open_for = {r.failed_component_id for r in queries.part_history(session, case.asset_id)
                 if r.state not in ("closed", "cancelled")}
     return Markup(render_template(
         "rma/panel.html", case=case, rmas=rmas, history=history, repeats=repeats, can_open=can_open, ent=ent,

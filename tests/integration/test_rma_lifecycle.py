@@ -18,7 +18,7 @@ from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.notifications.models import Notification
 from casemgr.safety.models import SafetyBlock
 from casemgr.safety.services import SafetyBlocked
-from rma import services
+from rma import queries, services
 from rma.models import Rma
 from rma.states import TransitionRefused
 
@@ -158,9 +158,9 @@ def test_second_failure_of_the_same_part_model_is_visible(session, world, clock)
     first = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now())
     bay3 = next(c for c in world.acme_asset.components if c.slot == "bay 3")
     second = services.open_rma(session, eng, case, component_id=bay3.id, kind="advance_replacement", now=step(clock))
-    assert [r.number for r in services.part_history(session, world.acme_asset.id, bay3.part_id,
+    assert [r.number for r in queries.part_history(session, world.acme_asset.id, bay3.part_id,
                                                     exclude=second.id)] == [first.number]
-    assert services.repeat_failures(session, world.acme_asset.id) == {"DRV-1": 2}
+    assert queries.repeat_failures(session, world.acme_asset.id) == {"DRV-1": 2}
     with pytest.raises(CaseRuleError, match="already open"):
         services.open_rma(session, eng, case, component_id=bay3.id, kind="advance_replacement", now=clock.now())
 
