@@ -1,35 +1,57 @@
 """What a fired step does: notify people, move the tier, raise the hierarchical level."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
 from casemgr.auth.roles import Role
 from casemgr.cases.models import Case, CaseEvent
-from casemgr.notifications.services import notify
+from casemgr.notifications.services import insert_notifications, notification_rows
 from casemgr.organizations.models import AccountAssignment
 from escalation.ladder import HIERARCHY, DueFiring
+from escalation.models import EscalationFiring
 from escalation.sla import CoverageCalendar
 
 TIERS = ("L1", "L2", "L3")
 
 
+class People:
+    """Who a target names, looked up once per runner pass (roles and account teams are few)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._cache: dict[tuple[str, int | None], list[User]] = {}
+
+    def for_target(self, case: Case, target: str) -> list[User]:
+        if target == "owner":
+            if case.owner is not None:
+                return [case.owner]
+            target = f"role:{Role.SUPPORT_ENGINEER}"
+        key = (target, case.organization_id if target == "account_manager" else None)
+        if key not in self._cache:
+            self._cache[key] = self._load(case, target)
+        return self._cache[key]
+
+    def _load(self, case: Case, target: str) -> list[User]:
+        if target == "account_manager":
+            return list(self._session.scalars(
+                select(User).join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
+                .where(AccountAssignment.organization_id == case.organization_id).order_by(User.id)))
+        if target.startswith("role:"):
+            return list(self._session.scalars(select(User).where(User.role == target[5:],
+                                                                 User.is_active_flag.is_(True))
+                                              .order_by(User.id)))
+        if target.startswith("user:"):
+            return list(self._session.scalars(select(User).where(User.email == target[5:].lower())))
+        return []
+
+
 def recipients(session: Session, case: Case, target: str) -> list[User]:
-    if target == "owner":
-        if case.owner is not None:
-            return [case.owner]
-        target = f"role:{Role.SUPPORT_ENGINEER}"
-    if target == "account_manager":
-        return list(session.scalars(select(User).join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
-                                    .where(AccountAssignment.organization_id == case.organization_id)))
-    if target.startswith("role:"):
-        return list(session.scalars(select(User).where(User.role == target[5:], User.is_active_flag.is_(True))))
-    if target.startswith("user:"):
-        return list(session.scalars(select(User).where(User.email == target[5:].lower())))
-    return []
+    return People(session).for_target(case, target)
 
 
 def describe(action: str, target: str) -> str:
@@ -54,26 +76,54 @@ def email_hold(case: Case, calendar: CoverageCalendar, now: datetime) -> datetim
     return calendar.next_coverage_start(now)
 
 
-def perform(session: Session, case: Case, firing: DueFiring, calendar: CoverageCalendar, now: datetime) -> None:
+@dataclass
+class Writes:
+    """What fired steps write, gathered per case and inserted for a whole batch at once."""
+
+    people: People
+    firings: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    notifications: list[dict] = field(default_factory=list)
+
+    def extend(self, other: Writes) -> None:
+        self.firings += other.firings
+        self.events += other.events
+        self.notifications += other.notifications
+
+    def insert(self, session: Session) -> None:
+        """Firings first: their unique key is what stops a second runner."""
+        if self.firings:
+            session.execute(insert(EscalationFiring.__table__), self.firings)
+        if self.events:
+            session.execute(insert(CaseEvent.__table__), self.events)
+        insert_notifications(session, self.notifications)
+
+
+def perform(out: Writes, case: Case, firing: DueFiring, calendar: CoverageCalendar, now: datetime) -> None:
+    """Record one firing and its effects: the case's tier or level, the timeline, the notifications."""
     step = firing.step
     late = firing.late_seconds(now)
     what = describe(step.action, step.target)
     public = step.action in ("move_tier", "raise_level")
+    people = out.people
     targets: list[User]
     if step.action == "move_tier":
         if TIERS.index(step.target) > TIERS.index(case.queue if case.queue in TIERS else "L1"):
             case.queue = step.target
-        targets = recipients(session, case, f"role:{Role.SUPPORT_ENGINEER}")
+        targets = people.for_target(case, f"role:{Role.SUPPORT_ENGINEER}")
     elif step.action == "raise_level":
         case.escalation_level = max(case.escalation_level, int(step.target))
-        targets = recipients(session, case, f"role:{Role.SUPPORT_MANAGER}") + recipients(session, case, "account_manager")
+        targets = people.for_target(case, f"role:{Role.SUPPORT_MANAGER}") + people.for_target(case, "account_manager")
     else:
-        targets = recipients(session, case, step.target)
+        targets = people.for_target(case, step.target)
     lateness = f" (late by {late // 60} min: the escalation runner was not running)" if late else ""
-    session.add(CaseEvent(case_id=case.id, kind="escalation_fired", actor_id=None, public=public, created_at=now,
-                          body=f"{what[0].upper()}{what[1:]} ({step.name}){lateness}.",
-                          data={"step_id": step.id, "episode": firing.episode, "cycle": firing.cycle,
-                                "due_at": firing.due_at.isoformat(), "late_seconds": late}))
-    notify(session, targets, subject=f"[{case.number} S{case.severity}] Escalation: {step.name}",
-           body=f"{case.number} ({case.organization.name}): {case.subject}\n\n{step.name}: {what}.{lateness}",
-           now=now, case_id=case.id, severity=case.severity, email_not_before=email_hold(case, calendar, now))
+    out.firings.append({"case_id": case.id, "step_id": step.id, "episode": firing.episode, "cycle": firing.cycle,
+                        "due_at": firing.due_at, "fired_at": now, "late_seconds": late})
+    out.events.append({"case_id": case.id, "kind": "escalation_fired", "actor_id": None, "public": public,
+                       "created_at": now, "body": f"{what[0].upper()}{what[1:]} ({step.name}){lateness}.",
+                       "data": {"step_id": step.id, "episode": firing.episode, "cycle": firing.cycle,
+                                "due_at": firing.due_at.isoformat(), "late_seconds": late}})
+    out.notifications += notification_rows(
+        targets, subject=f"[{case.number} S{case.severity}] Escalation: {step.name}",
+        body=f"{case.number} ({case.organization.name}): {case.subject}\n\n{step.name}: {what}.{lateness}",
+        now=now, case_id=case.id, severity=case.severity, email_not_before=email_hold(case, calendar, now))

@@ -1,22 +1,41 @@
-"""Load what the pure clocks and ladder need for one case (a handful of indexed queries)."""
+"""Load what the pure clocks and ladder need, for one case or a batch of them.
+
+A batch costs a fixed handful of queries (cases, timelines, commitments,
+firings), whatever its size: the runner's cost follows the due cases.
+"""
 from __future__ import annotations
 
+import weakref
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
+from casemgr.assets.models import Asset
 from casemgr.cases.models import Case, CaseEvent, Commitment
-from casemgr.contracts.models import SupportPlan
+from casemgr.contracts.models import Contract, SupportPlan
 from escalation.clocks import CaseFacts, Targets, pauses_from_status_changes
 from escalation.ladder import CustomerRequest, LadderInput, OpenCommitment, StepSpec
-from escalation.models import EscalationFiring, EscalationLadder
+from escalation.models import EscalationFiring, EscalationLadder, EscalationStep
 from escalation.sla import CoverageCalendar
+
+#: Eager loads for a batch of cases: one IN query per relation, not one query per case.
+CASE_BATCH_OPTIONS = (
+    selectinload(Case.contract).selectinload(Contract.plan).selectinload(SupportPlan.calendar),
+    selectinload(Case.asset).selectinload(Asset.site),
+    selectinload(Case.organization),
+    selectinload(Case.owner),
+)
+
+_ladder_cache: weakref.WeakKeyDictionary[Engine, tuple[tuple, Ladders]] = weakref.WeakKeyDictionary()
 
 
 @dataclass
 class Ladders:
-    """Every ladder as plain specs, loaded once per runner pass (they are few)."""
+    """Every ladder as plain specs (they are few)."""
 
     by_key: dict[tuple[int | None, int], list[StepSpec]]
 
@@ -29,23 +48,62 @@ class Ladders:
                          s.target, s.repeat_minutes) for s in ladder.steps]
         return cls(by_key)
 
+    @classmethod
+    def current(cls, session: Session) -> Ladders:
+        """The ladders, re-read only when they changed, in this process or any other.
+
+        One small query reads a fingerprint of the ladder tables (row counts, highest
+        ids and the sum of row versions, which every ORM edit bumps); case events
+        call this on every request, so it must cost less than loading the ladders.
+        """
+        fingerprint = tuple(session.execute(
+            select(func.count(EscalationStep.id), func.max(EscalationStep.id), func.sum(EscalationStep.version),
+                   select(func.count(EscalationLadder.id)).scalar_subquery(),
+                   select(func.sum(EscalationLadder.version)).scalar_subquery())).one())
+        engine = session.get_bind()
+        cached = _ladder_cache.get(engine)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        ladders = cls.load(session)
+        _ladder_cache[engine] = (fingerprint, ladders)
+        return ladders
+
     def for_case(self, plan_id: int | None, severity: int) -> list[StepSpec]:
         return self.by_key.get((plan_id, severity)) or self.by_key.get((None, severity)) or []
 
 
-def plan_for(session: Session, case: Case, fallback_code: str) -> SupportPlan | None:
-    """The contract's plan; a case without one is still timed, on the fallback plan."""
-    if case.contract is not None:
-        return case.contract.plan
-    plan = session.scalar(select(SupportPlan).where(SupportPlan.code == fallback_code))
-    return plan or session.scalar(select(SupportPlan).order_by(SupportPlan.id).limit(1))
+class Plans:
+    """Plans and coverage calendars, resolved once per pass rather than once per case."""
+
+    def __init__(self, session: Session, fallback_code: str) -> None:
+        self._session, self._fallback_code = session, fallback_code
+        self._fallback: SupportPlan | None = None
+        self._fallback_loaded = False
+        self._calendars: dict[tuple[int | None, str], CoverageCalendar] = {}
+
+    def plan_for(self, case: Case) -> SupportPlan | None:
+        """The contract's plan; a case without one is still timed, on the fallback plan."""
+        if case.contract is not None:
+            return case.contract.plan
+        if not self._fallback_loaded:
+            self._fallback = self._session.scalar(select(SupportPlan).where(SupportPlan.code == self._fallback_code))
+            self._fallback = self._fallback or self._session.scalar(select(SupportPlan).order_by(SupportPlan.id)
+                                                                    .limit(1))
+            self._fallback_loaded = True
+        return self._fallback
+
+    def calendar_for(self, plan: SupportPlan | None, case: Case) -> CoverageCalendar:
+        site_tz = case.asset.site.timezone if case.asset is not None else "UTC"
+        key = (plan.id if plan else None, site_tz)
+        if key not in self._calendars:
+            self._calendars[key] = calendar_for(plan, site_tz)
+        return self._calendars[key]
 
 
-def calendar_for(plan: SupportPlan | None, case: Case) -> CoverageCalendar:
+def calendar_for(plan: SupportPlan | None, site_tz: str) -> CoverageCalendar:
     if plan is None or plan.calendar.always:
         return CoverageCalendar.twenty_four_seven()
     cal = plan.calendar
-    site_tz = case.asset.site.timezone if case.asset is not None else "UTC"
     return CoverageCalendar.from_dict({"always": False, "timezone": cal.timezone, "weekly_hours": cal.weekly_hours,
                                        "holidays": cal.holidays}, default_timezone=site_tz)
 
@@ -58,22 +116,41 @@ class CaseContext:
     fired: set[tuple[int, str, int]]
 
 
+def load_contexts(session: Session, cases: Sequence[Case], plans: Plans) -> list[CaseContext]:
+    """Contexts for many cases with four queries in all (plus plans not yet seen)."""
+    ids = [case.id for case in cases]
+    if not ids:
+        return []
+    changes: dict[int, list[tuple]] = defaultdict(list)
+    requests: dict[int, list[CustomerRequest]] = defaultdict(list)
+    for e in session.execute(
+            select(CaseEvent.case_id, CaseEvent.id, CaseEvent.kind, CaseEvent.created_at, CaseEvent.data)
+            .where(CaseEvent.case_id.in_(ids), CaseEvent.kind.in_(("status_changed", "escalation_requested")))
+            .order_by(CaseEvent.case_id, CaseEvent.id)):
+        if e.kind == "status_changed":
+            changes[e.case_id].append((e.created_at, e.data.get("from"), e.data.get("to")))
+        else:
+            requests[e.case_id].append(CustomerRequest(e.id, e.created_at))
+    commitments: dict[int, list[OpenCommitment]] = defaultdict(list)
+    for c in session.execute(select(Commitment.case_id, Commitment.id, Commitment.due_at)
+                             .where(Commitment.case_id.in_(ids), Commitment.status == "open")
+                             .order_by(Commitment.id)):
+        commitments[c.case_id].append(OpenCommitment(c.id, c.due_at))
+    fired: dict[int, set[tuple[int, str, int]]] = defaultdict(set)
+    for f in session.execute(select(EscalationFiring.case_id, EscalationFiring.step_id, EscalationFiring.episode,
+                                    EscalationFiring.cycle).where(EscalationFiring.case_id.in_(ids))):
+        fired[f.case_id].add((f.step_id, f.episode, f.cycle))
+    contexts = []
+    for case in cases:
+        plan = plans.plan_for(case)
+        facts = CaseFacts(opened_at=case.created_at, status=case.status, first_response_at=case.first_response_at,
+                          last_vendor_update_at=case.last_vendor_update_at, resolved_at=case.resolved_at,
+                          pauses=pauses_from_status_changes(changes[case.id]))
+        targets = Targets.from_plan(plan.targets, case.severity) if plan else None
+        data = LadderInput(facts, targets, plans.calendar_for(plan, case), commitments[case.id], requests[case.id])
+        contexts.append(CaseContext(case, plan, data, fired[case.id]))
+    return contexts
+
+
 def load_context(session: Session, case: Case, fallback_code: str) -> CaseContext:
-    plan = plan_for(session, case, fallback_code)
-    events = session.execute(
-        select(CaseEvent.id, CaseEvent.kind, CaseEvent.created_at, CaseEvent.data)
-        .where(CaseEvent.case_id == case.id, CaseEvent.kind.in_(("status_changed", "escalation_requested")))
-        .order_by(CaseEvent.id)).all()
-    changes = [(e.created_at, e.data.get("from"), e.data.get("to")) for e in events if e.kind == "status_changed"]
-    requests = [CustomerRequest(e.id, e.created_at) for e in events if e.kind == "escalation_requested"]
-    commitments = [OpenCommitment(c.id, c.due_at) for c in session.scalars(
-        select(Commitment).where(Commitment.case_id == case.id, Commitment.status == "open"))]
-    facts = CaseFacts(opened_at=case.created_at, status=case.status, first_response_at=case.first_response_at,
-                      last_vendor_update_at=case.last_vendor_update_at, resolved_at=case.resolved_at,
-                      pauses=pauses_from_status_changes(changes))
-    targets = Targets.from_plan(plan.targets, case.severity) if plan else None
-    fired = {(f.step_id, f.episode, f.cycle) for f in session.execute(
-        select(EscalationFiring.step_id, EscalationFiring.episode, EscalationFiring.cycle)
-        .where(EscalationFiring.case_id == case.id))}
-    return CaseContext(case, plan, LadderInput(facts, targets, calendar_for(plan, case), commitments, requests),
-                       fired)
+    return load_contexts(session, [case], Plans(session, fallback_code))[0]

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemgr.db import Base
 
-CONDITIONS = ("not_acknowledged", "no_update", "not_resolved", "commitment_missed", "customer_request")
+CONDITIONS = ("not_acknowledged", "no_update", "not_resolved", "commitment_missed", "customer_request",
+              "return_overdue")
 ACTIONS = ("notify", "move_tier", "raise_level")
 
 
@@ -27,6 +28,9 @@ class EscalationLadder(Base):
     name: Mapped[str] = mapped_column(String(100))
     severity: Mapped[int]
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("support_plan.id"))
+    #: Bumped by every edit, so that each process knows when its cached ladders are stale.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     steps: Mapped[list[EscalationStep]] = relationship(back_populates="ladder", order_by="EscalationStep.position",
                                                        cascade="all, delete-orphan")
@@ -53,6 +57,9 @@ class EscalationStep(Base):
     #: notify: "owner", "account_manager", "role:<role>", "user:<email>"; move_tier: "L2"; raise_level: "2".
     target: Mapped[str] = mapped_column(String(100))
     repeat_minutes: Mapped[int | None]
+    #: Bumped by every edit (see ``Ladders.current``).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     ladder: Mapped[EscalationLadder] = relationship(back_populates="steps")
 

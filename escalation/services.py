@@ -6,9 +6,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from casemgr.auth.models import User
 from casemgr.auth.roles import Role
@@ -18,7 +19,7 @@ from casemgr.errors import ForbiddenError
 from casemgr.notifications.services import notify
 from escalation import actions
 from escalation.clocks import breaches, compute_dues
-from escalation.context import CaseContext, Ladders, load_context
+from escalation.context import CASE_BATCH_OPTIONS, CaseContext, Ladders, Plans, load_context, load_contexts
 from escalation.ladder import HIERARCHY, DueFiring, plan
 from escalation.models import EscalationFiring, EscalationSchedule
 
@@ -61,32 +62,27 @@ def _schedule(session: Session, case_id: int, next_at: datetime | None, now: dat
         row.next_check_at, row.updated_at = next_at, now
 
 
+_UPCOMING = "escalation.upcoming"  # session.info: the latest refresh's upcoming steps, per case
+
+
+def _evaluate(ctx: CaseContext, ladders: Ladders, now: datetime) -> tuple[list[DueFiring], list[DueFiring],
+                                                                          datetime | None]:
+    """Clocks onto the case; the steps due now, those to come, and the next check once the due ones fired."""
+    future_dues = _apply_clocks(ctx, now)
+    steps = ladders.for_case(ctx.plan.id if ctx.plan else None, ctx.case.severity)
+    due, upcoming = plan(steps, ctx.data, ctx.fired, now)
+    return due, upcoming, min(future_dues + [f.due_at for f in upcoming], default=None)
+
+
 def refresh_case(session: Session, case: Case, now: datetime, settings: Settings,
                  ladders: Ladders | None = None) -> tuple[CaseContext, list[DueFiring], list[DueFiring]]:
     """Recompute clocks and the next check from the timeline; fire nothing."""
-    ladders = ladders or Ladders.load(session)
+    ladders = ladders or Ladders.current(session)
     ctx = load_context(session, case, settings.fallback_plan_code)
-    future_dues = _apply_clocks(ctx, now)
-    steps = ladders.for_case(ctx.plan.id if ctx.plan else None, case.severity)
-    due, upcoming = plan(steps, ctx.data, ctx.fired, now)
-    candidates = future_dues + [f.due_at for f in upcoming] + ([now] if due else [])
-    _schedule(session, case.id, min(candidates, default=None), now)
+    due, upcoming, next_at = _evaluate(ctx, ladders, now)
+    _schedule(session, case.id, now if due else next_at, now)
+    session.info.setdefault(_UPCOMING, {})[case.id] = (now, case.severity, case.status, upcoming)
     return ctx, due, upcoming
-
-
-def fire_case(session: Session, case: Case, now: datetime, settings: Settings, ladders: Ladders) -> int:
-    """Fire every due step of one case, in order; the caller commits (or rolls back) once."""
-    ctx, due, _ = refresh_case(session, case, now, settings, ladders)
-    for firing in due:
-        # The unique key (case, step, episode, cycle) makes a second runner's insert fail.
-        session.add(EscalationFiring(case_id=case.id, step_id=firing.step.id, episode=firing.episode,
-                                     cycle=firing.cycle, due_at=firing.due_at, fired_at=now,
-                                     late_seconds=firing.late_seconds(now)))
-        session.flush()
-        actions.perform(session, case, firing, ctx.data.calendar, now)
-    if due:
-        refresh_case(session, case, now, settings, ladders)  # the next check after these firings
-    return len(due)
 
 
 @dataclass
@@ -97,43 +93,150 @@ class RunStats:
     conflicts: int = 0
 
 
+#: Cases claimed per transaction: large enough that per-batch queries vanish, small
+#: enough that a batch redone one case at a time (after a conflict) stays cheap.
+BATCH_SIZE = 200
+
+
+def _claim(session: Session, now: datetime, limit: int, exclude: list[int]) -> list[int]:
+    """Lock up to ``limit`` due schedule rows that no other runner holds."""
+    stmt = (select(EscalationSchedule.case_id).where(EscalationSchedule.next_check_at <= now)
+            .order_by(EscalationSchedule.next_check_at).limit(limit).with_for_update(skip_locked=True))
+    if exclude:
+        stmt = stmt.where(EscalationSchedule.case_id.not_in(exclude))
+    return list(session.scalars(stmt))
+
+
+def _fire_batch(session: Session, case_ids: list[int], now: datetime, plans: Plans, ladders: Ladders,
+                people: actions.People, stats: RunStats) -> int:
+    """Fire every due step of the claimed cases, oldest first per case; the caller commits.
+
+    Each case is evaluated on its own: one that raises is left untouched (its
+    pending changes discarded, its schedule still due) and the rest go ahead.
+    The writes of the others are then inserted in a few statements.
+    """
+    cases = list(session.scalars(select(Case).where(Case.id.in_(case_ids)).options(*CASE_BATCH_OPTIONS)
+                                 .execution_options(populate_existing=True)))
+    out = actions.Writes(people)
+    schedule: list[dict] = []
+    changed: list[dict] = []
+    fired = 0
+    for ctx in load_contexts(session, cases, plans):
+        mine = actions.Writes(people)
+        case = ctx.case
+        try:
+            due, _, next_at = _evaluate(ctx, ladders, now)
+            for firing in due:
+                actions.perform(mine, case, firing, ctx.data.calendar, now)
+        except Exception:
+            log.exception("escalation of case id %s failed; it stays due and is retried next pass", case.id)
+            stats.failed.append(case.id)
+            session.expunge(case)  # discard what was set on it before the failure
+            continue
+        row = _runner_changes(case)
+        session.expunge(case)  # its changes are written below, in one statement for the batch
+        out.extend(mine)
+        fired += len(due)
+        schedule.append({"b_case_id": case.id, "next_check_at": next_at, "updated_at": now})
+        if row is not None:
+            changed.append(row)
+    gone = set(case_ids) - {case.id for case in cases}
+    schedule += [{"b_case_id": case_id, "next_check_at": None, "updated_at": now} for case_id in gone]
+    _update_cases(session, changed)
+    out.insert(session)
+    if schedule:
+        session.execute(update(EscalationSchedule.__table__)
+                        .where(EscalationSchedule.__table__.c.case_id == bindparam("b_case_id"))
+                        .values(next_check_at=bindparam("next_check_at"), updated_at=bindparam("updated_at")),
+                        schedule)
+    return fired
+
+
+#: What the runner may change on a case: its clocks, breach flags, tier and level.
+RUNNER_FIELDS = ("first_response_due_at", "next_update_due_at", "resolution_due_at", "first_response_breached",
+                 "resolution_breached", "queue", "escalation_level")
+
+
+def _runner_changes(case: Case) -> dict | None:
+    """The case's new runner fields if any changed, with the version they were computed from."""
+    state = inspect(case)
+    if not any(state.attrs[name].history.has_changes() for name in RUNNER_FIELDS):
+        return None
+    return {"b_id": case.id, "b_version": state.committed_state.get("version", case.version),
+            **{name: getattr(case, name) for name in RUNNER_FIELDS}}
+
+
+def _update_cases(session: Session, rows: list[dict]) -> None:
+    """One UPDATE for the batch, still under optimistic locking: a case edited since it
+    was read fails the batch (StaleDataError), which is then redone case by case."""
+    if not rows:
+        return
+    table = Case.__table__
+    result = session.execute(
+        update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+        .values(version=bindparam("b_version") + 1, **{name: bindparam(name) for name in RUNNER_FIELDS}), rows)
+    if result.rowcount != len(rows):
+        raise StaleDataError(f"{len(rows) - result.rowcount} of {len(rows)} cases changed while being escalated")
+
+
 def run_due(session_factory: sessionmaker[Session], now: datetime, settings: Settings,
-            max_cases: int | None = None) -> RunStats:
-    """One pass: claim due cases one at a time, each in its own transaction.
+            max_cases: int | None = None, batch_size: int = BATCH_SIZE) -> RunStats:
+    """One pass: claim due cases in batches, fire them, commit each batch.
 
     ``FOR UPDATE SKIP LOCKED`` lets any number of runners share the work on
-    PostgreSQL; on SQLite writers are serialised. A failing case is rolled back,
-    left due for the next pass, and does not stop the others.
+    PostgreSQL; on SQLite writers are serialised. A case that fails is left due
+    for the next pass and does not stop the others; a batch that meets a
+    conflict (a concurrent edit of one of its cases) is rolled back and redone
+    one case per transaction, so every case's firings and next check still
+    commit together, exactly once.
     """
     stats = RunStats()
     with session_factory() as session:
-        ladders = Ladders.load(session)
+        ladders, people = Ladders.current(session), actions.People(session)
+        plans = Plans(session, settings.fallback_plan_code)
         session.rollback()
         while max_cases is None or stats.cases < max_cases:
-            claim = (select(EscalationSchedule.case_id)
-                     .where(EscalationSchedule.next_check_at <= now)
-                     .order_by(EscalationSchedule.next_check_at).limit(1)
-                     .with_for_update(skip_locked=True))
-            if stats.failed:
-                claim = claim.where(EscalationSchedule.case_id.not_in(stats.failed))
-            case_id = session.scalar(claim)
-            if case_id is None:
+            limit = batch_size if max_cases is None else min(batch_size, max_cases - stats.cases)
+            case_ids = _claim(session, now, limit, stats.failed)
+            if not case_ids:
                 session.rollback()
                 break
-            stats.cases += 1
+            stats.cases += len(case_ids)
+            failed_before = len(stats.failed)
             try:
-                case = session.get(Case, case_id)
-                fired = fire_case(session, case, now, settings, ladders)
+                fired = _fire_batch(session, case_ids, now, plans, ladders, people, stats)
                 session.commit()
                 stats.fired += fired
-            except IntegrityError:
-                session.rollback()  # another runner fired it first: exactly once holds
-                stats.conflicts += 1
-            except Exception:
+                session.expunge_all()  # memory stays bounded by the batch, not the pass
+            except (IntegrityError, StaleDataError):
                 session.rollback()
-                log.exception("escalation of case id %s failed; it stays due and is retried next pass", case_id)
-                stats.failed.append(case_id)
+                del stats.failed[failed_before:]
+                _one_by_one(session, case_ids, now, plans, ladders, people, stats)
     return stats
+
+
+def _one_by_one(session: Session, case_ids: list[int], now: datetime, plans: Plans, ladders: Ladders,
+                people: actions.People, stats: RunStats) -> None:
+    for case_id in case_ids:
+        if not _claim_one(session, case_id, now):
+            session.rollback()  # another runner has it, or already moved it on
+            continue
+        try:
+            stats.fired += _fire_batch(session, [case_id], now, plans, ladders, people, stats)
+            session.commit()
+        except (IntegrityError, StaleDataError):
+            session.rollback()  # another runner fired it first: exactly once holds
+            stats.conflicts += 1
+        except Exception:
+            session.rollback()
+            log.exception("escalation of case id %s failed; it stays due and is retried next pass", case_id)
+            stats.failed.append(case_id)
+
+
+def _claim_one(session: Session, case_id: int, now: datetime) -> bool:
+    return session.scalar(select(EscalationSchedule.case_id)
+                          .where(EscalationSchedule.case_id == case_id, EscalationSchedule.next_check_at <= now)
+                          .with_for_update(skip_locked=True)) is not None
 
 
 def request_escalation(session: Session, actor: User, case: Case, *, reason: str, now: datetime,
@@ -180,9 +283,18 @@ class PathStep:
 
 
 def escalation_path(session: Session, case: Case, now: datetime, settings: Settings) -> list[PathStep]:
-    """What happens next and when, for the case page (read-only; rolls back nothing)."""
-    ladders = Ladders.load(session)
-    ctx = load_context(session, case, settings.fallback_plan_code)
-    steps = ladders.for_case(ctx.plan.id if ctx.plan else None, case.severity)
-    _, upcoming = plan(steps, ctx.data, ctx.fired, now)
+    """What happens next and when, for the case page and the API (read-only).
+
+    Reuses what this session's latest refresh of the case computed, when the
+    case has not changed since and nothing in between became due.
+    """
+    seen = session.info.get(_UPCOMING, {}).get(case.id)
+    if seen is not None and seen[0] <= now and seen[1:3] == (case.severity, case.status) \
+            and all(f.due_at > now for f in seen[3]):
+        upcoming = seen[3]
+    else:
+        ladders = Ladders.current(session)
+        ctx = load_context(session, case, settings.fallback_plan_code)
+        steps = ladders.for_case(ctx.plan.id if ctx.plan else None, case.severity)
+        _, upcoming = plan(steps, ctx.data, ctx.fired, now)
     return [PathStep(f.due_at, f.step.name, actions.describe(f.step.action, f.step.target)) for f in upcoming[:5]]

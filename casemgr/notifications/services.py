@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
@@ -22,6 +22,27 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 120))
 
 
+def notification_rows(users: Iterable[User], *, subject: str, body: str, now: datetime,
+                      case_id: int | None = None, severity: int | None = None,
+                      email_not_before: datetime | None = None, email: bool = True) -> list[dict]:
+    """The rows :func:`notify` writes, as plain values, for callers that insert many at once."""
+    rows: list[dict] = []
+    seen: set[int] = set()
+    common = {"case_id": case_id, "severity": severity, "subject": subject[:300], "body": body,
+              "created_at": now, "attempts": 0}
+    for user in users:
+        if user.id in seen or not user.is_active:
+            continue
+        seen.add(user.id)
+        rows.append({**common, "user_id": user.id, "email": None, "channel": "in_app", "status": "sent",
+                     "sent_at": now, "next_attempt_at": now})
+        if email:
+            rows.append({**common, "user_id": user.id, "email": user.email, "channel": "email",
+                         "status": "pending", "sent_at": None,
+                         "next_attempt_at": max(email_not_before or now, now)})
+    return rows
+
+
 def notify(session: Session, users: Iterable[User], *, subject: str, body: str, now: datetime,
            case_id: int | None = None, severity: int | None = None, email_not_before: datetime | None = None,
            email: bool = True) -> list[Notification]:
@@ -30,21 +51,17 @@ def notify(session: Session, users: Iterable[User], *, subject: str, body: str, 
     ``email_not_before`` holds the e-mail (never the in-app message) until then,
     e.g. until coverage hours start for a low-severity case.
     """
-    rows: list[Notification] = []
-    seen: set[int] = set()
-    for user in users:
-        if user.id in seen or not user.is_active:
-            continue
-        seen.add(user.id)
-        rows.append(Notification(user_id=user.id, channel="in_app", case_id=case_id, severity=severity,
-                                 subject=subject[:300], body=body, status="sent", sent_at=now,
-                                 next_attempt_at=now, created_at=now))
-        if email:
-            rows.append(Notification(user_id=user.id, email=user.email, channel="email", case_id=case_id,
-                                     severity=severity, subject=subject[:300], body=body, status="pending",
-                                     next_attempt_at=max(email_not_before or now, now), created_at=now))
+    rows = [Notification(**row) for row in notification_rows(
+        users, subject=subject, body=body, now=now, case_id=case_id, severity=severity,
+        email_not_before=email_not_before, email=email)]
     session.add_all(rows)
     return rows
+
+
+def insert_notifications(session: Session, rows: list[dict]) -> None:
+    """Write many notification rows in one statement (the escalation runner's batches)."""
+    if rows:
+        session.execute(insert(Notification.__table__), rows)
 
 
 def queue_email(session: Session, *, to: str, subject: str, body: str, now: datetime,
