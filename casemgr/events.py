@@ -79,3 +79,12 @@ class CommitmentChanged:
     case_id: int
     commitment_id: int
     at: datetime
+
+
+@dataclass(frozen=True)
+class CaseDeadlinesChanged:
+    """Something the case's clocks depend on changed outside the case itself (e.g. an
+    RMA's return became due, or arrived): its escalation schedule must be recomputed."""
+
+    case_id: int
+    at: datetime

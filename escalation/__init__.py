@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
             refresh_case(session, case, event.at, settings)
 
     for event_type in (events.CaseOpened, events.CaseStatusChanged, events.CaseSeverityChanged,
-                       events.PublicReplyAdded, events.CommitmentChanged):
+                       events.PublicReplyAdded, events.CommitmentChanged, events.CaseDeadlinesChanged):
         app.extensions["casemgr.events"].subscribe(event_type, recompute)
 
     app.register_blueprint(bp)

@@ -12,7 +12,7 @@ from casemgr.auth.roles import Role
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.notifications.services import insert_notifications, notification_rows
 from casemgr.organizations.models import AccountAssignment
-from escalation.ladder import HIERARCHY, DueFiring
+from escalation.ladder import HIERARCHY, DueFiring, PendingReturn
 from escalation.models import EscalationFiring
 from escalation.sla import CoverageCalendar
 
@@ -26,7 +26,9 @@ class People:
         self._session = session
         self._cache: dict[tuple[str, int | None], list[User]] = {}
 
-    def for_target(self, case: Case, target: str) -> list[User]:
+    def for_target(self, case: Case, target: str, about: PendingReturn | None = None) -> list[User]:
+        if target == "return_team":
+            return self._by_ids(about.remind_user_ids) if about is not None else []
         if target == "owner":
             if case.owner is not None:
                 return [case.owner]
@@ -35,6 +37,13 @@ class People:
         if key not in self._cache:
             self._cache[key] = self._load(case, target)
         return self._cache[key]
+
+    def _by_ids(self, ids: tuple[int, ...]) -> list[User]:
+        missing = [i for i in ids if ("id", i) not in self._cache]
+        if missing:
+            for user in self._session.scalars(select(User).where(User.id.in_(missing))):
+                self._cache[("id", user.id)] = [user]
+        return [user for i in ids for user in self._cache.get(("id", i), [])]
 
     def _load(self, case: Case, target: str) -> list[User]:
         if target == "account_manager":
@@ -62,6 +71,8 @@ def describe(action: str, target: str) -> str:
         return f"the {HIERARCHY.get(int(target), 'management')} is paged"
     if target == "account_manager":
         return "your account manager is notified"
+    if target == "return_team":
+        return "the field engineer and the account team are reminded"
     if target == "owner":
         return "the case owner is reminded"
     if target.startswith("role:"):
@@ -115,15 +126,17 @@ def perform(out: Writes, case: Case, firing: DueFiring, calendar: CoverageCalend
         case.escalation_level = max(case.escalation_level, int(step.target))
         targets = people.for_target(case, f"role:{Role.SUPPORT_MANAGER}") + people.for_target(case, "account_manager")
     else:
-        targets = people.for_target(case, step.target)
+        targets = people.for_target(case, step.target, firing.about)
+    about = f"\n{firing.about.label}" if firing.about is not None else ""
     lateness = f" (late by {late // 60} min: the escalation runner was not running)" if late else ""
     out.firings.append({"case_id": case.id, "step_id": step.id, "episode": firing.episode, "cycle": firing.cycle,
                         "due_at": firing.due_at, "fired_at": now, "late_seconds": late})
     out.events.append({"case_id": case.id, "kind": "escalation_fired", "actor_id": None, "public": public,
-                       "created_at": now, "body": f"{what[0].upper()}{what[1:]} ({step.name}){lateness}.",
+                       "created_at": now,
+                       "body": f"{what[0].upper()}{what[1:]} ({step.name}){lateness}.{about}",
                        "data": {"step_id": step.id, "episode": firing.episode, "cycle": firing.cycle,
                                 "due_at": firing.due_at.isoformat(), "late_seconds": late}})
     out.notifications += notification_rows(
         targets, subject=f"[{case.number} S{case.severity}] Escalation: {step.name}",
-        body=f"{case.number} ({case.organization.name}): {case.subject}\n\n{step.name}: {what}.{lateness}",
+        body=f"{case.number} ({case.organization.name}): {case.subject}\n\n{step.name}: {what}.{lateness}{about}",
         now=now, case_id=case.id, severity=case.severity, email_not_before=email_hold(case, calendar, now))

@@ -35,14 +35,18 @@ def validate_step(condition: str, offset_minutes: int | None, offset_percent: in
                   target: str) -> None:
     if (offset_minutes is None) == (offset_percent is None):
         raise CaseRuleError("Give either an offset in minutes or a percentage of the target, not both.")
-    if offset_percent is not None and condition in ("commitment_missed", "customer_request"):
-        raise CaseRuleError("Commitments and customer requests have no target: use minutes.")
+    if offset_percent is not None and condition in ("commitment_missed", "customer_request", "return_overdue"):
+        raise CaseRuleError("Commitments, customer requests and returns have no target: use minutes.")
+    if (target == "return_team") != (condition == "return_overdue") and action == "notify":
+        raise CaseRuleError("'return_team' (the RMA's field engineer and account team) goes with 'return_overdue', "
+                            "and only there.")
     if action == "move_tier" and target not in TIERS:
         raise CaseRuleError(f"A tier move needs one of {', '.join(TIERS)}.")
     if action == "raise_level" and target not in {str(k) for k in HIERARCHY if k}:
         raise CaseRuleError("A level is 1 (duty manager), 2 (support manager) or 3 (director).")
-    if action == "notify" and not (target in ("owner", "account_manager") or target.startswith(("role:", "user:"))):
-        raise CaseRuleError("Notify 'owner', 'account_manager', 'role:<role>' or 'user:<email>'.")
+    if action == "notify" and not (target in ("owner", "account_manager", "return_team")
+                                   or target.startswith(("role:", "user:"))):
+        raise CaseRuleError("Notify 'owner', 'account_manager', 'return_team', 'role:<role>' or 'user:<email>'.")
 
 
 def save_step(session: Session, actor: User, ladder_id: int, step_id: int | None, values: dict,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -18,7 +18,7 @@ from casemgr.assets.models import Asset
 from casemgr.cases.models import Case, CaseEvent, Commitment
 from casemgr.contracts.models import Contract, SupportPlan
 from escalation.clocks import CaseFacts, Targets, pauses_from_status_changes
-from escalation.ladder import CustomerRequest, LadderInput, OpenCommitment, StepSpec
+from escalation.ladder import CustomerRequest, LadderInput, OpenCommitment, PendingReturn, StepSpec
 from escalation.models import EscalationFiring, EscalationLadder, EscalationStep
 from escalation.sla import CoverageCalendar
 
@@ -29,6 +29,17 @@ CASE_BATCH_OPTIONS = (
     selectinload(Case.organization),
     selectinload(Case.owner),
 )
+
+#: (session, case ids) -> {case id: [PendingReturn, ...]}; rma/ registers one at start-up.
+ReturnSource = Callable[[Session, list[int]], dict[int, list[PendingReturn]]]
+_return_sources: list[ReturnSource] = []
+
+
+def register_return_source(source: ReturnSource) -> None:
+    """Let another package report parts owed back, for the ``return_overdue`` condition."""
+    if source not in _return_sources:
+        _return_sources.append(source)
+
 
 _ladder_cache: weakref.WeakKeyDictionary[Engine, tuple[tuple, Ladders]] = weakref.WeakKeyDictionary()
 
@@ -117,7 +128,7 @@ class CaseContext:
 
 
 def load_contexts(session: Session, cases: Sequence[Case], plans: Plans) -> list[CaseContext]:
-    """Contexts for many cases with four queries in all (plus plans not yet seen)."""
+    """Contexts for many cases with a few queries in all, whatever their number."""
     ids = [case.id for case in cases]
     if not ids:
         return []
@@ -140,6 +151,10 @@ def load_contexts(session: Session, cases: Sequence[Case], plans: Plans) -> list
     for f in session.execute(select(EscalationFiring.case_id, EscalationFiring.step_id, EscalationFiring.episode,
                                     EscalationFiring.cycle).where(EscalationFiring.case_id.in_(ids))):
         fired[f.case_id].add((f.step_id, f.episode, f.cycle))
+    returns: dict[int, list[PendingReturn]] = defaultdict(list)
+    for source in _return_sources:
+        for case_id, pending in source(session, ids).items():
+            returns[case_id] += pending
     contexts = []
     for case in cases:
         plan = plans.plan_for(case)
@@ -147,7 +162,8 @@ def load_contexts(session: Session, cases: Sequence[Case], plans: Plans) -> list
                           last_vendor_update_at=case.last_vendor_update_at, resolved_at=case.resolved_at,
                           pauses=pauses_from_status_changes(changes[case.id]))
         targets = Targets.from_plan(plan.targets, case.severity) if plan else None
-        data = LadderInput(facts, targets, plans.calendar_for(plan, case), commitments[case.id], requests[case.id])
+        data = LadderInput(facts, targets, plans.calendar_for(plan, case), commitments[case.id], requests[case.id],
+                           returns[case.id])
         contexts.append(CaseContext(case, plan, data, fired[case.id]))
     return contexts
 

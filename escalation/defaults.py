@@ -41,6 +41,13 @@ NORMAL: list[Step] = [
     ("Commitment missed: remind the owner", "commitment_missed", 0, None, "notify", "owner", None),
     ("Customer request: tell the account manager", "customer_request", 0, None, "notify", "account_manager", None),
 ]
+#: Every ladder: a defective part not back in time reminds vendor staff daily (never the customer).
+RETURN: Step = ("Defective part not returned: remind the field engineer and account team", "return_overdue", 0,
+                None, "notify", "return_team", 1440)
+CRITICAL.append(RETURN)
+HIGH.append(RETURN)
+NORMAL.append(RETURN)
+
 DEFAULTS = {1: ("Severity 1 (critical)", CRITICAL), 2: ("Severity 2 (high)", HIGH),
             3: ("Severity 3 (medium)", NORMAL), 4: ("Severity 4 (low)", NORMAL)}
 

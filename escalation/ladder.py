@@ -38,8 +38,10 @@ class StepSpec:
 class Episode:
     key: str
     anchor: datetime
-    #: Business clock (with pauses) for SLA conditions; wall clock for promises and requests.
+    #: Business clock (with pauses) for SLA conditions; wall clock for promises, requests and returns.
     business: bool
+    #: What the episode is about, when a target needs it (the pending return's people).
+    about: PendingReturn | None = None
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,23 @@ class CustomerRequest:
 
 
 @dataclass(frozen=True)
+class PendingReturn:
+    """A defective part the customer still holds after its return was due (reported by rma/)."""
+
+    id: int
+    label: str
+    due_at: datetime
+    #: Vendor staff to remind: the RMA's field engineer and the account team. Never the customer.
+    remind_user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class DueFiring:
     step: StepSpec
     episode: str
     cycle: int
     due_at: datetime
+    about: PendingReturn | None = None
 
     def late_seconds(self, now: datetime) -> int:
         late = now - self.due_at
@@ -73,10 +87,13 @@ class LadderInput:
     calendar: CoverageCalendar
     commitments: Sequence[OpenCommitment] = ()
     requests: Sequence[CustomerRequest] = ()
+    returns: Sequence[PendingReturn] = ()
 
 
 def episodes(condition: str, data: LadderInput) -> list[Episode]:
     facts = data.facts
+    if condition == "return_overdue":  # the part is owed whether or not the case is still open
+        return [Episode(f"rma:{r.id}", r.due_at, False, r) for r in data.returns]
     if not facts.is_open:
         return []
     if condition == "not_acknowledged":
@@ -124,13 +141,13 @@ def plan(steps: Iterable[StepSpec], data: LadderInput, fired: set[tuple[int, str
             if at is None:
                 continue  # paused: nothing runs until the customer answers
             if at <= now and (step.id, episode.key, cycle) not in fired:
-                due.append(DueFiring(step, episode.key, cycle, at))
+                due.append(DueFiring(step, episode.key, cycle, at, episode.about))
             if at > now:
-                upcoming.append(DueFiring(step, episode.key, cycle, at))
+                upcoming.append(DueFiring(step, episode.key, cycle, at, episode.about))
             elif step.repeat_minutes:
                 nxt = _due(step, episode, cycle + 1, offset, data)
                 if nxt is not None:
-                    upcoming.append(DueFiring(step, episode.key, cycle + 1, nxt))
+                    upcoming.append(DueFiring(step, episode.key, cycle + 1, nxt, episode.about))
     order = lambda f: (f.due_at, f.step.position)  # noqa: E731
     return sorted(due, key=order), sorted(upcoming, key=order)
 

@@ -297,4 +297,6 @@ def escalation_path(session: Session, case: Case, now: datetime, settings: Setti
         ctx = load_context(session, case, settings.fallback_plan_code)
         steps = ladders.for_case(ctx.plan.id if ctx.plan else None, case.severity)
         _, upcoming = plan(steps, ctx.data, ctx.fired, now)
+    # Return reminders are vendor-internal follow-up, not the case's escalation: not shown.
+    upcoming = [f for f in upcoming if f.step.condition != "return_overdue"]
     return [PathStep(f.due_at, f.step.name, actions.describe(f.step.action, f.step.target)) for f in upcoming[:5]]

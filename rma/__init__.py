@@ -2,7 +2,7 @@
 installation into the asset's component list, the defective return and its analysis.
 
 The core never imports this package; :func:`init_app` adds the pages, the case panel,
-the CLI, the return-reminder tick job and the demo RMAs.
+the CLI, the demo RMAs, and reports pending returns to the escalation ladder.
 """
 from __future__ import annotations
 
@@ -19,21 +19,16 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("casemgr.home_pages", {})["field_engineer"] = "rma.my_dispatches"
     register_case_panel(app, case_panel)
     app.cli.add_command(rma_group)
-    app.extensions.setdefault("casemgr.tick_jobs", []).append(return_reminders_job)
+    # Overdue returns go through the escalation ladder (its ``return_overdue`` steps).
+    from escalation.context import register_return_source
+    from rma.queries import pending_returns
+
+    register_return_source(pending_returns)
     app.extensions.setdefault("casemgr.demo_seeders", []).append(seed_demo)
     from casemgr.api import plug_in
     from rma.api import blp as api_blp
 
     plug_in(app, api_blp)
-
-
-def return_reminders_job(app: Flask, now) -> None:
-    """Tick job: overdue defective returns remind the field engineer and the account team."""
-    from casemgr.db import new_session
-    from rma.services import send_return_reminders
-
-    with new_session(app, write=True) as session:
-        send_return_reminders(session, now)
 
 
 def seed_demo(session, now) -> None:

@@ -1,5 +1,6 @@
-"""``casemgr rma install-part`` (record a part by hand, through the same safety guard)
-and ``casemgr rma remind`` (one pass of overdue-return reminders)."""
+"""``casemgr rma install-part``: record a part by hand, through the same safety guard.
+
+Overdue returns are reminded by the escalation ladder's ``return_overdue`` step."""
 from __future__ import annotations
 
 import click
@@ -54,15 +55,3 @@ def install_part(asset_serial: str, slot: str, part_number: str, serial: str, em
         except (CaseRuleError, ForbiddenError) as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"Installed {component.part.part_number} SN {component.serial} in {component.slot} of {asset.serial}.")
-
-
-@rma_group.command("remind")
-@click.option("--now", "at", default=None, help="ISO-8601 instant (default: now).")
-@with_appcontext
-def remind(at: str | None) -> None:
-    """Send reminders for defective parts not returned in time (vendor staff only)."""
-    from casemgr.db import new_session
-    from rma.services import send_return_reminders
-
-    with new_session(write=True) as session:
-        click.echo(f"{send_return_reminders(session, _now(at))} reminder(s) sent.")

@@ -57,10 +57,9 @@ class Rma(Base):
     field_engineer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     installed_component_id: Mapped[int | None] = mapped_column(ForeignKey("component.id"))
     installed_at: Mapped[datetime | None]
-    #: The return leg's clock (advance kinds): reminders after this, to vendor staff only.
+    #: The return leg's clock (advance kinds): after this, the escalation ladder's
+    #: ``return_overdue`` step reminds vendor staff (never the customer).
     return_due_at: Mapped[datetime | None]
-    return_reminded_at: Mapped[datetime | None]
-    return_reminders: Mapped[int] = mapped_column(default=0)
     retained_at: Mapped[datetime | None]
     problem: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

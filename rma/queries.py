@@ -9,6 +9,8 @@ from casemgr.auth.models import User
 from casemgr.auth.policy import assigned_org_ids
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.errors import NotFoundError
+from casemgr.organizations.models import AccountAssignment
+from escalation.ladder import PendingReturn
 from rma.models import Rma
 from rma.states import RmaState, allowed_next
 
@@ -94,3 +96,33 @@ def list_rmas(session: Session, actor: User, *, state: str = "open", assigned_on
         stmt = stmt.options(joinedload(Rma.asset).joinedload(Asset.site), joinedload(Rma.asset).joinedload(Asset.product),
                             selectinload(Rma.dispatches))
     return list(session.scalars(stmt).unique()), total
+
+
+# --- the return clock, for the escalation ladder -----------------------------------
+
+
+def pending_returns(session: Session, case_ids: list[int]) -> dict[int, list[PendingReturn]]:
+    """Defective parts still owed back, per case, with the vendor staff to remind:
+    the RMA's field engineer and the organisation's account team (never the customer)."""
+    rows = session.execute(
+        select(Rma.id, Rma.number, Rma.case_id, Rma.organization_id, Rma.return_due_at, Rma.field_engineer_id,
+               Component.serial, Asset.serial.label("asset_serial"))
+        .join(Component, Component.id == Rma.failed_component_id).join(Asset, Asset.id == Rma.asset_id)
+        .where(Rma.case_id.in_(case_ids), Rma.state == S.RETURN_PENDING.value, Rma.return_due_at.is_not(None))
+        .order_by(Rma.id)).all()
+    if not rows:
+        return {}
+    team: dict[int, list[int]] = {}
+    for org_id, manager_id in session.execute(
+            select(AccountAssignment.organization_id, AccountAssignment.account_manager_id)
+            .where(AccountAssignment.organization_id.in_({r.organization_id for r in rows}))
+            .order_by(AccountAssignment.account_manager_id)):
+        team.setdefault(org_id, []).append(manager_id)
+    found: dict[int, list[PendingReturn]] = {}
+    for r in rows:
+        people = ([r.field_engineer_id] if r.field_engineer_id else []) + team.get(r.organization_id, [])
+        label = (f"{r.number}: the defective part (SN {r.serial}, asset {r.asset_serial}) was due back on "
+                 f"{r.return_due_at:%Y-%m-%d} and has not been received yet. Please check with the customer.")
+        found.setdefault(r.case_id, []).append(PendingReturn(r.id, label, r.return_due_at,
+                                                             tuple(dict.fromkeys(people))))
+    return found

@@ -95,11 +95,3 @@ def serial_matches(expected: str, returned: str) -> bool:
 
 def return_due(installed_at: datetime, days: int) -> datetime:
     return installed_at + timedelta(days=days)
-
-
-def reminder_due(now: datetime, due_at: datetime | None, last_reminded_at: datetime | None,
-                 every: timedelta = timedelta(days=1)) -> bool:
-    """Overdue returns are reminded at most once per ``every``."""
-    if due_at is None or now < due_at:
-        return False
-    return last_reminded_at is None or now - last_reminded_at >= every

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casemgr import events
 from casemgr.assets.models import Component, Part
 from casemgr.assets.services import install_component, quarantine
 from casemgr.auth.models import User
@@ -99,6 +100,10 @@ def _move(session: Session, actor: User | None, rma: Rma, target: RmaState, now:
     users = case_owner(session, case) + customers_to_notify(session, case)
     notify(session, users, subject=f"{case.number} {rma.number}: {STATE_WORDS[target]}", body=body, now=now,
            case_id=case.id, severity=case.severity)
+    # The return clock (return_due_at) is one of the case's deadlines: the escalation
+    # ladder's ``return_overdue`` step reminds vendor staff when it passes.
+    session.flush()
+    events.publish(session, events.CaseDeadlinesChanged(case.id, now))
 
 
 def _note(session: Session, actor: User, rma: Rma, body: str, now: datetime, *, public: bool = True,
@@ -485,28 +490,3 @@ def cancel(session: Session, actor: User, rma: Rma, *, reason: str, now: datetim
         raise CaseRuleError("Say why the RMA is cancelled.")
     _move(session, actor, rma, S.CANCELLED, now, reason.strip()[:500])
     session.commit()
-
-
-# --- the return clock ------------------------------------------------------------
-
-
-def send_return_reminders(session: Session, now: datetime) -> int:
-    """Overdue returns remind the field engineer and the account team, never the customer."""
-    stmt = select(Rma).where(Rma.state == S.RETURN_PENDING.value, Rma.return_due_at <= now)
-    count = 0
-    for rma in session.scalars(stmt):
-        if not rules.reminder_due(now, rma.return_due_at, rma.return_reminded_at):
-            continue
-        users = ([rma.field_engineer] if rma.field_engineer else []) + account_team(session, rma.organization_id)
-        days = (now - rma.installed_at).days if rma.installed_at else 0
-        body = (f"The defective part of {rma.number} (SN {rma.failed_component.serial}, {rma.asset.serial}) was "
-                f"installed {days} days ago and has not been received yet. Please check with the customer.")
-        notify(session, users, subject=f"{rma.number}: defective part not yet returned", body=body, now=now,
-               case_id=rma.case_id)
-        session.add(CaseEvent(case_id=rma.case_id, kind="rma_note", public=False, body=f"{rma.number}: return "
-                              f"reminder sent to the field engineer and the account team.", created_at=now,
-                              data={"rma": rma.number, "reminder": rma.return_reminders + 1}))
-        rma.return_reminded_at, rma.return_reminders = now, rma.return_reminders + 1
-        count += 1
-    session.commit()
-    return count

@@ -18,6 +18,9 @@ from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.notifications.models import Notification
 from casemgr.safety.models import SafetyBlock
 from casemgr.safety.services import SafetyBlocked
+from escalation.defaults import seed_default_ladders
+from escalation.models import EscalationFiring, EscalationSchedule, EscalationStep
+from escalation.services import Settings, run_due
 from rma import queries, services
 from rma.models import Rma
 from rma.states import TransitionRefused
@@ -190,7 +193,17 @@ def test_customers_install_customer_replaceable_parts_only(session, world, clock
     assert rma.state == "return_pending" and psu.state == "removed"
 
 
-def test_overdue_returns_remind_the_field_engineer_and_account_team_never_the_customer(session, world, clock):
+def return_reminders(session, case) -> list[int]:
+    """Cycles of the ladder's return_overdue step fired on this case."""
+    return list(session.scalars(
+        select(EscalationFiring.cycle).join(EscalationStep, EscalationStep.id == EscalationFiring.step_id)
+        .where(EscalationFiring.case_id == case.id, EscalationStep.condition == "return_overdue")
+        .order_by(EscalationFiring.id)))
+
+
+def test_overdue_returns_go_up_the_ladder_to_the_field_engineer_and_account_team_never_the_customer(
+        app, session, world, clock):
+    seed_default_ladders(session)
     case, bay4 = open_case(session, world, clock)
     eng, field, account = world.user("engineer"), world.user("field"), world.user("account")
     rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now())
@@ -200,17 +213,48 @@ def test_overdue_returns_remind_the_field_engineer_and_account_team_never_the_cu
                                window_end=clock.now() + timedelta(hours=1), now=clock.now())
     services.record_arrival(session, field, rma, now=step(clock))
     services.install(session, field, rma, serial="R-NEW", now=step(clock), return_days=10)
-    session.query(Notification).delete()
-    session.commit()
-    assert services.send_return_reminders(session, clock.now() + timedelta(days=9)) == 0
-    assert services.send_return_reminders(session, clock.now() + timedelta(days=10)) == 1
-    assert services.send_return_reminders(session, clock.now() + timedelta(days=10, hours=5)) == 0
-    assert services.send_return_reminders(session, clock.now() + timedelta(days=11)) == 1
-    rows = list(session.scalars(select(Notification).where(Notification.channel == "in_app")))
+    installed = clock.now()
+    factory = app.extensions["casemgr.db"].write_session_factory
+
+    def run(at):
+        run_due(factory, at, Settings())
+        session.expire_all()
+        return return_reminders(session, case)
+    assert run(installed + timedelta(days=9, hours=23)) == []
+    assert session.get(EscalationSchedule, case.id).next_check_at <= installed + timedelta(days=10)
+    assert run(installed + timedelta(days=10)) == [0]
+    assert run(installed + timedelta(days=10, hours=5)) == [0]
+    assert run(installed + timedelta(days=11)) == [0, 1]  # daily while the part is still out
+    rows = list(session.scalars(select(Notification).where(Notification.channel == "in_app",
+                                                           Notification.subject.contains("not returned"))))
     assert {n.user_id for n in rows} == {field.id, account.id}
-    assert all("not yet returned" in n.subject and "charge" not in n.body.lower() for n in rows)
-    reminders = session.scalars(select(CaseEvent).where(CaseEvent.kind == "rma_note")).all()
-    assert reminders and not any(e.public for e in reminders if "reminder" in e.body)
+    assert all(rma.number in n.body and "has not been received" in n.body and "charge" not in n.body.lower()
+               for n in rows)
+    fired = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                    CaseEvent.kind == "escalation_fired",
+                                                    CaseEvent.body.contains("not returned"))).all()
+    assert len(fired) == 2 and not any(e.public for e in fired), "the customer never sees a reminder"
+    assert not session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == world.user("acme_admin").id, Notification.subject.contains("not returned")))
+    services.receive_return(session, eng, session.get(Rma, rma.id), returned_serial="ACME-001-D4",
+                            now=installed + timedelta(days=11, hours=2))
+    assert run(installed + timedelta(days=14)) == [0, 1], "received: the reminders stop"
+
+
+def test_return_reminders_outlive_the_case_they_came_from(app, session, world, clock):
+    seed_default_ladders(session)
+    case, psu = open_case(session, world, clock, slot="PSU 1")
+    eng = world.user("engineer")
+    rma = services.open_rma(session, eng, case, component_id=psu.id, kind="advance_replacement", now=clock.now())
+    services.ship_replacement(session, eng, rma, carrier="UPS", tracking="1", now=step(clock))
+    services.deliver_replacement(session, eng, rma, now=step(clock))
+    services.install(session, eng, rma, serial="PSU-T1", now=step(clock), return_days=app.config["RMA_RETURN_DAYS"])
+    due = clock.now() + timedelta(days=app.config["RMA_RETURN_DAYS"])
+    case_services.change_status(session, eng, case, new_status="resolved", expected_version=None, now=step(clock))
+    factory = app.extensions["casemgr.db"].write_session_factory
+    run_due(factory, due + timedelta(minutes=1), Settings())
+    session.expire_all()
+    assert return_reminders(session, case) == [0], "a resolved case still gets its part back"
 
 
 # --- the quarantined serial, by every path -------------------------------------
@@ -267,23 +311,3 @@ def test_a_quarantined_serial_is_refused_by_the_cli(app, session, world, clock, 
                              "--serial", "FRESH-1", "--as", "eng@vendor.example.com"])
     assert ok.exit_code == 0, ok.output
     assert "Installed DRV-1 SN FRESH-1 in bay 3 of GLOBEX-001" in ok.output
-
-
-def test_reminder_cli_runs_one_pass(app, world):
-    result = app.test_cli_runner().invoke(args=["rma", "remind", "--now", "2026-12-01T00:00:00Z"])
-    assert result.exit_code == 0 and "0 reminder(s) sent." in result.output
-
-
-def test_the_scheduler_tick_runs_the_return_reminders(app, session, world, clock):
-    from rma import return_reminders_job
-
-    assert return_reminders_job in app.extensions["casemgr.tick_jobs"]
-    case, psu = open_case(session, world, clock, slot="PSU 1")
-    eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=psu.id, kind="advance_replacement", now=clock.now())
-    services.ship_replacement(session, eng, rma, carrier="UPS", tracking="1", now=step(clock))
-    services.deliver_replacement(session, eng, rma, now=step(clock))
-    services.install(session, eng, rma, serial="PSU-T1", now=step(clock), return_days=app.config["RMA_RETURN_DAYS"])
-    return_reminders_job(app, clock.now() + timedelta(days=app.config["RMA_RETURN_DAYS"], minutes=1))
-    session.expire_all()
-    assert session.get(Rma, rma.id).return_reminders == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 
 from escalation.clocks import CaseFacts, Targets, compute_dues, pauses_from_status_changes
-from escalation.ladder import CustomerRequest, LadderInput, OpenCommitment, StepSpec, plan
+from escalation.ladder import CustomerRequest, LadderInput, OpenCommitment, PendingReturn, StepSpec, plan
 from escalation.sla import CoverageCalendar, Interval
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
@@ -78,3 +78,15 @@ def test_nothing_is_due_on_a_resolved_case():
     data = LadderInput(facts(status="resolved", resolved_at=T0 + H), TARGETS, ALWAYS,
                        commitments=[OpenCommitment(1, T0)])
     assert plan(steps, data, set(), T0 + 5 * H) == ([], [])
+
+
+def test_an_overdue_return_reminds_daily_on_the_wall_clock_even_after_the_case_is_resolved():
+    owed = PendingReturn(7, "RMA-000007", T0 + 10 * 24 * H, (3, 4))
+    steps = [step(1, "return_overdue", minutes=0, repeat=24 * 60, target="return_team")]
+    resolved = facts(status="resolved", resolved_at=T0 + H)
+    data = LadderInput(resolved, TARGETS, ALWAYS, returns=[owed])
+    due, upcoming = plan(steps, data, set(), T0 + 10 * 24 * H + 5 * H)
+    assert [(f.episode, f.cycle, f.about) for f in due] == [("rma:7", 0, owed)]
+    assert upcoming[0].due_at == T0 + 11 * 24 * H and upcoming[0].about == owed
+    assert plan(steps, LadderInput(resolved, TARGETS, ALWAYS), set(), T0 + 30 * 24 * H) == ([], []), \
+        "received or retained: nothing more"

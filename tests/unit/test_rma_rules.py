@@ -56,14 +56,3 @@ def test_serial_match_ignores_case_and_spaces_only():
     assert rules.serial_matches("ACME-001-D4", "  acme-001-d4 ")
     assert not rules.serial_matches("ACME-001-D4", "ACME-001-D3")
     assert rules.normalise_serial(" ab1 ") == "AB1"
-
-
-def test_return_reminders_once_a_day_after_the_due_date():
-    t0 = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
-    due = rules.return_due(t0, 10)
-    assert due == t0 + timedelta(days=10)
-    assert not rules.reminder_due(due - timedelta(seconds=1), due, None)
-    assert rules.reminder_due(due, due, None)
-    assert not rules.reminder_due(due + timedelta(hours=23), due, due)
-    assert rules.reminder_due(due + timedelta(days=1), due, due)
-    assert not rules.reminder_due(due, None, None)
