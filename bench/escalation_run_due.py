@@ -14,10 +14,12 @@ database ``casemgr_bench`` on 127.0.0.1:5432, dropped and re-created) and per si
   ``escalation_schedule.next_check_at`` is in the past. The other cases are
   checked tomorrow, so a pass must not touch them;
 * one ``run_due`` pass at a fixed ``now``: wall time, steps fired, SQL statements
-  sent (``before_cursor_execute`` on the runner's engine) per fired step, and the
-  notification rows written (the vendor has ``--engineers`` support engineers, 3
-  support managers and 2 account managers: a "move_tier" step notifies every
-  engineer, in-app and by e-mail);
+  sent (``before_cursor_execute`` on the runner's engine; PostgreSQL's COPY, used
+  for the bulk inserts, goes round it and is not counted) per fired step, and the
+  notification rows written (the vendor has ``--engineers`` support engineers, half
+  on L1, 30% on L2, the rest on L3, 3 support managers and 2 account managers: a
+  "move_tier" step pages the engineers of that tier, a reminder on an unowned case
+  the engineers of its queue, in-app and by e-mail);
 * a second pass over the same data, which should fire nothing and be near-instant.
 
 Target (issue): the pass costs in proportion to the due cases, not to N: the
@@ -107,9 +109,12 @@ def load(engine, n: int, due: int, engineers: int) -> None:
         # Who the fired steps notify: owners/engineers, managers, account managers.
         staff = [("support_engineer", i) for i in range(engineers)] + \
                 [("support_manager", i) for i in range(3)] + [("account_manager", i) for i in range(2)]
+        def tier(role: str, i: int) -> str | None:  # half the engineers on L1, 30% on L2, the rest on L3
+            return None if role != "support_engineer" else "L1" if i < engineers * .5 else \
+                "L2" if i < engineers * .8 else "L3"
         bulk(User, [{"id": uid, "email": f"{role}{i}@vendor.invalid", "name": f"{role} {i}", "password_hash": "x",
-                     "role": role, "organization_id": 1, "region": None, "is_active": True, "created_at": old}
-                    for uid, (role, i) in enumerate(staff, start=1)])
+                     "role": role, "organization_id": 1, "region": None, "tier": tier(role, i), "is_active": True,
+                     "created_at": old} for uid, (role, i) in enumerate(staff, start=1)])
         account_managers = [uid for uid, (role, _) in enumerate(staff, start=1) if role == "account_manager"]
         bulk(AccountAssignment, [{"id": p, "account_manager_id": account_managers[p % 2], "organization_id": 1 + p}
                                  for p in range(1, PARTNERS + 1)])
@@ -283,7 +288,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="open cases per run, comma-separated")
     parser.add_argument("--due", type=int, default=1000, help="how many of them have a due step")
     parser.add_argument("--engineers", type=int, default=20,
-                        help="active support engineers: a 'move_tier' step notifies all of them")
+                        help="active support engineers (50%% L1, 30%% L2, 20%% L3): a 'move_tier' step pages a tier")
     parser.add_argument("--sql", action="store_true", help="count and time each kind of SQL statement")
     parser.add_argument("--profile", action="store_true", help="cProfile each first pass")
     args = parser.parse_args()

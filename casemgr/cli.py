@@ -83,10 +83,12 @@ def user_group() -> None:
 @click.option("--org", "org_name", help="Organisation name (default: the vendor organisation).")
 @click.option("--name", default=None)
 @click.option("--region", default=None, help="Service region (field engineers).")
+@click.option("--tier", default=None, type=click.Choice(["L1", "L2", "L3"]),
+              help="Support engineers: the queue they work; escalations to that tier page them.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def user_create(email: str, role: str, org_name: str | None, name: str | None, region: str | None,
-                password_stdin: bool) -> None:
+                tier: str | None, password_stdin: bool) -> None:
     """Create a user; the password is prompted for unless --password-stdin."""
     from casemgr.auth.services import UserError, create_user
     from casemgr.db import new_session
@@ -105,7 +107,7 @@ def user_create(email: str, role: str, org_name: str | None, name: str | None, r
                                        "No vendor organisation exists yet; run `casemgr demo` or pass --org.")
         try:
             user = create_user(session, email=email, role=role, organization=org, password=password, name=name,
-                               now=_clock_now(), region=region)
+                               now=_clock_now(), region=region, tier=tier)
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"Created {user.email} ({user.role}) in {org.name}.")

@@ -182,7 +182,7 @@ def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
     for role, email, name, org_name, region in DEMO_USERS:
         org = orgs[org_name] if org_name else vendor
         user = User(email=email, name=name, role=role, organization_id=org.id, region=region, created_at=now,
-                    password_hash="")
+                    tier="L1" if role == "support_engineer" else None, password_hash="")
         user.set_password(secrets.token_urlsafe(16))
         session.add(user)
         users[email] = user

@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
-from casemgr.auth.roles import Role
+from casemgr.auth.roles import TIERS, Role
+from casemgr.bulk import bulk_insert
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.notifications.services import insert_notifications, notification_rows
 from casemgr.organizations.models import AccountAssignment
@@ -16,7 +17,6 @@ from escalation.ladder import HIERARCHY, DueFiring, PendingReturn
 from escalation.models import EscalationFiring
 from escalation.sla import CoverageCalendar
 
-TIERS = ("L1", "L2", "L3")
 
 
 class People:
@@ -32,7 +32,7 @@ class People:
         if target == "owner":
             if case.owner is not None:
                 return [case.owner]
-            target = f"role:{Role.SUPPORT_ENGINEER}"
+            target = f"tier:{case.queue}"  # nobody owns it yet: the engineers of its queue
         key = (target, case.organization_id if target == "account_manager" else None)
         if key not in self._cache:
             self._cache[key] = self._load(case, target)
@@ -50,6 +50,13 @@ class People:
             return list(self._session.scalars(
                 select(User).join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
                 .where(AccountAssignment.organization_id == case.organization_id).order_by(User.id)))
+        if target.startswith("tier:"):
+            # The tier's engineers; where no engineer has that tier, every engineer.
+            return self._load(case, f"tier-only:{target[5:]}") or self._load(case, f"role:{Role.SUPPORT_ENGINEER}")
+        if target.startswith("tier-only:"):
+            return list(self._session.scalars(select(User).where(
+                User.role == Role.SUPPORT_ENGINEER, User.tier == target[10:], User.is_active_flag.is_(True))
+                .order_by(User.id)))
         if target.startswith("role:"):
             return list(self._session.scalars(select(User).where(User.role == target[5:],
                                                                  User.is_active_flag.is_(True))
@@ -103,10 +110,8 @@ class Writes:
 
     def insert(self, session: Session) -> None:
         """Firings first: their unique key is what stops a second runner."""
-        if self.firings:
-            session.execute(insert(EscalationFiring.__table__), self.firings)
-        if self.events:
-            session.execute(insert(CaseEvent.__table__), self.events)
+        bulk_insert(session, EscalationFiring.__table__, self.firings)
+        bulk_insert(session, CaseEvent.__table__, self.events)
         insert_notifications(session, self.notifications)
 
 
@@ -121,7 +126,7 @@ def perform(out: Writes, case: Case, firing: DueFiring, calendar: CoverageCalend
     if step.action == "move_tier":
         if TIERS.index(step.target) > TIERS.index(case.queue if case.queue in TIERS else "L1"):
             case.queue = step.target
-        targets = people.for_target(case, f"role:{Role.SUPPORT_ENGINEER}")
+        targets = people.for_target(case, f"tier:{step.target}")
     elif step.action == "raise_level":
         case.escalation_level = max(case.escalation_level, int(step.target))
         targets = people.for_target(case, f"role:{Role.SUPPORT_MANAGER}") + people.for_target(case, "account_manager")

@@ -7,12 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from casemgr.auth.models import User
-from casemgr.auth.roles import Role
+from casemgr.auth.roles import TIERS, Role
 from casemgr.cases.models import Case
 from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
 from casemgr.contracts.models import Contract, SupportPlan
 from casemgr.errors import ForbiddenError
-from escalation.actions import TIERS
 from escalation.ladder import HIERARCHY
 from escalation.models import EscalationFiring, EscalationLadder, EscalationStep
 from escalation.context import Ladders

@@ -125,9 +125,10 @@ def _fire_batch(session: Session, case_ids: list[int], now: datetime, plans: Pla
         mine = actions.Writes(people)
         case = ctx.case
         try:
-            due, _, next_at = _evaluate(ctx, ladders, now)
-            for firing in due:
-                actions.perform(mine, case, firing, ctx.data.calendar, now)
+            with session.no_autoflush:  # the case's changes are written with the batch's, below
+                due, _, next_at = _evaluate(ctx, ladders, now)
+                for firing in due:
+                    actions.perform(mine, case, firing, ctx.data.calendar, now)
         except Exception:
             log.exception("escalation of case id %s failed; it stays due and is retried next pass", case.id)
             stats.failed.append(case.id)
@@ -160,7 +161,8 @@ RUNNER_FIELDS = ("first_response_due_at", "next_update_due_at", "resolution_due_
 def _runner_changes(case: Case) -> dict | None:
     """The case's new runner fields if any changed, with the version they were computed from."""
     state = inspect(case)
-    if not any(state.attrs[name].history.has_changes() for name in RUNNER_FIELDS):
+    before, now = state.committed_state, state.dict
+    if not any(name in before and before[name] != now.get(name) for name in RUNNER_FIELDS):
         return None
     return {"b_id": case.id, "b_version": state.committed_state.get("version", case.version),
             **{name: getattr(case, name) for name in RUNNER_FIELDS}}

@@ -161,7 +161,8 @@ def create_contract(session: Session, actor: User, *, number: str, organization_
 
 
 def create_account(session: Session, actor: User, *, email: str, role: str, organization_id: int | None,
-                   password: str, name: str | None, region: str | None, now: datetime) -> User:
+                   password: str, name: str | None, region: str | None, now: datetime,
+                   tier: str | None = None) -> User:
     require_admin(actor)
     org = session.get(Organization, organization_id) if organization_id else \
         session.scalar(select(Organization).where(Organization.is_vendor.is_(True)))
@@ -169,7 +170,7 @@ def create_account(session: Session, actor: User, *, email: str, role: str, orga
         raise CaseRuleError("No such organisation.")
     try:
         return create_user(session, email=email, role=role, organization=org, password=password, name=name, now=now,
-                           region=region)
+                           region=region, tier=tier)
     except UserError as exc:
         session.rollback()
         if "already exists" in str(exc):

@@ -1,7 +1,7 @@
 """Shapes of the administration endpoints."""
 from marshmallow import Schema, fields, validate
 
-from casemgr.auth.roles import Role
+from casemgr.auth.roles import TIERS, Role
 
 Name = lambda n=200: fields.String(required=True, validate=validate.Length(min=1, max=n))  # noqa: E731
 
@@ -133,6 +133,8 @@ class UserIn(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     region = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    tier = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS),
+                         metadata={"description": "Support engineers: the queue they work (L1-L3)."})
 
 
 class UserOut(Schema):
@@ -142,6 +144,7 @@ class UserOut(Schema):
     role = fields.String()
     organization_id = fields.Integer()
     region = fields.String(allow_none=True)
+    tier = fields.String(allow_none=True)
 
 
 class InstallIn(Schema):

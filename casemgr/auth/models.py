@@ -7,16 +7,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from casemgr.auth.roles import Role, is_customer, works_cases
+from casemgr.auth.roles import TIERS, Role, is_customer, works_cases
 from casemgr.db import Base
 from casemgr.organizations.models import Organization
 
 _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+_TIER_VALUES = ", ".join(f"'{t}'" for t in TIERS)
 
 
 class User(UserMixin, Base):
     __tablename__ = "user"
-    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role"),)
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role"),
+                      CheckConstraint(f"tier IS NULL OR tier IN ({_TIER_VALUES})", name="tier"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-case; logins compare case-insensitively.
@@ -27,6 +29,8 @@ class User(UserMixin, Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     #: Field engineers' service region (RMAs are routed by it).
     region: Mapped[str | None] = mapped_column(String(64))
+    #: Support engineers: the queue they work (L1-L3); a case moved to L2 pages the L2 engineers.
+    tier: Mapped[str | None] = mapped_column(String(2))
     is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
     created_at: Mapped[datetime]
 

@@ -18,6 +18,8 @@ CUSTOMER_ROLES = frozenset({Role.CUSTOMER_ADMIN, Role.CUSTOMER_USER})
 #: Vendor roles that see and work every case.
 CASE_WORKER_ROLES = frozenset({Role.SUPPORT_ENGINEER, Role.SUPPORT_MANAGER, Role.ADMIN})
 VENDOR_ROLES = frozenset(Role) - CUSTOMER_ROLES
+#: Support tiers: a case sits in one queue; a support engineer works one.
+TIERS = ("L1", "L2", "L3")
 
 ROLE_LABELS = {
     Role.CUSTOMER_ADMIN: "Customer admin",

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
-from casemgr.auth.roles import CUSTOMER_ROLES, Role
+from casemgr.auth.roles import CUSTOMER_ROLES, TIERS, Role
 from casemgr.organizations.models import Organization
 
 MIN_PASSWORD = 10
@@ -29,7 +29,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def create_user(session: Session, *, email: str, role: str, organization: Organization, password: str,
-                name: str | None, now: datetime, region: str | None = None) -> User:
+                name: str | None, now: datetime, region: str | None = None, tier: str | None = None) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise UserError(f"{email!r} is not an e-mail address.")
@@ -40,10 +40,12 @@ def create_user(session: Session, *, email: str, role: str, organization: Organi
     if (role in CUSTOMER_ROLES) == organization.is_vendor:
         side = "a partner organisation" if role in CUSTOMER_ROLES else "the vendor organisation"
         raise UserError(f"Role {role} belongs to {side}, not {organization.name}.")
+    if tier is not None and (role != Role.SUPPORT_ENGINEER or tier not in TIERS):
+        raise UserError(f"Only a support engineer has a tier, one of {', '.join(TIERS)}.")
     if find_user_by_email(session, email) is not None:
         raise UserError(f"A user with e-mail {email} already exists.")
     user = User(email=email, role=role, organization_id=organization.id, name=name or email.split("@")[0],
-                region=region, created_at=now, password_hash="")
+                region=region, tier=tier, created_at=now, password_hash="")
     user.set_password(password)
     session.add(user)
     session.commit()

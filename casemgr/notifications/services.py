@@ -5,10 +5,11 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
+from casemgr.bulk import bulk_insert
 from casemgr.notifications.models import Notification
 from casemgr.notifications.senders import Sender
 
@@ -60,8 +61,7 @@ def notify(session: Session, users: Iterable[User], *, subject: str, body: str, 
 
 def insert_notifications(session: Session, rows: list[dict]) -> None:
     """Write many notification rows in one statement (the escalation runner's batches)."""
-    if rows:
-        session.execute(insert(Notification.__table__), rows)
+    bulk_insert(session, Notification.__table__, rows)
 
 
 def queue_email(session: Session, *, to: str, subject: str, body: str, now: datetime,

@@ -31,11 +31,19 @@ def test_user_create_reads_the_password_from_stdin_and_hashes_it(cli, world, ses
     (["--role", "wizard"], "Unknown role"),
     (["--role", "customer_admin"], "belongs to a partner organisation"),
     (["--role", "customer_admin", "--org", "Nope Inc"], "No organisation named"),
+    (["--role", "support_manager", "--tier", "L2"], "Only a support engineer has a tier"),
 ])
 def test_user_create_explains_bad_input(cli, world, args, message):
     result = cli("user", "create", "--email", "x@acme.example.com", *args, "--password-stdin",
                  input="a long enough secret\n")
     assert result.exit_code != 0 and message in result.output
+
+
+def test_user_create_gives_a_support_engineer_a_tier(cli, world, session):
+    result = cli("user", "create", "--email", "l3@vendor.example.com", "--role", "support_engineer", "--tier", "L3",
+                 "--password-stdin", input="a long enough secret\n")
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(User.tier).where(User.email == "l3@vendor.example.com")) == "L3"
 
 
 def test_user_create_refuses_a_short_password(cli, world):

@@ -5,7 +5,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from casemgr.auth.models import User
 from casemgr.cases import commitments, services
@@ -333,3 +333,32 @@ def test_run_due_cli_runs_one_pass_at_the_given_instant(app, session, world, sto
     assert fired_names(session, case) == ["Remind the owner", "Page L2 on call"]
     bad = runner.invoke(args=["escalation", "run-due", "--now", "yesterday"])
     assert bad.exit_code == 2 and "--now" in bad.output
+
+
+def test_a_tier_move_pages_that_tiers_engineers_and_an_unowned_reminder_goes_to_the_cases_queue(
+        session, world, store, ladders, run):
+    first, second = world.user("engineer"), world.user("engineer2")
+    session.execute(update(User).where(User.id == first.id).values(tier="L1"))
+    session.execute(update(User).where(User.id == second.id).values(tier="L2"))
+    session.commit()
+    case = open_case(session, world, store, T0)  # Severity 1, nobody owns it
+    run(T0 + timedelta(minutes=15))              # "Remind the owner": the L1 queue's engineers
+    run(T0 + timedelta(minutes=30))              # "Page L2 on call": the L2 engineers
+
+    def paged(step_name: str) -> set[int]:
+        return set(session.scalars(select(Notification.user_id).where(
+            Notification.case_id == case.id, Notification.channel == "in_app",
+            Notification.subject.endswith(f"Escalation: {step_name}"))))
+    assert paged("Remind the owner") == {first.id}
+    assert paged("Page L2 on call") == {second.id}
+    assert reload(session, case).queue == "L2"
+
+
+def test_where_no_engineer_works_the_tier_every_engineer_is_paged(session, world, store, ladders, run):
+    case = open_case(session, world, store, T0)
+    run(T0 + timedelta(minutes=30))
+    engineers = set(session.scalars(select(User.id).where(User.role == "support_engineer")))
+    assert len(engineers) == 2
+    assert set(session.scalars(select(Notification.user_id).where(
+        Notification.case_id == case.id, Notification.channel == "in_app",
+        Notification.subject.endswith("Escalation: Page L2 on call")))) == engineers

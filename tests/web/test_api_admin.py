@@ -56,6 +56,12 @@ def test_administration_is_for_admins_and_refuses_duplicates_and_bad_input(api):
     assert_error(root.post("/api/v1/users", json={"email": "admin@acme.example.com", "role": "customer_admin",
                                                   "organization_id": 2, "password": "a long enough secret"}), 409,
                  "conflict")
+    assert_error(root.post("/api/v1/users", json={"email": "tiered@acme.example.com", "role": "customer_admin",
+                                                  "organization_id": 2, "password": "a long enough secret",
+                                                  "tier": "L2"}), 422, "rule_violation")
+    engineer = root.post("/api/v1/users", json={"email": "l2@vendor.example.com", "role": "support_engineer",
+                                                "password": "a long enough secret", "tier": "L2"})
+    assert engineer.status_code == 201 and engineer.get_json()["tier"] == "L2"
 
 
 def test_installing_through_the_api_refuses_a_quarantined_serial(api, session, world):
