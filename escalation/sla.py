@@ -251,6 +251,8 @@ class Interval:
 
 
 def _merge_pauses(pauses: Sequence[Interval]) -> list[tuple[datetime, datetime | None]]:
+    if not pauses:
+        return []
     items = sorted(((_utc(p.start), None if p.end is None else _utc(p.end)) for p in pauses),
                    key=lambda item: item[0])
     merged: list[tuple[datetime, datetime | None]] = []

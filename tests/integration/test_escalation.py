@@ -221,9 +221,11 @@ def test_after_three_hours_without_a_runner_each_missed_step_fires_once_marked_l
                            .order_by(EscalationFiring.id)).all()
     assert late == [(170) * 60, 155 * 60, 140 * 60, 5 * 60]
     assert stats.fired == 4 and run(at).fired == 0
-    bodies = session.scalars(select(CaseEvent.body).where(CaseEvent.case_id == case.id,
-                                                          CaseEvent.kind == "escalation_fired")).all()
-    assert all("late by" in b for b in bodies)
+    fired = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                    CaseEvent.kind == "escalation_fired").order_by(CaseEvent.id)).all()
+    assert all("late by" in e.body for e in fired)
+    assert [e.data["late_seconds"] for e in fired] == late and fired[0].data["cycle"] == 0
+    assert fired[0].created_at == at and fired[0].data["due_at"] == (T0 + timedelta(minutes=15)).isoformat()
 
 
 def test_a_failure_while_firing_one_case_leaves_it_retriable_and_the_others_fired(session, world, store, ladders,
