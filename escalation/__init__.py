@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     def recompute(session, event) -> None:
         case = session.get(Case, event.case_id)
         if case is not None:
-            refresh_case(session, case, event.at, settings)
+            refresh_case(session, case, event.at, settings, new=isinstance(event, events.CaseOpened))
 
     for event_type in (events.CaseOpened, events.CaseStatusChanged, events.CaseSeverityChanged,
                        events.PublicReplyAdded, events.CommitmentChanged, events.CaseDeadlinesChanged):

@@ -127,11 +127,17 @@ class CaseContext:
     fired: set[tuple[int, str, int]]
 
 
-def load_contexts(session: Session, cases: Sequence[Case], plans: Plans) -> list[CaseContext]:
-    """Contexts for many cases with a few queries in all, whatever their number."""
+def load_contexts(session: Session, cases: Sequence[Case], plans: Plans, *, new: bool = False) -> list[CaseContext]:
+    """Contexts for many cases with a few queries in all, whatever their number.
+
+    ``new``: the cases were opened in this transaction, so they have no status
+    changes, requests, commitments, firings or RMAs yet: nothing to read.
+    """
     ids = [case.id for case in cases]
     if not ids:
         return []
+    if new:
+        return [_context(case, plans, [], [], [], set(), []) for case in cases]
     changes: dict[int, list[tuple]] = defaultdict(list)
     requests: dict[int, list[CustomerRequest]] = defaultdict(list)
     for e in session.execute(
@@ -155,18 +161,21 @@ def load_contexts(session: Session, cases: Sequence[Case], plans: Plans) -> list
     for source in _return_sources:
         for case_id, pending in source(session, ids).items():
             returns[case_id] += pending
-    contexts = []
-    for case in cases:
-        plan = plans.plan_for(case)
-        facts = CaseFacts(opened_at=case.created_at, status=case.status, first_response_at=case.first_response_at,
-                          last_vendor_update_at=case.last_vendor_update_at, resolved_at=case.resolved_at,
-                          pauses=pauses_from_status_changes(changes[case.id]))
-        targets = Targets.from_plan(plan.targets, case.severity) if plan else None
-        data = LadderInput(facts, targets, plans.calendar_for(plan, case), commitments[case.id], requests[case.id],
-                           returns[case.id])
-        contexts.append(CaseContext(case, plan, data, fired[case.id]))
-    return contexts
+    return [_context(case, plans, changes[case.id], requests[case.id], commitments[case.id], fired[case.id],
+                     returns[case.id]) for case in cases]
 
 
-def load_context(session: Session, case: Case, fallback_code: str) -> CaseContext:
-    return load_contexts(session, [case], Plans(session, fallback_code))[0]
+def _context(case: Case, plans: Plans, changes: list[tuple], requests: list[CustomerRequest],
+             commitments: list[OpenCommitment], fired: set[tuple[int, str, int]],
+             returns: list[PendingReturn]) -> CaseContext:
+    plan = plans.plan_for(case)
+    facts = CaseFacts(opened_at=case.created_at, status=case.status, first_response_at=case.first_response_at,
+                      last_vendor_update_at=case.last_vendor_update_at, resolved_at=case.resolved_at,
+                      pauses=pauses_from_status_changes(changes))
+    targets = Targets.from_plan(plan.targets, case.severity) if plan else None
+    data = LadderInput(facts, targets, plans.calendar_for(plan, case), commitments, requests, returns)
+    return CaseContext(case, plan, data, fired)
+
+
+def load_context(session: Session, case: Case, fallback_code: str, *, new: bool = False) -> CaseContext:
+    return load_contexts(session, [case], Plans(session, fallback_code), new=new)[0]

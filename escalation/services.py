@@ -54,8 +54,8 @@ def _apply_clocks(ctx: CaseContext, now: datetime) -> list[datetime]:
                         dues.next_update, dues.resolution) if d is not None and d > now]
 
 
-def _schedule(session: Session, case_id: int, next_at: datetime | None, now: datetime) -> None:
-    row = session.get(EscalationSchedule, case_id)
+def _schedule(session: Session, case_id: int, next_at: datetime | None, now: datetime, new: bool = False) -> None:
+    row = None if new else session.get(EscalationSchedule, case_id)
     if row is None:
         session.add(EscalationSchedule(case_id=case_id, next_check_at=next_at, updated_at=now))
     else:
@@ -75,12 +75,16 @@ def _evaluate(ctx: CaseContext, ladders: Ladders, now: datetime) -> tuple[list[D
 
 
 def refresh_case(session: Session, case: Case, now: datetime, settings: Settings,
-                 ladders: Ladders | None = None) -> tuple[CaseContext, list[DueFiring], list[DueFiring]]:
-    """Recompute clocks and the next check from the timeline; fire nothing."""
+                 ladders: Ladders | None = None, *, new: bool = False
+                 ) -> tuple[CaseContext, list[DueFiring], list[DueFiring]]:
+    """Recompute clocks and the next check from the timeline; fire nothing.
+
+    ``new``: the case was just opened in this transaction (nothing else to read).
+    """
     ladders = ladders or Ladders.current(session)
-    ctx = load_context(session, case, settings.fallback_plan_code)
+    ctx = load_context(session, case, settings.fallback_plan_code, new=new)
     due, upcoming, next_at = _evaluate(ctx, ladders, now)
-    _schedule(session, case.id, now if due else next_at, now)
+    _schedule(session, case.id, now if due else next_at, now, new=new)
     session.info.setdefault(_UPCOMING, {})[case.id] = (now, case.severity, case.status, upcoming)
     return ctx, due, upcoming
 
