@@ -10,8 +10,9 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casemgr.auth.models import User
 from casemgr.db import Base
@@ -50,15 +51,35 @@ def create_token(session: Session, user: User, name: str, now: datetime) -> tupl
     return token, text
 
 
-def user_for_token(session: Session, text: str, now: datetime) -> User | None:
+def find_token(session: Session, text: str) -> ApiToken | None:
+    """The live token for ``text`` with its user (one query), or None if unknown, revoked or inactive."""
     if not text.startswith(PREFIX) or len(text) > 200:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(text)))
+    # The user comes in the same query (many-to-one, joined): one round trip per API call.
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(text))
+                           .options(joinedload(ApiToken.user, innerjoin=True)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
+    return token
+
+
+def record_use(session: Session, token: ApiToken, now: datetime) -> None:
+    """Note the use at most once a minute (no write on every call); commits only when it writes.
+
+    ``token`` may come from another session: the row is updated by id.
+    """
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now  # at most once a minute: no write on every call
+        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+                        .execution_options(synchronize_session=False))
+        set_committed_value(token, "last_used_at", now)  # what the row now holds; nothing left to flush
         session.commit()
+
+
+def user_for_token(session: Session, text: str, now: datetime) -> User | None:
+    token = find_token(session, text)
+    if token is None:
+        return None
+    record_use(session, token, now)
     return token.user
 
 

@@ -3,14 +3,14 @@ the timeline, publishes its domain event and commits once."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from casemgr import events
-from casemgr.assets.models import Component
+from casemgr.assets.models import Asset, Component
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, can_open_cases
@@ -18,9 +18,10 @@ from casemgr.cases import rules
 from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
-from casemgr.contracts.services import active_contract_for
+from casemgr.contracts.coverage import pick_active
+from casemgr.contracts.models import Contract, SupportPlan, contract_asset
 from casemgr.concurrency import detect_conflicts
-from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
+from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.numbering import next_value
 from casemgr.safety import services as safety
 from casemgr.organizations.models import AccountAssignment
@@ -31,6 +32,8 @@ def _event(session: Session, case: Case, actor: User | None, kind: str, now: dat
            public: bool = False, body: str = "", data: dict[str, Any] | None = None) -> CaseEvent:
     event = CaseEvent(case_id=case.id, kind=kind, actor_id=actor.id if actor else None, public=public,
                       body=body, data=data or {}, created_at=now)
+    if case.id is None:  # a case being opened: it is inserted by the same flush, before its events
+        event.case = case
     session.add(event)
     return event
 
@@ -55,6 +58,29 @@ def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEve
                                uploaded_by_id=actor.id if actor else None, created_at=now))
 
 
+def _asset_and_contract(session: Session, actor: User, serial: str, on: date) -> tuple[Asset, Contract | None] | None:
+    """The asset ``actor`` may open a case on (scoped as :func:`policy.get_asset_for`) and
+    the contract covering it on ``on`` (as :func:`casemgr.contracts.services.active_contract_for`),
+    in one query.
+
+    The organisation, site, plan and calendar come joined: the case's representation
+    names the organisation, the SLA clocks read the plan, its calendar and the site's
+    time zone. One row per contract of the asset (a handful), or one without contract.
+    """
+    rows = session.execute(
+        select(Asset, Contract)
+        .outerjoin(contract_asset, contract_asset.c.asset_id == Asset.id)
+        .outerjoin(Contract, Contract.id == contract_asset.c.contract_id)
+        .where(Asset.serial == serial, policy.org_filter(actor, Asset.organization_id))
+        .options(joinedload(Asset.organization, innerjoin=True), joinedload(Asset.site, innerjoin=True),
+                 joinedload(Contract.plan).joinedload(SupportPlan.calendar))
+        .order_by(Contract.ends_on.desc())
+    ).all()
+    if not rows:
+        return None
+    return rows[0][0], pick_active((c for _, c in rows if c is not None), on)
+
+
 def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_serial: str, severity: int,
               subject: str, description: str, now: datetime, component_id: int | None = None,
               uploads: Sequence[Upload] = (), channel: str = "portal") -> Case:
@@ -64,30 +90,33 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
     rules.check_severity(severity)
     subject = rules.check_text("Subject", subject, rules.MAX_SUBJECT)
     description = rules.check_text("Description", description, rules.MAX_BODY)
-    try:
-        asset = policy.get_asset_for(session, actor, (asset_serial or "").strip())
-    except NotFoundError:
-        raise CaseRuleError(f"No asset with serial {asset_serial!r} is registered to your organisation.") from None
+    found = _asset_and_contract(session, actor, (asset_serial or "").strip(), now.date())
+    if found is None:
+        raise CaseRuleError(f"No asset with serial {asset_serial!r} is registered to your organisation.")
+    asset, contract = found
     component = None
     if component_id is not None:
         component = session.get(Component, component_id)
         if component is None or component.asset_id != asset.id:
             raise CaseRuleError("That component is not part of the chosen asset.")
-    contract = active_contract_for(session, asset.id, now.date())
     number = rules.format_case_number(next_value(session, "case"))
-    case = Case(number=number, organization_id=asset.organization_id, asset_id=asset.id,
-                component_id=component.id if component else None,
-                contract_id=contract.id if contract else None, entitled=contract is not None,
-                severity=severity, status="new", subject=subject, description=description, channel=channel,
-                opened_by_id=actor.id, created_at=now, updated_at=now)
+    # The rows already loaded are set as the relationships too, so that the listeners
+    # (escalation's clocks, webhooks) and the caller's representation read them
+    # without loading them again.
+    case = Case(number=number, organization_id=asset.organization_id, organization=asset.organization,
+                asset_id=asset.id, asset=asset, component_id=component.id if component else None,
+                component=component, contract_id=contract.id if contract else None, contract=contract,
+                entitled=contract is not None, severity=severity, status="new", subject=subject,
+                description=description, channel=channel, opened_by_id=actor.id,
+                created_at=now, updated_at=now)
     session.add(case)
-    session.flush()
     opened = _event(session, case, actor, "opened", now, public=True, body=description,
                     data={"severity": severity, "subject": subject, "channel": channel})
     if contract is None:
         _event(session, case, None, "not_entitled", now, public=True,
                body=f"No active support contract covers {asset.serial} on {now.date().isoformat()}."
                     " The case is accepted and worked; the account team will review entitlement.")
+    session.flush()  # one flush: the case, then its first events
     _attach(session, store, case, opened, actor, uploads, now)
     events.publish(session, events.CaseOpened(case.id, now))
     session.commit()

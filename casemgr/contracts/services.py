@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from casemgr.contracts.coverage import pick_active
 from casemgr.contracts.models import Contract, SupportPlan, contract_asset
@@ -29,4 +29,16 @@ def contracts_by_asset(session: Session, asset_ids: list[int]) -> dict[int, list
 
 
 def active_contract_for(session: Session, asset_id: int, on: date) -> Contract | None:
-    return pick_active(contracts_by_asset(session, [asset_id]).get(asset_id, []), on)
+    """The contract covering one asset on ``on``, with its plan and calendar loaded.
+
+    One query (the plan and calendar are many-to-one, joined) instead of the
+    three of :func:`contracts_by_asset`: it sits on the case-opening path.
+    """
+    contracts = session.scalars(
+        select(Contract)
+        .join(contract_asset, Contract.id == contract_asset.c.contract_id)
+        .where(contract_asset.c.asset_id == asset_id)
+        .options(joinedload(Contract.plan, innerjoin=True).joinedload(SupportPlan.calendar, innerjoin=True))
+        .order_by(Contract.ends_on.desc())
+    )
+    return pick_active(contracts, on)

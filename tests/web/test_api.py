@@ -5,10 +5,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from casemgr.assets.services import mark_component
 from casemgr.auth.tokens import ApiToken, create_token
+from casemgr.cases.models import Case
 from tests.integration.test_safety_paths import UNSAFE
 
 
@@ -37,6 +38,52 @@ def test_every_call_needs_a_valid_token(api, world, session, clock):
     assert_error(client.get("/api/v1/cases"), 401, "unauthorized")
     stored = session.scalars(select(ApiToken.token_hash)).all()
     assert text not in stored and all(len(h) == 64 for h in stored)
+
+
+@pytest.mark.parametrize("refusal", ["revoked", "inactive user"])
+def test_a_write_call_with_a_dead_token_is_refused_and_writes_nothing(api, world, session, clock, refusal):
+    token, text = create_token(session, world.user("acme_admin"), "dead", clock.now())
+    if refusal == "revoked":
+        token.revoked_at = clock.now()
+    else:
+        world.user("acme_admin").is_active_flag = False
+    session.commit()
+    client = api(None)
+    client.headers["Authorization"] = f"Bearer {text}"
+    assert_error(new_case(client), 401, "unauthorized")
+    assert session.scalar(select(func.count(Case.id))) == 0
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(api, session, clock):
+    client = api("acme_admin")
+    token_id = session.scalar(select(ApiToken.id).where(ApiToken.name == "test"))
+
+    def last_used():
+        session.expire_all()
+        return session.get(ApiToken, token_id).last_used_at
+
+    assert last_used() is None
+    assert new_case(client).status_code == 201
+    first = clock.now()
+    assert last_used() == first
+    clock.advance(timedelta(seconds=50))
+    assert new_case(client).status_code == 201 and client.get("/api/v1/cases").status_code == 200
+    assert last_used() == first
+    clock.advance(timedelta(seconds=11))
+    assert client.get("/api/v1/cases").status_code == 200
+    assert last_used() == clock.now()
+    clock.advance(timedelta(seconds=61))
+    assert new_case(client, subject="Later").status_code == 201
+    assert last_used() == clock.now()
+
+
+def test_opening_a_case_names_the_organisation_and_asset_and_starts_the_timeline(api, session):
+    body = new_case(api("globex_admin"), asset_serial="GLOBEX-OLD").get_json()
+    assert body["organization"] == session.scalar(select(Case).where(Case.number == body["number"])).organization.name
+    assert body["asset_serial"] == "GLOBEX-OLD" and body["version"] == session.scalar(
+        select(Case.version).where(Case.number == body["number"]))
+    events = api("globex_admin").get(f"/api/v1/cases/{body['number']}/events").get_json()["items"]
+    assert [e["kind"] for e in events][:2] == ["opened", "not_entitled"]
 
 
 def test_opening_a_case_returns_number_sla_and_next_escalation(api, clock):
