@@ -22,6 +22,7 @@ from casemgr.contracts.coverage import pick_active
 from casemgr.contracts.models import Contract, SupportPlan, contract_asset
 from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ConflictError, ForbiddenError
+from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
 from casemgr.safety import services as safety
 from casemgr.organizations.models import AccountAssignment
@@ -119,8 +120,22 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
     session.flush()  # one flush: the case, then its first events
     _attach(session, store, case, opened, actor, uploads, now)
     events.publish(session, events.CaseOpened(case.id, now))
+    _acknowledge(session, actor, case, asset.serial)  # after the listeners: the clocks are set
     session.commit()
     return case
+
+
+def _acknowledge(session: Session, actor: User, case: Case, serial: str) -> None:
+    """The opener hears back at once, in-app and by e-mail through the outbox, with the
+    case number to quote and when the first response is due."""
+    due = (f"A first response is due by {case.first_response_due_at:%Y-%m-%d %H:%M} UTC."
+           if case.first_response_due_at else "We will answer as soon as possible.")
+    cover = "" if case.entitled else ("\nNo active support contract covers this asset today: the case is "
+                                       "accepted and worked, and your account team will review the entitlement.")
+    notify(session, [actor], subject=f"[{case.number} S{case.severity}] Received: {case.subject}",
+           body=f"We have received your case {case.number} about {serial}: {case.subject}\n"
+                f"Severity {case.severity}. {due}{cover}\n\nReply to this message or on the case page to add "
+                f"information; quote {case.number}.", now=case.created_at, case_id=case.id, severity=case.severity)
 
 
 @detect_conflicts("case")

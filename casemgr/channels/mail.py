@@ -140,6 +140,8 @@ def ingest(session: Session, raw: bytes, store: AttachmentStore, now: datetime) 
                 log.info("mail reply to %s not added (%s); opening a case", number, exc)
     case = _open(session, mail, sender, store, now, referenced=number)
     if mail.auto is None:
+        if case.asset_id is not None:  # opened on the sender's asset: open_case has acknowledged it
+            return Outcome("case", case.number)
         queue_email(session, to=mail.sender, case_id=case.id, now=now,
                     subject=f"[{case.number}] We received your request: {case.subject}",
                     body=f"Your request is case {case.number}. An engineer will answer under your support plan.\n"

@@ -12,6 +12,7 @@ from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ConflictError, ForbiddenError
+from casemgr.notifications.models import Notification
 
 
 @pytest.fixture
@@ -32,6 +33,24 @@ def test_opening_a_case_numbers_it_and_records_who_and_when(session, world, stor
     assert first.entitled and first.contract.number == "C-ACME"
     kinds = session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == first.id)).all()
     assert kinds == ["opened"]
+
+
+def test_the_opener_is_acknowledged_in_app_and_by_email_with_the_number_and_first_response_due(
+        session, world, store, clock):
+    case = open_for(session, world, store, clock.now(), severity=1)
+    admin = world.user("acme_admin")
+    rows = session.scalars(select(Notification).where(Notification.case_id == case.id)
+                           .order_by(Notification.channel)).all()
+    assert [(n.channel, n.user_id) for n in rows] == [("email", admin.id), ("in_app", admin.id)]
+    assert rows[0].email == admin.email and rows[0].status == "pending"
+    assert case.first_response_due_at is not None
+    for n in rows:
+        assert n.subject.startswith(f"[{case.number} S1] Received")
+        assert f"first response is due by {case.first_response_due_at:%Y-%m-%d %H:%M} UTC" in n.body
+    uncovered = open_for(session, world, store, clock.now(), who="globex_admin", serial="GLOBEX-OLD")
+    note = session.scalar(select(Notification.body).where(Notification.case_id == uncovered.id,
+                                                          Notification.channel == "in_app"))
+    assert "No active support contract" in note and "accepted" in note
 
 
 def test_a_case_on_an_asset_without_active_contract_is_accepted_and_flagged(session, world, store, clock):

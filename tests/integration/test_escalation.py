@@ -255,8 +255,9 @@ def test_a_customer_request_raises_one_level_at_once_and_is_rate_limited(session
                        settings=SETTINGS)
     case = reload(session, case)
     assert case.escalation_level == 1
-    told = set(session.scalars(select(Notification.user_id).where(Notification.case_id == case.id,
-                                                                  Notification.channel == "in_app")))
+    told = set(session.scalars(select(Notification.user_id).where(
+        Notification.case_id == case.id, Notification.channel == "in_app",
+        Notification.subject.endswith("Customer requested escalation"))))
     assert told == {world.user("manager").id, world.user("account").id}
     with pytest.raises(CaseRuleError, match="already requested"):
         request_escalation(session, admin, case, reason="Again", now=T0 + timedelta(minutes=30), settings=SETTINGS)
