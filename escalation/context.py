@@ -5,12 +5,13 @@ firings), whatever its size: the runner's cost follows the due cases.
 """
 from __future__ import annotations
 
+import time
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
@@ -41,7 +42,19 @@ def register_return_source(source: ReturnSource) -> None:
         _return_sources.append(source)
 
 
-_ladder_cache: weakref.WeakKeyDictionary[Engine, tuple[tuple, Ladders]] = weakref.WeakKeyDictionary()
+#: How long a process uses its cached ladders without asking the database. Edits made
+#: through this process clear the cache at once; other processes see them within this.
+LADDER_RECHECK_SECONDS = 5.0
+#: engine -> (fingerprint, ladders, monotonic time of the last check)
+_ladder_cache: weakref.WeakKeyDictionary[Engine, tuple[tuple, Ladders, float]] = weakref.WeakKeyDictionary()
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_edited_ladders(session: Session, _context: object) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, (EscalationLadder, EscalationStep)):
+            _ladder_cache.clear()
+            return
 
 
 @dataclass
@@ -52,31 +65,36 @@ class Ladders:
 
     @classmethod
     def load(cls, session: Session) -> Ladders:
+        """Plain rows, not ORM objects: a long-lived session's identity map never serves stale steps."""
         by_key: dict[tuple[int | None, int], list[StepSpec]] = {}
-        for ladder in session.scalars(select(EscalationLadder).options(selectinload(EscalationLadder.steps))):
-            by_key[(ladder.plan_id, ladder.severity)] = [
-                StepSpec(s.id, s.position, s.name, s.condition, s.offset_minutes, s.offset_percent, s.action,
-                         s.target, s.repeat_minutes) for s in ladder.steps]
+        s = EscalationStep
+        for row in session.execute(
+                select(EscalationLadder.plan_id, EscalationLadder.severity, s.id, s.position, s.name, s.condition,
+                       s.offset_minutes, s.offset_percent, s.action, s.target, s.repeat_minutes)
+                .join(s, s.ladder_id == EscalationLadder.id).order_by(EscalationLadder.id, s.position, s.id)):
+            by_key.setdefault((row.plan_id, row.severity), []).append(StepSpec(*row[2:]))
         return cls(by_key)
 
     @classmethod
     def current(cls, session: Session) -> Ladders:
         """The ladders, re-read only when they changed, in this process or any other.
 
-        One small query reads a fingerprint of the ladder tables (row counts, highest
-        ids and the sum of row versions, which every ORM edit bumps); case events
-        call this on every request, so it must cost less than loading the ladders.
+        Case events call this on every request. Within ``LADDER_RECHECK_SECONDS`` of
+        the last check the cached ladders are used as they are; after that one small
+        query reads a fingerprint of the ladder tables (row counts, highest ids and
+        the sum of row versions, which every ORM edit bumps) and the ladders are
+        loaded again only if it changed.
         """
+        engine = session.get_bind()
+        cached = _ladder_cache.get(engine)
+        if cached is not None and time.monotonic() - cached[2] < LADDER_RECHECK_SECONDS:
+            return cached[1]
         fingerprint = tuple(session.execute(
             select(func.count(EscalationStep.id), func.max(EscalationStep.id), func.sum(EscalationStep.version),
                    select(func.count(EscalationLadder.id)).scalar_subquery(),
                    select(func.sum(EscalationLadder.version)).scalar_subquery())).one())
-        engine = session.get_bind()
-        cached = _ladder_cache.get(engine)
-        if cached is not None and cached[0] == fingerprint:
-            return cached[1]
-        ladders = cls.load(session)
-        _ladder_cache[engine] = (fingerprint, ladders)
+        ladders = cached[1] if cached is not None and cached[0] == fingerprint else cls.load(session)
+        _ladder_cache[engine] = (fingerprint, ladders, time.monotonic())
         return ladders
 
     def for_case(self, plan_id: int | None, severity: int) -> list[StepSpec]:

@@ -365,3 +365,25 @@ def test_where_no_engineer_works_the_tier_every_engineer_is_paged(session, world
     assert set(session.scalars(select(Notification.user_id).where(
         Notification.case_id == case.id, Notification.channel == "in_app",
         Notification.subject.endswith("Escalation: Page L2 on call")))) == engineers
+
+
+def test_cached_ladders_follow_edits_here_at_once_and_elsewhere_after_the_recheck(session, world, ladders,
+                                                                                  monkeypatch):
+    from escalation import context
+
+    def percents(found) -> set[int]:
+        return {s.offset_percent for specs in found.by_key.values() for s in specs}
+    first = context.Ladders.current(session)
+    assert context.Ladders.current(session) is first, "cached: no reload per request"
+    step = session.scalars(select(EscalationStep).where(EscalationStep.offset_percent.is_not(None))
+                           .order_by(EscalationStep.id)).first()
+    step.offset_percent = 77
+    session.commit()
+    edited = context.Ladders.current(session)
+    assert 77 in percents(edited), "an edit through this process is seen at once"
+    table = EscalationStep.__table__
+    session.execute(update(table).where(table.c.id == step.id).values(offset_percent=66, version=table.c.version + 1))
+    session.commit()  # as if another process had edited it: nothing here knows yet
+    assert context.Ladders.current(session) is edited
+    monkeypatch.setattr(context, "LADDER_RECHECK_SECONDS", 0)  # the recheck interval has passed
+    assert 66 in percents(context.Ladders.current(session))
