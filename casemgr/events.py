@@ -44,6 +44,15 @@ def publish(session: Session, event: object) -> None:
 
 
 @dataclass(frozen=True)
+class CaseOpening:
+    """A case about to be inserted (no id yet): listeners may set derived fields on it,
+    e.g. its SLA due times, so that the INSERT carries them (no UPDATE right after)."""
+
+    case: Any
+    at: datetime
+
+
+@dataclass(frozen=True)
 class CaseOpened:
     case_id: int
     at: datetime

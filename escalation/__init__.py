@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from casemgr.panels import register_case_panel
     from escalation.cli import escalation_group, scheduler_command
     from escalation.scheduler import make_scheduler
-    from escalation.services import Settings, refresh_case
+    from escalation.services import Settings, refresh_case, time_new_case
     from escalation.views import bp, case_panel
 
     settings = Settings.from_config(app.config)
@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
         if case is not None:
             refresh_case(session, case, event.at, settings, new=isinstance(event, events.CaseOpened))
 
+    app.extensions["casemgr.events"].subscribe(
+        events.CaseOpening, lambda session, event: time_new_case(session, event.case, event.at, settings))
     for event_type in (events.CaseOpened, events.CaseStatusChanged, events.CaseSeverityChanged,
                        events.PublicReplyAdded, events.CommitmentChanged, events.CaseDeadlinesChanged):
         app.extensions["casemgr.events"].subscribe(event_type, recompute)

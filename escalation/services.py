@@ -74,6 +74,12 @@ def _evaluate(ctx: CaseContext, ladders: Ladders, now: datetime) -> tuple[list[D
     return due, upcoming, min(future_dues + [f.due_at for f in upcoming], default=None)
 
 
+def time_new_case(session: Session, case: Case, now: datetime, settings: Settings) -> None:
+    """SLA due times onto a case not inserted yet, so that its INSERT carries them."""
+    with session.no_autoflush:
+        _apply_clocks(load_context(session, case, settings.fallback_plan_code, new=True), now)
+
+
 def refresh_case(session: Session, case: Case, now: datetime, settings: Settings,
                  ladders: Ladders | None = None, *, new: bool = False
                  ) -> tuple[CaseContext, list[DueFiring], list[DueFiring]]:

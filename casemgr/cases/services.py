@@ -110,6 +110,7 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
                 entitled=contract is not None, severity=severity, status="new", subject=subject,
                 description=description, channel=channel, opened_by_id=actor.id,
                 created_at=now, updated_at=now)
+    events.publish(session, events.CaseOpening(case, now))
     session.add(case)
     opened = _event(session, case, actor, "opened", now, public=True, body=description,
                     data={"severity": severity, "subject": subject, "channel": channel})
@@ -266,6 +267,7 @@ def open_triage_case(session: Session, *, organization_id: int, opened_by: User 
     case = Case(number=number, organization_id=organization_id, asset_id=None, entitled=False, severity=severity,
                 status="new", subject=subject, description=description, channel=channel,
                 opened_by_id=opened_by.id if opened_by else None, created_at=now, updated_at=now)
+    events.publish(session, events.CaseOpening(case, now))
     session.add(case)
     session.flush()
     opened = _event(session, case, opened_by, "opened", now, public=True, body=description,
