@@ -43,9 +43,11 @@ def pg_database(name: str) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
-def start_gunicorn(target: str, env: dict, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
-                             "warning", target], cwd=ROOT, env=env)
+def start_gunicorn(target: str, env: dict, port: int, threads: int) -> subprocess.Popen:
+    """Two workers; with ``threads`` > 1 the gthread worker class (the same for both servers)."""
+    workers = ["--threads", str(threads)] if threads > 1 else []
+    proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", "2", *workers, "-b", f"127.0.0.1:{port}",
+                             "--log-level", "warning", target], cwd=ROOT, env=env)
     for _ in range(100):
         try:
             http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
@@ -95,7 +97,7 @@ def describe(label: str, elapsed: float, latencies: list[float], errors: int) ->
     return row
 
 
-def run(db: str, requests: int, clients: int) -> None:
+def run(db: str, requests: int, clients: int, threads: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix=f"casemgr-bench-{db}-"))
     try:
         url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else pg_database("casemgr_bench_api")
@@ -115,12 +117,13 @@ def run(db: str, requests: int, clients: int) -> None:
                 "SELECT serial FROM asset JOIN organization o ON o.id = asset.organization_id "
                 "WHERE o.name = 'Northwind Logistics'"))]
         engine.dispose()
-        print(f"\n== {db}: {requests} requests, {clients} clients, gunicorn -w 2 ==", flush=True)
+        setting = "gunicorn -w 2" + (f" --threads {threads}" if threads > 1 else " (sync workers)")
+        print(f"\n== {db}: {requests} requests, {clients} clients, {setting} ==", flush=True)
         rows = []
         for label, target, run_env, port in (("floor (bare insert)", "bench.floor_app:app",
                                               {**os.environ, "DATABASE_URL": floor_url}, 18181),
                                              ("casemgr POST /api/v1/cases", "casemgr:create_app()", env, 18182)):
-            server = start_gunicorn(target, run_env, port)
+            server = start_gunicorn(target, run_env, port, threads)
             try:
                 rows.append(describe(label, *load(port, token, requests, clients, serials)))
             finally:
@@ -136,9 +139,11 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (gthread), for both servers; 1 = sync workers")
     args = parser.parse_args()
     for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
-        run(db, args.requests, args.clients)
+        run(db, args.requests, args.clients, args.threads)
 
 
 if __name__ == "__main__":
