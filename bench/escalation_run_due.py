@@ -2,17 +2,20 @@
 
 Command (from the repository root)::
 
-    .venv/bin/python bench/escalation_run_due.py --db both --sizes 10000,100000 --due 1000
+    .venv/bin/python bench/escalation_run_due.py --db both --sizes 10000,100000 --due 1000 [--steps-due 1]
 
 What it measures, per database (SQLite: a file in a temp dir; PostgreSQL: its own
 database ``casemgr_bench`` on 127.0.0.1:5432, dropped and re-created) and per size N:
 
 * fresh schema (Alembic), default ladders, then N open cases bulk-loaded with Core
-  ``insert()``; ``--due`` of them are severity 1, opened 2-3 h ago and never
-  acknowledged, so the three "not acknowledged" steps of the default critical
-  ladder (30/60/90 min on a 60 min first-response target, 24x7) are due: their
-  ``escalation_schedule.next_check_at`` is in the past. The other cases are
-  checked tomorrow, so a pass must not touch them;
+  ``insert()``; ``--due`` of them are severity 1 and never acknowledged, so
+  steps of the default critical ladder's "not acknowledged" branch (30/60/90
+  min on a 60 min first-response target, 24x7) are due: their
+  ``escalation_schedule.next_check_at`` is in the past. With ``--steps-due 3``
+  (the default: a runner coming back after an outage) they were opened 2-3 h
+  ago and all three steps are due at once; with ``--steps-due 1`` (the steady
+  state, a runner ticking every minute) 31-58 min ago, and only the first is.
+  The other cases are checked tomorrow, so a pass must not touch them;
 * one ``run_due`` pass at a fixed ``now``: wall time, steps fired, SQL statements
   sent (``before_cursor_execute`` on the runner's engine; PostgreSQL's COPY, used
   for the bulk inserts, goes round it and is not counted) per fired step, and the
@@ -92,7 +95,7 @@ def fresh_database(kind: str, tmp: Path, n: int) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
 
 
-def load(engine, n: int, due: int, engineers: int) -> None:
+def load(engine, n: int, due: int, engineers: int, steps_due: int) -> None:
     """Bulk-load reference data and n open cases (1 'opened' event and 1 schedule row each)."""
     rng = random.Random(42)
     old = NOW - timedelta(days=400)
@@ -137,8 +140,10 @@ def load(engine, n: int, due: int, engineers: int) -> None:
                 asset = 1 + cid % n_assets
                 org = 2 + asset % PARTNERS
                 if cid % every == 0 and cid // every <= due:
-                    # Opened 2-3 h ago, never answered: 3 ack steps due; first check was at +30 min.
-                    sev, status, created = 1, "new", NOW - timedelta(minutes=120 + cid % 60)
+                    # Never answered; the first check was at +30 min. Opened 2-3 h ago: the 3 ack
+                    # steps are due; 31-58 min ago: only the first.
+                    age = 120 + cid % 60 if steps_due == 3 else 31 + cid % 28
+                    sev, status, created = 1, "new", NOW - timedelta(minutes=age)
                     responded, next_check = None, created + timedelta(minutes=30)
                 else:
                     sev, status = rng.choice((1, 2, 3, 3, 4, 4)), rng.choice(("new", "in_progress"))
@@ -218,7 +223,7 @@ def bench_one(kind: str, n: int, due: int, tmp: Path, opts: argparse.Namespace) 
         upgrade(db.engine)
         with db.session_factory() as session:
             seed_default_ladders(session)
-        load(db.engine, n, due, opts.engineers)
+        load(db.engine, n, due, opts.engineers, opts.steps_due)
         log(f"[{kind}] generated {n:,} open cases ({due:,} due) in {time.perf_counter() - t0:.1f} s")
 
         factory, settings = db.write_session_factory, Settings()
@@ -287,6 +292,8 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--sizes", default="10000,100000", help="open cases per run, comma-separated")
     parser.add_argument("--due", type=int, default=1000, help="how many of them have a due step")
+    parser.add_argument("--steps-due", type=int, choices=(1, 3), default=3,
+                        help="steps due per due case: 3 = catch-up after an outage, 1 = steady state")
     parser.add_argument("--engineers", type=int, default=20,
                         help="active support engineers (50%% L1, 30%% L2, 20%% L3): a 'move_tier' step pages a tier")
     parser.add_argument("--sql", action="store_true", help="count and time each kind of SQL statement")
@@ -302,7 +309,8 @@ def main() -> None:
         for kind in kinds:
             for n in sizes:
                 rows.append(bench_one(kind, n, args.due, Path(tmp), args))
-    print(f"escalation run_due pass at now={NOW.isoformat()} (fresh data per row; 2nd pass = same data again); "
+    print(f"escalation run_due pass at now={NOW.isoformat()}, {args.steps_due} step(s) due per due case "
+          "(fresh data per row; 2nd pass = same data again); "
           f"{args.engineers} support engineers; 1-min load average {load_before:.2f} before, "
           f"{os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs")
     print_table(rows)
