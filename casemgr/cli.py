@@ -128,6 +128,8 @@ def demo(url: str) -> None:
         logins = seed_demo(session, current_app.config, now)
         for seeder in current_app.extensions.get("casemgr.demo_seeders", []):
             seeder(session, now)  # ladders and the like, from the optional areas
+        for finisher in current_app.extensions.get("casemgr.demo_finishers", []):
+            finisher(session, now)  # once every area's data is in, e.g. replaying the escalation runner
     click.echo("")
     click.echo(f"Casemgr demo data is ready. Open {url} and log in as:")
     for role, email, password in logins:

@@ -37,11 +37,23 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.extensions.setdefault("casemgr.on_serve", []).append(lambda: make_scheduler(app, blocking=False).start())
     app.extensions.setdefault("casemgr.demo_seeders", []).append(seed_demo)
+    app.extensions.setdefault("casemgr.demo_finishers", []).append(replay_demo)
+
+
+_FRESH_DEMO = "escalation.fresh_demo"
 
 
 def seed_demo(session, now) -> None:
-    """Default ladders, then replay the runner over the demo's past so that the
-    cases show the escalations a running system would have fired, on time."""
+    """Default ladders (the replay waits until every area has seeded its cases)."""
+    from escalation.defaults import seed_default_ladders
+
+    if seed_default_ladders(session):
+        session.info[_FRESH_DEMO] = True
+
+
+def replay_demo(session, now) -> None:
+    """Replay the runner over the demo's past, once every area's cases exist, so
+    that they show the escalations a running system would have fired, on time."""
     from datetime import timedelta
 
     from sqlalchemy import func, select
@@ -50,11 +62,10 @@ def seed_demo(session, now) -> None:
     from casemgr.cases.models import Case
     from escalation.context import Ladders
     from escalation.models import EscalationSchedule
-    from escalation.defaults import seed_default_ladders
     from escalation.services import Settings, refresh_case, run_due
 
-    if seed_default_ladders(session) == 0:
-        return  # already seeded: the scheduler keeps it current from here
+    if not session.info.pop(_FRESH_DEMO, False):
+        return  # seeded before: the scheduler keeps it current from here
     settings, ladders = Settings(), Ladders.load(session)
     open_cases = list(session.scalars(select(Case).where(Case.status.not_in(("resolved", "closed")))))
     start = session.scalar(select(func.min(Case.created_at))) or now

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from casemgr.assets.models import Asset, Component
 from casemgr.auth.models import User
 from casemgr.cases.models import Case
+from escalation.models import EscalationSchedule
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def test_assets_import_names_missing_columns(cli, world, tmp_path):
     assert result.exit_code == 1 and "line 1: missing column(s): product_model, site" in result.output
 
 
-def test_demo_loads_partners_assets_cases_and_prints_a_login_per_role(cli, session):
+def test_demo_loads_partners_assets_cases_and_prints_a_login_per_role(app, cli, session):
     result = cli("demo")
     assert result.exit_code == 0, result.output
     for role in ("customer_admin", "customer_user", "support_engineer", "field_engineer", "account_manager",
@@ -113,6 +114,9 @@ def test_demo_loads_partners_assets_cases_and_prints_a_login_per_role(cli, sessi
     open_cases = session.scalar(select(func.count()).select_from(Case).where(Case.status != "closed"))
     assert open_cases >= 5
     assert session.scalar(select(func.count()).select_from(Case).where(Case.entitled.is_(False))) >= 1
+    # Every area's cases are in before the runner is replayed: nothing is left due for the first tick.
+    now = app.extensions["casemgr.clock"].now()
+    assert session.scalar(select(func.min(EscalationSchedule.next_check_at))) > now
     again = cli("demo")
     assert again.exit_code == 0 and session.scalar(select(func.count()).select_from(Asset)) == 60
 
