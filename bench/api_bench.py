@@ -26,21 +26,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
+
+from bench.pg import fresh_database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TIME_LIMIT = 120  # seconds per run, so the benchmark always ends
-
-
-def pg_database(name: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
 def start_gunicorn(target: str, env: dict, port: int, threads: int) -> subprocess.Popen:
@@ -100,8 +92,8 @@ def describe(label: str, elapsed: float, latencies: list[float], errors: int) ->
 def run(db: str, requests: int, clients: int, threads: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix=f"casemgr-bench-{db}-"))
     try:
-        url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else pg_database("casemgr_bench_api")
-        floor_url = f"sqlite:///{workdir / 'floor.sqlite3'}" if db == "sqlite" else pg_database("casemgr_bench_floor")
+        url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_bench_api")
+        floor_url = f"sqlite:///{workdir / 'floor.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_bench_floor")
         env = {**os.environ, "DATABASE_URL": url, "CASEMGR_INSTANCE": str(workdir / "instance"),
                "CASEMGR_LOGIN_RATE_LIMIT": "1000 per second"}
         casemgr = str(VENV_BIN / "casemgr")

@@ -51,21 +51,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
+
+from bench.pg import drop_database, fresh_database  # noqa: E402
 
 from casemgr import create_app  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 USER = "ana.admin@northwind.example.com"
-
-
-def pg_database(name: str) -> str:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
 def build(url: str, workdir: Path):
@@ -185,7 +177,7 @@ def timed_rounds(client, token: str, serials: list[str], args, start: int, count
 def run(db: str, args) -> None:
     workdir = Path(tempfile.mkdtemp(prefix=f"casemgr-profile-{db}-"))
     try:
-        url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else pg_database("casemgr_profile_api")
+        url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_profile_api")
         app, token, serials = build(url, workdir)
         database = app.extensions["casemgr.db"]
         counter = SqlCounter([f.kw["bind"] for f in (database.session_factory, database.write_session_factory)])
@@ -236,10 +228,7 @@ def run(db: str, args) -> None:
         database.dispose()
     finally:
         if db == "postgresql":
-            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text("DROP DATABASE IF EXISTS casemgr_profile_api WITH (FORCE)"))
-            admin.dispose()
+            drop_database("casemgr_profile_api")
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -21,7 +21,7 @@ from escalation import actions
 from escalation.clocks import breaches, compute_dues
 from escalation.context import CASE_BATCH_OPTIONS, CaseContext, Ladders, Plans, load_context, load_contexts
 from escalation.ladder import HIERARCHY, DueFiring, plan
-from escalation.models import EscalationFiring, EscalationSchedule
+from escalation.models import EscalationSchedule
 
 log = logging.getLogger(__name__)
 
