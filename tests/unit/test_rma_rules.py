@@ -1,7 +1,6 @@
 """Pure RMA rules: kinds offered by the contract, the defective part's fate, serial checks."""
 from __future__ import annotations
 
-
 import pytest
 
 from rma import rules
