@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casemgr import events
 from casemgr.assets.models import Component, Part
 from casemgr.assets.services import install_component, quarantine
 from casemgr.auth.models import User
@@ -20,96 +19,18 @@ from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.services import active_contract_for
 from casemgr.concurrency import detect_conflicts
-from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
+from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
-from casemgr.organizations.models import AccountAssignment
 from rma import rules
+from rma.lifecycle import (account_team, case_owner, check_version, customers_to_notify, record_move,
+                           record_note, require_field_or_worker, require_worker)
 from rma.models import Dispatch, FailureAnalysis, Rma, Shipment
 from rma.states import RmaKind, RmaState, transition
 
 S = RmaState
 MANAGERS = frozenset({Role.SUPPORT_MANAGER, Role.ADMIN})
 DEFAULT_RETURN_DAYS = 10
-
-
-def _require_worker(actor: User) -> None:
-    if actor.role not in CASE_WORKER_ROLES:
-        raise ForbiddenError("Only support staff can do that.")
-
-
-def _require_field_or_worker(actor: User, rma: Rma) -> None:
-    if actor.role in CASE_WORKER_ROLES:
-        return
-    if actor.role == Role.FIELD_ENGINEER and rma.field_engineer_id == actor.id:
-        return
-    raise ForbiddenError("Only the assigned field engineer or support staff can do that.")
-
-
-# --- plumbing ------------------------------------------------------------------
-
-
-
-
-def check_version(rma: Rma, expected: int | None) -> None:
-    if expected is not None and expected != rma.version:
-        raise ConflictError(f"{rma.number} changed since you opened it (now {rma.state}). Reload and try again.")
-
-
-def case_owner(session: Session, case: Case) -> list[User]:
-    """Read by id: the relationship may be stale when the owner changed in this session."""
-    owner = session.get(User, case.owner_id) if case.owner_id else None
-    return [owner] if owner is not None else []
-
-
-def customers_to_notify(session: Session, case: Case) -> list[User]:
-    """Whoever opened the case if a customer, else the organisation's customer admins."""
-    if case.opened_by is not None and case.opened_by.role in CUSTOMER_ROLES:
-        return [case.opened_by]
-    return list(session.scalars(select(User).where(User.organization_id == case.organization_id,
-                                                   User.role == Role.CUSTOMER_ADMIN)))
-
-
-def account_team(session: Session, organization_id: int) -> list[User]:
-    return list(session.scalars(select(User).join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
-                                .where(AccountAssignment.organization_id == organization_id)))
-
-
-STATE_WORDS = {
-    S.REQUESTED: "requested", S.APPROVED: "approved", S.SHIPPED: "replacement shipped",
-    S.DELIVERED: "replacement delivered", S.DISPATCHED: "field engineer dispatched", S.ON_SITE: "engineer on site",
-    S.INSTALLED: "replacement installed", S.RETURN_PENDING: "defective part return pending",
-    S.RETURNED: "defective part received", S.ANALYSED: "failure analysis complete",
-    S.RETAINED: "defective part retained by the customer", S.CLOSED: "closed", S.CANCELLED: "cancelled",
-}
-
-
-def _move(session: Session, actor: User | None, rma: Rma, target: RmaState, now: datetime, note: str = "") -> None:
-    """The only place the state changes: refused moves raise TransitionRefused."""
-    before = RmaState(rma.state)
-    transition(rma.kind, before, target)
-    rma.state, rma.updated_at = target.value, now
-    if target in (S.CLOSED, S.CANCELLED):
-        rma.closed_at = now
-    case = rma.case
-    who = actor.name if actor else "Casemgr"
-    body = f"{rma.number}: {STATE_WORDS[target]}." + (f" {note}" if note else "")
-    session.add(CaseEvent(case_id=case.id, kind="rma", actor_id=actor.id if actor else None, public=True,
-                          body=body, created_at=now,
-                          data={"rma": rma.number, "from": before.value, "to": target.value, "by": who}))
-    users = case_owner(session, case) + customers_to_notify(session, case)
-    notify(session, users, subject=f"{case.number} {rma.number}: {STATE_WORDS[target]}", body=body, now=now,
-           case_id=case.id, severity=case.severity)
-    # The return clock (return_due_at) is one of the case's deadlines: the escalation
-    # ladder's ``return_overdue`` step reminds vendor staff when it passes.
-    session.flush()
-    events.publish(session, events.CaseDeadlinesChanged(case.id, now))
-
-
-def _note(session: Session, actor: User, rma: Rma, body: str, now: datetime, *, public: bool = True,
-          **data: Any) -> None:
-    session.add(CaseEvent(case_id=rma.case_id, kind="rma_note", actor_id=actor.id if actor else None, public=public,
-                          body=f"{rma.number}: {body}", created_at=now, data={"rma": rma.number, **data}))
 
 
 # --- opening -------------------------------------------------------------------
@@ -136,7 +57,7 @@ def open_rma(session: Session, actor: User, case: Case, *, component_id: int, pa
              kind: str, disposition: str | None = None, problem: str = "", now: datetime) -> Rma:
     """The failed component is marked failed (and quarantined) at once; covered assets are
     approved on the spot, others wait for a support manager."""
-    _require_worker(actor)
+    require_worker(actor)
     if case.asset is None:
         raise CaseRuleError("This case has no asset: attach one before opening an RMA.")
     component = session.get(Component, component_id)
@@ -181,7 +102,7 @@ def open_rma(session: Session, actor: User, case: Case, *, component_id: int, pa
     if ent.covered:
         rma.approved_by_id, rma.approved_at = actor.id, now
         rma.approval_note = f"Covered by contract {contract.number} ({contract.plan.name})."
-        _move(session, actor, rma, S.APPROVED, now, rma.approval_note)
+        record_move(session, actor, rma, S.APPROVED, now, rma.approval_note)
     else:
         managers = session.scalars(select(User).where(User.role == Role.SUPPORT_MANAGER))
         notify(session, managers, subject=f"{number} needs approval: {case.asset.serial} has no active contract",
@@ -194,7 +115,7 @@ def open_rma(session: Session, actor: User, case: Case, *, component_id: int, pa
 def approve(session: Session, actor: User, rma: Rma, *, note: str = "", now: datetime,
             expected_version: int | None = None) -> None:
     """Out-of-contract RMAs need a support manager; the approval is recorded with its reason."""
-    _require_worker(actor)
+    require_worker(actor)
     check_version(rma, expected_version)
     if rma.needs_approval and actor.role not in MANAGERS:
         raise ForbiddenError("The asset has no active contract: only a support manager can approve this RMA.")
@@ -202,7 +123,7 @@ def approve(session: Session, actor: User, rma: Rma, *, note: str = "", now: dat
         raise CaseRuleError("Say why this out-of-contract RMA is approved (recorded on the case).")
     transition(rma.kind, rma.state, S.APPROVED)
     rma.approved_by_id, rma.approved_at, rma.approval_note = actor.id, now, note.strip()[:2000]
-    _move(session, actor, rma, S.APPROVED, now, f"Approved by {actor.name}: {note.strip()}" if note.strip() else "")
+    record_move(session, actor, rma, S.APPROVED, now, f"Approved by {actor.name}: {note.strip()}" if note.strip() else "")
     session.commit()
 
 
@@ -219,13 +140,13 @@ def _tracking(carrier: str, tracking: str) -> tuple[str, str]:
 @detect_conflicts("RMA")
 def ship_replacement(session: Session, actor: User, rma: Rma, *, carrier: str, tracking: str, now: datetime,
                      expected_version: int | None = None) -> Shipment:
-    _require_worker(actor)
+    require_worker(actor)
     check_version(rma, expected_version)
     carrier, tracking = _tracking(carrier, tracking)
     transition(rma.kind, rma.state, S.SHIPPED)
     shipment = Shipment(direction="out", carrier=carrier, tracking=tracking, shipped_at=now)
     rma.shipments.append(shipment)
-    _move(session, actor, rma, S.SHIPPED, now, f"{rma.replacement_part.part_number} via {carrier}, tracking {tracking}.")
+    record_move(session, actor, rma, S.SHIPPED, now, f"{rma.replacement_part.part_number} via {carrier}, tracking {tracking}.")
     session.commit()
     return shipment
 
@@ -240,7 +161,7 @@ def deliver_replacement(session: Session, actor: User, rma: Rma, *, now: datetim
     shipment = rma.shipment("out")
     if shipment is not None:
         shipment.delivered_at = now
-    _move(session, actor, rma, S.DELIVERED, now)
+    record_move(session, actor, rma, S.DELIVERED, now)
     session.commit()
 
 
@@ -252,7 +173,7 @@ def ship_return(session: Session, actor: User, rma: Rma, *, carrier: str, tracki
         if actor.organization_id != rma.organization_id:
             raise NotFoundError(rma.number)
     else:
-        _require_field_or_worker(actor, rma)
+        require_field_or_worker(actor, rma)
     check_version(rma, expected_version)
     carrier, tracking = _tracking(carrier, tracking)
     if rma.disposition == "retained":
@@ -260,11 +181,11 @@ def ship_return(session: Session, actor: User, rma: Rma, *, carrier: str, tracki
     if rma.state == S.APPROVED.value and rma.kind == RmaKind.RETURN_AND_REPLACE.value:
         transition(rma.kind, rma.state, S.RETURN_PENDING)
         rma.shipments.append(Shipment(direction="return", carrier=carrier, tracking=tracking, shipped_at=now))
-        _move(session, actor, rma, S.RETURN_PENDING, now, f"Defective part ships back via {carrier}, tracking {tracking}.")
+        record_move(session, actor, rma, S.RETURN_PENDING, now, f"Defective part ships back via {carrier}, tracking {tracking}.")
     elif rma.state == S.RETURN_PENDING.value:
         rma.shipments.append(Shipment(direction="return", carrier=carrier, tracking=tracking, shipped_at=now))
         rma.updated_at = now
-        _note(session, actor, rma, f"defective part shipped back via {carrier}, tracking {tracking}.", now)
+        record_note(session, actor, rma, f"defective part shipped back via {carrier}, tracking {tracking}.", now)
     else:
         raise CaseRuleError(f"{rma.number} is {rma.state}: the return ships from "
                             f"{'approved' if rma.kind == RmaKind.RETURN_AND_REPLACE.value else 'return_pending'}.")
@@ -300,7 +221,7 @@ def _dispatch(session: Session, actor: User, rma: Rma, engineer: User, window_st
     rma.dispatches.append(dispatch)
     rma.field_engineer_id = engineer.id
     window = _site_window(window_start, window_end, site.timezone)
-    _move(session, actor, rma, S.DISPATCHED, now, (note + " " if note else "") + f"{engineer.name} will visit {window}.")
+    record_move(session, actor, rma, S.DISPATCHED, now, (note + " " if note else "") + f"{engineer.name} will visit {window}.")
     notify(session, [engineer], subject=f"Dispatch {rma.number}: {rma.asset.serial} at {site.name}",
            body=f"Visit {window} at {site.name}, {site.address}.", now=now, case_id=rma.case_id)
     return dispatch
@@ -309,7 +230,7 @@ def _dispatch(session: Session, actor: User, rma: Rma, engineer: User, window_st
 @detect_conflicts("RMA")
 def schedule_dispatch(session: Session, actor: User, rma: Rma, *, engineer_id: int, window_start: datetime,
                       window_end: datetime, now: datetime, expected_version: int | None = None) -> Dispatch:
-    _require_worker(actor)
+    require_worker(actor)
     check_version(rma, expected_version)
     engineer = session.get(User, engineer_id)
     if engineer is None or engineer.role != Role.FIELD_ENGINEER or not engineer.is_active:
@@ -323,7 +244,7 @@ def schedule_dispatch(session: Session, actor: User, rma: Rma, *, engineer_id: i
 def revisit(session: Session, actor: User, rma: Rma, *, reason: str, window_start: datetime, window_end: datetime,
             now: datetime, expected_version: int | None = None) -> Dispatch:
     """The visit could not finish (wrong part, no access): on_site -> dispatched, new window."""
-    _require_field_or_worker(actor, rma)
+    require_field_or_worker(actor, rma)
     check_version(rma, expected_version)
     if not reason.strip():
         raise CaseRuleError("Say why the visit could not be completed.")
@@ -337,24 +258,24 @@ def revisit(session: Session, actor: User, rma: Rma, *, reason: str, window_star
 @detect_conflicts("RMA")
 def record_arrival(session: Session, actor: User, rma: Rma, *, now: datetime,
                    expected_version: int | None = None) -> None:
-    _require_field_or_worker(actor, rma)
+    require_field_or_worker(actor, rma)
     check_version(rma, expected_version)
     transition(rma.kind, rma.state, S.ON_SITE)
     rma.current_dispatch.arrived_at = now
-    _move(session, actor, rma, S.ON_SITE, now)
+    record_move(session, actor, rma, S.ON_SITE, now)
     session.commit()
 
 
 @detect_conflicts("RMA")
 def add_visit_note(session: Session, actor: User, rma: Rma, *, notes: str, now: datetime) -> None:
-    _require_field_or_worker(actor, rma)
+    require_field_or_worker(actor, rma)
     if rma.current_dispatch is None or not notes.strip():
         raise CaseRuleError("Write a note about the visit.")
     dispatch = rma.current_dispatch
     stamp = f"[{now:%Y-%m-%d %H:%M} UTC] {notes.strip()}"
     dispatch.notes = f"{dispatch.notes}\n{stamp}".strip()
     rma.updated_at = now
-    _note(session, actor, rma, f"on-site note: {notes.strip()}", now, public=False)
+    record_note(session, actor, rma, f"on-site note: {notes.strip()}", now, public=False)
     session.commit()
 
 
@@ -372,7 +293,7 @@ def install(session: Session, actor: User, rma: Rma, *, serial: str, notes: str 
     refusal (which rolls the session back) discards them."""
     check_version(rma, expected_version)
     if rma.kind == RmaKind.ONSITE_DISPATCH.value:
-        _require_field_or_worker(actor, rma)
+        require_field_or_worker(actor, rma)
     elif actor.role in CUSTOMER_ROLES:
         if actor.organization_id != rma.organization_id:
             raise NotFoundError(rma.number)
@@ -388,16 +309,16 @@ def install(session: Session, actor: User, rma: Rma, *, serial: str, notes: str 
     rma.installed_at = now
     if rma.current_dispatch is not None and notes.strip():
         rma.current_dispatch.notes = f"{rma.current_dispatch.notes}\n[{now:%Y-%m-%d %H:%M} UTC] {notes.strip()}".strip()
-    _move(session, actor, rma, S.INSTALLED, now, f"New {rma.replacement_part.part_number} SN {serial} in {failed.slot};"
+    record_move(session, actor, rma, S.INSTALLED, now, f"New {rma.replacement_part.part_number} SN {serial} in {failed.slot};"
           f" the failed part (SN {failed.serial}) is removed and quarantined.")
     if rma.kind != RmaKind.RETURN_AND_REPLACE.value:
         if rma.disposition == "retained":
             rma.retained_at = now
-            _move(session, actor, rma, S.RETAINED, now, f"Keep-your-drive: SN {failed.serial} stays with "
+            record_move(session, actor, rma, S.RETAINED, now, f"Keep-your-drive: SN {failed.serial} stays with "
                   f"{rma.organization.name}; a retention certificate is issued.")
         else:
             rma.return_due_at = rules.return_due(now, return_days)
-            _move(session, actor, rma, S.RETURN_PENDING, now,
+            record_move(session, actor, rma, S.RETURN_PENDING, now,
                   f"Please return the defective part (SN {failed.serial}) with the prepaid label; see the RMA instructions.")
     component = install_component(session, actor, asset, slot=failed.slot,
                                   part_number=rma.replacement_part.part_number, serial=serial, now=now,
@@ -411,7 +332,7 @@ def install(session: Session, actor: User, rma: Rma, *, serial: str, notes: str 
 def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: str, now: datetime,
                    expected_version: int | None = None) -> FailureAnalysis:
     """Receiving checks the serial against the failed component; a mismatch is flagged, not refused."""
-    _require_worker(actor)
+    require_worker(actor)
     check_version(rma, expected_version)
     returned = rules.normalise_serial(returned_serial)
     if not returned:
@@ -428,7 +349,7 @@ def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: 
         shipment.delivered_at = now
     note = f"Received SN {returned}." if matches else (
         f"SERIAL MISMATCH: received SN {returned}, expected SN {expected}. Support will follow up.")
-    _move(session, actor, rma, S.RETURNED, now, note)
+    record_move(session, actor, rma, S.RETURNED, now, note)
     if not matches:
         notify(session, case_owner(session, rma.case) + account_team(session, rma.organization_id),
                subject=f"{rma.number}: returned serial does not match", body=note, now=now, case_id=rma.case_id)
@@ -439,7 +360,7 @@ def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: 
 @detect_conflicts("RMA")
 def analyse(session: Session, actor: User, rma: Rma, *, result: str, failure_code: str = "", notes: str = "",
             now: datetime, expected_version: int | None = None) -> FailureAnalysis:
-    _require_worker(actor)
+    require_worker(actor)
     check_version(rma, expected_version)
     if result not in ("confirmed", "no_fault_found"):
         raise CaseRuleError("The result is a confirmed failure or no fault found.")
@@ -453,7 +374,7 @@ def analyse(session: Session, actor: User, rma: Rma, *, result: str, failure_cod
     fa.analysed_at, fa.analysed_by_id = now, actor.id
     text = (f"Failure confirmed ({failure_code}: {rules.FAILURE_CODES[failure_code]})" if result == "confirmed"
             else "No fault found") + f" on SN {fa.returned_serial} ({rma.failed_component.part.part_number})."
-    _move(session, actor, rma, S.ANALYSED, now, text + (f" {fa.notes}" if fa.notes else ""))
+    record_move(session, actor, rma, S.ANALYSED, now, text + (f" {fa.notes}" if fa.notes else ""))
     session.commit()
     return fa
 
@@ -461,22 +382,22 @@ def analyse(session: Session, actor: User, rma: Rma, *, result: str, failure_cod
 @detect_conflicts("RMA")
 def retain(session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None) -> None:
     """The customer keeps a pending return after all: only with the keep-your-drive entitlement."""
-    _require_worker(actor)
+    require_worker(actor)
     check_version(rma, expected_version)
     ent, _ = entitlement_for(session, rma.case, now)
     if "retained" not in rules.disposition_options(ent, rma.data_bearing, rma.kind):
         raise CaseRuleError("Keep-your-drive is not part of this contract: the part is returned or destroyed.")
     transition(rma.kind, rma.state, S.RETAINED)
     rma.disposition, rma.retained_at, rma.return_due_at = "retained", now, None
-    _move(session, actor, rma, S.RETAINED, now, "Keep-your-drive: a retention certificate is issued.")
+    record_move(session, actor, rma, S.RETAINED, now, "Keep-your-drive: a retention certificate is issued.")
     session.commit()
 
 
 @detect_conflicts("RMA")
 def close(session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None) -> None:
-    _require_worker(actor)
+    require_worker(actor)
     check_version(rma, expected_version)
-    _move(session, actor, rma, S.CLOSED, now)
+    record_move(session, actor, rma, S.CLOSED, now)
     session.commit()
 
 
@@ -484,9 +405,9 @@ def close(session: Session, actor: User, rma: Rma, *, now: datetime, expected_ve
 def cancel(session: Session, actor: User, rma: Rma, *, reason: str, now: datetime,
            expected_version: int | None = None) -> None:
     """Before installation only; the failed part stays failed and quarantined."""
-    _require_worker(actor)
+    require_worker(actor)
     check_version(rma, expected_version)
     if not reason.strip():
         raise CaseRuleError("Say why the RMA is cancelled.")
-    _move(session, actor, rma, S.CANCELLED, now, reason.strip()[:500])
+    record_move(session, actor, rma, S.CANCELLED, now, reason.strip()[:500])
     session.commit()

@@ -21,6 +21,7 @@ from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.safety.services import SafetyBlocked
 from casemgr.web import actor, now
 from rma import pdf, queries, rules, services
+from rma.lifecycle import STATE_WORDS
 from rma.models import Rma
 from rma.states import RmaState, TransitionRefused, allowed_next
 
@@ -204,7 +205,7 @@ def act(number: str, action: str):
     except (CaseRuleError, ValueError) as exc:
         session.rollback()
         return _page(session.get(Rma, rma.id), error=str(exc), status=400)
-    flash(f"{rma.number}: {services.STATE_WORDS[RmaState(rma.state)]}." if action not in ("note", "ship-return")
+    flash(f"{rma.number}: {STATE_WORDS[RmaState(rma.state)]}." if action not in ("note", "ship-return")
           else f"{rma.number}: saved.", "info")
     return redirect(url_for("rma.show_rma", number=number))
 
