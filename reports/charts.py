@@ -2,7 +2,7 @@
 
 Text stays text (``svg.fonttype = none``): the browser draws it crisply, and in
 the PDF it is real, extractable text. Every chart takes a
-:class:`reports.queries.PartnerReport` and nothing else, so the page and the
+:class:`reports.partner.PartnerReport` and nothing else, so the page and the
 PDF draw the same figures.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from matplotlib import rc_context  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from reports import rules  # noqa: E402
-from reports.queries import PartnerReport  # noqa: E402
+from reports.partner import PartnerReport  # noqa: E402
 
 SEVERITY_COLOURS = {1: "#b42318", 2: "#dc6803", 3: "#1570ef", 4: "#98a2b3"}
 INK, GRID, ACCENT, ACCENT2 = "#1d2939", "#e4e7ec", "#1570ef", "#12b76a"

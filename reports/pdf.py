@@ -7,7 +7,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from reports import charts
-from reports.queries import PartnerReport
+from reports.partner import PartnerReport
 
 
 @cache

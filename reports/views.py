@@ -14,6 +14,7 @@ from casemgr.forms import options
 from casemgr.web import actor, now
 from reports import charts, csv_export, queries, rules, services
 from reports.forms import RatingForm, ThanksForm
+from reports.partner import partner_report
 from reports.pdf import render_review
 
 bp = Blueprint("reports", __name__)
@@ -25,7 +26,7 @@ def _period():
 
 def _report(org_id: int):
     try:
-        return queries.partner_report(get_session(), actor(), org_id, _period(), now())
+        return partner_report(get_session(), actor(), org_id, _period(), now())
     except NotFoundError:
         abort(404)
 
