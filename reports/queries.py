@@ -1,5 +1,5 @@
-"""The reporting module: every figure on the dashboard, the partner page, the
-account review PDF, the CSV exports and the weekly digest is computed here.
+"""The reporting queries: the dashboard, the managers' breach tables, the weekly
+digest and ratings (the partner page and review PDF are :mod:`reports.partner`).
 
 Scoping goes through :mod:`casemgr.auth.policy` only. Each query starts from
 one partner's rows (``organization_id`` indexes) or from a page of case ids,
