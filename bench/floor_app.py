@@ -3,7 +3,7 @@ inserts one row and answers 201, served with the same gunicorn settings."""
 import os
 
 from flask import Flask, request
-from sqlalchemy import Integer, String, create_engine
+from sqlalchemy import Integer, String, create_engine, exc
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -19,7 +19,10 @@ class Row(Base):
 
 engine = create_engine(os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
                        connect_args={"timeout": 30} if os.environ["DATABASE_URL"].startswith("sqlite") else {})
-Base.metadata.create_all(engine)
+try:
+    Base.metadata.create_all(engine)
+except exc.DBAPIError:  # both gunicorn workers import this at once: the other one created it
+    Base.metadata.create_all(engine)
 app = Flask(__name__)
 
 

@@ -300,6 +300,8 @@ def add_business_time(start: datetime, duration: timedelta, calendar: CoverageCa
     start = _utc(start, "start")
     if duration < timedelta(0):
         raise ValueError("duration must not be negative")
+    if calendar.always and not pauses:
+        return start + duration  # 24x7 and never paused: wall-clock time (the common case)
     left = duration
     for a, b in _free_spans(calendar, start, pauses):
         if left < b - a:
