@@ -171,8 +171,8 @@ RUNNER_FIELDS = ("first_response_due_at", "next_update_due_at", "resolution_due_
 def _runner_changes(case: Case) -> dict | None:
     """The case's new runner fields if any changed, with the version they were computed from."""
     state = inspect(case)
-    before, now = state.committed_state, state.dict
-    if not any(name in before and before[name] != now.get(name) for name in RUNNER_FIELDS):
+    before, current = state.committed_state, state.dict
+    if not any(name in before and before[name] != current.get(name) for name in RUNNER_FIELDS):
         return None
     return {"b_id": case.id, "b_version": state.committed_state.get("version", case.version),
             **{name: getattr(case, name) for name in RUNNER_FIELDS}}
