@@ -1,10 +1,11 @@
 """Blueprint registration and helpers shared by every view module."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, abort, current_app, flash, redirect, url_for
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 
@@ -117,3 +118,39 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map, **kwargs) -> None:
         super().__init__(url_map, min=1, max=2**31 - 1)
+
+
+def case_or_404(number: str):
+    """The case ``number`` if the current user may see it; otherwise 404 (never 403: no existence leak)."""
+    from casemgr.auth import policy
+    from casemgr.db import get_session
+    from casemgr.errors import NotFoundError
+
+    try:
+        return policy.get_case_for(get_session(), actor(), number)
+    except NotFoundError:
+        abort(404)
+
+
+def case_form_action(number: str, form, *, invalid: str, run: Callable[[], object], done: str):
+    """A form posted from a case page: an invalid form or a refused rule is flashed,
+    a forbidden action is a 403; whatever happens the user goes back to the case."""
+    from casemgr.cases.rules import CaseRuleError
+    from casemgr.db import get_session
+    from casemgr.errors import ForbiddenError
+
+    back = redirect(url_for("cases.show_case", number=number), 303)
+    if not form.validate():
+        flash(invalid, "error")
+        return back
+    try:
+        run()
+    except ForbiddenError:
+        get_session().rollback()
+        abort(403)
+    except CaseRuleError as exc:
+        get_session().rollback()
+        flash(str(exc), "error")
+    else:
+        flash(done, "info")
+    return back

@@ -5,13 +5,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import login_required
 from markupsafe import Markup
 
-from casemgr.auth import policy
 from casemgr.auth.roles import Role
 from casemgr.cases.rules import SEVERITY_DEFINITIONS, CaseRuleError
 from casemgr.contracts.models import SupportPlan
 from casemgr.db import get_session
-from casemgr.errors import ForbiddenError, NotFoundError
-from casemgr.web import actor, now
+from casemgr.web import actor, case_form_action, case_or_404, now
 from escalation import admin
 from escalation.forms import EscalationRequestForm, StepForm
 from escalation.ladder import HIERARCHY
@@ -37,26 +35,12 @@ def case_panel(session, user, case, at) -> Markup | None:
 @bp.post("/cases/<number>/escalation-request")
 @login_required
 def request_case_escalation(number: str):
-    session = get_session()
-    try:
-        case = policy.get_case_for(session, actor(), number)
-    except NotFoundError:
-        abort(404)
-    form = EscalationRequestForm()
-    if not form.validate():
-        flash("Tell us why you need escalation (at most 1000 characters).", "error")
-        return redirect(url_for("cases.show_case", number=number)), 303
-    try:
-        request_escalation(session, actor(), case, reason=form.reason.data, now=now(), settings=settings())
-    except ForbiddenError:
-        session.rollback()
-        abort(403)
-    except CaseRuleError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash("Escalation requested: the duty manager and your account manager have been notified.", "info")
-    return redirect(url_for("cases.show_case", number=number))
+    case, form = case_or_404(number), EscalationRequestForm()
+    return case_form_action(
+        number, form, invalid="Tell us why you need escalation (at most 1000 characters).",
+        run=lambda: request_escalation(get_session(), actor(), case, reason=form.reason.data, now=now(),
+                                       settings=settings()),
+        done="Escalation requested: the duty manager and your account manager have been notified.")
 
 
 def _manager_only():

@@ -1,17 +1,15 @@
 """Account pages: parse, authorise (through reports.queries / policy), call one function, render."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import login_required
 from markupsafe import Markup
 
-from casemgr.auth import policy
 from casemgr.cases.queries import QueueFilter
-from casemgr.cases.rules import CaseRuleError
 from casemgr.db import get_session, new_session
-from casemgr.errors import ForbiddenError, NotFoundError
+from casemgr.errors import NotFoundError
 from casemgr.forms import options
-from casemgr.web import actor, now
+from casemgr.web import actor, case_form_action, case_or_404, now
 from reports import charts, csv_export, queries, rules, services
 from reports.forms import RatingForm, ThanksForm
 from reports.partner import partner_report
@@ -138,58 +136,27 @@ def queue_csv():
     return _csv(csv_export.queue_csv, "cases.csv", actor(), flt, now())
 
 
-def _case_or_404(number: str):
-    try:
-        return policy.get_case_for(get_session(), actor(), number)
-    except NotFoundError:
-        abort(404)
-
-
 @bp.post("/cases/<number>/rating")
 @login_required
 def rate(number: str):
-    session = get_session()
-    case = _case_or_404(number)
-    form = RatingForm()
-    if not form.validate():
-        flash("Choose a rating from 1 to 5 (comments up to 2000 characters).", "error")
-        return redirect(url_for("cases.show_case", number=number)), 303
-    try:
-        services.rate_case(session, actor(), case, rating=int(form.rating.data), comment=form.comment.data or "",
-                           now=now())
-    except ForbiddenError:
-        session.rollback()
-        abort(403)
-    except CaseRuleError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash("Thank you for your rating.", "info")
-    return redirect(url_for("cases.show_case", number=number), 303)
+    case, form = case_or_404(number), RatingForm()
+    return case_form_action(
+        number, form, invalid="Choose a rating from 1 to 5 (comments up to 2000 characters).",
+        run=lambda: services.rate_case(get_session(), actor(), case, rating=int(form.rating.data),
+                                       comment=form.comment.data or "", now=now()),
+        done="Thank you for your rating.")
 
 
 @bp.post("/cases/<number>/thanks")
 @login_required
 def thanks(number: str):
-    session = get_session()
-    case = _case_or_404(number)
-    form = ThanksForm()
-    form.engineer_id.choices = options((u.id, u.name) for u in services.case_engineers(session, case))
-    if not form.validate():
-        flash("Choose an engineer and write a note (at most 1000 characters).", "error")
-        return redirect(url_for("cases.show_case", number=number), 303)
-    try:
-        services.thank_engineer(session, actor(), case, engineer_id=int(form.engineer_id.data), note=form.note.data,
-                                now=now())
-    except ForbiddenError:
-        session.rollback()
-        abort(403)
-    except CaseRuleError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash("Thank-you note sent; it is on the case's internal timeline.", "info")
-    return redirect(url_for("cases.show_case", number=number), 303)
+    case, form = case_or_404(number), ThanksForm()
+    form.engineer_id.choices = options((u.id, u.name) for u in services.case_engineers(get_session(), case))
+    return case_form_action(
+        number, form, invalid="Choose an engineer and write a note (at most 1000 characters).",
+        run=lambda: services.thank_engineer(get_session(), actor(), case, engineer_id=int(form.engineer_id.data),
+                                            note=form.note.data, now=now()),
+        done="Thank-you note sent; it is on the case's internal timeline.")
 
 
 def rating_panel(session, user, case, at) -> Markup | None:

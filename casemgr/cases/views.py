@@ -21,7 +21,7 @@ from casemgr.panels import render_case_panels
 from casemgr.safety.services import SafetyBlocked
 from casemgr.forms import options
 from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
-from casemgr.web import actor, now
+from casemgr.web import actor, case_or_404, now
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -32,13 +32,6 @@ def _store() -> AttachmentStore:
 
 def _uploads(field) -> list[Upload]:
     return [Upload(f.filename or "", f.stream, f.mimetype) for f in (field.data or []) if f and f.filename]
-
-
-def _case_or_404(number: str):
-    try:
-        return policy.get_case_for(get_session(), actor(), number)
-    except NotFoundError:
-        abort(404)
 
 
 @bp.get("/")
@@ -88,7 +81,7 @@ def new_case():
 @bp.get("/<number>/acknowledgement")
 @login_required
 def acknowledge(number: str):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     return render_template("cases/ack.html", case=case)
 
 
@@ -121,7 +114,7 @@ def _render_case(case, status: int = 200, **forms):
 @bp.get("/<number>")
 @login_required
 def show_case(number: str):
-    return _render_case(_case_or_404(number))
+    return _render_case(case_or_404(number))
 
 
 def _run(case, action, **forms):
@@ -151,7 +144,7 @@ def _run(case, action, **forms):
 @bp.post("/<number>/reply")
 @login_required
 def reply(number: str):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     form = ReplyForm()
     if not form.validate():
         return _render_case(case, 400, reply=form, error="Check the reply form.")
@@ -163,7 +156,7 @@ def reply(number: str):
 @bp.post("/<number>/status")
 @login_required
 def change_status(number: str):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     form = StatusForm()
     form.status.choices = options((s, s) for s in STATUS_LABELS)
     if not form.validate():
@@ -175,7 +168,7 @@ def change_status(number: str):
 @bp.post("/<number>/severity")
 @login_required
 def change_severity(number: str):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     form = SeverityForm()
     if not form.validate():
         return _render_case(case, 400, error="Choose a severity from 1 to 4.")
@@ -187,7 +180,7 @@ def change_severity(number: str):
 @bp.post("/<number>/owner")
 @login_required
 def change_owner(number: str):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     form = OwnerForm()
     if not form.validate():
         return _render_case(case, 400, error="Choose an owner.")
@@ -198,7 +191,7 @@ def change_owner(number: str):
 @bp.post("/<number>/close")
 @login_required
 def close(number: str):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     form = CloseForm()
     form.handoff_manager_id.choices = options([(form.handoff_manager_id.data or "", "")])
     if not form.validate():
@@ -212,7 +205,7 @@ def close(number: str):
 @bp.post("/<number>/confirm")
 @login_required
 def confirm(number: str):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     form = ConfirmForm()
     if not form.validate():
         return _render_case(case, 400, error="The form was incomplete; reload and try again.")
@@ -223,7 +216,7 @@ def confirm(number: str):
 @bp.post("/<number>/commitments")
 @login_required
 def add_commitment(number: str):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     form = CommitmentForm()
     form.owner_id.choices = options((u.id, u.name) for u in services.case_workers(get_session()))
     if not form.validate():
@@ -237,14 +230,14 @@ def add_commitment(number: str):
 @bp.post("/<number>/commitments/<id:commitment_id>/kept")
 @login_required
 def commitment_kept(number: str, commitment_id: int):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     return _run(case, lambda: commitment_services.mark_kept(get_session(), actor(), case, commitment_id, now()))
 
 
 @bp.post("/<number>/action-plan")
 @login_required
 def action_plan(number: str):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     rows = [(a, c, n.strip()[:300]) for a, c, n in zip(request.form.getlist("step_action"),
                                                       request.form.getlist("step_component"),
                                                       request.form.getlist("step_note"))]
@@ -255,7 +248,7 @@ def action_plan(number: str):
 @bp.get("/<number>/attachments/<id:attachment_id>")
 @login_required
 def download(number: str, attachment_id: int):
-    case = _case_or_404(number)
+    case = case_or_404(number)
     attachment = get_attachment_for(get_session(), actor(), case, attachment_id)
     if attachment is None:
         abort(404)
