@@ -387,3 +387,29 @@ def test_cached_ladders_follow_edits_here_at_once_and_elsewhere_after_the_rechec
     assert context.Ladders.current(session) is edited
     monkeypatch.setattr(context, "LADDER_RECHECK_SECONDS", 0)  # the recheck interval has passed
     assert 66 in percents(context.Ladders.current(session))
+
+
+def test_a_batch_that_meets_a_concurrent_edit_is_redone_case_by_case_and_fires_once(session, world, store,
+                                                                                      ladders, run, monkeypatch):
+    from escalation import services as escalation_services
+
+    cases = [open_case(session, world, store, T0) for _ in range(3)]
+    victim = cases[1]
+    real = escalation_services._runner_changes
+    seen: list[int] = []
+
+    def edited_meanwhile(case):
+        row = real(case)
+        seen.append(case.id)
+        if case.id == victim.id and seen.count(case.id) == 1 and row is not None:
+            row["b_version"] -= 1  # the version it was read at is no longer the row's: someone edited it
+        return row
+    monkeypatch.setattr(escalation_services, "_runner_changes", edited_meanwhile)
+    stats = run(T0 + timedelta(minutes=30))  # "Page L2 on call" moves each case's tier: an UPDATE per case
+    assert stats.fired == 6 and stats.failed == [] and stats.conflicts == 0
+    assert seen.count(victim.id) == 2, "the batch was rolled back and the case redone on its own"
+    for case in cases:
+        assert fired_names(session, case) == ["Remind the owner", "Page L2 on call"]
+        assert reload(session, case).queue == "L2"
+    assert session.scalar(select(func.count()).select_from(CaseEvent).where(
+        CaseEvent.kind == "escalation_fired")) == 6, "nothing from the rolled-back attempt survived"
