@@ -1,7 +1,8 @@
 """Load what the pure clocks and ladder need, for one case or a batch of them.
 
 A batch costs a fixed handful of queries (cases, timelines, commitments,
-firings), whatever its size: the runner's cost follows the due cases.
+firings, pending RMA returns), whatever its size: the runner's cost follows
+the due cases.
 """
 from __future__ import annotations
 
