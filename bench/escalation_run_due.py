@@ -170,8 +170,12 @@ def load(engine, n: int, due: int, engineers: int, steps_due: int) -> None:
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                   f"(SELECT max(id) FROM \"{table}\"))"))
     if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:  # planner statistics, as autovacuum would have after such a load
-            conn.execute(text("ANALYZE"))
+        # Settle the load before timing, as a running database would be: planner statistics
+        # and the visibility map (what autovacuum would do, instead of doing it during the
+        # pass), and the load's dirty pages written out (a checkpoint).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+            conn.execute(text("CHECKPOINT"))
 
 
 class SqlCounter:

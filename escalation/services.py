@@ -125,8 +125,7 @@ def _fire_batch(session: Session, case_ids: list[int], now: datetime, plans: Pla
     pending changes discarded, its schedule still due) and the rest go ahead.
     The writes of the others are then inserted in a few statements.
     """
-    cases = list(session.scalars(select(Case).where(Case.id.in_(case_ids)).options(*CASE_BATCH_OPTIONS)
-                                 .execution_options(populate_existing=True)))
+    cases = list(session.scalars(select(Case).where(Case.id.in_(case_ids)).options(*CASE_BATCH_OPTIONS)))
     out = actions.Writes(people)
     schedule: list[dict] = []
     changed: list[dict] = []
