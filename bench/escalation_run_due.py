@@ -2,7 +2,7 @@
 
 Command (from the repository root)::
 
-    .venv/bin/python bench/escalation_run_due.py --db both --sizes 10000,100000 --due 1000 [--steps-due 1]
+    .venv/bin/python bench/escalation_run_due.py --db both --sizes 10000,100000 --due 1000 [--steps-due 3]
 
 What it measures, per database (SQLite: a file in a temp dir; PostgreSQL: its own
 database ``casemgr_bench`` on 127.0.0.1:5432, dropped and re-created) and per size N:
@@ -11,11 +11,12 @@ database ``casemgr_bench`` on 127.0.0.1:5432, dropped and re-created) and per si
   ``insert()``; ``--due`` of them are severity 1 and never acknowledged, so
   steps of the default critical ladder's "not acknowledged" branch (30/60/90
   min on a 60 min first-response target, 24x7) are due: their
-  ``escalation_schedule.next_check_at`` is in the past. With ``--steps-due 3``
-  (the default: a runner coming back after an outage) they were opened 2-3 h
-  ago and all three steps are due at once; with ``--steps-due 1`` (the steady
-  state, a runner ticking every minute) 31-58 min ago, and only the first is.
-  The other cases are checked tomorrow, so a pass must not touch them;
+  ``escalation_schedule.next_check_at`` is in the past. By default (``--steps-due
+  1``, the steady state of a runner ticking every minute) they were opened
+  31-58 min ago and only the first step is due; with ``--steps-due 3`` (a runner
+  coming back after an outage) 2-3 h ago, and all three are due at once. Half
+  of them have an owner, like the other cases. The other cases are checked
+  tomorrow, so a pass must not touch them;
 * one ``run_due`` pass at a fixed ``now``: wall time, steps fired, SQL statements
   sent (``before_cursor_execute`` on the runner's engine; PostgreSQL's COPY, used
   for the bulk inserts, goes round it and is not counted) per fired step, and the
@@ -139,12 +140,15 @@ def load(engine, n: int, due: int, engineers: int, steps_due: int) -> None:
             for cid in range(start, min(start + CHUNK, n + 1)):
                 asset = 1 + cid % n_assets
                 org = 2 + asset % PARTNERS
+                owned = cid % 2 == 1  # half the cases have an owner
                 if cid % every == 0 and cid // every <= due:
                     # Never answered; the first check was at +30 min. Opened 2-3 h ago: the 3 ack
-                    # steps are due; 31-58 min ago: only the first.
+                    # steps are due; 31-58 min ago: only the first. Half owned, like the rest (their
+                    # ids are multiples of `every`, so parity alone would leave them all unowned).
                     age = 120 + cid % 60 if steps_due == 3 else 31 + cid % 28
                     sev, status, created = 1, "new", NOW - timedelta(minutes=age)
                     responded, next_check = None, created + timedelta(minutes=30)
+                    owned = (cid // every) % 2 == 1
                 else:
                     sev, status = rng.choice((1, 2, 3, 3, 4, 4)), rng.choice(("new", "in_progress"))
                     created = NOW - timedelta(minutes=rng.randrange(5, 7 * 24 * 60))
@@ -153,7 +157,7 @@ def load(engine, n: int, due: int, engineers: int, steps_due: int) -> None:
                 cases.append({"id": cid, "number": f"CS-{cid:06d}", "organization_id": org, "asset_id": asset,
                               "contract_id": 1 if org == 2 else None, "entitled": org == 2, "severity": sev,
                               "status": status, "subject": f"Array {asset} degraded", "description": "Bench case.",
-                              "channel": "portal", "owner_id": 1 + cid % engineers if cid % 2 else None,
+                              "channel": "portal", "owner_id": 1 + cid % engineers if owned else None,
                               "created_at": created, "updated_at": responded or created,
                               "first_response_at": responded, "last_vendor_update_at": responded})
                 events.append({"case_id": cid, "kind": "opened", "actor_id": None, "public": True,
@@ -296,8 +300,9 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--sizes", default="10000,100000", help="open cases per run, comma-separated")
     parser.add_argument("--due", type=int, default=1000, help="how many of them have a due step")
-    parser.add_argument("--steps-due", type=int, choices=(1, 3), default=3,
-                        help="steps due per due case: 3 = catch-up after an outage, 1 = steady state")
+    parser.add_argument("--steps-due", type=int, choices=(1, 3), default=1,
+                        help="steps due per due case: 1 = steady state (a runner ticking every minute), "
+                             "3 = catch-up after an outage")
     parser.add_argument("--engineers", type=int, default=20,
                         help="active support engineers (50%% L1, 30%% L2, 20%% L3): a 'move_tier' step pages a tier")
     parser.add_argument("--sql", action="store_true", help="count and time each kind of SQL statement")
