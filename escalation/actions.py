@@ -11,12 +11,11 @@ from casemgr.auth.models import User
 from casemgr.auth.roles import TIERS, Role
 from casemgr.bulk import bulk_insert
 from casemgr.cases.models import Case, CaseEvent
+from casemgr.cases.services import account_managers_of
 from casemgr.notifications.services import insert_notifications, notification_rows
-from casemgr.organizations.models import AccountAssignment
 from escalation.ladder import HIERARCHY, DueFiring, PendingReturn
 from escalation.models import EscalationFiring
 from escalation.sla import CoverageCalendar
-
 
 
 class People:
@@ -47,9 +46,7 @@ class People:
 
     def _load(self, case: Case, target: str) -> list[User]:
         if target == "account_manager":
-            return list(self._session.scalars(
-                select(User).join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
-                .where(AccountAssignment.organization_id == case.organization_id).order_by(User.id)))
+            return account_managers_of(self._session, case.organization_id)
         if target.startswith("tier:"):
             # The tier's engineers; where no engineer has that tier, every engineer.
             return self._load(case, f"tier-only:{target[5:]}") or self._load(case, f"role:{Role.SUPPORT_ENGINEER}")

@@ -14,7 +14,6 @@ from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.notifications.services import notify
-from casemgr.organizations.models import AccountAssignment
 from rma.models import Rma
 from rma.states import RmaState, transition
 
@@ -51,11 +50,6 @@ def customers_to_notify(session: Session, case: Case) -> list[User]:
         return [case.opened_by]
     return list(session.scalars(select(User).where(User.organization_id == case.organization_id,
                                                    User.role == Role.CUSTOMER_ADMIN)))
-
-
-def account_team(session: Session, organization_id: int) -> list[User]:
-    return list(session.scalars(select(User).join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
-                                .where(AccountAssignment.organization_id == organization_id)))
 
 
 STATE_WORDS = {

@@ -17,14 +17,15 @@ from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
+from casemgr.cases.services import account_managers_of
 from casemgr.contracts.services import active_contract_for
 from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
 from rma import rules
-from rma.lifecycle import (account_team, case_owner, check_version, customers_to_notify, record_move,
-                           record_note, require_field_or_worker, require_worker)
+from rma.lifecycle import (case_owner, check_version, customers_to_notify, record_move, record_note,
+                           require_field_or_worker, require_worker)
 from rma.models import Dispatch, FailureAnalysis, Rma, Shipment
 from rma.states import RmaKind, RmaState, transition
 
@@ -351,7 +352,7 @@ def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: 
         f"SERIAL MISMATCH: received SN {returned}, expected SN {expected}. Support will follow up.")
     record_move(session, actor, rma, S.RETURNED, now, note)
     if not matches:
-        notify(session, case_owner(session, rma.case) + account_team(session, rma.organization_id),
+        notify(session, case_owner(session, rma.case) + account_managers_of(session, rma.organization_id),
                subject=f"{rma.number}: returned serial does not match", body=note, now=now, case_id=rma.case_id)
     session.commit()
     return analysis
