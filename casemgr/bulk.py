@@ -1,8 +1,8 @@
 """Insert many rows in one go, inside the session's transaction.
 
-PostgreSQL gets a binary ``COPY ... FROM STDIN`` (one round trip for thousands
-of rows, an order of magnitude faster than executemany); SQLite a driver-level
-executemany. Values go through each column's SQLAlchemy type first, exactly as
+PostgreSQL gets a binary ``COPY ... FROM STDIN`` (two round trips for thousands
+of rows, an order of magnitude faster than executemany), or one multi-row INSERT
+for a handful of rows; SQLite a driver-level executemany. Values go through each column's SQLAlchemy type first, exactly as
 an INSERT would bind them (UTC datetimes, JSON); equal values are converted
 once (a batch's rows share their timestamps).
 """
@@ -17,6 +17,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 
+#: Below this many rows PostgreSQL gets one multi-row INSERT: COPY costs a round trip more.
+COPY_MIN_ROWS = 20
+
+
 def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     """``rows`` must all carry the same keys."""
     if not rows:
@@ -24,7 +28,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     conn = session.connection()
     names = list(rows[0])
     dialect = conn.dialect.name
-    if dialect == "postgresql":
+    if dialect == "postgresql" and len(rows) >= COPY_MIN_ROWS:
         _copy(conn, table, names, rows)
     elif dialect == "sqlite":
         quote = conn.dialect.identifier_preparer

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import bindparam, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -54,8 +54,16 @@ def _apply_clocks(ctx: CaseContext, now: datetime) -> list[datetime]:
                         dues.next_update, dues.resolution) if d is not None and d > now]
 
 
+_SCHEDULES = EscalationSchedule.__table__
+_INSERT_SCHEDULE = insert(_SCHEDULES)
+
+
 def _schedule(session: Session, case_id: int, next_at: datetime | None, now: datetime, new: bool = False) -> None:
-    row = None if new else session.get(EscalationSchedule, case_id)
+    if new:  # a plain INSERT: every case opened comes through here
+        session.connection().execute(_INSERT_SCHEDULE, {"case_id": case_id, "next_check_at": next_at,
+                                                        "updated_at": now})
+        return
+    row = session.get(EscalationSchedule, case_id)
     if row is None:
         session.add(EscalationSchedule(case_id=case_id, next_check_at=next_at, updated_at=now))
     else:

@@ -129,7 +129,7 @@ class CaseEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime]
 
-    #: Lets a case being opened and its first events go in one flush (no back-reference).
+    #: No back-reference: a case never loads its whole timeline by accident.
     case: Mapped[Case] = relationship()
     actor: Mapped[User | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(back_populates="event", order_by="Attachment.id")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from casemgr import events
@@ -20,6 +20,7 @@ from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.coverage import pick_active
 from casemgr.contracts.models import Contract, SupportPlan, contract_asset
+from casemgr.db import insert_new
 from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.notifications.services import notify
@@ -33,10 +34,29 @@ def _event(session: Session, case: Case, actor: User | None, kind: str, now: dat
            public: bool = False, body: str = "", data: dict[str, Any] | None = None) -> CaseEvent:
     event = CaseEvent(case_id=case.id, kind=kind, actor_id=actor.id if actor else None, public=public,
                       body=body, data=data or {}, created_at=now)
-    if case.id is None:  # a case being opened: it is inserted by the same flush, before its events
-        event.case = case
     session.add(event)
     return event
+
+
+def _event_row(case: Case, actor: User | None, kind: str, now: datetime, *, public: bool = False,
+               body: str = "", data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A timeline entry as plain values, for :func:`_insert_events`."""
+    return {"case_id": case.id, "kind": kind, "actor_id": actor.id if actor else None, "public": public,
+            "body": body, "data": data or {}, "created_at": now}
+
+
+_EVENTS = CaseEvent.__table__
+_INSERT_EVENTS_RETURNING_ID = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]], *, want_id: bool) -> int | None:
+    """A new case's first timeline entries in one statement, without ORM objects: they are
+    on the path of every case opened, where the unit of work costs more than the INSERT.
+    Returns the first entry's id when ``want_id`` (attachments hang on it)."""
+    if want_id:
+        return session.connection().execute(_INSERT_EVENTS_RETURNING_ID, rows).scalars().first()
+    session.connection().execute(insert(_EVENTS), rows)
+    return None
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
@@ -50,13 +70,15 @@ def _check_version(case: Case, expected_version: int | None) -> None:
 
 
 
-def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEvent, actor: User | None,
-            uploads: Sequence[Upload], now: datetime) -> None:
+def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEvent | int | None,
+            actor: User | None, uploads: Sequence[Upload], now: datetime) -> None:
+    """``event``: the timeline entry the files come with, or its id."""
+    link = {"event_id": event} if isinstance(event, int) else {"event": event}
     for upload in uploads:
         stored = store.save(upload)
-        session.add(Attachment(case_id=case.id, event=event, filename=stored.filename,
-                               content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                               uploaded_by_id=actor.id if actor else None, created_at=now))
+        session.add(Attachment(case_id=case.id, filename=stored.filename, content_type=stored.content_type,
+                               size=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id if actor else None,
+                               created_at=now, **link))
 
 
 def _asset_and_contract(session: Session, actor: User, serial: str, on: date) -> tuple[Asset, Contract | None] | None:
@@ -111,15 +133,15 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
                 description=description, channel=channel, opened_by_id=actor.id,
                 created_at=now, updated_at=now)
     events.publish(session, events.CaseOpening(case, now))
-    session.add(case)
-    opened = _event(session, case, actor, "opened", now, public=True, body=description,
-                    data={"severity": severity, "subject": subject, "channel": channel})
+    insert_new(session, case)  # one INSERT; its first events, schedule and notifications are plain rows too
+    first = [_event_row(case, actor, "opened", now, public=True, body=description,
+                        data={"severity": severity, "subject": subject, "channel": channel})]
     if contract is None:
-        _event(session, case, None, "not_entitled", now, public=True,
-               body=f"No active support contract covers {asset.serial} on {now.date().isoformat()}."
-                    " The case is accepted and worked; the account team will review entitlement.")
-    session.flush()  # one flush: the case, then its first events
-    _attach(session, store, case, opened, actor, uploads, now)
+        first.append(_event_row(case, None, "not_entitled", now, public=True,
+                                body=f"No active support contract covers {asset.serial} on {now.date().isoformat()}."
+                                     " The case is accepted and worked; the account team will review entitlement."))
+    opened_id = _insert_events(session, first, want_id=bool(uploads))
+    _attach(session, store, case, opened_id, actor, uploads, now)
     events.publish(session, events.CaseOpened(case.id, now))
     _acknowledge(session, actor, case, asset.serial)  # after the listeners: the clocks are set
     session.commit()
@@ -270,13 +292,14 @@ def open_triage_case(session: Session, *, organization_id: int, opened_by: User 
     events.publish(session, events.CaseOpening(case, now))
     session.add(case)
     session.flush()
-    opened = _event(session, case, opened_by, "opened", now, public=True, body=description,
-                    data={"severity": severity, "subject": subject, "channel": channel, "requester": requester})
-    _event(session, case, None, "triage", now, public=False,
-           body=f"Received by {channel} from {requester} without a registered asset: triage it to an asset or"
-                " answer the sender.")
+    opened_id = _insert_events(session, [
+        _event_row(case, opened_by, "opened", now, public=True, body=description,
+                   data={"severity": severity, "subject": subject, "channel": channel, "requester": requester}),
+        _event_row(case, None, "triage", now, public=False,
+                   body=f"Received by {channel} from {requester} without a registered asset: triage it to an asset"
+                        " or answer the sender.")], want_id=bool(uploads and store is not None))
     if uploads and store is not None:
-        _attach(session, store, case, opened, opened_by, uploads, now)
+        _attach(session, store, case, opened_id, opened_by, uploads, now)
     events.publish(session, events.CaseOpened(case.id, now))
     session.commit()
     return case

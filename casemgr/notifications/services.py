@@ -46,21 +46,21 @@ def notification_rows(users: Iterable[User], *, subject: str, body: str, now: da
 
 def notify(session: Session, users: Iterable[User], *, subject: str, body: str, now: datetime,
            case_id: int | None = None, severity: int | None = None, email_not_before: datetime | None = None,
-           email: bool = True) -> list[Notification]:
-    """One in-app message per user, plus an e-mail through the outbox.
+           email: bool = True) -> int:
+    """One in-app message per user, plus an e-mail through the outbox; returns the rows written.
 
     ``email_not_before`` holds the e-mail (never the in-app message) until then,
-    e.g. until coverage hours start for a low-severity case.
+    e.g. until coverage hours start for a low-severity case. The rows are inserted
+    at once, as plain values: nothing reads them back in the same transaction.
     """
-    rows = [Notification(**row) for row in notification_rows(
-        users, subject=subject, body=body, now=now, case_id=case_id, severity=severity,
-        email_not_before=email_not_before, email=email)]
-    session.add_all(rows)
-    return rows
+    rows = notification_rows(users, subject=subject, body=body, now=now, case_id=case_id, severity=severity,
+                             email_not_before=email_not_before, email=email)
+    insert_notifications(session, rows)
+    return len(rows)
 
 
 def insert_notifications(session: Session, rows: list[dict]) -> None:
-    """Write many notification rows in one statement (the escalation runner's batches)."""
+    """Write notification rows in one statement (one message, or an escalation runner's batch)."""
     bulk_insert(session, Notification.__table__, rows)
 
 

@@ -5,7 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from casemgr.cases import services
 from casemgr.cases.attachments import AttachmentStore, Upload
@@ -33,6 +33,29 @@ def test_opening_a_case_numbers_it_and_records_who_and_when(session, world, stor
     assert first.entitled and first.contract.number == "C-ACME"
     kinds = session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == first.id)).all()
     assert kinds == ["opened"]
+
+
+def test_an_opened_case_is_loaded_whole_and_edits_to_it_are_version_checked(session, world, store, clock):
+    """The case goes in with one INSERT (not the unit of work): every column is set on the
+    object returned, defaults included, and the optimistic lock starts at version 1."""
+    case = open_for(session, world, store, clock.now())
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listen)
+    try:
+        seen = (case.status, case.queue, case.escalation_level, case.owner_id, case.version, case.closed_at,
+                case.organization.name, case.asset.serial)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listen)
+    assert statements == []
+    assert seen == ("new", "L1", 0, None, 1, None, "Acme", "ACME-001")
+    assert session.get(Case, case.id) is case
+    services.change_severity(session, world.user("engineer"), case, severity=1, reason="outage", now=clock.now(),
+                             expected_version=1)
+    assert session.scalar(select(Case.version).where(Case.id == case.id)) == case.version > 1
+    with pytest.raises(ConflictError):
+        services.change_severity(session, world.user("engineer"), case, severity=2, reason="stale", now=clock.now(),
+                                 expected_version=1)
 
 
 def test_the_opener_is_acknowledged_in_app_and_by_email_with_the_number_and_first_response_due(
@@ -85,6 +108,8 @@ def test_attachments_are_stored_by_checksum_with_a_safe_name(session, world, sto
     upload = Upload("../../etc/passwd log.txt", io.BytesIO(b"kernel: sd 0:0:4: I/O error\n"), "text/plain")
     case = open_for(session, world, store, clock.now(), uploads=[upload])
     attachment = session.scalar(select(Attachment).where(Attachment.case_id == case.id))
+    opened = session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.kind == "opened"))
+    assert attachment.event_id == opened
     assert attachment.filename == "etc_passwd_log.txt"
     assert attachment.size == 28
     assert store.path_for(attachment.sha256).read_bytes() == b"kernel: sd 0:0:4: I/O error\n"
