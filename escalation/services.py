@@ -37,17 +37,24 @@ class Settings:
                    timedelta(minutes=config.get("ESCALATION_REQUEST_INTERVAL_MINUTES", 60)))
 
 
+def _assign(case: Case, **values: object) -> None:
+    """Set only the fields that differ: assigning an equal value still marks the case
+    dirty, and the commit would then run a flush that finds nothing to write."""
+    for name, value in values.items():
+        if getattr(case, name) != value:
+            setattr(case, name, value)
+
+
 def _apply_clocks(ctx: CaseContext, now: datetime) -> list[datetime]:
     """Write the SLA due times and breach flags onto the case; return the future dues."""
     case, data = ctx.case, ctx.data
     if data.targets is None:
         return []
     dues = compute_dues(data.facts, data.targets, data.calendar)
-    case.first_response_due_at, case.next_update_due_at, case.resolution_due_at = (
-        dues.first_response, dues.next_update, dues.resolution)
     first_breached, resolution_breached = breaches(data.facts, dues, now)
-    case.first_response_breached = case.first_response_breached or first_breached
-    case.resolution_breached = case.resolution_breached or resolution_breached
+    _assign(case, first_response_due_at=dues.first_response, next_update_due_at=dues.next_update,
+            resolution_due_at=dues.resolution, first_response_breached=case.first_response_breached or first_breached,
+            resolution_breached=case.resolution_breached or resolution_breached)
     if not data.facts.is_open:
         return []
     return [d for d in (dues.first_response if case.first_response_at is None else None,
