@@ -81,6 +81,7 @@ def _register_error_pages(app: Flask) -> None:
     """HTML pages for people, the API's JSON error shape under /api/."""
     from flask import request
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import DBAPIError
     from werkzeug.exceptions import HTTPException, InternalServerError
 
     from casemgr.api.errors import ApiError, error_response
@@ -113,6 +114,18 @@ def _register_error_pages(app: Flask) -> None:
     def unexpected(e: Exception):
         if isinstance(e, HTTPException):
             return http_error(e)
+        if isinstance(e, DBAPIError) and e.connection_invalidated:
+            # The database dropped a pooled connection (restart, failover): the pool is
+            # already discarded, so the same request sent again goes through.
+            app.logger.warning("database connection lost on %s %s; answered 503", request.method, request.path)
+            message = "The connection to the database was reset. Nothing was saved; send the request again."
+            if wants_json():
+                response = error_response(503, message, code="database_unavailable")
+            else:
+                response = app.make_response((render_template(
+                    "errors/error.html", code=503, title="Please try again", message=message), 503))
+            response.headers["Retry-After"] = "1"
+            return response
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return error_response(500, "Internal error; it has been logged.")

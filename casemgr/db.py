@@ -13,6 +13,7 @@ from sqlalchemy import DateTime, MetaData, create_engine, event, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -65,7 +66,11 @@ def make_engine(url: str, *, sqlite_immediate: bool = False) -> Engine:
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
-        kwargs["pool_pre_ping"] = True
+        # No ping before every checkout (a round trip on every request). A connection the
+        # server dropped fails one request instead: SQLAlchemy then discards the whole
+        # pool, and the app answers 503 "retry" (casemgr.app). Recycling after an hour
+        # keeps idle connections clear of server and firewall idle timeouts.
+        kwargs["pool_recycle"] = 3600
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -178,3 +183,39 @@ def insert_new(session: Session, obj: Any) -> None:
 
 
 _INSERTS: dict[Any, Any] = {}
+
+
+class EntityColumns:
+    """An entity's columns for a Core SELECT, and its persistent object from a result row.
+
+    For the few read queries on every request (token and user, the asset a case is
+    opened on): Core rows cost a fraction of the ORM's query and loading machinery.
+    The object is what the session would have loaded -- persistent, every column
+    loaded, lazy relationships intact -- and the identity map still wins: an object
+    the session already holds is returned as it is.
+    """
+
+    def __init__(self, cls: type, prefix: str) -> None:
+        self.mapper = sa_inspect(cls)
+        props = list(self.mapper.column_attrs)
+        self.keys = [prop.key for prop in props]
+        self.labels = [f"{prefix}{key}" for key in self.keys]
+        self.columns = [prop.columns[0].label(label) for prop, label in zip(props, self.labels)]
+        pk_keys = {self.mapper.get_property_by_column(c).key for c in self.mapper.primary_key}
+        self._pk_labels = [label for key, label in zip(self.keys, self.labels) if key in pk_keys]
+
+    def load(self, session: Session, row: Any) -> Any:
+        """The object in ``row`` (a Core row holding :attr:`columns`), or None where an outer join found none."""
+        values = row._mapping
+        identity = tuple(values[label] for label in self._pk_labels)
+        if any(v is None for v in identity):
+            return None
+        existing = session.identity_map.get(self.mapper.identity_key_from_primary_key(identity))
+        if existing is not None:
+            return existing
+        obj = self.mapper.class_manager.new_instance()
+        for key, label in zip(self.keys, self.labels):
+            set_committed_value(obj, key, values[label])
+        make_transient_to_detached(obj)
+        session.add(obj)
+        return obj

@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, select, update
-from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, bindparam, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from casemgr.auth.models import User
-from casemgr.db import Base
+from casemgr.db import Base, EntityColumns
 
 PREFIX = "cm_"
 
@@ -51,14 +53,28 @@ def create_token(session: Session, user: User, name: str, now: datetime) -> tupl
     return token, text
 
 
+@cache
+def _lookup() -> tuple[Any, EntityColumns, EntityColumns]:
+    """The token-and-user query, in Core (built on first use: the mappers must be configured)."""
+    token, user = EntityColumns(ApiToken, "t_"), EntityColumns(User, "u_")
+    tokens, users = ApiToken.__table__, User.__table__
+    stmt = (select(*token.columns, *user.columns).join_from(tokens, users, users.c.id == tokens.c.user_id)
+            .where(tokens.c.token_hash == bindparam("digest")))
+    return stmt, token, user
+
+
 def find_token(session: Session, text: str) -> ApiToken | None:
     """The live token for ``text`` with its user (one query), or None if unknown, revoked or inactive."""
     if not text.startswith(PREFIX) or len(text) > 200:
         return None
-    # The user comes in the same query (many-to-one, joined): one round trip per API call.
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(text))
-                           .options(joinedload(ApiToken.user, innerjoin=True)))
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    # One Core query on every API call; the token and its user come back as loaded objects.
+    stmt, token_columns, user_columns = _lookup()
+    row = session.connection().execute(stmt, {"digest": _digest(text)}).first()
+    if row is None:
+        return None
+    token, user = token_columns.load(session, row), user_columns.load(session, row)
+    set_committed_value(token, "user", user)
+    if token.revoked_at is not None or not user.is_active:
         return None
     return token
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casemgr import events
 from casemgr.assets.models import Asset, Component
@@ -19,14 +21,14 @@ from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.coverage import pick_active
-from casemgr.contracts.models import Contract, SupportPlan, contract_asset
-from casemgr.db import insert_new
+from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
+from casemgr.db import EntityColumns, insert_new
 from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
 from casemgr.safety import services as safety
-from casemgr.organizations.models import AccountAssignment
+from casemgr.organizations.models import AccountAssignment, Organization, Site
 
 
 
@@ -81,27 +83,54 @@ def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEve
                                created_at=now, **link))
 
 
+@cache
+def _asset_query() -> tuple[Any, dict[str, EntityColumns]]:
+    """Asset, organisation, site, and each contract of the asset with its plan and calendar,
+    as one Core query (built on first use: the mappers must be configured)."""
+    parts = {name: EntityColumns(cls, f"{name}_") for name, cls in (
+        ("asset", Asset), ("org", Organization), ("site", Site), ("contract", Contract), ("plan", SupportPlan),
+        ("calendar", BusinessCalendar))}
+    assets, contracts, plans = Asset.__table__, Contract.__table__, SupportPlan.__table__
+    stmt = (select(*(c for part in parts.values() for c in part.columns))
+            .select_from(assets)
+            .join(Organization.__table__, Organization.__table__.c.id == assets.c.organization_id)
+            .join(Site.__table__, Site.__table__.c.id == assets.c.site_id)
+            .outerjoin(contract_asset, contract_asset.c.asset_id == assets.c.id)
+            .outerjoin(contracts, contracts.c.id == contract_asset.c.contract_id)
+            .outerjoin(plans, plans.c.id == contracts.c.plan_id)
+            .outerjoin(BusinessCalendar.__table__, BusinessCalendar.__table__.c.id == plans.c.calendar_id)
+            .where(assets.c.serial == bindparam("serial"))
+            .order_by(contracts.c.ends_on.desc()))
+    return stmt, parts
+
+
 def _asset_and_contract(session: Session, actor: User, serial: str, on: date) -> tuple[Asset, Contract | None] | None:
     """The asset ``actor`` may open a case on (scoped as :func:`policy.get_asset_for`) and
     the contract covering it on ``on`` (as :func:`casemgr.contracts.services.active_contract_for`),
-    in one query.
+    in one query on the path of every case opened.
 
-    The organisation, site, plan and calendar come joined: the case's representation
-    names the organisation, the SLA clocks read the plan, its calendar and the site's
-    time zone. One row per contract of the asset (a handful), or one without contract.
+    The organisation, site, plan and calendar come with it, loaded: the case's
+    representation names the organisation, the SLA clocks read the plan, its
+    calendar and the site's time zone. One row per contract of the asset (a
+    handful), or one without contract.
     """
-    rows = session.execute(
-        select(Asset, Contract)
-        .outerjoin(contract_asset, contract_asset.c.asset_id == Asset.id)
-        .outerjoin(Contract, Contract.id == contract_asset.c.contract_id)
-        .where(Asset.serial == serial, policy.org_filter(actor, Asset.organization_id))
-        .options(joinedload(Asset.organization, innerjoin=True), joinedload(Asset.site, innerjoin=True),
-                 joinedload(Contract.plan).joinedload(SupportPlan.calendar))
-        .order_by(Contract.ends_on.desc())
-    ).all()
+    stmt, parts = _asset_query()
+    rows = session.connection().execute(
+        stmt.where(policy.org_filter(actor, Asset.__table__.c.organization_id)), {"serial": serial}).all()
     if not rows:
         return None
-    return rows[0][0], pick_active((c for _, c in rows if c is not None), on)
+    asset = parts["asset"].load(session, rows[0])
+    set_committed_value(asset, "organization", parts["org"].load(session, rows[0]))
+    set_committed_value(asset, "site", parts["site"].load(session, rows[0]))
+    contracts = []
+    for row in rows:
+        contract = parts["contract"].load(session, row)
+        if contract is not None:
+            plan = parts["plan"].load(session, row)
+            set_committed_value(plan, "calendar", parts["calendar"].load(session, row))
+            set_committed_value(contract, "plan", plan)
+            contracts.append(contract)
+    return asset, pick_active(contracts, on)
 
 
 def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_serial: str, severity: int,

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from casemgr.assets.services import mark_component
 from casemgr.auth.tokens import ApiToken, create_token
@@ -218,3 +218,23 @@ def test_token_create_prints_the_token_alone(app, world):
     assert app.test_client().get("/api/v1/cases", headers=headers).status_code == 200
     bad = app.test_cli_runner().invoke(args=["token", "create", "--user", "nobody@example.com"])
     assert bad.exit_code == 1 and "No active user" in bad.output
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite has no server connection to lose
+def test_a_connection_the_database_dropped_fails_one_request_with_503_and_the_next_goes_through(
+        api, app, db_url, clock):
+    """No ping before every checkout: a dropped connection costs one request, answered 503 "retry"."""
+    client = api("acme_admin")
+    assert client.get("/api/v1/cases").status_code == 200  # the pool now holds a live connection
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # what a server restart does to every other session
+        dropped = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    engine.dispose()
+    assert dropped >= 1
+    response = new_case(client)
+    error = assert_error(response, 503, "database_unavailable")
+    assert "send the request again" in error["message"] and response.headers["Retry-After"] == "1"
+    again = new_case(client)
+    assert again.status_code == 201, again.get_data(as_text=True)
+    assert [c["number"] for c in client.get("/api/v1/cases").get_json()["items"]] == [again.get_json()["number"]]
