@@ -8,7 +8,8 @@ from marshmallow import Schema, fields, validate
 from casemgr.api.auth import api_user
 from casemgr.api.cases import run_service
 from casemgr.api.errors import ApiError
-from casemgr.channels.webhooks import EVENT_TYPES, deliveries_of, endpoints_of, register_endpoint
+from casemgr.channels.webhooks import (EVENT_TYPES, deliveries_of, disable_endpoint, endpoints_of,
+                                      register_endpoint)
 from casemgr.db import get_session
 from casemgr.web import now
 
@@ -59,6 +60,16 @@ class Webhooks(MethodView):
                                                                  event_types=body["events"], now=now()))
         endpoint.secret_once = secret  # shown in this response only
         return endpoint
+
+
+@blp.route("/webhooks/<id:endpoint_id>")
+class Webhook(MethodView):
+    @blp.response(204)
+    def delete(self, endpoint_id):
+        """Disable an endpoint: nothing more is sent to it (pending deliveries are dropped); its log stays."""
+        endpoint = run_service(lambda: disable_endpoint(get_session(), api_user(), endpoint_id, now()))
+        if endpoint is None:
+            raise ApiError(404, f"No webhook endpoint {endpoint_id}.")
 
 
 @blp.route("/webhooks/<id:endpoint_id>/deliveries")

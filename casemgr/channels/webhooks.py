@@ -11,7 +11,7 @@ import urllib.request
 from datetime import datetime
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from casemgr import events
@@ -22,6 +22,7 @@ from casemgr.cases.rules import CaseRuleError
 from casemgr.channels.models import WebhookDelivery, WebhookEndpoint
 from casemgr.errors import ForbiddenError
 from casemgr.notifications.services import MAX_ATTEMPTS, backoff
+from casemgr.organizations.models import Organization
 
 EVENT_TYPES = {
     events.CaseOpened: "case.opened",
@@ -52,12 +53,40 @@ def register_endpoint(session: Session, actor: User, *, url: str, event_types: l
     endpoint = WebhookEndpoint(organization_id=actor.organization_id, url=url, secret=secret,
                                events=",".join(event_types) or "*", created_by_id=actor.id, created_at=now)
     session.add(endpoint)
+    _count_endpoints(session, actor.organization_id, +1)
     session.commit()
     return endpoint, secret
 
 
+def disable_endpoint(session: Session, actor: User, endpoint_id: int, now: datetime) -> WebhookEndpoint | None:
+    """Stop sending to an endpoint; its delivery log stays. None if it is not the caller's."""
+    if actor.role != Role.CUSTOMER_ADMIN:
+        raise ForbiddenError("Only the organisation's admin manages webhooks.")
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.organization_id != actor.organization_id:
+        return None
+    if endpoint.disabled_at is None:
+        endpoint.disabled_at = now
+        session.execute(update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id,
+                                                      WebhookDelivery.status == "pending")
+                        .values(status="failed", last_error="endpoint disabled")
+                        .execution_options(synchronize_session=False))
+        _count_endpoints(session, endpoint.organization_id, -1)
+    session.commit()
+    return endpoint
+
+
+def _count_endpoints(session: Session, organization_id: int, delta: int) -> None:
+    """Keep Organization.webhook_endpoints in step, in the caller's transaction (an
+    atomic increment: two admins registering at once both count)."""
+    session.execute(update(Organization).where(Organization.id == organization_id)
+                    .values(webhook_endpoints=Organization.webhook_endpoints + delta))
+
+
 def endpoints_of(session: Session, actor: User) -> list[WebhookEndpoint]:
-    return list(session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.organization_id == actor.organization_id)
+    """The organisation's active endpoints."""
+    return list(session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.organization_id == actor.organization_id,
+                                                              WebhookEndpoint.disabled_at.is_(None))
                                 .order_by(WebhookEndpoint.id)))
 
 
@@ -73,10 +102,8 @@ def enqueue(session: Session, event: object) -> None:
     """Listener for the core's case events: one pending delivery per subscribed endpoint."""
     event_type = EVENT_TYPES[type(event)]
     case = session.get(Case, event.case_id)
-    if case is None:
-        return
-    # Two columns by the indexed organisation id: most organisations have no endpoint,
-    # and then this one light query is all the listener costs.
+    if case is None or not case.organization.webhook_endpoints:
+        return  # most organisations: no endpoint, and no query (a case opened has its organisation loaded)
     endpoints = session.execute(select(WebhookEndpoint.id, WebhookEndpoint.events).where(
         WebhookEndpoint.organization_id == case.organization_id, WebhookEndpoint.disabled_at.is_(None))
         .order_by(WebhookEndpoint.id)).all()

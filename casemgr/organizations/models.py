@@ -17,6 +17,9 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     is_vendor: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    #: Active webhook endpoints, kept by casemgr.channels.webhooks: most organisations
+    #: have none, and then a case event costs the webhook listener no query.
+    webhook_endpoints: Mapped[int] = mapped_column(default=0, server_default="0")
 
     sites: Mapped[list[Site]] = relationship(back_populates="organization", order_by="Site.name")
 

@@ -9,7 +9,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from casemgr.channels.models import WebhookDelivery
 from casemgr.channels.webhooks import deliver_due
@@ -77,3 +77,48 @@ def test_only_the_organisations_admin_manages_its_webhooks(api, receiver):
     endpoint = api("acme_admin").post("/api/v1/webhooks", json={"url": url}).get_json()["id"]
     assert_error(api("globex_admin").get(f"/api/v1/webhooks/{endpoint}/deliveries"), 404, "not_found")
     assert api("globex_admin").get("/api/v1/webhooks").get_json() == []
+
+
+def test_a_disabled_endpoint_gets_nothing_more_and_its_pending_deliveries_are_dropped(api, session, world,
+                                                                                     receiver):
+    url, received, _ = receiver
+    admin = api("acme_admin")
+    first, second = (admin.post("/api/v1/webhooks", json={"url": url}).get_json()["id"] for _ in range(2))
+    session.expire_all()
+    assert world.acme.webhook_endpoints == 2
+    new_case(admin)  # one pending delivery per endpoint
+    assert_error(api("acme_user").client.delete(f"/api/v1/webhooks/{first}", headers=api("acme_user").headers),
+                 403, "forbidden")
+    assert_error(api("globex_admin").client.delete(f"/api/v1/webhooks/{first}",
+                                                   headers=api("globex_admin").headers), 404, "not_found")
+    assert admin.client.delete(f"/api/v1/webhooks/{first}", headers=admin.headers).status_code == 204
+    assert admin.client.delete(f"/api/v1/webhooks/{first}", headers=admin.headers).status_code == 204  # idempotent
+    assert [e["id"] for e in admin.get("/api/v1/webhooks").get_json()] == [second]
+    session.expire_all()
+    assert world.acme.webhook_endpoints == 1
+    new_case(admin)
+    rows = session.execute(select(WebhookDelivery.endpoint_id, WebhookDelivery.status, WebhookDelivery.last_error)
+                           .order_by(WebhookDelivery.id)).all()
+    assert rows == [(first, "failed", "endpoint disabled"), (second, "pending", None), (second, "pending", None)]
+    assert [d["status"] for d in admin.get(f"/api/v1/webhooks/{first}/deliveries").get_json()] == ["failed"]
+
+
+def test_the_webhook_listener_costs_no_query_for_an_organisation_without_endpoints(api, app, world, receiver):
+    """Most organisations have no endpoint: opening a case then never reads webhook_endpoint."""
+    url, _, _ = receiver
+    statements = []
+    engines = {id(f.kw["bind"]): f.kw["bind"] for f in (app.extensions["casemgr.db"].session_factory,
+                                                        app.extensions["casemgr.db"].write_session_factory)}
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    for engine in engines.values():
+        event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert new_case(api("acme_admin")).status_code == 201
+        assert statements and not [s for s in statements if "FROM webhook_endpoint" in s]
+        api("acme_admin").post("/api/v1/webhooks", json={"url": url})
+        statements.clear()
+        assert new_case(api("acme_admin")).status_code == 201
+        assert [s for s in statements if "FROM webhook_endpoint" in s]
+    finally:
+        for engine in engines.values():
+            event.remove(engine, "before_cursor_execute", listen)
