@@ -13,7 +13,6 @@ from sqlalchemy import DateTime, MetaData, create_engine, event, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -214,8 +213,9 @@ class EntityColumns:
         if existing is not None:
             return existing
         obj = self.mapper.class_manager.new_instance()
+        loaded = obj.__dict__  # as the ORM's own loader fills a new instance: no attribute events
         for key, label in zip(self.keys, self.labels):
-            set_committed_value(obj, key, values[label])
+            loaded[key] = values[label]
         make_transient_to_detached(obj)
         session.add(obj)
         return obj

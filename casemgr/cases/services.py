@@ -84,9 +84,10 @@ def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEve
 
 
 @cache
-def _asset_query() -> tuple[Any, dict[str, EntityColumns]]:
+def _asset_query(scope: str) -> tuple[Any, dict[str, EntityColumns]]:
     """Asset, organisation, site, and each contract of the asset with its plan and calendar,
-    as one Core query (built on first use: the mappers must be configured)."""
+    as one Core query, built once per scope (:func:`policy.scope_of`) on first use: the
+    mappers must be configured, and a reused statement keeps its cache key."""
     parts = {name: EntityColumns(cls, f"{name}_") for name, cls in (
         ("asset", Asset), ("org", Organization), ("site", Site), ("contract", Contract), ("plan", SupportPlan),
         ("calendar", BusinessCalendar))}
@@ -99,7 +100,8 @@ def _asset_query() -> tuple[Any, dict[str, EntityColumns]]:
             .outerjoin(contracts, contracts.c.id == contract_asset.c.contract_id)
             .outerjoin(plans, plans.c.id == contracts.c.plan_id)
             .outerjoin(BusinessCalendar.__table__, BusinessCalendar.__table__.c.id == plans.c.calendar_id)
-            .where(assets.c.serial == bindparam("serial"))
+            .where(assets.c.serial == bindparam("serial"),
+                   policy.org_filter_template(assets.c.organization_id, scope))
             .order_by(contracts.c.ends_on.desc()))
     return stmt, parts
 
@@ -114,9 +116,8 @@ def _asset_and_contract(session: Session, actor: User, serial: str, on: date) ->
     calendar and the site's time zone. One row per contract of the asset (a
     handful), or one without contract.
     """
-    stmt, parts = _asset_query()
-    rows = session.connection().execute(
-        stmt.where(policy.org_filter(actor, Asset.__table__.c.organization_id)), {"serial": serial}).all()
+    stmt, parts = _asset_query(policy.scope_of(actor))
+    rows = session.connection().execute(stmt, {"serial": serial, **policy.scope_params(actor)}).all()
     if not rows:
         return None
     asset = parts["asset"].load(session, rows[0])
