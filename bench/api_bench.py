@@ -9,7 +9,9 @@ once with bench/floor_app.py, a Flask + SQLAlchemy endpoint that inserts one row
 keep-alive clients, bounded in time. It prints requests per second, p50/p95/p99
 latency, and the ratio Casemgr/floor (target: 40% or more). Case creation
 includes the SLA targets, the timeline event, the escalation schedule and the
-acknowledgement notification. Nothing here is a test.
+acknowledgement notification. A third server (bench/lean_case_app.py, unless
+--no-lean) sends Casemgr's statements written by hand in a bare view: the cost of
+the database work alone. Nothing here is a test.
 """
 from __future__ import annotations
 
@@ -89,7 +91,7 @@ def describe(label: str, elapsed: float, latencies: list[float], errors: int) ->
     return row
 
 
-def run(db: str, requests: int, clients: int, threads: int) -> None:
+def run(db: str, requests: int, clients: int, threads: int, lean: bool) -> None:
     workdir = Path(tempfile.mkdtemp(prefix=f"casemgr-bench-{db}-"))
     try:
         url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_bench_api")
@@ -112,9 +114,11 @@ def run(db: str, requests: int, clients: int, threads: int) -> None:
         setting = "gunicorn -w 2" + (f" --threads {threads}" if threads > 1 else " (sync workers)")
         print(f"\n== {db}: {requests} requests, {clients} clients, {setting} ==", flush=True)
         rows = []
-        for label, target, run_env, port in (("floor (bare insert)", "bench.floor_app:app",
-                                              {**os.environ, "DATABASE_URL": floor_url}, 18181),
-                                             ("casemgr POST /api/v1/cases", "casemgr:create_app()", env, 18182)):
+        servers = [("floor (bare insert)", "bench.floor_app:app", {**os.environ, "DATABASE_URL": floor_url}, 18181),
+                   ("casemgr POST /api/v1/cases", "casemgr:create_app()", env, 18182)]
+        if lean:
+            servers.append(("same SQL by hand (reference)", "bench.lean_case_app:app", env, 18183))
+        for label, target, run_env, port in servers:
             server = start_gunicorn(target, run_env, port, threads)
             try:
                 rows.append(describe(label, *load(port, token, requests, clients, serials)))
@@ -122,6 +126,9 @@ def run(db: str, requests: int, clients: int, threads: int) -> None:
                 server.terminate()
                 server.wait(timeout=30)
         print(f"ratio casemgr/floor throughput: {rows[1]['rps'] / rows[0]['rps']:.0%} (target >= 40%)", flush=True)
+        if lean:
+            print(f"ratio same-SQL-by-hand/floor: {rows[2]['rps'] / rows[0]['rps']:.0%} (the database work alone; "
+                  "the rest of the gap is the application's own code)", flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -131,11 +138,13 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--no-lean", action="store_true",
+                        help="skip the reference server sending the same SQL by hand (bench/lean_case_app.py)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads per gunicorn worker (gthread), for both servers; 1 = sync workers")
     args = parser.parse_args()
     for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
-        run(db, args.requests, args.clients, args.threads)
+        run(db, args.requests, args.clients, args.threads, not args.no_lean)
 
 
 if __name__ == "__main__":
