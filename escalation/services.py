@@ -89,10 +89,15 @@ def _evaluate(ctx: CaseContext, ladders: Ladders, now: datetime) -> tuple[list[D
     return due, upcoming, min(future_dues + [f.due_at for f in upcoming], default=None)
 
 
+_OPENING = "escalation.opening"  # session.info: the context of the case being opened, for its CaseOpened
+
+
 def time_new_case(session: Session, case: Case, now: datetime, settings: Settings) -> None:
     """SLA due times onto a case not inserted yet, so that its INSERT carries them."""
     with session.no_autoflush:
-        _apply_clocks(load_context(session, case, settings.fallback_plan_code, new=True), now)
+        ctx = load_context(session, case, settings.fallback_plan_code, new=True)
+        _apply_clocks(ctx, now)
+    session.info[_OPENING] = ctx
 
 
 def refresh_case(session: Session, case: Case, now: datetime, settings: Settings,
@@ -103,7 +108,10 @@ def refresh_case(session: Session, case: Case, now: datetime, settings: Settings
     ``new``: the case was just opened in this transaction (nothing else to read).
     """
     ladders = ladders or Ladders.current(session)
-    ctx = load_context(session, case, settings.fallback_plan_code, new=new)
+    opening = session.info.pop(_OPENING, None) if new else None
+    # A case just opened: the context its due times came from still holds (nothing has happened to it).
+    ctx = opening if opening is not None and opening.case is case else load_context(
+        session, case, settings.fallback_plan_code, new=new)
     due, upcoming, next_at = _evaluate(ctx, ladders, now)
     _schedule(session, case.id, now if due else next_at, now, new=new)
     session.info.setdefault(_UPCOMING, {})[case.id] = (now, case.severity, case.status, upcoming)
