@@ -51,8 +51,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
 
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from sqlalchemy import event, insert, text  # noqa: E402
 
+from bench.pg import drop_database, fresh_database  # noqa: E402
 from casemgr import create_app  # noqa: E402
 from casemgr.assets.models import Asset, Product  # noqa: E402
 from casemgr.auth.models import User  # noqa: E402
@@ -65,7 +66,6 @@ from escalation.models import EscalationSchedule  # noqa: E402
 from escalation.services import Settings, run_due  # noqa: E402
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)  # fixed: results never depend on the wall clock
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DB = "casemgr_bench"
 CHUNK = 5000          # rows per executemany: bounded memory, few round trips
 PARTNERS = 5
@@ -80,20 +80,11 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def pg_admin(*statements: str) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")  # CREATE/DROP DATABASE need autocommit
-    with admin.connect() as conn:
-        for statement in statements:
-            conn.execute(text(statement))
-    admin.dispose()
-
-
-def fresh_database(kind: str, tmp: Path, n: int) -> str:
+def database_for(kind: str, tmp: Path, n: int) -> str:
     """A new, empty database per (kind, size): no state carried between runs."""
     if kind == "sqlite":
         return f"sqlite:///{tmp / f'bench-{n}.sqlite3'}"
-    pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)", f"CREATE DATABASE {PG_DB}")
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
+    return fresh_database(PG_DB)
 
 
 def load(engine, n: int, due: int, engineers: int, steps_due: int) -> None:
@@ -223,7 +214,7 @@ class SqlCounter:
 
 
 def bench_one(kind: str, n: int, due: int, tmp: Path, opts: argparse.Namespace) -> dict:
-    url = fresh_database(kind, tmp, n)
+    url = database_for(kind, tmp, n)
     app = create_app({"INSTANCE_PATH": str(tmp / "instance"), "DATABASE_URL": url, "SECRET_KEY": "bench"})
     db = app.extensions["casemgr.db"]
     try:
@@ -266,7 +257,7 @@ def bench_one(kind: str, n: int, due: int, tmp: Path, opts: argparse.Namespace) 
     finally:
         db.dispose()
         if kind == "postgresql":
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            drop_database(PG_DB)
 
 
 def print_table(rows: list[dict]) -> None:

@@ -36,7 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from bench.pg import fresh_database  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from casemgr import create_app  # noqa: E402
@@ -51,7 +52,6 @@ from reports.models import CaseRating  # noqa: E402
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 PERIOD = (date(2026, 8, 1), date(2026, 10, 31))
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DB = "casemgr_reports_bench"
 PASSWORD = "bench horse battery"
 START = time.perf_counter()
@@ -61,15 +61,10 @@ def log(msg: str) -> None:
     print(f"[{time.perf_counter() - START:7.1f}s] {msg}", flush=True)
 
 
-def fresh_database(kind: str, tmp: Path) -> str:
+def database_for(kind: str, tmp: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp / 'reports-bench.sqlite3'}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
+    return fresh_database(PG_DB)
 
 
 def load(engine, args) -> dict:
@@ -249,7 +244,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
             log(f"=== {kind}: {args.cases} cases, {args.open} open, {args.orgs} partners")
-            url = fresh_database(kind, Path(tmp))
+            url = database_for(kind, Path(tmp))
             engine = make_engine(url)
             upgrade(engine)
             info = load(engine, args)

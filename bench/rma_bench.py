@@ -30,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
 
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from bench.pg import fresh_database  # noqa: E402
+from sqlalchemy import event, insert  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from casemgr import create_app  # noqa: E402
@@ -43,7 +44,6 @@ from casemgr.organizations.models import Organization, Site  # noqa: E402
 from rma.models import Rma, Shipment  # noqa: E402
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DB = "casemgr_bench_rma"
 CHUNK = 5000
 REGIONS = ("us-east", "us-central", "eu-central", "apac")
@@ -56,15 +56,10 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def fresh_database(kind: str, tmp: Path) -> str:
+def database_for(kind: str, tmp: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp / 'bench-rma.sqlite3'}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
-    admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
+    return fresh_database(PG_DB)
 
 
 def load(engine, n: int) -> None:
@@ -118,7 +113,7 @@ def timed(fn, repeat: int) -> tuple[float, float]:
 
 
 def run(kind: str, n: int, repeat: int, tmp: Path) -> None:
-    url = fresh_database(kind, tmp)
+    url = database_for(kind, tmp)
     app = create_app({"INSTANCE_PATH": str(tmp / f"instance-{kind}"), "DATABASE_URL": url, "SECRET_KEY": "b" * 32,
                       "CLOCK": FixedClock(NOW), "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
     engine = app.extensions["casemgr.db"].engine
