@@ -107,12 +107,16 @@ class Database:
         self.write_session_factory: sessionmaker[Session] | None = None
 
     def init_app(self, app: Flask) -> None:
+        """Give ``app`` engines of its own, in ``app.extensions["casemgr.db"]`` (read it through
+        :func:`database`): the extension object is shared by every app a process creates
+        (tests, tools), so it must not hold one app's engines for all of them."""
+        state = Database()
         url = app.config["DATABASE_URL"]
-        self.engine = make_engine(url)
-        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
-        write_engine = make_engine(url, sqlite_immediate=True) if self.engine.dialect.name == "sqlite" else self.engine
-        self.write_session_factory = sessionmaker(write_engine, expire_on_commit=False)
-        app.extensions["casemgr.db"] = self
+        state.engine = make_engine(url)
+        state.session_factory = sessionmaker(state.engine, expire_on_commit=False)
+        write_engine = make_engine(url, sqlite_immediate=True) if state.engine.dialect.name == "sqlite" else state.engine
+        state.write_session_factory = sessionmaker(write_engine, expire_on_commit=False)
+        app.extensions["casemgr.db"] = state
         app.teardown_appcontext(_close_request_session)
 
     def dispose(self) -> None:
