@@ -19,7 +19,7 @@ blp = Blueprint("api_escalation", __name__, description="Escalation")
 
 @blp.route("/cases/<number>/escalation-requests")
 class EscalationRequests(MethodView):
-    @blp.arguments(EscalationRequestSchema)
+    @blp.arguments(EscalationRequestSchema())
     @blp.response(201, CaseSchema)
     def post(self, body, number):
         """The customer's admin asks for escalation: one hierarchical level at once (rate-limited)."""

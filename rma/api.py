@@ -157,7 +157,7 @@ def _refusals(action):
 
 @blp.route("/rmas")
 class Rmas(MethodView):
-    @blp.arguments(RmaCreate)
+    @blp.arguments(RmaCreate())
     @blp.response(201, RmaOut)
     def post(self, body):
         """Open an RMA from a case for one of its asset's components (support staff)."""
@@ -189,7 +189,7 @@ class RmaItem(MethodView):
 
 @blp.route("/rmas/<number>/transitions")
 class Transitions(MethodView):
-    @blp.arguments(TransitionIn)
+    @blp.arguments(TransitionIn())
     @blp.response(200, RmaOut)
     def post(self, body, number):
         """Move the RMA; a move the state machine does not allow is a 409 naming the allowed states."""
@@ -205,7 +205,7 @@ class Shipments(MethodView):
         """Outbound replacement and return of the defective part, with carriers and tracking numbers."""
         return rma_or_404(number).shipments
 
-    @blp.arguments(ShipmentIn)
+    @blp.arguments(ShipmentIn())
     @blp.response(201, RmaOut)
     def post(self, body, number):
         """Record a shipment: ``out`` ships the replacement, ``return`` sends the defective part back."""

@@ -48,7 +48,7 @@ class Organizations(MethodView):
         """Every organisation."""
         return _all(Organization, Organization.name)
 
-    @blp.arguments(OrganizationIn)
+    @blp.arguments(OrganizationIn())
     @blp.response(201, OrganizationOut)
     def post(self, body):
         """Register a partner organisation."""
@@ -63,7 +63,7 @@ class Sites(MethodView):
         _admin()
         return list(get_session().scalars(select(Site).where(Site.organization_id == _org(org_id).id)))
 
-    @blp.arguments(SiteIn)
+    @blp.arguments(SiteIn())
     @blp.response(201, SiteOut)
     def post(self, body, org_id):
         """Add a site (its time zone drives business-hours coverage)."""
@@ -77,7 +77,7 @@ class Parts(MethodView):
         """The parts catalogue."""
         return _all(Part, Part.part_number)
 
-    @blp.arguments(PartIn)
+    @blp.arguments(PartIn())
     @blp.response(201, PartOut)
     def post(self, body):
         """Add a field-replaceable part; data-bearing parts get keep-your-drive handling."""
@@ -91,7 +91,7 @@ class Products(MethodView):
         """Products with their compatible parts."""
         return _all(Product, Product.model)
 
-    @blp.arguments(ProductIn)
+    @blp.arguments(ProductIn())
     @blp.response(201, ProductOut)
     def post(self, body):
         """Add a product model and the parts that fit it."""
@@ -105,7 +105,7 @@ class Plans(MethodView):
         """Support plans with their targets (minutes per severity)."""
         return _all(SupportPlan, SupportPlan.code)
 
-    @blp.arguments(PlanIn)
+    @blp.arguments(PlanIn())
     @blp.response(201, PlanOut)
     def post(self, body):
         """Add a plan: targets per severity, coverage calendar, entitlements."""
@@ -119,7 +119,7 @@ class Contracts(MethodView):
         """Every contract with its covered assets."""
         return _all(Contract, Contract.number)
 
-    @blp.arguments(ContractIn)
+    @blp.arguments(ContractIn())
     @blp.response(201, ContractOut)
     def post(self, body):
         """Add a contract covering some of the organisation's assets."""
@@ -133,7 +133,7 @@ class Users(MethodView):
         """Every user."""
         return _all(User, User.email)
 
-    @blp.arguments(UserIn)
+    @blp.arguments(UserIn())
     @blp.response(201, UserOut)
     def post(self, body):
         """Create a user; the password is hashed and never returned."""

@@ -62,7 +62,7 @@ class AlertResults(Schema):
 
 @blp.route("/alerts")
 class Alerts(MethodView):
-    @blp.arguments(AlertPayload)
+    @blp.arguments(AlertPayload())
     @blp.response(202, AlertResults)
     def post(self, payload):
         """Each alert fingerprint opens or updates one case of the token's organisation; never dropped."""

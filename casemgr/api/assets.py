@@ -30,7 +30,7 @@ def represent(row: AssetCoverage) -> dict:
 
 @blp.route("/assets")
 class Assets(MethodView):
-    @blp.arguments(AssetQuerySchema, location="query")
+    @blp.arguments(AssetQuerySchema(), location="query")
     @blp.response(200, AssetSchema(many=True))
     def get(self, args):
         """Assets the caller may see; filter by serial prefix and organisation."""
@@ -38,7 +38,7 @@ class Assets(MethodView):
                                     organization_id=args.get("org"))
         return [represent(r) for r in rows]
 
-    @blp.arguments(AssetIn)
+    @blp.arguments(AssetIn())
     @blp.response(201, AssetSchema)
     def post(self, body):
         """Register an asset with its components (admin role)."""
@@ -66,7 +66,7 @@ class AssetItem(MethodView):
 
 @blp.route("/assets/<serial>/components/<slot>/install")
 class Install(MethodView):
-    @blp.arguments(InstallIn)
+    @blp.arguments(InstallIn())
     @blp.response(201, AssetSchema)
     def post(self, body, serial, slot):
         """Record a part going into a slot. A failed, quarantined or removed serial is refused (422 safety_guard)."""

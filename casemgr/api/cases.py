@@ -98,7 +98,7 @@ def _parse_cursor(text: str) -> tuple[datetime, int]:
 
 @blp.route("/cases")
 class Cases(MethodView):
-    @blp.arguments(CaseQuerySchema, location="query")
+    @blp.arguments(CaseQuerySchema(), location="query")
     @blp.response(200, CasePageSchema)
     def get(self, args):
         """List the cases the caller may see, most recently updated first (cursor pagination)."""
@@ -127,7 +127,7 @@ class Cases(MethodView):
         return {"items": [represent(c, at) for c in rows[:limit]],
                 "next_cursor": _cursor(rows[limit - 1]) if len(rows) > limit else None}
 
-    @blp.arguments(CaseCreateSchema)
+    @blp.arguments(CaseCreateSchema())
     @blp.response(201, CaseSchema)
     def post(self, body):
         """Open a case; it is accepted even without an active contract (flagged not entitled)."""
@@ -158,7 +158,7 @@ class CaseItem(MethodView):
 
 @blp.route("/cases/<number>/comments")
 class Comments(MethodView):
-    @blp.arguments(CommentSchema)
+    @blp.arguments(CommentSchema())
     @blp.response(201, EventSchema)
     def post(self, body, number):
         """Reply (public) or add an internal note. Unsafe instructions are refused with 422 `safety_guard`."""
@@ -184,7 +184,7 @@ class Events(MethodView):
 
 @blp.route("/cases/<number>/status")
 class Status(MethodView):
-    @blp.arguments(StatusChangeSchema)
+    @blp.arguments(StatusChangeSchema())
     @blp.response(200, CaseSchema)
     def post(self, body, number):
         """Change the status; `version` must be the one you read (409 otherwise)."""
@@ -201,7 +201,7 @@ class Status(MethodView):
 
 @blp.route("/cases/<number>/severity")
 class Severity(MethodView):
-    @blp.arguments(SeverityChangeSchema)
+    @blp.arguments(SeverityChangeSchema())
     @blp.response(200, CaseSchema)
     def post(self, body, number):
         """Change the severity; the SLA targets are recomputed, keeping pauses (409 on a stale version)."""
@@ -214,7 +214,7 @@ class Severity(MethodView):
 
 @blp.route("/cases/<number>/commitments")
 class Commitments(MethodView):
-    @blp.arguments(CommitmentCreateSchema)
+    @blp.arguments(CommitmentCreateSchema())
     @blp.response(201, CommitmentSchema)
     def post(self, body, number):
         """Record a promise to the customer; a missed one escalates."""

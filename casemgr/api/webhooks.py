@@ -52,7 +52,7 @@ class Webhooks(MethodView):
         """The organisation's endpoints."""
         return endpoints_of(get_session(), api_user())
 
-    @blp.arguments(WebhookIn)
+    @blp.arguments(WebhookIn())
     @blp.response(201, WebhookCreated)
     def post(self, body):
         """Register an endpoint; deliveries carry `X-Casemgr-Signature: t=<unix>,v1=<HMAC-SHA256 of "t.body">`."""
