@@ -5,7 +5,8 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, current_app, flash, redirect, url_for
+from flask import Flask, Request, abort, current_app, flash, redirect, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 
@@ -24,7 +25,18 @@ def actor():
     return current_user._get_current_object()
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus building the signer for a request that sends no
+    session cookie: every API call (bearer tokens, no cookies) paid for it."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def register_web(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     from casemgr.assets.views import bp as assets_bp
     from casemgr.auth.views import bp as auth_bp
     from casemgr.cases.views import bp as cases_bp
