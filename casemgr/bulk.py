@@ -5,16 +5,21 @@ of rows, an order of magnitude faster than executemany), or one multi-row INSERT
 for a handful of rows; SQLite a driver-level executemany. Values go through each column's SQLAlchemy type first, exactly as
 an INSERT would bind them (UTC datetimes, JSON); equal values are converted
 once (a batch's rows share their timestamps).
+
+Rows nothing reads back before the commit can also wait for it
+(:func:`insert_at_commit`): those of one transaction are then written together,
+on PostgreSQL in a single statement.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, event, insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 
 #: Below this many rows PostgreSQL gets one multi-row INSERT: COPY costs a round trip more.
@@ -31,11 +36,80 @@ def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     if dialect == "postgresql" and len(rows) >= COPY_MIN_ROWS:
         _copy(conn, table, names, rows)
     elif dialect == "sqlite":
-        quote = conn.dialect.identifier_preparer
-        conn.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) "
-                             f"VALUES ({', '.join('?' for _ in names)})", list(_bound_rows(conn, table, names, rows)))
+        _sqlite_insert(conn, table, rows)
     else:
         conn.execute(insert(table), rows)
+
+
+_AT_COMMIT = "casemgr.bulk.at_commit"  # session.info: [(table, rows), ...] waiting for the commit
+
+
+def insert_at_commit(session: Session, table: Table, rows: list[dict]) -> None:
+    """Queue ``rows`` (same keys each) for an INSERT just before the session commits.
+
+    For rows nothing reads back in the same transaction -- a new case's first
+    timeline entries, its acknowledgement, its escalation schedule: written
+    with the others queued, they cost one statement on PostgreSQL (data-modifying
+    WITH clauses) instead of one each, on the path of every case opened. The ORM's
+    pending objects are flushed before them, so the rows may refer to those. A
+    rollback drops them with everything else.
+    """
+    if rows:
+        if not session.in_transaction():
+            session.begin()  # the rows belong to a transaction: its end, committed or not, settles them
+        session.info.setdefault(_AT_COMMIT, []).append((table, rows))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_queued(session: Session) -> None:
+    queued = session.info.pop(_AT_COMMIT, None)
+    if queued:
+        session.flush()
+        insert_together(session.connection(), queued)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_queued(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the session's own transaction ended without a commit
+        session.info.pop(_AT_COMMIT, None)
+
+
+def insert_together(conn: Connection, batches: list[tuple[Table, list[dict]]]) -> None:
+    """Several tables' rows at once: on PostgreSQL the small batches in one statement."""
+    if conn.dialect.name != "postgresql":
+        for table, rows in batches:
+            _sqlite_insert(conn, table, rows)
+        return
+    small = [(table, rows) for table, rows in batches if len(rows) < COPY_MIN_ROWS]
+    for table, rows in batches:
+        if len(rows) >= COPY_MIN_ROWS:
+            _copy(conn, table, list(rows[0]), rows)
+    if small:
+        shape = tuple((table, tuple(rows[0]), len(rows)) for table, rows in small)
+        params = [value for table, rows in small for row in _bound_rows(conn, table, list(rows[0]), rows)
+                  for value in row]
+        conn.exec_driver_sql(_combined_insert(conn.dialect.identifier_preparer, shape), tuple(params))
+
+
+@lru_cache(maxsize=256)
+def _combined_insert(quote: Any, shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> str:
+    """``WITH w0 AS (INSERT ...), w1 AS (INSERT ...) INSERT ...``: one statement, one round
+    trip. Each INSERT sees the rows as they were before the statement, so the batches
+    must not refer to each other's rows (they refer to rows written earlier)."""
+    inserts = []
+    for table, names, count in shape:
+        row = "(" + ", ".join("%s" for _ in names) + ")"
+        inserts.append(f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) "
+                       f"VALUES {', '.join(row for _ in range(count))}")
+    *first, last = inserts
+    return ("WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(first)) + " " + last) if first else last
+
+
+def _sqlite_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
+    names = list(rows[0])
+    quote = conn.dialect.identifier_preparer
+    conn.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) "
+                         f"VALUES ({', '.join('?' for _ in names)})", list(_bound_rows(conn, table, names, rows)))
 
 
 #: PostgreSQL column types (as SQLAlchemy compiles them) -> psycopg binary COPY types.

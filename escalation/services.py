@@ -6,13 +6,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, inspect, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from casemgr.auth.models import User
 from casemgr.auth.roles import Role
+from casemgr.bulk import insert_at_commit
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError, check_text
 from casemgr.errors import ForbiddenError
@@ -62,13 +63,11 @@ def _apply_clocks(ctx: CaseContext, now: datetime) -> list[datetime]:
 
 
 _SCHEDULES = EscalationSchedule.__table__
-_INSERT_SCHEDULE = insert(_SCHEDULES)
 
 
 def _schedule(session: Session, case_id: int, next_at: datetime | None, now: datetime, new: bool = False) -> None:
-    if new:  # a plain INSERT: every case opened comes through here
-        session.connection().execute(_INSERT_SCHEDULE, {"case_id": case_id, "next_check_at": next_at,
-                                                        "updated_at": now})
+    if new:  # a plain row written with the commit: every case opened comes through here
+        insert_at_commit(session, _SCHEDULES, [{"case_id": case_id, "next_check_at": next_at, "updated_at": now}])
         return
     row = session.get(EscalationSchedule, case_id)
     if row is None:

@@ -22,6 +22,7 @@ from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.coverage import pick_active
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
+from casemgr.bulk import insert_at_commit
 from casemgr.db import EntityColumns, insert_new
 from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ConflictError, ForbiddenError
@@ -52,12 +53,13 @@ _INSERT_EVENTS_RETURNING_ID = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_pa
 
 
 def _insert_events(session: Session, rows: list[dict[str, Any]], *, want_id: bool) -> int | None:
-    """A new case's first timeline entries in one statement, without ORM objects: they are
-    on the path of every case opened, where the unit of work costs more than the INSERT.
-    Returns the first entry's id when ``want_id`` (attachments hang on it)."""
+    """A new case's first timeline entries without ORM objects: they are on the path of
+    every case opened, where the unit of work costs more than the INSERT. Returns the
+    first entry's id when ``want_id`` (attachments hang on it); otherwise the rows wait
+    for the commit, written with its other queued rows (:func:`insert_at_commit`)."""
     if want_id:
         return session.connection().execute(_INSERT_EVENTS_RETURNING_ID, rows).scalars().first()
-    session.connection().execute(insert(_EVENTS), rows)
+    insert_at_commit(session, _EVENTS, rows)
     return None
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
-from casemgr.bulk import bulk_insert
+from casemgr.bulk import bulk_insert, insert_at_commit
 from casemgr.notifications.models import Notification
 from casemgr.notifications.senders import Sender
 
@@ -50,12 +50,13 @@ def notify(session: Session, users: Iterable[User], *, subject: str, body: str, 
     """One in-app message per user, plus an e-mail through the outbox; returns the rows written.
 
     ``email_not_before`` holds the e-mail (never the in-app message) until then,
-    e.g. until coverage hours start for a low-severity case. The rows are inserted
-    at once, as plain values: nothing reads them back in the same transaction.
+    e.g. until coverage hours start for a low-severity case. The rows are plain
+    values written when the caller commits, with the transaction's other queued
+    rows (:func:`casemgr.bulk.insert_at_commit`): nothing reads them back before.
     """
     rows = notification_rows(users, subject=subject, body=body, now=now, case_id=case_id, severity=severity,
                              email_not_before=email_not_before, email=email)
-    insert_notifications(session, rows)
+    insert_at_commit(session, Notification.__table__, rows)
     return len(rows)
 
 

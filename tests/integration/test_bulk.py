@@ -1,0 +1,102 @@
+"""Rows queued for the commit (casemgr.bulk.insert_at_commit): written together, never early, never after a rollback."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import event, func, select
+
+from casemgr.bulk import COPY_MIN_ROWS, insert_at_commit
+from casemgr.cases.models import Case, CaseEvent
+from casemgr.notifications.models import Notification
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+
+class Statements:
+    def __init__(self, session):
+        self.sent: list[str] = []
+        self.engine = session.get_bind()
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn, _cursor, statement, _params, _context, _many):
+        self.sent.append(statement)
+
+    def close(self):
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+def _case(session, world) -> Case:
+    case = Case(number="CS-900001", organization_id=world.acme.id, asset_id=world.acme_asset.id, severity=2,
+                status="new", subject="Disk failed", description="d", channel="portal", created_at=T0, updated_at=T0)
+    session.add(case)
+    session.flush()
+    return case
+
+
+def _notification(user, i: int) -> dict:
+    return {"user_id": user.id, "email": None, "channel": "in_app", "case_id": None, "severity": None,
+            "subject": f"message {i}", "body": "", "status": "sent", "attempts": 0, "sent_at": T0,
+            "next_attempt_at": T0 + timedelta(minutes=i), "created_at": T0}
+
+
+def test_queued_rows_of_several_tables_are_written_at_the_commit_in_one_statement(session, world):
+    case = _case(session, world)
+    session.commit()
+    user = world.user("engineer")
+    insert_at_commit(session, CaseEvent.__table__, [
+        {"case_id": case.id, "kind": "opened", "actor_id": user.id, "public": True, "body": "first",
+         "data": {"severity": 2, "subject": "Disk ✓"}, "created_at": T0},
+        {"case_id": case.id, "kind": "not_entitled", "actor_id": None, "public": False, "body": "second",
+         "data": {}, "created_at": T0 + timedelta(seconds=1)}])
+    insert_at_commit(session, Notification.__table__, [_notification(user, 1), _notification(user, 2)])
+    assert session.scalar(select(func.count()).select_from(CaseEvent)) == 0, "nothing is written before the commit"
+    statements = Statements(session)
+    try:
+        session.commit()
+    finally:
+        statements.close()
+    inserts = [s for s in statements.sent if "INSERT" in s.upper()]
+    assert len(inserts) == (1 if session.get_bind().dialect.name == "postgresql" else 2)
+    events = session.execute(select(CaseEvent.kind, CaseEvent.public, CaseEvent.data, CaseEvent.created_at)
+                             .order_by(CaseEvent.id)).all()
+    assert [tuple(e) for e in events] == [("opened", True, {"severity": 2, "subject": "Disk ✓"}, T0),
+                                          ("not_entitled", False, {}, T0 + timedelta(seconds=1))]
+    due = session.scalars(select(Notification.next_attempt_at).order_by(Notification.id)).all()
+    assert due == [T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
+
+
+def test_queued_rows_are_dropped_by_a_rollback_and_never_written_by_a_later_commit(session, world):
+    user = world.user("engineer")
+    session.commit()
+    insert_at_commit(session, Notification.__table__, [_notification(user, 1)])
+    session.rollback()
+    session.commit()
+    insert_at_commit(session, Notification.__table__, [_notification(user, 2)])
+    session.close()  # ends the transaction without a commit, as a failed request does
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_queued_rows_may_refer_to_objects_added_in_the_same_transaction(session, world):
+    case = Case(number="CS-900002", organization_id=world.acme.id, asset_id=world.acme_asset.id, severity=3,
+                status="new", subject="Fan noise", description="d", channel="portal", created_at=T0, updated_at=T0)
+    session.add(case)
+    session.flush()
+    insert_at_commit(session, CaseEvent.__table__, [{"case_id": case.id, "kind": "opened", "actor_id": None,
+                                                     "public": True, "body": "", "data": {}, "created_at": T0}])
+    case.subject = "Fan noise, loud"  # a pending change is flushed with the commit, before the queued rows
+    session.commit()
+    assert session.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)) == "opened"
+    assert session.scalar(select(Case.subject).where(Case.id == case.id)) == "Fan noise, loud"
+
+
+def test_a_large_queued_batch_is_copied_beside_the_small_ones(session, world):
+    user = world.user("engineer")
+    case = _case(session, world)
+    rows = [_notification(user, i) for i in range(COPY_MIN_ROWS + 5)]
+    insert_at_commit(session, Notification.__table__, rows)
+    insert_at_commit(session, CaseEvent.__table__, [{"case_id": case.id, "kind": "opened", "actor_id": None,
+                                                     "public": True, "body": "", "data": {}, "created_at": T0}])
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Notification)) == COPY_MIN_ROWS + 5
+    assert session.scalar(select(func.count()).select_from(CaseEvent)) == 1
