@@ -231,8 +231,7 @@ def insert_new(session: Session, obj: Any) -> None:
     if statement is None:
         statement = _INSERTS[table] = insert(table).returning(key)
     setattr(obj, mapper.get_property_by_column(key).key, session.connection().execute(statement, values).scalar_one())
-    make_transient_to_detached(obj)
-    session.add(obj)
+    attach_as_loaded(session, obj)
 
 
 _INSERTS: dict[Any, Any] = {}
@@ -270,6 +269,29 @@ class EntityColumns:
         loaded = obj.__dict__  # as the ORM's own loader fills a new instance: no attribute events
         for key, label in zip(self.keys, self.labels):
             loaded[key] = values[label]
+        attach_as_loaded(session, obj)
+        return obj
+
+
+def attach_as_loaded(session: Session, obj: Any) -> None:
+    """Make ``obj`` -- a new instance whose columns are all set, its key among them --
+    persistent in ``session``, in the state the ORM's loader leaves an instance it
+    loaded: in the identity map, no pending changes, relationships lazy.
+
+    The public route, :func:`make_transient_to_detached` then :meth:`Session.add`, gets
+    there through general paths (expiring every unloaded attribute, cascading along
+    every relationship) at several times the cost, nine times per case opened. This
+    one takes the loader's own steps (``sqlalchemy.orm.loading._instance``), so it
+    leans on SQLAlchemy internals: tests/integration/test_db_engine.py holds it to
+    what the ORM itself loads. Where load events are listened to, the public route.
+    """
+    state = sa_inspect(obj)
+    if state.manager.dispatch.load or session.dispatch.loaded_as_persistent:
         make_transient_to_detached(obj)
         session.add(obj)
-        return obj
+        return
+    state.key = state.mapper._identity_key_from_state(state)
+    state.identity_token = None
+    state.session_id = session.hash_key
+    session.identity_map._add_unpresent(state, state.key)
+    state._commit_all(state.dict, session.identity_map)

@@ -1,12 +1,13 @@
-"""The engine's PostgreSQL cursor: descriptions built on use, identical to psycopg's own."""
+"""Database plumbing held to what SQLAlchemy and psycopg do themselves: PostgreSQL cursors
+whose descriptions are built on use, entities attached as the ORM's loader attaches them."""
 from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, event, inspect, select, text
 
 from casemgr.auth.models import User
-from casemgr.db import lazy_description_cursor, make_engine
+from casemgr.db import EntityColumns, insert_new, lazy_description_cursor, make_engine, new_session
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # psycopg's cursor; SQLite's is another
@@ -52,3 +53,57 @@ def test_a_description_read_after_its_cursor_moved_on_is_refused(db_url, world):
             assert [c.name for c in cursor.description] == ["two", "three"]
     finally:
         engine.dispose()
+
+
+def _statements(session):
+    sent: list[str] = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *args: sent.append(args[2]))
+    return sent
+
+
+def test_an_entity_built_from_a_core_row_is_what_the_orm_would_have_loaded(app, session, world):
+    """EntityColumns + attach_as_loaded against the ORM's own load of the same row."""
+    from casemgr.assets.models import Asset
+
+    columns = EntityColumns(Asset, "a_")
+    row = session.connection().execute(select(*columns.columns).where(Asset.__table__.c.serial == "ACME-001")).one()
+    other = new_session(app)
+    try:
+        asset = columns.load(other, row)
+        orm = session.scalars(select(Asset).where(Asset.serial == "ACME-001")).one()
+        state, orm_state = inspect(asset), inspect(orm)
+        assert state.persistent and state.key == orm_state.key and asset in other
+        assert {k: getattr(asset, k) for k in columns.keys} == {k: getattr(orm, k) for k in columns.keys}
+        assert set(vars(asset)) - {"_sa_instance_state"} == set(columns.keys), "no relationship loaded yet"
+        assert not other.dirty and not state.modified and not state.expired_attributes
+        assert columns.load(other, row) is asset and other.get(Asset, asset.id) is asset
+
+        site, components = orm.site.name, [c.serial for c in orm.components]
+        sent = _statements(other)
+        assert asset.site.name == site and len(sent) == 1, "relationships load lazily, as loaded ones do"
+        assert [c.serial for c in asset.components] == components and len(sent) == 2
+        asset.degraded = True
+        assert list(other.dirty) == [asset]
+        other.commit()
+        assert any(s.startswith("UPDATE asset") for s in sent)
+        session.expire_all()
+        assert session.get(Asset, asset.id).degraded is True
+        other.expire(asset)
+        assert asset.degraded is True  # expired and reloaded like any persistent object
+    finally:
+        other.close()
+    assert inspect(asset).detached
+
+
+def test_a_row_inserted_by_insert_new_is_attached_as_loaded_and_flushes_nothing_more(app, session, world):
+    from casemgr.organizations.models import Organization
+
+    org = Organization(name="Initech", created_at=world.acme.created_at)
+    insert_new(session, org)
+    state = inspect(org)
+    assert state.persistent and org.id and session.get(Organization, org.id) is org
+    assert not session.new and not session.dirty
+    sent = _statements(session)
+    session.commit()
+    assert not any(s.startswith("INSERT") for s in sent)
+    assert session.scalar(select(Organization.name).where(Organization.id == org.id)) == "Initech"
