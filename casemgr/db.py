@@ -10,11 +10,13 @@ from functools import cache
 from typing import Any
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import DateTime, MetaData, create_engine, event, insert
+from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from casemgr.bulk import insert_returning
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -215,26 +217,20 @@ def insert_new(session: Session, obj: Any) -> None:
     mapper = sa_inspect(type(obj))
     table = mapper.local_table
     (key,) = mapper.primary_key
+    loaded = obj.__dict__  # the object is attached below with every column committed: no history needed
     values: dict[str, Any] = {}
     for prop in mapper.column_attrs:
         column = prop.columns[0]
-        if prop.key in obj.__dict__:
-            values[column.key] = obj.__dict__[prop.key]
+        if prop.key in loaded:
+            values[column.key] = loaded[prop.key]
         elif column is key:
             continue
         else:
             default = column.default
             value = None if default is None else (default.arg(None) if default.is_callable else default.arg)
-            setattr(obj, prop.key, value)
-            values[column.key] = value
-    statement = _INSERTS.get(table)
-    if statement is None:
-        statement = _INSERTS[table] = insert(table).returning(key)
-    setattr(obj, mapper.get_property_by_column(key).key, session.connection().execute(statement, values).scalar_one())
+            loaded[prop.key] = values[column.key] = value
+    loaded[mapper.get_property_by_column(key).key] = insert_returning(session.connection(), table, values, key.name)
     attach_as_loaded(session, obj)
-
-
-_INSERTS: dict[Any, Any] = {}
 
 
 class EntityColumns:
