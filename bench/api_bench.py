@@ -1,12 +1,16 @@
 """Case creation through POST /api/v1/cases under gunicorn, against a bare floor.
 
 Run:  .venv/bin/python bench/api_bench.py [--db sqlite|postgresql|both] [--requests 2000] [--clients 8]
+          [--warmup 200]
 
 For each database it starts gunicorn (2 workers) twice on 127.0.0.1 -- once with
 Casemgr (`casemgr:create_app()` on the demo data, a customer admin's token) and
 once with bench/floor_app.py, a Flask + SQLAlchemy endpoint that inserts one row
 -- and sends the same load from the same generator: N requests from C
-keep-alive clients, bounded in time. It prints requests per second, p50/p95/p99
+keep-alive clients, bounded in time. Each server first answers one request (its
+workers have booted: gunicorn accepts connections before that) and a warm-up of
+--warmup requests, unmeasured, so that the figures are steady-state throughput,
+not process start-up. It prints requests per second, p50/p95/p99
 latency, and the ratio Casemgr/floor (target: 40% or more). Case creation
 includes the SLA targets, the timeline event, the escalation schedule and the
 acknowledgement notification. A third server (bench/lean_case_app.py, unless
@@ -38,13 +42,20 @@ TIME_LIMIT = 120  # seconds per run, so the benchmark always ends
 
 
 def start_gunicorn(target: str, env: dict, port: int, threads: int) -> subprocess.Popen:
-    """Two workers; with ``threads`` > 1 the gthread worker class (the same for both servers)."""
+    """Two workers; with ``threads`` > 1 the gthread worker class (the same for both servers).
+
+    Returns once a worker has answered: the master accepts connections before its
+    workers have imported and built the app, and that boot time is not throughput.
+    """
     workers = ["--threads", str(threads)] if threads > 1 else []
     proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", "2", *workers, "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", target], cwd=ROOT, env=env)
     for _ in range(100):
         try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            probe.request("GET", "/")
+            probe.getresponse().read()
+            probe.close()
             return proc
         except OSError:
             time.sleep(0.1)  # waiting for a server process to listen, not for time in the app
@@ -91,7 +102,7 @@ def describe(label: str, elapsed: float, latencies: list[float], errors: int) ->
     return row
 
 
-def run(db: str, requests: int, clients: int, threads: int, lean: bool) -> None:
+def run(db: str, requests: int, clients: int, threads: int, lean: bool, warmup: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix=f"casemgr-bench-{db}-"))
     try:
         url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_bench_api")
@@ -112,7 +123,8 @@ def run(db: str, requests: int, clients: int, threads: int, lean: bool) -> None:
                 "WHERE o.name = 'Northwind Logistics'"))]
         engine.dispose()
         setting = "gunicorn -w 2" + (f" --threads {threads}" if threads > 1 else " (sync workers)")
-        print(f"\n== {db}: {requests} requests, {clients} clients, {setting} ==", flush=True)
+        print(f"\n== {db}: {requests} requests, {clients} clients, {setting}, after {warmup} warm-up "
+              "requests ==", flush=True)
         rows = []
         servers = [("floor (bare insert)", "bench.floor_app:app", {**os.environ, "DATABASE_URL": floor_url}, 18181),
                    ("casemgr POST /api/v1/cases", "casemgr:create_app()", env, 18182)]
@@ -121,6 +133,8 @@ def run(db: str, requests: int, clients: int, threads: int, lean: bool) -> None:
         for label, target, run_env, port in servers:
             server = start_gunicorn(target, run_env, port, threads)
             try:
+                if warmup:  # every worker booted and past its first requests, for each server alike
+                    load(port, token, warmup, clients, serials)
                 rows.append(describe(label, *load(port, token, requests, clients, serials)))
             finally:
                 server.terminate()
@@ -138,13 +152,15 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--warmup", type=int, default=200,
+                        help="requests each server answers, unmeasured, before the measured ones (0: none)")
     parser.add_argument("--no-lean", action="store_true",
                         help="skip the reference server sending the same SQL by hand (bench/lean_case_app.py)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads per gunicorn worker (gthread), for both servers; 1 = sync workers")
     args = parser.parse_args()
     for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
-        run(db, args.requests, args.clients, args.threads, not args.no_lean)
+        run(db, args.requests, args.clients, args.threads, not args.no_lean, args.warmup)
 
 
 if __name__ == "__main__":
