@@ -14,6 +14,7 @@ from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.types import TypeDecorator
 
 from casemgr.bulk import insert_returning
@@ -258,18 +259,19 @@ class EntityColumns:
         identity = tuple(values[label] for label in self._pk_labels)
         if any(v is None for v in identity):
             return None
-        existing = session.identity_map.get(self.mapper.identity_key_from_primary_key(identity))
+        identity_key = self.mapper.identity_key_from_primary_key(identity)
+        existing = session.identity_map.get(identity_key)
         if existing is not None:
             return existing
         obj = self.mapper.class_manager.new_instance()
         loaded = obj.__dict__  # as the ORM's own loader fills a new instance: no attribute events
         for key, label in zip(self.keys, self.labels):
             loaded[key] = values[label]
-        attach_as_loaded(session, obj)
+        attach_as_loaded(session, obj, identity_key)
         return obj
 
 
-def attach_as_loaded(session: Session, obj: Any) -> None:
+def attach_as_loaded(session: Session, obj: Any, identity_key: Any = None) -> None:
     """Make ``obj`` -- a new instance whose columns are all set, its key among them --
     persistent in ``session``, in the state the ORM's loader leaves an instance it
     loaded: in the identity map, no pending changes, relationships lazy.
@@ -280,13 +282,14 @@ def attach_as_loaded(session: Session, obj: Any) -> None:
     one takes the loader's own steps (``sqlalchemy.orm.loading._instance``), so it
     leans on SQLAlchemy internals: tests/integration/test_db_engine.py holds it to
     what the ORM itself loads. Where load events are listened to, the public route.
+    ``identity_key``: the object's, when the caller has it at hand.
     """
-    state = sa_inspect(obj)
+    state = instance_state(obj)
     if state.manager.dispatch.load or session.dispatch.loaded_as_persistent:
         make_transient_to_detached(obj)
         session.add(obj)
         return
-    state.key = state.mapper._identity_key_from_state(state)
+    state.key = identity_key or state.mapper._identity_key_from_state(state)
     state.identity_token = None
     state.session_id = session.hash_key
     session.identity_map._add_unpresent(state, state.key)
