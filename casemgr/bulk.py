@@ -96,20 +96,26 @@ def _combined_insert(quote: Any, shape: tuple[tuple[Table, tuple[str, ...], int]
     """``WITH w0 AS (INSERT ...), w1 AS (INSERT ...) INSERT ...``: one statement, one round
     trip. Each INSERT sees the rows as they were before the statement, so the batches
     must not refer to each other's rows (they refer to rows written earlier)."""
-    inserts = []
-    for table, names, count in shape:
-        row = "(" + ", ".join("%s" for _ in names) + ")"
-        inserts.append(f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) "
-                       f"VALUES {', '.join(row for _ in range(count))}")
-    *first, last = inserts
+    *first, last = [insert_sql(quote, "%s", table, names, count) for table, names, count in shape]
     return ("WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(first)) + " " + last) if first else last
 
 
 def _sqlite_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
     names = list(rows[0])
-    quote = conn.dialect.identifier_preparer
-    conn.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) "
-                         f"VALUES ({', '.join('?' for _ in names)})", list(_bound_rows(conn, table, names, rows)))
+    conn.exec_driver_sql(insert_sql(conn.dialect.identifier_preparer, "?", table, names),
+                         list(_bound_rows(conn, table, names, rows)))
+
+
+def insert_sql(quote: Any, marker: str, table: Table, names: Sequence[str], rows: int = 1) -> str:
+    """``INSERT INTO table (names) VALUES (...)``, ``rows`` rows of ``marker`` placeholders."""
+    row = "(" + ", ".join(marker for _ in names) + ")"
+    return (f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) "
+            f"VALUES {', '.join(row for _ in range(rows))}")
+
+
+def marker(dialect: Any) -> str:
+    """The driver's positional placeholder, for SQL sent with exec_driver_sql."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
 #: PostgreSQL column types (as SQLAlchemy compiles them) -> psycopg binary COPY types.
@@ -181,9 +187,7 @@ def insert_returning(conn: Connection, table: Table, values: dict[str, Any], ret
 @lru_cache(maxsize=256)
 def _single_insert(dialect: Any, table: Table, names: tuple[str, ...], returning: str) -> str:
     quote = dialect.identifier_preparer
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    return (f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) "
-            f"VALUES ({', '.join(marker for _ in names)}) RETURNING {quote.quote(returning)}")
+    return f"{insert_sql(quote, marker(dialect), table, names)} RETURNING {quote.quote(returning)}"
 
 
 def _converter(process: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from casemgr.bulk import marker
 from casemgr.cases.models import Counter
 
 _counter = Counter.__table__
@@ -24,9 +25,9 @@ _CREATE = insert(_counter).values(name=bindparam("counter_name"), value=1)
 @cache
 def _bump_sql(dialect: Dialect) -> str:
     quote = dialect.identifier_preparer
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     value, name = quote.quote("value"), quote.quote("name")
-    return f"UPDATE {quote.format_table(_counter)} SET {value} = {value} + 1 WHERE {name} = {marker} RETURNING {value}"
+    return (f"UPDATE {quote.format_table(_counter)} SET {value} = {value} + 1 WHERE {name} = {marker(dialect)}"
+            f" RETURNING {value}")
 
 
 def _bump(conn: Connection, name: str) -> int | None:
