@@ -38,6 +38,7 @@ This prints figures; it is not a test and asserts nothing but the 201s.
 from __future__ import annotations
 
 import argparse
+import os
 import cProfile
 import json
 import pstats
@@ -200,7 +201,7 @@ def run(db: str, args) -> None:
         if args.sql:
             print("-- statements of one request --")
             for i, stmt in enumerate(one, 1):
-                print(f"{i:>3}. {stmt[:160]}")
+                print(f"{i:>3}. {stmt[:int(os.environ.get('SQL_WIDTH', 160))]}")
         if args.breakdown:
             breakdown = Breakdown()
             breakdown.install(app)

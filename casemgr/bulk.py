@@ -180,8 +180,14 @@ def insert_returning(conn: Connection, table: Table, values: dict[str, Any], ret
     parameters of a 30-column statement cost more than the INSERT itself.
     """
     names = tuple(values)
+    return conn.exec_driver_sql(_single_insert(conn.dialect, table, names, returning),
+                                bound_row(conn, table, names, values)).scalar_one()
+
+
+def bound_row(conn: Connection, table: Table, names: Sequence[str], values: dict[str, Any]) -> Sequence[Any]:
+    """One row's values in ``names`` order, bound by their column types (for exec_driver_sql)."""
     (params,) = _bound_rows(conn, table, list(names), [values])
-    return conn.exec_driver_sql(_single_insert(conn.dialect, table, names, returning), params).scalar_one()
+    return params
 
 
 @lru_cache(maxsize=256)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -18,6 +18,9 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.types import TypeDecorator
 
 from casemgr.bulk import insert_returning
+
+if TYPE_CHECKING:
+    from casemgr.numbering import Numbered
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -206,14 +209,15 @@ def _close_request_session(_exc: BaseException | None) -> None:
         session.close()
 
 
-def insert_new(session: Session, obj: Any) -> None:
+def insert_new(session: Session, obj: Any, numbered: Numbered | None = None) -> None:
     """INSERT one new ORM object with a single Core statement and attach it as persistent.
 
     For the hottest writes (every case opened): the unit of work's bookkeeping
     costs several times the INSERT itself. Column defaults are applied here, so
     every column is loaded afterwards (nothing is fetched back but the id).
     The object must have no pending related objects of its own: they would
-    not be inserted.
+    not be inserted. ``numbered``: a column taking a counter's next value, set
+    on the object by the same INSERT where the database allows.
     """
     mapper = sa_inspect(type(obj))
     table = mapper.local_table
@@ -230,7 +234,12 @@ def insert_new(session: Session, obj: Any) -> None:
             default = column.default
             value = None if default is None else (default.arg(None) if default.is_callable else default.arg)
             loaded[prop.key] = values[column.key] = value
-    loaded[mapper.get_property_by_column(key).key] = insert_returning(session.connection(), table, values, key.name)
+    if numbered is None:
+        new_key = insert_returning(session.connection(), table, values, key.name)
+    else:
+        values.pop(numbered.column, None)
+        new_key, loaded[numbered.column] = numbered.insert(session, table, values, key.name)
+    loaded[mapper.get_property_by_column(key).key] = new_key
     attach_as_loaded(session, obj)
 
 

@@ -54,8 +54,12 @@ class CaseRuleError(ValueError):
     """A request that the rules refuse; the message is shown to the user."""
 
 
+#: Case numbers: this prefix, then the counter's value zero-padded to at least this many digits.
+CASE_NUMBER_PREFIX, CASE_NUMBER_DIGITS = "CS-", 6
+
+
 def format_case_number(sequence: int) -> str:
-    return f"CS-{sequence:06d}"
+    return f"{CASE_NUMBER_PREFIX}{sequence:0{CASE_NUMBER_DIGITS}d}"
 
 
 def status_moves_for_vendor(current: str) -> list[str]:

@@ -27,7 +27,7 @@ from casemgr.db import EntityColumns, insert_new
 from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.notifications.services import notify
-from casemgr.numbering import next_value
+from casemgr.numbering import Numbered, next_value
 from casemgr.safety import services as safety
 from casemgr.organizations.models import AccountAssignment, Organization, Site
 
@@ -108,6 +108,9 @@ def _asset_query(scope: str) -> tuple[Any, dict[str, EntityColumns]]:
     return stmt, parts
 
 
+CASE_NUMBER = Numbered("number", "case", rules.CASE_NUMBER_PREFIX, rules.CASE_NUMBER_DIGITS)
+
+
 def _asset_and_contract(session: Session, actor: User, serial: str, on: date) -> tuple[Asset, Contract | None] | None:
     """The asset ``actor`` may open a case on (scoped as :func:`policy.get_asset_for`) and
     the contract covering it on ``on`` (as :func:`casemgr.contracts.services.active_contract_for`),
@@ -154,18 +157,17 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
         component = session.get(Component, component_id)
         if component is None or component.asset_id != asset.id:
             raise CaseRuleError("That component is not part of the chosen asset.")
-    number = rules.format_case_number(next_value(session, "case"))
     # The rows already loaded are set as the relationships too, so that the listeners
     # (escalation's clocks, webhooks) and the caller's representation read them
-    # without loading them again.
-    case = Case(number=number, organization_id=asset.organization_id, organization=asset.organization,
+    # without loading them again. The number comes with the INSERT.
+    case = Case(organization_id=asset.organization_id, organization=asset.organization,
                 asset_id=asset.id, asset=asset, component_id=component.id if component else None,
                 component=component, contract_id=contract.id if contract else None, contract=contract,
                 entitled=contract is not None, severity=severity, status="new", subject=subject,
                 description=description, channel=channel, opened_by_id=actor.id,
                 created_at=now, updated_at=now)
     events.publish(session, events.CaseOpening(case, now))
-    insert_new(session, case)  # one INSERT; its first events, schedule and notifications are plain rows too
+    insert_new(session, case, CASE_NUMBER)  # one INSERT; its first events, schedule and notifications are plain rows too
     first = [_event_row(case, actor, "opened", now, public=True, body=description,
                         data={"severity": severity, "subject": subject, "channel": channel})]
     if contract is None:
