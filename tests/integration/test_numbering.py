@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
 from casemgr.cases import rules
@@ -13,6 +13,7 @@ from casemgr.cases.models import Case, Counter
 from casemgr.cases.services import CASE_NUMBER
 from casemgr.db import insert_new
 from casemgr.numbering import next_value
+from tests.integration.test_bulk import Statements
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -24,19 +25,6 @@ def _new_case(world, subject: str = "Disk failed") -> Case:
 
 def _counter(session) -> int | None:
     return session.scalar(select(Counter.value).where(Counter.name == "case"))
-
-
-class Statements:
-    def __init__(self, session):
-        self.sent: list[str] = []
-        self.engine = session.get_bind()
-        event.listen(self.engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, _conn, _cursor, statement, _params, _context, _many):
-        self.sent.append(statement)
-
-    def close(self):
-        event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
 def test_the_first_number_creates_the_counter_and_the_next_ones_follow_it(session, world):
