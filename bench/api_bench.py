@@ -1,13 +1,16 @@
 """Case creation through POST /api/v1/cases under gunicorn, against a bare floor.
 
 Run:  .venv/bin/python bench/api_bench.py [--db sqlite|postgresql|both] [--requests 2000] [--clients 8]
-          [--warmup 200]
+          [--warmup 200] [--rounds 3]
 
 For each database it starts gunicorn (2 workers) twice on 127.0.0.1 -- once with
 Casemgr (`casemgr:create_app()` on the demo data, a customer admin's token) and
 once with bench/floor_app.py, a Flask + SQLAlchemy endpoint that inserts one row
 -- and sends the same load from the same generator: N requests from C
-keep-alive clients, bounded in time. Each server first answers one request (its
+keep-alive clients, bounded in time, in --rounds rounds where the servers take
+turns (the order rotated each round), so that a slow spell of a shared machine
+falls on each of them alike; the figures cover all rounds, and the ratio of each
+round is printed too. Each server first answers one request (its
 workers have booted: gunicorn accepts connections before that) and a warm-up of
 --warmup requests, unmeasured, so that the figures are steady-state throughput,
 not process start-up. It prints requests per second, p50/p95/p99
@@ -38,6 +41,7 @@ from bench.pg import fresh_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+SHORT = {"same SQL by hand (reference)": "by hand"}  # round lines name the servers briefly
 TIME_LIMIT = 120  # seconds per run, so the benchmark always ends
 
 
@@ -102,7 +106,7 @@ def describe(label: str, elapsed: float, latencies: list[float], errors: int) ->
     return row
 
 
-def run(db: str, requests: int, clients: int, threads: int, lean: bool, warmup: int) -> None:
+def run(db: str, requests: int, clients: int, threads: int, lean: bool, warmup: int, rounds: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix=f"casemgr-bench-{db}-"))
     try:
         url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_bench_api")
@@ -123,23 +127,46 @@ def run(db: str, requests: int, clients: int, threads: int, lean: bool, warmup: 
                 "WHERE o.name = 'Northwind Logistics'"))]
         engine.dispose()
         setting = "gunicorn -w 2" + (f" --threads {threads}" if threads > 1 else " (sync workers)")
-        print(f"\n== {db}: {requests} requests, {clients} clients, {setting}, after {warmup} warm-up "
-              "requests ==", flush=True)
-        rows = []
+        print(f"\n== {db}: {rounds} x {requests} requests per server, {clients} clients, {setting}, after "
+              f"{warmup} warm-up requests ==", flush=True)
         servers = [("floor (bare insert)", "bench.floor_app:app", {**os.environ, "DATABASE_URL": floor_url}, 18181),
                    ("casemgr POST /api/v1/cases", "casemgr:create_app()", env, 18182)]
         if lean:
             servers.append(("same SQL by hand (reference)", "bench.lean_case_app:app", env, 18183))
-        for label, target, run_env, port in servers:
-            server = start_gunicorn(target, run_env, port, threads)
-            try:
+        running = []
+        try:
+            for _label, target, run_env, port in servers:
+                running.append(start_gunicorn(target, run_env, port, threads))
                 if warmup:  # every worker booted and past its first requests, for each server alike
                     load(port, token, warmup, clients, serials)
-                rows.append(describe(label, *load(port, token, requests, clients, serials)))
-            finally:
+            measured = {label: [0.0, [], 0] for label, *_ in servers}
+            per_round = []
+            for round_no in range(rounds):
+                # Each round runs every server in turn, the order rotated: a slow spell of a
+                # shared machine then falls on each of them, not on whichever ran at the time.
+                turn = round_no % len(servers)
+                rps = {}
+                for label, _target, _env, port in servers[turn:] + servers[:turn]:
+                    elapsed, latencies, errors = load(port, token, requests, clients, serials)
+                    total = measured[label]
+                    total[0] += elapsed
+                    total[1] += latencies
+                    total[2] += errors
+                    rps[label] = len(latencies) / elapsed
+                per_round.append(rps[servers[1][0]] / rps[servers[0][0]])
+                if rounds > 1:
+                    names = [f"{SHORT.get(label, label.split(' ')[0])} {value:.0f} req/s"
+                             for label, value in rps.items()]
+                    print(f"  round {round_no + 1}: {', '.join(names)}; casemgr/floor {per_round[-1]:.0%}",
+                          flush=True)
+        finally:
+            for server in running:
                 server.terminate()
                 server.wait(timeout=30)
-        print(f"ratio casemgr/floor throughput: {rows[1]['rps'] / rows[0]['rps']:.0%} (target >= 40%)", flush=True)
+        rows = [describe(label, *measured[label]) for label, *_ in servers]
+        spread = f" (rounds: {', '.join(f'{r:.0%}' for r in per_round)})" if rounds > 1 else ""
+        print(f"ratio casemgr/floor throughput: {rows[1]['rps'] / rows[0]['rps']:.0%}{spread} (target >= 40%)",
+              flush=True)
         if lean:
             print(f"ratio same-SQL-by-hand/floor: {rows[2]['rps'] / rows[0]['rps']:.0%} (the database work alone; "
                   "the rest of the gap is the application's own code)", flush=True)
@@ -156,11 +183,13 @@ def main() -> None:
                         help="requests each server answers, unmeasured, before the measured ones (0: none)")
     parser.add_argument("--no-lean", action="store_true",
                         help="skip the reference server sending the same SQL by hand (bench/lean_case_app.py)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measured rounds of --requests per server, the servers taking turns (figures: all rounds)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads per gunicorn worker (gthread), for both servers; 1 = sync workers")
     args = parser.parse_args()
     for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
-        run(db, args.requests, args.clients, args.threads, not args.no_lean, args.warmup)
+        run(db, args.requests, args.clients, args.threads, not args.no_lean, args.warmup, args.rounds)
 
 
 if __name__ == "__main__":
