@@ -28,7 +28,8 @@ database ``casemgr_profile_api`` on 127.0.0.1:5432, dropped and re-created):
   its extras), measured by wrapping those functions for one more batch; and,
   unless ``--no-profile``, a cProfile run over one more batch sorted by
   cumulative time (``--top`` rows; its times are inflated by the profiler).
-  ``--sql`` also prints the statements of one request, in order, abridged;
+  ``--sql`` also prints the statements of one request, in order, abridged
+  (to 160 characters; ``SQL_WIDTH=N`` in the environment for more);
   ``--tottime N`` adds the N functions with the most own time, ``--callers
   PATTERN`` / ``--callees PATTERN`` who calls / what is called by the functions
   matching PATTERN (a pstats regex).
