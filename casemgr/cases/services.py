@@ -167,7 +167,8 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
                 description=description, channel=channel, opened_by_id=actor.id,
                 created_at=now, updated_at=now)
     events.publish(session, events.CaseOpening(case, now))
-    insert_new(session, case, CASE_NUMBER)  # one INSERT; its first events, schedule and notifications are plain rows too
+    # One INSERT (with the number); its first events, schedule and notifications are plain rows too.
+    insert_new(session, case, CASE_NUMBER)
     first = [_event_row(case, actor, "opened", now, public=True, body=description,
                         data={"severity": severity, "subject": subject, "channel": channel})]
     if contract is None:

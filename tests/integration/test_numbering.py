@@ -41,7 +41,7 @@ def test_the_first_number_creates_the_counter_and_the_next_ones_follow_it(sessio
     assert _counter(session) == 3
 
 
-def test_on_postgresql_the_bump_and_the_insert_are_one_statement(session, world):
+def test_the_bump_and_the_insert_are_one_statement_on_postgresql_two_on_sqlite(session, world):
     insert_new(session, _new_case(world), CASE_NUMBER)  # the counter exists from here on
     statements = Statements(session)
     try:
