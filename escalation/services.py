@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from casemgr.auth.models import User
 from casemgr.auth.roles import Role
 from casemgr.bulk import insert_at_commit
+from casemgr.cases import timeline
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError, check_text
 from casemgr.errors import ForbiddenError
@@ -292,10 +293,9 @@ def request_escalation(session: Session, actor: User, case: Case, *, reason: str
     case.escalation_level += 1
     case.updated_at = now
     level = HIERARCHY[case.escalation_level]
-    event = CaseEvent(case_id=case.id, kind="escalation_requested", actor_id=actor.id, public=True, created_at=now,
-                      body=f"Escalation requested: {reason}\nRaised to level {case.escalation_level} ({level}).",
-                      data={"reason": reason, "level": case.escalation_level})
-    session.add(event)
+    event = timeline.append(session, case, actor, "escalation_requested", now, public=True,
+                            body=f"Escalation requested: {reason}\nRaised to level {case.escalation_level} ({level}).",
+                            data={"reason": reason, "level": case.escalation_level})
     session.flush()
     people = actions.recipients(session, case, f"role:{Role.SUPPORT_MANAGER}") + \
         actions.recipients(session, case, "account_manager")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES
+from casemgr.cases import timeline
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError, check_text
 from casemgr.errors import ForbiddenError
@@ -34,8 +35,8 @@ def rate_case(session: Session, actor: User, case: Case, *, rating: int, comment
     row = CaseRating(case_id=case.id, organization_id=case.organization_id, rating=rating, comment=comment,
                      rated_by_id=actor.id, created_at=now)
     session.add(row)
-    session.add(CaseEvent(case_id=case.id, kind="rating", actor_id=actor.id, public=True, created_at=now,
-                          body=f"Rated {rating}/5" + (f": {comment}" if comment else ""), data={"rating": rating}))
+    timeline.append(session, case, actor, "rating", now, public=True,
+                    body=f"Rated {rating}/5" + (f": {comment}" if comment else ""), data={"rating": rating})
     try:
         session.commit()
     except IntegrityError:

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from casemgr import events
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
-from casemgr.cases.models import Case, CaseEvent
+from casemgr.cases import timeline
+from casemgr.cases.models import Case
 from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.notifications.services import notify
 from rma.models import Rma
@@ -71,9 +72,8 @@ def record_move(session: Session, actor: User | None, rma: Rma, target: RmaState
     case = rma.case
     who = actor.name if actor else "Casemgr"
     body = f"{rma.number}: {STATE_WORDS[target]}." + (f" {note}" if note else "")
-    session.add(CaseEvent(case_id=case.id, kind="rma", actor_id=actor.id if actor else None, public=True,
-                          body=body, created_at=now,
-                          data={"rma": rma.number, "from": before.value, "to": target.value, "by": who}))
+    timeline.append(session, case, actor, "rma", now, public=True, body=body, channel=f"rma_{target.value}",
+                    data={"rma": rma.number, "from": before.value, "to": target.value, "by": who})
     users = case_owner(session, case) + customers_to_notify(session, case)
     notify(session, users, subject=f"{case.number} {rma.number}: {STATE_WORDS[target]}", body=body, now=now,
            case_id=case.id, severity=case.severity)
@@ -84,6 +84,6 @@ def record_move(session: Session, actor: User | None, rma: Rma, target: RmaState
 
 
 def record_note(session: Session, actor: User, rma: Rma, body: str, now: datetime, *, public: bool = True,
-          **data: Any) -> None:
-    session.add(CaseEvent(case_id=rma.case_id, kind="rma_note", actor_id=actor.id if actor else None, public=public,
-                          body=f"{rma.number}: {body}", created_at=now, data={"rma": rma.number, **data}))
+                **data: Any) -> None:
+    timeline.append(session, rma.case, actor, "rma_note", now, public=public, body=f"{rma.number}: {body}",
+                    data={"rma": rma.number, **data}, channel="rma_note", flag_internal=True)

@@ -15,7 +15,8 @@ from casemgr.assets.models import Component, Part
 from casemgr.assets.services import install_component, quarantine
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
-from casemgr.cases.models import Case, CaseEvent
+from casemgr.cases import timeline
+from casemgr.cases.models import Case
 from casemgr.cases.rules import CaseRuleError
 from casemgr.cases.services import account_managers_of
 from casemgr.contracts.services import active_contract_for
@@ -91,11 +92,11 @@ def open_rma(session: Session, actor: User, case: Case, *, component_id: int, pa
               problem=problem.strip()[:2000], created_by_id=actor.id, created_at=now, updated_at=now)
     session.add(rma)
     session.flush()
-    session.add(CaseEvent(case_id=case.id, kind="rma", actor_id=actor.id, public=True, created_at=now,
-                          body=f"{number} opened for {component.slot} (SN {component.serial}, {component.part.part_number}):"
-                               f" {rules.KIND_LABELS[chosen]}. The failed part is marked failed and will never be"
-                               " reinstalled.",
-                          data={"rma": number, "from": None, "to": S.REQUESTED.value, "by": actor.name}))
+    timeline.append(session, case, actor, "rma", now, public=True, channel="rma_requested",
+                    body=f"{number} opened for {component.slot} (SN {component.serial}, {component.part.part_number}):"
+                         f" {rules.KIND_LABELS[chosen]}. The failed part is marked failed and will never be"
+                         " reinstalled.",
+                    data={"rma": number, "from": None, "to": S.REQUESTED.value, "by": actor.name})
     users = case_owner(session, case) + customers_to_notify(session, case)
     notify(session, users, subject=f"{case.number} {number}: replacement requested",
            body=f"{number} opened for {component.slot} of {case.asset.serial}.", now=now, case_id=case.id,

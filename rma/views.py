@@ -90,7 +90,8 @@ def progress(rma: Rma, events: list[CaseEvent]) -> list[dict]:
             for i, st in enumerate(path)]
 
 
-def _page(rma: Rma, *, error: str | None = None, refusals=None, status: int = 200):
+def _page(rma: Rma, *, error: str | None = None, refusals=None, status: int = 200, posted=None):
+    """``posted``: the form just refused, so its text stays in the fields."""
     session, user = get_session(), actor()
     ent, contract = services.entitlement_for(session, rma.case, now())
     history = queries.part_history(session, rma.asset_id, rma.failed_component.part_id, exclude=rma.id)
@@ -104,7 +105,7 @@ def _page(rma: Rma, *, error: str | None = None, refusals=None, status: int = 20
         is_assigned=user.role == Role.FIELD_ENGINEER and rma.field_engineer_id == user.id,
         is_customer=user.role in CUSTOMER_ROLES, can_case=queries.can_see_case_page(user),
         engineers=services.field_engineers(session) if user.role in CASE_WORKER_ROLES else [],
-        site_tz=rma.asset.site.timezone, return_days=return_days(),
+        site_tz=rma.asset.site.timezone, return_days=return_days(), posted=posted,
     ), status
 
 
@@ -186,6 +187,7 @@ def act(number: str, action: str):
     if action not in ACTIONS:
         abort(404)
     session = get_session()
+    posted = {**request.form.to_dict(), "action": action}
     try:
         ACTIONS[action](session, actor(), rma, request.form, now())
     except TransitionRefused as exc:
@@ -201,10 +203,10 @@ def act(number: str, action: str):
         session.rollback()
         abort(404)
     except SafetyBlocked as exc:
-        return _page(session.get(Rma, rma.id), refusals=exc.refusals, status=409)
+        return _page(session.get(Rma, rma.id), refusals=exc.refusals, status=422, posted=posted)
     except (CaseRuleError, ValueError) as exc:
         session.rollback()
-        return _page(session.get(Rma, rma.id), error=str(exc), status=400)
+        return _page(session.get(Rma, rma.id), error=str(exc), status=400, posted=posted)
     flash(f"{rma.number}: {STATE_WORDS[RmaState(rma.state)]}." if action not in ("note", "ship-return")
           else f"{rma.number}: saved.", "info")
     return redirect(url_for("rma.show_rma", number=number))

@@ -191,11 +191,12 @@ class Status(MethodView):
         case = case_or_404(number)
         session, user = get_session(), api_user()
         if body["status"] == "closed":
-            run_service(lambda: services.close_case(session, user, case, reason="resolved",
+            run_service(lambda: services.close_case(session, user, case, reason="resolved", note=body["note"],
                                                     expected_version=body["version"], now=now()))
         else:
             run_service(lambda: services.change_status(session, user, case, new_status=body["status"],
-                                                       expected_version=body["version"], now=now()))
+                                                       expected_version=body["version"], now=now(),
+                                                       note=body["note"]))
         return represent(case, now())
 
 

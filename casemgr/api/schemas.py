@@ -124,6 +124,8 @@ class EventListSchema(StrictSchema):
 class StatusChangeSchema(StrictSchema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_BODY),
+                         metadata={"description": "shown to the customer with the change, e.g. the resolution"})
 
 
 class SeverityChangeSchema(StrictSchema):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from casemgr import events
 from casemgr.auth import policy
 from casemgr.auth.models import User
+from casemgr.cases import timeline
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.safety import services as safety
@@ -66,11 +67,9 @@ def send_action_plan(session: Session, actor: User, case: Case, steps: list[Plan
         component = facts.get(step.component_serial) if step.component_serial else None
         target = f" — {component.slot} (SN {component.serial})" if component else ""
         lines.append(f"{number}. {CATALOGUE[ActionKind(step.action)]}{target}{': ' + step.note if step.note else ''}")
-    event = CaseEvent(case_id=case.id, kind="action_plan", actor_id=actor.id, public=True, created_at=now,
-                      body="\n".join(lines),
-                      data={"steps": [{"action": s.action, "component_serial": s.component_serial, "note": s.note}
-                                      for s in steps]})
-    session.add(event)
+    event = timeline.append(session, case, actor, "action_plan", now, public=True, body="\n".join(lines),
+                            data={"steps": [{"action": s.action, "component_serial": s.component_serial,
+                                             "note": s.note} for s in steps]})
     case.updated_at = now
     if case.first_response_at is None:
         case.first_response_at = now

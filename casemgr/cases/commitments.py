@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from casemgr import events
 from casemgr.auth import policy
 from casemgr.auth.models import User
-from casemgr.cases.models import Case, CaseEvent, Commitment
+from casemgr.cases import timeline
+from casemgr.cases.models import Case, Commitment
 from casemgr.cases.rules import CaseRuleError, check_text
 from casemgr.errors import NotFoundError
 
@@ -30,10 +31,9 @@ def record_commitment(session: Session, actor: User, case: Case, *, description:
                             due_at=due_at, status="open", created_by_id=actor.id, created_at=now)
     session.add(commitment)
     session.flush()
-    session.add(CaseEvent(case_id=case.id, kind="commitment", actor_id=actor.id, public=True, created_at=now,
-                          body=f"{description} — promised to {recipient}, owner {owner.name}, due "
-                               f"{due_at:%Y-%m-%d %H:%M} UTC",
-                          data={"commitment_id": commitment.id, "due_at": due_at.isoformat()}))
+    timeline.append(session, case, actor, "commitment", now, public=True,
+                    body=f"{description} — promised to {recipient}, owner {owner.name}, due {due_at:%Y-%m-%d %H:%M} UTC",
+                    data={"commitment_id": commitment.id, "due_at": due_at.isoformat()})
     events.publish(session, events.CommitmentChanged(case.id, commitment.id, now))
     session.commit()
     return commitment
@@ -49,9 +49,9 @@ def mark_kept(session: Session, actor: User, case: Case, commitment_id: int, now
         raise CaseRuleError(f"This commitment is already {commitment.status}.")
     late = commitment.due_at < now
     commitment.status, commitment.kept_at = "kept", now
-    session.add(CaseEvent(case_id=case.id, kind="commitment_kept", actor_id=actor.id, public=True, created_at=now,
-                          body=f"Kept{' (late)' if late else ''}: {commitment.description}",
-                          data={"commitment_id": commitment.id, "late": late}))
+    timeline.append(session, case, actor, "commitment_kept", now, public=True,
+                    body=f"Kept{' (late)' if late else ''}: {commitment.description}",
+                    data={"commitment_id": commitment.id, "late": late})
     events.publish(session, events.CommitmentChanged(case.id, commitment.id, now))
     session.commit()
     return commitment

@@ -41,6 +41,7 @@ class ReplyForm(FlaskForm):
 
 class StatusForm(VersionedForm):
     status = SelectField("New status", validators=[DataRequired()])
+    note = TextAreaField("Note to the customer", validators=[Optional(), Length(max=MAX_BODY)])
 
 
 class SeverityForm(VersionedForm):

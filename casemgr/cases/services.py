@@ -16,7 +16,7 @@ from casemgr.assets.models import Asset, Component
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, can_open_cases
-from casemgr.cases import rules
+from casemgr.cases import rules, timeline
 from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
@@ -31,21 +31,6 @@ from casemgr.numbering import Numbered, next_value
 from casemgr.safety import services as safety
 from casemgr.organizations.models import AccountAssignment, Organization, Site
 
-
-
-def _event(session: Session, case: Case, actor: User | None, kind: str, now: datetime, *,
-           public: bool = False, body: str = "", data: dict[str, Any] | None = None) -> CaseEvent:
-    event = CaseEvent(case_id=case.id, kind=kind, actor_id=actor.id if actor else None, public=public,
-                      body=body, data=data or {}, created_at=now)
-    session.add(event)
-    return event
-
-
-def _event_row(case: Case, actor: User | None, kind: str, now: datetime, *, public: bool = False,
-               body: str = "", data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A timeline entry as plain values, for :func:`_insert_events`."""
-    return {"case_id": case.id, "kind": kind, "actor_id": actor.id if actor else None, "public": public,
-            "body": body, "data": data or {}, "created_at": now}
 
 
 _EVENTS = CaseEvent.__table__
@@ -152,6 +137,7 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
     if found is None:
         raise CaseRuleError(f"No asset with serial {asset_serial!r} is registered to your organisation.")
     asset, contract = found
+    safety.guard_customer_text(session, actor, description, channel=channel, now=now, asset=asset)
     component = None
     if component_id is not None:
         component = session.get(Component, component_id)
@@ -169,10 +155,10 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
     events.publish(session, events.CaseOpening(case, now))
     # One INSERT (with the number); its first events, schedule and notifications are plain rows too.
     insert_new(session, case, CASE_NUMBER)
-    first = [_event_row(case, actor, "opened", now, public=True, body=description,
+    first = [timeline.row(case, actor, "opened", now, public=True, body=description,
                         data={"severity": severity, "subject": subject, "channel": channel})]
     if contract is None:
-        first.append(_event_row(case, None, "not_entitled", now, public=True,
+        first.append(timeline.row(case, None, "not_entitled", now, public=True,
                                 body=f"No active support contract covers {asset.serial} on {now.date().isoformat()}."
                                      " The case is accepted and worked; the account team will review entitlement."))
     opened_id = _insert_events(session, first, want_id=bool(uploads))
@@ -212,16 +198,8 @@ def add_comment(session: Session, actor: User, store: AttachmentStore, case: Cas
     if is_customer:
         public = True
     body = rules.check_text("Reply", body, rules.MAX_BODY, required=not uploads)
-    data: dict[str, Any] = {"from": "customer" if is_customer else "vendor"}
-    if not is_customer:
-        findings = safety.scan_case_text(session, case, body)
-        if findings and public:
-            safety.record_refusals(session, actor, safety.refusals_from_findings(findings), channel=channel,
-                                   now=now, case=case)
-        if findings:  # an internal note may discuss it, but the guard marks it
-            data["safety_flags"] = [{"rule": f.decision.rule_code, "reason": f.decision.reason,
-                                     "excerpt": f.excerpt} for f in findings]
-    event = _event(session, case, actor, "comment", now, public=public, body=body, data=data)
+    event = timeline.append(session, case, actor, "comment", now, public=public, body=body, channel=channel,
+                            data={"from": "customer" if is_customer else "vendor"}, flag_internal=True)
     _attach(session, store, case, event, actor, uploads, now)
     case.updated_at = now
     if is_customer:
@@ -255,18 +233,20 @@ def _set_status(session: Session, case: Case, actor: User | None, new: str, now:
         case.closed_at = now
     elif old == "resolved":
         case.resolved_at = None
-    _event(session, case, actor, "status_changed", now, public=True, body=note,
-           data={"from": old, "to": new})
+    timeline.append(session, case, actor, "status_changed", now, public=True, body=note,
+                    data={"from": old, "to": new})
     events.publish(session, events.CaseStatusChanged(case.id, old, new, now))
 
 
 @detect_conflicts("case")
 def change_status(session: Session, actor: User, case: Case, *, new_status: str, expected_version: int | None,
-                  now: datetime) -> None:
+                  now: datetime, note: str = "") -> None:
+    """``note``: what the customer reads with the change (e.g. the resolution)."""
     policy.require_case_worker(actor)
     _check_version(case, expected_version)
     rules.check_vendor_status_move(case.status, new_status)
-    _set_status(session, case, actor, new_status, now)
+    note = rules.check_text("Note", note, rules.MAX_BODY, required=False)
+    _set_status(session, case, actor, new_status, now, note=note)
     session.commit()
 
 
@@ -283,8 +263,8 @@ def change_severity(session: Session, actor: User, case: Case, *, severity: int,
     old = case.severity
     case.severity = severity
     case.updated_at = now
-    _event(session, case, actor, "severity_changed", now, public=True, body=reason.strip()[:500],
-           data={"from": old, "to": severity})
+    timeline.append(session, case, actor, "severity_changed", now, public=True, body=reason.strip()[:500],
+                    data={"from": old, "to": severity})
     events.publish(session, events.CaseSeverityChanged(case.id, old, severity, now))
     session.commit()
 
@@ -305,7 +285,7 @@ def assign_owner(session: Session, actor: User, case: Case, *, owner_id: int, ex
     case.updated_at = now
     if case.status == "new":
         _set_status(session, case, actor, "in_progress", now, note="taken by an engineer")
-    _event(session, case, actor, "owner_changed", now, public=False, data={"from": old, "to": owner.name})
+    timeline.append(session, case, actor, "owner_changed", now, public=False, data={"from": old, "to": owner.name})
     session.commit()
 
 
@@ -328,9 +308,9 @@ def open_triage_case(session: Session, *, organization_id: int, opened_by: User 
     session.add(case)
     session.flush()
     opened_id = _insert_events(session, [
-        _event_row(case, opened_by, "opened", now, public=True, body=description,
+        timeline.row(case, opened_by, "opened", now, public=True, body=description,
                    data={"severity": severity, "subject": subject, "channel": channel, "requester": requester}),
-        _event_row(case, None, "triage", now, public=False,
+        timeline.row(case, None, "triage", now, public=False,
                    body=f"Received by {channel} from {requester} without a registered asset: triage it to an asset"
                         " or answer the sender.")], want_id=bool(uploads and store is not None))
     if uploads and store is not None:
@@ -343,7 +323,7 @@ def open_triage_case(session: Session, *, organization_id: int, opened_by: User 
 def note_automatic_message(session: Session, case: Case, *, sender: str, reason: str, body: str,
                            now: datetime) -> CaseEvent:
     """An auto-reply or bounce about a case: kept for staff, never treated as the customer's answer."""
-    event = _event(session, case, None, "auto_message", now, public=False,
+    event = timeline.append(session, case, None, "auto_message", now, public=False,
                    body=f"Automatic message from {sender} ({reason}), not answered:\n\n{body[:5000]}",
                    data={"sender": sender, "reason": reason})
     session.commit()
@@ -364,10 +344,12 @@ def account_managers_of(session: Session, organization_id: int) -> list[User]:
 
 @detect_conflicts("case")
 def close_case(session: Session, actor: User, case: Case, *, reason: str, expected_version: int | None,
-               now: datetime, handoff_manager_id: int | None = None, handoff_path: str = "") -> None:
+               now: datetime, handoff_manager_id: int | None = None, handoff_path: str = "",
+               note: str = "") -> None:
     """Close with a reason; end-of-support closes need a recorded hand-off."""
     policy.require_case_worker(actor)
     _check_version(case, expected_version)
+    note = rules.check_text("Note", note, rules.MAX_BODY, required=False)
     has_handoff = False
     if reason in rules.HANDOFF_REASONS:
         path = (handoff_path or "").strip()
@@ -379,13 +361,14 @@ def close_case(session: Session, actor: User, case: Case, *, reason: str, expect
         if len(path) < 10:
             raise CaseRuleError("Describe the path offered to the customer (upgrade, trade-in, extended support...).")
         manager = managers[handoff_manager_id]
-        _event(session, case, actor, "handoff", now, public=True,
-               body=f"Handed off to account manager {manager.name}. Path offered: {path}",
-               data={"account_manager_id": manager.id, "account_manager": manager.name, "path": path})
+        timeline.append(session, case, actor, "handoff", now, public=True,
+                        body=f"Handed off to account manager {manager.name}. Path offered: {path}",
+                        data={"account_manager_id": manager.id, "account_manager": manager.name, "path": path})
         has_handoff = True
     rules.check_close(case.status, reason, has_handoff)
     case.close_reason = reason
-    _set_status(session, case, actor, "closed", now, note=rules.CLOSE_REASONS[reason])
+    _set_status(session, case, actor, "closed", now,
+                note=rules.CLOSE_REASONS[reason] + (f": {note}" if note else ""))
     session.commit()
 
 

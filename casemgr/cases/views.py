@@ -108,6 +108,7 @@ def _render_case(case, status: int = 200, **forms):
         panels=render_case_panels(session, user, case, now()), refusals=forms.get("refusals", []),
         plan_catalogue=CATALOGUE, plan_rows=forms.get("plan_rows") or [],
         site_tz=case.asset.site.timezone if case.asset else "UTC",
+        open_form=next((name for name in forms if name.endswith("_form")), None),
     ), status
 
 
@@ -160,9 +161,10 @@ def change_status(number: str):
     form = StatusForm()
     form.status.choices = options((s, s) for s in STATUS_LABELS)
     if not form.validate():
-        return _render_case(case, 400, error="Choose a status.")
+        return _render_case(case, 400, error="Choose a status.", status_form=form)
     return _run(case, lambda: services.change_status(
-        get_session(), actor(), case, new_status=form.status.data, expected_version=form.expected_version(), now=now()))
+        get_session(), actor(), case, new_status=form.status.data, expected_version=form.expected_version(), now=now(),
+        note=form.note.data or ""), status_form=form)
 
 
 @bp.post("/<number>/severity")
@@ -174,7 +176,7 @@ def change_severity(number: str):
         return _render_case(case, 400, error="Choose a severity from 1 to 4.")
     return _run(case, lambda: services.change_severity(
         get_session(), actor(), case, severity=int(form.severity.data), expected_version=form.expected_version(),
-        now=now(), reason=form.reason.data or ""))
+        now=now(), reason=form.reason.data or ""), severity_form=form)
 
 
 @bp.post("/<number>/owner")

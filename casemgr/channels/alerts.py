@@ -14,7 +14,8 @@ from casemgr.assets.models import Asset
 from casemgr.auth.models import User
 from casemgr.cases import services
 from casemgr.cases.attachments import AttachmentStore
-from casemgr.cases.models import Case, CaseEvent
+from casemgr.cases import timeline
+from casemgr.cases.models import Case
 from casemgr.channels.models import AlertLink
 
 SERIAL_LABELS = ("serial", "asset_serial", "serial_number")
@@ -79,8 +80,9 @@ def _receive_one(session: Session, actor: User, alert: Alert, store: AttachmentS
             session.commit()  # a repeated delivery: counted, nothing else
             return AlertOutcome(alert.fingerprint, case.number, "updated")
         link.status = alert.status
-        session.add(CaseEvent(case_id=case.id, kind="alert", public=True, created_at=now, actor_id=None,
-                              body=_note(alert), data={"fingerprint": alert.fingerprint, "status": alert.status}))
+        # the monitoring account of the organisation speaks for its own system
+        timeline.append(session, case, actor, "alert", now, public=True, body=_note(alert),
+                        data={"fingerprint": alert.fingerprint, "status": alert.status})
         session.commit()
         return AlertOutcome(alert.fingerprint, case.number, "resolved" if alert.status == "resolved" else "updated")
     case = _open(session, actor, alert, store, now)  # even "resolved" on first sight is recorded, never dropped

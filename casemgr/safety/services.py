@@ -1,4 +1,4 @@
-"""The one gate every path goes through: replies, action plans and installs.
+"""The one gate every path goes through: customer-visible text, action plans and installs.
 
 A refused attempt is recorded (SafetyBlock and an internal timeline entry) and
 committed on its own, then :class:`SafetyBlocked` is raised so the caller shows
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset, Component, QuarantinedSerial
 from casemgr.auth.models import User
+from casemgr.auth.roles import CUSTOMER_ROLES
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.safety.models import SafetyBlock
 from casemgr.safety.rules import ActionKind, AssetFacts, ComponentFacts, Decision, evaluate
@@ -86,6 +87,28 @@ def scan_case_text(session: Session, case: Case, text: str) -> list[Finding]:
     if case.asset is None or not text:
         return []
     return scan_reply(text, component_facts(session, case.asset), asset_facts(case.asset))
+
+
+def written_by_customer(actor: User | None) -> bool:
+    """The customer's own words are theirs; vendor staff and automation (no actor) are checked."""
+    return actor is not None and actor.role in CUSTOMER_ROLES
+
+
+def guard_customer_text(session: Session, actor: User | None, text: str, *, channel: str, now: datetime,
+                        case: Case | None = None, asset: Asset | None = None) -> None:
+    """Refuse text a customer will read that tells them to put a failed part back in service.
+
+    Called before anything of the attempt is stored: a refusal rolls the session back,
+    records the ``SafetyBlock`` and raises :class:`SafetyBlocked`. ``case`` may be
+    omitted for a case not yet written (its asset is then the context).
+    """
+    asset = asset if asset is not None else (case.asset if case is not None else None)
+    if written_by_customer(actor) or asset is None or not (text or "").strip():
+        return
+    findings = scan_reply(text, component_facts(session, asset), asset_facts(asset))
+    if findings:
+        record_refusals(session, actor, refusals_from_findings(findings), channel=channel, now=now,
+                        case=case, asset=asset)
 
 
 def refusals_from_findings(findings: Iterable[Finding]) -> list[Refusal]:

@@ -132,8 +132,8 @@ def test_installing_a_quarantined_serial_through_the_web_is_refused(session, wor
     client = web(FIELD)
     client.post(f"/rmas/{acme_rma.number}/arrive")
     response = client.post(f"/rmas/{acme_rma.number}/install", data={"serial": "ACME-001-D4"})
-    assert response.status_code == 409
-    assert "safety guard refused" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "safety guard stopped this" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Rma, acme_rma.id).state == "on_site"
     assert session.scalar(select(Component.state).where(Component.serial == "ACME-001-D4")) == "failed"
