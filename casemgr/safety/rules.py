@@ -173,11 +173,11 @@ DEFAULT_RULES: tuple[SafetyRule, ...] = (
     SafetyRule(
         code="SG-FORCE-ONLINE-FAILED",
         action_kinds=frozenset({ActionKind.FORCE_ONLINE, ActionKind.CLEAR_FAULT}),
-        component_states=frozenset({"failed", "quarantined"}),
+        component_states=frozenset({"failed", "quarantined", "removed"}),
         requires_data_bearing=None, requires_pending_failure=None,
         requires_asset_rebuilding=None, requires_serial_quarantined=None,
-        reason_template="{kind_word} SN {serial} in {slot} is marked {state}; forcing it online or clearing "
-        "its fault hides the failure",
+        reason_template="{kind_word} SN {serial} in {slot} is marked {state}; bringing it back into service "
+        "(online, marked good, fault cleared, re-added or rebuilt onto) hides the failure",
         safe_alternative=_RMA + "; leave the {kind_word} offline until it is swapped",
     ),
     SafetyRule(

@@ -33,10 +33,39 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u201c": '"', 
 _DASH = "-\u2010\u2011\u2012\u2013\u2014"
 
 
+# Chat spellings and the typos support replies are full of, as whole words.
+_SPELLINGS = {
+    "u": "you", "ur": "your", "pls": "please", "plz": "please", "pleas": "please", "teh": "the", "hte": "the",
+    "thx": "thanks", "cuz": "because", "coz": "because", "b4": "before", "dont": "don't", "didnt": "didn't",
+    "faild": "failed", "faulted": "faulty", "fauly": "faulty", "defect": "defective", "disc": "disk",
+    "resaet": "reseat", "reaseat": "reseat", "resat": "reseat", "reseet": "reseat", "reseated": "reseated",
+    "resit": "reseat", "reinsret": "reinsert", "reisnert": "reinsert", "renisert": "reinsert", "reinsetr": "reinsert",
+    "reinstal": "reinstall", "replg": "replug", "reconect": "reconnect", "reconnet": "reconnect",
+}
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                 "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
+_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6"}
+# "PSU two", "fan number two", "slot #2": a number word after a word that names a position
+_NUMBERED = re.compile(r"\b(psu|fan|bay|slot|drive|disk|supply|unit|module|position|card|dimm|controller"
+                       r"|number|no\.|#)\s+(" + "|".join(_NUMBER_WORDS) + r")\b")
+# "the second supply" is the supply in position 2
+_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+(psu|fan|drive|disk|supply|power supply|bay|slot)\b")
+# "the reinstall of X", "a reseat of X", "do the insertion again": a noun for the action is the action
+_NOMINAL = (("reinsertion", "reinsert"), ("reinstallation", "reinstall"), ("reconnection", "reconnect"),
+            ("reactivation", "reactivate"), ("insertion again", "reinsert"), ("installation again", "reinstall"))
+
+
 def normalise(text: str) -> str:
     text = text.lower().translate(_QUOTES)
     text = re.sub(rf"(?<=\w)[{_DASH}_](?=\w)", " ", text)  # re-insert -> re insert
     text = re.sub(rf"\s[{_DASH}]+\s", " , ", text)  # a spaced dash separates clauses
+    text = re.sub(r"[\w']+", lambda m: _SPELLINGS.get(m[0], m[0]), text)
+    text = re.sub(r"\bre (seat|insert|plug|connect|attach|install|enable|activate|add|join|mount|introduce)",
+                  r"re\1", text)  # "re seat" (from "re-seat") is "reseat"
+    for noun, verb in _NOMINAL:
+        text = re.sub(rf"\b{noun}\b", verb, text)
+    text = _NUMBERED.sub(lambda m: f"{m[1]} {_NUMBER_WORDS[m[2]]}", text)
+    text = _ORDINAL.sub(lambda m: f"{m[2]} {_ORDINALS[m[1]]}", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -48,21 +77,34 @@ def split_sentences(text: str) -> list[str]:
 # ---- references to components ---------------------------------------------------------
 
 KIND_FAMILIES = (  # words that name the same kind of part
-    ("drive", "disk", "disc", "ssd", "hdd", "nvme", "hard drive", "hard disk"), ("fan", "fan module"),
-    ("psu", "power supply", "power supply unit", "power unit"), ("nvram", "nvram card"), ("dimm", "memory module"),
+    ("drive", "disk", "disc", "ssd", "hdd", "nvme", "hard drive", "hard disk", "spindle", "flash drive"),
+    ("fan", "fan module", "fan unit", "blower"),
+    ("psu", "power supply", "power supply unit", "power unit", "supply", "supplies", "power supplies"),
+    ("nvram", "nvram card", "nvram module", "card"), ("dimm", "memory module", "memory stick", "ram stick"),
     ("controller", "raid controller", "storage controller", "hba", "raid card"),
 )
 _ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
 _GENERIC_SLOTS = ("bay", "slot", "drive bay", "drive slot", "disk slot")
+_POSITION_WORDS = ("slot", "position", "bay", "socket", "cage")  # "the amber one in slot 2"
 _ANY_KIND = ("one", "unit", "part", "component", "device", "module")
 _UNHEALTHY_ADJ = _words("failed", "failing", "faulty", "faulted", "bad", "dead", "broken", "defective",
-                        "quarantined", "removed", "pulled", "old", "original", "previous", "offline")
+                        "quarantined", "removed", "pulled", "old", "original", "previous", "offline", "flaky",
+                        "amber", "affected", "problem", "problematic", "offending", "unhealthy", "damaged",
+                        "malfunctioning", "errored", "erroring", "degraded", "fried", "busted")
 _OTHER_ADJ = _words("new", "replacement", "spare", "good", "healthy", "working", "fresh", "incoming", "rma")
 _STOP = _words("the", "a", "an", "of", "to", "in", "into", "on", "at", "from", "for", "and", "or", "it", "its",
-               "that", "this", "with", "back", "out", "online", "is", "are")
+               "that", "this", "with", "back", "out", "online", "is", "are", "except", "but", "apart", "excluding",
+               "besides", "than", "not", "save", "so", "then", "if", "as", "by", "you", "we", "please")
 _MODS = rf"(?:(?!(?:{_STOP}|{_UNHEALTHY_ADJ}|{_OTHER_ADJ})\b)[\w.]+\s+){{0,3}}"  # "the 3.84tb nvme ssd"
-_PRONOUN = re.compile(r"\b(?:it|its|them|that one|this one)\b")
-_LOCATION = re.compile(r"\b(?:into|onto|to|back in)\s+$")  # "into bay 4": where a part goes
+_PRONOUN = re.compile(r"\b(?:it|its|them|they|(?:that|this|the same)\s+(?:one|unit|part|component|device|module))\b")
+# "the supply that failed", "the drive you pulled": a relative clause makes a kind mention unhealthy
+_UNHEALTHY_AFTER = re.compile(r"\s+(?:(?:that|which|who)\s+)?(?:(?:has|had|have|was|is|just|already)\s+)*"
+                              r"(?:failed|died|faulted|broke|is faulty|is dead|is bad|dropped out|went offline"
+                              r"|(?:you|we|they|the customer|the tech|the engineer|i)\s+(?:just\s+|already\s+)?"
+                              r"(?:pulled|removed|took out)|was (?:pulled|removed|quarantined)"
+                              r"|with the (?:amber|red|fault|orange) (?:led|light))\b")
+# "into bay 4", "once the new card is in slot 1": where a part goes, not a part
+_LOCATION = re.compile(r"\b(?:into|onto|to|back in|is in|are in|sits in|goes in|is seated in|in place in)\s+$")
 
 
 @dataclass(frozen=True)
@@ -102,6 +144,9 @@ class _Vocabulary:
             prefixes = set(_family(comp.kind_word.lower())) | ({" ".join(prefix)} if prefix else set())
             if not prefix or " ".join(prefix) in _GENERIC_SLOTS:
                 prefixes.update(_GENERIC_SLOTS)
+            prefixes.update(_POSITION_WORDS)  # "slot 1" names "NVRAM slot 1" and "PSU 1" too
+            if prefix:
+                prefixes.add(prefix[-1])
             self.by_component += [(type_, index, re.compile(pattern)) for type_, pattern, usable in (
                 ("serial", rf"\b(?:(?:serial(?: number)?|sn|s/n)\s*:?\s*#?\s*)?{serial}\b", serial),
                 ("slot", rf"\b{_words(*prefixes)}\s*(?:#|no\.?|number)?\s*{re.escape(slot_id)}\b", slot_id),
@@ -119,9 +164,14 @@ class _Vocabulary:
         return frozenset(candidates) if len(candidates) == 1 else frozenset()
 
     def mentions(self, sent: str) -> list[_Ref]:
-        found = [_Ref(m.start(), m.end(), type_, frozenset() if type_ in ("other", "pronoun")
-                      else self._by_noun(type_, m["noun"]))
-                 for type_, pattern in self.patterns for m in pattern.finditer(sent)]
+        found = []
+        for pattern_type, pattern in self.patterns:
+            for m in pattern.finditer(sent):
+                type_, end = pattern_type, m.end()
+                if type_ == "kind" and (after := _UNHEALTHY_AFTER.match(sent, end)):
+                    type_, end = "unhealthy", after.end()  # "the 1100w supply that failed"
+                found.append(_Ref(m.start(), end, type_, frozenset() if type_ in ("other", "pronoun")
+                                  else self._by_noun(type_, m["noun"])))
         found += [_Ref(m.start(), m.end(), type_, frozenset({index}),
                        type_ == "slot" and bool(_LOCATION.search(sent, max(0, m.start() - 16), m.start())))
                   for type_, index, pattern in self.by_component for m in pattern.finditer(sent)]
@@ -158,8 +208,10 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
             else:
                 comps = mentions[i].comps
             qualified, end = True, mentions[i].end
-        if head.type in ("pronoun", "other") or (head.type == "kind" and not qualified
-                                                 and _UNKNOWN_QUALIFIER.match(sent, end)):
+        if head.type == "pronoun" and qualified and sent[head.start:head.end] not in ("it", "its", "them", "they"):
+            pass  # "that one in bay 4" is the bay 4 part
+        elif head.type in ("pronoun", "other") or (head.type == "kind" and not qualified
+                                                   and _UNKNOWN_QUALIFIER.match(sent, end)):
             comps = last if head.type == "pronoun" else frozenset()
         phrases.append(_Ref(head.start, end, head.type, comps, head.location and not qualified))
         last = last if phrases[-1].location else comps
@@ -170,29 +222,95 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
 # ---- action phrases -----------------------------------------------------------------
 
 _W = r"[\w#'/.]+"  # one word, never across punctuation
-_OBJ = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,6}}?)"  # up to six words between verb and particle
-_RE = r"re\s?"  # "reseat", "re seat" (from "re-seat")
-_PLACE_VERB = ("put|puts|putting|plug|plugs|plugging|push|pushes|pushing|slide|slides|sliding|pop|pops|popping"
-               "|stick|sticking|insert|inserts|inserting|seat|seating|install|installs|installing|swap|swapping"
-               "|place|placing")
-_ONLINE_VERB = "force|forces|forcing|mark|marks|marking|bring|brings|bringing|set|setting|put"
-_PAST = re.compile(r"(?:ed|brought|slid)$")  # narration unless passive ("should be reseated")
+_OBJ = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,8}}?)"  # up to eight words between verb and particle
+_OBJ_LIST = rf"(?P<obj>(?:\s+(?!(?:or|then|but)\b){_W}){{1,8}}?)"  # "swap fan 1 and fan 2 around"
+_IRREGULAR = {"put": ("put", "puts", "putting"), "set": ("set", "sets", "setting"),
+              "bring": ("bring", "brings", "bringing", "brought"), "stick": ("stick", "sticks", "sticking", "stuck"),
+              "slide": ("slide", "slides", "sliding", "slid"), "take": ("take", "takes", "taking", "took", "taken"),
+              "rejoin": ("rejoin", "rejoins", "rejoining", "rejoined")}
+_DOUBLING = {"plug", "replug", "pop", "snap", "swap", "slot", "clip"}  # plug -> plugging, plugged
+
+
+def _forms(*lemmas: str) -> str:
+    """Every inflection of each verb, as one alternation: "reseat|reseats|reseated|reseating"."""
+    forms: set[str] = set()
+    for lemma in lemmas:
+        if lemma in _IRREGULAR:
+            forms.update(_IRREGULAR[lemma])
+            continue
+        stem = lemma + lemma[-1] if lemma in _DOUBLING else lemma
+        forms.update({lemma, lemma + ("es" if lemma.endswith(("sh", "ch", "ss", "x")) else "s")})
+        forms.update({lemma + "d", lemma[:-1] + "ing"} if lemma.endswith("e") else {stem + "ed", stem + "ing"})
+    return _words(*forms)
+
+
+# The actions that put a part back in service, physically or logically. Each is a verb
+# (any inflection) and what must follow it; the part it acts on is found by ``targets``.
+_RESEAT = _forms("reseat")
+_REINSERT = _forms("reinsert", "replug", "reconnect", "reattach", "remount", "reinstall", "reintroduce", "reuse",
+                   "redeploy", "reslot")
+_REVIVE = _forms("reenable", "reactivate", "readd", "rejoin", "unfail", "unquarantine", "revive", "resurrect",
+                 "reimport", "restore", "recommission", "reonline")
+_PLACE = _forms("put", "plug", "push", "slide", "pop", "stick", "insert", "seat", "install", "swap", "place", "click",
+                "snap", "press", "fit", "slot", "mount", "add", "connect", "attach", "hook", "move", "import",
+                "enable", "activate", "bring", "return", "set", "clip", "load")
+_ELSEWHERE = _forms("put", "plug", "push", "slide", "insert", "install", "place", "fit", "slot", "mount", "move",
+                    "try", "test", "transfer", "relocate", "swap", "use")
+_ONLINE = _forms("force", "mark", "bring", "set", "put", "get", "switch", "flip", "take", "turn")
+_MARK = _forms("mark", "set", "flag", "tag", "change", "configure", "declare", "treat", "label", "report", "reset")
+_CLEAR = _forms("clear", "reset", "remove", "acknowledge", "dismiss", "delete", "wipe", "lift", "drop", "override",
+                "release", "cancel", "undo")
+_POWER = _forms("power", "turn", "switch")
+_SPARE = _forms("use", "configure", "assign", "make", "add", "designate", "keep", "mark", "set", "bring", "return")
+_ENABLE = _forms("enable", "activate")
+_REBUILD = _forms("rebuild", "resync", "resilver")
+_GOOD = _words("good", "healthy", "ok", "okay", "optimal", "online", "working", "enabled", "active", "fine",
+               "normal", "unconfigured good", "operational", "in service", "passed")
+_FAULT = _words("fault", "faults", "fault flag", "fault state", "fault status", "failed flag", "failed state",
+                "failed status", "failed bit", "failed mark", "failure flag", "failure state", "failure status",
+                "error", "errors", "error state", "error flag", "foreign state", "foreign config",
+                "foreign configuration", "foreign flag", "quarantine", "quarantine flag", "quarantine status",
+                "quarantine state", "predictive failure", "failure", "offline state", "fail state", "fail flag")
+_SERVICE = _words("service", "production", "use", "operation", "the array", "the pool", "the raid group",
+                  "the raid set", "the group", "the aggregate", "the raid", "the volume", "the vdev", "the chassis",
+                  "the system", "the cage", "the config", "the configuration", "rotation")
+_PAST = re.compile(r"(?:ed|brought|slid|stuck|took|taken)$")  # narration unless passive ("should be reseated")
+_A = ActionKind
 # (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
 _VERBS = (
-    (re.compile(rf"\b(?P<v>{_RE}seat(?:s|ing|ed)?)\b"), ActionKind.RESEAT_COMPONENT, False, False),
-    (re.compile(rf"\b(?P<v>{_RE}insert(?:s|ing|ed)?)\b"), ActionKind.REINSERT_COMPONENT, False, False),
-    (re.compile(rf"\b(?P<v>{_RE}plug(?:s|ging|ged)?)\b"), ActionKind.REINSERT_COMPONENT, False, False),
-    (re.compile(rf"\b(?P<v>{_PLACE_VERB}|plugged|pushed|popped|inserted|swapped){_OBJ}\s+(?:back|again)\b"),
-     ActionKind.REINSERT_COMPONENT, True, False),
-    # "insert the failed drive into bay 5": only explicit references count, "insert the drive" is usually the new one
-    (re.compile(rf"\b(?P<v>{_PLACE_VERB}|plugged|pushed|inserted|installed){_OBJ}(?=\s+(?:in|into|inside)\b)"),
-     ActionKind.REINSERT_COMPONENT, True, True),
-    (re.compile(rf"\b(?P<v>{_ONLINE_VERB}|forced|marked|brought){_OBJ}\s+(?:back\s+)?online\b"),
-     ActionKind.FORCE_ONLINE, False, False),
-    (re.compile(rf"\b(?P<v>clear(?:s|ing|ed)?){_OBJ}\s+(?:faults?|failed state|error state)\b"),
-     ActionKind.CLEAR_FAULT, False, False),
+    (re.compile(rf"\b(?P<v>{_RESEAT})\b"), _A.RESEAT_COMPONENT, False, False),
+    (re.compile(rf"\b(?P<v>{_REINSERT})\b"), _A.REINSERT_COMPONENT, False, False),
+    (re.compile(rf"\b(?P<v>{_REVIVE})\b"), _A.FORCE_ONLINE, False, False),
+    # "pull it out and push it back in", "slide it out and back in"
+    (re.compile(rf"\b(?P<v>{_forms('pull', 'take', 'slide', 'pop', 'remove', 'unplug', 'eject')}){_OBJ}\s+out"
+                rf"\s+(?:and|then|&)\s+(?:then\s+)?(?:back\s+in|in\s+again)\b"), _A.REINSERT_COMPONENT, False, False),
+    (re.compile(rf"\b(?P<v>{_POWER}){_OBJ}\s+(?:back\s+on|on\s+again|back\s+up)\b"), _A.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>{_PLACE}){_OBJ}\s+(?:back|again|once more|one more time)\b"), _A.REINSERT_COMPONENT,
+     True, False),
+    (re.compile(rf"\b(?P<v>{_forms('swap', 'switch', 'exchange', 'trade')}){_OBJ_LIST}\s+(?:around|over|places"
+                r"|positions|slots|bays)\b"), _A.REINSERT_COMPONENT, False, False),
+    # "insert the failed drive into bay 5", "try the dead psu in another server": only explicit references
+    # count ("insert the drive" is usually the new one)
+    (re.compile(rf"\b(?P<v>{_ELSEWHERE}){_OBJ}(?=\s+(?:in|into|inside|on|onto)\b)"), _A.INSTALL_COMPONENT, True,
+     True),
+    (re.compile(rf"\b(?P<v>{_ONLINE}){_OBJ}\s+(?:back\s+)?(?:online|on line|on-line|into service|in service)\b"),
+     _A.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>{_forms('bring')}){_OBJ}\s+(?:back\s+)?up\b"), _A.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>{_MARK}){_OBJ}\s+(?:as|to|back to)?\s*(?:an?\s+)?{_GOOD}\b"), _A.FORCE_ONLINE, False,
+     False),
+    (re.compile(rf"\b(?P<v>{_CLEAR}){_OBJ}\s+(?:from|of|out of)?\s*{_FAULT}\b"), _A.CLEAR_FAULT, False, False),
+    (re.compile(rf"\b(?P<v>{_forms('take', 'get', 'bring', 'let')}){_OBJ}\s+out\s+of\s+quarantine\b"),
+     _A.CLEAR_FAULT, False, False),
+    (re.compile(rf"\b(?P<v>{_forms('return', 'restore', 'put', 'bring', 'place', 'get', 'add', 'readd', 'reintroduce')})"
+                rf"{_OBJ}\s+(?:back\s+)?(?:in|into|to|onto)\s+{_SERVICE}\b"), _A.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>{_SPARE}){_OBJ}\s+as\s+(?:an?\s+|the\s+)?(?:global\s+|dedicated\s+)?(?:hot\s+)?spare\b"),
+     _A.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>{_REBUILD})(?:\s+(?:the\s+)?(?:array|raid|data|group|mirror|volume|pool))?"
+                r"(?=\s+(?:onto|on to|to|on|into)\b)"), _A.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>{_ENABLE})\b"), _A.FORCE_ONLINE, False, False),
 )
 _STRICT_HEADS = ("unhealthy", "all", "serial", "pronoun")
+_TRY = re.compile(_forms("try", "test", "move", "transfer", "relocate", "swap", "use"))  # "try the nvram card in ..."
 _BARE_OBJ = {"the", "its", "any", "all", "back", "in", "out"}  # "put back", "clear the fault": no object named
 _IMPLICIT_NEXT = {"", "and", "then", "again", "now", "once", "if", "when", "to", "so", "until", "firmly", "gently",
                   "carefully", "please", "first", "or", "into", "in", "back"}
@@ -220,21 +338,35 @@ _GAP_WORDS = frozenset("""
     taking out unplug unplugging eject ejecting from think thinking about of that do does under any circumstances
     personally at all this time now yet here kindly bother worth re seat reseat reseating insert reinsert
     reinserting inserting plug replug replugging plugging put putting push pushing back force forcing mark marking
-    bring bringing online clear clearing fault case there
+    bring bringing online clear clearing fault case there ask asking asked tell telling told instruct instructing
+    require requiring expect expecting will going gonna ever suggesting advising request requesting
 """.split())
 _WHY = re.compile(r"\bwhy\s+(?:\w+\s+)?$")  # "why not reseat it?" is a suggestion
 # "put" reads as past after a subject: "the customer put it back yesterday"
 _NARRATOR = re.compile(r"\b(?:customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone"
                        r"|somebody|colleague|he|she|they|we|i)\s+(?:(?:already|also|then|just|accidentally|apparently"
                        r"|mistakenly|had|has|have|simply)\s+)*$")
-_DID = re.compile(r"\bdid\s+(?:you|they|he|she|we|anyone|someone|the customer)\s+(?:already\s+|ever\s+)?$")
+_DID = re.compile(r"\b(?:did|didn't|had|hadn't|was|were)\s+(?:(?!(?:to|be|work|help|fix|change|succeed)\b)[\w'-]+\s+)"
+                  r"{1,4}?(?:already\s+|ever\s+)?$"
+                  r"|\bwho\s+$")  # "why did the on-site tech reseat it", "who reseated it?"
+# "the customer asked whether to reseat it": a reported question, not an instruction
+_REPORTED = re.compile(r"\b(?:ask|asks|asked|asking|wonder|wonders|wondered|wondering|want(?:s|ed)? to know"
+                       r"|question(?:s|ed)?|enquired|inquired)\s+(?:\w+\s+){0,2}?(?:if|whether)\b")
+# "I know it's tempting to reseat it, but please don't": the reply talks the customer out of it
+_TEMPTING = re.compile(r"\btempt\w*|\byou (?:may|might) (?:think|want|be tempted)|\bi know\b")
+_DISSUADE = re.compile(r"\bbut\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
+                       r"|avoid|refrain|hold off)\b")
+# "let it rejoin the array", "have the tech reseat it": the part is named before the verb
+_CAUSATIVE = re.compile(r"\b(?:let|lets|letting|have|has|get|allow|make)\s+$")
+_EXCEPT = re.compile(r"\s*,?\s*(?:except(?: for)?|apart from|other than|but not|excluding|besides|save for|not)\s+")
 _PASSIVE = re.compile(r"(?:\b(?:be|is|are|get|gets|getting|being)|'s)\s+(?:(?:properly|fully|firmly|correctly|then"
                       r"|also|simply|just)\s+)?$")
 _CLAUSE_START = re.compile(r"\s*(?:(?:and|but|also|so|note that|remember that|just|simply|a|an|the|another|any)\s+)*")
 _HARM = re.compile(r"(?:[^\w']*[\w']+){0,6}?[^\w']*\b(?:won't|will not|wouldn't|would not|doesn't|does not"
                    r"|didn't|did not|isn't|is not|can't|cannot|can not|never|is unsafe|is dangerous|is risky"
-                   r"|is a bad idea|is pointless|risks|(?:can|could|may|might|will) (?:corrupt|destroy|cause)|causes"
-                   r"|corrupts|voids)\b")  # "reseating the failed drive will not help"
+                   r"|is a bad idea|is pointless|risks|(?:can|could|may|might|will|would) (?:\w+ )?(?:corrupt|destroy"
+                   r"|cause|damage|short|harm|break|lose|wipe|risk|void|put \w+(?: \w+)? at risk|make \w+ worse)"
+                   r"|causes|corrupts|voids|puts \w+(?: \w+)? at risk)\b")  # "reseating the failed drive will not help"
 _PACKAGING = re.compile(r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:\w+\s+){0,2}?"
                         r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope)\b")
 _CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?)"
@@ -314,6 +446,10 @@ class _Sentence:
             return frozenset(), action  # narration: "the customer reseated it", "they put it back yesterday"
         if packaging and _PACKAGING.match(sent, v_end):
             return frozenset(), action  # "put the failed drive back in its box"
+        if _REPORTED.search(lead):
+            return frozenset(), action  # "the customer asked whether to reseat it"
+        if _DISSUADE.search(sent, v_end) and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end)):
+            return frozenset(), action  # "I know it's tempting to reseat it, but please don't"
         objects: list[_Ref] = []  # the first phrase after the verb, and those joined to it by "and/or"
         for i in range(bisect_left(self.starts, v_start), bisect_left(self.starts, self.object_end(v_end))):
             p = self.phrases[i]
@@ -322,8 +458,20 @@ class _Sentence:
             objects += [] if p.location else [p]
         named = bool(objects)
         if strict:  # named between verb and particle: "put the failed drive in", not "put in a request for ..."
-            objects = [p for p in objects if p.type in _STRICT_HEADS and p.start < v_end]
+            heads = _STRICT_HEADS + (("kind",) if _TRY.fullmatch(word) else ())
+            objects = [p for p in objects if p.type in heads and p.start < v_end]
+        if not objects:  # "let it rejoin the array", "have your tech reseat PSU 2"
+            i = bisect_left(self.starts, v_start) - 1
+            if i >= 0 and not self.phrases[i].location and re.fullmatch(r"\s*(?:to\s+)?", sent[self.phrases[i].end:v_start]) \
+                    and _CAUSATIVE.search(sent, max(0, self.phrases[i].start - 12), self.phrases[i].start):
+                objects = [self.phrases[i]]
+                named = True
         comps = frozenset().union(*(p.comps for p in objects))
+        if objects and (exc := _EXCEPT.match(sent, objects[-1].end)):  # "all fans except fan 2"
+            for p in self.phrases[bisect_left(self.starts, exc.end()):]:
+                if p.start > exc.end() + 40:
+                    break
+                comps -= p.comps
         if objects:
             head = objects[0]
             gerund = word.endswith("ing") or re.search(r"\b(?:a|an|the|another)\s+$", lead)

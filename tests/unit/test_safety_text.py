@@ -223,7 +223,7 @@ def test_cable_reseat_on_a_failed_part_is_a_cable_action() -> None:
 
 
 def test_normalise_and_split_sentences() -> None:
-    assert normalise("Please  RE\u2011INSERT\tit \u2014 don\u2019t wait") == "please re insert it , don't wait"
+    assert normalise("Please  RE\u2011INSERT\tit \u2014 don\u2019t wait") == "please reinsert it , don't wait"
     assert split_sentences("One. Two? Three; four\n- five") == ["One.", "Two?", "Three;", "four", "- five"]
 
 

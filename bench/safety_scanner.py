@@ -1,0 +1,75 @@
+"""Recall and precision of the reply scanner on the phrasing corpus (bench/safety_corpus/).
+
+    .venv/bin/python bench/safety_scanner.py            # both parts
+    .venv/bin/python bench/safety_scanner.py --show dev # and the development part's misses
+
+Only the development part's mistakes can be listed: the held-out part is for the
+honest figure and is never tuned on (its README says how it was written).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from casemgr.safety.rules import AssetFacts, ComponentFacts  # noqa: E402
+from casemgr.safety.text import scan_reply  # noqa: E402
+
+CORPUS = Path(__file__).with_name("safety_corpus")
+PARTS = ("dev", "heldout")
+
+
+def load_scenarios() -> dict[str, tuple[tuple[ComponentFacts, ...], AssetFacts]]:
+    raw = json.loads((CORPUS / "scenarios.json").read_text())
+    return {name: (tuple(ComponentFacts(serial=c["serial"], slot=c["slot"], part_number=c["serial"][:2] + "-PN",
+                                        part_description=c["description"], kind_word=c["kind"], state=c["state"],
+                                        data_bearing=c["data_bearing"]) for c in s["components"]),
+                   AssetFacts(serial=s["asset"]))
+            for name, s in raw.items() if not name.startswith("_")}
+
+
+def load_rows(part: str) -> list[dict[str, str]]:
+    with (CORPUS / f"{part}.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def measure(part: str, scenarios, show: bool) -> dict[str, float]:
+    rows = load_rows(part)
+    tp = fp = fn = tn = 0
+    started = time.perf_counter()
+    for row in rows:
+        components, asset = scenarios[row["scenario"]]
+        blocked = bool(scan_reply(row["text"], components, asset))
+        unsafe = row["label"] == "unsafe"
+        tp += blocked and unsafe
+        fp += blocked and not unsafe
+        fn += unsafe and not blocked
+        tn += not unsafe and not blocked
+        if show and blocked != unsafe:
+            kind = "MISSED " if unsafe else "WRONGLY"
+            print(f"  {kind} [{row['scenario']}] {row['text']!r}  ({row['note']})")
+    elapsed = time.perf_counter() - started
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    print(f"{part:8} {len(rows):4} rows ({tp + fn} unsafe, {tn + fp} safe): recall {recall:6.1%} "
+          f"({fn} missed), precision {precision:6.1%} ({fp} refused wrongly); "
+          f"{elapsed / max(len(rows), 1) * 1000:.2f} ms per reply")
+    return {"recall": recall, "precision": precision}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--show", choices=("dev",), help="list the development part's mistakes")
+    args = parser.parse_args()
+    scenarios = load_scenarios()
+    for part in PARTS:
+        measure(part, scenarios, show=args.show == part)
+
+
+if __name__ == "__main__":
+    main()
