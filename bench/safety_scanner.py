@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/safety_scanner.py            # both parts
     .venv/bin/python bench/safety_scanner.py --show dev # and the development part's misses
+    .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never the held-out part
 
 Only the development part's mistakes can be listed: the held-out part is for the
 honest figure and is never tuned on (its README says how it was written).
@@ -21,7 +22,7 @@ from casemgr.safety.rules import AssetFacts, ComponentFacts  # noqa: E402
 from casemgr.safety.text import scan_reply  # noqa: E402
 
 CORPUS = Path(__file__).with_name("safety_corpus")
-PARTS = ("dev", "heldout")
+PARTS = ("dev", "dev2", "heldout")
 
 
 def load_scenarios() -> dict[str, tuple[tuple[ComponentFacts, ...], AssetFacts]]:
@@ -64,11 +65,13 @@ def measure(part: str, scenarios, show: bool) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--show", choices=("dev",), help="list the development part's mistakes")
+    parser.add_argument("--show", choices=("dev", "dev2"), help="list a development part's mistakes")
+    parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated parts to measure")
     args = parser.parse_args()
     scenarios = load_scenarios()
-    for part in PARTS:
-        measure(part, scenarios, show=args.show == part)
+    for part in args.parts.split(","):
+        if (CORPUS / f"{part}.csv").exists():
+            measure(part, scenarios, show=args.show == part)
 
 
 if __name__ == "__main__":

@@ -250,9 +250,10 @@ _RESEAT = _forms("reseat")
 _REINSERT = _forms("reinsert", "replug", "reconnect", "reattach", "remount", "reinstall", "reintroduce", "reuse",
                    "redeploy", "reslot")
 _REVIVE = _forms("reenable", "reactivate", "readd", "rejoin", "unfail", "unquarantine", "revive", "resurrect",
-                 "reimport", "restore", "recommission", "reonline")
+                 "reimport", "recommission", "reonline")
 _PLACE = _forms("put", "plug", "push", "slide", "pop", "stick", "insert", "seat", "install", "swap", "place", "click",
-                "snap", "press", "fit", "slot", "mount", "add", "connect", "attach", "hook", "move", "import",
+                "snap", "press", "fit", "slot", "mount", "add", "connect", "attach", "hook", "move", "import", "shove",
+                "jam", "stuff", "ease", "nudge", "wedge", "work",
                 "enable", "activate", "bring", "return", "set", "clip", "load")
 _ELSEWHERE = _forms("put", "plug", "push", "slide", "insert", "install", "place", "fit", "slot", "mount", "move",
                     "try", "test", "transfer", "relocate", "swap", "use")
@@ -282,7 +283,7 @@ _VERBS = (
     (re.compile(rf"\b(?P<v>{_REINSERT})\b"), _A.REINSERT_COMPONENT, False, False),
     (re.compile(rf"\b(?P<v>{_REVIVE})\b"), _A.FORCE_ONLINE, False, False),
     # "pull it out and push it back in", "slide it out and back in"
-    (re.compile(rf"\b(?P<v>{_forms('pull', 'take', 'slide', 'pop', 'remove', 'unplug', 'eject')}){_OBJ}\s+out"
+    (re.compile(rf"\b(?P<v>{_forms('pull', 'take', 'slide', 'pop', 'remove', 'unplug', 'eject', 'jiggle', 'wiggle', 'yank', 'ease', 'work')}){_OBJ}\s+out"
                 rf"\s+(?:and|then|&)\s+(?:then\s+)?(?:back\s+in|in\s+again)\b"), _A.REINSERT_COMPONENT, False, False),
     (re.compile(rf"\b(?P<v>{_POWER}){_OBJ}\s+(?:back\s+on|on\s+again|back\s+up)\b"), _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_PLACE}){_OBJ}\s+(?:back|again|once more|one more time)\b"), _A.REINSERT_COMPONENT,
@@ -296,6 +297,7 @@ _VERBS = (
     (re.compile(rf"\b(?P<v>{_ONLINE}){_OBJ}\s+(?:back\s+)?(?:online|on line|on-line|into service|in service)\b"),
      _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_forms('bring')}){_OBJ}\s+(?:back\s+)?up\b"), _A.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>{_forms('get')}){_OBJ}\s+back\s+(?:in|into|online)\b"), _A.REINSERT_COMPONENT, True, False),
     (re.compile(rf"\b(?P<v>{_MARK}){_OBJ}\s+(?:as|to|back to)?\s*(?:an?\s+)?{_GOOD}\b"), _A.FORCE_ONLINE, False,
      False),
     (re.compile(rf"\b(?P<v>{_CLEAR}){_OBJ}\s+(?:from|of|out of)?\s*{_FAULT}\b"), _A.CLEAR_FAULT, False, False),
@@ -525,5 +527,5 @@ def scan_reply(text: str, components: Sequence[ComponentFacts], asset: AssetFact
                 if not decision.allowed and key not in seen:
                     seen.add(key)
                     findings.append(Finding(decision, components[index], excerpt, action))
-        previous = sentence.anchors[-1].comps if sentence.anchors else frozenset()
+        previous = sentence.anchors[-1].comps if sentence.anchors else previous  # the topic carries on
     return findings
