@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset, Component, Part, Product
+from casemgr.assets.services import EntryGuard
 from casemgr.auth.models import User
 from casemgr.auth.roles import Role
 from casemgr.auth.services import UserError, create_user
@@ -19,6 +20,7 @@ from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan
 from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.organizations.models import Organization, Site
+from casemgr.safety import services as safety
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -91,7 +93,13 @@ def create_product(session: Session, actor: User, *, model: str, product_line: s
 
 
 def create_asset(session: Session, actor: User, *, serial: str, product_model: str, organization_id: int,
-                 site_name: str, components: list[dict], now: datetime) -> Asset:
+                 site_name: str, components: list[dict], now: datetime, channel: str = "api") -> Asset:
+    """Register an asset with the components in it; each one enters it as an install would.
+
+    A failed, quarantined or removed serial is refused by the safety guard (recorded as a
+    ``SafetyBlock`` on ``channel``, :class:`SafetyBlocked` raised, nothing created); a serial
+    installed in another asset, or named twice in the request, is a rule error.
+    """
     require_admin(actor)
     product = _one(session, Product, Product.model, product_model, "product")
     org = session.get(Organization, organization_id)
@@ -112,8 +120,19 @@ def create_asset(session: Session, actor: User, *, serial: str, product_model: s
         slots.add(c["slot"].lower())
         asset.components.append(Component(slot=c["slot"], part=part, serial=c["serial"].strip().upper(),
                                           state="active", installed_at=now))
+    guard = EntryGuard(session, [c.serial for c in asset.components])
+    refusals = [r for c in asset.components if (r := guard.refusal(asset, c.slot, c.serial)) is not None]
+    if refusals:  # the asset is not in the session: the audit trail is all that is written
+        safety.record_refusals(session, actor, refusals, channel=channel, now=now, asset=asset)
+    named: dict[str, str] = {}
+    for c in asset.components:
+        if c.serial in named:
+            raise CaseRuleError(f"Serial {c.serial} appears twice ({named[c.serial]} and {c.slot}).")
+        named[c.serial] = c.slot
+        if (where := guard.installed_in(c.serial)) is not None:  # the wording of install_component
+            raise CaseRuleError(f"Serial {c.serial} is already installed in {where[0]} of {where[1]}.")
     session.add(asset)
-    _commit(session, f"Asset {serial!r} (or one of its component serials)")
+    _commit(session, f"Asset {asset.serial!r}")
     return asset
 
 

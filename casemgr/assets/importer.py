@@ -4,6 +4,12 @@ Columns: ``serial, product_model, organization, site`` and optionally
 ``contract`` (a contract number of that organisation) and ``components``
 (``slot=PART_NUMBER:SERIAL`` pairs separated by ``;``, e.g.
 ``bay 1=DRV-4T:ZK001; PSU 1=PSU-1100:PS001``).
+
+Each component enters its asset as an install would: a serial that is failed,
+quarantined or removed anywhere is refused by the safety guard (the rule and
+reason of ``check_install``, recorded as a ``SafetyBlock`` on the ``cli``
+channel), and a serial installed in an asset now, or named twice in the file, is
+an error of its line. One bad row and nothing is imported.
 """
 from __future__ import annotations
 
@@ -16,8 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset, Component, Part, Product
+from casemgr.assets.services import EntryGuard
 from casemgr.contracts.models import Contract
 from casemgr.organizations.models import Organization, Site
+from casemgr.safety import services as safety
 
 REQUIRED = ("serial", "product_model", "organization", "site")
 
@@ -51,7 +59,7 @@ def parse_components(text: str) -> list[tuple[str, str, str]]:
 
 
 def import_assets(session: Session, lines: Iterable[str], *, now: datetime,
-                  progress: Callable[[int], object] = lambda _n: None) -> ImportResult:
+                  progress: Callable[[int], object] = lambda _n: None, channel: str = "cli") -> ImportResult:
     result = ImportResult()
     reader = csv.DictReader(lines)
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
@@ -65,17 +73,26 @@ def import_assets(session: Session, lines: Iterable[str], *, now: datetime,
     contracts = {c.number: c for c in session.scalars(select(Contract))}
     known_serials = set(session.scalars(select(Asset.serial)))
     seen: set[str] = set()
-    planned: list[tuple[Asset, Contract | None]] = []
+    seen_components: dict[str, int] = {}
+    planned: list[tuple[int, Asset, Contract | None]] = []
     for row in reader:
         line = reader.line_num
         progress(1)
         try:
-            planned.append(_plan_row(row, products, parts, orgs, sites, contracts, known_serials, seen, now))
+            asset, contract = _plan_row(row, products, parts, orgs, sites, contracts, known_serials, seen,
+                                        seen_components, line, now)
+            planned.append((line, asset, contract))
         except ValueError as exc:
             result.errors.append(RowError(line, str(exc)))
+    for asset, refusals in _check_components(session, planned, result.errors):
+        try:  # the audit trail of a refused row (its organisation, no actor); nothing of the import is written
+            safety.record_refusals(session, None, refusals, channel=channel, now=now, asset=asset)
+        except safety.SafetyBlocked:
+            pass
     if result.errors:
+        result.errors.sort(key=lambda e: e.line)
         return result
-    for asset, contract in planned:
+    for _line, asset, contract in planned:
         session.add(asset)
         if contract is not None:
             contract.assets.append(asset)
@@ -85,7 +102,34 @@ def import_assets(session: Session, lines: Iterable[str], *, now: datetime,
     return result
 
 
-def _plan_row(row, products, parts, orgs, sites, contracts, known_serials, seen, now) -> tuple[Asset, Contract | None]:
+def _check_components(session: Session, planned,
+                      errors: list[RowError]) -> list[tuple[Asset, list[safety.Refusal]]]:
+    """The install rules for every component of the planned rows: one error per bad row, naming each component.
+
+    Returns the safety guard's refusals by (unsaved) asset, for the audit trail.
+    """
+    guard = EntryGuard(session, [c.serial for _line, asset, _contract in planned for c in asset.components])
+    refused = []
+    for line, asset, _contract in planned:
+        problems, refusals = [], []
+        for component in asset.components:
+            refusal = guard.refusal(asset, component.slot, component.serial)
+            if refusal is not None:
+                refusals.append(refusal)
+                d = refusal.decision
+                problems.append(f"component {component.serial} in {component.slot} is refused by the safety guard "
+                                f"({d.rule_code}): {d.reason}; instead: {d.safe_alternative}")
+            elif (where := guard.installed_in(component.serial)) is not None:
+                problems.append(f"component {component.serial} is already installed in {where[0]} of {where[1]}")
+        if problems:
+            errors.append(RowError(line, " | ".join(problems)))
+        if refusals:
+            refused.append((asset, refusals))
+    return refused
+
+
+def _plan_row(row, products, parts, orgs, sites, contracts, known_serials, seen, seen_components, line,
+              now) -> tuple[Asset, Contract | None]:
     values = {k: (v or "").strip() for k, v in row.items() if k is not None}
     for column in REQUIRED:
         if not values.get(column):
@@ -112,11 +156,18 @@ def _plan_row(row, products, parts, orgs, sites, contracts, known_serials, seen,
         contract = contracts.get(values["contract"])
         if contract is None or contract.organization_id != org.id:
             raise ValueError(f"contract {values['contract']!r} does not belong to {org.name}")
-    asset = Asset(serial=serial, product=product, organization=org, site=site, created_at=now)
+    # The ids as well as the objects: a refusal's SafetyBlock names the organisation of the unsaved asset.
+    asset = Asset(serial=serial, product=product, organization=org, organization_id=org.id, site=site,
+                  site_id=site.id, created_at=now)
     for slot, part_number, comp_serial in parse_components(values.get("components", "")):
         part = parts.get(part_number)
         if part is None:
             raise ValueError(f"unknown part number {part_number!r} in slot {slot}")
+        if comp_serial in seen_components:
+            first = seen_components[comp_serial]
+            raise ValueError(f"component serial {comp_serial} appears twice in this file"
+                             + (f" (also line {first})" if first != line else " (twice in this row)"))
+        seen_components[comp_serial] = line
         asset.components.append(Component(slot=slot, part=part, serial=comp_serial, state="active",
                                           installed_at=now))
     return asset, contract

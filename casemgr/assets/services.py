@@ -1,12 +1,20 @@
-"""Changes to installed hardware: every install goes through the safety guard."""
+"""Changes to installed hardware: every install goes through the safety guard.
+
+A component enters an asset in three ways: an install (``install_component``, also
+behind the RMA install), an asset registered with its components (the admin service)
+and the CSV import. All three ask ``casemgr.safety.services.check_install``, so a failed,
+quarantined or removed serial is refused everywhere with the same rule and wording;
+the last two ask it through :class:`EntryGuard`, which looks a whole batch up at once.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casemgr.assets.models import Asset, Component, Part, QuarantinedSerial
+from casemgr.assets.models import UNSAFE_COMPONENT_STATES, Asset, Component, Part, QuarantinedSerial
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases.rules import CaseRuleError
@@ -21,6 +29,47 @@ def quarantine(session: Session, component: Component, reason: str, now: datetim
     if session.get(QuarantinedSerial, component.serial) is None:
         session.add(QuarantinedSerial(serial=component.serial, reason=reason[:200], component_id=component.id,
                                       quarantined_at=now))
+
+
+class EntryGuard:
+    """The install rules for many components entering assets at once (registration, CSV import).
+
+    What the database knows of the batch's serials is read in a few queries up front:
+    the serials the safety guard may refuse (a failed, quarantined or removed component
+    record, or the quarantine list: what ``check_install`` looks up) and the serials
+    installed in an asset now (any state but removed). Only the former go on to
+    ``check_install``, so a refusal carries the install path's rule code and wording.
+    Serials are compared as stored: stripped and upper case.
+    """
+
+    CHUNK = 500
+
+    def __init__(self, session: Session, serials: Iterable[str]) -> None:
+        self.session = session
+        self._guarded: set[str] = set()
+        self._installed: dict[str, tuple[str, str]] = {}
+        wanted = sorted({s.strip().upper() for s in serials if s and s.strip()})
+        for i in range(0, len(wanted), self.CHUNK):
+            chunk = wanted[i:i + self.CHUNK]
+            self._guarded.update(session.scalars(select(Component.serial).where(
+                Component.serial.in_(chunk), Component.state.in_(sorted(UNSAFE_COMPONENT_STATES)))))
+            self._guarded.update(session.scalars(select(QuarantinedSerial.serial)
+                                                 .where(QuarantinedSerial.serial.in_(chunk))))
+            rows = session.execute(select(Component.serial, Component.slot, Asset.serial)
+                                   .join(Asset, Component.asset_id == Asset.id)
+                                   .where(Component.serial.in_(chunk), Component.state != "removed")
+                                   .order_by(Component.id))
+            for serial, slot, asset_serial in rows:
+                self._installed.setdefault(serial, (slot, asset_serial))
+
+    def refusal(self, asset: Asset, slot: str, serial: str) -> safety.Refusal | None:
+        """The safety guard's refusal of ``serial`` going into ``slot`` of ``asset`` (which may be unsaved)."""
+        serial = serial.strip().upper()
+        return safety.check_install(self.session, asset, serial, slot) if serial in self._guarded else None
+
+    def installed_in(self, serial: str) -> tuple[str, str] | None:
+        """(slot, asset serial) where ``serial`` is installed now (any state but removed), else None."""
+        return self._installed.get(serial.strip().upper())
 
 
 def can_install(actor: User, asset: Asset, part: Part) -> bool:
