@@ -1,9 +1,26 @@
-"""Free-text reply scanner: find unsafe instructions in an engineer's draft reply.
+"""Free-text reply scanner: find instructions that put a failed part back in service.
 
-Sentence by sentence it finds references to components (serial, slot, "the failed drive", "the drive", pronouns,
-the replacement part) and action phrases (reseat, reinsert, put ... back, force ... online, clear the fault). An
-action on a component of the case goes through ``evaluate``; blocked ones become findings. Not flagged: negated
-actions, past narration, "reseating it will not help", putting a part back in its box, the replacement part.
+An instruction is refused when three things meet in one sentence:
+
+1. **which part**: a reference to a component of the case, by serial (any spacing or
+   dashes), slot ("bay 4", "PSU two", "slot 1"), description ("the failed 3.84tb ssd",
+   "the supply that failed", "the drive you pulled"), a list ("both fans", "all fans
+   except fan 2") or a pronoun ("it", "that one in bay 4", "this unit") resolved to
+   the last part named, across clauses and sentences;
+2. **an action that puts it back in service**, physically (reseat, reinsert, reconnect,
+   reinstall, push / click / snap it back, try it in another slot) or logically (force or
+   bring online, mark good, unfail, clear the fault or failed flag, re-add to the array,
+   rebuild onto it, use it as a spare, power it back on, return it to service), in any
+   inflection and the usual misspellings;
+3. **a request or suggestion to do it**: not negated ("do not", "we will not ask you
+   to"), not narration or a question about the past ("you reseated it yesterday", "why
+   did the tech reseat it?"), not a reported question ("they asked whether to reseat
+   it"), not a harm statement ("reinserting it would put the data at risk") and not a
+   dissuasion ("I know it's tempting to reseat it, but please don't").
+
+Actions on healthy parts, the replacement, cables, or on packaging ("put it back in its
+box") are not flagged; ``evaluate`` then decides per rule and component state. Pure:
+no I/O, no model, nothing downloaded. Measured by ``bench/safety_scanner.py``.
 """
 from __future__ import annotations
 
@@ -41,6 +58,8 @@ _SPELLINGS = {
     "resaet": "reseat", "reaseat": "reseat", "resat": "reseat", "reseet": "reseat", "reseated": "reseated",
     "resit": "reseat", "reinsret": "reinsert", "reisnert": "reinsert", "renisert": "reinsert", "reinsetr": "reinsert",
     "reinstal": "reinstall", "replg": "replug", "reconect": "reconnect", "reconnet": "reconnect",
+    "cant": "can't", "wont": "won't", "shouldnt": "shouldn't", "isnt": "isn't", "doesnt": "doesn't",
+    "wouldnt": "wouldn't", "couldnt": "couldn't", "mustnt": "mustn't", "arent": "aren't", "havent": "haven't",
 }
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
@@ -51,8 +70,9 @@ _NUMBERED = re.compile(r"\b(psu|fan|bay|slot|drive|disk|supply|unit|module|posit
 # "the second supply" is the supply in position 2
 _ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+(psu|fan|drive|disk|supply|power supply|bay|slot)\b")
 # "the reinstall of X", "a reseat of X", "do the insertion again": a noun for the action is the action
-_NOMINAL = (("reinsertion", "reinsert"), ("reinstallation", "reinstall"), ("reconnection", "reconnect"),
-            ("reactivation", "reactivate"), ("insertion again", "reinsert"), ("installation again", "reinstall"))
+_NOMINAL = (("reinsertion", "reinserting"), ("reinstallation", "reinstalling"), ("reconnection", "reconnecting"),
+            ("reactivation", "reactivating"), ("reinstatement", "reinstating"), ("insertion again", "reinserting"),
+            ("installation again", "reinstalling"), ("in and out", "reseat"))
 
 
 def normalise(text: str) -> str:
@@ -60,8 +80,8 @@ def normalise(text: str) -> str:
     text = re.sub(rf"(?<=\w)[{_DASH}_](?=\w)", " ", text)  # re-insert -> re insert
     text = re.sub(rf"\s[{_DASH}]+\s", " , ", text)  # a spaced dash separates clauses
     text = re.sub(r"[\w']+", lambda m: _SPELLINGS.get(m[0], m[0]), text)
-    text = re.sub(r"\bre (seat|insert|plug|connect|attach|install|enable|activate|add|join|mount|introduce)",
-                  r"re\1", text)  # "re seat" (from "re-seat") is "reseat"
+    text = re.sub(r"\bre (?=(?:seat|insert|plug|connect|attach|install|enabl|activat|add|join|mount|introduc|hom|fit"
+                  r"|instat|rack|slot|us)\w*)", "re", text)  # "re seat" (from "re-seat") is "reseat"
     for noun, verb in _NOMINAL:
         text = re.sub(rf"\b{noun}\b", verb, text)
     text = _NUMBERED.sub(lambda m: f"{m[1]} {_NUMBER_WORDS[m[2]]}", text)
@@ -114,6 +134,7 @@ class _Ref:  # a mention; then a phrase (head mention + qualifying serial/slot),
     type: str  # other | unhealthy | all | serial | slot | kind | pronoun
     comps: frozenset[int]
     location: bool = False
+    family: frozenset[int] = frozenset()  # every part of the kind named ("that supply": any psu)
 
 
 def _family(word: str) -> tuple[str, ...]:
@@ -123,7 +144,7 @@ def _family(word: str) -> tuple[str, ...]:
 class _Vocabulary:
     """Reference patterns built for the components on one case."""
 
-    _PRIORITY = {"other": 0, "unhealthy": 1, "all": 2, "serial": 3, "slot": 4, "kind": 5, "pronoun": 6}
+    _PRIORITY = {"other": 0, "unhealthy": 1, "all": 2, "serial": 3, "slot": 4, "kind": 5, "pronoun": 6, "one": 7}
 
     def __init__(self, components: Sequence[ComponentFacts]):
         self.components = components
@@ -132,10 +153,11 @@ class _Vocabulary:
         self.patterns = (
             ("unhealthy", re.compile(rf"\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_MODS}{any_noun}")),
             ("all", re.compile(rf"\b(?:both|all|each|every)\s+(?:(?:of\s+)?the\s+)?{_MODS}(?P<noun>{noun})\b")),
-            ("kind", re.compile(rf"\b(?:the|that|this)\s+{_MODS}(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d))")),
-            ("other", re.compile(rf"\b(?:(?:the|a|an|your|this|that)\s+)?{_OTHER_ADJ}\s+{_MODS}{any_noun}"
-                                 rf"|\b(?:the|a|an|your)\s+(?:replacement|spare)\b")),
+            ("kind", re.compile(rf"\b(?:the|that|this)\s+{_MODS}(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d|number|no\.))")),
+            ("other", re.compile(rf"(?<!as )\b(?:(?:the|a|an|your|this|that)\s+)?{_OTHER_ADJ}\s+{_MODS}{any_noun}"
+                                 rf"|(?<!as )\b(?:the|a|an|your)\s+(?:replacement|spare)\b")),  # "as a spare": a role
             ("pronoun", _PRONOUN),
+            ("one", re.compile(r"\b(?:the|that) (?P<noun>one|unit|part|module|component|device)\b")),
         )
         self.by_component = []
         for index, comp in enumerate(components):
@@ -163,19 +185,37 @@ class _Vocabulary:
             return unhealthy
         return frozenset(candidates) if len(candidates) == 1 else frozenset()
 
+    @staticmethod
+    def _qualified_inside(found: list[_Ref]) -> list[_Ref]:
+        """"the bay 3 ssd": a kind mention with a slot or serial inside it is that part."""
+        inner = [m for m in found if m.type in ("serial", "slot")]
+        out = []
+        for m in found:
+            if m.type == "kind":
+                named = frozenset().union(*(q.comps for q in inner if m.start <= q.start and q.end <= m.end))
+                if named:
+                    m = _Ref(m.start, m.end, m.type, (named & m.family) or named, m.location, m.family)
+            out.append(m)
+        return out
+
     def mentions(self, sent: str) -> list[_Ref]:
         found = []
         for pattern_type, pattern in self.patterns:
             for m in pattern.finditer(sent):
                 type_, end = pattern_type, m.end()
-                if type_ == "kind" and (after := _UNHEALTHY_AFTER.match(sent, end)):
-                    type_, end = "unhealthy", after.end()  # "the 1100w supply that failed"
+                if type_ in ("kind", "one") and (after := _UNHEALTHY_AFTER.match(sent, end)):
+                    type_, end = "unhealthy", after.end()  # "the 1100w supply that failed", "the one you took out"
+                if type_ == "one":
+                    continue  # "the one" alone names nothing
+                noun = m.groupdict().get("noun")
                 found.append(_Ref(m.start(), end, type_, frozenset() if type_ in ("other", "pronoun")
-                                  else self._by_noun(type_, m["noun"])))
+                                  else self._by_noun(type_, noun),
+                                  family=self._by_noun("all", noun) if type_ == "kind" else frozenset()))
         found += [_Ref(m.start(), m.end(), type_, frozenset({index}),
                        type_ == "slot" and bool(_LOCATION.search(sent, max(0, m.start() - 16), m.start())))
                   for type_, index, pattern in self.by_component for m in pattern.finditer(sent)]
         found.sort(key=lambda m: (m.start, m.start - m.end, self._PRIORITY[m.type]))
+        found = self._qualified_inside(found)
         kept: list[_Ref] = []
         for m in found:  # the longest mention wins an overlap; the same slot text on two parts keeps both
             if kept and m.start < kept[-1].end:
@@ -210,6 +250,9 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
             qualified, end = True, mentions[i].end
         if head.type == "pronoun" and qualified and sent[head.start:head.end] not in ("it", "its", "them", "they"):
             pass  # "that one in bay 4" is the bay 4 part
+        elif head.type == "kind" and not qualified and sent.startswith(("that ", "this "), head.start) \
+                and last and last <= head.family:
+            comps = last  # "check PSU 1 ... that supply sits proud": the supply just named
         elif head.type in ("pronoun", "other") or (head.type == "kind" and not qualified
                                                    and _UNKNOWN_QUALIFIER.match(sent, end)):
             comps = last if head.type == "pronoun" else frozenset()
@@ -223,12 +266,14 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
 
 _W = r"[\w#'/.]+"  # one word, never across punctuation
 _OBJ = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,8}}?)"  # up to eight words between verb and particle
+# "put it aside with a sticker on it" puts nothing anywhere
+_OBJ_PLACED = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but|aside|away|down|apart|with)\b){_W}){{0,8}}?)"
 _OBJ_LIST = rf"(?P<obj>(?:\s+(?!(?:or|then|but)\b){_W}){{1,8}}?)"  # "swap fan 1 and fan 2 around"
 _IRREGULAR = {"put": ("put", "puts", "putting"), "set": ("set", "sets", "setting"),
               "bring": ("bring", "brings", "bringing", "brought"), "stick": ("stick", "sticks", "sticking", "stuck"),
               "slide": ("slide", "slides", "sliding", "slid"), "take": ("take", "takes", "taking", "took", "taken"),
               "rejoin": ("rejoin", "rejoins", "rejoining", "rejoined")}
-_DOUBLING = {"plug", "replug", "pop", "snap", "swap", "slot", "clip"}  # plug -> plugging, plugged
+_DOUBLING = {"plug", "replug", "pop", "snap", "swap", "slot", "clip", "fit", "refit", "reslot"}  # plug -> plugging, plugged
 
 
 def _forms(*lemmas: str) -> str:
@@ -248,7 +293,7 @@ def _forms(*lemmas: str) -> str:
 # (any inflection) and what must follow it; the part it acts on is found by ``targets``.
 _RESEAT = _forms("reseat")
 _REINSERT = _forms("reinsert", "replug", "reconnect", "reattach", "remount", "reinstall", "reintroduce", "reuse",
-                   "redeploy", "reslot")
+                   "redeploy", "reslot", "rehome", "refit", "reinstate")
 _REVIVE = _forms("reenable", "reactivate", "readd", "rejoin", "unfail", "unquarantine", "revive", "resurrect",
                  "reimport", "recommission", "reonline")
 _PLACE = _forms("put", "plug", "push", "slide", "pop", "stick", "insert", "seat", "install", "swap", "place", "click",
@@ -256,13 +301,14 @@ _PLACE = _forms("put", "plug", "push", "slide", "pop", "stick", "insert", "seat"
                 "jam", "stuff", "ease", "nudge", "wedge", "work",
                 "enable", "activate", "bring", "return", "set", "clip", "load")
 _ELSEWHERE = _forms("put", "plug", "push", "slide", "insert", "install", "place", "fit", "slot", "mount", "move",
-                    "try", "test", "transfer", "relocate", "swap", "use")
+                    "try", "test", "transfer", "relocate", "swap", "use", "shove", "stick", "pop", "jam")
 _ONLINE = _forms("force", "mark", "bring", "set", "put", "get", "switch", "flip", "take", "turn")
 _MARK = _forms("mark", "set", "flag", "tag", "change", "configure", "declare", "treat", "label", "report", "reset")
 _CLEAR = _forms("clear", "reset", "remove", "acknowledge", "dismiss", "delete", "wipe", "lift", "drop", "override",
                 "release", "cancel", "undo")
 _POWER = _forms("power", "turn", "switch")
-_SPARE = _forms("use", "configure", "assign", "make", "add", "designate", "keep", "mark", "set", "bring", "return")
+_SPARE = _forms("use", "configure", "assign", "make", "add", "designate", "keep", "mark", "set", "bring", "return",
+                "give", "repurpose", "turn")
 _ENABLE = _forms("enable", "activate")
 _REBUILD = _forms("rebuild", "resync", "resilver")
 _GOOD = _words("good", "healthy", "ok", "okay", "optimal", "online", "working", "enabled", "active", "fine",
@@ -274,7 +320,8 @@ _FAULT = _words("fault", "faults", "fault flag", "fault state", "fault status", 
                 "quarantine state", "predictive failure", "failure", "offline state", "fail state", "fail flag")
 _SERVICE = _words("service", "production", "use", "operation", "the array", "the pool", "the raid group",
                   "the raid set", "the group", "the aggregate", "the raid", "the volume", "the vdev", "the chassis",
-                  "the system", "the cage", "the config", "the configuration", "rotation")
+                  "the system", "the cage", "the config", "the configuration", "rotation", "play", "action",
+                  "active status", "active state", "online status", "an active state", "active", "online")
 _PAST = re.compile(r"(?:ed|brought|slid|stuck|took|taken)$")  # narration unless passive ("should be reseated")
 _A = ActionKind
 # (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
@@ -286,14 +333,22 @@ _VERBS = (
     (re.compile(rf"\b(?P<v>{_forms('pull', 'take', 'slide', 'pop', 'remove', 'unplug', 'eject', 'jiggle', 'wiggle', 'yank', 'ease', 'work')}){_OBJ}\s+out"
                 rf"\s+(?:and|then|&)\s+(?:then\s+)?(?:back\s+in|in\s+again)\b"), _A.REINSERT_COMPONENT, False, False),
     (re.compile(rf"\b(?P<v>{_POWER}){_OBJ}\s+(?:back\s+on|on\s+again|back\s+up)\b"), _A.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>{_POWER}\s+(?:up|on))\b"), _A.FORCE_ONLINE, False, False),  # "power up the failed supply"
+    # "give the busted fan another shot in its slot", "give it a second life as a spare"
+    (re.compile(rf"\b(?P<v>{_forms('give')}){_OBJ}\s+(?:another|a second|one more|a new)\s+(?:shot|go|try|chance|life"
+                r"|spin|run)\b"), _A.REINSERT_COMPONENT, False, False),
+    # "we'd like the quarantined card back in play"
+    (re.compile(rf"\b(?P<v>{_forms('want', 'like', 'need', 'get', 'have')}){_OBJ}\s+back\s+(?:in|into|online|up)\s+"
+                r"(?:play|service|action|production|use|the array|the pool|the group|the raid group|the aggregate)\b"),
+     _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_PLACE}){_OBJ}\s+(?:back|again|once more|one more time)\b"), _A.REINSERT_COMPONENT,
      True, False),
     (re.compile(rf"\b(?P<v>{_forms('swap', 'switch', 'exchange', 'trade')}){_OBJ_LIST}\s+(?:around|over|places"
                 r"|positions|slots|bays)\b"), _A.REINSERT_COMPONENT, False, False),
     # "insert the failed drive into bay 5", "try the dead psu in another server": only explicit references
     # count ("insert the drive" is usually the new one)
-    (re.compile(rf"\b(?P<v>{_ELSEWHERE}){_OBJ}(?=\s+(?:in|into|inside|on|onto)\b)"), _A.INSTALL_COMPONENT, True,
-     True),
+    (re.compile(rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+(?:in|into|inside|on|onto)\b)"), _A.INSTALL_COMPONENT,
+     True, True),
     (re.compile(rf"\b(?P<v>{_ONLINE}){_OBJ}\s+(?:back\s+)?(?:online|on line|on-line|into service|in service)\b"),
      _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_forms('bring')}){_OBJ}\s+(?:back\s+)?up\b"), _A.FORCE_ONLINE, False, False),
@@ -326,7 +381,7 @@ _COORD = re.compile(r"\b(?:and|or|then)\b")
 
 # ---- negation, narration, harm statements ----------------------------------------------
 
-_NEG_CUE = re.compile(r"\b(?:not|never|dont|cannot|nor|avoid\w*|refrain\w*|against|without|instead of|rather than"
+_NEG_CUE = re.compile(r"\b(?:not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*|against|without|instead of|rather than"
                       r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
                       r"|risky|bad idea|\w+n't)\b")
 # Words that may sit between a negation and the action it negates: "do not (try to)
@@ -341,21 +396,41 @@ _GAP_WORDS = frozenset("""
     personally at all this time now yet here kindly bother worth re seat reseat reseating insert reinsert
     reinserting inserting plug replug replugging plugging put putting push pushing back force forcing mark marking
     bring bringing online clear clearing fault case there ask asking asked tell telling told instruct instructing
-    require requiring expect expecting will going gonna ever suggesting advising request requesting
+    require requiring expect expecting will going gonna ever suggesting advising request requesting has have been
+    had being get got
 """.split())
 _WHY = re.compile(r"\bwhy\s+(?:\w+\s+)?$")  # "why not reseat it?" is a suggestion
 # "put" reads as past after a subject: "the customer put it back yesterday"
 _NARRATOR = re.compile(r"\b(?:customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone"
-                       r"|somebody|colleague|he|she|they|we|i)\s+(?:(?:already|also|then|just|accidentally|apparently"
-                       r"|mistakenly|had|has|have|simply)\s+)*$")
+                       r"|somebody|colleague|he|she|they|we|i|you'd|you've|they'd|they've|we'd|we've|i'd|i've|he'd"
+                       r"|she'd)\s+(?:(?:already|also|then|just|accidentally|apparently|mistakenly|had|has|have|simply"
+                       r"|once|twice|both)\s+)*$"
+                       r"|\b(?:said|mentioned|told us|wrote|reported|explained|confirmed|say|says)\s+(?:that\s+)?"
+                       r"(?:you|they|he|she|someone|the \w+)\s+(?:(?:already|also|then|just|had|have)\s+)*$")
 _DID = re.compile(r"\b(?:did|didn't|had|hadn't|was|were)\s+(?:(?!(?:to|be|work|help|fix|change|succeed)\b)[\w'-]+\s+)"
-                  r"{1,4}?(?:already\s+|ever\s+)?$"
+                  r"{1,8}?(?:already\s+|ever\s+)?$"
                   r"|\bwho\s+$")  # "why did the on-site tech reseat it", "who reseated it?"
 # "the customer asked whether to reseat it": a reported question, not an instruction
 _REPORTED = re.compile(r"\b(?:ask|asks|asked|asking|wonder|wonders|wondered|wondering|want(?:s|ed)? to know"
                        r"|question(?:s|ed)?|enquired|inquired)\s+(?:\w+\s+){0,2}?(?:if|whether)\b")
 # "I know it's tempting to reseat it, but please don't": the reply talks the customer out of it
 _TEMPTING = re.compile(r"\btempt\w*|\byou (?:may|might) (?:think|want|be tempted)|\bi know\b")
+# the next sentence talks them out of it: "... tempting to lift the quarantine. Please don't: ..."
+_DISSUADE_NEXT = re.compile(r"\s*(?:but\s+)?(?:please\s+)?(?:don't|do not|never|resist|refrain|no,)\b")
+# "if you were to reinsert it, the controller could ...": a hypothetical whose outcome is a harm
+_HYPOTHETICAL = re.compile(r"\b(?:if|were|should|suppose|imagine)\s+(?:you|anyone|someone|somebody|they|one|we"
+                           r"|the (?:customer|site|tech\w*|engineer|team))\s+(?:(?:were|was|ever|to|tried|try|attempt\w*"
+                           r"|decide\w*|wanted|want|simply|just)\s+)*$"
+                           r"|\bif\s+(?:anyone|someone|somebody|they|he|she|anybody)\b.*\b(?:suggest\w*|propos\w*"
+                           r"|recommend\w*|tell\w*|ask\w*|want\w*|tries|tried)\s+(?:you\s+)?(?:to\s+)?$")
+_RISK = re.compile(r"\b(?:risk\w*|danger\w*|unsafe|lose|loss|corrupt\w*|damag\w*|destroy\w*|overheat\w*|trip\w*"
+                   r"|short\w*|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
+                   r"|stays? out|stop (?:them|him|her)|harm\w*|hazard\w*|not supported|void\w*)\b")
+# "there is no setting that can safely re-enable it"
+_NONE_EXISTS = re.compile(r"\bthere(?: is|'s| are) no\b[^,;]*$")
+# "our L2 wants the failed fan reseated", "arrange for the fan to be refitted": someone wants it done
+_WANT_DONE = re.compile(r"\b(?:wants?|wanted|needs?|needed|like|likes|prefer\w*|get|have|has|arrange for|ask for"
+                        r"|require\w*)\s+$")
 _DISSUADE = re.compile(r"\bbut\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
                        r"|avoid|refrain|hold off)\b")
 # "let it rejoin the array", "have the tech reseat it": the part is named before the verb
@@ -369,8 +444,8 @@ _HARM = re.compile(r"(?:[^\w']*[\w']+){0,6}?[^\w']*\b(?:won't|will not|wouldn't|
                    r"|is a bad idea|is pointless|risks|(?:can|could|may|might|will|would) (?:\w+ )?(?:corrupt|destroy"
                    r"|cause|damage|short|harm|break|lose|wipe|risk|void|put \w+(?: \w+)? at risk|make \w+ worse)"
                    r"|causes|corrupts|voids|puts \w+(?: \w+)? at risk)\b")  # "reseating the failed drive will not help"
-_PACKAGING = re.compile(r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:\w+\s+){0,2}?"
-                        r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope)\b")
+_PACKAGING = re.compile(r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:[\w-]+\s+){0,2}?"
+                        r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope|clamshell|pouch|foam|wrapper|tote|crate|return kit|shipping box|esd bag|anti static bag|antistatic bag|sleeve|mailer)\b")
 _CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?)"
 # "the cable on X", "X's power cord": the action is on a cable, not on the part
 _CABLE_BEFORE = re.compile(rf"\b{_CABLE}(?:\s+(?:on|of|to|for|at|from|into|in|back|the|its|it))*\s*$")
@@ -382,8 +457,8 @@ _NEXT_TOKEN = re.compile(r"\s*([\w']+|[^\w\s])?")
 class _Sentence:
     """One normalised sentence with its phrases and boundaries, looked up by bisection (no quadratic rescans)."""
 
-    def __init__(self, text: str, vocab: _Vocabulary, previous: frozenset[int]):
-        self.text, self.previous = text, previous
+    def __init__(self, text: str, vocab: _Vocabulary, previous: frozenset[int], following: str = ""):
+        self.text, self.previous, self.following = text, previous, following
         mentions = vocab.mentions(text)
         self.phrases = _phrases(text, mentions, previous)
         self.starts = [p.start for p in self.phrases]
@@ -437,6 +512,16 @@ class _Sentence:
                 return c_start
         return limit
 
+    def _wanted_done(self, v_start: int) -> _Ref | None:
+        """The part right before a participle that someone wants done: "wants the failed fan reseated"."""
+        i = bisect_left(self.starts, v_start) - 1
+        if i < 0 or self.phrases[i].location:
+            return None
+        phrase = self.phrases[i]
+        if not re.fullmatch(r"\s*(?:to be\s+|to get\s+)?", self.text[phrase.end:v_start]):
+            return None
+        return phrase if _WANT_DONE.search(self.text, max(0, phrase.start - 16), phrase.start) else None
+
     def targets(self, match: re.Match, action: ActionKind, packaging: bool,
                 strict: bool) -> tuple[frozenset[int], ActionKind]:
         """Components the action applies to, and the action (reseat_cable for cables); empty when not applicable."""
@@ -444,13 +529,18 @@ class _Sentence:
         lead = sent[max(self._last_at_or_before(self.clause_cuts, v_start), v_start - 300):v_start]
         past = bool(_PAST.search(word))
         passive = (past or word in ("put", "set")) and _PASSIVE.search(lead)  # "the drive should be reseated"
-        if (past and not passive) or _DID.search(lead) or (word in ("put", "set") and _NARRATOR.search(lead)):
+        wanted = self._wanted_done(v_start) if past or word in ("put", "set") else None
+        did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end:v_end + 80])  # "did you try it yet?"
+        if wanted is None and ((past and not passive) or did or (word in ("put", "set") and _NARRATOR.search(lead))):
             return frozenset(), action  # narration: "the customer reseated it", "they put it back yesterday"
+        if _NONE_EXISTS.search(lead) or (_HYPOTHETICAL.search(lead) and _RISK.search(sent, v_end)):
+            return frozenset(), action  # "there is no setting that can re-enable it", "if you were to ..., it could"
         if packaging and _PACKAGING.match(sent, v_end):
             return frozenset(), action  # "put the failed drive back in its box"
         if _REPORTED.search(lead):
             return frozenset(), action  # "the customer asked whether to reseat it"
-        if _DISSUADE.search(sent, v_end) and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end)):
+        if (_DISSUADE.search(sent, v_end) or _DISSUADE_NEXT.match(self.following)) \
+                and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end)):
             return frozenset(), action  # "I know it's tempting to reseat it, but please don't"
         objects: list[_Ref] = []  # the first phrase after the verb, and those joined to it by "and/or"
         for i in range(bisect_left(self.starts, v_start), bisect_left(self.starts, self.object_end(v_end))):
@@ -462,6 +552,8 @@ class _Sentence:
         if strict:  # named between verb and particle: "put the failed drive in", not "put in a request for ..."
             heads = _STRICT_HEADS + (("kind",) if _TRY.fullmatch(word) else ())
             objects = [p for p in objects if p.type in heads and p.start < v_end]
+        if wanted is not None:
+            objects, named = [wanted], True
         if not objects:  # "let it rejoin the array", "have your tech reseat PSU 2"
             i = bisect_left(self.starts, v_start) - 1
             if i >= 0 and not self.phrases[i].location and re.fullmatch(r"\s*(?:to\s+)?", sent[self.phrases[i].end:v_start]) \
@@ -478,7 +570,7 @@ class _Sentence:
             head = objects[0]
             gerund = word.endswith("ing") or re.search(r"\b(?:a|an|the|another)\s+$", lead)
             rest = sent[head.end:min(self._first_at_or_after(self.strong_starts, head.end), head.end + 200)]
-            if gerund and _CLAUSE_START.fullmatch(lead) and _HARM.match(rest):
+            if gerund and _CLAUSE_START.fullmatch(lead) and (_HARM.match(rest) or _RISK.search(rest)):
                 return frozenset(), action  # "reseating the failed drive will not help"
             if action is not ActionKind.FORCE_ONLINE and (
                     _CABLE_BEFORE.search(sent, max(v_end, head.start - 80), head.start) or _CABLE_AFTER.match(rest)):
@@ -495,14 +587,18 @@ class _Sentence:
         return comps, action
 
 
-def _verb_matches(sent: str) -> list[tuple]:
+def _verb_matches(sent: str) -> list[list[tuple]]:
+    """Action matches grouped by verb, longest reading first: "insert again the psu in ..." is
+    read as "insert ... in" (elsewhere) and, if that names no part, as "insert again"."""
     found = [(m, *rest) for pattern, *rest in _VERBS for m in pattern.finditer(sent)]
     found.sort(key=lambda f: (f[0].start(), f[0].start() - f[0].end()))  # stable: earlier pattern wins a tie
-    kept: list[tuple] = []
+    groups: list[list[tuple]] = []
     for f in found:
-        if not kept or f[0].start() >= kept[-1][0].end():
-            kept.append(f)
-    return kept
+        if groups and f[0].start() == groups[-1][0][0].start():
+            groups[-1].append(f)
+        elif not groups or f[0].start() >= groups[-1][0][0].end():
+            groups.append([f])
+    return groups
 
 
 def scan_reply(text: str, components: Sequence[ComponentFacts], asset: AssetFacts | None = None,
@@ -515,12 +611,18 @@ def scan_reply(text: str, components: Sequence[ComponentFacts], asset: AssetFact
     findings: list[Finding] = []
     seen: set[tuple[int, str, ActionKind]] = set()
     previous: frozenset[int] = frozenset()
-    for number, excerpt in enumerate(split_sentences(text)):
-        sentence = _Sentence(normalise(excerpt), vocab, previous)
-        for match, action, packaging, strict in _verb_matches(sentence.text):
-            if sentence.negated(match.start()):
+    excerpts = split_sentences(text)
+    for number, excerpt in enumerate(excerpts):
+        following = normalise(excerpts[number + 1]) if number + 1 < len(excerpts) else ""
+        sentence = _Sentence(normalise(excerpt), vocab, previous, following)
+        for readings in _verb_matches(sentence.text):
+            if sentence.negated(readings[0][0].start()):
                 continue
-            comps, action = sentence.targets(match, action, packaging, strict)
+            comps, action = frozenset(), readings[0][1]
+            for match, reading, packaging, strict in readings:
+                comps, action = sentence.targets(match, reading, packaging, strict)
+                if comps:
+                    break
             for index in sorted(comps):
                 decision = evaluate(action, components[index], asset, rules)
                 key = (number, components[index].serial, action)
