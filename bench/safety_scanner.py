@@ -22,7 +22,7 @@ from casemgr.safety.rules import AssetFacts, ComponentFacts  # noqa: E402
 from casemgr.safety.text import scan_reply  # noqa: E402
 
 CORPUS = Path(__file__).with_name("safety_corpus")
-PARTS = ("dev", "dev2", "heldout")
+PARTS = ("dev", "dev2", "dev3", "heldout")
 
 
 def load_scenarios() -> dict[str, tuple[tuple[ComponentFacts, ...], AssetFacts]]:
@@ -65,7 +65,7 @@ def measure(part: str, scenarios, show: bool) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--show", choices=("dev", "dev2"), help="list a development part's mistakes")
+    parser.add_argument("--show", choices=[p for p in PARTS if p != "heldout"], help="list a development part's mistakes")
     parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated parts to measure")
     args = parser.parse_args()
     scenarios = load_scenarios()

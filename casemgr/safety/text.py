@@ -66,7 +66,7 @@ _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6"}
 # "PSU two", "fan number two", "slot #2": a number word after a word that names a position
 _NUMBERED = re.compile(r"\b(psu|fan|bay|slot|drive|disk|supply|unit|module|position|card|dimm|controller"
-                       r"|number|no\.|#)\s+(" + "|".join(_NUMBER_WORDS) + r")\b")
+                       r"|number|no\.|#)\s+(" + "|".join(_NUMBER_WORDS) + r")\b(?!\s+(?:more|of|at|by|last|time|or|another|way))")
 # "the second supply" is the supply in position 2
 _ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+(psu|fan|drive|disk|supply|power supply|bay|slot)\b")
 # "the reinstall of X", "a reseat of X", "do the insertion again": a noun for the action is the action
@@ -80,8 +80,10 @@ def normalise(text: str) -> str:
     text = re.sub(rf"(?<=\w)[{_DASH}_](?=\w)", " ", text)  # re-insert -> re insert
     text = re.sub(rf"\s[{_DASH}]+\s", " , ", text)  # a spaced dash separates clauses
     text = re.sub(r"[\w']+", lambda m: _SPELLINGS.get(m[0], m[0]), text)
+    text = re.sub(r"(?<![\w'])'([^'\n]{1,40})'(?![\w'])", r"\1", text).replace('"', " ")  # set it to 'good'
+    text = re.sub(r"\bun (?=(?:quarantin|fail|block|mark|flag|hid|exclud)\w*)", "un", text)  # un-quarantine
     text = re.sub(r"\bre (?=(?:seat|insert|plug|connect|attach|install|enabl|activat|add|join|mount|introduc|hom|fit"
-                  r"|instat|rack|slot|us)\w*)", "re", text)  # "re seat" (from "re-seat") is "reseat"
+                  r"|instat|rack|slot|us|integrat|sync|introduc|enter|admit|assign|trust)\w*)", "re", text)  # "re seat" (from "re-seat") is "reseat"
     for noun, verb in _NOMINAL:
         text = re.sub(rf"\b{noun}\b", verb, text)
     text = _NUMBERED.sub(lambda m: f"{m[1]} {_NUMBER_WORDS[m[2]]}", text)
@@ -91,7 +93,8 @@ def normalise(text: str) -> str:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences, clauses ending in ";" and lines (bullets), each scanned on its own."""
-    return [part.strip() for part in re.split(r"(?<=[.!?;])\s+|\n+", text) if part.strip()]
+    return [part.strip() for part in re.split(r"(?<=[.!?;])\s+|(?<=[.!?;]['\"\u2019\u201d)])\s+|\n+", text)
+            if part.strip()]
 
 
 # ---- references to components ---------------------------------------------------------
@@ -103,11 +106,16 @@ KIND_FAMILIES = (  # words that name the same kind of part
     ("nvram", "nvram card", "nvram module", "card"), ("dimm", "memory module", "memory stick", "ram stick"),
     ("controller", "raid controller", "storage controller", "hba", "raid card"),
 )
+# "the fan control utility", "the psu firmware": a kind word modifying another noun
+_COMPOUND = (r"\s+(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
+             r"|profile|table|board|header|cables?|cords?|connector|config\w*|logs?|leds?|lights?|status|page|menu|tab"
+             r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy)\b")
 _ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
 _GENERIC_SLOTS = ("bay", "slot", "drive bay", "drive slot", "disk slot")
-_POSITION_WORDS = ("slot", "position", "bay", "socket", "cage")  # "the amber one in slot 2"
+_POSITION_WORDS = ("slot", "position", "bay", "socket", "cage", "number", "no.", "#")  # "the amber one in slot 2"
 _ANY_KIND = ("one", "unit", "part", "component", "device", "module")
-_UNHEALTHY_ADJ = _words("failed", "failing", "faulty", "faulted", "bad", "dead", "broken", "defective",
+_UNHEALTHY_ADJ = _words("failed", "failing", "faulty", "faulted", "bad", "dead", "broken", "defective", "current",
+                        "existing", "pulled out",
                         "quarantined", "removed", "pulled", "old", "original", "previous", "offline", "flaky",
                         "amber", "affected", "problem", "problematic", "offending", "unhealthy", "damaged",
                         "malfunctioning", "errored", "erroring", "degraded", "fried", "busted")
@@ -118,13 +126,19 @@ _STOP = _words("the", "a", "an", "of", "to", "in", "into", "on", "at", "from", "
 _MODS = rf"(?:(?!(?:{_STOP}|{_UNHEALTHY_ADJ}|{_OTHER_ADJ})\b)[\w.]+\s+){{0,3}}"  # "the 3.84tb nvme ssd"
 _PRONOUN = re.compile(r"\b(?:it|its|them|they|(?:that|this|the same)\s+(?:one|unit|part|component|device|module))\b")
 # "the supply that failed", "the drive you pulled": a relative clause makes a kind mention unhealthy
-_UNHEALTHY_AFTER = re.compile(r"\s+(?:(?:that|which|who)\s+)?(?:(?:has|had|have|was|is|just|already)\s+)*"
+_UNHEALTHY_AFTER = re.compile(r"\s+(?:(?:that|which|who)\s+)?(?:(?:has|had|have|was|is|just|already|been)\s+)*"
                               r"(?:failed|died|faulted|broke|is faulty|is dead|is bad|dropped out|went offline"
+                              r"|stopped|logged (?:the |those )?(?:ecc )?errors|threw (?:the )?errors|(?:flashing|blinking"
+                              r"|showing|lit|glowing) (?:amber|red|orange)"
                               r"|(?:you|we|they|the customer|the tech|the engineer|i)\s+(?:just\s+|already\s+)?"
-                              r"(?:pulled|removed|took out)|was (?:pulled|removed|quarantined)"
+                              r"(?:pulled|removed|took out|discussed|talked about|mentioned|replaced|quarantined)"
+                              r"|was (?:pulled|removed|quarantined)|in question|from earlier|from before"
                               r"|with the (?:amber|red|fault|orange) (?:led|light))\b")
+# "the culprit", "the original": nouns that name the failed part by its role
+_UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|original|troublemaker|casualty)\b")
 # "into bay 4", "once the new card is in slot 1": where a part goes, not a part
-_LOCATION = re.compile(r"\b(?:into|onto|to|back in|is in|are in|sits in|goes in|is seated in|in place in)\s+$")
+_LOCATION = re.compile(r"\b(?:into|onto|to|back in|is in|are in|sits in|goes in|is seated in|in place in|home in"
+                       r"|it in|them in|one in)\s+(?:the\s+)?$")
 
 
 @dataclass(frozen=True)
@@ -151,9 +165,10 @@ class _Vocabulary:
         noun = _words(*(_ALL_KIND_WORDS | {c.kind_word.lower() for c in components if c.kind_word.strip()})) + "s?"
         any_noun = rf"(?P<noun>{noun}|{_words(*_ANY_KIND)})\b"
         self.patterns = (
-            ("unhealthy", re.compile(rf"\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_MODS}{any_noun}")),
+            ("unhealthy", re.compile(rf"\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_MODS}{any_noun}"
+                                     rf"|{_UNHEALTHY_NOUN.pattern}")),
             ("all", re.compile(rf"\b(?:both|all|each|every)\s+(?:(?:of\s+)?the\s+)?{_MODS}(?P<noun>{noun})\b")),
-            ("kind", re.compile(rf"\b(?:the|that|this)\s+{_MODS}(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d|number|no\.))")),
+            ("kind", re.compile(rf"\b(?:the|that|this)\s+{_MODS}(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d|number|no\.)|{_COMPOUND})")),
             ("other", re.compile(rf"(?<!as )\b(?:(?:the|a|an|your|this|that)\s+)?{_OTHER_ADJ}\s+{_MODS}{any_noun}"
                                  rf"|(?<!as )\b(?:the|a|an|your)\s+(?:replacement|spare)\b")),  # "as a spare": a role
             ("pronoun", _PRONOUN),
@@ -176,7 +191,7 @@ class _Vocabulary:
 
     def _by_noun(self, type_: str, noun: str | None) -> frozenset[int]:
         noun = noun[:-1] if noun and noun.endswith("s") and noun[:-1] in _ALL_KIND_WORDS else noun
-        family = None if noun in _ANY_KIND else _family(noun)
+        family = None if noun is None or noun in _ANY_KIND else _family(noun)
         candidates = [i for i, c in enumerate(self.components) if family is None or c.kind_word.lower() in family]
         unhealthy = frozenset(i for i in candidates if self.components[i].unsafe)
         if type_ == "all":
@@ -293,31 +308,35 @@ def _forms(*lemmas: str) -> str:
 # (any inflection) and what must follow it; the part it acts on is found by ``targets``.
 _RESEAT = _forms("reseat")
 _REINSERT = _forms("reinsert", "replug", "reconnect", "reattach", "remount", "reinstall", "reintroduce", "reuse",
-                   "redeploy", "reslot", "rehome", "refit", "reinstate")
+                   "redeploy", "reslot", "rehome", "refit", "reinstate", "reintegrate", "reenter", "readmit")
 _REVIVE = _forms("reenable", "reactivate", "readd", "rejoin", "unfail", "unquarantine", "revive", "resurrect",
-                 "reimport", "recommission", "reonline")
+                 "reimport", "recommission", "reonline", "rehabilitate", "whitelist", "allowlist", "unblock",
+                 "unblacklist", "unexclude", "retrust", "reassign", "unmark", "unflag")
 _PLACE = _forms("put", "plug", "push", "slide", "pop", "stick", "insert", "seat", "install", "swap", "place", "click",
                 "snap", "press", "fit", "slot", "mount", "add", "connect", "attach", "hook", "move", "import", "shove",
-                "jam", "stuff", "ease", "nudge", "wedge", "work",
+                "jam", "stuff", "ease", "nudge", "wedge", "work", "use", "trust", "accept", "adopt", "fold",
                 "enable", "activate", "bring", "return", "set", "clip", "load")
 _ELSEWHERE = _forms("put", "plug", "push", "slide", "insert", "install", "place", "fit", "slot", "mount", "move",
                     "try", "test", "transfer", "relocate", "swap", "use", "shove", "stick", "pop", "jam")
 _ONLINE = _forms("force", "mark", "bring", "set", "put", "get", "switch", "flip", "take", "turn")
-_MARK = _forms("mark", "set", "flag", "tag", "change", "configure", "declare", "treat", "label", "report", "reset")
+_MARK = _forms("mark", "set", "flag", "tag", "configure", "declare", "treat", "label", "report", "reset",
+               "toggle", "switch", "flip", "turn", "move")
 _CLEAR = _forms("clear", "reset", "remove", "acknowledge", "dismiss", "delete", "wipe", "lift", "drop", "override",
                 "release", "cancel", "undo")
 _POWER = _forms("power", "turn", "switch")
 _SPARE = _forms("use", "configure", "assign", "make", "add", "designate", "keep", "mark", "set", "bring", "return",
                 "give", "repurpose", "turn")
 _ENABLE = _forms("enable", "activate")
-_REBUILD = _forms("rebuild", "resync", "resilver")
+_REBUILD = _forms("rebuild", "resync", "resilver", "mirror", "copyback")
 _GOOD = _words("good", "healthy", "ok", "okay", "optimal", "online", "working", "enabled", "active", "fine",
                "normal", "unconfigured good", "operational", "in service", "passed")
 _FAULT = _words("fault", "faults", "fault flag", "fault state", "fault status", "failed flag", "failed state",
                 "failed status", "failed bit", "failed mark", "failure flag", "failure state", "failure status",
                 "error", "errors", "error state", "error flag", "foreign state", "foreign config",
                 "foreign configuration", "foreign flag", "quarantine", "quarantine flag", "quarantine status",
-                "quarantine state", "predictive failure", "failure", "offline state", "fail state", "fail flag")
+                "quarantine state", "predictive failure", "failure", "offline state", "fail state", "fail flag",
+                "failed marking", "failed label", "removed status", "removed state", "removed flag", "removed marking",
+                "quarantined status", "quarantined state", "quarantined flag", "failed designation", "fault status")
 _SERVICE = _words("service", "production", "use", "operation", "the array", "the pool", "the raid group",
                   "the raid set", "the group", "the aggregate", "the raid", "the volume", "the vdev", "the chassis",
                   "the system", "the cage", "the config", "the configuration", "rotation", "play", "action",
@@ -332,17 +351,33 @@ _VERBS = (
     # "pull it out and push it back in", "slide it out and back in"
     (re.compile(rf"\b(?P<v>{_forms('pull', 'take', 'slide', 'pop', 'remove', 'unplug', 'eject', 'jiggle', 'wiggle', 'yank', 'ease', 'work')}){_OBJ}\s+out"
                 rf"\s+(?:and|then|&)\s+(?:then\s+)?(?:back\s+in|in\s+again)\b"), _A.REINSERT_COMPONENT, False, False),
-    (re.compile(rf"\b(?P<v>{_POWER}){_OBJ}\s+(?:back\s+on|on\s+again|back\s+up)\b"), _A.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>{_POWER}){_OBJ}\s+(?:back\s+)?(?:on|up)(?:\s+again)?\b"), _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_POWER}\s+(?:up|on))\b"), _A.FORCE_ONLINE, False, False),  # "power up the failed supply"
     # "give the busted fan another shot in its slot", "give it a second life as a spare"
-    (re.compile(rf"\b(?P<v>{_forms('give')}){_OBJ}\s+(?:another|a second|one more|a new)\s+(?:shot|go|try|chance|life"
-                r"|spin|run)\b"), _A.REINSERT_COMPONENT, False, False),
+    (re.compile(rf"\b(?P<v>{_forms('give')}){_OBJ}\s+(?:another|a second|one more|a new|a fresh)\s+(?:shot|go|try"
+                r"|chance|life|spin|run|push|nudge|shove|reseat|seat|whirl|attempt|outing)\b"), _A.REINSERT_COMPONENT,
+     False, False),
     # "we'd like the quarantined card back in play"
-    (re.compile(rf"\b(?P<v>{_forms('want', 'like', 'need', 'get', 'have')}){_OBJ}\s+back\s+(?:in|into|online|up)\s+"
-                r"(?:play|service|action|production|use|the array|the pool|the group|the raid group|the aggregate)\b"),
-     _A.FORCE_ONLINE, False, False),
-    (re.compile(rf"\b(?P<v>{_PLACE}){_OBJ}\s+(?:back|again|once more|one more time)\b"), _A.REINSERT_COMPONENT,
+    (re.compile(rf"\b(?P<v>{_forms('want', 'need', 'get', 'have')}|'d like|would like){_OBJ}\s+back\s+(?:in|into|online|up)\s*"
+                r"(?:play|service|action|production|use|the array|the pool|the group|the raid group|the aggregate|bay"
+                r"|slot|the chassis|the server|the system|the enclosure|the shelf|its (?:bay|slot|place)|place|position"
+                r"|\b)"), _A.FORCE_ONLINE, True, False),
+    (re.compile(rf"\b(?P<v>{_PLACE}){_OBJ}\s+(?:back|again|once more|one more time|home)\b"), _A.REINSERT_COMPONENT,
      True, False),
+    # "get the failed ssd running again", "let's get fan 2 spinning"
+    (re.compile(rf"\b(?P<v>{_forms('get', 'have', 'make', 'bring')}){_OBJ}\s+(?:up and running|running|working|spinning"
+                r"|going|functional|operational|serving|active)\b"), _A.FORCE_ONLINE, False, False),
+    # "fan 2 needs to go back into its bay": the part is the subject
+    (re.compile(r"\b(?P<v>go|goes|going|slides?|clicks?|pops?)\s+back(?=\s+(?:in|into)\b)"), _A.REINSERT_COMPONENT,
+     True, False),
+    # "remove it from the ignore list", "take ZK1234ABC off the exclusion list"
+    (re.compile(rf"\b(?P<v>{_forms('remove', 'take', 'delete', 'drop', 'lift')}){_OBJ}\s+(?:from|off|out of)\s+(?:the\s+)?"
+                r"(?:exclusion|ignore|ignored|block|black|deny|denied|quarantine|failed|fault|excluded|bad)"
+                r"(?:\s+(?:disk|drive|device|parts?))?\s+(?:list|table|set)\b"), _A.CLEAR_FAULT, False, False),
+    # "move the quarantined card to the other filer"
+    (re.compile(rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+to\s+(?:the\s+)?(?:other|another|a different|a second"
+                r"|the second|a spare|second)\s+(?:chassis|server|filer|node|machine|host|shelf|enclosure|slot|bay"
+                r"|array|system|controller|box|head|unit))"), _A.INSTALL_COMPONENT, False, True),
     (re.compile(rf"\b(?P<v>{_forms('swap', 'switch', 'exchange', 'trade')}){_OBJ_LIST}\s+(?:around|over|places"
                 r"|positions|slots|bays)\b"), _A.REINSERT_COMPONENT, False, False),
     # "insert the failed drive into bay 5", "try the dead psu in another server": only explicit references
@@ -360,13 +395,13 @@ _VERBS = (
      _A.CLEAR_FAULT, False, False),
     (re.compile(rf"\b(?P<v>{_forms('return', 'restore', 'put', 'bring', 'place', 'get', 'add', 'readd', 'reintroduce')})"
                 rf"{_OBJ}\s+(?:back\s+)?(?:in|into|to|onto)\s+{_SERVICE}\b"), _A.FORCE_ONLINE, False, False),
-    (re.compile(rf"\b(?P<v>{_SPARE}){_OBJ}\s+as\s+(?:an?\s+|the\s+)?(?:global\s+|dedicated\s+)?(?:hot\s+)?spare\b"),
+    (re.compile(rf"\b(?P<v>{_SPARE}){_OBJ}\s+as\s+(?:an?\s+|the\s+)?(?:extra\s+|global\s+|dedicated\s+)?(?:hot\s+|cold\s+|warm\s+)?spare\b"),
      _A.FORCE_ONLINE, False, False),
-    (re.compile(rf"\b(?P<v>{_REBUILD})(?:\s+(?:the\s+)?(?:array|raid|data|group|mirror|volume|pool))?"
-                r"(?=\s+(?:onto|on to|to|on|into)\b)"), _A.FORCE_ONLINE, False, False),
+    (re.compile(rf"\b(?P<v>{_REBUILD})(?:\s+(?:the\s+)?(?:\w+\s+)?(?:array|raid|data|group|mirror|volume|pool))?"
+                r"(?=\s+(?:onto|on to|to|on|into|targeting|targetting|using)\b)"), _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_ENABLE})\b"), _A.FORCE_ONLINE, False, False),
 )
-_STRICT_HEADS = ("unhealthy", "all", "serial", "pronoun")
+_STRICT_HEADS = ("unhealthy", "all", "serial", "pronoun", "slot")
 _TRY = re.compile(_forms("try", "test", "move", "transfer", "relocate", "swap", "use"))  # "try the nvram card in ..."
 _BARE_OBJ = {"the", "its", "any", "all", "back", "in", "out"}  # "put back", "clear the fault": no object named
 _IMPLICIT_NEXT = {"", "and", "then", "again", "now", "once", "if", "when", "to", "so", "until", "firmly", "gently",
@@ -383,7 +418,12 @@ _COORD = re.compile(r"\b(?:and|or|then)\b")
 
 _NEG_CUE = re.compile(r"\b(?:not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*|against|without|instead of|rather than"
                       r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
-                      r"|risky|bad idea|\w+n't)\b")
+                      r"|risky|bad idea|at no stage|at no time|on no account|under no condition|\w+n't)\b")
+# "there's no reason not to", "it can't hurt to": two negations make a suggestion
+_DOUBLE_NEG = re.compile(r"\b(?:no reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
+                         r" (?:with|from)|(?:can't|won't|wouldn't|doesn't|does not|would not|will not|cannot) hurt"
+                         r"|not a bad idea|don't hesitate to|do not hesitate to|don't forget to|do not forget to"
+                         r"|never hurts to|why not)\b")
 # Words that may sit between a negation and the action it negates: "do not (try to)
 # reseat", "we do not recommend reseating", "never remove and reinsert". Anything
 # else ("don't forget to reseat", "if that doesn't work reseat") ends the negation.
@@ -396,6 +436,8 @@ _GAP_WORDS = frozenset("""
     personally at all this time now yet here kindly bother worth re seat reseat reseating insert reinsert
     reinserting inserting plug replug replugging plugging put putting push pushing back force forcing mark marking
     bring bringing online clear clearing fault case there ask asking asked tell telling told instruct instructing
+    reseated reinserted plugged pushed forced marked brought powered cleared slid put seated reconnected
+    reinstalled added enabled returned
     require requiring expect expecting will going gonna ever suggesting advising request requesting has have been
     had being get got
 """.split())
@@ -418,15 +460,37 @@ _TEMPTING = re.compile(r"\btempt\w*|\byou (?:may|might) (?:think|want|be tempted
 # the next sentence talks them out of it: "... tempting to lift the quarantine. Please don't: ..."
 _DISSUADE_NEXT = re.compile(r"\s*(?:but\s+)?(?:please\s+)?(?:don't|do not|never|resist|refrain|no,)\b")
 # "if you were to reinsert it, the controller could ...": a hypothetical whose outcome is a harm
-_HYPOTHETICAL = re.compile(r"\b(?:if|were|should|suppose|imagine)\s+(?:you|anyone|someone|somebody|they|one|we"
+_HYPOTHETICAL = re.compile(r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:\w+\s+){0,3}?were\s+to\s+$"
+                           r"|\b(?:whoever|someone|somebody|anyone|they|he|she|the \w+)\s+(?:who\s+)?(?:told|suggested"
+                           r"|advised|asked|recommended|said)\s+(?:you\s+)?(?:to\s+)?$"
+                           r"|\b(?:if|were|should|suppose|imagine)\s+(?:you|anyone|someone|somebody|they|one|we"
                            r"|the (?:customer|site|tech\w*|engineer|team))\s+(?:(?:were|was|ever|to|tried|try|attempt\w*"
                            r"|decide\w*|wanted|want|simply|just)\s+)*$"
                            r"|\bif\s+(?:anyone|someone|somebody|they|he|she|anybody)\b.*\b(?:suggest\w*|propos\w*"
                            r"|recommend\w*|tell\w*|ask\w*|want\w*|tries|tried)\s+(?:you\s+)?(?:to\s+)?$")
-_RISK = re.compile(r"\b(?:risk\w*|danger\w*|unsafe|lose|loss|corrupt\w*|damag\w*|destroy\w*|overheat\w*|trip\w*"
+_RISK = re.compile(r"\b(?:last thing|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
+                   r"|off the table|out of the question|not an option|(?:was|is|were) (?:wrong|mistaken|incorrect)"
+                   r"|bad advice|only hides?|would (?:only )?hide|hides? (?:the|a) (?:real )?\w+|failing media"
+                   r"|risk\w*|danger\w*|unsafe|lose|loss|corrupt\w*|damag\w*|destroy\w*|overheat\w*|trip\w*"
                    r"|short\w*|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
                    r"|stays? out|stop (?:them|him|her)|harm\w*|hazard\w*|not supported|void\w*)\b")
 # "there is no setting that can safely re-enable it"
+# "Bays 1 and 5 look fine": a status line about healthy parts does not take the topic
+_HEALTHY_STATUS = re.compile(r"\b(?:look(?:s)? (?:fine|good|ok|okay|normal|healthy)|(?:is|are) (?:fine|ok|okay|healthy"
+                             r"|behaving normally|operating normally)|report(?:s)? nothing|nothing (?:is )?(?:wrong|unusual)"
+                             r"|operating normally|behaving normally|in range|no errors|need(?:s)? (?:no )?attention"
+                             r"|none of the other|all (?:good|fine)|working (?:fine|normally)|shows? no)\b")
+# "You asked whether to reseat it. Yes, go ahead": the answer makes the question an instruction
+_AFFIRM = re.compile(r"\s*(?:yes|yeah|yep|yup|sure|ok|okay|correct|absolutely|of course|certainly|go ahead|please do"
+                     r"|that's fine|that is fine|that's ok|please go ahead|fine)\b")
+_OWN_QUESTION = re.compile(r"\b(?:should|can|could|may|shall)\s+(?:i|we)\s+$|\bis it ok(?:ay)? (?:if i |to )?$")
+# "at no point ... should the failed drive go back in": a fronted negative governs the clause
+_FRONTED_NEG = re.compile(r"^\W*(?:at no (?:point|stage|time)|under no circumstances?|in no case|on no account|never"
+                          r"|not once|not ever|not even|nowhere)\b.*\b(?:should|must|may|can|could|will|would|is|are"
+                          r"|do|does|did|shall)\b")
+# "you told us you had another go, fitting it back in": what the customer reported doing
+_REPORTED_DEED = re.compile(r"\b(?:you|they|the customer|the site|your team|the night shift)\s+(?:told us|said|mentioned"
+                            r"|wrote|reported|explained|confirmed|described)\b")
 _NONE_EXISTS = re.compile(r"\bthere(?: is|'s| are) no\b[^,;]*$")
 # "our L2 wants the failed fan reseated", "arrange for the fan to be refitted": someone wants it done
 _WANT_DONE = re.compile(r"\b(?:wants?|wanted|needs?|needed|like|likes|prefer\w*|get|have|has|arrange for|ask for"
@@ -437,7 +501,7 @@ _DISSUADE = re.compile(r"\bbut\s+(?:please\s+)?(?:don't|do not|never|resist|leav
 _CAUSATIVE = re.compile(r"\b(?:let|lets|letting|have|has|get|allow|make)\s+$")
 _EXCEPT = re.compile(r"\s*,?\s*(?:except(?: for)?|apart from|other than|but not|excluding|besides|save for|not)\s+")
 _PASSIVE = re.compile(r"(?:\b(?:be|is|are|get|gets|getting|being)|'s)\s+(?:(?:properly|fully|firmly|correctly|then"
-                      r"|also|simply|just)\s+)?$")
+                      r"|also|simply|just)\s+)?(?:(?:[\w-]+\s+)?[\w-]+ed\s+(?:and|or)\s+(?:then\s+)?)?$")  # "be power cycled and returned"
 _CLAUSE_START = re.compile(r"\s*(?:(?:and|but|also|so|note that|remember that|just|simply|a|an|the|another|any)\s+)*")
 _HARM = re.compile(r"(?:[^\w']*[\w']+){0,6}?[^\w']*\b(?:won't|will not|wouldn't|would not|doesn't|does not"
                    r"|didn't|did not|isn't|is not|can't|cannot|can not|never|is unsafe|is dangerous|is risky"
@@ -446,10 +510,11 @@ _HARM = re.compile(r"(?:[^\w']*[\w']+){0,6}?[^\w']*\b(?:won't|will not|wouldn't|
                    r"|causes|corrupts|voids|puts \w+(?: \w+)? at risk)\b")  # "reseating the failed drive will not help"
 _PACKAGING = re.compile(r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:[\w-]+\s+){0,2}?"
                         r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope|clamshell|pouch|foam|wrapper|tote|crate|return kit|shipping box|esd bag|anti static bag|antistatic bag|sleeve|mailer)\b")
+_ENCLOSURE = re.compile(r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b")  # a shelf of drives is not a box
 _CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?)"
 # "the cable on X", "X's power cord": the action is on a cable, not on the part
 _CABLE_BEFORE = re.compile(rf"\b{_CABLE}(?:\s+(?:on|of|to|for|at|from|into|in|back|the|its|it))*\s*$")
-_CABLE_AFTER = re.compile(rf"(?:'s)?\s+(?:\w+\s+)?{_CABLE}\b")
+_CABLE_AFTER = re.compile(rf"(?:'s)?(?:\s+[\w']+){{0,3}}?\s+{_CABLE}\b")
 _THEN = re.compile(r"\s*(?:then\s+|also\s+)?")
 _NEXT_TOKEN = re.compile(r"\s*([\w']+|[^\w\s])?")
 
@@ -490,6 +555,10 @@ class _Sentence:
         """A negation cue before the verb in the same clause, with only filler words in between."""
         start = max(self._last_at_or_before(self.strong_ends, verb_start), verb_start - 300)
         window = self.masked[start:verb_start]
+        if _DOUBLE_NEG.search(window):
+            return False  # "there's no reason not to reseat it"
+        if _FRONTED_NEG.search(re.sub(r"\([^)]*\)", " ", self.masked[:verb_start])):
+            return True  # "at no point (not even to test the latch) should the failed drive go back in"
         for cue in reversed(list(_NEG_CUE.finditer(window))):
             if _WHY.search(window[:cue.start()]):
                 continue
@@ -522,20 +591,33 @@ class _Sentence:
             return None
         return phrase if _WANT_DONE.search(self.text, max(0, phrase.start - 16), phrase.start) else None
 
+    def asks(self, match: re.Match) -> bool:
+        """The action is the customer's question, reported or quoted ("you asked whether to reseat it")."""
+        lead = self.text[max(self._last_at_or_before(self.clause_cuts, match.start()), match.start() - 300):match.start()]
+        return bool(_REPORTED.search(lead) or _OWN_QUESTION.search(lead)
+                    or _OWN_QUESTION.search(self.text, 0, match.start()))
+
     def targets(self, match: re.Match, action: ActionKind, packaging: bool,
-                strict: bool) -> tuple[frozenset[int], ActionKind]:
-        """Components the action applies to, and the action (reseat_cable for cables); empty when not applicable."""
+                strict: bool, as_instruction: bool = False) -> tuple[frozenset[int], ActionKind]:
+        """Components the action applies to, and the action (reseat_cable for cables); empty when not applicable.
+
+        ``as_instruction``: read a question the next sentence answers "yes" to as the instruction itself."""
         sent, v_start, v_end, word = self.text, match.start(), match.end(), match["v"]
         lead = sent[max(self._last_at_or_before(self.clause_cuts, v_start), v_start - 300):v_start]
+        if as_instruction:
+            lead = ""
         past = bool(_PAST.search(word))
         passive = (past or word in ("put", "set")) and _PASSIVE.search(lead)  # "the drive should be reseated"
         wanted = self._wanted_done(v_start) if past or word in ("put", "set") else None
         did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end:v_end + 80])  # "did you try it yet?"
         if wanted is None and ((past and not passive) or did or (word in ("put", "set") and _NARRATOR.search(lead))):
             return frozenset(), action  # narration: "the customer reseated it", "they put it back yesterday"
-        if _NONE_EXISTS.search(lead) or (_HYPOTHETICAL.search(lead) and _RISK.search(sent, v_end)):
+        if (word.endswith("ing") or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:
+            return frozenset(), action  # "you told us you had another go, fitting it back in"
+        if (_NONE_EXISTS.search(lead) and not _DOUBLE_NEG.search(lead)) \
+                or (_HYPOTHETICAL.search(lead) and (_RISK.search(sent, v_end) or _RISK.search(self.following))):
             return frozenset(), action  # "there is no setting that can re-enable it", "if you were to ..., it could"
-        if packaging and _PACKAGING.match(sent, v_end):
+        if packaging and (box := _PACKAGING.match(sent, v_end)) and not _ENCLOSURE.search(box[0]):
             return frozenset(), action  # "put the failed drive back in its box"
         if _REPORTED.search(lead):
             return frozenset(), action  # "the customer asked whether to reseat it"
@@ -596,7 +678,7 @@ def _verb_matches(sent: str) -> list[list[tuple]]:
     for f in found:
         if groups and f[0].start() == groups[-1][0][0].start():
             groups[-1].append(f)
-        elif not groups or f[0].start() >= groups[-1][0][0].end():
+        else:  # a verb inside a longer reading is read too: "need you to [get it back into] the chassis"
             groups.append([f])
     return groups
 
@@ -615,12 +697,15 @@ def scan_reply(text: str, components: Sequence[ComponentFacts], asset: AssetFact
     for number, excerpt in enumerate(excerpts):
         following = normalise(excerpts[number + 1]) if number + 1 < len(excerpts) else ""
         sentence = _Sentence(normalise(excerpt), vocab, previous, following)
+        answered = bool(_AFFIRM.match(following))
         for readings in _verb_matches(sentence.text):
             if sentence.negated(readings[0][0].start()):
                 continue
             comps, action = frozenset(), readings[0][1]
             for match, reading, packaging, strict in readings:
                 comps, action = sentence.targets(match, reading, packaging, strict)
+                if not comps and answered and sentence.asks(match):
+                    comps, action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if comps:
                     break
             for index in sorted(comps):
@@ -629,5 +714,6 @@ def scan_reply(text: str, components: Sequence[ComponentFacts], asset: AssetFact
                 if not decision.allowed and key not in seen:
                     seen.add(key)
                     findings.append(Finding(decision, components[index], excerpt, action))
-        previous = sentence.anchors[-1].comps if sentence.anchors else previous  # the topic carries on
+        if sentence.anchors and not _HEALTHY_STATUS.search(sentence.text):
+            previous = sentence.anchors[-1].comps  # otherwise the topic carries on
     return findings
