@@ -86,6 +86,7 @@ def normalise(text: str) -> str:
                   r"|instat|rack|slot|us|integrat|sync|introduc|enter|admit|assign|trust)\w*)", "re", text)  # "re seat" (from "re-seat") is "reseat"
     for noun, verb in _NOMINAL:
         text = re.sub(rf"\b{noun}\b", verb, text)
+    text = re.sub(r"\b(?:slot|position)\s+(bay|slot)\b", r"\1", text)  # "slot bay 4"
     text = _NUMBERED.sub(lambda m: f"{m[1]} {_NUMBER_WORDS[m[2]]}", text)
     text = _ORDINAL.sub(lambda m: f"{m[2]} {_ORDINALS[m[1]]}", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -93,8 +94,12 @@ def normalise(text: str) -> str:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences, clauses ending in ";" and lines (bullets), each scanned on its own."""
-    return [part.strip() for part in re.split(r"(?<=[.!?;])\s+|(?<=[.!?;]['\"\u2019\u201d)])\s+|\n+", text)
-            if part.strip()]
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+# a full stop ends a sentence, but not in "no. 2" or "e.g."
+_SENTENCE_END = re.compile(r"(?<![Nn]o\.)(?<![Nn]r\.)(?<!e\.g\.)(?<!i\.e\.)(?<![MmDd]r\.)(?<![Mm]s\.)(?<!vs\.)"
+                           r"(?:(?<=[.!?;])|(?<=[.!?;]['\"\u2019\u201d)]))\s+|\n+")
 
 
 # ---- references to components ---------------------------------------------------------
@@ -109,7 +114,7 @@ KIND_FAMILIES = (  # words that name the same kind of part
 # "the fan control utility", "the psu firmware": a kind word modifying another noun
 _COMPOUND = (r"\s+(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
              r"|profile|table|board|header|cables?|cords?|connector|config\w*|logs?|leds?|lights?|status|page|menu|tab"
-             r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy)\b")
+             r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy)s?\b")
 _ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
 _GENERIC_SLOTS = ("bay", "slot", "drive bay", "drive slot", "disk slot")
 _POSITION_WORDS = ("slot", "position", "bay", "socket", "cage", "number", "no.", "#")  # "the amber one in slot 2"
@@ -139,6 +144,7 @@ _UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|origina
 # "into bay 4", "once the new card is in slot 1": where a part goes, not a part
 _LOCATION = re.compile(r"\b(?:into|onto|to|back in|is in|are in|sits in|goes in|is seated in|in place in|home in"
                        r"|it in|them in|one in)\s+(?:the\s+)?$")
+_AGENT = re.compile(r"\b(?:by|via|through|than)\s+$")  # "ejected by the controller": not what "it" means next
 
 
 @dataclass(frozen=True)
@@ -167,7 +173,8 @@ class _Vocabulary:
         self.patterns = (
             ("unhealthy", re.compile(rf"\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_MODS}{any_noun}"
                                      rf"|{_UNHEALTHY_NOUN.pattern}")),
-            ("all", re.compile(rf"\b(?:both|all|each|every)\s+(?:(?:of\s+)?the\s+)?{_MODS}(?P<noun>{noun})\b")),
+            ("all", re.compile(rf"\b(?:both|all|each|every)\s+(?:(?:of\s+)?the\s+)?{_MODS}(?P<noun>{noun})\b"
+                               rf"(?!{_COMPOUND})")),
             ("kind", re.compile(rf"\b(?:the|that|this)\s+{_MODS}(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d|number|no\.)|{_COMPOUND})")),
             ("other", re.compile(rf"(?<!as )\b(?:(?:the|a|an|your|this|that)\s+)?{_OTHER_ADJ}\s+{_MODS}{any_noun}"
                                  rf"|(?<!as )\b(?:the|a|an|your)\s+(?:replacement|spare)\b")),  # "as a spare": a role
@@ -225,6 +232,7 @@ class _Vocabulary:
                 noun = m.groupdict().get("noun")
                 found.append(_Ref(m.start(), end, type_, frozenset() if type_ in ("other", "pronoun")
                                   else self._by_noun(type_, noun),
+                                  type_ == "kind" and bool(_AGENT.search(sent, max(0, m.start() - 10), m.start())),
                                   family=self._by_noun("all", noun) if type_ == "kind" else frozenset()))
         found += [_Ref(m.start(), m.end(), type_, frozenset({index}),
                        type_ == "slot" and bool(_LOCATION.search(sent, max(0, m.start() - 16), m.start())))
@@ -283,6 +291,7 @@ _W = r"[\w#'/.]+"  # one word, never across punctuation
 _OBJ = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,8}}?)"  # up to eight words between verb and particle
 # "put it aside with a sticker on it" puts nothing anywhere
 _OBJ_PLACED = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but|aside|away|down|apart|with)\b){_W}){{0,8}}?)"
+_OBJ_LONG = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,11}}?)"  # "make the drive that used to be in bay 2 active"
 _OBJ_LIST = rf"(?P<obj>(?:\s+(?!(?:or|then|but)\b){_W}){{1,8}}?)"  # "swap fan 1 and fan 2 around"
 _IRREGULAR = {"put": ("put", "puts", "putting"), "set": ("set", "sets", "setting"),
               "bring": ("bring", "brings", "bringing", "brought"), "stick": ("stick", "sticks", "sticking", "stuck"),
@@ -314,12 +323,12 @@ _REVIVE = _forms("reenable", "reactivate", "readd", "rejoin", "unfail", "unquara
                  "unblacklist", "unexclude", "retrust", "reassign", "unmark", "unflag")
 _PLACE = _forms("put", "plug", "push", "slide", "pop", "stick", "insert", "seat", "install", "swap", "place", "click",
                 "snap", "press", "fit", "slot", "mount", "add", "connect", "attach", "hook", "move", "import", "shove",
-                "jam", "stuff", "ease", "nudge", "wedge", "work", "use", "trust", "accept", "adopt", "fold",
+                "jam", "stuff", "ease", "nudge", "wedge", "work",
                 "enable", "activate", "bring", "return", "set", "clip", "load")
 _ELSEWHERE = _forms("put", "plug", "push", "slide", "insert", "install", "place", "fit", "slot", "mount", "move",
                     "try", "test", "transfer", "relocate", "swap", "use", "shove", "stick", "pop", "jam")
 _ONLINE = _forms("force", "mark", "bring", "set", "put", "get", "switch", "flip", "take", "turn")
-_MARK = _forms("mark", "set", "flag", "tag", "configure", "declare", "treat", "label", "report", "reset",
+_MARK = _forms("mark", "set", "flag", "tag", "configure", "declare", "treat", "label", "reset",
                "toggle", "switch", "flip", "turn", "move")
 _CLEAR = _forms("clear", "reset", "remove", "acknowledge", "dismiss", "delete", "wipe", "lift", "drop", "override",
                 "release", "cancel", "undo")
@@ -340,7 +349,8 @@ _FAULT = _words("fault", "faults", "fault flag", "fault state", "fault status", 
 _SERVICE = _words("service", "production", "use", "operation", "the array", "the pool", "the raid group",
                   "the raid set", "the group", "the aggregate", "the raid", "the volume", "the vdev", "the chassis",
                   "the system", "the cage", "the config", "the configuration", "rotation", "play", "action",
-                  "active status", "active state", "online status", "an active state", "active", "online")
+                  "active status", "active state", "online status", "an active state", "active", "online",
+                  "normal operation", "normal service", "normal use", "operation", "duty")
 _PAST = re.compile(r"(?:ed|brought|slid|stuck|took|taken)$")  # narration unless passive ("should be reseated")
 _A = ActionKind
 # (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
@@ -364,8 +374,11 @@ _VERBS = (
                 r"|\b)"), _A.FORCE_ONLINE, True, False),
     (re.compile(rf"\b(?P<v>{_PLACE}){_OBJ}\s+(?:back|again|once more|one more time|home)\b"), _A.REINSERT_COMPONENT,
      True, False),
+    # "let the array use it again", "trust the card again"
+    (re.compile(rf"\b(?P<v>{_forms('use', 'trust', 'accept', 'adopt')})\b(?! to\b){_OBJ}\s+(?:again|once more|back)\b"),
+     _A.FORCE_ONLINE, True, False),
     # "get the failed ssd running again", "let's get fan 2 spinning"
-    (re.compile(rf"\b(?P<v>{_forms('get', 'have', 'make', 'bring')}){_OBJ}\s+(?:up and running|running|working|spinning"
+    (re.compile(rf"\b(?P<v>{_forms('get', 'have', 'make', 'bring')}){_OBJ_LONG}\s+(?:up and running|running|working|spinning"
                 r"|going|functional|operational|serving|active)\b"), _A.FORCE_ONLINE, False, False),
     # "fan 2 needs to go back into its bay": the part is the subject
     (re.compile(r"\b(?P<v>go|goes|going|slides?|clicks?|pops?)\s+back(?=\s+(?:in|into)\b)"), _A.REINSERT_COMPONENT,
@@ -384,7 +397,8 @@ _VERBS = (
     # count ("insert the drive" is usually the new one)
     (re.compile(rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+(?:in|into|inside|on|onto)\b)"), _A.INSTALL_COMPONENT,
      True, True),
-    (re.compile(rf"\b(?P<v>{_ONLINE}){_OBJ}\s+(?:back\s+)?(?:online|on line|on-line|into service|in service)\b"),
+    (re.compile(rf"\b(?P<v>{_ONLINE}){_OBJ}\s+(?:back\s+)?(?:to\s+)?(?:online|on line|on-line|into service|in service"
+                r"|active|an? active state|active state|enabled|good)\b"),
      _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_forms('bring')}){_OBJ}\s+(?:back\s+)?up\b"), _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_forms('get')}){_OBJ}\s+back\s+(?:in|into|online)\b"), _A.REINSERT_COMPONENT, True, False),
@@ -567,13 +581,15 @@ class _Sentence:
                 return True
         return False
 
-    def object_end(self, start: int) -> int:
-        """End of an action's object: a boundary, or "and/or/then" unless a noun phrase follows it."""
+    def object_end(self, start: int, shared: bool = True) -> int:
+        """End of an action's object: a boundary, or "and/or/then" unless a noun phrase follows it.
+
+        ``shared``: a bare verb shares the object of the next one ("reseat or replace X")."""
         limit = min(self._first_at_or_after(self.strong_starts, start),
                     self._first_at_or_after(self.subord_starts, start))
         for i in range(bisect_left(self.coords, (start, 0)), bisect_left(self.coords, (limit, 0))):
             c_start, c_end = self.coords[i]
-            if not self.text[start:c_start].strip():
+            if shared and not self.text[start:c_start].strip():
                 continue  # "reseat or replace the failed drive": the verbs share the object
             nxt = _THEN.match(self.text, c_end).end()
             i = bisect_left(self.starts, nxt)
@@ -590,6 +606,11 @@ class _Sentence:
         if not re.fullmatch(r"\s*(?:to be\s+|to get\s+)?", self.text[phrase.end:v_start]):
             return None
         return phrase if _WANT_DONE.search(self.text, max(0, phrase.start - 16), phrase.start) else None
+
+    def phrase_ends_at(self, pos: int) -> bool:
+        """A part is named right before ``pos`` (its subject)."""
+        i = bisect_right(self.anchor_ends, pos) - 1
+        return i >= 0 and not self.text[self.anchors[i].end:pos].strip()
 
     def asks(self, match: re.Match) -> bool:
         """The action is the customer's question, reported or quoted ("you asked whether to reseat it")."""
@@ -610,6 +631,9 @@ class _Sentence:
         passive = (past or word in ("put", "set")) and _PASSIVE.search(lead)  # "the drive should be reseated"
         wanted = self._wanted_done(v_start) if past or word in ("put", "set") else None
         did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end:v_end + 80])  # "did you try it yet?"
+        if (past or word in ("put", "set")) and re.search(r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$",
+                                                          lead):
+            return frozenset(), action  # "the removed drive was put back in on saturday"
         if wanted is None and ((past and not passive) or did or (word in ("put", "set") and _NARRATOR.search(lead))):
             return frozenset(), action  # narration: "the customer reseated it", "they put it back yesterday"
         if (word.endswith("ing") or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:
@@ -625,7 +649,7 @@ class _Sentence:
                 and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end)):
             return frozenset(), action  # "I know it's tempting to reseat it, but please don't"
         objects: list[_Ref] = []  # the first phrase after the verb, and those joined to it by "and/or"
-        for i in range(bisect_left(self.starts, v_start), bisect_left(self.starts, self.object_end(v_end))):
+        for i in range(bisect_left(self.starts, v_start), bisect_left(self.starts, self.object_end(v_end, match.end() == match.end("v")))):
             p = self.phrases[i]
             if objects and not _COORD_GAP.fullmatch(sent, objects[-1].end, p.start):
                 break
@@ -662,8 +686,11 @@ class _Sentence:
             nxt = _NEXT_TOKEN.match(sent, v_end)[1] or ""
             if passive or (all(w in _BARE_OBJ for w in obj) and (nxt in _IMPLICIT_NEXT or not nxt.isalnum())):
                 comps = self.entity_before(v_start)
-        if passive:
-            comps |= self.entity_before(v_start)
+        if passive or (word in ("go", "goes", "going") and not objects):
+            comps |= self.entity_before(v_start)  # "fan 2 needs to go back into its bay"
+        if word.startswith(("power", "turn", "switch")) and re.fullmatch(r"\w+\s+(?:up|on)", match[0]) \
+                and self.phrase_ends_at(v_start):
+            return frozenset(), action  # "even if it powers up": the part is the subject, nobody acts
         if word.startswith("install") and action is not ActionKind.RESEAT_CABLE:
             action = ActionKind.INSTALL_COMPONENT
         return comps, action
@@ -714,6 +741,7 @@ def scan_reply(text: str, components: Sequence[ComponentFacts], asset: AssetFact
                 if not decision.allowed and key not in seen:
                     seen.add(key)
                     findings.append(Finding(decision, components[index], excerpt, action))
-        if sentence.anchors and not _HEALTHY_STATUS.search(sentence.text):
-            previous = sentence.anchors[-1].comps  # otherwise the topic carries on
+        if sentence.anchors and not (_HEALTHY_STATUS.search(sentence.text) and not any(
+                components[i].unsafe for a in sentence.anchors for i in a.comps)):
+            previous = sentence.anchors[-1].comps  # a status line about healthy parts leaves the topic as it was
     return findings
