@@ -114,7 +114,9 @@ KIND_FAMILIES = (  # words that name the same kind of part
 # "the fan control utility", "the psu firmware": a kind word modifying another noun
 _COMPOUND = (r"\s+(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
              r"|profile|table|board|header|cables?|cords?|connector|config\w*|logs?|leds?|lights?|status|page|menu|tab"
-             r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy)s?\b")
+             r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy|reboot|restart"
+             r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure)s?\b")
+_EVENT_AFTER = re.compile(r"\s+(?:reboot|restart|upgrade|update|failover|takeover|giveback|reset|firmware)s?\b")
 _ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
 _GENERIC_SLOTS = ("bay", "slot", "drive bay", "drive slot", "disk slot")
 _POSITION_WORDS = ("slot", "position", "bay", "socket", "cage", "number", "no.", "#")  # "the amber one in slot 2"
@@ -129,7 +131,9 @@ _STOP = _words("the", "a", "an", "of", "to", "in", "into", "on", "at", "from", "
                "that", "this", "with", "back", "out", "online", "is", "are", "except", "but", "apart", "excluding",
                "besides", "than", "not", "save", "so", "then", "if", "as", "by", "you", "we", "please")
 _MODS = rf"(?:(?!(?:{_STOP}|{_UNHEALTHY_ADJ}|{_OTHER_ADJ})\b)[\w.]+\s+){{0,3}}"  # "the 3.84tb nvme ssd"
-_PRONOUN = re.compile(r"\b(?:it|its|them|they|(?:that|this|the same)\s+(?:one|unit|part|component|device|module))\b")
+_PRONOUN = re.compile(r"\b(?:both(?: of them)?|them all|all of them|it|its|them|they"
+                      r"|(?:that|this|the same)\s+(?:one|unit|part|component|device|module))\b")
+_PLURAL_PRONOUNS = ("both", "both of them", "them all", "all of them")  # the last two parts named, together
 # "the supply that failed", "the drive you pulled": a relative clause makes a kind mention unhealthy
 _UNHEALTHY_AFTER = re.compile(r"\s+(?:(?:that|which|who)\s+)?(?:(?:has|had|have|was|is|just|already|been)\s+)*"
                               r"(?:failed|died|faulted|broke|is faulty|is dead|is bad|dropped out|went offline"
@@ -175,7 +179,8 @@ class _Vocabulary:
                                      rf"|{_UNHEALTHY_NOUN.pattern}")),
             ("all", re.compile(rf"\b(?:both|all|each|every)\s+(?:(?:of\s+)?the\s+)?{_MODS}(?P<noun>{noun})\b"
                                rf"(?!{_COMPOUND})")),
-            ("kind", re.compile(rf"\b(?:the|that|this)\s+{_MODS}(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d|number|no\.)|{_COMPOUND})")),
+            ("kind", re.compile(rf"\b(?:the|that|this)\s+{_MODS}(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d|number|no\.)|{_COMPOUND}"
+                                rf"|\s+[a-h]\b(?!'))")),  # "the controller a reboot" names controller a
             ("other", re.compile(rf"(?<!as )\b(?:(?:the|a|an|your|this|that)\s+)?{_OTHER_ADJ}\s+{_MODS}{any_noun}"
                                  rf"|(?<!as )\b(?:the|a|an|your)\s+(?:replacement|spare)\b")),  # "as a spare": a role
             ("pronoun", _PRONOUN),
@@ -235,7 +240,8 @@ class _Vocabulary:
                                   type_ == "kind" and bool(_AGENT.search(sent, max(0, m.start() - 10), m.start())),
                                   family=self._by_noun("all", noun) if type_ == "kind" else frozenset()))
         found += [_Ref(m.start(), m.end(), type_, frozenset({index}),
-                       type_ == "slot" and bool(_LOCATION.search(sent, max(0, m.start() - 16), m.start())))
+                       type_ == "slot" and bool(_LOCATION.search(sent, max(0, m.start() - 16), m.start())
+                                                or _EVENT_AFTER.match(sent, m.end())))  # "the controller a reboot"
                   for type_, index, pattern in self.by_component for m in pattern.finditer(sent)]
         found.sort(key=lambda m: (m.start, m.start - m.end, self._PRIORITY[m.type]))
         found = self._qualified_inside(found)
@@ -259,7 +265,7 @@ _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|plus|as well as)?\s*(?:then\s+|also\s
 def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[_Ref]:
     """Group a head mention with the serial/slot that qualifies it; resolve pronouns."""
     phrases: list[_Ref] = []
-    i, last = 0, previous  # last: what "it" means here
+    i, last, before_last = 0, previous, frozenset()  # last: what "it" means here
     while i < len(mentions):
         head, comps, end, qualified = mentions[i], mentions[i].comps, mentions[i].end, False
         while i + 1 < len(mentions) and mentions[i + 1].type in ("serial", "slot") \
@@ -276,11 +282,14 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
         elif head.type == "kind" and not qualified and sent.startswith(("that ", "this "), head.start) \
                 and last and last <= head.family:
             comps = last  # "check PSU 1 ... that supply sits proud": the supply just named
+        elif head.type == "pronoun" and sent[head.start:head.end] in _PLURAL_PRONOUNS:
+            comps = last | before_last  # "the nvram card and the bay 2 drive: put both back"
         elif head.type in ("pronoun", "other") or (head.type == "kind" and not qualified
                                                    and _UNKNOWN_QUALIFIER.match(sent, end)):
             comps = last if head.type == "pronoun" else frozenset()
         phrases.append(_Ref(head.start, end, head.type, comps, head.location and not qualified))
-        last = last if phrases[-1].location else comps
+        if not phrases[-1].location and comps != last:
+            before_last, last = last, comps
         i += 1
     return phrases
 
@@ -292,6 +301,7 @@ _OBJ = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,8}}?)"  # up to eight 
 # "put it aside with a sticker on it" puts nothing anywhere
 _OBJ_PLACED = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but|aside|away|down|apart|with)\b){_W}){{0,8}}?)"
 _OBJ_LONG = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,11}}?)"  # "make the drive that used to be in bay 2 active"
+_OBJ_APPOS = rf"(?P<obj>(?:\s*,?\s+(?!(?:and|or|then|but)\b){_W}){{0,8}}?,?)"  # "use the pulled ssd, zk0099rm, as a spare"
 _OBJ_LIST = rf"(?P<obj>(?:\s+(?!(?:or|then|but)\b){_W}){{1,8}}?)"  # "swap fan 1 and fan 2 around"
 _IRREGULAR = {"put": ("put", "puts", "putting"), "set": ("set", "sets", "setting"),
               "bring": ("bring", "brings", "bringing", "brought"), "stick": ("stick", "sticks", "sticking", "stuck"),
@@ -363,6 +373,8 @@ _VERBS = (
                 rf"\s+(?:and|then|&)\s+(?:then\s+)?(?:back\s+in|in\s+again)\b"), _A.REINSERT_COMPONENT, False, False),
     (re.compile(rf"\b(?P<v>{_POWER}){_OBJ}\s+(?:back\s+)?(?:on|up)(?:\s+again)?\b"), _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_POWER}\s+(?:up|on))\b"), _A.FORCE_ONLINE, False, False),  # "power up the failed supply"
+    (re.compile(rf"\b(?P<v>{_forms('power', 'turn', 'switch', 'flip', 'cycle', 'toggle')}){_OBJ}\s+off\s+and\s+(?:back\s+)?on\b"),
+     _A.FORCE_ONLINE, False, False),  # "flip it off and on again"
     # "give the busted fan another shot in its slot", "give it a second life as a spare"
     (re.compile(rf"\b(?P<v>{_forms('give')}){_OBJ}\s+(?:another|a second|one more|a new|a fresh)\s+(?:shot|go|try"
                 r"|chance|life|spin|run|push|nudge|shove|reseat|seat|whirl|attempt|outing)\b"), _A.REINSERT_COMPONENT,
@@ -409,7 +421,7 @@ _VERBS = (
      _A.CLEAR_FAULT, False, False),
     (re.compile(rf"\b(?P<v>{_forms('return', 'restore', 'put', 'bring', 'place', 'get', 'add', 'readd', 'reintroduce')})"
                 rf"{_OBJ}\s+(?:back\s+)?(?:in|into|to|onto)\s+{_SERVICE}\b"), _A.FORCE_ONLINE, False, False),
-    (re.compile(rf"\b(?P<v>{_SPARE}){_OBJ}\s+as\s+(?:an?\s+|the\s+)?(?:extra\s+|global\s+|dedicated\s+)?(?:hot\s+|cold\s+|warm\s+)?spare\b"),
+    (re.compile(rf"\b(?P<v>{_SPARE}){_OBJ_APPOS}\s+as\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}?spare\b"),
      _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_REBUILD})(?:\s+(?:the\s+)?(?:\w+\s+)?(?:array|raid|data|group|mirror|volume|pool))?"
                 r"(?=\s+(?:onto|on to|to|on|into|targeting|targetting|using)\b)"), _A.FORCE_ONLINE, False, False),
@@ -432,7 +444,8 @@ _COORD = re.compile(r"\b(?:and|or|then)\b")
 
 _NEG_CUE = re.compile(r"\b(?:not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*|against|without|instead of|rather than"
                       r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
-                      r"|risky|bad idea|at no stage|at no time|on no account|under no condition|\w+n't)\b")
+                      r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
+                      r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't)\b")
 # "there's no reason not to", "it can't hurt to": two negations make a suggestion
 _DOUBLE_NEG = re.compile(r"\b(?:no reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
                          r" (?:with|from)|(?:can't|won't|wouldn't|doesn't|does not|would not|will not|cannot) hurt"
@@ -453,10 +466,14 @@ _GAP_WORDS = frozenset("""
     reseated reinserted plugged pushed forced marked brought powered cleared slid put seated reconnected
     reinstalled added enabled returned
     require requiring expect expecting will going gonna ever suggesting advising request requesting has have been
+    our side end part us temptation urge more further on
     had being get got
 """.split())
-_WHY = re.compile(r"\bwhy\s+(?:\w+\s+)?$")  # "why not reseat it?" is a suggestion
+_WHY = re.compile(r"\bwhy\s+$")  # "why not reseat it?", "why don't you reseat it?" are suggestions
 # "put" reads as past after a subject: "the customer put it back yesterday"
+_TRIED = re.compile(r"(?<!have )(?<!did )(?<!had )\b(?:customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone"
+                    r"|somebody|colleague|he|she|they|we|i|you)\s+(?:already\s+|also\s+|then\s+)?(?:tried|attempted"
+                    r"|kept|started|began|went ahead and)\s+(?:to\s+)?$")
 _NARRATOR = re.compile(r"\b(?:customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone"
                        r"|somebody|colleague|he|she|they|we|i|you'd|you've|they'd|they've|we'd|we've|i'd|i've|he'd"
                        r"|she'd)\s+(?:(?:already|also|then|just|accidentally|apparently|mistakenly|had|has|have|simply"
@@ -482,7 +499,7 @@ _HYPOTHETICAL = re.compile(r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:\w+
                            r"|decide\w*|wanted|want|simply|just)\s+)*$"
                            r"|\bif\s+(?:anyone|someone|somebody|they|he|she|anybody)\b.*\b(?:suggest\w*|propos\w*"
                            r"|recommend\w*|tell\w*|ask\w*|want\w*|tries|tried)\s+(?:you\s+)?(?:to\s+)?$")
-_RISK = re.compile(r"\b(?:last thing|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
+_RISK = re.compile(r"\b(?:upset\w*|same as (?:reinstalling|reinserting|reseating|putting)|last thing|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
                    r"|off the table|out of the question|not an option|(?:was|is|were) (?:wrong|mistaken|incorrect)"
                    r"|bad advice|only hides?|would (?:only )?hide|hides? (?:the|a) (?:real )?\w+|failing media"
                    r"|risk\w*|danger\w*|unsafe|lose|loss|corrupt\w*|damag\w*|destroy\w*|overheat\w*|trip\w*"
@@ -509,6 +526,8 @@ _NONE_EXISTS = re.compile(r"\bthere(?: is|'s| are) no\b[^,;]*$")
 # "our L2 wants the failed fan reseated", "arrange for the fan to be refitted": someone wants it done
 _WANT_DONE = re.compile(r"\b(?:wants?|wanted|needs?|needed|like|likes|prefer\w*|get|have|has|arrange for|ask for"
                         r"|require\w*)\s+$")
+# "..., please don't.": the sentence ends by talking them out of it
+_DONT_AT_END = re.compile(r"(?:,|;|:|\s-|\bso)\s*(?:so\s+)?(?:please\s+)?(?:don't|do not)(?:\s+do (?:it|that|so))?\s*[.!]*\s*$")
 _DISSUADE = re.compile(r"\bbut\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
                        r"|avoid|refrain|hold off)\b")
 # "let it rejoin the array", "have the tech reseat it": the part is named before the verb
@@ -516,7 +535,8 @@ _CAUSATIVE = re.compile(r"\b(?:let|lets|letting|have|has|get|allow|make)\s+$")
 _EXCEPT = re.compile(r"\s*,?\s*(?:except(?: for)?|apart from|other than|but not|excluding|besides|save for|not)\s+")
 _PASSIVE = re.compile(r"(?:\b(?:be|is|are|get|gets|getting|being)|'s)\s+(?:(?:properly|fully|firmly|correctly|then"
                       r"|also|simply|just)\s+)?(?:(?:[\w-]+\s+)?[\w-]+ed\s+(?:and|or)\s+(?:then\s+)?)?$")  # "be power cycled and returned"
-_CLAUSE_START = re.compile(r"\s*(?:(?:and|but|also|so|note that|remember that|just|simply|a|an|the|another|any)\s+)*")
+_CLAUSE_START = re.compile(r"\s*(?:(?:and|but|also|so|note that|remember that|just|simply|a|an|the|another|any)\s+"
+                           r"|\w+ing\s+(?:or|and|nor)\s+)*")  # "reseating or re-enabling it is off the table"
 _HARM = re.compile(r"(?:[^\w']*[\w']+){0,6}?[^\w']*\b(?:won't|will not|wouldn't|would not|doesn't|does not"
                    r"|didn't|did not|isn't|is not|can't|cannot|can not|never|is unsafe|is dangerous|is risky"
                    r"|is a bad idea|is pointless|risks|(?:can|could|may|might|will|would) (?:\w+ )?(?:corrupt|destroy"
@@ -527,7 +547,8 @@ _PACKAGING = re.compile(r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|or
 _ENCLOSURE = re.compile(r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b")  # a shelf of drives is not a box
 _CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?)"
 # "the cable on X", "X's power cord": the action is on a cable, not on the part
-_CABLE_BEFORE = re.compile(rf"\b{_CABLE}(?:\s+(?:on|of|to|for|at|from|into|in|back|the|its|it))*\s*$")
+_CABLE_BEFORE = re.compile(rf"\b{_CABLE}(?:\s+(?:on|of|to|for|at|from|into|in|back|the|its|it|between|connecting"
+                           rf"|linking|behind))*\s*$")
 _CABLE_AFTER = re.compile(rf"(?:'s)?(?:\s+[\w']+){{0,3}}?\s+{_CABLE}\b")
 _THEN = re.compile(r"\s*(?:then\s+|also\s+)?")
 _NEXT_TOKEN = re.compile(r"\s*([\w']+|[^\w\s])?")
@@ -573,10 +594,11 @@ class _Sentence:
             return False  # "there's no reason not to reseat it"
         if _FRONTED_NEG.search(re.sub(r"\([^)]*\)", " ", self.masked[:verb_start])):
             return True  # "at no point (not even to test the latch) should the failed drive go back in"
-        for cue in reversed(list(_NEG_CUE.finditer(window))):
-            if _WHY.search(window[:cue.start()]):
+        cues = [c for c in _NEG_CUE.finditer(self.masked, start) if c.end() <= verb_start]  # lookahead sees the verb
+        for cue in reversed(cues):
+            if _WHY.search(self.masked, start, cue.start()):
                 continue
-            gap = re.sub(r"^\s*,(?:[^,]*,)?", " ", window[cue.end():])  # "do not, under any circumstances, reseat"
+            gap = re.sub(r"^\s*,(?:[^,]*,)?", " ", self.masked[cue.end():verb_start])  # "do not, under any circumstances, reseat"
             if "," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in re.findall(r"[\w']+", gap)):
                 return True
         return False
@@ -634,7 +656,9 @@ class _Sentence:
         if (past or word in ("put", "set")) and re.search(r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$",
                                                           lead):
             return frozenset(), action  # "the removed drive was put back in on saturday"
-        if wanted is None and ((past and not passive) or did or (word in ("put", "set") and _NARRATOR.search(lead))):
+        tried = _TRIED.search(lead)  # "the customer tried putting it back in"
+        if wanted is None and ((past and not passive) or did or tried
+                               or (word in ("put", "set") and _NARRATOR.search(lead))):
             return frozenset(), action  # narration: "the customer reseated it", "they put it back yesterday"
         if (word.endswith("ing") or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:
             return frozenset(), action  # "you told us you had another go, fitting it back in"
@@ -645,8 +669,8 @@ class _Sentence:
             return frozenset(), action  # "put the failed drive back in its box"
         if _REPORTED.search(lead):
             return frozenset(), action  # "the customer asked whether to reseat it"
-        if (_DISSUADE.search(sent, v_end) or _DISSUADE_NEXT.match(self.following)) \
-                and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end)):
+        if _DONT_AT_END.search(sent, v_end) or ((_DISSUADE.search(sent, v_end) or _DISSUADE_NEXT.match(self.following))
+                                                 and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end))):
             return frozenset(), action  # "I know it's tempting to reseat it, but please don't"
         objects: list[_Ref] = []  # the first phrase after the verb, and those joined to it by "and/or"
         for i in range(bisect_left(self.starts, v_start), bisect_left(self.starts, self.object_end(v_end, match.end() == match.end("v")))):
