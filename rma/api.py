@@ -33,7 +33,9 @@ class RmaCreate(Schema):
                                                                  "onsite_dispatch")))
     part_number = Text(64, metadata={"description": "replacement part (default: the same part)"})
     disposition = fields.String(validate=validate.OneOf(("return", "retained", "certified_destruction")))
-    problem = Text(2000, load_default="")
+    problem = Text(2000, load_default="", metadata={
+        "description": "what failed and what the customer sees: required (a blank one is a 422 rule_violation, "
+                       "nothing is marked failed)"})
 
 
 class ShipmentOut(Schema):
@@ -44,12 +46,32 @@ class ShipmentOut(Schema):
     delivered_at = fields.DateTime(allow_none=True)
 
 
+class AnalysisOut(Schema):
+    expected_serial = fields.String(metadata={"description": "the failed component's serial"})
+    returned_serial = fields.String(metadata={"description": "the serial that arrived"})
+    serial_matches = fields.Boolean()
+    received_at = fields.DateTime()
+    result = fields.String(allow_none=True)
+    failure_code = fields.String()
+
+
+class CorrectionOut(Schema):
+    by = fields.String(attribute="actor.email", allow_none=True)
+    at = fields.DateTime(attribute="created_at")
+    reason = fields.String()
+    restored_state = fields.String()
+    rma_cancelled = fields.Boolean(attribute="cancelled_source")
+    quarantine_lifted = fields.Boolean()
+
+
 class RmaOut(Schema):
     number = fields.String()
     case_number = fields.String(attribute="case.number")
     asset_serial = fields.String(attribute="asset.serial")
     failed_serial = fields.String(attribute="failed_component.serial")
     slot = fields.String(attribute="failed_component.slot")
+    failed_component_state = fields.String(attribute="failed_component.state")
+    problem = fields.String()
     replacement_part = fields.String(attribute="replacement_part.part_number")
     kind = fields.String()
     state = fields.String()
@@ -61,6 +83,10 @@ class RmaOut(Schema):
     allowed_next = fields.Function(lambda r: [s.value for s in allowed_next(r.kind, r.state)])
     version = fields.Integer()
     shipments = fields.List(fields.Nested(ShipmentOut))
+    analysis = fields.Nested(AnalysisOut, allow_none=True)
+    correction = fields.Function(lambda r: CorrectionOut().dump(c) if (c := services.correction_of(get_session(), r))
+                                 else None, metadata={"description": "a support manager's correction of a "
+                                                                     "mistaken failed mark, or null"})
 
 
 class TransitionIn(Schema):
@@ -72,12 +98,21 @@ class TransitionIn(Schema):
     tracking = Text(64)
     serial = Text(64, metadata={"description": "installed: the new part's serial"})
     returned_serial = Text(64, metadata={"description": "returned: the serial that arrived"})
+    confirm_serial_mismatch = fields.Boolean(load_default=False, metadata={
+        "description": "returned: true to record a serial other than the failed one (otherwise 422 rule_violation "
+                       "naming both serials)"})
     result = fields.String(validate=validate.OneOf(("confirmed", "no_fault_found")))
     failure_code = Text(64, load_default="")
     engineer_email = fields.Email(metadata={"description": "dispatched: the field engineer"})
     window_start = fields.AwareDateTime(default_timezone=None)
     window_end = fields.AwareDateTime(default_timezone=None)
     note = Text(2000, load_default="")
+
+
+class CorrectionIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "why the failed mark was a mistake (public on the case)"})
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class ShipmentIn(Schema):
@@ -130,7 +165,14 @@ def _transition(session, user, rma: Rma, body: dict):
         return services.ship_return(session, user, rma, carrier=carrier, tracking=tracking, **kw)
     if to == "returned":
         (serial,) = _need(body, "returned_serial")
-        return services.receive_return(session, user, rma, returned_serial=serial, **kw)
+        try:
+            return services.receive_return(session, user, rma, returned_serial=serial,
+                                           confirm_mismatch=body["confirm_serial_mismatch"], **kw)
+        except services.SerialMismatchUnconfirmed as exc:
+            session.rollback()
+            raise ApiError(422, str(exc), code="rule_violation",
+                           details={"expected_serial": exc.expected, "returned_serial": exc.returned,
+                                    "confirm_with": "confirm_serial_mismatch"}) from None
     if to == "analysed":
         (result,) = _need(body, "result")
         return services.analyse(session, user, rma, result=result, failure_code=body["failure_code"],
@@ -212,4 +254,22 @@ class Shipments(MethodView):
         rma = rma_or_404(number)
         to = "shipped" if body["direction"] == "out" else "return_pending"
         _refusals(lambda: _transition(get_session(), api_user(), rma, {**body, "to": to, "note": ""}))
+        return rma_or_404(number)
+
+
+@blp.route("/rmas/<number>/correction")
+class Correction(MethodView):
+    @blp.arguments(CorrectionIn())
+    @blp.response(200, RmaOut)
+    def post(self, body, number):
+        """Correct a component this RMA marked failed by mistake (support managers and admins).
+
+        Only while the RMA has shipped nothing (requested, approved, or cancelled before any shipment), and
+        never once the part was removed. Cancels the RMA if it is still open, gives the component back the
+        state it had before, lifts the quarantine this RMA set, and states the correction and its reason on
+        the case's public timeline. 403 for other roles, 409 on a stale `version`, 422 `rule_violation`
+        naming why the correction is refused otherwise."""
+        rma = rma_or_404(number)
+        _refusals(lambda: services.correct_failed_mark(get_session(), api_user(), rma, reason=body["reason"],
+                                                       now=now(), expected_version=body["version"]))
         return rma_or_404(number)

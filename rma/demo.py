@@ -91,7 +91,8 @@ def seed(session: Session, now: datetime) -> None:
     case_services.add_comment(session, sam, store, kcase, public=True, now=h(49.8),
                               body="Hello Jana, your Mission Critical plan includes keep-your-drive: we ship a new "
                                    "SSD now and the failed one stays with you. You will get a retention certificate.")
-    r = services.open_rma(session, sam, kcase, component_id=drive.id, kind="advance_replacement", now=h(49))
+    r = services.open_rma(session, sam, kcase, component_id=drive.id, kind="advance_replacement", now=h(49),
+                          problem=f"{drive.slot.capitalize()} predictive failure; keep-your-drive applies.")
     services.ship_replacement(session, sam, r, carrier="DHL Express", tracking="JD014600006281230412", now=h(47))
     services.deliver_replacement(session, sam, r, now=h(30))
     installer = jana if drive.part.customer_replaceable else sam  # customer-replaceable: Jana swaps it herself

@@ -62,6 +62,13 @@ class Rma(Base):
     return_due_at: Mapped[datetime | None]
     retained_at: Mapped[datetime | None]
     problem: Mapped[str] = mapped_column(Text, default="")
+    #: The failed component's state before this RMA marked it failed (active, suspect, or
+    #: failed already), so a support manager's correction can restore it. NULL on RMAs
+    #: opened before it was kept: read as "active".
+    component_state_before: Mapped[str | None] = mapped_column(String(16))
+    #: Whether opening this RMA put the serial into quarantine (False: it already was).
+    #: NULL on older RMAs: the quarantine row's reason tells (see services.correct_failed_mark).
+    quarantine_added: Mapped[bool | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -4,6 +4,7 @@ notifies the case owner and the customer, and commits once.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casemgr.assets.models import Component, Part
+from casemgr.assets.models import Component, Part, QuarantinedSerial
 from casemgr.assets.services import install_component, quarantine
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
@@ -24,6 +25,7 @@ from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
+from casemgr.safety.models import ComponentCorrection
 from rma import rules
 from rma.lifecycle import (case_owner, check_version, customers_to_notify, record_move, record_note,
                            require_field_or_worker, require_worker)
@@ -54,17 +56,50 @@ def compatible_parts(case: Case, component: Component | None = None) -> list[Par
     return parts
 
 
-@detect_conflicts("RMA")
-def open_rma(session: Session, actor: User, case: Case, *, component_id: int, part_id: int | None = None,
-             kind: str, disposition: str | None = None, problem: str = "", now: datetime) -> Rma:
-    """The failed component is marked failed (and quarantined) at once; covered assets are
-    approved on the spot, others wait for a support manager."""
+class OpenRmaRefused(CaseRuleError):
+    """The open-RMA form is incomplete; ``fields`` maps each form field to what it needs."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = dict(fields)
+        super().__init__(" ".join(self.fields.values()))
+
+
+@dataclass(frozen=True)
+class OpenPlan:
+    """What opening would do, checked and not yet written (the confirmation page shows it)."""
+
+    component: Component
+    part: Part
+    kind: RmaKind
+    disposition: str
+    entitlement: rules.Entitlement
+    contract: Any
+    problem: str
+
+    @property
+    def marks_failed(self) -> bool:
+        """False when the component was already marked failed before this RMA."""
+        return self.component.state != "failed"
+
+
+def check_open(session: Session, actor: User, case: Case, *, component_id: int | None, part_id: int | None = None,
+               kind: str, disposition: str | None = None, problem: str, now: datetime) -> OpenPlan:
+    """Every rule of opening an RMA, writing nothing: a missing component or problem
+    description is refused (both named at once), so no part is marked failed by a slip."""
     require_worker(actor)
     if case.asset is None:
         raise CaseRuleError("This case has no asset: attach one before opening an RMA.")
+    missing: dict[str, str] = {}
+    if not component_id:
+        missing["component_id"] = ("Choose the failed component: it is marked failed and quarantined for good, "
+                                   "so nothing is preselected.")
+    if not (problem or "").strip():
+        missing["problem"] = "Describe the problem the replacement fixes (what failed, what the customer sees)."
+    if missing:
+        raise OpenRmaRefused(missing)
     component = session.get(Component, component_id)
     if component is None or component.asset_id != case.asset_id or component.state == "removed":
-        raise CaseRuleError("Choose a component installed in this case's asset.")
+        raise OpenRmaRefused({"component_id": "Choose a component installed in this case's asset."})
     if component.state == "quarantined":
         raise CaseRuleError(f"{component.slot} (SN {component.serial}) is already quarantined.")
     open_for_it = session.scalar(select(Rma.number).where(Rma.failed_component_id == component.id,
@@ -82,20 +117,36 @@ def open_rma(session: Session, actor: User, case: Case, *, component_id: int, pa
         disp = rules.check_disposition(ent, component.part.data_bearing, chosen, disposition)
     except rules.RmaRuleError as exc:
         raise CaseRuleError(str(exc)) from None
+    return OpenPlan(component, part, chosen, disp, ent, contract, problem.strip()[:2000])
+
+
+@detect_conflicts("RMA")
+def open_rma(session: Session, actor: User, case: Case, *, component_id: int | None, part_id: int | None = None,
+             kind: str, disposition: str | None = None, problem: str, now: datetime) -> Rma:
+    """The failed component is marked failed (and quarantined) at once; covered assets are
+    approved on the spot, others wait for a support manager. The component's state before
+    is kept on the RMA, for a support manager's correction of a mistaken mark."""
+    plan = check_open(session, actor, case, component_id=component_id, part_id=part_id, kind=kind,
+                      disposition=disposition, problem=problem, now=now)
+    component, part, chosen, disp, ent, contract = (plan.component, plan.part, plan.kind, plan.disposition,
+                                                    plan.entitlement, plan.contract)
+    state_before, quarantine_added = component.state, False
     if component.state != "failed":
         component.state = "failed"
+        quarantine_added = session.get(QuarantinedSerial, component.serial) is None
         quarantine(session, component, f"failed in {case.asset.serial} {component.slot} (RMA)", now)
     number = f"RMA-{next_value(session, 'rma'):06d}"
     rma = Rma(number=number, case=case, organization_id=case.organization_id, asset_id=case.asset_id,
               failed_component=component, replacement_part=part, kind=chosen.value, state=S.REQUESTED.value,
               disposition=disp, needs_approval=not ent.covered, region=case.asset.site.region or "",
-              problem=problem.strip()[:2000], created_by_id=actor.id, created_at=now, updated_at=now)
+              problem=plan.problem, component_state_before=state_before, quarantine_added=quarantine_added,
+              created_by_id=actor.id, created_at=now, updated_at=now)
     session.add(rma)
     session.flush()
     timeline.append(session, case, actor, "rma", now, public=True, channel="rma_requested",
                     body=f"{number} opened for {component.slot} (SN {component.serial}, {component.part.part_number}):"
-                         f" {rules.KIND_LABELS[chosen]}. The failed part is marked failed and will never be"
-                         " reinstalled.",
+                         f" {rules.KIND_LABELS[chosen]}. Problem: {plan.problem.rstrip('.')}. The failed part is"
+                         " marked failed and will never be reinstalled.",
                     data={"rma": number, "from": None, "to": S.REQUESTED.value, "by": actor.name})
     users = case_owner(session, case) + customers_to_notify(session, case)
     notify(session, users, subject=f"{case.number} {number}: replacement requested",
@@ -330,10 +381,22 @@ def install(session: Session, actor: User, rma: Rma, *, serial: str, notes: str 
     return component
 
 
+class SerialMismatchUnconfirmed(CaseRuleError):
+    """The returned serial is not the failed one: receiving needs an explicit confirmation."""
+
+    def __init__(self, expected: str, returned: str) -> None:
+        self.expected, self.returned = expected, returned
+        super().__init__(f"The part received is SN {returned}, but this RMA expects SN {expected} (the failed part). "
+                         f"Check the label; if it really is SN {returned}, confirm that the part received is "
+                         f"SN {returned}, not SN {expected}.")
+
+
 @detect_conflicts("RMA")
 def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: str, now: datetime,
-                   expected_version: int | None = None) -> FailureAnalysis:
-    """Receiving checks the serial against the failed component; a mismatch is flagged, not refused."""
+                   expected_version: int | None = None, confirm_mismatch: bool = False) -> FailureAnalysis:
+    """Receiving checks the serial against the failed component. A different serial is
+    refused unless ``confirm_mismatch`` says the receiver checked it; once accepted it is
+    recorded with both serials, flagged on the case and sent to the owner and account team."""
     require_worker(actor)
     check_version(rma, expected_version)
     returned = rules.normalise_serial(returned_serial)
@@ -342,6 +405,8 @@ def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: 
     transition(rma.kind, rma.state, S.RETURNED)
     expected = rma.failed_component.serial
     matches = rules.serial_matches(expected, returned)
+    if not matches and not confirm_mismatch:
+        raise SerialMismatchUnconfirmed(expected, returned)
     analysis = FailureAnalysis(asset_id=rma.asset_id, part_id=rma.failed_component.part_id, expected_serial=expected,
                                returned_serial=returned, serial_matches=matches, received_at=now,
                                received_by_id=actor.id)
@@ -350,7 +415,8 @@ def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: 
     if shipment is not None and shipment.delivered_at is None:
         shipment.delivered_at = now
     note = f"Received SN {returned}." if matches else (
-        f"SERIAL MISMATCH: received SN {returned}, expected SN {expected}. Support will follow up.")
+        f"SERIAL MISMATCH: received SN {returned}, expected SN {expected}. {actor.name} confirmed the part "
+        f"received is SN {returned}, not SN {expected}. Support will follow up.")
     record_move(session, actor, rma, S.RETURNED, now, note)
     if not matches:
         notify(session, case_owner(session, rma.case) + account_managers_of(session, rma.organization_id),
@@ -376,6 +442,9 @@ def analyse(session: Session, actor: User, rma: Rma, *, result: str, failure_cod
     fa.analysed_at, fa.analysed_by_id = now, actor.id
     text = (f"Failure confirmed ({failure_code}: {rules.FAILURE_CODES[failure_code]})" if result == "confirmed"
             else "No fault found") + f" on SN {fa.returned_serial} ({rma.failed_component.part.part_number})."
+    if not fa.serial_matches:
+        text += (f" Serial mismatch: SN {fa.returned_serial} was received and analysed in place of the expected"
+                 f" SN {fa.expected_serial}.")
     record_move(session, actor, rma, S.ANALYSED, now, text + (f" {fa.notes}" if fa.notes else ""))
     session.commit()
     return fa
@@ -413,3 +482,106 @@ def cancel(session: Session, actor: User, rma: Rma, *, reason: str, now: datetim
         raise CaseRuleError("Say why the RMA is cancelled.")
     record_move(session, actor, rma, S.CANCELLED, now, reason.strip()[:500])
     session.commit()
+
+
+# --- correcting a mistaken failed mark -----------------------------------------
+
+#: While nothing has shipped, a support manager may correct an RMA's failed mark.
+CORRECTABLE_STATES = (S.REQUESTED.value, S.APPROVED.value, S.CANCELLED.value)
+
+
+def correction_of(session: Session, rma: Rma) -> ComponentCorrection | None:
+    return session.scalar(select(ComponentCorrection).where(ComponentCorrection.source == rma.number)
+                          .order_by(ComponentCorrection.id).limit(1))
+
+
+def _quarantined_by(session: Session, rma: Rma) -> QuarantinedSerial | None:
+    """The serial's quarantine row if this RMA put it there, else None."""
+    row = session.get(QuarantinedSerial, rma.failed_component.serial)
+    if row is None or rma.quarantine_added is False:
+        return None
+    if rma.quarantine_added is None:  # older RMA: the row opening wrote names the RMA and its moment
+        made_here = (row.component_id == rma.failed_component_id and row.reason.endswith("(RMA)")
+                     and row.quarantined_at == rma.created_at)
+        return row if made_here else None
+    return row
+
+
+def correction_blocker(session: Session, rma: Rma) -> str | None:
+    """Why this RMA's failed mark cannot be corrected, or None when it can.
+
+    Only before anything shipped (requested, approved, or cancelled with no shipment),
+    never once the part came out, and only a mark this RMA made."""
+    component = rma.failed_component
+    part = f"{component.slot} (SN {component.serial})"
+    done = correction_of(session, rma)
+    if done is not None:
+        return f"{rma.number}'s failed mark was already corrected on {done.created_at:%Y-%m-%d %H:%M} UTC."
+    if component.state == "removed" or rma.installed_component_id is not None:
+        return (f"{part} has been removed from {rma.asset.serial}: a part that came out is never corrected back "
+                "into service.")
+    if rma.shipments:
+        legs = " and ".join(dict.fromkeys("the replacement" if s.direction == "out" else "the return leg"
+                                          for s in rma.shipments))
+        return (f"{rma.number} has shipped ({legs}): a failed mark can only be corrected before anything ships.")
+    if rma.state not in CORRECTABLE_STATES:
+        return (f"{rma.number} is {rma.state}: a failed mark can only be corrected while the RMA is requested or "
+                "approved, or cancelled before anything shipped.")
+    if component.state != "failed":
+        return f"{part} is {component.state}, not failed: there is no failed mark to correct."
+    quarantined_before = (session.get(QuarantinedSerial, component.serial) is not None
+                          and _quarantined_by(session, rma) is None)
+    if (rma.component_state_before or "active") == "failed" or quarantined_before:
+        return (f"{part} was already failed or quarantined before {rma.number} was opened: this RMA did not mark "
+                "it, so there is nothing of its own to correct.")
+    other = session.scalar(select(Rma.number).where(Rma.failed_component_id == component.id, Rma.id != rma.id,
+                                                    Rma.state.not_in((S.CLOSED.value, S.CANCELLED.value))))
+    if other:
+        return f"{other} is open for {part}: cancel or correct that RMA first."
+    return None
+
+
+@detect_conflicts("RMA")
+def correct_failed_mark(session: Session, actor: User, rma: Rma, *, reason: str, now: datetime,
+                        expected_version: int | None = None) -> ComponentCorrection:
+    """A support manager undoes a mistaken failed mark: the RMA is cancelled if still open,
+    the component gets back the state it had before, the quarantine row this RMA wrote is
+    deleted, the case says so in public, and the correction is kept for the Safety blocks page."""
+    if actor.role not in MANAGERS:
+        raise ForbiddenError("Only a support manager or an administrator can correct a failed mark.")
+    check_version(rma, expected_version)
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise CaseRuleError("Say why the failed mark was a mistake (recorded on the case and on the Safety blocks "
+                            "page).")
+    blocker = correction_blocker(session, rma)
+    if blocker:
+        raise CaseRuleError(blocker)
+    component, case = rma.failed_component, rma.case
+    restored = rma.component_state_before or "active"
+    row = _quarantined_by(session, rma)
+    component.state = restored
+    if row is not None:
+        session.delete(row)
+    session.flush()  # the safety guard reads the component's state and quarantine from the database
+    was_open = rma.state != S.CANCELLED.value
+    statement = (f"Correction by {actor.name}: {component.slot} (SN {component.serial}, "
+                 f"{component.part.part_number}) was marked failed by mistake. Its state is back to {restored}"
+                 f"{' and its serial is out of quarantine' if row is not None else ''}"
+                 f"{'; this RMA is cancelled' if was_open else ''}. Reason: {reason}")
+    if was_open:
+        record_move(session, actor, rma, S.CANCELLED, now, statement)
+    else:
+        rma.updated_at = now
+        record_note(session, actor, rma, statement, now, correction=True, serial=component.serial)
+        notify(session, case_owner(session, case) + customers_to_notify(session, case),
+               subject=f"{case.number} {rma.number}: failed mark corrected", body=f"{rma.number}: {statement}",
+               now=now, case_id=case.id, severity=case.severity)
+    correction = ComponentCorrection(
+        case_id=case.id, organization_id=rma.organization_id, component_id=component.id, actor_id=actor.id,
+        source=rma.number, component_serial=component.serial, slot=component.slot,
+        part_number=component.part.part_number, from_state="failed", restored_state=restored,
+        cancelled_source=was_open, quarantine_lifted=row is not None, reason=reason, created_at=now)
+    session.add(correction)
+    session.commit()
+    return correction

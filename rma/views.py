@@ -90,18 +90,24 @@ def progress(rma: Rma, events: list[CaseEvent]) -> list[dict]:
             for i, st in enumerate(path)]
 
 
-def _page(rma: Rma, *, error: str | None = None, refusals=None, status: int = 200, posted=None):
-    """``posted``: the form just refused, so its text stays in the fields."""
+def _page(rma: Rma, *, error: str | None = None, refusals=None, status: int = 200, posted=None,
+          mismatch: services.SerialMismatchUnconfirmed | None = None):
+    """``posted``: the form just refused, so its text stays in the fields; ``mismatch``: the
+    returned serial differs and receiving waits for the receiver's confirmation."""
     session, user = get_session(), actor()
     ent, contract = services.entitlement_for(session, rma.case, now())
     history = queries.part_history(session, rma.asset_id, rma.failed_component.part_id, exclude=rma.id)
     events = case_history(session, user, rma)
+    is_manager = user.role in services.MANAGERS
     return render_template(
-        "rma/show.html", rma=rma, error=error, refusals=refusals or [], rules=rules,
+        "rma/show.html", rma=rma, error=error, refusals=refusals or [], rules=rules, mismatch=mismatch,
+        correction=services.correction_of(session, rma),
+        can_correct=is_manager and services.correction_blocker(session, rma) is None,
+        state_before=rma.component_state_before or "active",
         progress=lambda r: progress(r, events),
         allowed=[s.value for s in allowed_next(rma.kind, rma.state)], ent=ent, contract=contract,
         events=events, history=history,
-        is_worker=user.role in CASE_WORKER_ROLES, is_manager=user.role in services.MANAGERS,
+        is_worker=user.role in CASE_WORKER_ROLES, is_manager=is_manager,
         is_assigned=user.role == Role.FIELD_ENGINEER and rma.field_engineer_id == user.id,
         is_customer=user.role in CUSTOMER_ROLES, can_case=queries.can_see_case_page(user),
         engineers=services.field_engineers(session) if user.role in CASE_WORKER_ROLES else [],
@@ -169,7 +175,8 @@ ACTIONS = {
                                                       now=t, return_days=return_days(),
                                                       expected_version=_version(), channel="web"),
     "receive": lambda s, u, r, f, t: services.receive_return(s, u, r, returned_serial=f.get("returned_serial", ""),
-                                                             now=t, expected_version=_version()),
+                                                             now=t, expected_version=_version(),
+                                                             confirm_mismatch=_mismatch_confirmed(f)),
     "analyse": lambda s, u, r, f, t: services.analyse(s, u, r, result=f.get("result", ""),
                                                       failure_code=f.get("failure_code", ""),
                                                       notes=f.get("notes", ""), now=t, expected_version=_version()),
@@ -177,7 +184,24 @@ ACTIONS = {
     "close": lambda s, u, r, f, t: services.close(s, u, r, now=t, expected_version=_version()),
     "cancel": lambda s, u, r, f, t: services.cancel(s, u, r, reason=f.get("reason", ""), now=t,
                                                     expected_version=_version()),
+    "correct": lambda s, u, r, f, t: services.correct_failed_mark(s, u, r, reason=f.get("reason", ""), now=t,
+                                                                  expected_version=_version()),
 }
+
+
+def _mismatch_confirmed(form) -> bool:
+    """The checkbox confirms one serial: the one it was shown for, still in the field."""
+    serial = rules.normalise_serial(form.get("returned_serial", ""))
+    return bool(serial) and rules.normalise_serial(form.get("confirm_serial_mismatch", "")) == serial
+
+
+def _done_message(rma: Rma, action: str) -> str:
+    if action == "correct":
+        failed = rma.failed_component
+        return f"{rma.number}: failed mark corrected; {failed.slot} (SN {failed.serial}) is {failed.state} again."
+    if action in ("note", "ship-return"):
+        return f"{rma.number}: saved."
+    return f"{rma.number}: {STATE_WORDS[RmaState(rma.state)]}."
 
 
 @bp.post("/rmas/<number>/<action>")
@@ -204,11 +228,13 @@ def act(number: str, action: str):
         abort(404)
     except SafetyBlocked as exc:
         return _page(session.get(Rma, rma.id), refusals=exc.refusals, status=422, posted=posted)
+    except services.SerialMismatchUnconfirmed as exc:
+        session.rollback()
+        return _page(session.get(Rma, rma.id), mismatch=exc, status=422, posted=posted)
     except (CaseRuleError, ValueError) as exc:
         session.rollback()
         return _page(session.get(Rma, rma.id), error=str(exc), status=400, posted=posted)
-    flash(f"{rma.number}: {STATE_WORDS[RmaState(rma.state)]}." if action not in ("note", "ship-return")
-          else f"{rma.number}: saved.", "info")
+    flash(_done_message(rma, action), "info")
     return redirect(url_for("rma.show_rma", number=number))
 
 
@@ -234,28 +260,70 @@ def retention_pdf(number: str):
     return _pdf_response(pdf.retention_certificate_pdf(rma, now()), f"{rma.number}-retention-certificate.pdf")
 
 
+OPEN_FIELDS = ("component_id", "part_id", "kind", "disposition", "problem")
+
+
+def _id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and int(value) < 2**31 else None
+
+
+def _open_form(session, case, at) -> dict:
+    """What the open-RMA form offers: the asset's components (none preselected), parts, kinds."""
+    ent, contract = services.entitlement_for(session, case, at)
+    open_for = {r.failed_component_id for r in queries.part_history(session, case.asset_id)
+                if r.state not in ("closed", "cancelled")}
+    components = [c for c in case.asset.installed_components if c.state != "quarantined" and c.id not in open_for]
+    return {"case": case, "ent": ent, "contract": contract, "kinds": rules.allowed_kinds(ent), "rules": rules,
+            "components": components, "parts": services.compatible_parts(case)}
+
+
+def _open_page(session, case, posted: dict, *, errors: dict | None = None, error: str | None = None,
+               status: int = 200):
+    return render_template("rma/open.html", posted=posted, errors=errors or {}, error=error,
+                           **_open_form(session, case, now())), status
+
+
 @bp.post("/cases/<number>/rmas")
 @login_required
 def open_rma(number: str):
-    session = get_session()
+    """Three steps, no script: the form posts here and gets the confirmation page naming the
+    component that will be marked failed; only its Confirm button (``confirm=yes``) opens the
+    RMA; Back returns to the form with everything typed. Refusals keep the form filled in."""
+    session, user = get_session(), actor()
     try:
-        case = policy.get_case_for(session, actor(), number)
+        case = policy.get_case_for(session, user, number)
     except NotFoundError:
         abort(404)
+    if user.role not in CASE_WORKER_ROLES:
+        abort(403)
+    if case.asset is None:
+        flash("RMA not opened: this case has no asset; attach one before opening an RMA.", "error")
+        return redirect(url_for("cases.show_case", number=number)), 303
     form = request.form
+    posted = {name: form.get(name, "") for name in OPEN_FIELDS}
+    if form.get("back"):
+        return _open_page(session, case, posted)
+    args = {"component_id": _id(posted["component_id"]), "part_id": _id(posted["part_id"]), "kind": posted["kind"],
+            "disposition": posted["disposition"] or None, "problem": posted["problem"], "now": now()}
     try:
-        rma = services.open_rma(session, actor(), case, component_id=int(form.get("component_id") or 0),
-                                part_id=int(form.get("part_id") or 0) or None, kind=form.get("kind", ""),
-                                disposition=form.get("disposition") or None, problem=form.get("problem", ""),
-                                now=now())
+        if form.get("confirm") != "yes":
+            plan = services.check_open(session, user, case, **args)
+            return render_template("rma/confirm.html", case=case, plan=plan, posted=posted, rules=rules)
+        rma = services.open_rma(session, user, case, **args)
     except ForbiddenError:
         session.rollback()
         abort(403)
-    except (CaseRuleError, ValueError) as exc:
+    except services.OpenRmaRefused as exc:
         session.rollback()
-        flash(f"RMA not opened: {exc}", "error")
-        return redirect(url_for("cases.show_case", number=number) + "#rma-panel"), 303
-    flash(f"{rma.number} opened.", "info")
+        return _open_page(session, case, posted, errors=exc.fields, status=400)
+    except SafetyBlocked as exc:
+        return _open_page(session, case, posted, error=str(exc), status=422)
+    except (CaseRuleError, ConflictError, ValueError) as exc:
+        session.rollback()
+        return _open_page(session, case, posted, error=str(exc), status=409 if isinstance(exc, ConflictError)
+                          else 400)
+    flash(f"{rma.number} opened: {rma.failed_component.slot} (SN {rma.failed_component.serial}) is marked failed.",
+          "info")
     return redirect(url_for("rma.show_rma", number=rma.number))
 
 
@@ -270,12 +338,6 @@ def case_panel(session, user, case, at) -> Markup | None:
     can_open = user.role in CASE_WORKER_ROLES and case.is_open
     if not (rmas or history or can_open):
         return None
-    ent, contract = services.entitlement_for(session, case, at)
-    components = [c for c in case.asset.installed_components if c.state != "quarantined"]
-    open_for = {r.failed_component_id for r in queries.part_history(session, case.asset_id)
-                if r.state not in ("closed", "cancelled")}
     return Markup(render_template(
-        "rma/panel.html", case=case, rmas=rmas, history=history, repeats=repeats, can_open=can_open, ent=ent,
-        contract=contract, kinds=rules.allowed_kinds(ent), rules=rules,
-        components=[c for c in components if c.id not in open_for],
-        parts=services.compatible_parts(case), site_tz=case.asset.site.timezone))
+        "rma/panel.html", rmas=rmas, history=history, repeats=repeats, can_open=can_open,
+        site_tz=case.asset.site.timezone, posted={}, errors={}, **_open_form(session, case, at)))

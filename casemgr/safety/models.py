@@ -36,8 +36,41 @@ class SafetyBlock(Base):
     actor: Mapped[User | None] = relationship()
 
 
+class ComponentCorrection(Base):
+    """A component marked failed by mistake, put back by a support manager (append-only).
+
+    ``source`` names what marked it failed (an RMA number): the RMA area writes these
+    rows, the core only lists them, so there is no foreign key into ``rma``."""
+
+    __tablename__ = "component_correction"
+    __table_args__ = (Index("ix_component_correction_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("support_case.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    source: Mapped[str] = mapped_column(String(32), index=True)
+    #: The component as it was named when corrected: serial, slot, part number.
+    component_serial: Mapped[str] = mapped_column(String(64))
+    slot: Mapped[str] = mapped_column(String(32))
+    part_number: Mapped[str] = mapped_column(String(64))
+    #: The state the mistake set (failed) and the one the correction restored.
+    from_state: Mapped[str] = mapped_column(String(16))
+    restored_state: Mapped[str] = mapped_column(String(16))
+    #: What else the correction undid: the RMA cancelled, the serial's quarantine lifted.
+    cancelled_source: Mapped[bool] = mapped_column(default=False)
+    quarantine_lifted: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    actor: Mapped[User | None] = relationship()
+
+
 @event.listens_for(Session, "before_flush")
 def _blocks_are_append_only(session: Session, _context, _instances) -> None:
     for obj in list(session.deleted) + [o for o in session.dirty if session.is_modified(o)]:
         if isinstance(obj, SafetyBlock):
             raise RuntimeError("Safety blocks are an audit trail: append-only.")
+        if isinstance(obj, ComponentCorrection):
+            raise RuntimeError("Component corrections are an audit trail: append-only.")

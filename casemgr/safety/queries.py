@@ -14,7 +14,7 @@ from casemgr.auth.roles import Role
 from casemgr.cases.models import Case
 from casemgr.errors import NotFoundError
 from casemgr.organizations.models import Organization
-from casemgr.safety.models import SafetyBlock
+from casemgr.safety.models import ComponentCorrection, SafetyBlock
 
 VIEWERS = (Role.SUPPORT_MANAGER, Role.ADMIN)
 
@@ -63,6 +63,26 @@ def blocks(session: Session, actor: User, flt: BlockFilter, limit: int = 500) ->
     if flt.until:
         stmt = stmt.where(SafetyBlock.created_at < datetime.combine(flt.until + timedelta(days=1), time(), timezone.utc))
     return [(b, number or "", org or "") for b, number, org in session.execute(stmt)]
+
+
+def corrections(session: Session, actor: User, flt: BlockFilter, limit: int = 500
+                ) -> list[tuple[ComponentCorrection, str, str]]:
+    """Failed marks a support manager corrected, as (correction, case number, organisation
+    name), newest first; the organisation and date filters apply, rule and path do not."""
+    require_viewer(actor)
+    stmt = (select(ComponentCorrection, Case.number, Organization.name)
+            .outerjoin(Case, Case.id == ComponentCorrection.case_id)
+            .outerjoin(Organization, Organization.id == ComponentCorrection.organization_id)
+            .options(selectinload(ComponentCorrection.actor))
+            .order_by(ComponentCorrection.created_at.desc(), ComponentCorrection.id.desc()).limit(limit))
+    if flt.organization_id:
+        stmt = stmt.where(ComponentCorrection.organization_id == flt.organization_id)
+    if flt.since:
+        stmt = stmt.where(ComponentCorrection.created_at >= datetime.combine(flt.since, time(), timezone.utc))
+    if flt.until:
+        stmt = stmt.where(ComponentCorrection.created_at
+                          < datetime.combine(flt.until + timedelta(days=1), time(), timezone.utc))
+    return [(c, number or "", org or "") for c, number, org in session.execute(stmt)]
 
 
 def rule_codes(session: Session) -> list[str]:

@@ -5,7 +5,7 @@ from casemgr.auth.policy import visible_organizations
 from casemgr.db import get_session
 from casemgr.errors import NotFoundError
 from casemgr.safety.models import CHANNELS
-from casemgr.safety.queries import BlockFilter, blocks, blocks_csv, rule_codes
+from casemgr.safety.queries import BlockFilter, blocks, blocks_csv, corrections, rule_codes
 from casemgr.web import actor
 
 bp = Blueprint("safety", __name__, url_prefix="/safety")
@@ -18,10 +18,11 @@ def list_blocks():
     flt = BlockFilter.from_args(request.args)
     try:
         rows = blocks(session, actor(), flt)
+        fixed = corrections(session, actor(), flt)
     except NotFoundError:
         abort(404)
-    return render_template("safety/blocks.html", rows=rows, flt=flt, rules=rule_codes(session), channels=CHANNELS,
-                           organizations=visible_organizations(session, actor()))
+    return render_template("safety/blocks.html", rows=rows, corrections=fixed, flt=flt, rules=rule_codes(session),
+                           channels=CHANNELS, organizations=visible_organizations(session, actor()))
 
 
 @bp.get("/blocks.csv")

@@ -25,6 +25,9 @@ from rma import queries, services
 from rma.models import Rma
 from rma.states import TransitionRefused
 
+#: Opening an RMA needs a problem description.
+PROBLEM = "Amber LED; the array reports the part failed"
+
 
 def open_case(session, world, clock, *, org="acme", serial="ACME-001", slot="bay 4"):
     """A customer case on an asset, owned by the support engineer."""
@@ -53,7 +56,8 @@ def rma_events(session, case):
 def test_advance_replacement_end_to_end_with_serial_mismatch(session, world, clock):
     case, bay4 = open_case(session, world, clock)
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now())
+    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(),
+                            problem=PROBLEM)
     assert rma.number == "RMA-000001" and rma.state == "approved" and not rma.needs_approval
     assert bay4.state == "failed" and session.get(QuarantinedSerial, "ACME-001-D4") is not None
     assert rma.disposition == "return"  # Premium has no keep-your-drive
@@ -64,8 +68,14 @@ def test_advance_replacement_end_to_end_with_serial_mismatch(session, world, clo
     assert (new.slot, new.serial, new.state) == ("bay 4", "NEW-D4", "active")
     assert bay4.state == "removed" and rma.installed_component_id == new.id
     services.ship_return(session, world.user("acme_admin"), rma, carrier="UPS", tracking="1Z2", now=step(clock))
-    fa = services.receive_return(session, eng, rma, returned_serial="ACME-001-D3", now=step(clock))
+    with pytest.raises(services.SerialMismatchUnconfirmed, match="SN ACME-001-D3, not SN ACME-001-D4"):
+        services.receive_return(session, eng, rma, returned_serial="ACME-001-D3", now=step(clock))
+    session.rollback()
+    assert rma.state == "return_pending" and rma.analysis is None  # nothing recorded without the confirmation
+    fa = services.receive_return(session, eng, rma, returned_serial="ACME-001-D3", now=clock.now(),
+                                 confirm_mismatch=True)
     assert rma.state == "returned" and fa.serial_matches is False and fa.expected_serial == "ACME-001-D4"
+    assert fa.returned_serial == "ACME-001-D3"
     assert rma.shipment("return").delivered_at == clock.now()
     services.analyse(session, eng, rma, result="confirmed", failure_code="MEDIA", now=step(clock))
     services.close(session, eng, rma, now=step(clock))
@@ -76,6 +86,8 @@ def test_advance_replacement_end_to_end_with_serial_mismatch(session, world, clo
     events = rma_events(session, case)
     assert all(e.public and e.actor_id for e in events)
     assert "SERIAL MISMATCH" in events[6].body and "MEDIA" in events[7].body
+    assert "received SN ACME-001-D3, expected SN ACME-001-D4" in events[6].body
+    assert "SN ACME-001-D3 was received and analysed in place of the expected SN ACME-001-D4" in events[7].body
     # Each move notified the owner and the customer who opened the case; the owner also got the mismatch alert.
     for user, expected in ((eng, 10), (world.user("acme_admin"), 9)):
         n = session.scalar(select(func.count()).select_from(Notification).where(
@@ -88,7 +100,8 @@ def test_onsite_dispatch_end_to_end_with_keep_your_drive(session, world, clock):
     session.commit()
     case, bay4 = open_case(session, world, clock)
     eng, field = world.user("engineer"), world.user("field")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now())
+    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now(),
+                            problem=PROBLEM)
     assert rma.disposition == "retained" and rma.region == "us-east"
     services.ship_replacement(session, eng, rma, carrier="FedEx", tracking="77", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
@@ -126,10 +139,11 @@ def test_return_and_replace_needs_a_manager_without_contract_and_ships_after_ret
     case, bay1 = open_case(session, world, clock, org="globex", serial="GLOBEX-OLD", slot="bay 1")
     eng, mgr = world.user("engineer"), world.user("manager")
     with pytest.raises(CaseRuleError, match="does not include advance_replacement"):
-        services.open_rma(session, eng, case, component_id=bay1.id, kind="advance_replacement", now=clock.now())
+        services.open_rma(session, eng, case, component_id=bay1.id, kind="advance_replacement", now=clock.now(),
+                          problem=PROBLEM)
     session.rollback()
     rma = services.open_rma(session, eng, case, component_id=bay1.id, kind="return_and_replace",
-                            disposition="certified_destruction", now=clock.now())
+                            disposition="certified_destruction", now=clock.now(), problem=PROBLEM)
     assert rma.state == "requested" and rma.needs_approval and rma.disposition == "certified_destruction"
     with pytest.raises(ForbiddenError, match="support manager"):
         services.approve(session, eng, rma, note="please", now=clock.now())
@@ -158,20 +172,24 @@ def test_return_and_replace_needs_a_manager_without_contract_and_ships_after_ret
 def test_second_failure_of_the_same_part_model_is_visible(session, world, clock):
     case, bay4 = open_case(session, world, clock)
     eng = world.user("engineer")
-    first = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now())
+    first = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(),
+                              problem=PROBLEM)
     bay3 = next(c for c in world.acme_asset.components if c.slot == "bay 3")
-    second = services.open_rma(session, eng, case, component_id=bay3.id, kind="advance_replacement", now=step(clock))
+    second = services.open_rma(session, eng, case, component_id=bay3.id, kind="advance_replacement", now=step(clock),
+                               problem=PROBLEM)
     assert [r.number for r in queries.part_history(session, world.acme_asset.id, bay3.part_id,
                                                     exclude=second.id)] == [first.number]
     assert queries.repeat_failures(session, world.acme_asset.id) == {"DRV-1": 2}
     with pytest.raises(CaseRuleError, match="already open"):
-        services.open_rma(session, eng, case, component_id=bay3.id, kind="advance_replacement", now=clock.now())
+        services.open_rma(session, eng, case, component_id=bay3.id, kind="advance_replacement", now=clock.now(),
+                          problem=PROBLEM)
 
 
 def test_cancel_only_before_installation_and_errors_name_the_allowed_states(session, world, clock):
     case, bay4 = open_case(session, world, clock)
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now())
+    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(),
+                            problem=PROBLEM)
     with pytest.raises(TransitionRefused) as refused:
         services.install(session, eng, rma, serial="X1", now=clock.now())
     assert str(refused.value) == ("RMA is 'approved'; cannot move to 'installed'. Allowed next: shipped, cancelled.")
@@ -184,7 +202,8 @@ def test_cancel_only_before_installation_and_errors_name_the_allowed_states(sess
 def test_customers_install_customer_replaceable_parts_only(session, world, clock):
     case, psu = open_case(session, world, clock, slot="PSU 1")
     eng, customer = world.user("engineer"), world.user("acme_admin")
-    rma = services.open_rma(session, eng, case, component_id=psu.id, kind="advance_replacement", now=clock.now())
+    rma = services.open_rma(session, eng, case, component_id=psu.id, kind="advance_replacement", now=clock.now(),
+                            problem=PROBLEM)
     services.ship_replacement(session, eng, rma, carrier="UPS", tracking="P1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     with pytest.raises(NotFoundError):
@@ -206,7 +225,8 @@ def test_overdue_returns_go_up_the_ladder_to_the_field_engineer_and_account_team
     seed_default_ladders(session)
     case, bay4 = open_case(session, world, clock)
     eng, field, account = world.user("engineer"), world.user("field"), world.user("account")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now())
+    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now(),
+                            problem=PROBLEM)
     services.ship_replacement(session, eng, rma, carrier="UPS", tracking="1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     services.schedule_dispatch(session, eng, rma, engineer_id=field.id, window_start=clock.now(),
@@ -245,7 +265,8 @@ def test_return_reminders_outlive_the_case_they_came_from(app, session, world, c
     seed_default_ladders(session)
     case, psu = open_case(session, world, clock, slot="PSU 1")
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=psu.id, kind="advance_replacement", now=clock.now())
+    rma = services.open_rma(session, eng, case, component_id=psu.id, kind="advance_replacement", now=clock.now(),
+                            problem=PROBLEM)
     services.ship_replacement(session, eng, rma, carrier="UPS", tracking="1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     services.install(session, eng, rma, serial="PSU-T1", now=step(clock), return_days=app.config["RMA_RETURN_DAYS"])
@@ -265,7 +286,8 @@ def replaced(session, world, clock):
     """ACME-001 bay 4 replaced through an RMA: ACME-001-D4 is quarantined."""
     case, bay4 = open_case(session, world, clock)
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now())
+    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(),
+                            problem=PROBLEM)
     services.ship_replacement(session, eng, rma, carrier="UPS", tracking="1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     services.install(session, eng, rma, serial="Q-NEW", now=step(clock))
@@ -288,7 +310,8 @@ def test_a_quarantined_serial_cannot_be_installed_by_the_service_anywhere(sessio
 def test_a_quarantined_serial_cannot_come_back_through_another_rma(session, world, clock, replaced):
     case, bay2 = open_case(session, world, clock, org="globex", serial="GLOBEX-001", slot="bay 2")
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay2.id, kind="return_and_replace", now=clock.now())
+    rma = services.open_rma(session, eng, case, component_id=bay2.id, kind="return_and_replace", now=clock.now(),
+                            problem=PROBLEM)
     services.ship_return(session, eng, rma, carrier="DHL", tracking="R", now=step(clock))
     services.receive_return(session, eng, rma, returned_serial="GLOBEX-001-D2", now=step(clock))
     services.ship_replacement(session, eng, rma, carrier="DHL", tracking="O", now=step(clock))

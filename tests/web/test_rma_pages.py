@@ -12,7 +12,7 @@ from sqlalchemy import select
 from casemgr.assets.models import Component
 from rma import services
 from rma.models import Rma
-from tests.integration.test_rma_lifecycle import open_case, step
+from tests.integration.test_rma_lifecycle import PROBLEM, open_case, step
 
 ENG = "eng@vendor.example.com"
 FIELD = "field@vendor.example.com"
@@ -42,7 +42,7 @@ def acme_rma(session, world, clock):
 def globex_rma(session, world, clock):
     case, bay2 = open_case(session, world, clock, org="globex", serial="GLOBEX-001", slot="bay 2")
     return services.open_rma(session, world.user("engineer"), case, component_id=bay2.id, kind="return_and_replace",
-                             now=clock.now())
+                             now=clock.now(), problem=PROBLEM)
 
 
 def rma_urls(number: str) -> list[tuple[str, str]]:
@@ -50,7 +50,7 @@ def rma_urls(number: str) -> list[tuple[str, str]]:
             ("GET", f"/rmas/{number}/retention-certificate.pdf")] + [
         ("POST", f"/rmas/{number}/{action}") for action in
         ("approve", "ship", "deliver", "ship-return", "dispatch", "arrive", "note", "revisit", "install", "receive",
-         "analyse", "retain", "close", "cancel")]
+         "analyse", "retain", "close", "cancel", "correct")]
 
 
 @pytest.mark.parametrize("email", ["admin@acme.example.com", "user@acme.example.com", "am@vendor.example.com",
@@ -145,15 +145,17 @@ def test_support_opens_an_rma_from_the_case_panel(session, world, web, clock):
     page = client.get(f"/cases/{case.number}").get_data(as_text=True)
     assert "Open an RMA" in page and "On-site dispatch" in page and "Advance replacement" in page
     assert "Return and replace" not in page  # Premium offers the two better kinds
-    response = client.post(f"/cases/{case.number}/rmas", data={"component_id": bay2.id, "kind": "advance_replacement",
-                                                               "disposition": "return", "problem": "amber"})
+    form = {"component_id": bay2.id, "kind": "advance_replacement", "disposition": "return", "problem": "amber"}
+    review = client.post(f"/cases/{case.number}/rmas", data=form)
+    assert review.status_code == 200 and "Confirm and open RMA" in review.get_data(as_text=True)
+    assert session.scalar(select(Rma.id)) is None  # the first post only asks for the confirmation
+    response = client.post(f"/cases/{case.number}/rmas", data={**form, "confirm": "yes"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/rmas/RMA-000001")
     assert web("admin@acme.example.com").get(f"/cases/{case.number}").status_code == 200
-    refused = client.post(f"/cases/{case.number}/rmas", data={"component_id": bay2.id, "kind": "advance_replacement"})
-    assert refused.status_code == 303
+    refused = client.post(f"/cases/{case.number}/rmas", data={**form, "confirm": "yes"})
+    assert refused.status_code == 400 and "RMA-000001 is already open for bay 2" in refused.get_data(as_text=True)
     customer = web("admin@acme.example.com")
-    assert customer.post(f"/cases/{case.number}/rmas", data={"component_id": bay2.id,
-                                                             "kind": "advance_replacement"}).status_code == 403
+    assert customer.post(f"/cases/{case.number}/rmas", data={**form, "confirm": "yes"}).status_code == 403
 
 
 def test_the_customer_sees_shipments_on_the_case_and_the_rma(world, web, acme_rma):
@@ -187,7 +189,8 @@ def test_the_retention_certificate_pdf(session, world, web, clock):
     session.commit()
     case, bay1 = open_case(session, world, clock, slot="bay 1")
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay1.id, kind="advance_replacement", now=clock.now())
+    rma = services.open_rma(session, eng, case, component_id=bay1.id, kind="advance_replacement", now=clock.now(),
+                            problem=PROBLEM)
     client = web("admin@acme.example.com")
     assert client.get(f"/rmas/{rma.number}/retention-certificate.pdf").status_code == 404  # not yet retained
     auth = pdf_text(client.get(f"/rmas/{rma.number}/authorization.pdf").get_data())
