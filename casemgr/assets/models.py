@@ -89,6 +89,15 @@ class Component(Base):
             sqlite_where=text("state != 'removed'"),
             postgresql_where=text("state != 'removed'"),
         ),
+        # A serial is in one asset at a time: two concurrent installs or registrations of the
+        # same part cannot both win (the services check first and say where it is).
+        Index(
+            "uq_component_serial_installed",
+            "serial",
+            unique=True,
+            sqlite_where=text("state != 'removed'"),
+            postgresql_where=text("state != 'removed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

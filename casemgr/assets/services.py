@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casemgr.assets.models import UNSAFE_COMPONENT_STATES, Asset, Component, Part, QuarantinedSerial
@@ -106,7 +107,12 @@ def install_component(session: Session, actor: User, asset: Asset, *, slot: str,
     component = Component(asset=asset, part=part, slot=old.slot if old else slot, serial=serial, state="active",
                           installed_at=now, note=note[:500])
     session.add(component)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # another install took the serial or the slot since the checks above
+        session.rollback()
+        raise CaseRuleError(f"Serial {serial} or {slot} of {asset.serial} was just taken by another installation;"
+                            " reload and check the asset.") from None
     return component
 
 
