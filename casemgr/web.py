@@ -65,6 +65,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["ago"] = format_age
     app.jinja_env.filters["duration"] = format_duration
+    app.jinja_env.filters["sentence"] = lambda text: (text or "")[:1].upper() + (text or "")[1:]  # "Drive SN ..."
 
     app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, Role=Role, STATUS_LABELS=STATUS_LABELS,
                                  SEVERITY_DEFINITIONS=SEVERITY_DEFINITIONS)
