@@ -1,5 +1,6 @@
 # Shared by scripts/demo and scripts/test (sourced, not run): system packages,
-# the virtualenv in .venv, and the package itself. Safe to run again.
+# the virtualenv in .venv, the locked dependencies and the package itself.
+# Safe to run again.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -7,6 +8,10 @@ VENV="$ROOT/.venv"
 # WeasyPrint needs Pango and HarfBuzz; it segfaults without any font.
 RUNTIME_APT="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
 TEST_APT="chromium"
+# Exact versions with their hashes, made from pyproject.toml by scripts/upgrade-deps:
+# the app's dependencies, and those plus the test extras (same versions).
+RUNTIME_LOCK="$ROOT/requirements.lock"
+TEST_LOCK="$ROOT/requirements-test.lock"
 
 pick_python() {
   for candidate in python3.13 python3.12 python3.11 python3; do
@@ -55,12 +60,21 @@ setup_casemgr() {  # setup_casemgr [test]
     echo "Creating the virtualenv in .venv"
     "$python" -m venv "$VENV"
   fi
-  local extras="" ; [ "${1:-}" = test ] && extras="[test]"
-  local stamp="$VENV/.installed$extras"
-  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
-    echo "Installing Casemgr and its dependencies into .venv"
+  local lock="$RUNTIME_LOCK" stamp="$VENV/.installed"
+  if [ "${1:-}" = test ]; then lock="$TEST_LOCK"; stamp="$VENV/.installed[test]"; fi
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+    echo "Installing Casemgr and its dependencies ($(basename "$lock")) into .venv"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT$extras"
+    # Only what the lock names, each file checked against its hash.
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$lock"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e "$ROOT"
+    local broken
+    if ! broken="$("$VENV/bin/python" -m pip check --disable-pip-version-check 2>&1)"; then
+      echo "$broken" >&2
+      echo "If casemgr is named above, the locks no longer satisfy pyproject.toml: run" >&2
+      echo "scripts/upgrade-deps. Otherwise .venv holds leftovers: remove it and run again." >&2
+      exit 1
+    fi
     touch "$stamp"
   fi
 }
