@@ -403,6 +403,8 @@ _VERBS = (
     (re.compile(rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+to\s+(?:the\s+)?(?:other|another|a different|a second"
                 r"|the second|a spare|second)\s+(?:chassis|server|filer|node|machine|host|shelf|enclosure|slot|bay"
                 r"|array|system|controller|box|head|unit))"), _A.INSTALL_COMPONENT, False, True),
+    # "swap fan 2 with fan 1" (not "swap the failed drive with the replacement": see targets)
+    (re.compile(rf"\b(?P<v>{_forms('swap', 'exchange')}){_OBJ}(?=\s+with\b)"), _A.REINSERT_COMPONENT, False, False),
     (re.compile(rf"\b(?P<v>{_forms('swap', 'switch', 'exchange', 'trade')}){_OBJ_LIST}\s+(?:around|over|places"
                 r"|positions|slots|bays)\b"), _A.REINSERT_COMPONENT, False, False),
     # "insert the failed drive into bay 5", "try the dead psu in another server": only explicit references
@@ -522,6 +524,9 @@ _FRONTED_NEG = re.compile(r"^\W*(?:at no (?:point|stage|time)|under no circumsta
 # "you told us you had another go, fitting it back in": what the customer reported doing
 _REPORTED_DEED = re.compile(r"\b(?:you|they|the customer|the site|your team|the night shift)\s+(?:told us|said|mentioned"
                             r"|wrote|reported|explained|confirmed|described)\b")
+# "please do it once more", "repeat that": the last action named, asked again
+_REDO = re.compile(r"\b(?:do|repeat|try)\s+(?:it|that|this|so|the same)\s+(?:again|once more|one more time|another time)\b"
+                   r"|\brepeat (?:it|that|the (?:reseat|reinsert\w*|procedure|step))\b")
 _NONE_EXISTS = re.compile(r"\bthere(?: is|'s| are) no\b[^,;]*$")
 # "our L2 wants the failed fan reseated", "arrange for the fan to be refitted": someone wants it done
 _WANT_DONE = re.compile(r"\b(?:wants?|wanted|needs?|needed|like|likes|prefer\w*|get|have|has|arrange for|ask for"
@@ -640,38 +645,44 @@ class _Sentence:
         return bool(_REPORTED.search(lead) or _OWN_QUESTION.search(lead)
                     or _OWN_QUESTION.search(self.text, 0, match.start()))
 
+    def _not_an_instruction(self, match: re.Match, lead: str, word: str, past: bool, passive: bool,
+                            wanted: _Ref | None) -> bool:
+        """The action is narrated, reported, hypothetical or talked out of, not asked for."""
+        sent, v_start, v_end = self.text, match.start(), match.end()
+        did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end:v_end + 80])  # "did you try it yet?"
+        if (past or word in ("put", "set")) and re.search(r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$",
+                                                          lead):
+            return True  # "the removed drive was put back in on saturday"
+        tried = _TRIED.search(lead)  # "the customer tried putting it back in"
+        if wanted is None and ((past and not passive) or did or tried
+                               or (word in ("put", "set") and _NARRATOR.search(lead))):
+            return True  # narration: "the customer reseated it", "they put it back yesterday"
+        if (word.endswith("ing") or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:
+            return True  # "you told us you had another go, fitting it back in"
+        if (_NONE_EXISTS.search(lead) and not _DOUBLE_NEG.search(lead)) \
+                or (_HYPOTHETICAL.search(lead) and (_RISK.search(sent, v_end) or _RISK.search(self.following))):
+            return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
+        if _REPORTED.search(lead):
+            return True  # "the customer asked whether to reseat it"
+        return bool(_DONT_AT_END.search(sent, v_end) or (
+            (_DISSUADE.search(sent, v_end) or _DISSUADE_NEXT.match(self.following))
+            and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end))))  # "tempting ..., but please don't"
+
     def targets(self, match: re.Match, action: ActionKind, packaging: bool,
                 strict: bool, as_instruction: bool = False) -> tuple[frozenset[int], ActionKind]:
         """Components the action applies to, and the action (reseat_cable for cables); empty when not applicable.
 
-        ``as_instruction``: read a question the next sentence answers "yes" to as the instruction itself."""
+        ``as_instruction``: whatever the mood, what the action acts on: for a question the next
+        sentence answers "yes" to, and for the deed a later "do it again" repeats."""
         sent, v_start, v_end, word = self.text, match.start(), match.end(), match["v"]
         lead = sent[max(self._last_at_or_before(self.clause_cuts, v_start), v_start - 300):v_start]
-        if as_instruction:
-            lead = ""
         past = bool(_PAST.search(word))
         passive = (past or word in ("put", "set")) and _PASSIVE.search(lead)  # "the drive should be reseated"
         wanted = self._wanted_done(v_start) if past or word in ("put", "set") else None
-        did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end:v_end + 80])  # "did you try it yet?"
-        if (past or word in ("put", "set")) and re.search(r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$",
-                                                          lead):
-            return frozenset(), action  # "the removed drive was put back in on saturday"
-        tried = _TRIED.search(lead)  # "the customer tried putting it back in"
-        if wanted is None and ((past and not passive) or did or tried
-                               or (word in ("put", "set") and _NARRATOR.search(lead))):
-            return frozenset(), action  # narration: "the customer reseated it", "they put it back yesterday"
-        if (word.endswith("ing") or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:
-            return frozenset(), action  # "you told us you had another go, fitting it back in"
-        if (_NONE_EXISTS.search(lead) and not _DOUBLE_NEG.search(lead)) \
-                or (_HYPOTHETICAL.search(lead) and (_RISK.search(sent, v_end) or _RISK.search(self.following))):
-            return frozenset(), action  # "there is no setting that can re-enable it", "if you were to ..., it could"
+        if not as_instruction and self._not_an_instruction(match, lead, word, past, passive, wanted):
+            return frozenset(), action
         if packaging and (box := _PACKAGING.match(sent, v_end)) and not _ENCLOSURE.search(box[0]):
             return frozenset(), action  # "put the failed drive back in its box"
-        if _REPORTED.search(lead):
-            return frozenset(), action  # "the customer asked whether to reseat it"
-        if _DONT_AT_END.search(sent, v_end) or ((_DISSUADE.search(sent, v_end) or _DISSUADE_NEXT.match(self.following))
-                                                 and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end))):
-            return frozenset(), action  # "I know it's tempting to reseat it, but please don't"
         objects: list[_Ref] = []  # the first phrase after the verb, and those joined to it by "and/or"
         for i in range(bisect_left(self.starts, v_start), bisect_left(self.starts, self.object_end(v_end, match.end() == match.end("v")))):
             p = self.phrases[i]
@@ -715,6 +726,11 @@ class _Sentence:
         if word.startswith(("power", "turn", "switch")) and re.fullmatch(r"\w+\s+(?:up|on)", match[0]) \
                 and self.phrase_ends_at(v_start):
             return frozenset(), action  # "even if it powers up": the part is the subject, nobody acts
+        if word.startswith(("swap", "exchang")) and objects and (
+                swap := re.match(r"\s+with\s+", sent[objects[-1].end:])):
+            partner = bisect_left(self.starts, objects[-1].end + swap.end())
+            if partner == len(self.phrases) or self.phrases[partner].type == "other":
+                return frozenset(), action  # "swap the failed drive with the replacement" is the replacement
         if word.startswith("install") and action is not ActionKind.RESEAT_CABLE:
             action = ActionKind.INSTALL_COMPONENT
         return comps, action
@@ -745,15 +761,27 @@ def scan_reply(text: str, components: Sequence[ComponentFacts], asset: AssetFact
     seen: set[tuple[int, str, ActionKind]] = set()
     previous: frozenset[int] = frozenset()
     excerpts = split_sentences(text)
+    last_deed: tuple[ActionKind, frozenset[int]] | None = None  # the last action named, done or asked
     for number, excerpt in enumerate(excerpts):
         following = normalise(excerpts[number + 1]) if number + 1 < len(excerpts) else ""
         sentence = _Sentence(normalise(excerpt), vocab, previous, following)
         answered = bool(_AFFIRM.match(following))
+        for redo in _REDO.finditer(sentence.text):  # "you reseated bay 4 on monday. please do it once more"
+            if last_deed is not None and not sentence.negated(redo.start()):
+                for index in sorted(last_deed[1]):
+                    decision = evaluate(last_deed[0], components[index], asset, rules)
+                    key = (number, components[index].serial, last_deed[0])
+                    if not decision.allowed and key not in seen:
+                        seen.add(key)
+                        findings.append(Finding(decision, components[index], excerpt, last_deed[0]))
         for readings in _verb_matches(sentence.text):
             if sentence.negated(readings[0][0].start()):
                 continue
             comps, action = frozenset(), readings[0][1]
             for match, reading, packaging, strict in readings:
+                deed, deed_action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
+                if deed:
+                    last_deed = (deed_action, deed)
                 comps, action = sentence.targets(match, reading, packaging, strict)
                 if not comps and answered and sentence.asks(match):
                     comps, action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
