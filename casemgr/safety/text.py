@@ -444,7 +444,8 @@ _COORD = re.compile(r"\b(?:and|or|then)\b")
 
 # ---- negation, narration, harm statements ----------------------------------------------
 
-_NEG_CUE = re.compile(r"\b(?:not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*|against|without|instead of|rather than"
+_NEG_CUE = re.compile(r"\b(?:not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
+                      r"|against|without|instead of|rather than"
                       r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
                       r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
                       r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't)\b")
@@ -473,11 +474,11 @@ _GAP_WORDS = frozenset("""
 """.split())
 _WHY = re.compile(r"\bwhy\s+$")  # "why not reseat it?", "why don't you reseat it?" are suggestions
 # "put" reads as past after a subject: "the customer put it back yesterday"
-_TRIED = re.compile(r"(?<!have )(?<!did )(?<!had )\b(?:customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone"
-                    r"|somebody|colleague|he|she|they|we|i|you)\s+(?:already\s+|also\s+|then\s+)?(?:tried|attempted"
+_WHO = (r"customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone|somebody|colleague"
+        r"|he|she|they|we|i")  # who can have done it
+_TRIED = re.compile(rf"(?<!have )(?<!did )(?<!had )\b(?:{_WHO}|you)\s+(?:already\s+|also\s+|then\s+)?(?:tried|attempted"
                     r"|kept|started|began|went ahead and)\s+(?:to\s+)?$")
-_NARRATOR = re.compile(r"\b(?:customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone"
-                       r"|somebody|colleague|he|she|they|we|i|you'd|you've|they'd|they've|we'd|we've|i'd|i've|he'd"
+_NARRATOR = re.compile(rf"\b(?:{_WHO}|you'd|you've|they'd|they've|we'd|we've|i'd|i've|he'd"
                        r"|she'd)\s+(?:(?:already|also|then|just|accidentally|apparently|mistakenly|had|has|have|simply"
                        r"|once|twice|both)\s+)*$"
                        r"|\b(?:said|mentioned|told us|wrote|reported|explained|confirmed|say|says)\s+(?:that\s+)?"

@@ -17,10 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from casemgr.assets.services import mark_component
 from casemgr.cases import commitments, services
 from casemgr.cases.action_plans import PlanStep, send_action_plan
-from casemgr.cases.attachments import AttachmentStore
 from casemgr.cases.models import CaseEvent
 from casemgr.errors import ForbiddenError
 from casemgr.safety.models import SafetyBlock
@@ -101,21 +99,11 @@ def test_no_public_entry_bypasses_the_timeline():
 
 
 @pytest.fixture
-def store(tmp_path):
-    return AttachmentStore(tmp_path / "files", 1024 * 1024)
-
-
-@pytest.fixture
-def failed_case(session, world, store):
-    """An Acme case on ACME-001 whose drive in bay 2 is marked failed, owned by the engineer."""
-    bay2 = next(c for c in world.acme_asset.components if c.slot == "bay 2")
-    mark_component(session, world.user("engineer"), bay2, "failed", T0)
-    case = services.open_case(session, world.user("acme_admin"), store, asset_serial="ACME-001", severity=2,
-                              subject="Bay 2 failed", description="Drive in bay 2 shows amber", now=T0,
-                              component_id=bay2.id)
-    services.assign_owner(session, world.user("engineer"), case, owner_id=world.user("engineer").id,
+def failed_case(failed_case, session, world):
+    """The shared failed case (bay 2 failed), owned by the engineer."""
+    services.assign_owner(session, world.user("engineer"), failed_case, owner_id=world.user("engineer").id,
                           expected_version=None, now=T0)
-    return case
+    return failed_case
 
 
 def _rma(session, world, case):

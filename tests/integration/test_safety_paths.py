@@ -10,7 +10,6 @@ from casemgr.assets.models import Component, QuarantinedSerial
 from casemgr.assets.services import install_component, mark_component
 from casemgr.cases import services
 from casemgr.cases.action_plans import PlanStep, send_action_plan
-from casemgr.cases.attachments import AttachmentStore
 from casemgr.cases.models import CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.safety.models import SafetyBlock
@@ -18,21 +17,6 @@ from casemgr.safety.services import SafetyBlocked
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 UNSAFE = "Please pull the failed drive in bay 2 and push it back in to see if it rebuilds."
-
-
-@pytest.fixture
-def store(tmp_path):
-    return AttachmentStore(tmp_path / "files", 1024 * 1024)
-
-
-@pytest.fixture
-def failed_case(session, world, store):
-    """An Acme case on ACME-001 whose drive in bay 2 is marked failed."""
-    bay2 = next(c for c in world.acme_asset.components if c.slot == "bay 2")
-    mark_component(session, world.user("engineer"), bay2, "failed", T0)
-    return services.open_case(session, world.user("acme_admin"), store, asset_serial="ACME-001", severity=2,
-                              subject="Bay 2 failed", description="Drive in bay 2 shows amber", now=T0,
-                              component_id=bay2.id)
 
 
 def test_an_unsafe_public_reply_is_refused_recorded_and_never_sent(session, world, store, failed_case):

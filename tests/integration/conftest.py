@@ -1,0 +1,27 @@
+"""Fixtures shared by the integration tests."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from casemgr.assets.services import mark_component
+from casemgr.cases import services
+from casemgr.cases.attachments import AttachmentStore
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return AttachmentStore(tmp_path / "files", 1024 * 1024)
+
+
+@pytest.fixture
+def failed_case(session, world, store):
+    """An Acme case on ACME-001 whose drive in bay 2 is marked failed."""
+    bay2 = next(c for c in world.acme_asset.components if c.slot == "bay 2")
+    mark_component(session, world.user("engineer"), bay2, "failed", T0)
+    return services.open_case(session, world.user("acme_admin"), store, asset_serial="ACME-001", severity=2,
+                              subject="Bay 2 failed", description="Drive in bay 2 shows amber", now=T0,
+                              component_id=bay2.id)
