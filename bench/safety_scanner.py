@@ -22,7 +22,7 @@ from casemgr.safety.rules import AssetFacts, ComponentFacts  # noqa: E402
 from casemgr.safety.text import scan_reply  # noqa: E402
 
 CORPUS = Path(__file__).with_name("safety_corpus")
-PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout")
+PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout")
 
 
 def load_scenarios() -> dict[str, tuple[tuple[ComponentFacts, ...], AssetFacts]]:

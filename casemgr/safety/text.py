@@ -87,6 +87,7 @@ def normalise(text: str) -> str:
     for noun, verb in _NOMINAL:
         text = re.sub(rf"\b{noun}\b", verb, text)
     text = re.sub(r"\b(?:slot|position)\s+(bay|slot)\b", r"\1", text)  # "slot bay 4"
+    text = re.sub(r"/c\d+(?:/e\d+)?/s(\d+)\b", r" bay \1 ", text)  # storcli /c0/e252/s4: the drive in bay 4
     text = _NUMBERED.sub(lambda m: f"{m[1]} {_NUMBER_WORDS[m[2]]}", text)
     text = _ORDINAL.sub(lambda m: f"{m[2]} {_ORDINALS[m[1]]}", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -177,14 +178,15 @@ class _Vocabulary:
         self.patterns = (
             ("unhealthy", re.compile(rf"\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_MODS}{any_noun}"
                                      rf"|{_UNHEALTHY_NOUN.pattern}")),
-            ("all", re.compile(rf"\b(?:both|all|each|every)\s+(?:(?:of\s+)?the\s+)?{_MODS}(?P<noun>{noun})\b"
+            ("all", re.compile(rf"\b(?:both|all|each|every|the two)\s+(?:(?:of\s+)?the\s+)?{_MODS}(?P<noun>{noun})\b"
                                rf"(?!{_COMPOUND})")),
             ("kind", re.compile(rf"\b(?:the|that|this)\s+{_MODS}(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d|number|no\.)|{_COMPOUND}"
                                 rf"|\s+[a-h]\b(?!'))")),  # "the controller a reboot" names controller a
             ("other", re.compile(rf"(?<!as )\b(?:(?:the|a|an|your|this|that)\s+)?{_OTHER_ADJ}\s+{_MODS}{any_noun}"
-                                 rf"|(?<!as )\b(?:the|a|an|your)\s+(?:replacement|spare)\b")),  # "as a spare": a role
+                                 rf"|(?<!as )\b(?:the|a|an|your)\s+(?:replacement|spare|new)\b")),  # "as a spare": a role
             ("pronoun", _PRONOUN),
             ("one", re.compile(r"\b(?:the|that) (?P<noun>one|unit|part|module|component|device)\b")),
+            ("kind", re.compile(rf"(?:(?<=\bof )|(?<=\bon )|(?<=\bfor ))(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d)|{_COMPOUND})")),
         )
         self.by_component = []
         for index, comp in enumerate(components):
@@ -303,6 +305,7 @@ _OBJ_PLACED = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but|aside|away|down|apart|with)
 _OBJ_LONG = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,11}}?)"  # "make the drive that used to be in bay 2 active"
 _OBJ_APPOS = rf"(?P<obj>(?:\s*,?\s+(?!(?:and|or|then|but)\b){_W}){{0,8}}?,?)"  # "use the pulled ssd, zk0099rm, as a spare"
 _OBJ_LIST = rf"(?P<obj>(?:\s+(?!(?:or|then|but)\b){_W}){{1,8}}?)"  # "swap fan 1 and fan 2 around"
+_SWAP_END = r"(?=\s*(?:,|\.|;|\?|$|\s+(?:to|so|and see|and check|and verify|for a test|and watch)\b))"
 _IRREGULAR = {"put": ("put", "puts", "putting"), "set": ("set", "sets", "setting"),
               "bring": ("bring", "brings", "bringing", "brought"), "stick": ("stick", "sticks", "sticking", "stuck"),
               "slide": ("slide", "slides", "sliding", "slid"), "take": ("take", "takes", "taking", "took", "taken"),
@@ -368,6 +371,15 @@ _VERBS = (
     (re.compile(rf"\b(?P<v>{_RESEAT})\b"), _A.RESEAT_COMPONENT, False, False),
     (re.compile(rf"\b(?P<v>{_REINSERT})\b"), _A.REINSERT_COMPONENT, False, False),
     (re.compile(rf"\b(?P<v>{_REVIVE})\b"), _A.FORCE_ONLINE, False, False),
+    # "psu2 out/in", "fan 2 out, 10 s, back in": the part named right before
+    (re.compile(r"\b(?P<v>out\s*/\s*(?:back\s+)?in|out\s+and\s+(?:back\s+)?in|out\s*,[^.;]{0,24}?,\s*(?:back\s+)?in)\b"),
+     _A.REINSERT_COMPONENT, False, False),
+    # "start a rebuild", "add hotsparedrive" after a cli address
+    (re.compile(r"\b(?P<v>(?:start|begin|kick off|trigger)\s+(?:a\s+|the\s+)?rebuild|add\s+hotsparedrive|add\s+hotspare"
+                r"|set\s+jbod)\b"), _A.FORCE_ONLINE, False, False),
+    # "swap the two power supplies", "swap fan 1 and fan 2 to verify": two parts change places
+    (re.compile(rf"\b(?P<v>{_forms('swap', 'exchange', 'switch', 'interchange')}){_OBJ_LIST}" + _SWAP_END),
+     _A.REINSERT_COMPONENT, False, False),
     # "pull it out and push it back in", "slide it out and back in"
     (re.compile(rf"\b(?P<v>{_forms('pull', 'take', 'slide', 'pop', 'remove', 'unplug', 'eject', 'jiggle', 'wiggle', 'yank', 'ease', 'work')}){_OBJ}\s+out"
                 rf"\s+(?:and|then|&)\s+(?:then\s+)?(?:back\s+in|in\s+again)\b"), _A.REINSERT_COMPONENT, False, False),
@@ -409,8 +421,8 @@ _VERBS = (
                 r"|positions|slots|bays)\b"), _A.REINSERT_COMPONENT, False, False),
     # "insert the failed drive into bay 5", "try the dead psu in another server": only explicit references
     # count ("insert the drive" is usually the new one)
-    (re.compile(rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+(?:in|into|inside|on|onto)\b)"), _A.INSTALL_COMPONENT,
-     True, True),
+    (re.compile(rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+(?:in|into|inside|on|onto)\b|\s+there\b|\s+elsewhere\b)"),
+     _A.INSTALL_COMPONENT, True, True),
     (re.compile(rf"\b(?P<v>{_ONLINE}){_OBJ}\s+(?:back\s+)?(?:to\s+)?(?:online|on line|on-line|into service|in service"
                 r"|active|an? active state|active state|enabled|good)\b"),
      _A.FORCE_ONLINE, False, False),
@@ -702,6 +714,13 @@ class _Sentence:
                     and _CAUSATIVE.search(sent, max(0, self.phrases[i].start - 12), self.phrases[i].start):
                 objects = [self.phrases[i]]
                 named = True
+        if not objects and (word.startswith(("out", "start", "begin", "kick", "trigger", "add hotspare", "set jbod"))
+                            or re.match(rf"{_MARK}\s*$", word)):
+            i = bisect_left(self.starts, v_start) - 1  # "psu2 out/in", "storcli /c0/e252/s4 set good"
+            if i >= 0 and not self.phrases[i].location and re.fullmatch(r"[\s:,-]*", sent[self.phrases[i].end:v_start]):
+                objects, named = [self.phrases[i]], True
+        if match.re.pattern.endswith(_SWAP_END) and sum(len(p.comps) for p in objects) < 2:
+            return frozenset(), action  # "swap the failed fan" alone is the replacement
         comps = frozenset().union(*(p.comps for p in objects))
         if objects and (exc := _EXCEPT.match(sent, objects[-1].end)):  # "all fans except fan 2"
             for p in self.phrases[bisect_left(self.starts, exc.end()):]:
@@ -717,7 +736,7 @@ class _Sentence:
             if action is not ActionKind.FORCE_ONLINE and (
                     _CABLE_BEFORE.search(sent, max(v_end, head.start - 80), head.start) or _CABLE_AFTER.match(rest)):
                 action = ActionKind.RESEAT_CABLE
-        elif not named:  # no object named: "please reseat and check", "X should be reseated"
+        elif not named and not strict:  # no object named: "please reseat and check", "X should be reseated"
             obj = (match.groupdict().get("obj") or "").split()
             nxt = _NEXT_TOKEN.match(sent, v_end)[1] or ""
             if passive or (all(w in _BARE_OBJ for w in obj) and (nxt in _IMPLICIT_NEXT or not nxt.isalnum())):
