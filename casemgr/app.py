@@ -36,8 +36,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
-    _limit_decorated_views_only(app)
+    limiter.init_app(app)  # no default or application limits: only the decorated views (login) are limited
     login_manager.init_app(app)
 
     from casemgr.api import init_api
@@ -68,19 +67,6 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _limit_decorated_views_only(app: Flask) -> None:
-    """Drop Flask-Limiter's check of every request: Casemgr's only limits sit on decorated views
-    (the login form), and the decorator checks them itself when the view runs.
-
-    The app-wide hook looks for default and application limits, of which there are
-    none, at a cost of about 5% of an API case opening (0.5 M instructions). Should
-    such limits ever be configured, the hook stays.
-    """
-    manager = limiter.limit_manager
-    if limiter.enabled and not manager.default_limits and not manager.application_limits:
-        app.before_request_funcs[None].remove(limiter._check_request_limit)
-
-
 PAGES = {
     400: ("Bad request", "The request could not be understood. Go back and try again."),
     403: ("Not allowed", "Your role cannot do that."),
@@ -98,14 +84,22 @@ def _register_error_pages(app: Flask) -> None:
     from sqlalchemy.exc import DBAPIError
     from werkzeug.exceptions import HTTPException, InternalServerError
 
-    from casemgr.api.errors import ApiError, error_response
+    from casemgr.api.errors import domain_error_response, error_response
+    from casemgr.errors import DomainError
+    from casemgr.web import rollback_request_session
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")
 
-    @app.errorhandler(ApiError)
-    def api_error(e: ApiError):
-        return error_response(e.status, e.message, code=e.code, details=e.details)
+    @app.errorhandler(DomainError)
+    def domain_error(e: DomainError):
+        """Any refusal no form re-rendered: the API's error shape, or the error page, with the
+        error's own status (casemgr.errors); the request's writes are rolled back first."""
+        rollback_request_session()
+        if wants_json():
+            return domain_error_response(e)
+        title, message = PAGES.get(e.status, ("Not done", e.message))
+        return render_template("errors/error.html", code=e.status, title=title, message=message), e.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError):
@@ -128,6 +122,10 @@ def _register_error_pages(app: Flask) -> None:
     def unexpected(e: Exception):
         if isinstance(e, HTTPException):
             return http_error(e)
+        try:
+            rollback_request_session()  # nothing of a failed request is kept, and the page can still read
+        except Exception:  # noqa: BLE001 - the answer below matters more; the session is closed at teardown
+            app.logger.warning("rollback after a failed request failed too", exc_info=True)
         if isinstance(e, DBAPIError) and e.connection_invalidated:
             # The database dropped a pooled connection (restart, failover): the pool is
             # already discarded, so the same request sent again goes through.

@@ -5,13 +5,15 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Request, abort, current_app, flash, redirect, url_for
+from flask import Flask, Request, current_app, flash, redirect, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 
 from casemgr.auth.roles import ROLE_LABELS, Role
 from casemgr.cases.rules import SEVERITY_DEFINITIONS, STATUS_LABELS
+from casemgr.errors import DomainError
 from casemgr.extensions import login_manager
 
 
@@ -134,36 +136,62 @@ class IdConverter(IntegerConverter):
 
 
 def case_or_404(number: str):
-    """The case ``number`` if the current user may see it; otherwise 404 (never 403: no existence leak)."""
+    """The case ``number`` if the current user may see it; otherwise ``NotFoundError``, which
+    the app answers 404 (never 403: no existence leak)."""
     from casemgr.auth import policy
     from casemgr.db import get_session
-    from casemgr.errors import NotFoundError
 
-    try:
-        return policy.get_case_for(get_session(), actor(), number)
-    except NotFoundError:
-        abort(404)
+    return policy.get_case_for(get_session(), actor(), number)
 
 
-def case_form_action(number: str, form, *, invalid: str, run: Callable[[], object], done: str):
-    """A form posted from a case page: an invalid form or a refused rule is flashed,
-    a forbidden action is a 403; whatever happens the user goes back to the case."""
-    from casemgr.cases.rules import CaseRuleError
+def rollback_request_session() -> None:
+    """The one rollback of a request whose service refused or failed.
+
+    Called by the app's error handlers and by :func:`form_action`, never by a view:
+    whatever the failed service left in the request's session is discarded before
+    anything is rendered, so the page (or the error) reads what is committed. A
+    safety refusal has already committed its audit record (``record_refusals``):
+    that record stays.
+    """
     from casemgr.db import get_session
-    from casemgr.errors import ForbiddenError
 
-    back = redirect(url_for("cases.show_case", number=number), 303)
-    if not form.validate():
-        flash(invalid, "error")
-        return back
+    get_session().rollback()
+
+
+def form_action(run: Callable[[], ResponseReturnValue],
+                refused: Callable[[DomainError], ResponseReturnValue]) -> ResponseReturnValue:
+    """A posted form: ``run()`` calls the service and returns the response on success
+    (usually a redirect). A :class:`~casemgr.errors.DomainError` is answered with its
+    own status, as the API answers it: the request's session is rolled back and
+    ``refused(error)`` re-renders the page, with the message and the form as posted
+    (422 a refused rule or the safety guard, 409 a conflict or a refused move). A
+    403 or 404 shows the error page instead (the app's handler), as for any page.
+    A form that does not validate is the view's own 400, before this is called.
+    """
     try:
+        return run()
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        rollback_request_session()
+        response = current_app.make_response(refused(exc))
+        response.status_code = exc.status
+        return response
+
+
+def case_form_action(case, form, *, invalid: str, run: Callable[[], object], done: str):
+    """A form posted from a panel of ``case``'s page (escalation request, rating...): done,
+    it flashes ``done`` and goes back to the case; an invalid form (400) or a refusal
+    (the error's status, see :func:`form_action`) re-renders the case page with the
+    message, the panel's form keeping what was typed."""
+    from casemgr.cases.views import render_case, render_refusal
+
+    if not form.validate():
+        return render_case(case, 400, error=invalid)
+
+    def submit():
         run()
-    except ForbiddenError:
-        get_session().rollback()
-        abort(403)
-    except CaseRuleError as exc:
-        get_session().rollback()
-        flash(str(exc), "error")
-    else:
         flash(done, "info")
-    return back
+        return redirect(url_for("cases.show_case", number=case.number), 303)
+
+    return form_action(submit, lambda exc: render_refusal(case, exc))

@@ -6,10 +6,10 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from casemgr.auth.roles import Role
-from casemgr.cases.rules import SEVERITY_DEFINITIONS, CaseRuleError
+from casemgr.cases.rules import SEVERITY_DEFINITIONS
 from casemgr.contracts.models import SupportPlan
 from casemgr.db import get_session
-from casemgr.web import actor, case_form_action, case_or_404, now
+from casemgr.web import actor, case_form_action, case_or_404, form_action, now
 from escalation import admin
 from escalation.forms import EscalationRequestForm, StepForm
 from escalation.ladder import HIERARCHY
@@ -37,7 +37,7 @@ def case_panel(session, user, case, at) -> Markup | None:
 def request_case_escalation(number: str):
     case, form = case_or_404(number), EscalationRequestForm()
     return case_form_action(
-        number, form, invalid="Tell us why you need escalation (at most 1000 characters).",
+        case, form, invalid="Tell us why you need escalation (at most 1000 characters).",
         run=lambda: request_escalation(get_session(), actor(), case, reason=form.reason.data, now=now(),
                                        settings=settings()),
         done="Escalation requested: the duty manager and your account manager have been notified.")
@@ -52,10 +52,17 @@ def _manager_only():
 @login_required
 def ladders():
     _manager_only()
+    return _ladders_page()
+
+
+def _ladders_page(error: str | None = None, status: int = 200):
+    """The ladders as saved; ``error`` is flashed above them (a refused edit)."""
     session = get_session()
+    if error:
+        flash(error, "error")
     plans = {p.id: p for p in session.query(SupportPlan)}
     return render_template("escalation/ladders.html", ladders=admin.ladders(session), plans=plans,
-                           form=StepForm(), level=HIERARCHY)
+                           form=StepForm(), level=HIERARCHY), status
 
 
 @bp.post("/admin/ladders/<id:ladder_id>/steps")
@@ -64,34 +71,28 @@ def ladders():
 def save_step(ladder_id: int, step_id: int | None = None):
     _manager_only()
     form = StepForm()
-    session = get_session()
     if not form.validate():
-        flash("Step not saved: " + "; ".join(f"{form[k].label.text}: {', '.join(v)}" for k, v in form.errors.items()),
-              "error")
-        return redirect(url_for("escalation.ladders")), 303
+        return _ladders_page("Step not saved: " + "; ".join(f"{form[k].label.text}: {', '.join(v)}"
+                                                            for k, v in form.errors.items()), 400)
     values = {k: form[k].data for k in ("name", "condition", "offset_minutes", "offset_percent", "action", "target",
                                         "repeat_minutes")}
-    try:
-        admin.save_step(session, actor(), ladder_id, step_id, values, now(), settings())
-    except CaseRuleError as exc:
-        session.rollback()
-        flash(f"Step not saved: {exc}", "error")
-    else:
+
+    def saved():
+        admin.save_step(get_session(), actor(), ladder_id, step_id, values, now(), settings())
         flash("Ladder saved; open cases were re-timed.", "info")
-    return redirect(url_for("escalation.ladders") + f"#ladder-{ladder_id}")
+        return redirect(url_for("escalation.ladders") + f"#ladder-{ladder_id}")
+    return form_action(saved, lambda exc: _ladders_page(f"Step not saved: {exc}"))
 
 
 @bp.post("/admin/steps/<id:step_id>/delete")
 @login_required
 def delete_step(step_id: int):
     _manager_only()
-    session = get_session()
-    try:
-        admin.delete_step(session, actor(), step_id, now(), settings())
-    except CaseRuleError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    return redirect(url_for("escalation.ladders"))
+
+    def deleted():
+        admin.delete_step(get_session(), actor(), step_id, now(), settings())
+        return redirect(url_for("escalation.ladders"))
+    return form_action(deleted, lambda exc: _ladders_page(str(exc)))
 
 
 @bp.route("/admin/plans", methods=["GET", "POST"])
@@ -108,12 +109,14 @@ def plans():
         except (KeyError, ValueError):
             flash("Every target must be a whole number of minutes.", "error")
             return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS), 400
-        try:
+
+        def saved():
             admin.save_targets(session, actor(), plan_id, targets, now(), settings())
-        except CaseRuleError as exc:
-            session.rollback()
+            flash("Targets saved; open cases on this plan were re-timed.", "info")
+            return redirect(url_for("escalation.plans"))
+
+        def refused(exc):
             flash(str(exc), "error")
-            return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS), 400
-        flash("Targets saved; open cases on this plan were re-timed.", "info")
-        return redirect(url_for("escalation.plans"))
+            return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS)
+        return form_action(saved, refused)
     return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS)

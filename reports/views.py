@@ -7,7 +7,6 @@ from markupsafe import Markup
 
 from casemgr.cases.queries import QueueFilter
 from casemgr.db import get_session, new_session
-from casemgr.errors import NotFoundError
 from casemgr.forms import options
 from casemgr.web import actor, case_form_action, case_or_404, now
 from reports import charts, csv_export, queries, rules, services
@@ -23,10 +22,8 @@ def _period():
 
 
 def _report(org_id: int):
-    try:
-        return partner_report(get_session(), actor(), org_id, _period(), now())
-    except NotFoundError:
-        abort(404)
+    """The partner's report; ``NotFoundError`` (404) if the user may not see the partner."""
+    return partner_report(get_session(), actor(), org_id, _period(), now())
 
 
 def _csv(export, filename: str, *args) -> Response:
@@ -48,11 +45,8 @@ def _csv(export, filename: str, *args) -> Response:
 def home():
     session = get_session()
     flt = queries.DashboardFilter.from_args(request.args)
-    try:
-        partners = queries.partners(session, actor())
-        board = queries.dashboard(session, actor(), flt, now())
-    except NotFoundError:
-        abort(404)
+    partners = queries.partners(session, actor())  # NotFoundError (404) for roles without account pages
+    board = queries.dashboard(session, actor(), flt, now())
     template = "reports/_dashboard.html" if request.args.get("partial") == "1" else "reports/home.html"
     return render_template(template, board=board, flt=flt, partners=partners, SLA_LABELS=rules.SLA_LABELS,
                            is_manager=actor().role in queries.MANAGER_ROLES)
@@ -70,10 +64,7 @@ def dashboard_csv():
 
 
 def _partner_or_404(org_id: int):
-    try:
-        return queries.get_partner_for(get_session(), actor(), org_id)
-    except NotFoundError:
-        abort(404)
+    return queries.get_partner_for(get_session(), actor(), org_id)  # NotFoundError: 404
 
 
 @bp.get("/accounts/partners/<int:org_id>")
@@ -141,7 +132,7 @@ def queue_csv():
 def rate(number: str):
     case, form = case_or_404(number), RatingForm()
     return case_form_action(
-        number, form, invalid="Choose a rating from 1 to 5 (comments up to 2000 characters).",
+        case, form, invalid="Choose a rating from 1 to 5 (comments up to 2000 characters).",
         run=lambda: services.rate_case(get_session(), actor(), case, rating=int(form.rating.data),
                                        comment=form.comment.data or "", now=now()),
         done="Thank you for your rating.")
@@ -153,7 +144,7 @@ def thanks(number: str):
     case, form = case_or_404(number), ThanksForm()
     form.engineer_id.choices = options((u.id, u.name) for u in services.case_engineers(get_session(), case))
     return case_form_action(
-        number, form, invalid="Choose an engineer and write a note (at most 1000 characters).",
+        case, form, invalid="Choose an engineer and write a note (at most 1000 characters).",
         run=lambda: services.thank_engineer(get_session(), actor(), case, engineer_id=int(form.engineer_id.data),
                                             note=form.note.data, now=now()),
         done="Thank-you note sent; it is on the case's internal timeline.")

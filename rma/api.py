@@ -10,16 +10,16 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from casemgr.api.auth import api_user
-from casemgr.api.cases import case_or_404, run_service
-from casemgr.api.errors import ApiError
+from casemgr.api.cases import case_or_404
 from casemgr.assets.models import Component, Part
 from casemgr.auth.models import User
+from casemgr.cases.rules import CaseRuleError
 from casemgr.db import get_session
-from casemgr.errors import NotFoundError
+from casemgr.errors import InvalidInput, TransitionError
 from casemgr.web import now
 from rma import queries, services
 from rma.models import Rma
-from rma.states import RmaState, TransitionRefused, allowed_next
+from rma.states import RmaState, allowed_next
 
 blp = Blueprint("api_rmas", __name__, description="RMAs (replacement parts)")
 STATES = [s.value for s in RmaState]
@@ -123,17 +123,15 @@ class ShipmentIn(Schema):
 
 
 def rma_or_404(number: str) -> Rma:
-    try:
-        return queries.get_rma_for(get_session(), api_user(), number)
-    except NotFoundError:
-        raise ApiError(404, f"No RMA {number}.") from None
+    """The RMA if the caller may see it; ``NotFoundError`` (404) otherwise."""
+    return queries.get_rma_for(get_session(), api_user(), number)
 
 
 def _need(body: dict, *names: str) -> list[Any]:
     missing = [n for n in names if not body.get(n)]
     if missing:
-        raise ApiError(422, f"Moving to {body['to']!r} needs {', '.join(missing)}.", code="validation_error",
-                       details={n: ["Missing data for this step."] for n in missing})
+        raise InvalidInput(f"Moving to {body['to']!r} needs {', '.join(missing)}.",
+                           details={n: ["Missing data for this step."] for n in missing})
     return [body[n] for n in names]
 
 
@@ -150,7 +148,7 @@ def _transition(session, user, rma: Rma, body: dict):
         email, start, end = _need(body, "engineer_email", "window_start", "window_end")
         engineer = session.scalar(select(User).where(User.email == email.lower()))
         if engineer is None:
-            raise ApiError(422, f"No user {email}.", code="rule_violation")
+            raise CaseRuleError(f"No user {email}.")
         return services.schedule_dispatch(session, user, rma, engineer_id=engineer.id, window_start=start,
                                           window_end=end, **kw)
     if to == "on_site":
@@ -168,11 +166,9 @@ def _transition(session, user, rma: Rma, body: dict):
         try:
             return services.receive_return(session, user, rma, returned_serial=serial,
                                            confirm_mismatch=body["confirm_serial_mismatch"], **kw)
-        except services.SerialMismatchUnconfirmed as exc:
-            session.rollback()
-            raise ApiError(422, str(exc), code="rule_violation",
-                           details={"expected_serial": exc.expected, "returned_serial": exc.returned,
-                                    "confirm_with": "confirm_serial_mismatch"}) from None
+        except services.SerialMismatchUnconfirmed as exc:  # the same 422; the details say how to confirm
+            raise CaseRuleError(str(exc), details={"expected_serial": exc.expected, "returned_serial": exc.returned,
+                                                   "confirm_with": "confirm_serial_mismatch"}) from None
     if to == "analysed":
         (result,) = _need(body, "result")
         return services.analyse(session, user, rma, result=result, failure_code=body["failure_code"],
@@ -183,18 +179,9 @@ def _transition(session, user, rma: Rma, body: dict):
         return services.close(session, user, rma, **kw)
     if to == "cancelled":
         return services.cancel(session, user, rma, reason=body["note"] or "cancelled through the API", **kw)
-    allowed = ", ".join(s.value for s in allowed_next(rma.kind, rma.state)) or "none"
-    raise ApiError(409, f"RMA is {rma.state!r}; it cannot move to {to!r} directly. Allowed next: {allowed}.",
-                   details={"current": rma.state, "allowed": allowed.split(", ")})
-
-
-def _refusals(action):
-    try:
-        return run_service(action)
-    except TransitionRefused as exc:
-        get_session().rollback()
-        raise ApiError(409, str(exc), details={"current": exc.current.value,
-                                               "allowed": [s.value for s in exc.allowed]}) from None
+    allowed = allowed_next(rma.kind, rma.state)
+    raise TransitionError(f"RMA is {rma.state!r}; it cannot move to {to!r} directly. Allowed next: "
+                          f"{', '.join(s.value for s in allowed) or 'none'}.", current=rma.state, allowed=allowed)
 
 
 @blp.route("/rmas")
@@ -209,16 +196,14 @@ class Rmas(MethodView):
                                                                  Component.serial == body["component_serial"].upper(),
                                                                  Component.state != "removed"))
         if component_id is None:
-            raise ApiError(422, f"{body['component_serial']} is not installed in this case's asset.",
-                           code="rule_violation")
+            raise CaseRuleError(f"{body['component_serial']} is not installed in this case's asset.")
         part_id = None
         if body.get("part_number"):
             part_id = session.scalar(select(Part.id).where(Part.part_number == body["part_number"]))
             if part_id is None:
-                raise ApiError(422, f"No part {body['part_number']}.", code="rule_violation")
-        return _refusals(lambda: services.open_rma(session, user, case, component_id=component_id, part_id=part_id,
-                                                   kind=body["kind"], disposition=body.get("disposition"),
-                                                   problem=body["problem"], now=now()))
+                raise CaseRuleError(f"No part {body['part_number']}.")
+        return services.open_rma(session, user, case, component_id=component_id, part_id=part_id, kind=body["kind"],
+                                 disposition=body.get("disposition"), problem=body["problem"], now=now())
 
 
 @blp.route("/rmas/<number>")
@@ -236,7 +221,7 @@ class Transitions(MethodView):
     def post(self, body, number):
         """Move the RMA; a move the state machine does not allow is a 409 naming the allowed states."""
         rma = rma_or_404(number)
-        _refusals(lambda: _transition(get_session(), api_user(), rma, body))
+        _transition(get_session(), api_user(), rma, body)
         return rma_or_404(number)
 
 
@@ -253,7 +238,7 @@ class Shipments(MethodView):
         """Record a shipment: ``out`` ships the replacement, ``return`` sends the defective part back."""
         rma = rma_or_404(number)
         to = "shipped" if body["direction"] == "out" else "return_pending"
-        _refusals(lambda: _transition(get_session(), api_user(), rma, {**body, "to": to, "note": ""}))
+        _transition(get_session(), api_user(), rma, {**body, "to": to, "note": ""})
         return rma_or_404(number)
 
 
@@ -270,6 +255,6 @@ class Correction(MethodView):
         the case's public timeline. 403 for other roles, 409 on a stale `version`, 422 `rule_violation`
         naming why the correction is refused otherwise."""
         rma = rma_or_404(number)
-        _refusals(lambda: services.correct_failed_mark(get_session(), api_user(), rma, reason=body["reason"],
-                                                       now=now(), expected_version=body["version"]))
+        services.correct_failed_mark(get_session(), api_user(), rma, reason=body["reason"], now=now(),
+                                     expected_version=body["version"])
         return rma_or_404(number)

@@ -36,9 +36,8 @@ def install_part(asset_serial: str, slot: str, part_number: str, serial: str, em
     from casemgr.assets.models import Asset
     from casemgr.assets.services import install_component
     from casemgr.auth.models import User
-    from casemgr.cases.rules import CaseRuleError
     from casemgr.db import new_session
-    from casemgr.errors import ForbiddenError
+    from casemgr.errors import DomainError
     from casemgr.safety.services import SafetyBlocked
 
     now = _now(at)
@@ -52,6 +51,6 @@ def install_part(asset_serial: str, slot: str, part_number: str, serial: str, em
                                           now=now, channel="cli")
         except SafetyBlocked as exc:
             raise click.ClickException(f"Refused by the safety guard: {exc}") from None
-        except (CaseRuleError, ForbiddenError) as exc:
+        except DomainError as exc:  # any other refusal: its message, exit status 1
             raise click.ClickException(str(exc)) from None
         click.echo(f"Installed {component.part.part_number} SN {component.serial} in {component.slot} of {asset.serial}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from casemgr.errors import RuleError
 from rma.states import RmaKind
 
 KIND_LABELS = {
@@ -27,8 +28,8 @@ FAILURE_CODES = {
 }
 
 
-class RmaRuleError(ValueError):
-    """A user-facing refusal (bad kind, bad disposition...)."""
+class RmaRuleError(RuleError):
+    """A user-facing refusal (bad kind, bad disposition...): 422 ``rule_violation``."""
 
 
 @dataclass(frozen=True)

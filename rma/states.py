@@ -1,7 +1,8 @@
 """RMA (return merchandise authorisation) lifecycle, as a pure state table.
 
-Standard library only: no Flask, no database, no clock. Callers persist the
-state; this module only says which move is legal next for a given kind.
+Standard library and the core's error classes only (``casemgr.errors``, itself
+pure): no Flask, no database, no clock. Callers persist the state; this module
+only says which move is legal next for a given kind.
 
 Every edge is written out per kind in ``TRANSITIONS`` (cancellation edges
 included, nothing derived), so the table can be reviewed as data; the two
@@ -50,6 +51,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import Enum
 from types import MappingProxyType
+
+from casemgr.errors import TransitionError
 
 __all__ = [
     "ONSITE_ONLY_STATES",
@@ -179,15 +182,16 @@ def _table(kind, state) -> tuple[RmaKind, RmaState, frozenset[RmaState]]:
         ) from None
 
 
-class TransitionRefused(Exception):
-    """A move the table does not allow; carries what *would* be allowed."""
+class TransitionRefused(TransitionError):
+    """A move the table does not allow; carries what *would* be allowed (409 ``conflict``,
+    the details naming the current state and the allowed ones)."""
 
     def __init__(self, kind, current, requested, allowed) -> None:
         self.kind: RmaKind = kind
         self.current: RmaState = current
         self.requested: RmaState = requested
         self.allowed: tuple[RmaState, ...] = tuple(allowed)
-        super().__init__(str(self))
+        super().__init__(str(self), current=current, allowed=allowed)
 
     def __reduce__(self):
         # Default Exception pickling replays self.args, which is the message.

@@ -1,6 +1,8 @@
 """RMA pages: the list (scoped by role), the RMA page and its actions, My dispatches,
 the PDFs, and the case panel with the open-RMA form. Parse, authorise, call one
-service, render; refused transitions answer 409 naming the allowed next states."""
+service, render; refusals re-render the page through ``casemgr.web.form_action`` with
+the error's status, as the API answers it (a refused transition: 409 naming the
+allowed next states)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,15 +17,13 @@ from sqlalchemy.orm import selectinload
 from casemgr.auth import policy
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases.models import CaseEvent
-from casemgr.cases.rules import CaseRuleError
 from casemgr.db import get_session
-from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
-from casemgr.safety.services import SafetyBlocked
-from casemgr.web import actor, now
+from casemgr.errors import InvalidInput, SafetyRefused
+from casemgr.web import actor, form_action, now
 from rma import pdf, queries, rules, services
 from rma.lifecycle import STATE_WORDS
 from rma.models import Rma
-from rma.states import RmaState, TransitionRefused, allowed_next
+from rma.states import RmaState, allowed_next
 
 bp = Blueprint("rma", __name__)
 
@@ -35,10 +35,8 @@ def return_days() -> int:
 
 
 def _rma_or_404(number: str) -> Rma:
-    try:
-        return queries.get_rma_for(get_session(), actor(), number)
-    except NotFoundError:
-        abort(404)
+    """The RMA if the user may see it; ``NotFoundError`` (404) otherwise."""
+    return queries.get_rma_for(get_session(), actor(), number)
 
 
 def _version() -> int | None:
@@ -53,7 +51,7 @@ def _local_input(value: str, tz: str) -> datetime:
     try:
         naive = datetime.fromisoformat(value)
     except ValueError:
-        raise CaseRuleError("Enter the visit window as date and time.") from None
+        raise InvalidInput("Enter the visit window as date and time.") from None
     return naive.replace(tzinfo=ZoneInfo(tz)).astimezone(ZoneInfo("UTC"))
 
 
@@ -162,7 +160,7 @@ ACTIONS = {
                                                               tracking=f.get("tracking", ""), now=t,
                                                               expected_version=_version()),
     "dispatch": lambda s, u, r, f, t: services.schedule_dispatch(
-        s, u, r, engineer_id=int(f.get("engineer_id") or 0),
+        s, u, r, engineer_id=_id(f.get("engineer_id")) or 0,
         window_start=_local_input(f.get("window_start", ""), r.asset.site.timezone),
         window_end=_local_input(f.get("window_end", ""), r.asset.site.timezone), now=t, expected_version=_version()),
     "arrive": lambda s, u, r, f, t: services.record_arrival(s, u, r, now=t, expected_version=_version()),
@@ -210,32 +208,21 @@ def act(number: str, action: str):
     rma = _rma_or_404(number)
     if action not in ACTIONS:
         abort(404)
-    session = get_session()
     posted = {**request.form.to_dict(), "action": action}
-    try:
-        ACTIONS[action](session, actor(), rma, request.form, now())
-    except TransitionRefused as exc:
-        session.rollback()
-        return _page(rma, error=str(exc), status=409)
-    except ConflictError as exc:
-        session.rollback()
-        return _page(session.get(Rma, rma.id), error=str(exc), status=409)
-    except ForbiddenError:
-        session.rollback()
-        abort(403)
-    except NotFoundError:
-        session.rollback()
-        abort(404)
-    except SafetyBlocked as exc:
-        return _page(session.get(Rma, rma.id), refusals=exc.refusals, status=422, posted=posted)
-    except services.SerialMismatchUnconfirmed as exc:
-        session.rollback()
-        return _page(session.get(Rma, rma.id), mismatch=exc, status=422, posted=posted)
-    except (CaseRuleError, ValueError) as exc:
-        session.rollback()
-        return _page(session.get(Rma, rma.id), error=str(exc), status=400, posted=posted)
-    flash(_done_message(rma, action), "info")
-    return redirect(url_for("rma.show_rma", number=number))
+
+    def done():
+        ACTIONS[action](get_session(), actor(), rma, request.form, now())
+        flash(_done_message(rma, action), "info")
+        return redirect(url_for("rma.show_rma", number=number))
+
+    def refused(exc):
+        """The RMA page again, what was typed kept: a refused move (409) names the allowed
+        states, a serial mismatch asks for the confirmation, the safety guard says why."""
+        mismatch = exc if isinstance(exc, services.SerialMismatchUnconfirmed) else None
+        return _page(get_session().get(Rma, rma.id), posted=posted, mismatch=mismatch,
+                     refusals=getattr(exc, "refusals", None),
+                     error=None if mismatch or isinstance(exc, SafetyRefused) else str(exc))
+    return form_action(done, refused)
 
 
 def _pdf_response(body: bytes, filename: str):
@@ -290,10 +277,7 @@ def open_rma(number: str):
     component that will be marked failed; only its Confirm button (``confirm=yes``) opens the
     RMA; Back returns to the form with everything typed. Refusals keep the form filled in."""
     session, user = get_session(), actor()
-    try:
-        case = policy.get_case_for(session, user, number)
-    except NotFoundError:
-        abort(404)
+    case = policy.get_case_for(session, user, number)
     if user.role not in CASE_WORKER_ROLES:
         abort(403)
     if case.asset is None:
@@ -305,26 +289,22 @@ def open_rma(number: str):
         return _open_page(session, case, posted)
     args = {"component_id": _id(posted["component_id"]), "part_id": _id(posted["part_id"]), "kind": posted["kind"],
             "disposition": posted["disposition"] or None, "problem": posted["problem"], "now": now()}
-    try:
+
+    def opened():
         if form.get("confirm") != "yes":
             plan = services.check_open(session, user, case, **args)
             return render_template("rma/confirm.html", case=case, plan=plan, posted=posted, rules=rules)
         rma = services.open_rma(session, user, case, **args)
-    except ForbiddenError:
-        session.rollback()
-        abort(403)
-    except services.OpenRmaRefused as exc:
-        session.rollback()
-        return _open_page(session, case, posted, errors=exc.fields, status=400)
-    except SafetyBlocked as exc:
-        return _open_page(session, case, posted, error=str(exc), status=422)
-    except (CaseRuleError, ConflictError, ValueError) as exc:
-        session.rollback()
-        return _open_page(session, case, posted, error=str(exc), status=409 if isinstance(exc, ConflictError)
-                          else 400)
-    flash(f"{rma.number} opened: {rma.failed_component.slot} (SN {rma.failed_component.serial}) is marked failed.",
-          "info")
-    return redirect(url_for("rma.show_rma", number=rma.number))
+        flash(f"{rma.number} opened: {rma.failed_component.slot} (SN {rma.failed_component.serial}) is marked "
+              "failed.", "info")
+        return redirect(url_for("rma.show_rma", number=rma.number))
+
+    def refused(exc):
+        """The form again with what was typed: an incomplete one names each field that needs attention."""
+        if isinstance(exc, services.OpenRmaRefused):
+            return _open_page(session, case, posted, errors=exc.fields)
+        return _open_page(session, case, posted, error=str(exc))
+    return form_action(opened, refused)
 
 
 def case_panel(session, user, case, at) -> Markup | None:

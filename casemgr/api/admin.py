@@ -7,8 +7,6 @@ from sqlalchemy import select
 
 from casemgr.admin import services as admin
 from casemgr.api.auth import api_user
-from casemgr.api.cases import run_service
-from casemgr.api.errors import ApiError
 from casemgr.api.admin_schemas import (ContractIn, ContractOut, OrganizationIn, OrganizationOut, PartIn,
                                        PartOut, PlanIn, PlanOut, ProductIn, ProductOut, SiteIn, SiteOut, UserIn,
                                        UserOut)
@@ -16,6 +14,7 @@ from casemgr.assets.models import Part, Product
 from casemgr.auth.models import User
 from casemgr.contracts.models import Contract, SupportPlan
 from casemgr.db import get_session
+from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.organizations.models import Organization, Site
 from casemgr.web import now
 
@@ -25,7 +24,7 @@ blp = Blueprint("api_admin", __name__, description="Administration (admin role)"
 def _admin() -> User:
     user = api_user()
     if user.role != "admin":
-        raise ApiError(403, "Only administrators can do that.")
+        raise ForbiddenError("Only administrators can do that.")
     return user
 
 
@@ -37,7 +36,7 @@ def _all(model, order):
 def _org(org_id: int) -> Organization:
     org = get_session().get(Organization, org_id)
     if org is None:
-        raise ApiError(404, f"No organisation {org_id}.")
+        raise NotFoundError(f"No organisation {org_id}.")
     return org
 
 
@@ -52,7 +51,7 @@ class Organizations(MethodView):
     @blp.response(201, OrganizationOut)
     def post(self, body):
         """Register a partner organisation."""
-        return run_service(lambda: admin.create_organization(get_session(), _admin(), name=body["name"], now=now()))
+        return admin.create_organization(get_session(), _admin(), name=body["name"], now=now())
 
 
 @blp.route("/organizations/<id:org_id>/sites")
@@ -67,7 +66,7 @@ class Sites(MethodView):
     @blp.response(201, SiteOut)
     def post(self, body, org_id):
         """Add a site (its time zone drives business-hours coverage)."""
-        return run_service(lambda: admin.create_site(get_session(), _admin(), _org(org_id), **body))
+        return admin.create_site(get_session(), _admin(), _org(org_id), **body)
 
 
 @blp.route("/parts")
@@ -81,7 +80,7 @@ class Parts(MethodView):
     @blp.response(201, PartOut)
     def post(self, body):
         """Add a field-replaceable part; data-bearing parts get keep-your-drive handling."""
-        return run_service(lambda: admin.create_part(get_session(), _admin(), **body))
+        return admin.create_part(get_session(), _admin(), **body)
 
 
 @blp.route("/products")
@@ -95,7 +94,7 @@ class Products(MethodView):
     @blp.response(201, ProductOut)
     def post(self, body):
         """Add a product model and the parts that fit it."""
-        return run_service(lambda: admin.create_product(get_session(), _admin(), **body))
+        return admin.create_product(get_session(), _admin(), **body)
 
 
 @blp.route("/plans")
@@ -109,7 +108,7 @@ class Plans(MethodView):
     @blp.response(201, PlanOut)
     def post(self, body):
         """Add a plan: targets per severity, coverage calendar, entitlements."""
-        return run_service(lambda: admin.create_plan(get_session(), _admin(), **body))
+        return admin.create_plan(get_session(), _admin(), **body)
 
 
 @blp.route("/contracts")
@@ -123,7 +122,7 @@ class Contracts(MethodView):
     @blp.response(201, ContractOut)
     def post(self, body):
         """Add a contract covering some of the organisation's assets."""
-        return run_service(lambda: admin.create_contract(get_session(), _admin(), **body))
+        return admin.create_contract(get_session(), _admin(), **body)
 
 
 @blp.route("/users")
@@ -137,4 +136,4 @@ class Users(MethodView):
     @blp.response(201, UserOut)
     def post(self, body):
         """Create a user; the password is hashed and never returned."""
-        return run_service(lambda: admin.create_account(get_session(), _admin(), now=now(), **body))
+        return admin.create_account(get_session(), _admin(), now=now(), **body)

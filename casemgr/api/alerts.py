@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from casemgr.api.auth import api_user
-from casemgr.api.cases import run_service
 from casemgr.cases.attachments import AttachmentStore
 from casemgr.channels.alerts import alerts_from_payload, receive
 from casemgr.db import get_session
@@ -67,5 +66,5 @@ class Alerts(MethodView):
     def post(self, payload):
         """Each alert fingerprint opens or updates one case of the token's organisation; never dropped."""
         store = AttachmentStore(current_app.config["ATTACHMENT_DIR"], current_app.config["MAX_CONTENT_LENGTH"])
-        outcomes = run_service(lambda: receive(get_session(), api_user(), alerts_from_payload(payload), store, now()))
+        outcomes = receive(get_session(), api_user(), alerts_from_payload(payload), store, now())
         return {"results": [o.__dict__ for o in outcomes]}

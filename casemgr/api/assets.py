@@ -5,13 +5,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from casemgr.api.auth import api_user
-from casemgr.api.errors import ApiError
 from casemgr.api.admin_schemas import AssetIn, InstallIn
 from casemgr.api.schemas import AssetQuerySchema, AssetSchema
 from casemgr.assets.queries import AssetCoverage, asset_coverage, assets_with_coverage
 from casemgr.assets.services import install_component
 from casemgr.db import get_session
-from casemgr.errors import NotFoundError
 from casemgr.web import now
 
 blp = Blueprint("api_assets", __name__, description="Registered hardware")
@@ -43,13 +41,11 @@ class Assets(MethodView):
     def post(self, body):
         """Register an asset with its components (admin role)."""
         from casemgr.admin.services import create_asset
-        from casemgr.api.cases import run_service
 
         session, user = get_session(), api_user()
-        asset = run_service(lambda: create_asset(session, user, serial=body["serial"],
-                                                 product_model=body["product_model"],
-                                                 organization_id=body["organization_id"], site_name=body["site"],
-                                                 components=body["components"], now=now()))
+        asset = create_asset(session, user, serial=body["serial"], product_model=body["product_model"],
+                             organization_id=body["organization_id"], site_name=body["site"],
+                             components=body["components"], now=now())
         return represent(asset_coverage(session, user, asset.serial, now().date()))
 
 
@@ -58,10 +54,7 @@ class AssetItem(MethodView):
     @blp.response(200, AssetSchema)
     def get(self, serial):
         """One asset with its installed components and the contract covering it today."""
-        try:
-            return represent(asset_coverage(get_session(), api_user(), serial, now().date()))
-        except NotFoundError:
-            raise ApiError(404, f"No asset {serial}.") from None
+        return represent(asset_coverage(get_session(), api_user(), serial, now().date()))
 
 
 @blp.route("/assets/<serial>/components/<slot>/install")
@@ -70,13 +63,8 @@ class Install(MethodView):
     @blp.response(201, AssetSchema)
     def post(self, body, serial, slot):
         """Record a part going into a slot. A failed, quarantined or removed serial is refused (422 safety_guard)."""
-        from casemgr.api.cases import run_service
-
         session, user = get_session(), api_user()
-        try:
-            row = asset_coverage(session, user, serial, now().date())
-        except NotFoundError:
-            raise ApiError(404, f"No asset {serial}.") from None
-        run_service(lambda: install_component(session, user, row.asset, slot=slot, part_number=body["part_number"],
-                                               serial=body["serial"], now=now(), channel="api"))
+        row = asset_coverage(session, user, serial, now().date())
+        install_component(session, user, row.asset, slot=slot, part_number=body["part_number"],
+                          serial=body["serial"], now=now(), channel="api")
         return represent(asset_coverage(session, user, serial, now().date()))

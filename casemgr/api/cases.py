@@ -25,8 +25,6 @@ from casemgr.cases.models import Case
 from casemgr.cases.queries import timeline
 from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
 from casemgr.db import get_session
-from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
-from casemgr.safety.services import SafetyBlocked
 from casemgr.web import now
 
 blp = Blueprint("api_cases", __name__, description="Support cases")
@@ -37,10 +35,8 @@ def _store() -> AttachmentStore:
 
 
 def case_or_404(number: str) -> Case:
-    try:
-        return policy.get_case_for(get_session(), api_user(), number)
-    except NotFoundError:
-        raise ApiError(404, f"No case {number}.") from None
+    """The case if the caller may see it; ``NotFoundError`` (404 ``not_found``) otherwise."""
+    return policy.get_case_for(get_session(), api_user(), number)
 
 
 def represent(case: Case, at: datetime) -> dict[str, Any]:
@@ -64,24 +60,10 @@ def represent(case: Case, at: datetime) -> dict[str, Any]:
 
 
 def run_service(action):
-    """Domain refusals become the API's 4xx errors, never a 500."""
-    session = get_session()
-    try:
-        return action()
-    except SafetyBlocked as exc:
-        raise ApiError(422, str(exc), code="safety_guard", details=exc.as_details()) from None
-    except CaseRuleError as exc:
-        session.rollback()
-        raise ApiError(422, str(exc), code="rule_violation") from None
-    except ConflictError as exc:
-        session.rollback()
-        raise ApiError(409, str(exc)) from None
-    except ForbiddenError as exc:
-        session.rollback()
-        raise ApiError(403, str(exc)) from None
-    except NotFoundError as exc:
-        session.rollback()
-        raise ApiError(404, str(exc)) from None
+    """Deprecated: call the service directly. Its refusals (``casemgr.errors.DomainError``)
+    are answered by the app's one handler, which also rolls the request back; this only
+    calls ``action`` and is kept until ``escalation/api.py`` stops wrapping with it."""
+    return action()
 
 
 def _cursor(case: Case) -> str:
@@ -132,19 +114,16 @@ class Cases(MethodView):
     def post(self, body):
         """Open a case; it is accepted even without an active contract (flagged not entitled)."""
         session, user = get_session(), api_user()
-
-        def open_it():
-            component_id = None
-            if body.get("component_serial"):
-                component_id = session.scalar(select(Component.id).where(
-                    Component.serial == body["component_serial"].upper(), Component.state != "removed"))
-                if component_id is None:
-                    raise CaseRuleError(f"No installed component with serial {body['component_serial']!r}.")
-            return services.open_case(session, user, _store(), asset_serial=body["asset_serial"],
-                                      severity=body["severity"], subject=body["subject"],
-                                      description=body["description"], component_id=component_id, now=now(),
-                                      channel="api")
-        case = run_service(open_it)
+        component_id = None
+        if body.get("component_serial"):
+            component_id = session.scalar(select(Component.id).where(
+                Component.serial == body["component_serial"].upper(), Component.state != "removed"))
+            if component_id is None:
+                raise CaseRuleError(f"No installed component with serial {body['component_serial']!r}.")
+        case = services.open_case(session, user, _store(), asset_serial=body["asset_serial"],
+                                  severity=body["severity"], subject=body["subject"],
+                                  description=body["description"], component_id=component_id, now=now(),
+                                  channel="api")
         return represent(case, now())
 
 
@@ -163,8 +142,8 @@ class Comments(MethodView):
     def post(self, body, number):
         """Reply (public) or add an internal note. Unsafe instructions are refused with 422 `safety_guard`."""
         case = case_or_404(number)
-        event = run_service(lambda: services.add_comment(get_session(), api_user(), _store(), case, body=body["body"],
-                                                         public=body["public"], now=now(), channel="api"))
+        event = services.add_comment(get_session(), api_user(), _store(), case, body=body["body"],
+                                     public=body["public"], now=now(), channel="api")
         return _event(event)
 
 
@@ -191,12 +170,11 @@ class Status(MethodView):
         case = case_or_404(number)
         session, user = get_session(), api_user()
         if body["status"] == "closed":
-            run_service(lambda: services.close_case(session, user, case, reason="resolved", note=body["note"],
-                                                    expected_version=body["version"], now=now()))
+            services.close_case(session, user, case, reason="resolved", note=body["note"],
+                                expected_version=body["version"], now=now())
         else:
-            run_service(lambda: services.change_status(session, user, case, new_status=body["status"],
-                                                       expected_version=body["version"], now=now(),
-                                                       note=body["note"]))
+            services.change_status(session, user, case, new_status=body["status"], expected_version=body["version"],
+                                   now=now(), note=body["note"])
         return represent(case, now())
 
 
@@ -207,9 +185,8 @@ class Severity(MethodView):
     def post(self, body, number):
         """Change the severity; the SLA targets are recomputed, keeping pauses (409 on a stale version)."""
         case = case_or_404(number)
-        run_service(lambda: services.change_severity(get_session(), api_user(), case, severity=body["severity"],
-                                                     expected_version=body["version"], now=now(),
-                                                     reason=body["reason"]))
+        services.change_severity(get_session(), api_user(), case, severity=body["severity"],
+                                 expected_version=body["version"], now=now(), reason=body["reason"])
         return represent(case, now())
 
 
@@ -225,7 +202,7 @@ class Commitments(MethodView):
         if body.get("owner_email"):
             owner = session.scalar(select(User).where(User.email == body["owner_email"].lower()))
             if owner is None:
-                raise ApiError(422, f"No user {body['owner_email']}.", code="rule_violation")
-        return run_service(lambda: commitments.record_commitment(
-            session, user, case, description=body["description"], recipient=body["recipient"], owner_id=owner.id,
-            due_at=body["due_at"], now=now()))
+                raise CaseRuleError(f"No user {body['owner_email']}.")
+        return commitments.record_commitment(session, user, case, description=body["description"],
+                                             recipient=body["recipient"], owner_id=owner.id, due_at=body["due_at"],
+                                             now=now())

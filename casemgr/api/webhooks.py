@@ -6,11 +6,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from casemgr.api.auth import api_user
-from casemgr.api.cases import run_service
-from casemgr.api.errors import ApiError
 from casemgr.channels.webhooks import (EVENT_TYPES, deliveries_of, disable_endpoint, endpoints_of,
                                       register_endpoint)
 from casemgr.db import get_session
+from casemgr.errors import NotFoundError
 from casemgr.web import now
 
 blp = Blueprint("api_webhooks", __name__, description="Outbound webhooks")
@@ -56,8 +55,8 @@ class Webhooks(MethodView):
     @blp.response(201, WebhookCreated)
     def post(self, body):
         """Register an endpoint; deliveries carry `X-Casemgr-Signature: t=<unix>,v1=<HMAC-SHA256 of "t.body">`."""
-        endpoint, secret = run_service(lambda: register_endpoint(get_session(), api_user(), url=body["url"],
-                                                                 event_types=body["events"], now=now()))
+        endpoint, secret = register_endpoint(get_session(), api_user(), url=body["url"], event_types=body["events"],
+                                             now=now())
         endpoint.secret_once = secret  # shown in this response only
         return endpoint
 
@@ -67,9 +66,9 @@ class Webhook(MethodView):
     @blp.response(204)
     def delete(self, endpoint_id):
         """Disable an endpoint: nothing more is sent to it (pending deliveries are dropped); its log stays."""
-        endpoint = run_service(lambda: disable_endpoint(get_session(), api_user(), endpoint_id, now()))
+        endpoint = disable_endpoint(get_session(), api_user(), endpoint_id, now())
         if endpoint is None:
-            raise ApiError(404, f"No webhook endpoint {endpoint_id}.")
+            raise NotFoundError(f"No webhook endpoint {endpoint_id}.")
 
 
 @blp.route("/webhooks/<id:endpoint_id>/deliveries")
@@ -79,5 +78,5 @@ class Deliveries(MethodView):
         """The last 200 deliveries of one endpoint, newest first."""
         rows = deliveries_of(get_session(), api_user(), endpoint_id)
         if rows is None:
-            raise ApiError(404, f"No webhook endpoint {endpoint_id}.")
+            raise NotFoundError(f"No webhook endpoint {endpoint_id}.")
         return rows

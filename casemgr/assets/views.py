@@ -5,13 +5,11 @@ from casemgr.assets.forms import InstallForm, MarkForm
 from casemgr.assets.queries import asset_coverage, assets_with_coverage
 from casemgr.assets.services import install_component, mark_component
 from casemgr.auth.roles import CASE_WORKER_ROLES, Role
-from casemgr.cases.rules import CaseRuleError
 from casemgr.forms import options
-from casemgr.safety.services import SafetyBlocked
 from casemgr.auth.policy import visible_organizations
 from casemgr.db import get_session
-from casemgr.errors import ForbiddenError, NotFoundError
-from casemgr.web import actor, now
+from casemgr.errors import DomainError, SafetyRefused
+from casemgr.web import actor, form_action, now
 
 bp = Blueprint("assets", __name__, url_prefix="/assets")
 
@@ -40,10 +38,14 @@ def _render_asset(row, status: int = 200, install: InstallForm | None = None, er
 
 
 def _row_or_404(serial: str):
-    try:
-        return asset_coverage(get_session(), actor(), serial, now().date())
-    except NotFoundError:
-        abort(404)
+    """The asset and its coverage; ``NotFoundError`` (404) if the user may not see it."""
+    return asset_coverage(get_session(), actor(), serial, now().date())
+
+
+def _refused(serial: str, exc: DomainError, **forms):
+    """The asset page again after a refusal, read afresh (a safety refusal has recorded itself)."""
+    return _render_asset(_row_or_404(serial), error=f"Not recorded: {exc}" if isinstance(exc, SafetyRefused)
+                         else str(exc), refusals=getattr(exc, "refusals", ()), **forms)
 
 
 @bp.get("/<serial>")
@@ -63,20 +65,13 @@ def install(serial: str):
     form.part_number.choices = options((p.part_number, p.part_number) for p in row.asset.product.compatible_parts)
     if not form.validate():
         return _render_asset(row, 400, install=form, error="Check the installation form.")
-    try:
+
+    def installed():
         install_component(session, actor(), row.asset, slot=form.slot.data, part_number=form.part_number.data,
                           serial=form.serial.data, now=now())
-    except SafetyBlocked as exc:
-        return _render_asset(_row_or_404(serial), 422, install=form, refusals=exc.refusals,
-                             error=f"Not recorded: {exc}")
-    except CaseRuleError as exc:
-        session.rollback()
-        return _render_asset(row, 400, install=form, error=str(exc))
-    except ForbiddenError:
-        session.rollback()
-        abort(403)
-    flash(f"Installed {form.serial.data.strip().upper()} in {form.slot.data}.", "info")
-    return redirect(url_for("assets.show_asset", serial=serial))
+        flash(f"Installed {form.serial.data.strip().upper()} in {form.slot.data}.", "info")
+        return redirect(url_for("assets.show_asset", serial=serial))
+    return form_action(installed, lambda exc: _refused(serial, exc, install=form))
 
 
 @bp.post("/<serial>/components/<id:component_id>/state")
@@ -89,13 +84,8 @@ def mark(serial: str, component_id: int):
         abort(404)
     if not form.validate():
         return _render_asset(row, 400, error="Choose a state.")
-    session = get_session()
-    try:
-        mark_component(session, actor(), component, form.state.data, now())
-    except CaseRuleError as exc:
-        session.rollback()
-        return _render_asset(row, 400, error=str(exc))
-    except ForbiddenError:
-        session.rollback()
-        abort(403)
-    return redirect(url_for("assets.show_asset", serial=serial))
+
+    def marked():
+        mark_component(get_session(), actor(), component, form.state.data, now())
+        return redirect(url_for("assets.show_asset", serial=serial))
+    return form_action(marked, lambda exc: _refused(serial, exc))

@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES, TIERS, Role
+from casemgr.errors import RuleError
 from casemgr.organizations.models import Organization
 
 MIN_PASSWORD = 10
 
 
-class UserError(ValueError):
-    pass
+class UserError(RuleError):
+    """An account that cannot be created as asked (422 ``rule_violation``)."""
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

@@ -1,11 +1,14 @@
 """Pure case rules: statuses, who may move a case where, numbers, severities.
 
 No Flask and no session here: services call these with plain values and turn
-a :class:`CaseRuleError` into a form error, a 4xx JSON error or a CLI message.
+a :class:`CaseRuleError` (a ``casemgr.errors.RuleError``: 422) into a form error, a 422
+JSON error or a CLI message.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from casemgr.errors import RuleError
 
 STATUSES = ("new", "in_progress", "waiting_customer", "waiting_vendor", "resolved", "closed")
 OPEN_STATUSES = frozenset(STATUSES) - {"resolved", "closed"}
@@ -50,8 +53,8 @@ MAX_SUBJECT = 200
 MAX_BODY = 20_000
 
 
-class CaseRuleError(ValueError):
-    """A request that the rules refuse; the message is shown to the user."""
+class CaseRuleError(RuleError):
+    """A request that the rules refuse; the message is shown to the user (422 ``rule_violation``)."""
 
 
 #: Case numbers: this prefix, then the counter's value zero-padded to at least this many digits.

@@ -15,13 +15,12 @@ from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases import commitments as commitment_services
 from casemgr.cases.forms import CommitmentForm, CloseForm, ConfirmForm, OpenCaseForm, OwnerForm, ReplyForm, SeverityForm, StatusForm
 from casemgr.cases.queries import QueueFilter, case_queue, get_attachment_for, timeline
-from casemgr.cases.rules import STATUS_LABELS, CaseRuleError, status_moves_for_vendor
+from casemgr.cases.rules import STATUS_LABELS, status_moves_for_vendor
 from casemgr.db import get_session
 from casemgr.panels import render_case_panels
-from casemgr.safety.services import SafetyBlocked
 from casemgr.forms import options
-from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
-from casemgr.web import actor, case_or_404, now
+from casemgr.errors import DomainError, SafetyRefused
+from casemgr.web import actor, case_or_404, form_action, now
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -63,17 +62,18 @@ def new_case():
     if request.method == "GET" and request.args.get("asset"):
         form.asset_serial.data = request.args["asset"]
     if form.validate_on_submit():
-        try:
+        def opened():
             case = services.open_case(
                 session, actor(), _store(), asset_serial=form.asset_serial.data, severity=int(form.severity.data),
                 subject=form.subject.data, description=form.description.data, now=now(),
                 component_id=int(form.component_id.data) if form.component_id.data else None,
                 uploads=_uploads(form.attachments))
-        except CaseRuleError as exc:
-            session.rollback()
-            form.form_errors.append(str(exc))
-        else:
             return redirect(url_for("cases.acknowledge", number=case.number))
+
+        def refused(exc):
+            form.form_errors.append(str(exc))
+            return render_template("cases/new.html", form=form, rows=rows)
+        return form_action(opened, refused)
     status = 400 if request.method == "POST" else 200
     return render_template("cases/new.html", form=form, rows=rows), status
 
@@ -85,7 +85,7 @@ def acknowledge(number: str):
     return render_template("cases/ack.html", case=case)
 
 
-def _render_case(case, status: int = 200, **forms):
+def render_case(case, status: int = 200, **forms):
     session = get_session()
     user = actor()
     reply = forms.get("reply") or ReplyForm()
@@ -115,31 +115,23 @@ def _render_case(case, status: int = 200, **forms):
 @bp.get("/<number>")
 @login_required
 def show_case(number: str):
-    return _render_case(case_or_404(number))
+    return render_case(case_or_404(number))
+
+
+def render_refusal(case, exc: DomainError, **forms):
+    """The case page after a refused action: the reason (and the safety guard's rules and
+    safe alternatives), with the forms as posted. ``form_action`` sets the status."""
+    if isinstance(exc, SafetyRefused):
+        return render_case(case, error=f"Not sent: {exc}", refusals=getattr(exc, "refusals", []), **forms)
+    return render_case(case, error=str(exc), **forms)
 
 
 def _run(case, action, **forms):
-    """Call a service; map its refusals onto the page instead of a 500."""
-    session = get_session()
-    try:
+    """Call one service for a form of the case page; back to the case when done."""
+    def done():
         action()
-    except CaseRuleError as exc:
-        session.rollback()
-        return _render_case(case, 400, error=str(exc), **forms)
-    except ConflictError as exc:
-        session.rollback()
-        session.refresh(case)
-        return _render_case(case, 409, error=str(exc), **forms)
-    except ForbiddenError:
-        session.rollback()
-        abort(403)
-    except NotFoundError:
-        session.rollback()
-        abort(404)
-    except SafetyBlocked as exc:
-        session.refresh(case)
-        return _render_case(case, 422, error=f"Not sent: {exc}", refusals=exc.refusals, **forms)
-    return redirect(url_for("cases.show_case", number=case.number))
+        return redirect(url_for("cases.show_case", number=case.number))
+    return form_action(done, lambda exc: render_refusal(case, exc, **forms))
 
 
 @bp.post("/<number>/reply")
@@ -148,7 +140,7 @@ def reply(number: str):
     case = case_or_404(number)
     form = ReplyForm()
     if not form.validate():
-        return _render_case(case, 400, reply=form, error="Check the reply form.")
+        return render_case(case, 400, reply=form, error="Check the reply form.")
     return _run(case, lambda: services.add_comment(
         get_session(), actor(), _store(), case, body=form.body.data or "", public=form.visibility.data != "internal",
         now=now(), uploads=_uploads(form.attachments)), reply=form)
@@ -161,7 +153,7 @@ def change_status(number: str):
     form = StatusForm()
     form.status.choices = options((s, s) for s in STATUS_LABELS)
     if not form.validate():
-        return _render_case(case, 400, error="Choose a status.", status_form=form)
+        return render_case(case, 400, error="Choose a status.", status_form=form)
     return _run(case, lambda: services.change_status(
         get_session(), actor(), case, new_status=form.status.data, expected_version=form.expected_version(), now=now(),
         note=form.note.data or ""), status_form=form)
@@ -173,7 +165,7 @@ def change_severity(number: str):
     case = case_or_404(number)
     form = SeverityForm()
     if not form.validate():
-        return _render_case(case, 400, error="Choose a severity from 1 to 4.")
+        return render_case(case, 400, error="Choose a severity from 1 to 4.")
     return _run(case, lambda: services.change_severity(
         get_session(), actor(), case, severity=int(form.severity.data), expected_version=form.expected_version(),
         now=now(), reason=form.reason.data or ""), severity_form=form)
@@ -185,7 +177,7 @@ def change_owner(number: str):
     case = case_or_404(number)
     form = OwnerForm()
     if not form.validate():
-        return _render_case(case, 400, error="Choose an owner.")
+        return render_case(case, 400, error="Choose an owner.")
     return _run(case, lambda: services.assign_owner(
         get_session(), actor(), case, owner_id=form.owner_id.data, expected_version=form.expected_version(), now=now()))
 
@@ -197,7 +189,7 @@ def close(number: str):
     form = CloseForm()
     form.handoff_manager_id.choices = options([(form.handoff_manager_id.data or "", "")])
     if not form.validate():
-        return _render_case(case, 400, error="Choose a close reason.", close_form=form)
+        return render_case(case, 400, error="Choose a close reason.", close_form=form)
     manager = int(form.handoff_manager_id.data) if (form.handoff_manager_id.data or "").isdigit() else None
     return _run(case, lambda: services.close_case(
         get_session(), actor(), case, reason=form.reason.data, expected_version=form.expected_version(), now=now(),
@@ -210,7 +202,7 @@ def confirm(number: str):
     case = case_or_404(number)
     form = ConfirmForm()
     if not form.validate():
-        return _render_case(case, 400, error="The form was incomplete; reload and try again.")
+        return render_case(case, 400, error="The form was incomplete; reload and try again.")
     return _run(case, lambda: services.confirm_resolution(
         get_session(), actor(), case, expected_version=form.expected_version(), now=now()))
 
@@ -222,7 +214,7 @@ def add_commitment(number: str):
     form = CommitmentForm()
     form.owner_id.choices = options((u.id, u.name) for u in services.case_workers(get_session()))
     if not form.validate():
-        return _render_case(case, 400, error="Check the commitment form.", commitment_form=form)
+        return render_case(case, 400, error="Check the commitment form.", commitment_form=form)
     due = form.due_at.data.replace(tzinfo=timezone.utc)
     return _run(case, lambda: commitment_services.record_commitment(
         get_session(), actor(), case, description=form.description.data, recipient=form.recipient.data,

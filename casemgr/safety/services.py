@@ -17,6 +17,7 @@ from casemgr.assets.models import Asset, Component, QuarantinedSerial
 from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES
 from casemgr.cases.models import Case, CaseEvent
+from casemgr.errors import SafetyRefused
 from casemgr.safety.models import SafetyBlock
 from casemgr.safety.rules import ActionKind, AssetFacts, ComponentFacts, Decision, evaluate
 from casemgr.safety.text import Finding, scan_reply
@@ -30,13 +31,17 @@ class Refusal:
     attempted: str
 
 
-class SafetyBlocked(Exception):
-    """Refused by the safety guard; ``refusals`` say why and what to do instead."""
+class SafetyBlocked(SafetyRefused):
+    """Refused by the safety guard (422 ``safety_guard``); ``refusals`` say why and what to do instead."""
 
     def __init__(self, refusals: Sequence[Refusal]) -> None:
         self.refusals = list(refusals)
         first = self.refusals[0].decision
         super().__init__(f"{first.reason}. Instead: {first.safe_alternative}.")
+
+    @property
+    def details(self) -> list[dict[str, str | None]]:
+        return self.as_details()
 
     def as_details(self) -> list[dict[str, str | None]]:
         return [{"rule": r.decision.rule_code, "reason": r.decision.reason,

@@ -174,7 +174,7 @@ def test_closing_as_no_longer_supported_without_handoff_is_refused_on_the_page(w
     version = re.search(r'name="version" type="hidden" value="(\d+)"',
                         engineer.get(f"/cases/{number}").get_data(as_text=True)).group(1)
     refused = engineer.post(f"/cases/{number}/close", data={"reason": "end_of_support", "version": version})
-    assert refused.status_code == 400 and "account manager" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "account manager" in refused.get_data(as_text=True)  # a rule: 422
     done = engineer.post(f"/cases/{number}/close", data={
         "reason": "end_of_support", "version": version, "handoff_manager_id": str(world.user("account").id),
         "handoff_path": "Trade-in to SA-4800 with Premium support"})

@@ -69,7 +69,7 @@ def test_an_engineer_records_a_commitment_and_bad_input_is_explained(world, web,
     bad = engineer.post(f"/cases/{number}/commitments", data={"description": "Call back", "recipient": "Ana",
                                                               "owner_id": world.user("engineer").id,
                                                               "due_at": "2026-11-01T10:00"})
-    assert bad.status_code == 400 and "The due time must be in the future." in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "The due time must be in the future." in bad.get_data(as_text=True)
     missing = engineer.post(f"/cases/{number}/commitments", data={"description": "", "recipient": "Ana",
                                                                   "owner_id": world.user("engineer").id,
                                                                   "due_at": "soon"})
@@ -118,7 +118,7 @@ def test_plan_targets_are_validated_and_retime_open_cases(world, web, ladders, s
     bad = manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id), "1-resolution": "ten"})
     assert bad.status_code == 400 and "whole number of minutes" in bad.get_data(as_text=True)
     worse = manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id), "1-first_response": "900"})
-    assert worse.status_code == 400 and "first response cannot be later than resolution" in worse.get_data(as_text=True)
+    assert worse.status_code == 422 and "first response cannot be later than resolution" in worse.get_data(as_text=True)
     assert manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id)}).status_code == 302
     session.expire_all()
     case = session.scalar(select(Case).where(Case.number == number))

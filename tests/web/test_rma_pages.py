@@ -153,7 +153,7 @@ def test_support_opens_an_rma_from_the_case_panel(session, world, web, clock):
     assert response.status_code == 302 and response.headers["Location"].endswith("/rmas/RMA-000001")
     assert web("admin@acme.example.com").get(f"/cases/{case.number}").status_code == 200
     refused = client.post(f"/cases/{case.number}/rmas", data={**form, "confirm": "yes"})
-    assert refused.status_code == 400 and "RMA-000001 is already open for bay 2" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "RMA-000001 is already open for bay 2" in refused.get_data(as_text=True)
     customer = web("admin@acme.example.com")
     assert customer.post(f"/cases/{case.number}/rmas", data={**form, "confirm": "yes"}).status_code == 403
 

@@ -107,7 +107,7 @@ def test_a_missing_component_or_problem_is_a_form_error_keeping_what_was_typed(
         form["confirm"] = "yes"  # even a crafted confirmation is refused
     response = web(ENG).post(f"/cases/{case.number}/rmas", data=form)
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422  # a rule of opening, as in the API
     assert f'<p class="field-error" id="err-{missing}">{message}' in page
     assert "RMA not opened" in page and "Nothing was marked failed" in page
     if missing == "problem":
@@ -123,7 +123,7 @@ def test_other_refusals_keep_the_form_too(world, web, fan_case):
     response = web(ENG).post(f"/cases/{case.number}/rmas", data={
         "component_id": bay2.id, "kind": "return_and_replace", "problem": "amber", "confirm": "yes"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "The contract does not include return_and_replace" in page
+    assert response.status_code == 422 and "The contract does not include return_and_replace" in page
     assert f'<option value="{bay2.id}" selected>' in component_select(page) and "amber</textarea>" in page
 
 
@@ -163,7 +163,7 @@ def test_a_manager_corrects_from_the_rma_page_and_it_is_listed_on_the_safety_pag
     manager = web(MANAGER)
     url = f"/rmas/{mistaken.number}"
     refused = manager.post(f"{url}/correct", data={"reason": " ", "version": mistaken.version})
-    assert refused.status_code == 400 and "Say why the failed mark was a mistake" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Say why the failed mark was a mistake" in refused.get_data(as_text=True)
     stale = manager.post(f"{url}/correct", data={"reason": "x", "version": mistaken.version - 1})
     assert stale.status_code == 409
     done = manager.post(f"{url}/correct", data={"reason": "The case is about fan noise", "version": mistaken.version},
@@ -195,7 +195,7 @@ def test_once_shipped_the_page_offers_no_correction_and_a_post_says_why(session,
     manager = web(MANAGER)
     assert "Correct the failed mark" not in manager.get(f"/rmas/{mistaken.number}").get_data(as_text=True)
     refused = manager.post(f"/rmas/{mistaken.number}/correct", data={"reason": "oops"})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "RMA-000001 has shipped (the replacement): a failed mark can only be corrected before anything ships." \
         in text_of(refused)
     assert session.scalar(select(ComponentCorrection.id)) is None
