@@ -27,10 +27,9 @@ from casemgr.cases import services
 from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.models import Case
 from casemgr.cases.rules import CaseRuleError
-from casemgr.errors import NotFoundError
+from casemgr.errors import DomainError, NotFoundError
 from casemgr.notifications.services import queue_email
 from casemgr.organizations.models import Organization
-from casemgr.safety.services import SafetyBlocked
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +134,7 @@ def ingest(session: Session, raw: bytes, store: AttachmentStore, now: datetime) 
                 services.add_comment(session, sender, store, case, body=mail.body or "(no text)", public=True,
                                      now=now, uploads=mail.attachments, channel="email")
                 return Outcome("reply", case.number)
-            except (CaseRuleError, SafetyBlocked) as exc:  # e.g. a customer may not reply: open a case instead
+            except DomainError as exc:  # a refused reply (read-only sender, safety guard...): open a case instead
                 session.rollback()
                 log.info("mail reply to %s not added (%s); opening a case", number, exc)
     case = _open(session, mail, sender, store, now, referenced=number)

@@ -82,3 +82,12 @@ def test_an_unknown_sender_cannot_reply_into_someone_elses_case(ingest, session,
 def test_a_malformed_message_is_refused_with_a_reason_not_a_traceback(ingest):
     result = ingest("malformed.eml")
     assert result.exit_code == 65 and "no sender address" in result.output
+
+
+def test_a_sender_who_may_read_but_not_reply_is_filed_as_a_case_not_a_failed_ingest(ingest, session, app):
+    """The account manager (read-only on the case) writes to it: the message still becomes a case."""
+    ingest("plain_known_sender.eml")
+    theirs = (MAIL / "reply_with_number.eml").read_bytes().replace(b"admin@acme.example.com", b"am@vendor.example.com")
+    result = app.test_cli_runner().invoke(args=["mail", "ingest"], input=theirs, catch_exceptions=False)
+    assert result.exit_code == 0 and result.output.split()[1] == "CS-000002"
+    assert session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "comment")) == 0
