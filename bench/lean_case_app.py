@@ -38,16 +38,6 @@ NOTIFY = text("INSERT INTO notification (user_id, email, channel, case_id, sever
               " 'sent', 0, :now, :now), (:user, 'ack@example.com', 'email', :case_id, :severity, :subject, :body,"
               " 'pending', 0, :now, :now)")
 SCHEDULE = text("INSERT INTO escalation_schedule (case_id, next_check_at, updated_at) VALUES (:case_id, :due, :now)")
-# On PostgreSQL Casemgr takes the number in the case's INSERT (casemgr.numbering.Numbered).
-NUMBERED_CASE = text(
-    "WITH n AS (UPDATE counter SET value = value + 1 WHERE name = 'case' RETURNING value)"
-    " INSERT INTO support_case (number, organization_id, asset_id, contract_id, entitled, severity, status, subject,"
-    " description, channel, opened_by_id, queue, escalation_level, first_response_breached, next_update_breaches,"
-    " resolution_breached, first_response_due_at, resolution_due_at, created_at, updated_at, version)"
-    " SELECT 'CS-' || lpad(n.value::text, greatest(6, length(n.value::text)), '0'), CAST(:org AS INTEGER),"
-    " CAST(:asset AS INTEGER), CAST(:contract AS INTEGER), true, CAST(:severity AS INTEGER), 'new', :subject,"
-    " :description, 'api', CAST(:user AS INTEGER), 'L1', 0, false, 0, false, :due, :due, :now, :now, 1 FROM n"
-    " RETURNING id, number")
 # Casemgr writes these three at its commit, on PostgreSQL as one statement (casemgr.bulk.insert_at_commit).
 AT_COMMIT = [] if sqlite else [text(f"WITH e AS ({EVENT.text}), n AS ({NOTIFY.text}) {SCHEDULE.text}")]
 
@@ -65,11 +55,8 @@ def open_case():
         values = {"org": asset[1], "asset": asset[0], "contract": asset[2], "severity": body["severity"],
                   "subject": body["subject"], "description": body["description"], "user": token[1], "due": due,
                   "now": stamp}
-        if sqlite:
-            number = f"CS-{conn.execute(NUMBER).scalar_one():06d}"
-            case_id = conn.execute(CASE, {"number": number, **values}).scalar_one()
-        else:
-            case_id, number = conn.execute(NUMBERED_CASE, values).one()
+        number = f"CS-{conn.execute(NUMBER).scalar_one():06d}"
+        case_id = conn.execute(CASE, {"number": number, **values}).scalar_one()
         params = {"case_id": case_id, "user": token[1], "description": body["description"],
                   "data": json.dumps({"severity": body["severity"]}), "now": stamp, "severity": body["severity"],
                   "subject": f"Received {number}", "body": "We have received your case.", "due": due}

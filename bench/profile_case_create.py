@@ -148,6 +148,7 @@ class Breakdown:
         self.patch(case_services.policy, "get_asset_for", "  asset lookup")
         self.patch(case_services, "active_contract_for", "  active contract")
         self.patch(case_services, "next_value", "  case number")
+        self.patch(case_services, "insert_one", "  case INSERT (insert().returning(), attached as loaded)")
         self.patch(Session, "commit", "  commit (flush + COMMIT; auth's rare one too)")
         self.patch(api_cases, "represent", "represent (response dict, incl. extras)")
         bus = app.extensions["casemgr.events"]

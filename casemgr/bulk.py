@@ -1,10 +1,12 @@
 """Insert many rows in one go, inside the session's transaction.
 
-PostgreSQL gets a binary ``COPY ... FROM STDIN`` (two round trips for thousands
-of rows, an order of magnitude faster than executemany), or one multi-row INSERT
-for a handful of rows; SQLite a driver-level executemany. Values go through each column's SQLAlchemy type first, exactly as
-an INSERT would bind them (UTC datetimes, JSON); equal values are converted
-once (a batch's rows share their timestamps).
+From :data:`COPY_MIN_ROWS` rows on (the escalation runner's batches), PostgreSQL
+gets a binary ``COPY ... FROM STDIN`` through psycopg's ``Cursor.copy`` (two round
+trips for thousands of rows, an order of magnitude faster than executemany) and
+SQLite the driver's own executemany; their values are bound by each column's
+SQLAlchemy type first, exactly as an INSERT binds them (UTC datetimes, JSON), and
+equal values once (a batch's rows share their timestamps). Fewer rows go as one
+Core ``insert(table)`` executed with the list of rows.
 
 Rows nothing reads back before the commit can also wait for it
 (:func:`insert_at_commit`): those of one transaction are then written together,
@@ -17,28 +19,27 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Insert, Table, bindparam, event, insert, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
 
-
-#: Below this many rows PostgreSQL gets one multi-row INSERT: COPY costs a round trip more.
+#: Below this many rows PostgreSQL gets an INSERT: COPY costs a round trip more.
 COPY_MIN_ROWS = 20
 
 
 def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     """``rows`` must all carry the same keys."""
-    if not rows:
-        return
-    conn = session.connection()
-    names = list(rows[0])
-    dialect = conn.dialect.name
-    if dialect == "postgresql" and len(rows) >= COPY_MIN_ROWS:
-        _copy(conn, table, names, rows)
-    elif dialect == "sqlite":
-        _sqlite_insert(conn, table, rows)
+    if rows:
+        _insert_rows(session.connection(), table, rows)
+
+
+def _insert_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
+    if len(rows) < COPY_MIN_ROWS:
+        conn.execute(_insert(table), rows)
+    elif conn.dialect.name == "postgresql":
+        _copy(conn, table, list(rows[0]), rows)
     else:
-        conn.execute(insert(table), rows)
+        _executemany(conn, table, list(rows[0]), rows)
 
 
 _AT_COMMIT = "casemgr.bulk.at_commit"  # session.info: [(table, rows), ...] waiting for the commit
@@ -53,15 +54,26 @@ def insert_at_commit(session: Session, table: Table, rows: list[dict]) -> None:
     WITH clauses) instead of one each, on the path of every case opened. The ORM's
     pending objects are flushed before them, so the rows may refer to those. A
     rollback drops them with everything else.
+
+    Inside a SAVEPOINT (:meth:`Session.begin_nested`) the rows are written at once
+    instead, so that they stand or fall with it: a rolled-back savepoint takes
+    them along, as it takes every other change made in it.
     """
-    if rows:
-        if not session.in_transaction():
-            session.begin()  # the rows belong to a transaction: its end, committed or not, settles them
-        session.info.setdefault(_AT_COMMIT, []).append((table, rows))
+    if not rows:
+        return
+    if session.in_nested_transaction():
+        session.flush()
+        bulk_insert(session, table, rows)
+        return
+    if not session.in_transaction():
+        session.begin()  # the rows belong to a transaction: its end, committed or not, settles them
+    session.info.setdefault(_AT_COMMIT, []).append((table, rows))
 
 
 @event.listens_for(Session, "before_commit")
 def _write_queued(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT being released: the queue belongs to the outer transaction
     queued = session.info.pop(_AT_COMMIT, None)
     if queued:
         session.flush()
@@ -76,46 +88,48 @@ def _drop_queued(session: Session, transaction: SessionTransaction) -> None:
 
 def insert_together(conn: Connection, batches: list[tuple[Table, list[dict]]]) -> None:
     """Several tables' rows at once: on PostgreSQL the small batches in one statement."""
-    if conn.dialect.name != "postgresql":
-        for table, rows in batches:
-            _sqlite_insert(conn, table, rows)
-        return
-    small = [(table, rows) for table, rows in batches if len(rows) < COPY_MIN_ROWS]
+    postgresql, combined = conn.dialect.name == "postgresql", []
     for table, rows in batches:
-        if len(rows) >= COPY_MIN_ROWS:
-            _copy(conn, table, list(rows[0]), rows)
-    if small:
-        shape = tuple((table, tuple(rows[0]), len(rows)) for table, rows in small)
-        params = [value for table, rows in small for row in _bound_rows(conn, table, list(rows[0]), rows)
-                  for value in row]
-        conn.exec_driver_sql(_combined_insert(conn.dialect.identifier_preparer, shape), tuple(params))
+        if postgresql and len(rows) < COPY_MIN_ROWS and _defaults_given(table, frozenset(rows[0])):
+            combined.append((table, rows))
+        else:
+            _insert_rows(conn, table, rows)
+    if combined:
+        shape = tuple((table, tuple(rows[0]), len(rows)) for table, rows in combined)
+        params = {f"w{b}_{r}_{c}": row[name] for b, (_table, names, _count) in enumerate(shape)
+                  for r, row in enumerate(combined[b][1]) for c, name in enumerate(names)}
+        conn.execute(_combined_insert(shape), params)
 
 
 @lru_cache(maxsize=256)
-def _combined_insert(quote: Any, shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> str:
-    """``WITH w0 AS (INSERT ...), w1 AS (INSERT ...) INSERT ...``: one statement, one round
-    trip. Each INSERT sees the rows as they were before the statement, so the batches
-    must not refer to each other's rows (they refer to rows written earlier)."""
-    *first, last = [insert_sql(quote, "%s", table, names, count) for table, names, count in shape]
-    return ("WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(first)) + " " + last) if first else last
+def _insert(table: Table) -> Insert:
+    """``insert(table)``, built once: executed with a list of rows, an executemany."""
+    return insert(table)
 
 
-def _sqlite_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
-    names = list(rows[0])
-    conn.exec_driver_sql(insert_sql(conn.dialect.identifier_preparer, "?", table, names),
-                         list(_bound_rows(conn, table, names, rows)))
+@lru_cache(maxsize=256)
+def _defaults_given(table: Table, names: frozenset[str]) -> bool:
+    """Whether the rows name every column with a Python-side default: a data-modifying WITH
+    clause cannot compute those itself (SQLAlchemy refuses to compile it)."""
+    return all(column.key in names for column in table.columns if column.default is not None)
 
 
-def insert_sql(quote: Any, marker: str, table: Table, names: Sequence[str], rows: int = 1) -> str:
-    """``INSERT INTO table (names) VALUES (...)``, ``rows`` rows of ``marker`` placeholders."""
-    row = "(" + ", ".join(marker for _ in names) + ")"
-    return (f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) "
-            f"VALUES {', '.join(row for _ in range(rows))}")
-
-
-def marker(dialect: Any) -> str:
-    """The driver's positional placeholder, for SQL sent with exec_driver_sql."""
-    return "?" if dialect.paramstyle == "qmark" else "%s"
+@lru_cache(maxsize=256)
+def _combined_insert(shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> Insert:
+    """``WITH w0 AS (INSERT INTO a ... SELECT ... UNION ALL SELECT ...), w1 AS (...) INSERT ...``:
+    every batch (``shape``: its table, columns and number of rows) in one statement, one
+    round trip. Built once per shape, and cached by SQLAlchemy as any other statement (a
+    multi-row VALUES would be compiled anew each time). Column ``c`` of row ``r`` of batch
+    ``b`` is the parameter ``w{b}_{r}_{c}``; a batch's rows are inserted in their order.
+    Each INSERT sees the tables as they were before the statement, so the batches must not
+    refer to each other's rows (they refer to rows written earlier)."""
+    statements = []
+    for b, (table, names, count) in enumerate(shape):
+        rows = [select(*(bindparam(f"w{b}_{r}_{c}", type_=table.c[name].type) for c, name in enumerate(names)))
+                for r in range(count)]
+        statements.append(insert(table).from_select(names, union_all(*rows) if count > 1 else rows[0]))
+    *first, last = statements
+    return last.add_cte(*(statement.cte(f"w{i}") for i, statement in enumerate(first))) if first else last
 
 
 #: PostgreSQL column types (as SQLAlchemy compiles them) -> psycopg binary COPY types.
@@ -124,11 +138,10 @@ _BINARY_TYPES = {"INTEGER": "int4", "BIGINT": "int8", "SMALLINT": "int2", "BOOLE
 
 
 def _copy(conn: Connection, table: Table, names: list[str], rows: list[dict]) -> None:
-    """Binary COPY when every column has a known type (half the cost of text COPY)."""
+    """psycopg's ``COPY ... FROM STDIN``: binary when every column has a known type (half
+    the cost of text COPY), on the connection of the session's transaction."""
     quote = conn.dialect.identifier_preparer
-    compiler = conn.dialect.type_compiler_instance
-    compiled = [compiler.process(table.c[n].type.dialect_impl(conn.dialect)).split("(")[0] for n in names]
-    types = [_BINARY_TYPES.get(t) for t in compiled]
+    types = [_BINARY_TYPES.get(table.c[n].type.compile(dialect=conn.dialect).split("(")[0]) for n in names]
     binary = all(types)
     statement = (f"COPY {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) FROM STDIN"
                  + (" (FORMAT BINARY)" if binary else ""))
@@ -141,15 +154,24 @@ def _copy(conn: Connection, table: Table, names: list[str], rows: list[dict]) ->
             copy.write_row(row)
 
 
-def _bound_rows(conn: Connection, table: Table, names: list[str], rows: list[dict],
-                convert: list[str] | None = None) -> Iterator[Sequence[Any]]:
-    """Rows as tuples in ``names`` order, the ``convert`` columns (default: all) bound by their type.
+def _executemany(conn: Connection, table: Table, names: list[str], rows: list[dict]) -> None:
+    """The driver's executemany of ``INSERT INTO table (names) VALUES (?, ...)`` (SQLite),
+    the rows bound beforehand: SQLAlchemy's per-row parameter handling would cost more
+    than SQLite's work on a runner's thousands of rows."""
+    quote = conn.dialect.identifier_preparer
+    marks = ", ".join("?" for _ in names)
+    conn.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)})"
+                         f" VALUES ({marks})", list(_bound_rows(conn, table, names, rows, names)))
 
-    Large batches convert equal values once (a runner's rows share their timestamps).
+
+def _bound_rows(conn: Connection, table: Table, names: list[str], rows: list[dict],
+                convert: list[str]) -> Iterator[Sequence[Any]]:
+    """Rows as tuples in ``names`` order, the ``convert`` columns bound by their type.
+
+    Equal values are converted once (a runner's rows share their timestamps).
     """
-    processors = _bind_processors(table, tuple(names), None if convert is None else frozenset(convert), conn.dialect)
-    if len(rows) >= COPY_MIN_ROWS:
-        processors = tuple((i, _converter(process)) for i, process in processors)
+    processors = tuple((i, _converter(process))
+                       for i, process in _bind_processors(table, tuple(names), frozenset(convert), conn.dialect))
     pick = itemgetter(*names)
     for row in rows:
         values = pick(row)
@@ -165,35 +187,12 @@ def _bound_rows(conn: Connection, table: Table, names: list[str], rows: list[dic
 
 
 @lru_cache(maxsize=512)
-def _bind_processors(table: Table, names: tuple[str, ...], convert: frozenset[str] | None,
+def _bind_processors(table: Table, names: tuple[str, ...], convert: frozenset[str],
                      dialect: Any) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
-    """(position, bind processor) of the columns whose type converts values, looked up once."""
-    return tuple((i, process) for i, name in enumerate(names) if (convert is None or name in convert)
-                 and (process := table.c[name].type._cached_bind_processor(dialect)) is not None)
-
-
-def insert_returning(conn: Connection, table: Table, values: dict[str, Any], returning: str) -> Any:
-    """One row's ``INSERT ... RETURNING returning``, its SQL built once per table and column
-    set and its values bound by their types, as SQLAlchemy would bind them.
-
-    For the hottest single-row write (every case opened), where compiling the
-    parameters of a 30-column statement cost more than the INSERT itself.
-    """
-    names = tuple(values)
-    return conn.exec_driver_sql(_single_insert(conn.dialect, table, names, returning),
-                                bound_row(conn, table, names, values)).scalar_one()
-
-
-def bound_row(conn: Connection, table: Table, names: Sequence[str], values: dict[str, Any]) -> Sequence[Any]:
-    """One row's values in ``names`` order, bound by their column types (for exec_driver_sql)."""
-    (params,) = _bound_rows(conn, table, list(names), [values])
-    return params
-
-
-@lru_cache(maxsize=256)
-def _single_insert(dialect: Any, table: Table, names: tuple[str, ...], returning: str) -> str:
-    quote = dialect.identifier_preparer
-    return f"{insert_sql(quote, marker(dialect), table, names)} RETURNING {quote.quote(returning)}"
+    """(position, bind processor) of the columns whose type converts values, looked up once:
+    each type's own ``bind_processor`` for the dialect, as a compiled INSERT would use."""
+    return tuple((i, process) for i, name in enumerate(names) if name in convert
+                 and (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None)
 
 
 def _converter(process: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -6,21 +6,16 @@ request's session from :func:`get_session` and never commit.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import Any
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, Table, create_engine, event, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
-from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
-
-from casemgr.bulk import insert_returning
-
-if TYPE_CHECKING:
-    from casemgr.numbering import Numbered
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -77,7 +72,6 @@ def make_engine(url: str, *, sqlite_immediate: bool = False) -> Engine:
         # pool, and the app answers 503 "retry" (casemgr.app). Recycling after an hour
         # keeps idle connections clear of server and firewall idle timeouts.
         kwargs["pool_recycle"] = 3600
-        kwargs["connect_args"] = {"cursor_factory": lazy_description_cursor()}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -85,54 +79,6 @@ def make_engine(url: str, *, sqlite_immediate: bool = False) -> Engine:
             event.listen(engine, "connect", _sqlite_manual_transactions)
             event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
-
-
-@cache
-def lazy_description_cursor() -> type:
-    """psycopg's cursor, with ``description`` built when it is read rather than when asked for.
-
-    SQLAlchemy asks every cursor for its description, to learn whether rows came
-    back, but reads the columns only the first time a statement runs: after that
-    it keeps their metadata with the compiled statement. psycopg builds one Python
-    object per column on each ask -- 7% of an API case opening's instructions,
-    most of it for the asset look-up's 46 columns. Imported late: SQLite
-    deployments need not install psycopg.
-    """
-    from collections.abc import Sequence
-
-    import psycopg
-    from psycopg.pq import ExecStatus
-
-    returns_rows = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK)
-    built = psycopg.Cursor.description.fget
-
-    class Description(Sequence):
-        """The columns of one result, built by psycopg on first use."""
-
-        __slots__ = ("_cursor", "_result", "_count", "_columns")
-
-        def __init__(self, cursor: psycopg.Cursor, result: Any, count: int) -> None:
-            self._cursor, self._result, self._count, self._columns = cursor, result, count, None
-
-        def __len__(self) -> int:
-            return self._count
-
-        def __getitem__(self, index: Any) -> Any:
-            if self._columns is None:
-                if self._cursor.pgresult is not self._result:
-                    raise RuntimeError("cursor.description read after the cursor moved on to another result")
-                self._columns = built(self._cursor)
-            return self._columns[index]
-
-    class LazyDescriptionCursor(psycopg.Cursor):
-        @property
-        def description(self) -> Description | None:
-            result = self.pgresult
-            if result and (result.nfields or result.status in returns_rows):
-                return Description(self, result, result.nfields)
-            return None
-
-    return LazyDescriptionCursor
 
 
 def _sqlite_manual_transactions(dbapi_connection: Any, _record: Any) -> None:
@@ -189,10 +135,10 @@ def new_session(app: Flask | None = None, *, write: bool = False) -> Session:
     """A fresh session bound to the app's event bus (CLI, scheduler, tests)."""
     from casemgr.events import attach_bus
 
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    db: Database = app.extensions["casemgr.db"]
+    extensions = (app or current_app).extensions
+    db: Database = extensions["casemgr.db"]
     session = (db.write_session_factory if write else db.session_factory)()
-    attach_bus(session, app.extensions["casemgr.events"])
+    attach_bus(session, extensions["casemgr.events"])
     return session
 
 
@@ -209,48 +155,69 @@ def _close_request_session(_exc: BaseException | None) -> None:
         session.close()
 
 
-def insert_new(session: Session, obj: Any, numbered: Numbered | None = None) -> None:
-    """INSERT one new ORM object with a single Core statement and attach it as persistent.
+def insert_one(session: Session, obj: Any) -> None:
+    """INSERT the new mapped object ``obj`` with one Core ``insert().returning()`` and make it
+    persistent, as if it had just been loaded: in the identity map, every column loaded,
+    no pending change, the relationships it holds kept, the others loaded lazily on use.
 
-    For the hottest writes (every case opened): the unit of work's bookkeeping
-    costs several times the INSERT itself. Column defaults are applied here, so
-    every column is loaded afterwards (nothing is fetched back but the id).
-    The object must have no pending related objects of its own: they would
-    not be inserted. ``numbered``: a column taking a counter's next value, set
-    on the object by the same INSERT where the database allows.
+    For the hottest single-row write (every case opened), where the unit of work's
+    flush costs more than the INSERT itself. A column ``obj`` does not set is written
+    with its scalar default, or NULL where it has none; the primary key (and any column
+    with a server-side or computed default) comes back from RETURNING. Relationships
+    are not followed: set the foreign keys, and any related object already loaded
+    with :func:`~sqlalchemy.orm.attributes.set_committed_value`. No mapper
+    ``before_insert`` / ``after_insert`` events run.
     """
-    mapper = sa_inspect(type(obj))
-    table = mapper.local_table
-    (key,) = mapper.primary_key
-    loaded = obj.__dict__  # the object is attached below with every column committed: no history needed
-    values: dict[str, Any] = {}
+    state = sa_inspect(obj)
+    if not state.transient:
+        raise ValueError("insert_one takes a new object, never added to a session")
+    mapper, held = state.mapper, state.dict  # what the object holds (InstanceState.dict, read only)
+    values = {prop.columns[0].key: held[prop.key] for prop in mapper.column_attrs if prop.key in held}
+    statement, returned, defaults = _insert_returning(mapper.local_table, frozenset(values))
+    row = session.connection().execute(statement, {**values, **defaults}).one()
+    unset = {**defaults, **dict(zip(returned, row))}
     for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        if prop.key in loaded:
-            values[column.key] = loaded[prop.key]
-        elif column is key:
+        column = prop.columns[0].key
+        if column in unset:  # the others are set already: attaching commits them
+            set_committed_value(obj, prop.key, unset[column])
+    _attach_as_loaded(session, obj)
+
+
+@lru_cache(maxsize=64)
+def _insert_returning(table: Table, given: frozenset[str]) -> tuple[Any, tuple[str, ...], dict[str, Any]]:
+    """For rows that set the columns ``given``: the INSERT, the columns it returns (those only
+    the database knows), and the values it writes into the others (scalar defaults, NULL)."""
+    defaults: dict[str, Any] = {}
+    returned = []
+    for column in table.columns:
+        if column.key in given:
             continue
+        default = column.default
+        if column.primary_key or column.server_default is not None or (
+                default is not None and (not default.is_scalar or isinstance(default.arg, (list, dict, set)))):
+            returned.append(column)  # the database's to say (a mutable default must not be shared)
         else:
-            default = column.default
-            value = None if default is None else (default.arg(None) if default.is_callable else default.arg)
-            loaded[prop.key] = values[column.key] = value
-    if numbered is None:
-        new_key = insert_returning(session.connection(), table, values, key.name)
-    else:
-        values.pop(numbered.column, None)
-        new_key, loaded[numbered.column] = numbered.insert(session, table, values, key.name)
-    loaded[mapper.get_property_by_column(key).key] = new_key
-    attach_as_loaded(session, obj)
+            defaults[column.key] = None if default is None else default.arg
+    return insert(table).returning(*returned), tuple(column.key for column in returned), defaults
+
+
+def _attach_as_loaded(session: Session, obj: Any) -> None:
+    """SQLAlchemy's documented route for an object whose column values are all known:
+    history reset as though freshly loaded, identity set, then added to the session."""
+    make_transient_to_detached(obj)
+    session.add(obj)
 
 
 class EntityColumns:
     """An entity's columns for a Core SELECT, and its persistent object from a result row.
 
-    For the few read queries on every request (token and user, the asset a case is
-    opened on): Core rows cost a fraction of the ORM's query and loading machinery.
-    The object is what the session would have loaded -- persistent, every column
-    loaded, lazy relationships intact -- and the identity map still wins: an object
-    the session already holds is returned as it is.
+    For a read that wants the rows of several entities from one statement it runs
+    itself (the API token and its user, on every API call). :meth:`load` makes the
+    object as the session would have loaded it -- persistent, every column loaded,
+    no pending change, relationships loaded lazily on first use -- and the identity
+    map still wins: an object the session already holds is returned as it is.
+    Where the ORM runs the statement itself (``session.execute(select(A, B)...)``),
+    that is simpler: use it.
     """
 
     def __init__(self, cls: type, prefix: str) -> None:
@@ -259,47 +226,19 @@ class EntityColumns:
         self.keys = [prop.key for prop in props]
         self.labels = [f"{prefix}{key}" for key in self.keys]
         self.columns = [prop.columns[0].label(label) for prop, label in zip(props, self.labels)]
-        pk_keys = {self.mapper.get_property_by_column(c).key for c in self.mapper.primary_key}
-        self._pk_labels = [label for key, label in zip(self.keys, self.labels) if key in pk_keys]
+        pk_keys = [self.mapper.get_property_by_column(c).key for c in self.mapper.primary_key]
+        self._pk_labels = [f"{prefix}{key}" for key in pk_keys]
 
     def load(self, session: Session, row: Any) -> Any:
         """The object in ``row`` (a Core row holding :attr:`columns`), or None where an outer join found none."""
-        values = row._mapping
-        identity = tuple(values[label] for label in self._pk_labels)
+        identity = tuple(getattr(row, label) for label in self._pk_labels)
         if any(v is None for v in identity):
             return None
-        identity_key = self.mapper.identity_key_from_primary_key(identity)
-        existing = session.identity_map.get(identity_key)
+        existing = session.identity_map.get(self.mapper.identity_key_from_primary_key(identity))
         if existing is not None:
             return existing
-        obj = self.mapper.class_manager.new_instance()
-        loaded = obj.__dict__  # as the ORM's own loader fills a new instance: no attribute events
+        obj = self.mapper.class_()
         for key, label in zip(self.keys, self.labels):
-            loaded[key] = values[label]
-        attach_as_loaded(session, obj, identity_key)
+            set_committed_value(obj, key, getattr(row, label))
+        _attach_as_loaded(session, obj)
         return obj
-
-
-def attach_as_loaded(session: Session, obj: Any, identity_key: Any = None) -> None:
-    """Make ``obj`` -- a new instance whose columns are all set, its key among them --
-    persistent in ``session``, in the state the ORM's loader leaves an instance it
-    loaded: in the identity map, no pending changes, relationships lazy.
-
-    The public route, :func:`make_transient_to_detached` then :meth:`Session.add`, gets
-    there through general paths (expiring every unloaded attribute, cascading along
-    every relationship) at several times the cost, nine times per case opened. This
-    one takes the loader's own steps (``sqlalchemy.orm.loading._instance``), so it
-    leans on SQLAlchemy internals: tests/integration/test_db_engine.py holds it to
-    what the ORM itself loads. Where load events are listened to, the public route.
-    ``identity_key``: the object's, when the caller has it at hand.
-    """
-    state = instance_state(obj)
-    if state.manager.dispatch.load or session.dispatch.loaded_as_persistent:
-        make_transient_to_detached(obj)
-        session.add(obj)
-        return
-    state.key = identity_key or state.mapper._identity_key_from_state(state)
-    state.identity_token = None
-    state.session_id = session.hash_key
-    session.identity_map._add_unpresent(state, state.key)
-    state._commit_all(state.dict, session.identity_map)

@@ -191,13 +191,16 @@ RUNNER_FIELDS = ("first_response_due_at", "next_update_due_at", "resolution_due_
 
 
 def _runner_changes(case: Case) -> dict | None:
-    """The case's new runner fields if any changed, with the version they were computed from."""
-    state = inspect(case)
-    before, current = state.committed_state, state.dict
-    if not any(name in before and before[name] != current.get(name) for name in RUNNER_FIELDS):
+    """The case's new runner fields if any changed, with the version they were computed from.
+
+    The runner only sets attributes on the case it loaded (nothing is flushed), so each
+    attribute's history (SQLAlchemy's public ``inspect(obj).attrs[name].history``) tells
+    what it changed, and ``case.version`` is still the version it read.
+    """
+    attrs = inspect(case).attrs
+    if not any(attrs[name].history.has_changes() for name in RUNNER_FIELDS):
         return None
-    return {"b_id": case.id, "b_version": state.committed_state.get("version", case.version),
-            **{name: getattr(case, name) for name in RUNNER_FIELDS}}
+    return {"b_id": case.id, "b_version": case.version, **{name: getattr(case, name) for name in RUNNER_FIELDS}}
 
 
 def _update_cases(session: Session, rows: list[dict]) -> None:

@@ -6,6 +6,8 @@ Routes call the same services as the web pages, with the same scoping.
 """
 from __future__ import annotations
 
+import weakref
+
 from flask import Flask
 from flask_smorest import Api
 
@@ -15,10 +17,15 @@ API_PREFIX = "/api/v1"
 
 
 class CasemgrApi(Api):
-    ERROR_SCHEMA = ErrorEnvelopeSchema
+    """flask-smorest's Api with Casemgr's error envelope documented.
 
-    def _register_error_handlers(self) -> None:
-        """The app's handlers answer JSON under /api/ and HTML elsewhere (casemgr.app)."""
+    flask-smorest registers its own JSON handler for ``HTTPException`` when it is
+    initialised; the app factory then registers Casemgr's (``casemgr.app``: the
+    envelope under /api/, HTML pages elsewhere) with ``app.errorhandler``, which
+    replaces it: Flask keeps one handler per exception class.
+    """
+
+    ERROR_SCHEMA = ErrorEnvelopeSchema
 
 
 def init_api(app: Flask) -> CasemgrApi:
@@ -44,13 +51,16 @@ def init_api(app: Flask) -> CasemgrApi:
     return api
 
 
+_WIRED: weakref.WeakSet = weakref.WeakSet()  # blueprints that already check the token
+
+
 def plug_in(app: Flask, blp) -> None:
     """Register an area's API blueprint: token auth, no CSRF (no cookies are read), /api/v1 prefix."""
     from casemgr.api.auth import require_token
     from casemgr.extensions import csrf
 
-    if not getattr(blp, "_casemgr_wired", False):  # blueprint objects are shared by every app instance
+    if blp not in _WIRED:  # blueprint objects are shared by every app instance
         blp.before_request(require_token)
-        blp._casemgr_wired = True
+        _WIRED.add(blp)
     csrf.exempt(blp)
     app.extensions["casemgr.api"].register_blueprint(blp, url_prefix=API_PREFIX)

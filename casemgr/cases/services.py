@@ -23,27 +23,25 @@ from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.coverage import pick_active
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
 from casemgr.bulk import insert_at_commit
-from casemgr.db import EntityColumns, insert_new
 from casemgr.concurrency import detect_conflicts
+from casemgr.db import insert_one
 from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.notifications.services import notify
-from casemgr.numbering import Numbered, next_value
+from casemgr.numbering import next_value
 from casemgr.safety import services as safety
 from casemgr.organizations.models import AccountAssignment, Organization, Site
 
-
-
 _EVENTS = CaseEvent.__table__
-_INSERT_EVENTS_RETURNING_ID = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 
 
 def _insert_events(session: Session, rows: list[dict[str, Any]], *, want_id: bool) -> int | None:
-    """A new case's first timeline entries without ORM objects: they are on the path of
-    every case opened, where the unit of work costs more than the INSERT. Returns the
-    first entry's id when ``want_id`` (attachments hang on it); otherwise the rows wait
-    for the commit, written with its other queued rows (:func:`insert_at_commit`)."""
+    """A new case's first timeline entries as plain rows: nothing reads them back before the
+    commit, so they wait for it (:func:`insert_at_commit`), written with its other queued
+    rows. With ``want_id`` (attachments hang on the first entry) they are inserted at once
+    instead, and the first entry's id is returned."""
     if want_id:
-        return session.connection().execute(_INSERT_EVENTS_RETURNING_ID, rows).scalars().first()
+        return session.execute(insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True),
+                               rows).scalars().first()
     insert_at_commit(session, _EVENTS, rows)
     return None
 
@@ -71,29 +69,19 @@ def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEve
 
 
 @cache
-def _asset_query(scope: str) -> tuple[Any, dict[str, EntityColumns]]:
+def _asset_query(scope: str) -> Any:
     """Asset, organisation, site, and each contract of the asset with its plan and calendar,
-    as one Core query, built once per scope (:func:`policy.scope_of`) on first use: the
-    mappers must be configured, and a reused statement keeps its cache key."""
-    parts = {name: EntityColumns(cls, f"{name}_") for name, cls in (
-        ("asset", Asset), ("org", Organization), ("site", Site), ("contract", Contract), ("plan", SupportPlan),
-        ("calendar", BusinessCalendar))}
-    assets, contracts, plans = Asset.__table__, Contract.__table__, SupportPlan.__table__
-    stmt = (select(*(c for part in parts.values() for c in part.columns))
-            .select_from(assets)
-            .join(Organization.__table__, Organization.__table__.c.id == assets.c.organization_id)
-            .join(Site.__table__, Site.__table__.c.id == assets.c.site_id)
-            .outerjoin(contract_asset, contract_asset.c.asset_id == assets.c.id)
-            .outerjoin(contracts, contracts.c.id == contract_asset.c.contract_id)
-            .outerjoin(plans, plans.c.id == contracts.c.plan_id)
-            .outerjoin(BusinessCalendar.__table__, BusinessCalendar.__table__.c.id == plans.c.calendar_id)
-            .where(assets.c.serial == bindparam("serial"),
-                   policy.org_filter_template(assets.c.organization_id, scope))
-            .order_by(contracts.c.ends_on.desc()))
-    return stmt, parts
-
-
-CASE_NUMBER = Numbered("number", "case", rules.CASE_NUMBER_PREFIX, rules.CASE_NUMBER_DIGITS)
+    in one ORM query, built once per scope (:func:`policy.scope_of`) and run for any actor
+    with :func:`policy.scope_params`: a reused statement keeps its cache key."""
+    return (select(Asset, Organization, Site, Contract, SupportPlan, BusinessCalendar)
+            .join(Organization, Organization.id == Asset.organization_id)
+            .join(Site, Site.id == Asset.site_id)
+            .outerjoin(contract_asset, contract_asset.c.asset_id == Asset.id)
+            .outerjoin(Contract, Contract.id == contract_asset.c.contract_id)
+            .outerjoin(SupportPlan, SupportPlan.id == Contract.plan_id)
+            .outerjoin(BusinessCalendar, BusinessCalendar.id == SupportPlan.calendar_id)
+            .where(Asset.serial == bindparam("serial"), policy.org_filter_template(Asset.organization_id, scope))
+            .order_by(Contract.ends_on.desc()))
 
 
 def _asset_and_contract(session: Session, actor: User, serial: str, on: date) -> tuple[Asset, Contract | None] | None:
@@ -106,22 +94,49 @@ def _asset_and_contract(session: Session, actor: User, serial: str, on: date) ->
     calendar and the site's time zone. One row per contract of the asset (a
     handful), or one without contract.
     """
-    stmt, parts = _asset_query(policy.scope_of(actor))
-    rows = session.connection().execute(stmt, {"serial": serial, **policy.scope_params(actor)}).all()
+    rows = session.execute(_asset_query(policy.scope_of(actor)),
+                           {"serial": serial, **policy.scope_params(actor)}).all()
     if not rows:
         return None
-    asset = parts["asset"].load(session, rows[0])
-    set_committed_value(asset, "organization", parts["org"].load(session, rows[0]))
-    set_committed_value(asset, "site", parts["site"].load(session, rows[0]))
+    asset, org, site = rows[0][:3]
+    set_committed_value(asset, "organization", org)
+    set_committed_value(asset, "site", site)
     contracts = []
-    for row in rows:
-        contract = parts["contract"].load(session, row)
+    for _asset, _org, _site, contract, plan, calendar in rows:
         if contract is not None:
-            plan = parts["plan"].load(session, row)
-            set_committed_value(plan, "calendar", parts["calendar"].load(session, row))
+            set_committed_value(plan, "calendar", calendar)
             set_committed_value(contract, "plan", plan)
             contracts.append(contract)
     return asset, pick_active(contracts, on)
+
+
+def _insert_case(session: Session, case: Case, now: datetime, **loaded: Any) -> None:
+    """The one way a case is written, whatever the channel (then :func:`_first_entries`):
+    the listeners time it, it takes the next number, one INSERT writes it
+    (:func:`casemgr.db.insert_one`: the unit of work's flush would cost more than the SQL).
+
+    ``case`` is a new :class:`Case` with everything but its number, SLA times and id, its
+    foreign keys set as ids. ``loaded``: related objects already loaded (``asset=...``),
+    set as its relationships as a load would set them (no change to flush), so that the
+    listeners (escalation's clocks, webhooks) and the caller read them without a query.
+    """
+    for name, obj in loaded.items():
+        set_committed_value(case, name, obj)
+    events.publish(session, events.CaseOpening(case, now))  # sets the SLA times: the INSERT carries them
+    case.number = rules.format_case_number(next_value(session, "case"))
+    insert_one(session, case)
+
+
+def _first_entries(session: Session, case: Case, rows: list[dict[str, Any]], actor: User | None, now: datetime,
+                   uploads: Sequence[Upload] = (), store: AttachmentStore | None = None) -> None:
+    """A case just inserted (:func:`_insert_case`): its first timeline entries (``rows``, from
+    :func:`timeline.row`; vendor-written public text has passed the safety guard), the
+    files on the first one, then ``CaseOpened`` for the listeners."""
+    attach = bool(uploads) and store is not None
+    opened_id = _insert_events(session, rows, want_id=attach)
+    if attach:
+        _attach(session, store, case, opened_id, actor, uploads, now)
+    events.publish(session, events.CaseOpened(case.id, now))
 
 
 def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_serial: str, severity: int,
@@ -143,27 +158,20 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
         component = session.get(Component, component_id)
         if component is None or component.asset_id != asset.id:
             raise CaseRuleError("That component is not part of the chosen asset.")
-    # The rows already loaded are set as the relationships too, so that the listeners
-    # (escalation's clocks, webhooks) and the caller's representation read them
-    # without loading them again. The number comes with the INSERT.
-    case = Case(organization_id=asset.organization_id, organization=asset.organization,
-                asset_id=asset.id, asset=asset, component_id=component.id if component else None,
-                component=component, contract_id=contract.id if contract else None, contract=contract,
+    case = Case(organization_id=asset.organization_id, asset_id=asset.id,
+                component_id=component.id if component else None, contract_id=contract.id if contract else None,
                 entitled=contract is not None, severity=severity, status="new", subject=subject,
-                description=description, channel=channel, opened_by_id=actor.id,
-                created_at=now, updated_at=now)
-    events.publish(session, events.CaseOpening(case, now))
-    # One INSERT (with the number); its first events, schedule and notifications are plain rows too.
-    insert_new(session, case, CASE_NUMBER)
+                description=description, channel=channel, opened_by_id=actor.id, created_at=now, updated_at=now)
+    _insert_case(session, case, now, organization=asset.organization, asset=asset, component=component,
+                 contract=contract)
     first = [timeline.row(case, actor, "opened", now, public=True, body=description,
-                        data={"severity": severity, "subject": subject, "channel": channel})]
+                          data={"severity": severity, "subject": subject, "channel": channel})]
     if contract is None:
         first.append(timeline.row(case, None, "not_entitled", now, public=True,
-                                body=f"No active support contract covers {asset.serial} on {now.date().isoformat()}."
-                                     " The case is accepted and worked; the account team will review entitlement."))
-    opened_id = _insert_events(session, first, want_id=bool(uploads))
-    _attach(session, store, case, opened_id, actor, uploads, now)
-    events.publish(session, events.CaseOpened(case.id, now))
+                                  body=f"No active support contract covers {asset.serial} on"
+                                       f" {now.date().isoformat()}. The case is accepted and worked; the account"
+                                       " team will review entitlement."))
+    _first_entries(session, case, first, actor, now, uploads, store)
     _acknowledge(session, actor, case, asset.serial)  # after the listeners: the clocks are set
     session.commit()
     return case
@@ -300,22 +308,16 @@ def open_triage_case(session: Session, *, organization_id: int, opened_by: User 
     rules.check_severity(severity)
     subject = (subject or "").strip()[:rules.MAX_SUBJECT] or "(no subject)"
     description = (description or "").strip()[:rules.MAX_BODY] or "(empty message)"
-    number = rules.format_case_number(next_value(session, "case"))
-    case = Case(number=number, organization_id=organization_id, asset_id=None, entitled=False, severity=severity,
+    case = Case(organization_id=organization_id, asset_id=None, entitled=False, severity=severity,
                 status="new", subject=subject, description=description, channel=channel,
                 opened_by_id=opened_by.id if opened_by else None, created_at=now, updated_at=now)
-    events.publish(session, events.CaseOpening(case, now))
-    session.add(case)
-    session.flush()
-    opened_id = _insert_events(session, [
+    _insert_case(session, case, now)
+    _first_entries(session, case, [
         timeline.row(case, opened_by, "opened", now, public=True, body=description,
-                   data={"severity": severity, "subject": subject, "channel": channel, "requester": requester}),
+                     data={"severity": severity, "subject": subject, "channel": channel, "requester": requester}),
         timeline.row(case, None, "triage", now, public=False,
-                   body=f"Received by {channel} from {requester} without a registered asset: triage it to an asset"
-                        " or answer the sender.")], want_id=bool(uploads and store is not None))
-    if uploads and store is not None:
-        _attach(session, store, case, opened_id, opened_by, uploads, now)
-    events.publish(session, events.CaseOpened(case.id, now))
+                     body=f"Received by {channel} from {requester} without a registered asset: triage it to an asset"
+                          " or answer the sender.")], opened_by, now, uploads, store)
     session.commit()
     return case
 

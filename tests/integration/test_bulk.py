@@ -1,11 +1,14 @@
-"""Rows queued for the commit (casemgr.bulk.insert_at_commit): written together, never early, never after a rollback."""
+"""Rows queued for the commit (casemgr.bulk.insert_at_commit): written together, never early, never after a
+rollback, and never when the SAVEPOINT they were queued in is rolled back."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import event, func, select
 
 from casemgr.bulk import COPY_MIN_ROWS, insert_at_commit
+from casemgr.db import new_session
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.notifications.models import Notification
 
@@ -99,4 +102,80 @@ def test_a_large_queued_batch_is_copied_beside_the_small_ones(session, world):
                                                      "public": True, "body": "", "data": {}, "created_at": T0}])
     session.commit()
     assert session.scalar(select(func.count()).select_from(Notification)) == COPY_MIN_ROWS + 5
+    assert session.scalar(select(func.count()).select_from(CaseEvent)) == 1
+
+
+def _subjects(session) -> list[str]:
+    return sorted(session.scalars(select(Notification.subject)))
+
+
+@pytest.fixture
+def writer(app, world):
+    """A session that writes: on SQLite its transactions are real from BEGIN on, which
+    SAVEPOINTs need (the driver's own lazy transactions would let RELEASE commit)."""
+    session = new_session(app, write=True)
+    yield session
+    session.close()
+
+
+def test_rows_queued_inside_a_savepoint_that_is_rolled_back_are_not_written(writer, world):
+    user = world.user("engineer")
+    insert_at_commit(writer, Notification.__table__, [_notification(user, 1)])  # before the savepoint: kept
+    savepoint = writer.begin_nested()
+    insert_at_commit(writer, Notification.__table__, [_notification(user, 2), _notification(user, 3)])
+    savepoint.rollback()
+    with pytest.raises(RuntimeError), writer.begin_nested():
+        insert_at_commit(writer, Notification.__table__, [_notification(user, 4)])
+        raise RuntimeError("the step inside the savepoint failed")
+    insert_at_commit(writer, Notification.__table__, [_notification(user, 5)])  # after it: kept
+    writer.commit()
+    assert _subjects(writer) == ["message 1", "message 5"]
+
+
+def test_rows_queued_inside_a_released_savepoint_are_written_with_the_transaction(writer, world):
+    user = world.user("engineer")
+    with writer.begin_nested():
+        insert_at_commit(writer, Notification.__table__, [_notification(user, 1)])
+        with writer.begin_nested():
+            insert_at_commit(writer, Notification.__table__, [_notification(user, 2)])
+    insert_at_commit(writer, Notification.__table__, [_notification(user, 3)])
+    writer.commit()
+    assert _subjects(writer) == ["message 1", "message 2", "message 3"]
+
+
+def test_rows_of_a_released_savepoint_go_when_the_transaction_around_it_rolls_back(writer, world):
+    user = world.user("engineer")
+    insert_at_commit(writer, Notification.__table__, [_notification(user, 1)])
+    with writer.begin_nested():
+        insert_at_commit(writer, Notification.__table__, [_notification(user, 2)])
+    writer.rollback()
+    writer.commit()
+    assert _subjects(writer) == []
+
+
+def test_rows_queued_inside_a_savepoint_may_refer_to_objects_added_in_it(writer, world):
+    with writer.begin_nested():
+        case = Case(number="CS-900003", organization_id=world.acme.id, asset_id=world.acme_asset.id, severity=3,
+                    status="new", subject="Fan noise", description="d", channel="portal", created_at=T0,
+                    updated_at=T0)
+        writer.add(case)
+        writer.flush()
+        case.subject = "Fan noise, loud"  # a pending change: flushed before the rows are written
+        insert_at_commit(writer, CaseEvent.__table__, [{"case_id": case.id, "kind": "opened", "actor_id": None,
+                                                        "public": True, "body": "", "data": {}, "created_at": T0}])
+        assert not writer.dirty
+    writer.commit()
+    assert writer.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)) == "opened"
+
+
+def test_queued_rows_without_their_columns_defaults_are_still_written_with_the_others(session, world):
+    user = world.user("engineer")
+    case = _case(session, world)
+    row = _notification(user, 1)
+    del row["body"], row["attempts"]  # columns with a Python-side default, left to it
+    insert_at_commit(session, Notification.__table__, [row])
+    insert_at_commit(session, CaseEvent.__table__, [{"case_id": case.id, "kind": "opened", "actor_id": None,
+                                                     "public": True, "body": "", "data": {}, "created_at": T0}])
+    session.commit()
+    assert session.execute(select(Notification.body, Notification.attempts)).one() == ("", 0)
     assert session.scalar(select(func.count()).select_from(CaseEvent)) == 1

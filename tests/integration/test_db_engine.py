@@ -1,91 +1,77 @@
-"""Database plumbing held to what SQLAlchemy and psycopg do themselves: PostgreSQL cursors
-whose descriptions are built on use, entities attached as the ORM's loader attaches them."""
+"""Database plumbing held to what it promises, by behaviour: an entity built from a Core row
+is the persistent object the ORM would have loaded, and opening a case costs a fixed handful
+of statements, whose rows the caller then reads without another query."""
 from __future__ import annotations
 
-import psycopg
 import pytest
-from sqlalchemy import bindparam, event, inspect, select, text
+from sqlalchemy import event, inspect, select
 
-from casemgr.auth.models import User
-from casemgr.db import EntityColumns, insert_new, lazy_description_cursor, make_engine, new_session
-
-
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # psycopg's cursor; SQLite's is another
-def test_a_lazy_description_reads_as_psycopgs_own_and_serves_new_and_cached_statements(db_url, world):
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            raw = conn.connection.driver_connection
-            assert isinstance(raw.cursor(), lazy_description_cursor())
-            query = 'SELECT id, email, created_at, NULL::jsonb AS nothing FROM "user" ORDER BY id'
-            lazy, plain = raw.cursor(), psycopg.Cursor(raw)
-            lazy.execute(query)
-            plain.execute(query)
-            assert len(lazy.description) == 4
-            assert [tuple(c) for c in lazy.description] == [tuple(c) for c in plain.description]
-            assert [c.name for c in lazy.description[1:3]] == ["email", "created_at"]
-            lazy.execute('UPDATE "user" SET name = name WHERE false')
-            assert lazy.description is None  # no rows: as psycopg says
-
-            # Through SQLAlchemy: a text query (columns read from the description) and a
-            # compiled statement run twice (the second time from its cached metadata).
-            emails = conn.execute(text('SELECT email FROM "user" ORDER BY id')).scalars().all()
-            assert emails == [row[1] for row in plain.execute(query).fetchall()] and len(emails) == len(world.users)
-            stmt = select(User.id, User.email).where(User.email == bindparam("email"))
-            for user in list(world.users.values())[:2]:
-                row = conn.execute(stmt, {"email": user.email}).one()
-                assert (row.id, row._mapping["email"]) == (user.id, user.email)
-    finally:
-        engine.dispose()
+from casemgr.assets.models import Asset
+from casemgr.cases import services
+from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.models import Case, CaseEvent
+from casemgr.db import EntityColumns, insert_one, new_session
+from casemgr.notifications.models import Notification
+from casemgr.organizations.models import Organization
+from escalation import context
+from escalation.defaults import seed_default_ladders
+from escalation.models import EscalationSchedule
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_a_description_read_after_its_cursor_moved_on_is_refused(db_url, world):
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            cursor = conn.connection.driver_connection.cursor()
-            cursor.execute("SELECT 1 AS one")
-            stale = cursor.description
-            cursor.execute("SELECT 2 AS two, 3 AS three")
-            with pytest.raises(RuntimeError, match="moved on"):
-                stale[0]
-            assert [c.name for c in cursor.description] == ["two", "three"]
-    finally:
-        engine.dispose()
+class Statements:
+    """The SQL sent through an engine while it is open (a context manager)."""
+
+    def __init__(self, session):
+        self.engine = session.get_bind()
+        self.sent: list[str] = []
+
+    def _seen(self, _conn, _cursor, statement, _params, _context, _many):
+        self.sent.append(" ".join(statement.split()))
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self.sent
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
-def _statements(session):
-    sent: list[str] = []
-    event.listen(session.get_bind(), "before_cursor_execute", lambda *args: sent.append(args[2]))
-    return sent
+@pytest.fixture
+def store(tmp_path):
+    return AttachmentStore(tmp_path / "files", max_bytes=1024)
+
+
+@pytest.fixture
+def ladders(world, session):
+    seed_default_ladders(session)
 
 
 def test_an_entity_built_from_a_core_row_is_what_the_orm_would_have_loaded(app, session, world):
-    """EntityColumns + attach_as_loaded against the ORM's own load of the same row."""
-    from casemgr.assets.models import Asset
-
     columns = EntityColumns(Asset, "a_")
     row = session.connection().execute(select(*columns.columns).where(Asset.__table__.c.serial == "ACME-001")).one()
     other = new_session(app)
     try:
-        asset = columns.load(other, row)
+        with Statements(other) as sent:
+            asset = columns.load(other, row)
+            values = {k: getattr(asset, k) for k in columns.keys}
+        assert sent == [], "every column is loaded"
         orm = session.scalars(select(Asset).where(Asset.serial == "ACME-001")).one()
+        assert values == {k: getattr(orm, k) for k in columns.keys}
         state, orm_state = inspect(asset), inspect(orm)
-        assert state.persistent and state.key == orm_state.key and asset in other
-        assert {k: getattr(asset, k) for k in columns.keys} == {k: getattr(orm, k) for k in columns.keys}
-        assert set(vars(asset)) - {"_sa_instance_state"} == set(columns.keys), "no relationship loaded yet"
-        assert not other.dirty and not state.modified and not state.expired_attributes
+        assert state.persistent and state.identity == orm_state.identity and asset in other
+        assert state.unloaded == set(inspect(Asset).relationships.keys()), "relationships: not loaded yet"
+        assert not other.new and not other.dirty and not state.modified
         assert columns.load(other, row) is asset and other.get(Asset, asset.id) is asset
 
         site, components = orm.site.name, [c.serial for c in orm.components]
-        sent = _statements(other)
-        assert asset.site.name == site and len(sent) == 1, "relationships load lazily, as loaded ones do"
-        assert [c.serial for c in asset.components] == components and len(sent) == 2
+        with Statements(other) as sent:
+            assert asset.site.name == site and len(sent) == 1, "relationships load lazily, as loaded ones do"
+            assert [c.serial for c in asset.components] == components and len(sent) == 2
         asset.degraded = True
         assert list(other.dirty) == [asset]
-        other.commit()
-        assert any(s.startswith("UPDATE asset") for s in sent)
+        with Statements(other) as sent:
+            other.commit()
+        assert [s for s in sent if s.startswith("UPDATE")] and not [s for s in sent if s.startswith("INSERT")]
         session.expire_all()
         assert session.get(Asset, asset.id).degraded is True
         other.expire(asset)
@@ -95,15 +81,79 @@ def test_an_entity_built_from_a_core_row_is_what_the_orm_would_have_loaded(app, 
     assert inspect(asset).detached
 
 
-def test_a_row_inserted_by_insert_new_is_attached_as_loaded_and_flushes_nothing_more(app, session, world):
-    from casemgr.organizations.models import Organization
+def test_an_entity_the_session_already_holds_is_returned_as_it_is(app, session, world):
+    columns = EntityColumns(Asset, "a_")
+    row = session.connection().execute(select(*columns.columns).where(Asset.__table__.c.serial == "ACME-001")).one()
+    held = session.get(Asset, row.a_id)
+    held.degraded = True  # a pending change the row does not know about
+    assert columns.load(session, row) is held and held.degraded is True and held in session.dirty
 
+
+def test_a_row_inserted_by_insert_one_is_loaded_whole_and_leaves_nothing_to_flush(app, session, world):
     org = Organization(name="Initech", created_at=world.acme.created_at)
-    insert_new(session, org)
-    state = inspect(org)
-    assert state.persistent and org.id and session.get(Organization, org.id) is org
-    assert not session.new and not session.dirty
-    sent = _statements(session)
-    session.commit()
-    assert not any(s.startswith("INSERT") for s in sent)
-    assert session.scalar(select(Organization.name).where(Organization.id == org.id)) == "Initech"
+    keys = [prop.key for prop in inspect(Organization).column_attrs]
+    with Statements(session) as sent:
+        insert_one(session, org)
+        values = {key: getattr(org, key) for key in keys}  # defaults and the id included
+        session.commit()
+    assert _kinds(sent) == ["INSERT"], "one INSERT, every column known after it, nothing left to flush"
+    assert inspect(org).persistent and session.get(Organization, org.id) is org
+    fresh = new_session(app)
+    try:
+        assert {key: getattr(fresh.get(Organization, org.id), key) for key in keys} == values
+    finally:
+        fresh.close()
+    org.name = "Initech Ltd"
+    with Statements(session) as sent:
+        session.commit()
+    assert _kinds(sent) == ["UPDATE"], "later edits are the unit of work's, as for any loaded object"
+    assert session.scalar(select(Organization.name).where(Organization.id == org.id)) == "Initech Ltd"
+
+
+def _open(session, world, store, clock, **kw):
+    values = {"severity": 2, "subject": "Array degraded", "description": "Bay 2 shows amber."} | kw
+    return services.open_case(session, world.user("acme_admin"), store, asset_serial="ACME-001", now=clock.now(),
+                              **values)
+
+
+def _kinds(sent: list[str]) -> list[str]:
+    return [s.split()[0] for s in sent]
+
+
+def test_opening_a_case_costs_a_fixed_handful_of_statements(session, world, store, clock, ladders, monkeypatch):
+    monkeypatch.setattr(context, "LADDER_RECHECK_SECONDS", 3600)  # the ladders are cached, as in a running process
+    _open(session, world, store, clock)  # the counter exists and the ladders are cached from here on
+    with Statements(session) as sent:
+        case = _open(session, world, store, clock)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    # The asset with its contract, plan and calendar; the number; the case; then, at the commit,
+    # its timeline entry, its escalation schedule and its acknowledgement: one statement on
+    # PostgreSQL (data-modifying WITH clauses), one per table on SQLite.
+    assert _kinds(sent) == ["SELECT", "UPDATE", "INSERT"] + (["WITH"] if postgresql else ["INSERT"] * 3), sent
+    assert "FROM asset" in sent[0] and "counter" in sent[1] and sent[2].startswith("INSERT INTO support_case")
+    assert session.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)) == "opened"
+    assert session.scalar(select(EscalationSchedule.next_check_at).where(EscalationSchedule.case_id == case.id))
+    assert session.scalars(select(Notification.channel).where(Notification.case_id == case.id)
+                           .order_by(Notification.channel)).all() == ["email", "in_app"]
+
+
+def test_an_opened_case_comes_back_with_what_its_callers_read_already_loaded(session, world, store, clock, ladders):
+    case = _open(session, world, store, clock)
+    with Statements(session) as sent:
+        read = (case.number, case.status, case.version, case.owner_id, case.first_response_due_at is not None,
+                case.organization.name, case.asset.serial, case.asset.site.timezone, case.contract.number,
+                case.contract.plan.code, case.contract.plan.calendar.always)
+    assert sent == [], "the API's representation and the clocks read these without a query"
+    assert read[:4] == ("CS-000001", "new", 1, None) and read[4] and read[5:7] == ("Acme", "ACME-001")
+    assert session.get(Case, case.id) is case and not session.dirty and not session.new
+
+
+def test_a_triage_case_goes_in_through_the_same_path(session, world, store, clock, ladders):
+    with Statements(session) as sent:
+        case = services.open_triage_case(session, organization_id=world.acme.id, opened_by=world.user("acme_admin"),
+                                         severity=3, subject="No serial", description="Something broke",
+                                         now=clock.now(), channel="email", requester="admin@acme.example.com")
+    assert [s for s in sent if s.startswith("INSERT INTO support_case")], "one INSERT of the case, as the portal's"
+    assert session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+                           ).all() == ["opened", "triage"]
+    assert session.scalar(select(EscalationSchedule.case_id).where(EscalationSchedule.case_id == case.id))
