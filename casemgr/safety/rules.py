@@ -89,11 +89,15 @@ class Decision:
         return cls(allowed=False, rule_code=rule_code, reason=reason, safe_alternative=safe_alternative)
 
 
+_ACRONYMS = frozenset({"ssd", "hdd", "psu", "nvram", "nvme", "dimm", "hba", "fru"})  # "SSD SN ...", not "ssd SN ..."
+
+
 def _template_values(component: ComponentFacts | None, asset: AssetFacts | None) -> dict[str, str]:
     values = dict.fromkeys(TEMPLATE_FIELDS, _UNKNOWN)
     if component is not None:
+        kind = component.kind_word
         values.update(
-            kind_word=component.kind_word, serial=component.serial, slot=component.slot, state=component.state,
+            kind_word=kind.upper() if kind.lower() in _ACRONYMS else kind, serial=component.serial, slot=component.slot, state=component.state,
             part_number=component.part_number, part_description=component.part_description,
         )
     if asset is not None:
