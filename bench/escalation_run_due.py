@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
@@ -65,7 +65,7 @@ from escalation.defaults import seed_default_ladders  # noqa: E402
 from escalation.models import EscalationSchedule  # noqa: E402
 from escalation.services import Settings, run_due  # noqa: E402
 
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)  # fixed: results never depend on the wall clock
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # fixed: results never depend on the wall clock
 PG_DB = "casemgr_bench"
 CHUNK = 5000          # rows per executemany: bounded memory, few round trips
 PARTNERS = 5
@@ -271,7 +271,7 @@ def print_table(rows: list[dict]) -> None:
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     print()
     for k, line in enumerate(lines):
-        print("  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths))))
+        print("  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))))
         if k == 0:
             print("  ".join("-" * w for w in widths))
     print()

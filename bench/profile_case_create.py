@@ -39,9 +39,9 @@ This prints figures; it is not a test and asserts nothing but the 201s.
 from __future__ import annotations
 
 import argparse
-import os
 import cProfile
 import json
+import os
 import pstats
 import shutil
 import statistics
@@ -56,7 +56,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any 
 from sqlalchemy import event, text  # noqa: E402
 
 from bench.pg import drop_database, fresh_database  # noqa: E402
-
 from casemgr import create_app  # noqa: E402
 
 USER = "ana.admin@northwind.example.com"

@@ -31,15 +31,15 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
 
-from bench.pg import fresh_database  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
+from bench.pg import fresh_database  # noqa: E402
 from casemgr import create_app  # noqa: E402
 from casemgr.assets.models import Asset, Component, Part, Product  # noqa: E402
 from casemgr.auth.models import User  # noqa: E402
@@ -50,7 +50,7 @@ from casemgr.migrate import upgrade  # noqa: E402
 from casemgr.organizations.models import AccountAssignment, Organization, Site  # noqa: E402
 from reports.models import CaseRating  # noqa: E402
 
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 PERIOD = (date(2026, 8, 1), date(2026, 10, 31))
 PG_DB = "casemgr_reports_bench"
 PASSWORD = "bench horse battery"
@@ -99,7 +99,7 @@ def load(engine, args) -> dict:
                                                  for o in range(2, 2 + args.partners)])
         log(f"reference data: {args.orgs} partners, {len(assets)} assets")
 
-        pdf_org, period_start = 2, datetime.combine(PERIOD[0], datetime.min.time(), timezone.utc)
+        pdf_org, period_start = 2, datetime.combine(PERIOD[0], datetime.min.time(), UTC)
         period_days = (PERIOD[1] - PERIOD[0]).days + 1
         open_per_org = args.open // args.orgs
         case_id = event_id = 0

@@ -25,15 +25,15 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
 
-from bench.pg import fresh_database  # noqa: E402
 from sqlalchemy import event, insert  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
+from bench.pg import fresh_database  # noqa: E402
 from casemgr import create_app  # noqa: E402
 from casemgr.assets.models import Asset, Component, Part, Product, product_part  # noqa: E402
 from casemgr.auth.models import User  # noqa: E402
@@ -43,7 +43,7 @@ from casemgr.migrate import upgrade  # noqa: E402
 from casemgr.organizations.models import Organization, Site  # noqa: E402
 from rma.models import Rma, Shipment  # noqa: E402
 
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 PG_DB = "casemgr_bench_rma"
 CHUNK = 5000
 REGIONS = ("us-east", "us-central", "eu-central", "apac")

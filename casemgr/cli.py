@@ -9,7 +9,6 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 
-
 def _create_app() -> Flask:
     from casemgr.app import create_app
 
@@ -151,9 +150,9 @@ def assets_import(csv_file) -> None:
     from casemgr.db import new_session
 
     rows = csv_file.read().splitlines(keepends=True)
-    with new_session(write=True) as session:
-        with click.progressbar(length=max(len(rows) - 1, 0), label="Checking rows") as bar:
-            result = import_assets(session, rows, now=_clock_now(), progress=bar.update)
+    with (new_session(write=True) as session,
+          click.progressbar(length=max(len(rows) - 1, 0), label="Checking rows") as bar):
+        result = import_assets(session, rows, now=_clock_now(), progress=bar.update)
     if result.errors:
         for error in result.errors:
             click.echo(f"line {error.line}: {error.message}", err=True)

@@ -2,8 +2,8 @@
 from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
 from casemgr.auth.models import User
 from casemgr.auth.tokens import ApiToken
-from casemgr.channels.models import AlertLink, WebhookDelivery, WebhookEndpoint
 from casemgr.cases.models import Attachment, Case, CaseEvent, Commitment, Counter
+from casemgr.channels.models import AlertLink, WebhookDelivery, WebhookEndpoint
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
 from casemgr.db import Base
 from casemgr.notifications.models import Notification

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Request, current_app, flash, redirect, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
-from werkzeug.routing import IntegerConverter
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from casemgr.auth.roles import ROLE_LABELS, Role
 from casemgr.cases.rules import SEVERITY_DEFINITIONS, STATUS_LABELS

@@ -12,9 +12,9 @@ from casemgr.cases.models import Case
 from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
 from casemgr.contracts.models import Contract, SupportPlan
 from casemgr.errors import ForbiddenError
+from escalation.context import Ladders
 from escalation.ladder import HIERARCHY
 from escalation.models import EscalationFiring, EscalationLadder, EscalationStep
-from escalation.context import Ladders
 from escalation.services import Settings, refresh_case
 
 MANAGERS = (Role.SUPPORT_MANAGER, Role.ADMIN)

@@ -13,13 +13,12 @@ when the clocks jump.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone as _dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
-from typing import Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-UTC = _dt_timezone.utc
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MIDNIGHT = time(0)

@@ -13,8 +13,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from casemgr.panels import register_case_panel
-    from reports.digest import digest_tick
     from reports.demo import seed_demo
+    from reports.digest import digest_tick
     from reports.views import bp, rating_panel, thanks_panel
 
     app.register_blueprint(bp)

@@ -77,7 +77,7 @@ def _cases(fig: Figure, report: PartnerReport) -> None:
         for sev in (1, 2, 3, 4):
             values = [data[w][sev] for w in weeks]
             ax.bar(range(len(weeks)), values, bottom=bottom, color=SEVERITY_COLOURS[sev], label=f"S{sev}", width=0.8)
-            bottom = [b + v for b, v in zip(bottom, values)]
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_title(f"{title} ({sum(bottom)})", fontsize=10, color=INK)
         ax.set_xticks(range(0, len(weeks), step), labels[::step], rotation=45, ha="right", fontsize=8)
         ax.yaxis.get_major_locator().set_params(integer=True)

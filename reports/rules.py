@@ -5,10 +5,10 @@ all classify and bucket through these functions, and unit tests pin them.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
-from typing import Iterable
 
 ON_TRACK, AT_RISK, BREACHED = "on_track", "at_risk", "breached"
 SLA_STATES = (BREACHED, AT_RISK, ON_TRACK)
@@ -70,7 +70,7 @@ def sla_state(c: SlaClocks, now: datetime) -> SlaState:
     return SlaState(AT_RISK if next_due - now <= window else ON_TRACK, next_due, paused)
 
 
-_FAR = datetime.max.replace(tzinfo=timezone.utc)
+_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 def urgency_key(state: SlaState, severity: int, created_at: datetime) -> tuple:
@@ -88,12 +88,12 @@ class Period:
 
     @property
     def start_at(self) -> datetime:
-        return datetime.combine(self.start, time(), timezone.utc)
+        return datetime.combine(self.start, time(), UTC)
 
     @property
     def end_at(self) -> datetime:
         """Exclusive upper bound: midnight after the last day."""
-        return datetime.combine(self.end + timedelta(days=1), time(), timezone.utc)
+        return datetime.combine(self.end + timedelta(days=1), time(), UTC)
 
     def contains(self, at: datetime | None) -> bool:
         return at is not None and self.start_at <= at < self.end_at
@@ -136,16 +136,16 @@ def parse_period(start: str | None, end: str | None, today: date, max_days: int 
 
 
 def week_of(at: datetime) -> date:
-    d = at.astimezone(timezone.utc).date()
+    d = at.astimezone(UTC).date()
     return d - timedelta(days=d.weekday())
 
 
 def month_of(at: datetime) -> date:
-    return at.astimezone(timezone.utc).date().replace(day=1)
+    return at.astimezone(UTC).date().replace(day=1)
 
 
 def iso_week_key(at: datetime) -> str:
-    year, week, _ = at.astimezone(timezone.utc).isocalendar()
+    year, week, _ = at.astimezone(UTC).isocalendar()
     return f"{year}-W{week:02d}"
 
 

@@ -20,15 +20,22 @@ from casemgr.cases import timeline
 from casemgr.cases.models import Case
 from casemgr.cases.rules import CaseRuleError
 from casemgr.cases.services import account_managers_of
-from casemgr.contracts.services import active_contract_for
 from casemgr.concurrency import detect_conflicts
+from casemgr.contracts.services import active_contract_for
 from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
 from casemgr.safety.models import ComponentCorrection
 from rma import rules
-from rma.lifecycle import (case_owner, check_version, customers_to_notify, record_move, record_note,
-                           require_field_or_worker, require_worker)
+from rma.lifecycle import (
+    case_owner,
+    check_version,
+    customers_to_notify,
+    record_move,
+    record_note,
+    require_field_or_worker,
+    require_worker,
+)
 from rma.models import Dispatch, FailureAnalysis, Rma, Shipment
 from rma.states import RmaKind, RmaState, transition
 

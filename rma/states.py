@@ -49,7 +49,7 @@ lifecycle order, so ``cancelled`` always comes last.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
 
 from casemgr.errors import TransitionError
@@ -68,7 +68,7 @@ __all__ = [
 ]
 
 
-class RmaState(str, Enum):
+class RmaState(StrEnum):
     """All RMA states; declaration order is the order ``allowed_next`` uses."""
 
     REQUESTED = "requested"
@@ -86,7 +86,7 @@ class RmaState(str, Enum):
     CANCELLED = "cancelled"
 
 
-class RmaKind(str, Enum):
+class RmaKind(StrEnum):
     ADVANCE_REPLACEMENT = "advance_replacement"
     RETURN_AND_REPLACE = "return_and_replace"
     ONSITE_DISPATCH = "onsite_dispatch"

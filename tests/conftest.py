@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from migrations.metadata import target_metadata
 
 PG_ENV = "CASEMGR_TEST_POSTGRES_URL"
 REQUIRE_ALL = os.environ.get("CASEMGR_REQUIRE_ALL") == "1"
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 
 
 def skip_or_fail(reason: str) -> None:

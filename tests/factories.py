@@ -7,8 +7,8 @@ out-of-contract asset), the vendor, one user per role. Every password is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash

@@ -6,10 +6,23 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from casemgr.admin import services as admin
+from casemgr.api.admin_schemas import (
+    ContractIn,
+    ContractOut,
+    OrganizationIn,
+    OrganizationOut,
+    PartIn,
+    PartOut,
+    PlanIn,
+    PlanOut,
+    ProductIn,
+    ProductOut,
+    SiteIn,
+    SiteOut,
+    UserIn,
+    UserOut,
+)
 from casemgr.api.auth import api_user
-from casemgr.api.admin_schemas import (ContractIn, ContractOut, OrganizationIn, OrganizationOut, PartIn,
-                                       PartOut, PlanIn, PlanOut, ProductIn, ProductOut, SiteIn, SiteOut, UserIn,
-                                       UserOut)
 from casemgr.assets.models import Part, Product
 from casemgr.auth.models import User
 from casemgr.contracts.models import Contract, SupportPlan

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from casemgr.api.auth import api_user
 from casemgr.api.admin_schemas import AssetIn, InstallIn
+from casemgr.api.auth import api_user
 from casemgr.api.schemas import AssetQuerySchema, AssetSchema
 from casemgr.assets.queries import AssetCoverage, asset_coverage, assets_with_coverage
 from casemgr.assets.services import install_component

@@ -13,14 +13,24 @@ from sqlalchemy import select
 
 from casemgr.api.auth import api_user
 from casemgr.api.errors import ApiError
-from casemgr.api.schemas import (CaseCreateSchema, CasePageSchema, CaseQuerySchema, CaseSchema,
-                                 CommentSchema, CommitmentCreateSchema, CommitmentSchema, EventListSchema,
-                                 EventSchema, SeverityChangeSchema, StatusChangeSchema)
+from casemgr.api.schemas import (
+    CaseCreateSchema,
+    CasePageSchema,
+    CaseQuerySchema,
+    CaseSchema,
+    CommentSchema,
+    CommitmentCreateSchema,
+    CommitmentSchema,
+    EventListSchema,
+    EventSchema,
+    SeverityChangeSchema,
+    StatusChangeSchema,
+)
+from casemgr.assets.models import Component
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.cases import commitments, services
 from casemgr.cases.attachments import AttachmentStore
-from casemgr.assets.models import Component
 from casemgr.cases.models import Case
 from casemgr.cases.queries import timeline
 from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError

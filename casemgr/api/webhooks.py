@@ -6,8 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from casemgr.api.auth import api_user
-from casemgr.channels.webhooks import (EVENT_TYPES, deliveries_of, disable_endpoint, endpoints_of,
-                                      register_endpoint)
+from casemgr.channels.webhooks import EVENT_TYPES, deliveries_of, disable_endpoint, endpoints_of, register_endpoint
 from casemgr.db import get_session
 from casemgr.errors import NotFoundError
 from casemgr.web import now

@@ -13,6 +13,7 @@ an error of its line. One bad row and nothing is imported.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -85,10 +86,9 @@ def import_assets(session: Session, lines: Iterable[str], *, now: datetime,
         except ValueError as exc:
             result.errors.append(RowError(line, str(exc)))
     for asset, refusals in _check_components(session, planned, result.errors):
-        try:  # the audit trail of a refused row (its organisation, no actor); nothing of the import is written
+        # the audit trail of a refused row (its organisation, no actor); nothing of the import is written
+        with contextlib.suppress(safety.SafetyBlocked):
             safety.record_refusals(session, None, refusals, channel=channel, now=now, asset=asset)
-        except safety.SafetyBlocked:
-            pass
     if result.errors:
         result.errors.sort(key=lambda e: e.line)
         return result

@@ -4,11 +4,11 @@ from flask_login import login_required
 from casemgr.assets.forms import InstallForm, MarkForm
 from casemgr.assets.queries import asset_coverage, assets_with_coverage
 from casemgr.assets.services import install_component, mark_component
-from casemgr.auth.roles import CASE_WORKER_ROLES, Role
-from casemgr.forms import options
 from casemgr.auth.policy import visible_organizations
+from casemgr.auth.roles import CASE_WORKER_ROLES, Role
 from casemgr.db import get_session
 from casemgr.errors import DomainError, SafetyRefused
+from casemgr.forms import options
 from casemgr.web import actor, form_action, now
 
 bp = Blueprint("assets", __name__, url_prefix="/assets")

@@ -4,8 +4,8 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from casemgr.forms import options
 from casemgr.cases.rules import CLOSE_REASONS, MAX_BODY, MAX_SUBJECT, SEVERITY_DEFINITIONS
+from casemgr.forms import options
 
 SEVERITY_CHOICES = options((str(n), f"{n} — {name}: {text}") for n, (name, text) in SEVERITY_DEFINITIONS.items())
 

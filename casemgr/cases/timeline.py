@@ -24,10 +24,10 @@ def append(session: Session, case: Case, actor: User | None, kind: str, now: dat
     data = dict(data or {})
     if public:
         safety.guard_customer_text(session, actor, body, channel=channel or kind, now=now, case=case)
-    elif flag_internal and body and not safety.written_by_customer(actor):
-        if findings := safety.scan_case_text(session, case, body):
-            data["safety_flags"] = [{"rule": f.decision.rule_code, "reason": f.decision.reason,
-                                     "excerpt": f.excerpt} for f in findings]
+    elif (flag_internal and body and not safety.written_by_customer(actor)
+          and (findings := safety.scan_case_text(session, case, body))):
+        data["safety_flags"] = [{"rule": f.decision.rule_code, "reason": f.decision.reason,
+                                 "excerpt": f.excerpt} for f in findings]
     event = CaseEvent(case_id=case.id, kind=kind, actor_id=actor.id if actor else None, public=public,
                       body=body, data=data, created_at=now)
     session.add(event)

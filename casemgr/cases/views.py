@@ -1,7 +1,7 @@
 """Case pages: parse, authorise, call one service, render."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
@@ -9,17 +9,26 @@ from flask_login import login_required
 from casemgr.assets.queries import assets_with_coverage
 from casemgr.auth import policy
 from casemgr.auth.roles import can_open_cases
+from casemgr.cases import commitments as commitment_services
 from casemgr.cases import services
 from casemgr.cases.action_plans import CATALOGUE, PlanStep, send_action_plan
 from casemgr.cases.attachments import AttachmentStore, Upload
-from casemgr.cases import commitments as commitment_services
-from casemgr.cases.forms import CommitmentForm, CloseForm, ConfirmForm, OpenCaseForm, OwnerForm, ReplyForm, SeverityForm, StatusForm
+from casemgr.cases.forms import (
+    CloseForm,
+    CommitmentForm,
+    ConfirmForm,
+    OpenCaseForm,
+    OwnerForm,
+    ReplyForm,
+    SeverityForm,
+    StatusForm,
+)
 from casemgr.cases.queries import QueueFilter, case_queue, get_attachment_for, timeline
 from casemgr.cases.rules import STATUS_LABELS, status_moves_for_vendor
 from casemgr.db import get_session
-from casemgr.panels import render_case_panels
-from casemgr.forms import options
 from casemgr.errors import DomainError, SafetyRefused
+from casemgr.forms import options
+from casemgr.panels import render_case_panels
 from casemgr.web import actor, case_or_404, form_action, now
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -215,7 +224,7 @@ def add_commitment(number: str):
     form.owner_id.choices = options((u.id, u.name) for u in services.case_workers(get_session()))
     if not form.validate():
         return render_case(case, 400, error="Check the commitment form.", commitment_form=form)
-    due = form.due_at.data.replace(tzinfo=timezone.utc)
+    due = form.due_at.data.replace(tzinfo=UTC)
     return _run(case, lambda: commitment_services.record_commitment(
         get_session(), actor(), case, description=form.description.data, recipient=form.recipient.data,
         owner_id=int(form.owner_id.data), due_at=due, now=now()), commitment_form=form)
@@ -234,7 +243,8 @@ def action_plan(number: str):
     case = case_or_404(number)
     rows = [(a, c, n.strip()[:300]) for a, c, n in zip(request.form.getlist("step_action"),
                                                       request.form.getlist("step_component"),
-                                                      request.form.getlist("step_note"))]
+                                                      request.form.getlist("step_note"),
+                                                      strict=False)]  # a tampered form: drop the unpaired rest
     steps = [PlanStep(a, c or None, n) for a, c, n in rows if a]
     return _run(case, lambda: send_action_plan(get_session(), actor(), case, steps, now()), plan_rows=rows)
 

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset
 from casemgr.auth.models import User
-from casemgr.cases import services
+from casemgr.cases import services, timeline
 from casemgr.cases.attachments import AttachmentStore
-from casemgr.cases import timeline
 from casemgr.cases.models import Case
 from casemgr.channels.models import AlertLink
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -59,9 +59,9 @@ def blocks(session: Session, actor: User, flt: BlockFilter, limit: int = 500) ->
     if flt.organization_id:
         stmt = stmt.where(SafetyBlock.organization_id == flt.organization_id)
     if flt.since:
-        stmt = stmt.where(SafetyBlock.created_at >= datetime.combine(flt.since, time(), timezone.utc))
+        stmt = stmt.where(SafetyBlock.created_at >= datetime.combine(flt.since, time(), UTC))
     if flt.until:
-        stmt = stmt.where(SafetyBlock.created_at < datetime.combine(flt.until + timedelta(days=1), time(), timezone.utc))
+        stmt = stmt.where(SafetyBlock.created_at < datetime.combine(flt.until + timedelta(days=1), time(), UTC))
     return [(b, number or "", org or "") for b, number, org in session.execute(stmt)]
 
 
@@ -78,10 +78,10 @@ def corrections(session: Session, actor: User, flt: BlockFilter, limit: int = 50
     if flt.organization_id:
         stmt = stmt.where(ComponentCorrection.organization_id == flt.organization_id)
     if flt.since:
-        stmt = stmt.where(ComponentCorrection.created_at >= datetime.combine(flt.since, time(), timezone.utc))
+        stmt = stmt.where(ComponentCorrection.created_at >= datetime.combine(flt.since, time(), UTC))
     if flt.until:
         stmt = stmt.where(ComponentCorrection.created_at
-                          < datetime.combine(flt.until + timedelta(days=1), time(), timezone.utc))
+                          < datetime.combine(flt.until + timedelta(days=1), time(), UTC))
     return [(c, number or "", org or "") for c, number, org in session.execute(stmt)]
 
 

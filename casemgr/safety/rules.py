@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class ActionKind(str, Enum):
+class ActionKind(StrEnum):
     COLLECT_LOGS = "collect_logs"
     RESEAT_CABLE = "reseat_cable"
     RESEAT_COMPONENT = "reseat_component"

@@ -469,21 +469,7 @@ _DOUBLE_NEG = re.compile(r"\b(?:no reason (?:why )?(?:you )?(?:not to|can't|shou
 # Words that may sit between a negation and the action it negates: "do not (try to)
 # reseat", "we do not recommend reseating", "never remove and reinsert". Anything
 # else ("don't forget to reseat", "if that doesn't work reseat") ends the negation.
-_GAP_WORDS = frozenset("""
-    you we i they anyone one should would could to try trying attempt attempting attempted ever even please be
-    tempted go ahead simply just physically manually yourself also again strongly really recommend recommended
-    recommending advise advised suggest suggested want need needed necessary required safe a an good idea is it's it
-    its them reason point in the supported allowed permitted and or nor then remove removing pull pulling take
-    taking out unplug unplugging eject ejecting from think thinking about of that do does under any circumstances
-    personally at all this time now yet here kindly bother worth re seat reseat reseating insert reinsert
-    reinserting inserting plug replug replugging plugging put putting push pushing back force forcing mark marking
-    bring bringing online clear clearing fault case there ask asking asked tell telling told instruct instructing
-    reseated reinserted plugged pushed forced marked brought powered cleared slid put seated reconnected
-    reinstalled added enabled returned
-    require requiring expect expecting will going gonna ever suggesting advising request requesting has have been
-    our side end part us temptation urge more further on
-    had being get got
-""".split())
+_GAP_WORDS = frozenset(["you", "we", "i", "they", "anyone", "one", "should", "would", "could", "to", "try", "trying", "attempt", "attempting", "attempted", "ever", "even", "please", "be", "tempted", "go", "ahead", "simply", "just", "physically", "manually", "yourself", "also", "again", "strongly", "really", "recommend", "recommended", "recommending", "advise", "advised", "suggest", "suggested", "want", "need", "needed", "necessary", "required", "safe", "a", "an", "good", "idea", "is", "it's", "it", "its", "them", "reason", "point", "in", "the", "supported", "allowed", "permitted", "and", "or", "nor", "then", "remove", "removing", "pull", "pulling", "take", "taking", "out", "unplug", "unplugging", "eject", "ejecting", "from", "think", "thinking", "about", "of", "that", "do", "does", "under", "any", "circumstances", "personally", "at", "all", "this", "time", "now", "yet", "here", "kindly", "bother", "worth", "re", "seat", "reseat", "reseating", "insert", "reinsert", "reinserting", "inserting", "plug", "replug", "replugging", "plugging", "put", "putting", "push", "pushing", "back", "force", "forcing", "mark", "marking", "bring", "bringing", "online", "clear", "clearing", "fault", "case", "there", "ask", "asking", "asked", "tell", "telling", "told", "instruct", "instructing", "reseated", "reinserted", "plugged", "pushed", "forced", "marked", "brought", "powered", "cleared", "slid", "put", "seated", "reconnected", "reinstalled", "added", "enabled", "returned", "require", "requiring", "expect", "expecting", "will", "going", "gonna", "ever", "suggesting", "advising", "request", "requesting", "has", "have", "been", "our", "side", "end", "part", "us", "temptation", "urge", "more", "further", "on", "had", "being", "get", "got"])
 _WHY = re.compile(r"\bwhy\s+$")  # "why not reseat it?", "why don't you reseat it?" are suggestions
 # "put" reads as past after a subject: "the customer put it back yesterday"
 _WHO = (r"customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone|somebody|colleague"

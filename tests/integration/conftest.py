@@ -1,7 +1,7 @@
 """Fixtures shared by the integration tests."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,7 +9,7 @@ from casemgr.assets.services import mark_component
 from casemgr.cases import services
 from casemgr.cases.attachments import AttachmentStore
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ customer can write is refused to vendor staff. A new writer without a scenario f
 from __future__ import annotations
 
 import ast
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from escalation.services import Settings, request_escalation
 from reports.services import rate_case
 from rma import services as rma_services
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 UNSAFE = "Please reinsert the failed drive in bay 2"
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("casemgr", "rma", "escalation", "reports")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -19,7 +19,7 @@ from escalation.defaults import seed_default_ladders
 from escalation.models import EscalationFiring, EscalationLadder, EscalationSchedule, EscalationStep
 from escalation.services import Settings, request_escalation, run_due
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # Monday
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # Monday
 SETTINGS = Settings()
 
 
@@ -107,11 +107,11 @@ def test_severity_1_on_premium_24x7_climbs_the_ladder_pauses_and_stops(session, 
 
 
 def test_the_same_story_on_standard_8x5_waits_for_monday_business_hours(session, world, store, ladders, run):
-    friday_evening = datetime(2026, 11, 6, 18, 0, tzinfo=timezone.utc)  # 19:00 in Berlin
+    friday_evening = datetime(2026, 11, 6, 18, 0, tzinfo=UTC)  # 19:00 in Berlin
     case = open_case(session, world, store, friday_evening, who="globex_admin", serial="GLOBEX-001")
-    monday_0800_berlin = datetime(2026, 11, 9, 7, 0, tzinfo=timezone.utc)
+    monday_0800_berlin = datetime(2026, 11, 9, 7, 0, tzinfo=UTC)
     assert case.first_response_due_at == monday_0800_berlin + timedelta(minutes=30)
-    assert run(datetime(2026, 11, 7, 12, 0, tzinfo=timezone.utc)).fired == 0
+    assert run(datetime(2026, 11, 7, 12, 0, tzinfo=UTC)).fired == 0
     assert run(monday_0800_berlin + timedelta(minutes=14)).fired == 0
     run(monday_0800_berlin + timedelta(minutes=15))
     assert fired_names(session, case) == ["Remind the owner"]
@@ -297,8 +297,8 @@ def test_a_commitment_due_in_the_past_is_refused(session, world, store):
 
 def test_low_severity_mail_outside_coverage_waits_for_business_hours_but_severity_1_pages_at_once(
         session, world, store, ladders, run):
-    friday = datetime(2026, 11, 6, 15, 0, tzinfo=timezone.utc)
-    saturday = datetime(2026, 11, 7, 10, 0, tzinfo=timezone.utc)
+    friday = datetime(2026, 11, 6, 15, 0, tzinfo=UTC)
+    saturday = datetime(2026, 11, 7, 10, 0, tzinfo=UTC)
     engineer = world.user("engineer")
     cases = {}
     for severity in (3, 1):
@@ -307,7 +307,7 @@ def test_low_severity_mail_outside_coverage_waits_for_business_hours_but_severit
                                       owner_id=engineer.id, due_at=saturday, now=friday)
         cases[severity] = case
     run(saturday + timedelta(minutes=1))  # the promise is broken on a Saturday, outside coverage
-    monday_0800_berlin = datetime(2026, 11, 9, 7, 0, tzinfo=timezone.utc)
+    monday_0800_berlin = datetime(2026, 11, 9, 7, 0, tzinfo=UTC)
 
     def email_times(case):
         return session.scalars(select(Notification.next_attempt_at).join(CaseEvent, CaseEvent.case_id ==

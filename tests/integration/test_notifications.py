@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import mailbox
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -10,7 +10,7 @@ from casemgr.notifications.models import Notification
 from casemgr.notifications.senders import MaildirSender
 from casemgr.notifications.services import MAX_ATTEMPTS, deliver_due, inbox, mark_all_read, notify, unread_count
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 class RefusingRelay:

@@ -7,7 +7,7 @@ nothing at all is imported. Real databases (SQLite and PostgreSQL), no mocks.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from casemgr.contracts.models import Contract
 from casemgr.safety.models import SafetyBlock
 from casemgr.safety.services import check_install
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 HEADER = "serial,product_model,organization,site,contract,components\n"
 
 

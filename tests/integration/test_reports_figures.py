@@ -3,7 +3,7 @@ dashboard's order and SLA states under a moved clock, one partner's figures
 computed by hand, the weekly digest, ratings and thank-you notes."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from reports.models import CaseRating
 from reports.queries import DashboardFilter
 from reports.services import rate_case, thank_engineer
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # Monday
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # Monday
 M = timedelta(minutes=1)
 
 
@@ -100,7 +100,7 @@ def add_case(session, world, org, number, *, severity, created, resolved=None, f
 
 
 def d(month, day, hour=12):
-    return datetime(2026, month, day, hour, tzinfo=timezone.utc)
+    return datetime(2026, month, day, hour, tzinfo=UTC)
 
 
 def test_one_partners_figures_for_a_period_match_a_hand_count(session, world):

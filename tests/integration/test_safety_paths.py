@@ -1,7 +1,7 @@
 """The safety guard on every path, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from casemgr.cases.rules import CaseRuleError
 from casemgr.safety.models import SafetyBlock
 from casemgr.safety.services import SafetyBlocked
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 UNSAFE = "Please pull the failed drive in bay 2 and push it back in to see if it rebuilds."
 
 

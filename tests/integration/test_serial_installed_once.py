@@ -2,7 +2,7 @@
 database's partial unique index holds it, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, func, insert, select
@@ -13,7 +13,7 @@ from casemgr.assets.services import install_component
 from casemgr.cases.rules import CaseRuleError
 from casemgr.db import new_session
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def _row(asset, part_id, slot, serial, state="active"):

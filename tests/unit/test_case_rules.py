@@ -1,13 +1,14 @@
 """Pure case rules: no database, no Flask."""
 from __future__ import annotations
 
+from datetime import date
+from types import SimpleNamespace
+
 import pytest
 
 from casemgr.cases import rules
 from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.coverage import pick_active
-from datetime import date
-from types import SimpleNamespace
 
 
 def test_case_numbers_are_zero_padded():

@@ -1,13 +1,13 @@
 """Pure ladder and clock decisions: no database."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from escalation.clocks import CaseFacts, Targets, compute_dues, pauses_from_status_changes
 from escalation.ladder import CustomerRequest, LadderInput, OpenCommitment, PendingReturn, StepSpec, plan
 from escalation.sla import CoverageCalendar, Interval
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 ALWAYS = CoverageCalendar.twenty_four_seven()
 TARGETS = Targets(first_response=timedelta(minutes=30), next_update=H, resolution=4 * H)
@@ -66,7 +66,7 @@ def test_missed_repeats_collapse_into_the_latest_cycle():
 def test_commitments_and_requests_run_on_the_wall_clock():
     business = CoverageCalendar.business_hours("Europe/Berlin", time(8), time(18))
     steps = [step(1, "commitment_missed", minutes=30), step(2, "customer_request", minutes=0)]
-    saturday = datetime(2026, 11, 7, 10, 0, tzinfo=timezone.utc)
+    saturday = datetime(2026, 11, 7, 10, 0, tzinfo=UTC)
     data = LadderInput(facts(), TARGETS, business, commitments=[OpenCommitment(7, saturday)],
                        requests=[CustomerRequest(99, saturday)])
     due, _ = plan(steps, data, set(), saturday + H)

@@ -1,12 +1,12 @@
 """Pure reporting rules: SLA state, urgency order, periods and buckets."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from reports import rules
 from reports.rules import AT_RISK, BREACHED, ON_TRACK, Period, SlaClocks
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def clocks(**kw) -> SlaClocks:
@@ -57,10 +57,10 @@ def test_urgency_breached_then_at_risk_then_severity_then_due():
 
 def test_period_bounds_weeks_and_months():
     p = Period(date(2026, 7, 1), date(2026, 9, 30))
-    assert p.start_at == datetime(2026, 7, 1, tzinfo=timezone.utc)
-    assert p.end_at == datetime(2026, 10, 1, tzinfo=timezone.utc)
-    assert p.contains(datetime(2026, 9, 30, 23, 59, tzinfo=timezone.utc))
-    assert not p.contains(datetime(2026, 10, 1, tzinfo=timezone.utc))
+    assert p.start_at == datetime(2026, 7, 1, tzinfo=UTC)
+    assert p.end_at == datetime(2026, 10, 1, tzinfo=UTC)
+    assert p.contains(datetime(2026, 9, 30, 23, 59, tzinfo=UTC))
+    assert not p.contains(datetime(2026, 10, 1, tzinfo=UTC))
     assert p.weeks()[0] == date(2026, 6, 29) and p.weeks()[-1] == date(2026, 9, 28)
     assert p.months() == [date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)]
 
@@ -76,7 +76,7 @@ def test_parse_period_falls_back_to_the_last_90_days():
 
 def test_iso_week_and_commitment_missed():
     assert rules.iso_week_key(T0) == "2026-W45"
-    assert rules.iso_week_key(datetime(2027, 1, 1, tzinfo=timezone.utc)) == "2026-W53"
+    assert rules.iso_week_key(datetime(2027, 1, 1, tzinfo=UTC)) == "2026-W53"
     due = T0
     assert rules.commitment_missed("open", due, None, T0 + timedelta(minutes=1))
     assert not rules.commitment_missed("open", due, None, T0 - timedelta(minutes=1))

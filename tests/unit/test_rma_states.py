@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pickle
 from collections import deque
+from itertools import pairwise
 
 import pytest
 from hypothesis import settings
@@ -101,7 +102,7 @@ def test_happy_path_end_to_end(kind):
 
 @pytest.mark.parametrize(("kind", "path"), SIDE_PATHS)
 def test_side_paths(kind, path):
-    for current, target in zip(path, path[1:]):
+    for current, target in pairwise(path):
         assert transition(kind, current, target) is target
 
 
@@ -153,7 +154,7 @@ def test_return_and_replace_refuses_shipping_before_returned(current):
 
 def test_return_and_replace_has_no_retained_and_only_onsite_visits():
     assert S.RETAINED not in TRANSITIONS[K.RETURN_AND_REPLACE]
-    assert ONSITE_ONLY_STATES == {S.DISPATCHED, S.ON_SITE}
+    assert {S.DISPATCHED, S.ON_SITE} == ONSITE_ONLY_STATES
     for kind in KINDS:
         used = set(TRANSITIONS[kind]).union(*TRANSITIONS[kind].values())
         assert bool(used & ONSITE_ONLY_STATES) is (kind is K.ONSITE_DISPATCH)
@@ -318,7 +319,7 @@ class RmaMachine(RuleBasedStateMachine):
         if self.kind is None:
             return
         assert self.state in self.reachable
-        for a, b in zip(self.history, self.history[1:]):
+        for a, b in pairwise(self.history):
             assert b in TRANSITIONS[self.kind][a]
         if is_terminal(self.state):
             assert allowed_next(self.kind, self.state) == ()

@@ -1,5 +1,5 @@
 """Unit and property tests for the SLA clock (escalation.sla): pure, no database."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,6 @@ from escalation.sla import (
     remaining,
 )
 
-UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 H = timedelta(hours=1)

@@ -2,8 +2,6 @@
 (HTML keeps the text and shows reason and safe alternative; API 422 ``safety_guard``)."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 

@@ -13,8 +13,16 @@ from casemgr.auth.services import UserError
 from casemgr.cases import services as case_services
 from casemgr.cases.models import Case
 from casemgr.cases.rules import CaseRuleError
-from casemgr.errors import (ConflictError, DomainError, ForbiddenError, InvalidInput, NotFoundError, RuleError,
-                            SafetyRefused, TransitionError)
+from casemgr.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InvalidInput,
+    NotFoundError,
+    RuleError,
+    SafetyRefused,
+    TransitionError,
+)
 from casemgr.safety.rules import Decision
 from casemgr.safety.services import Refusal, SafetyBlocked
 from rma import services as rma_services

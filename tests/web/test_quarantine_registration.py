@@ -7,7 +7,7 @@ and creates nothing. Real databases (SQLite and PostgreSQL), no mocks.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -16,7 +16,7 @@ from casemgr.assets.services import install_component, mark_component
 from casemgr.safety.models import SafetyBlock
 from tests.web.test_api import assert_error
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def register(client, serial="NEW-001", org=None, components=(("bay 1", "DRV-1", "NEW-D1"),)):

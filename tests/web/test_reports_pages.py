@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pypdf
 import pytest
@@ -14,7 +14,7 @@ import pytest
 from casemgr.cases import services
 from casemgr.cases.attachments import AttachmentStore
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
 PERIOD = "from=2026-10-01&to=2026-11-02"
 ACCOUNT, MANAGER, ENGINEER = "am@vendor.example.com", "mgr@vendor.example.com", "eng@vendor.example.com"
