@@ -35,6 +35,7 @@ cProfile over each first pass (its time is then inflated by the profiler), e.g.
 
 This is a benchmark that prints figures, not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,13 +68,15 @@ from escalation.services import Settings, run_due  # noqa: E402
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # fixed: results never depend on the wall clock
 PG_DB = "casemgr_bench"
-CHUNK = 5000          # rows per executemany: bounded memory, few round trips
+CHUNK = 5000  # rows per executemany: bounded memory, few round trips
 PARTNERS = 5
 CASES_PER_ASSET = 20
-TARGETS = {"1": {"first_response": 60, "next_update": 120, "resolution": 480},
-           "2": {"first_response": 120, "next_update": 240, "resolution": 1440},
-           "3": {"first_response": 240, "next_update": 480, "resolution": 2880},
-           "4": {"first_response": 480, "next_update": 1440, "resolution": 7200}}
+TARGETS = {
+    "1": {"first_response": 60, "next_update": 120, "resolution": 480},
+    "2": {"first_response": 120, "next_update": 240, "resolution": 1440},
+    "3": {"first_response": 240, "next_update": 480, "resolution": 2880},
+    "4": {"first_response": 480, "next_update": 1440, "resolution": 7200},
+}
 
 
 def log(msg: str) -> None:
@@ -92,38 +95,117 @@ def load(engine, n: int, due: int, engineers: int, steps_due: int) -> None:
     rng = random.Random(42)
     old = NOW - timedelta(days=400)
     with engine.begin() as conn:
+
         def bulk(model, rows: list[dict]) -> None:
             for i in range(0, len(rows), CHUNK):
-                conn.execute(insert(model.__table__), rows[i:i + CHUNK])
+                conn.execute(insert(model.__table__), rows[i : i + CHUNK])
 
-        bulk(Organization, [{"id": 1, "name": "Vendor", "is_vendor": True, "created_at": old}]
-             + [{"id": 1 + p, "name": f"Partner {p}", "is_vendor": False, "created_at": old}
-                for p in range(1, PARTNERS + 1)])
-        bulk(Site, [{"id": p, "organization_id": 1 + p, "name": "HQ", "timezone": "Europe/Paris"}
-                    for p in range(1, PARTNERS + 1)])
+        bulk(
+            Organization,
+            [{"id": 1, "name": "Vendor", "is_vendor": True, "created_at": old}]
+            + [
+                {"id": 1 + p, "name": f"Partner {p}", "is_vendor": False, "created_at": old}
+                for p in range(1, PARTNERS + 1)
+            ],
+        )
+        bulk(
+            Site,
+            [
+                {"id": p, "organization_id": 1 + p, "name": "HQ", "timezone": "Europe/Paris"}
+                for p in range(1, PARTNERS + 1)
+            ],
+        )
         # Who the fired steps notify: owners/engineers, managers, account managers.
-        staff = [("support_engineer", i) for i in range(engineers)] + \
-                [("support_manager", i) for i in range(3)] + [("account_manager", i) for i in range(2)]
+        staff = (
+            [("support_engineer", i) for i in range(engineers)]
+            + [("support_manager", i) for i in range(3)]
+            + [("account_manager", i) for i in range(2)]
+        )
+
         def tier(role: str, i: int) -> str | None:  # half the engineers on L1, 30% on L2, the rest on L3
-            return None if role != "support_engineer" else "L1" if i < engineers * .5 else \
-                "L2" if i < engineers * .8 else "L3"
-        bulk(User, [{"id": uid, "email": f"{role}{i}@vendor.invalid", "name": f"{role} {i}", "password_hash": "x",
-                     "role": role, "organization_id": 1, "region": None, "tier": tier(role, i), "is_active": True,
-                     "created_at": old} for uid, (role, i) in enumerate(staff, start=1)])
+            return (
+                None
+                if role != "support_engineer"
+                else "L1"
+                if i < engineers * 0.5
+                else "L2"
+                if i < engineers * 0.8
+                else "L3"
+            )
+
+        bulk(
+            User,
+            [
+                {
+                    "id": uid,
+                    "email": f"{role}{i}@vendor.invalid",
+                    "name": f"{role} {i}",
+                    "password_hash": "x",
+                    "role": role,
+                    "organization_id": 1,
+                    "region": None,
+                    "tier": tier(role, i),
+                    "is_active": True,
+                    "created_at": old,
+                }
+                for uid, (role, i) in enumerate(staff, start=1)
+            ],
+        )
         account_managers = [uid for uid, (role, _) in enumerate(staff, start=1) if role == "account_manager"]
-        bulk(AccountAssignment, [{"id": p, "account_manager_id": account_managers[p % 2], "organization_id": 1 + p}
-                                 for p in range(1, PARTNERS + 1)])
+        bulk(
+            AccountAssignment,
+            [
+                {"id": p, "account_manager_id": account_managers[p % 2], "organization_id": 1 + p}
+                for p in range(1, PARTNERS + 1)
+            ],
+        )
         bulk(Product, [{"id": 1, "model": "X-1000", "product_line": "Storage", "end_of_support_on": None}])
-        bulk(BusinessCalendar, [{"id": 1, "name": "24x7", "always": True, "timezone": None,
-                                 "weekly_hours": {}, "holidays": []}])
+        bulk(
+            BusinessCalendar,
+            [{"id": 1, "name": "24x7", "always": True, "timezone": None, "weekly_hours": {}, "holidays": []}],
+        )
         # The fallback plan code: cases without a contract are timed on it too.
-        bulk(SupportPlan, [{"id": 1, "code": "STD-8x5-NBD", "name": "Standard", "description": "",
-                            "calendar_id": 1, "targets": TARGETS}])
-        bulk(Contract, [{"id": 1, "number": "C-0001", "organization_id": 2, "plan_id": 1,
-                         "starts_on": date(2026, 1, 1), "ends_on": date(2027, 12, 31)}])
+        bulk(
+            SupportPlan,
+            [
+                {
+                    "id": 1,
+                    "code": "STD-8x5-NBD",
+                    "name": "Standard",
+                    "description": "",
+                    "calendar_id": 1,
+                    "targets": TARGETS,
+                }
+            ],
+        )
+        bulk(
+            Contract,
+            [
+                {
+                    "id": 1,
+                    "number": "C-0001",
+                    "organization_id": 2,
+                    "plan_id": 1,
+                    "starts_on": date(2026, 1, 1),
+                    "ends_on": date(2027, 12, 31),
+                }
+            ],
+        )
         n_assets = max(n // CASES_PER_ASSET, 1)
-        bulk(Asset, [{"id": a, "serial": f"SN{a:08d}", "product_id": 1, "organization_id": 2 + a % PARTNERS,
-                      "site_id": 1 + a % PARTNERS, "created_at": old} for a in range(1, n_assets + 1)])
+        bulk(
+            Asset,
+            [
+                {
+                    "id": a,
+                    "serial": f"SN{a:08d}",
+                    "product_id": 1,
+                    "organization_id": 2 + a % PARTNERS,
+                    "site_id": 1 + a % PARTNERS,
+                    "created_at": old,
+                }
+                for a in range(1, n_assets + 1)
+            ],
+        )
 
         every = n // due  # due cases spread evenly over the id range, not clustered at the start
         for start in range(1, n + 1, CHUNK):
@@ -145,14 +227,37 @@ def load(engine, n: int, due: int, engineers: int, steps_due: int) -> None:
                     created = NOW - timedelta(minutes=rng.randrange(5, 7 * 24 * 60))
                     responded = created + timedelta(minutes=10) if status == "in_progress" else None
                     next_check = NOW + timedelta(days=1)
-                cases.append({"id": cid, "number": f"CS-{cid:06d}", "organization_id": org, "asset_id": asset,
-                              "contract_id": 1 if org == 2 else None, "entitled": org == 2, "severity": sev,
-                              "status": status, "subject": f"Array {asset} degraded", "description": "Bench case.",
-                              "channel": "portal", "owner_id": 1 + cid % engineers if owned else None,
-                              "created_at": created, "updated_at": responded or created,
-                              "first_response_at": responded, "last_vendor_update_at": responded})
-                events.append({"case_id": cid, "kind": "opened", "actor_id": None, "public": True,
-                               "body": "Case opened.", "data": {}, "created_at": created})
+                cases.append(
+                    {
+                        "id": cid,
+                        "number": f"CS-{cid:06d}",
+                        "organization_id": org,
+                        "asset_id": asset,
+                        "contract_id": 1 if org == 2 else None,
+                        "entitled": org == 2,
+                        "severity": sev,
+                        "status": status,
+                        "subject": f"Array {asset} degraded",
+                        "description": "Bench case.",
+                        "channel": "portal",
+                        "owner_id": 1 + cid % engineers if owned else None,
+                        "created_at": created,
+                        "updated_at": responded or created,
+                        "first_response_at": responded,
+                        "last_vendor_update_at": responded,
+                    }
+                )
+                events.append(
+                    {
+                        "case_id": cid,
+                        "kind": "opened",
+                        "actor_id": None,
+                        "public": True,
+                        "body": "Case opened.",
+                        "data": {},
+                        "created_at": created,
+                    }
+                )
                 schedules.append({"case_id": cid, "next_check_at": next_check, "updated_at": created})
             bulk(Case, cases)
             bulk(CaseEvent, events)
@@ -160,10 +265,23 @@ def load(engine, n: int, due: int, engineers: int, steps_due: int) -> None:
 
         if engine.dialect.name == "postgresql":
             # Explicit ids were inserted: move the sequences past them, as a real database would be.
-            for table in ("organization", "site", "user", "account_assignment", "product", "business_calendar",
-                          "support_plan", "contract", "asset", "support_case"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                                  f"(SELECT max(id) FROM \"{table}\"))"))
+            for table in (
+                "organization",
+                "site",
+                "user",
+                "account_assignment",
+                "product",
+                "business_calendar",
+                "support_plan",
+                "contract",
+                "asset",
+                "support_case",
+            ):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"
+                    )
+                )
     if engine.dialect.name == "postgresql":
         # Settle the load before timing, as a running database would be: planner statistics
         # and the visibility map (what autovacuum would do, instead of doing it during the
@@ -207,8 +325,10 @@ class SqlCounter:
 
     def report(self, title: str, elapsed: float) -> None:
         total = sum(self.seconds.values())
-        print(f"\n=== SQL: {title}: {self.count:,} statements, {total:.2f} s of {elapsed:.2f} s inside "
-              f"cursor.execute (driver + server) ===")
+        print(
+            f"\n=== SQL: {title}: {self.count:,} statements, {total:.2f} s of {elapsed:.2f} s inside "
+            f"cursor.execute (driver + server) ==="
+        )
         for key, secs in self.seconds.most_common(15):
             print(f"{self.by_sql[key]:7,}x {secs:7.2f} s  {key}")
 
@@ -250,10 +370,20 @@ def bench_one(kind: str, n: int, due: int, tmp: Path, opts: argparse.Namespace) 
         log(f"[{kind}] {n:,}: pass {elapsed:.3f} s, {stats.fired:,} fired; second pass {again_time:.3f} s")
         with db.engine.connect() as conn:  # after timing: how much the fired steps wrote
             notifications = conn.scalar(text("SELECT count(*) FROM notification"))
-        return {"db": kind, "n": n, "due": due, "cases": stats.cases, "fired": stats.fired,
-                "failed": len(stats.failed), "time": elapsed, "statements": statements,
-                "notifications": notifications, "again_time": again_time, "again_fired": again.fired,
-                "again_statements": again_statements}
+        return {
+            "db": kind,
+            "n": n,
+            "due": due,
+            "cases": stats.cases,
+            "fired": stats.fired,
+            "failed": len(stats.failed),
+            "time": elapsed,
+            "statements": statements,
+            "notifications": notifications,
+            "again_time": again_time,
+            "again_fired": again.fired,
+            "again_statements": again_statements,
+        }
     finally:
         db.dispose()
         if kind == "postgresql":
@@ -261,17 +391,47 @@ def bench_one(kind: str, n: int, due: int, tmp: Path, opts: argparse.Namespace) 
 
 
 def print_table(rows: list[dict]) -> None:
-    head = ("database", "open cases", "due cases", "cases run", "steps fired", "failed", "pass (s)",
-            "SQL stmts", "SQL/fired step", "notif. rows", "2nd pass (s)", "2nd fired", "2nd SQL")
-    lines = [head] + [(r["db"], f"{r['n']:,}", f"{r['due']:,}", f"{r['cases']:,}", f"{r['fired']:,}",
-                       f"{r['failed']}", f"{r['time']:.3f}", f"{r['statements']:,}",
-                       f"{r['statements'] / r['fired']:.1f}" if r["fired"] else "-", f"{r['notifications']:,}",
-                       f"{r['again_time']:.3f}", f"{r['again_fired']}", f"{r['again_statements']}")
-                      for r in rows]
+    head = (
+        "database",
+        "open cases",
+        "due cases",
+        "cases run",
+        "steps fired",
+        "failed",
+        "pass (s)",
+        "SQL stmts",
+        "SQL/fired step",
+        "notif. rows",
+        "2nd pass (s)",
+        "2nd fired",
+        "2nd SQL",
+    )
+    lines = [head] + [
+        (
+            r["db"],
+            f"{r['n']:,}",
+            f"{r['due']:,}",
+            f"{r['cases']:,}",
+            f"{r['fired']:,}",
+            f"{r['failed']}",
+            f"{r['time']:.3f}",
+            f"{r['statements']:,}",
+            f"{r['statements'] / r['fired']:.1f}" if r["fired"] else "-",
+            f"{r['notifications']:,}",
+            f"{r['again_time']:.3f}",
+            f"{r['again_fired']}",
+            f"{r['again_statements']}",
+        )
+        for r in rows
+    ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     print()
     for k, line in enumerate(lines):
-        print("  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))))
+        print(
+            "  ".join(
+                cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
         if k == 0:
             print("  ".join("-" * w for w in widths))
     print()
@@ -281,9 +441,11 @@ def print_table(rows: list[dict]) -> None:
             continue
         small, big = mine[0], mine[-1]
         ratio = big["time"] / small["time"]
-        print(f"{kind}: pass time {big['n']:,}/{small['n']:,} = {ratio:.2f}x "
-              f"({'OK' if ratio <= 1.5 else 'FAIL'}: target <= 1.5x); "
-              f"{big['n']:,} pass {big['time']:.3f} s ({'OK' if big['time'] < 1 else 'FAIL'}: target < 1 s)")
+        print(
+            f"{kind}: pass time {big['n']:,}/{small['n']:,} = {ratio:.2f}x "
+            f"({'OK' if ratio <= 1.5 else 'FAIL'}: target <= 1.5x); "
+            f"{big['n']:,} pass {big['time']:.3f} s ({'OK' if big['time'] < 1 else 'FAIL'}: target < 1 s)"
+        )
 
 
 def main() -> None:
@@ -291,11 +453,19 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--sizes", default="10000,100000", help="open cases per run, comma-separated")
     parser.add_argument("--due", type=int, default=1000, help="how many of them have a due step")
-    parser.add_argument("--steps-due", type=int, choices=(1, 3), default=1,
-                        help="steps due per due case: 1 = steady state (a runner ticking every minute), "
-                             "3 = catch-up after an outage")
-    parser.add_argument("--engineers", type=int, default=20,
-                        help="active support engineers (50%% L1, 30%% L2, 20%% L3): a 'move_tier' step pages a tier")
+    parser.add_argument(
+        "--steps-due",
+        type=int,
+        choices=(1, 3),
+        default=1,
+        help="steps due per due case: 1 = steady state (a runner ticking every minute), 3 = catch-up after an outage",
+    )
+    parser.add_argument(
+        "--engineers",
+        type=int,
+        default=20,
+        help="active support engineers (50%% L1, 30%% L2, 20%% L3): a 'move_tier' step pages a tier",
+    )
     parser.add_argument("--sql", action="store_true", help="count and time each kind of SQL statement")
     parser.add_argument("--profile", action="store_true", help="cProfile each first pass")
     args = parser.parse_args()
@@ -309,10 +479,12 @@ def main() -> None:
         for kind in kinds:
             for n in sizes:
                 rows.append(bench_one(kind, n, args.due, Path(tmp), args))
-    print(f"escalation run_due pass at now={NOW.isoformat()}, {args.steps_due} step(s) due per due case "
-          "(fresh data per row; 2nd pass = same data again); "
-          f"{args.engineers} support engineers; 1-min load average {load_before:.2f} before, "
-          f"{os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs")
+    print(
+        f"escalation run_due pass at now={NOW.isoformat()}, {args.steps_due} step(s) due per due case "
+        "(fresh data per row; 2nd pass = same data again); "
+        f"{args.engineers} support engineers; 1-min load average {load_before:.2f} before, "
+        f"{os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs"
+    )
     print_table(rows)
 
 

@@ -1,5 +1,6 @@
 """The floor for bench/api_bench.py: a bare Flask + SQLAlchemy endpoint that
 inserts one row and answers 201, served with the same gunicorn settings."""
+
 import os
 
 from flask import Flask, request
@@ -17,8 +18,10 @@ class Row(Base):
     subject: Mapped[str] = mapped_column(String(200))
 
 
-engine = create_engine(os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
-                       connect_args={"timeout": 30} if os.environ["DATABASE_URL"].startswith("sqlite") else {})
+engine = create_engine(
+    os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
+    connect_args={"timeout": 30} if os.environ["DATABASE_URL"].startswith("sqlite") else {},
+)
 try:
     Base.metadata.create_all(engine)
 except exc.DBAPIError:  # both gunicorn workers import this at once: the other one created it

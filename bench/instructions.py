@@ -11,6 +11,7 @@ client, and only the measured requests are counted (``callgrind_control -i``),
 in user space: the kernel's share of each database round trip is not in it.
 Nothing here is a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,19 +60,38 @@ def main() -> None:
         return
     if not shutil.which("valgrind"):
         sys.exit("valgrind is not installed (Debian: apt install valgrind)")
-    for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
+    for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "callgrind.out"
-            subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-                            sys.executable, __file__, "--db", db, "--requests", str(args.requests),
-                            "--warmup", str(args.warmup)], env={**os.environ, INNER: "1"}, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    "valgrind",
+                    "--tool=callgrind",
+                    "--instr-atstart=no",
+                    f"--callgrind-out-file={out}",
+                    sys.executable,
+                    __file__,
+                    "--db",
+                    db,
+                    "--requests",
+                    str(args.requests),
+                    "--warmup",
+                    str(args.warmup),
+                ],
+                env={**os.environ, INNER: "1"},
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             totals = re.search(r"^totals:\s+(\d+)", out.read_text(), re.MULTILINE)
             if totals is None:
                 sys.exit(f"callgrind wrote no totals to {out}")
             total = int(totals.group(1))
-        print(f"{db:<11} {total / args.requests / 1e6:6.2f} M instructions per POST /api/v1/cases "
-              f"({args.requests} requests after {args.warmup} warm-up)", flush=True)
+        print(
+            f"{db:<11} {total / args.requests / 1e6:6.2f} M instructions per POST /api/v1/cases "
+            f"({args.requests} requests after {args.warmup} warm-up)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

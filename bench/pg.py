@@ -1,4 +1,5 @@
 """Scratch PostgreSQL databases for the benchmarks (the server at 127.0.0.1:5432, user postgres)."""
+
 from __future__ import annotations
 
 from sqlalchemy import create_engine, text

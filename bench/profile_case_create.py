@@ -36,6 +36,7 @@ database ``casemgr_profile_api`` on 127.0.0.1:5432, dropped and re-created):
 
 This prints figures; it is not a test and asserts nothing but the 201s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,9 +72,15 @@ def build(url: str, workdir: Path):
     assert token.exit_code == 0, token.output
     db = app.extensions["casemgr.db"]
     with db.engine.connect() as conn:
-        serials = [r[0] for r in conn.execute(text(
-            "SELECT serial FROM asset JOIN organization o ON o.id = asset.organization_id "
-            "WHERE o.name = 'Northwind Logistics' ORDER BY serial"))]
+        serials = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT serial FROM asset JOIN organization o ON o.id = asset.organization_id "
+                    "WHERE o.name = 'Northwind Logistics' ORDER BY serial"
+                )
+            )
+        ]
     return app, token.output.strip(), serials
 
 
@@ -90,10 +97,13 @@ class SqlCounter:
 def post_cases(client, token: str, serials: list[str], count: int, start: int) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     for n in range(start, start + count):
-        body = {"asset_serial": serials[n % len(serials)], "severity": 3, "subject": f"profile {n}",
-                "description": "Benchmark load"}
-        response = client.post("/api/v1/cases", data=json.dumps(body), headers=headers,
-                                content_type="application/json")
+        body = {
+            "asset_serial": serials[n % len(serials)],
+            "severity": 3,
+            "subject": f"profile {n}",
+            "description": "Benchmark load",
+        }
+        response = client.post("/api/v1/cases", data=json.dumps(body), headers=headers, content_type="application/json")
         assert response.status_code == 201, (response.status_code, response.get_data(as_text=True))
 
 
@@ -114,6 +124,7 @@ class Breakdown:
             finally:
                 totals[0] += time.perf_counter() - started
                 totals[1] += 1
+
         return timed
 
     def patch(self, owner, name: str, label: str) -> None:
@@ -152,10 +163,16 @@ class Breakdown:
         self.patch(api_cases, "represent", "represent (response dict, incl. extras)")
         bus = app.extensions["casemgr.events"]
         for event_type, listeners in bus._listeners.items():
-            self._wrap_list(listeners, lambda f, t=event_type: f"  listener {t.__name__}: "
-                            f"{getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', f)}")
-        self._wrap_list(app.extensions.get("casemgr.case_api_extras", []),
-                        lambda f: f"  api extra {getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', f)}")
+            self._wrap_list(
+                listeners,
+                lambda f, t=event_type: (
+                    f"  listener {t.__name__}: {getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', f)}"
+                ),
+            )
+        self._wrap_list(
+            app.extensions.get("casemgr.case_api_extras", []),
+            lambda f: f"  api extra {getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', f)}",
+        )
 
     def report(self, requests: int) -> None:
         print("-- wall ms per request, by step (inclusive) --")
@@ -194,15 +211,18 @@ def run(db: str, args) -> None:
         kinds = Counter(s.split(" ", 1)[0].upper() for s in one)
 
         per_round, per_request, n = timed_rounds(client, token, serials, args, n, counter)
-        print(f"\n== {db}: {args.rounds} x {args.requests} POST /api/v1/cases (test client, "
-              f"after {args.warmup} warm-up) ==")
-        print(f"{min(per_round):.2f} ms/request best round, {statistics.median(per_round):.2f} median   "
-              f"{per_request:.1f} SQL statements/request   "
-              + "  ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+        print(
+            f"\n== {db}: {args.rounds} x {args.requests} POST /api/v1/cases (test client, "
+            f"after {args.warmup} warm-up) =="
+        )
+        print(
+            f"{min(per_round):.2f} ms/request best round, {statistics.median(per_round):.2f} median   "
+            f"{per_request:.1f} SQL statements/request   " + "  ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+        )
         if args.sql:
             print("-- statements of one request --")
             for i, stmt in enumerate(one, 1):
-                print(f"{i:>3}. {stmt[:int(os.environ.get('SQL_WIDTH', 160))]}")
+                print(f"{i:>3}. {stmt[: int(os.environ.get('SQL_WIDTH', 160))]}")
         if args.breakdown:
             breakdown = Breakdown()
             breakdown.install(app)
@@ -248,7 +268,7 @@ def main() -> None:
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
     parser.add_argument("--no-profile", action="store_true", help="timings and SQL counts only")
     args = parser.parse_args()
-    for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
+    for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         run(db, args)
 
 

@@ -23,6 +23,7 @@ through the Flask test client, p50 and p95; then ``GET
 Targets (issue 6): home page p95 < 100 ms; account review PDF < 5 s.
 This is a benchmark that prints figures, not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,33 +71,96 @@ def database_for(kind: str, tmp: Path) -> str:
 def load(engine, args) -> dict:
     rng = random.Random(6)
     with engine.begin() as conn:
+
         def bulk(model, rows: list[dict], batch: int = 20_000) -> None:
             for i in range(0, len(rows), batch):
-                conn.execute(insert(model), rows[i:i + batch])
+                conn.execute(insert(model), rows[i : i + batch])
 
-        bulk(Organization, [{"id": 1, "name": "Vendor", "is_vendor": True, "created_at": NOW}] +
-             [{"id": o + 1, "name": f"Partner {o:03d}", "is_vendor": False, "created_at": NOW}
-              for o in range(1, args.orgs + 1)])
-        bulk(Site, [{"id": o, "organization_id": o, "name": f"DC {o}", "timezone": "UTC", "address": ""}
-                    for o in range(2, args.orgs + 2)])
-        conn.execute(insert(Part), [{"id": 1, "part_number": "DRV-1", "description": "4 TB drive", "kind": "drive",
-                                     "data_bearing": True}])
+        bulk(
+            Organization,
+            [{"id": 1, "name": "Vendor", "is_vendor": True, "created_at": NOW}]
+            + [
+                {"id": o + 1, "name": f"Partner {o:03d}", "is_vendor": False, "created_at": NOW}
+                for o in range(1, args.orgs + 1)
+            ],
+        )
+        bulk(
+            Site,
+            [
+                {"id": o, "organization_id": o, "name": f"DC {o}", "timezone": "UTC", "address": ""}
+                for o in range(2, args.orgs + 2)
+            ],
+        )
+        conn.execute(
+            insert(Part),
+            [{"id": 1, "part_number": "DRV-1", "description": "4 TB drive", "kind": "drive", "data_bearing": True}],
+        )
         conn.execute(insert(Product), [{"id": 1, "model": "SA-1", "product_line": "StorArray"}])
-        assets = [{"id": (o - 2) * 4 + k + 1, "serial": f"P{o:03d}-A{k}", "product_id": 1, "organization_id": o,
-                   "site_id": o, "created_at": NOW} for o in range(2, args.orgs + 2) for k in range(4)]
+        assets = [
+            {
+                "id": (o - 2) * 4 + k + 1,
+                "serial": f"P{o:03d}-A{k}",
+                "product_id": 1,
+                "organization_id": o,
+                "site_id": o,
+                "created_at": NOW,
+            }
+            for o in range(2, args.orgs + 2)
+            for k in range(4)
+        ]
         bulk(Asset, assets)
-        bulk(Component, [{"id": a["id"], "asset_id": a["id"], "slot": "bay 1", "part_id": 1,
-                          "serial": a["serial"] + "-D1", "state": "active", "installed_at": NOW} for a in assets])
+        bulk(
+            Component,
+            [
+                {
+                    "id": a["id"],
+                    "asset_id": a["id"],
+                    "slot": "bay 1",
+                    "part_id": 1,
+                    "serial": a["serial"] + "-D1",
+                    "state": "active",
+                    "installed_at": NOW,
+                }
+                for a in assets
+            ],
+        )
         pw = generate_password_hash(PASSWORD)
-        conn.execute(insert(User), [
-            {"id": 1, "email": "am@bench.example.com", "name": "Bench Account", "role": "account_manager",
-             "organization_id": 1, "created_at": NOW, "password_hash": pw},
-            {"id": 2, "email": "eng@bench.example.com", "name": "Bench Engineer", "role": "support_engineer",
-             "organization_id": 1, "created_at": NOW, "password_hash": pw},
-            {"id": 3, "email": "cust@bench.example.com", "name": "Bench Customer", "role": "customer_admin",
-             "organization_id": 2, "created_at": NOW, "password_hash": pw}])
-        conn.execute(insert(AccountAssignment), [{"account_manager_id": 1, "organization_id": o}
-                                                 for o in range(2, 2 + args.partners)])
+        conn.execute(
+            insert(User),
+            [
+                {
+                    "id": 1,
+                    "email": "am@bench.example.com",
+                    "name": "Bench Account",
+                    "role": "account_manager",
+                    "organization_id": 1,
+                    "created_at": NOW,
+                    "password_hash": pw,
+                },
+                {
+                    "id": 2,
+                    "email": "eng@bench.example.com",
+                    "name": "Bench Engineer",
+                    "role": "support_engineer",
+                    "organization_id": 1,
+                    "created_at": NOW,
+                    "password_hash": pw,
+                },
+                {
+                    "id": 3,
+                    "email": "cust@bench.example.com",
+                    "name": "Bench Customer",
+                    "role": "customer_admin",
+                    "organization_id": 2,
+                    "created_at": NOW,
+                    "password_hash": pw,
+                },
+            ],
+        )
+        conn.execute(
+            insert(AccountAssignment),
+            [{"account_manager_id": 1, "organization_id": o} for o in range(2, 2 + args.partners)],
+        )
         log(f"reference data: {args.orgs} partners, {len(assets)} assets")
 
         pdf_org, period_start = 2, datetime.combine(PERIOD[0], datetime.min.time(), UTC)
@@ -131,36 +195,85 @@ def load(engine, args) -> dict:
                 first = created + target * rng.uniform(0.1, 1.3)
                 done = None if is_open else created + target * rng.uniform(2, 12)
                 answered = not is_open or rng.random() < 0.6
-                row = {"id": case_id, "number": f"CS-{case_id:07d}", "organization_id": o,
-                       "asset_id": (o - 2) * 4 + rng.randint(1, 4), "entitled": True, "severity": severity,
-                       "status": rng.choice(("new", "in_progress", "waiting_vendor")) if is_open else "closed",
-                       "subject": f"Bench case {case_id}", "description": "-", "channel": "portal", "owner_id": 2,
-                       "queue": "L1", "escalation_level": 0, "created_at": created, "updated_at": done or created,
-                       "first_response_due_at": created + target,
-                       "first_response_at": first if answered else None,
-                       "first_response_breached": answered and first > created + target,
-                       "next_update_due_at": (first + 2 * target) if is_open and answered else None,
-                       "next_update_breaches": 0, "resolution_due_at": created + 8 * target,
-                       "resolution_breached": done is not None and done > created + 8 * target,
-                       "resolved_at": done, "closed_at": done, "version": 1}
+                row = {
+                    "id": case_id,
+                    "number": f"CS-{case_id:07d}",
+                    "organization_id": o,
+                    "asset_id": (o - 2) * 4 + rng.randint(1, 4),
+                    "entitled": True,
+                    "severity": severity,
+                    "status": rng.choice(("new", "in_progress", "waiting_vendor")) if is_open else "closed",
+                    "subject": f"Bench case {case_id}",
+                    "description": "-",
+                    "channel": "portal",
+                    "owner_id": 2,
+                    "queue": "L1",
+                    "escalation_level": 0,
+                    "created_at": created,
+                    "updated_at": done or created,
+                    "first_response_due_at": created + target,
+                    "first_response_at": first if answered else None,
+                    "first_response_breached": answered and first > created + target,
+                    "next_update_due_at": (first + 2 * target) if is_open and answered else None,
+                    "next_update_breaches": 0,
+                    "resolution_due_at": created + 8 * target,
+                    "resolution_breached": done is not None and done > created + 8 * target,
+                    "resolved_at": done,
+                    "closed_at": done,
+                    "version": 1,
+                }
                 cases.append(row)
                 if is_open or in_period:
                     event_id += 1
-                    events.append({"id": event_id, "case_id": case_id, "kind": "opened", "public": True,
-                                   "body": "-", "data": {}, "created_at": created})
+                    events.append(
+                        {
+                            "id": event_id,
+                            "case_id": case_id,
+                            "kind": "opened",
+                            "public": True,
+                            "body": "-",
+                            "data": {},
+                            "created_at": created,
+                        }
+                    )
                 if in_period:
                     event_id += 1
-                    events.append({"id": event_id, "case_id": case_id, "kind": "comment", "public": True,
-                                   "body": "update", "data": {}, "created_at": first})
+                    events.append(
+                        {
+                            "id": event_id,
+                            "case_id": case_id,
+                            "kind": "comment",
+                            "public": True,
+                            "body": "update",
+                            "data": {},
+                            "created_at": first,
+                        }
+                    )
                     if rng.random() < 0.1:
-                        extras["commitments"].append({
-                            "case_id": case_id, "description": "Call back", "recipient": "Ops", "owner_id": 2,
-                            "due_at": first + target, "status": "kept",
-                            "kept_at": first + target * rng.uniform(0.5, 1.5), "created_by_id": 2, "created_at": first})
+                        extras["commitments"].append(
+                            {
+                                "case_id": case_id,
+                                "description": "Call back",
+                                "recipient": "Ops",
+                                "owner_id": 2,
+                                "due_at": first + target,
+                                "status": "kept",
+                                "kept_at": first + target * rng.uniform(0.5, 1.5),
+                                "created_by_id": 2,
+                                "created_at": first,
+                            }
+                        )
                     if rng.random() < 0.5:
-                        extras["ratings"].append({"case_id": case_id, "organization_id": o, "rating": rng.randint(1, 5),
-                                                  "comment": "fine" if rng.random() < 0.3 else "",
-                                                  "created_at": done, "rated_by_id": 3})
+                        extras["ratings"].append(
+                            {
+                                "case_id": case_id,
+                                "organization_id": o,
+                                "rating": rng.randint(1, 5),
+                                "comment": "fine" if rng.random() < 0.3 else "",
+                                "created_at": done,
+                                "rated_by_id": 3,
+                            }
+                        )
                     if rng.random() < 0.05:
                         extras["rmas"].append((case_id, row["asset_id"], created))
                 if len(cases) >= 50_000:
@@ -174,21 +287,39 @@ def load(engine, args) -> dict:
         if extras["rmas"]:
             from rma.models import Rma
 
-            bulk(Rma, [{"number": f"RMA-{i:07d}", "case_id": cid, "organization_id": pdf_org, "asset_id": aid,
-                        "failed_component_id": aid, "replacement_part_id": 1, "kind": "advance_replacement",
-                        "state": "closed", "disposition": "retained" if i % 4 == 0 else "return",
-                        "created_at": at, "updated_at": at, "installed_at": at + timedelta(days=rng.uniform(0.5, 3)),
-                        "retained_at": at + timedelta(days=4) if i % 4 == 0 else None}
-                       for i, (cid, aid, at) in enumerate(extras["rmas"], 1)])
+            bulk(
+                Rma,
+                [
+                    {
+                        "number": f"RMA-{i:07d}",
+                        "case_id": cid,
+                        "organization_id": pdf_org,
+                        "asset_id": aid,
+                        "failed_component_id": aid,
+                        "replacement_part_id": 1,
+                        "kind": "advance_replacement",
+                        "state": "closed",
+                        "disposition": "retained" if i % 4 == 0 else "return",
+                        "created_at": at,
+                        "updated_at": at,
+                        "installed_at": at + timedelta(days=rng.uniform(0.5, 3)),
+                        "retained_at": at + timedelta(days=4) if i % 4 == 0 else None,
+                    }
+                    for i, (cid, aid, at) in enumerate(extras["rmas"], 1)
+                ],
+            )
             rma_rows = len(extras["rmas"])
-        log(f"loaded {case_id} cases ({open_per_org * args.orgs} open), {event_id} events, "
-            f"{len(extras['ratings'])} ratings, {rma_rows} RMAs")
+        log(
+            f"loaded {case_id} cases ({open_per_org * args.orgs} open), {event_id} events, "
+            f"{len(extras['ratings'])} ratings, {rma_rows} RMAs"
+        )
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.execute(text("ANALYZE"))
         if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT setval(pg_get_serial_sequence('support_case', 'id'), "
-                              "(SELECT max(id) FROM support_case))"))
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('support_case', 'id'), (SELECT max(id) FROM support_case))")
+            )
     log("ANALYZE done")
     return {"pdf_org": pdf_org}
 
@@ -199,8 +330,16 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def measure(url: str, args, info: dict) -> None:
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 30, "CLOCK": FixedClock(NOW),
-                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, "INSTANCE_PATH": tempfile.mkdtemp()})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench-" + "x" * 30,
+            "CLOCK": FixedClock(NOW),
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "INSTANCE_PATH": tempfile.mkdtemp(),
+        }
+    )
     client = app.test_client()
     assert client.post("/login", data={"email": "am@bench.example.com", "password": PASSWORD}).status_code == 302
     for _ in range(3):  # warm-up: imports, template compilation, connection pool
@@ -214,9 +353,11 @@ def measure(url: str, args, info: dict) -> None:
     body = response.get_data(as_text=True)
     shown = body.count('<tr class="sla-')
     total = body.split("Page 1 of ")[1].split("(")[1].split(")")[0] if "Page 1 of " in body else "?"
-    log(f"home page /accounts/ ({args.partners} partners, {total}): {args.requests} requests, "
+    log(
+        f"home page /accounts/ ({args.partners} partners, {total}): {args.requests} requests, "
         f"p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms, max {max(times):.1f} ms "
-        f"({shown} rows on the page)")
+        f"({shown} rows on the page)"
+    )
     pdf_url = f"/accounts/partners/{info['pdf_org']}/review.pdf?from={PERIOD[0]}&to={PERIOD[1]}"
     pdf_times = []
     for _ in range(3):
@@ -224,9 +365,12 @@ def measure(url: str, args, info: dict) -> None:
         response = client.get(pdf_url)
         pdf_times.append(time.perf_counter() - t)
         assert response.status_code == 200, response.status_code
-    log(f"account review PDF ({args.pdf_cases} cases in {PERIOD[0]}..{PERIOD[1]}): "
-        + ", ".join(f"{t:.2f} s" for t in pdf_times) + f"; median {statistics.median(pdf_times):.2f} s, "
-        f"{len(response.data) // 1024} KB")
+    log(
+        f"account review PDF ({args.pdf_cases} cases in {PERIOD[0]}..{PERIOD[1]}): "
+        + ", ".join(f"{t:.2f} s" for t in pdf_times)
+        + f"; median {statistics.median(pdf_times):.2f} s, "
+        f"{len(response.data) // 1024} KB"
+    )
     app.extensions["casemgr.db"].dispose()
 
 

@@ -18,6 +18,7 @@ region (us-east) and 1 in 50 are assigned to them. Then, after one warm-up each:
 
 This is a benchmark that prints figures, not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,41 +66,157 @@ def database_for(kind: str, tmp: Path) -> str:
 def load(engine, n: int) -> None:
     old = NOW - timedelta(days=200)
     with engine.begin() as conn:
+
         def bulk(table, rows: list[dict]) -> None:
             for i in range(0, len(rows), CHUNK):
-                conn.execute(insert(table), rows[i:i + CHUNK])
+                conn.execute(insert(table), rows[i : i + CHUNK])
 
-        bulk(Organization.__table__, [{"id": 1, "name": "Vendor", "is_vendor": True, "created_at": old}]
-             + [{"id": 1 + p, "name": f"Partner {p}", "is_vendor": False, "created_at": old} for p in range(1, 9)])
-        bulk(Site.__table__, [{"id": p, "organization_id": 1 + p, "name": "DC", "timezone": ZONES[p % 4],
-                               "region": REGIONS[p % 4], "address": f"{p} Data Center Way, Springfield",
-                               "contact_name": f"Contact {p}", "contact_phone": "+1 555 0100"} for p in range(1, 9)])
-        bulk(User.__table__, [
-            {"id": 1, "email": "field@vendor.example.com", "name": "Field Engineer", "role": "field_engineer",
-             "organization_id": 1, "region": "us-east", "password_hash": generate_password_hash(PASSWORD),
-             "is_active": True, "created_at": old},
-            {"id": 2, "email": "eng@vendor.example.com", "name": "Support Engineer", "role": "support_engineer",
-             "organization_id": 1, "region": None, "password_hash": "x", "is_active": True, "created_at": old}])
+        bulk(
+            Organization.__table__,
+            [{"id": 1, "name": "Vendor", "is_vendor": True, "created_at": old}]
+            + [{"id": 1 + p, "name": f"Partner {p}", "is_vendor": False, "created_at": old} for p in range(1, 9)],
+        )
+        bulk(
+            Site.__table__,
+            [
+                {
+                    "id": p,
+                    "organization_id": 1 + p,
+                    "name": "DC",
+                    "timezone": ZONES[p % 4],
+                    "region": REGIONS[p % 4],
+                    "address": f"{p} Data Center Way, Springfield",
+                    "contact_name": f"Contact {p}",
+                    "contact_phone": "+1 555 0100",
+                }
+                for p in range(1, 9)
+            ],
+        )
+        bulk(
+            User.__table__,
+            [
+                {
+                    "id": 1,
+                    "email": "field@vendor.example.com",
+                    "name": "Field Engineer",
+                    "role": "field_engineer",
+                    "organization_id": 1,
+                    "region": "us-east",
+                    "password_hash": generate_password_hash(PASSWORD),
+                    "is_active": True,
+                    "created_at": old,
+                },
+                {
+                    "id": 2,
+                    "email": "eng@vendor.example.com",
+                    "name": "Support Engineer",
+                    "role": "support_engineer",
+                    "organization_id": 1,
+                    "region": None,
+                    "password_hash": "x",
+                    "is_active": True,
+                    "created_at": old,
+                },
+            ],
+        )
         bulk(Product.__table__, [{"id": 1, "model": "SA-4800", "product_line": "StorArray", "end_of_support_on": None}])
-        bulk(Part.__table__, [{"id": 1, "part_number": "DRV-4T-7K", "description": "4 TB drive", "kind": "drive",
-                               "data_bearing": True, "customer_replaceable": True}])
+        bulk(
+            Part.__table__,
+            [
+                {
+                    "id": 1,
+                    "part_number": "DRV-4T-7K",
+                    "description": "4 TB drive",
+                    "kind": "drive",
+                    "data_bearing": True,
+                    "customer_replaceable": True,
+                }
+            ],
+        )
         bulk(product_part, [{"product_id": 1, "part_id": 1}])
-        bulk(Asset.__table__, [{"id": i, "serial": f"SN{i:08d}", "product_id": 1, "organization_id": 2 + i % 8,
-                                "site_id": 1 + i % 8, "created_at": old} for i in range(1, n + 1)])
-        bulk(Component.__table__, [{"id": i, "asset_id": i, "part_id": 1, "slot": "bay 4", "serial": f"D{i:08d}",
-                                    "state": "failed", "installed_at": old} for i in range(1, n + 1)])
-        bulk(Case.__table__, [{"id": i, "number": f"CS-{i:06d}", "organization_id": 2 + i % 8, "asset_id": i,
-                               "component_id": i, "severity": 2, "status": "in_progress", "subject": f"Bay 4 {i}",
-                               "description": "Drive failed", "owner_id": 2, "created_at": NOW - timedelta(hours=i % 500),
-                               "updated_at": NOW - timedelta(hours=i % 500)} for i in range(1, n + 1)])
-        bulk(Rma.__table__, [{"id": i, "number": f"RMA-{i:06d}", "case_id": i, "organization_id": 2 + i % 8,
-                              "asset_id": i, "failed_component_id": i, "replacement_part_id": 1,
-                              "kind": "onsite_dispatch", "state": STATES[i % len(STATES)],
-                              "region": REGIONS[(1 + i % 8) % 4], "field_engineer_id": 1 if i % 50 == 0 else None,
-                              "created_at": NOW - timedelta(hours=i % 500), "updated_at": NOW - timedelta(minutes=i),
-                              } for i in range(1, n + 1)])
-        bulk(Shipment.__table__, [{"rma_id": i, "direction": "out", "carrier": "UPS", "tracking": f"1Z{i:010d}",
-                                   "shipped_at": NOW - timedelta(days=1)} for i in range(1, n + 1)])
+        bulk(
+            Asset.__table__,
+            [
+                {
+                    "id": i,
+                    "serial": f"SN{i:08d}",
+                    "product_id": 1,
+                    "organization_id": 2 + i % 8,
+                    "site_id": 1 + i % 8,
+                    "created_at": old,
+                }
+                for i in range(1, n + 1)
+            ],
+        )
+        bulk(
+            Component.__table__,
+            [
+                {
+                    "id": i,
+                    "asset_id": i,
+                    "part_id": 1,
+                    "slot": "bay 4",
+                    "serial": f"D{i:08d}",
+                    "state": "failed",
+                    "installed_at": old,
+                }
+                for i in range(1, n + 1)
+            ],
+        )
+        bulk(
+            Case.__table__,
+            [
+                {
+                    "id": i,
+                    "number": f"CS-{i:06d}",
+                    "organization_id": 2 + i % 8,
+                    "asset_id": i,
+                    "component_id": i,
+                    "severity": 2,
+                    "status": "in_progress",
+                    "subject": f"Bay 4 {i}",
+                    "description": "Drive failed",
+                    "owner_id": 2,
+                    "created_at": NOW - timedelta(hours=i % 500),
+                    "updated_at": NOW - timedelta(hours=i % 500),
+                }
+                for i in range(1, n + 1)
+            ],
+        )
+        bulk(
+            Rma.__table__,
+            [
+                {
+                    "id": i,
+                    "number": f"RMA-{i:06d}",
+                    "case_id": i,
+                    "organization_id": 2 + i % 8,
+                    "asset_id": i,
+                    "failed_component_id": i,
+                    "replacement_part_id": 1,
+                    "kind": "onsite_dispatch",
+                    "state": STATES[i % len(STATES)],
+                    "region": REGIONS[(1 + i % 8) % 4],
+                    "field_engineer_id": 1 if i % 50 == 0 else None,
+                    "created_at": NOW - timedelta(hours=i % 500),
+                    "updated_at": NOW - timedelta(minutes=i),
+                }
+                for i in range(1, n + 1)
+            ],
+        )
+        bulk(
+            Shipment.__table__,
+            [
+                {
+                    "rma_id": i,
+                    "direction": "out",
+                    "carrier": "UPS",
+                    "tracking": f"1Z{i:010d}",
+                    "shipped_at": NOW - timedelta(days=1),
+                }
+                for i in range(1, n + 1)
+            ],
+        )
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:
@@ -114,8 +231,16 @@ def timed(fn, repeat: int) -> tuple[float, float]:
 
 def run(kind: str, n: int, repeat: int, tmp: Path) -> None:
     url = database_for(kind, tmp)
-    app = create_app({"INSTANCE_PATH": str(tmp / f"instance-{kind}"), "DATABASE_URL": url, "SECRET_KEY": "b" * 32,
-                      "CLOCK": FixedClock(NOW), "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp / f"instance-{kind}"),
+            "DATABASE_URL": url,
+            "SECRET_KEY": "b" * 32,
+            "CLOCK": FixedClock(NOW),
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     engine = app.extensions["casemgr.db"].engine
     t = time.perf_counter()
     upgrade(engine)
@@ -141,6 +266,7 @@ def run(kind: str, n: int, repeat: int, tmp: Path) -> None:
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
             response.get_data()
+
         return call
 
     results = []
@@ -150,11 +276,15 @@ def run(kind: str, n: int, repeat: int, tmp: Path) -> None:
         sql = statements[0]
         med, worst = timed(get(path), repeat)
         results.append((path, med, worst, sql))
-    print(f"{kind:<10} RMAs={n:<6} authorization PDF ({size / 1024:.1f} KB): median {pdf_med * 1000:.0f} ms, "
-          f"max {pdf_max * 1000:.0f} ms")
+    print(
+        f"{kind:<10} RMAs={n:<6} authorization PDF ({size / 1024:.1f} KB): median {pdf_med * 1000:.0f} ms, "
+        f"max {pdf_max * 1000:.0f} ms"
+    )
     for path, med, worst, sql in results:
-        print(f"{kind:<10} RMAs={n:<6} GET {path:<17} as field engineer: median {med * 1000:.0f} ms, "
-              f"max {worst * 1000:.0f} ms, {sql} SQL statements")
+        print(
+            f"{kind:<10} RMAs={n:<6} GET {path:<17} as field engineer: median {med * 1000:.0f} ms, "
+            f"max {worst * 1000:.0f} ms, {sql} SQL statements"
+        )
     app.extensions["casemgr.db"].dispose()
 
 

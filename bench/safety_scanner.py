@@ -7,6 +7,7 @@
 Only the development part's mistakes can be listed: the held-out part is for the
 honest figure and is never tuned on (its README says how it was written).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,11 +28,25 @@ PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout")
 
 def load_scenarios() -> dict[str, tuple[tuple[ComponentFacts, ...], AssetFacts]]:
     raw = json.loads((CORPUS / "scenarios.json").read_text())
-    return {name: (tuple(ComponentFacts(serial=c["serial"], slot=c["slot"], part_number=c["serial"][:2] + "-PN",
-                                        part_description=c["description"], kind_word=c["kind"], state=c["state"],
-                                        data_bearing=c["data_bearing"]) for c in s["components"]),
-                   AssetFacts(serial=s["asset"]))
-            for name, s in raw.items() if not name.startswith("_")}
+    return {
+        name: (
+            tuple(
+                ComponentFacts(
+                    serial=c["serial"],
+                    slot=c["slot"],
+                    part_number=c["serial"][:2] + "-PN",
+                    part_description=c["description"],
+                    kind_word=c["kind"],
+                    state=c["state"],
+                    data_bearing=c["data_bearing"],
+                )
+                for c in s["components"]
+            ),
+            AssetFacts(serial=s["asset"]),
+        )
+        for name, s in raw.items()
+        if not name.startswith("_")
+    }
 
 
 def load_rows(part: str) -> list[dict[str, str]]:
@@ -57,15 +72,19 @@ def measure(part: str, scenarios, show: bool) -> dict[str, float]:
     elapsed = time.perf_counter() - started
     recall = tp / (tp + fn) if tp + fn else 1.0
     precision = tp / (tp + fp) if tp + fp else 1.0
-    print(f"{part:8} {len(rows):4} rows ({tp + fn} unsafe, {tn + fp} safe): recall {recall:6.1%} "
-          f"({fn} missed), precision {precision:6.1%} ({fp} refused wrongly); "
-          f"{elapsed / max(len(rows), 1) * 1000:.2f} ms per reply")
+    print(
+        f"{part:8} {len(rows):4} rows ({tp + fn} unsafe, {tn + fp} safe): recall {recall:6.1%} "
+        f"({fn} missed), precision {precision:6.1%} ({fp} refused wrongly); "
+        f"{elapsed / max(len(rows), 1) * 1000:.2f} ms per reply"
+    )
     return {"recall": recall, "precision": precision}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--show", choices=[p for p in PARTS if p != "heldout"], help="list a development part's mistakes")
+    parser.add_argument(
+        "--show", choices=[p for p in PARTS if p != "heldout"], help="list a development part's mistakes"
+    )
     parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated parts to measure")
     args = parser.parse_args()
     scenarios = load_scenarios()

@@ -1,4 +1,5 @@
 """The application factory: it reads configuration and wires things, nothing more."""
+
 from __future__ import annotations
 
 import os
@@ -60,6 +61,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     escalation.init_app(app)
     import reports
+
     reports.init_app(app)
     import rma
 
@@ -103,8 +105,12 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError):
-        return render_template("errors/error.html", code=400, title="Form expired",
-                               message=f"{e.description} Go back, reload the page and submit again."), 400
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="Form expired",
+            message=f"{e.description} Go back, reload the page and submit again.",
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
@@ -115,8 +121,9 @@ def _register_error_pages(app: Flask) -> None:
             message = "The request does not match the schema; see details." if details else (e.description or e.name)
             return error_response(code, message, details=details)
         title, message = PAGES.get(code, (e.name, e.description or ""))
-        return render_template("errors/error.html", code=code, title=title,
-                               message=message.format(limit=app.config["MAX_UPLOAD_MB"])), code
+        return render_template(
+            "errors/error.html", code=code, title=title, message=message.format(limit=app.config["MAX_UPLOAD_MB"])
+        ), code
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):
@@ -134,12 +141,17 @@ def _register_error_pages(app: Flask) -> None:
             if wants_json():
                 response = error_response(503, message, code="database_unavailable")
             else:
-                response = app.make_response((render_template(
-                    "errors/error.html", code=503, title="Please try again", message=message), 503))
+                response = app.make_response(
+                    (render_template("errors/error.html", code=503, title="Please try again", message=message), 503)
+                )
             response.headers["Retry-After"] = "1"
             return response
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return error_response(500, "Internal error; it has been logged.")
-        return render_template("errors/error.html", code=500, title="Something went wrong",
-                               message="The error has been logged. Please try again."), InternalServerError.code
+        return render_template(
+            "errors/error.html",
+            code=500,
+            title="Something went wrong",
+            message="The error has been logged. Please try again.",
+        ), InternalServerError.code

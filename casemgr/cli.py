@@ -1,4 +1,5 @@
 """The ``casemgr`` command: serve, db, user, demo, assets import."""
+
 from __future__ import annotations
 
 import sys
@@ -15,8 +16,14 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
-             load_dotenv=False, set_debug_flag=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
 def main() -> None:
     """Casemgr: enterprise support cases, escalation and RMAs."""
 
@@ -77,17 +84,31 @@ def user_group() -> None:
 
 @user_group.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True, help="customer_admin, customer_user, support_engineer, field_engineer, "
-              "account_manager, support_manager or admin")
+@click.option(
+    "--role",
+    required=True,
+    help="customer_admin, customer_user, support_engineer, field_engineer, account_manager, support_manager or admin",
+)
 @click.option("--org", "org_name", help="Organisation name (default: the vendor organisation).")
 @click.option("--name", default=None)
 @click.option("--region", default=None, help="Service region (field engineers).")
-@click.option("--tier", default=None, type=click.Choice(["L1", "L2", "L3"]),
-              help="Support engineers: the queue they work; escalations to that tier page them.")
+@click.option(
+    "--tier",
+    default=None,
+    type=click.Choice(["L1", "L2", "L3"]),
+    help="Support engineers: the queue they work; escalations to that tier page them.",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
-def user_create(email: str, role: str, org_name: str | None, name: str | None, region: str | None,
-                tier: str | None, password_stdin: bool) -> None:
+def user_create(
+    email: str,
+    role: str,
+    org_name: str | None,
+    name: str | None,
+    region: str | None,
+    tier: str | None,
+    password_stdin: bool,
+) -> None:
     """Create a user; the password is prompted for unless --password-stdin."""
     from casemgr.auth.services import UserError, create_user
     from casemgr.db import new_session
@@ -98,15 +119,30 @@ def user_create(email: str, role: str, org_name: str | None, name: str | None, r
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with new_session(write=True) as session:
-        query = select(Organization).where(Organization.name == org_name) if org_name else \
-            select(Organization).where(Organization.is_vendor.is_(True))
+        query = (
+            select(Organization).where(Organization.name == org_name)
+            if org_name
+            else select(Organization).where(Organization.is_vendor.is_(True))
+        )
         org = session.scalar(query)
         if org is None:
-            raise click.ClickException(f"No organisation named {org_name!r}." if org_name else
-                                       "No vendor organisation exists yet; run `casemgr demo` or pass --org.")
+            raise click.ClickException(
+                f"No organisation named {org_name!r}."
+                if org_name
+                else "No vendor organisation exists yet; run `casemgr demo` or pass --org."
+            )
         try:
-            user = create_user(session, email=email, role=role, organization=org, password=password, name=name,
-                               now=_clock_now(), region=region, tier=tier)
+            user = create_user(
+                session,
+                email=email,
+                role=role,
+                organization=org,
+                password=password,
+                name=name,
+                now=_clock_now(),
+                region=region,
+                tier=tier,
+            )
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"Created {user.email} ({user.role}) in {org.name}.")
@@ -150,8 +186,10 @@ def assets_import(csv_file) -> None:
     from casemgr.db import new_session
 
     rows = csv_file.read().splitlines(keepends=True)
-    with (new_session(write=True) as session,
-          click.progressbar(length=max(len(rows) - 1, 0), label="Checking rows") as bar):
+    with (
+        new_session(write=True) as session,
+        click.progressbar(length=max(len(rows) - 1, 0), label="Checking rows") as bar,
+    ):
         result = import_assets(session, rows, now=_clock_now(), progress=bar.update)
     if result.errors:
         for error in result.errors:

@@ -4,6 +4,7 @@ Only the edges (views, CLI, scheduler tick) ask the clock for the time; the
 services and rules below receive ``now`` as an argument. Tests install a
 :class:`FixedClock` so that nothing ever sleeps to wait for time.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

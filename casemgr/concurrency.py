@@ -1,4 +1,5 @@
 """Optimistic locking: a concurrent writer is a conflict (409), never a silent overwrite."""
+
 from __future__ import annotations
 
 import functools
@@ -18,6 +19,7 @@ def detect_conflicts(what: str) -> Callable[[Callable[..., T]], Callable[..., T]
 
     ``what`` names the object in the message ("case", "RMA").
     """
+
     def decorate(service: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(service)
         def guarded(session: Session, *args: Any, **kwargs: Any) -> T:
@@ -25,7 +27,10 @@ def detect_conflicts(what: str) -> Callable[[Callable[..., T]], Callable[..., T]
                 return service(session, *args, **kwargs)
             except StaleDataError as exc:
                 session.rollback()
-                raise ConflictError(f"The {what} was changed by someone else at the same moment. "
-                                    "Reload and try again.") from exc
+                raise ConflictError(
+                    f"The {what} was changed by someone else at the same moment. Reload and try again."
+                ) from exc
+
         return guarded
+
     return decorate

@@ -1,4 +1,5 @@
 """Configuration from the environment, read when the app is created (never at import)."""
+
 from __future__ import annotations
 
 import os

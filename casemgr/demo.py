@@ -4,6 +4,7 @@ three plans, contracts (one expired), one user per role and a few open cases.
 Idempotent: a second run leaves the data alone and only issues new passwords
 for the demo users, so the printed logins always work.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -38,40 +39,117 @@ PRODUCTS = [
     # model, line, end of support, layout: list of (slot prefix, count, part number)
     ("SA-4800", "StorArray", None, [("bay", 12, "DRV-4T-7K"), ("PSU", 2, "PSU-1100W"), ("controller", 2, "CTRL-SA4")]),
     ("SA-2400", "StorArray", None, [("bay", 8, "SSD-3T8-NV"), ("PSU", 2, "PSU-1100W"), ("controller", 1, "CTRL-SA4")]),
-    ("NX-900", "NexServe", None, [("bay", 4, "SSD-3T8-NV"), ("NVRAM", 1, "NVRAM-16G"), ("PSU", 2, "PSU-1100W"),
-                                  ("fan", 2, "FAN-80")]),
+    (
+        "NX-900",
+        "NexServe",
+        None,
+        [("bay", 4, "SSD-3T8-NV"), ("NVRAM", 1, "NVRAM-16G"), ("PSU", 2, "PSU-1100W"), ("fan", 2, "FAN-80")],
+    ),
     ("SA-1200", "StorArray (legacy)", date(2025, 6, 30), [("bay", 6, "DRV-4T-7K"), ("PSU", 1, "PSU-1100W")]),
 ]
 
-REGIONS = {"America/New_York": "us-east", "America/Chicago": "us-central", "Europe/Berlin": "eu-central",
-           "Asia/Tokyo": "apac"}
+REGIONS = {
+    "America/New_York": "us-east",
+    "America/Chicago": "us-central",
+    "Europe/Berlin": "eu-central",
+    "Asia/Tokyo": "apac",
+}
 
 BUSINESS_HOURS = {d: [["08:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 
 PLANS = [
     # code, name, calendar, targets (minutes) per severity: first response, next update, resolution; entitlements
-    ("STD-8x5-NBD", "Standard 8x5 next business day", "business",
-     {1: (60, 240, 600), 2: (120, 480, 1200), 3: (480, 1440, 3000), 4: (960, 2880, 6000)}, (False, False, False)),
-    ("PREM-24x7-4H", "Premium 24x7 4h", "always",
-     {1: (30, 60, 240), 2: (60, 240, 480), 3: (240, 1440, 2880), 4: (480, 2880, 7200)}, (True, True, False)),
-    ("MC-24x7-2H", "Mission Critical 24x7 2h", "always",
-     {1: (15, 30, 120), 2: (30, 120, 240), 3: (120, 480, 1440), 4: (480, 1440, 4320)}, (True, True, True)),
+    (
+        "STD-8x5-NBD",
+        "Standard 8x5 next business day",
+        "business",
+        {1: (60, 240, 600), 2: (120, 480, 1200), 3: (480, 1440, 3000), 4: (960, 2880, 6000)},
+        (False, False, False),
+    ),
+    (
+        "PREM-24x7-4H",
+        "Premium 24x7 4h",
+        "always",
+        {1: (30, 60, 240), 2: (60, 240, 480), 3: (240, 1440, 2880), 4: (480, 2880, 7200)},
+        (True, True, False),
+    ),
+    (
+        "MC-24x7-2H",
+        "Mission Critical 24x7 2h",
+        "always",
+        {1: (15, 30, 120), 2: (30, 120, 240), 3: (120, 480, 1440), 4: (480, 1440, 4320)},
+        (True, True, True),
+    ),
 ]
 
 PARTNERS = [
     # name, e-mail domain, serial prefix, sites (name, address, tz, contact), plan code
-    ("Northwind Logistics", "northwind.example.com", "NW",
-     [("New York DC1", "410 Hudson St, New York, NY 10014, USA", "America/New_York", "Dana Pierce", "+1 212 555 0147"),
-      ("Chicago DC2", "350 E Cermak Rd, Chicago, IL 60616, USA", "America/Chicago", "Luis Ortega", "+1 312 555 0199")],
-     "PREM-24x7-4H"),
-    ("Bergmann Automotive", "bergmann-auto.example.com", "BA",
-     [("Stuttgart Werk 1", "Mercedesstraße 120, 70372 Stuttgart, Germany", "Europe/Berlin", "Jana Koch", "+49 711 555 0123"),
-      ("München Labor", "Lilienthalallee 40, 80939 München, Germany", "Europe/Berlin", "Tobias Wolf", "+49 89 555 0168")],
-     "MC-24x7-2H"),
-    ("Sakura Financial", "sakura-fin.example.com", "SF",
-     [("Tokyo Otemachi", "1-9-2 Otemachi, Chiyoda-ku, Tokyo 100-0004, Japan", "Asia/Tokyo", "Haruka Sato", "+81 3 5555 0101"),
-      ("Osaka Backup", "3-6-1 Dojimahama, Kita-ku, Osaka 530-0004, Japan", "Asia/Tokyo", "Kenji Mori", "+81 6 5555 0177")],
-     "STD-8x5-NBD"),
+    (
+        "Northwind Logistics",
+        "northwind.example.com",
+        "NW",
+        [
+            (
+                "New York DC1",
+                "410 Hudson St, New York, NY 10014, USA",
+                "America/New_York",
+                "Dana Pierce",
+                "+1 212 555 0147",
+            ),
+            (
+                "Chicago DC2",
+                "350 E Cermak Rd, Chicago, IL 60616, USA",
+                "America/Chicago",
+                "Luis Ortega",
+                "+1 312 555 0199",
+            ),
+        ],
+        "PREM-24x7-4H",
+    ),
+    (
+        "Bergmann Automotive",
+        "bergmann-auto.example.com",
+        "BA",
+        [
+            (
+                "Stuttgart Werk 1",
+                "Mercedesstraße 120, 70372 Stuttgart, Germany",
+                "Europe/Berlin",
+                "Jana Koch",
+                "+49 711 555 0123",
+            ),
+            (
+                "München Labor",
+                "Lilienthalallee 40, 80939 München, Germany",
+                "Europe/Berlin",
+                "Tobias Wolf",
+                "+49 89 555 0168",
+            ),
+        ],
+        "MC-24x7-2H",
+    ),
+    (
+        "Sakura Financial",
+        "sakura-fin.example.com",
+        "SF",
+        [
+            (
+                "Tokyo Otemachi",
+                "1-9-2 Otemachi, Chiyoda-ku, Tokyo 100-0004, Japan",
+                "Asia/Tokyo",
+                "Haruka Sato",
+                "+81 3 5555 0101",
+            ),
+            (
+                "Osaka Backup",
+                "3-6-1 Dojimahama, Kita-ku, Osaka 530-0004, Japan",
+                "Asia/Tokyo",
+                "Kenji Mori",
+                "+81 6 5555 0177",
+            ),
+        ],
+        "STD-8x5-NBD",
+    ),
 ]
 
 DEMO_USERS = [
@@ -111,10 +189,18 @@ def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
     vendor = Organization(name=VENDOR, is_vendor=True, created_at=now)
     session.add(vendor)
     session.flush()
-    session.add(Site(organization_id=vendor.id, name="Headquarters", timezone="America/Los_Angeles",
-                     address="2100 Mission College Blvd, Santa Clara, CA 95054, USA"))
-    parts = {pn: Part(part_number=pn, description=d, kind=k, data_bearing=db, customer_replaceable=cr)
-             for pn, d, k, db, cr in PARTS}
+    session.add(
+        Site(
+            organization_id=vendor.id,
+            name="Headquarters",
+            timezone="America/Los_Angeles",
+            address="2100 Mission College Blvd, Santa Clara, CA 95054, USA",
+        )
+    )
+    parts = {
+        pn: Part(part_number=pn, description=d, kind=k, data_bearing=db, customer_replaceable=cr)
+        for pn, d, k, db, cr in PARTS
+    }
     session.add_all(parts.values())
     products = {}
     for model, line, eos, layout in PRODUCTS:
@@ -124,18 +210,30 @@ def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
         session.add(product)
     calendars = {
         "always": BusinessCalendar(name="24x7", always=True, weekly_hours={}, holidays=[]),
-        "business": BusinessCalendar(name="Business hours Mon-Fri 08:00-18:00 (site time)", always=False,
-                                     timezone=None, weekly_hours=BUSINESS_HOURS,
-                                     holidays=["2026-12-25", "2026-12-31", "2027-01-01"]),
+        "business": BusinessCalendar(
+            name="Business hours Mon-Fri 08:00-18:00 (site time)",
+            always=False,
+            timezone=None,
+            weekly_hours=BUSINESS_HOURS,
+            holidays=["2026-12-25", "2026-12-31", "2027-01-01"],
+        ),
     }
     session.add_all(calendars.values())
     plans = {}
     for code, name, cal, targets, (onsite, advance, kyd) in PLANS:
         plans[code] = SupportPlan(
-            code=code, name=name, calendar=calendars[cal], onsite=onsite, advance_replacement=advance,
-            keep_your_drive=kyd, description=name,
-            targets={str(sev): {"first_response": fr, "next_update": nu, "resolution": res}
-                     for sev, (fr, nu, res) in targets.items()})
+            code=code,
+            name=name,
+            calendar=calendars[cal],
+            onsite=onsite,
+            advance_replacement=advance,
+            keep_your_drive=kyd,
+            description=name,
+            targets={
+                str(sev): {"first_response": fr, "next_update": nu, "resolution": res}
+                for sev, (fr, nu, res) in targets.items()
+            },
+        )
     session.add_all(plans.values())
     session.flush()
 
@@ -146,8 +244,18 @@ def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
         session.add(org)
         session.flush()
         orgs[name] = org
-        site_rows = [Site(organization_id=org.id, name=s, address=a, timezone=tz, contact_name=c, contact_phone=p,
-                          region=REGIONS[tz]) for s, a, tz, c, p in sites]
+        site_rows = [
+            Site(
+                organization_id=org.id,
+                name=s,
+                address=a,
+                timezone=tz,
+                contact_name=c,
+                contact_phone=p,
+                region=REGIONS[tz],
+            )
+            for s, a, tz, c, p in sites
+        ]
         session.add_all(site_rows)
         session.flush()
         assets = []
@@ -155,22 +263,43 @@ def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
             model = "SA-1200" if n > 18 else models[n % 3]
             product, layout = products[model]
             serial = f"{prefix}{model.replace('-', '')}{index}{n:03d}"
-            asset = Asset(serial=serial, product=product, organization_id=org.id,
-                          site_id=site_rows[n % 2].id, created_at=now - timedelta(days=300))
+            asset = Asset(
+                serial=serial,
+                product=product,
+                organization_id=org.id,
+                site_id=site_rows[n % 2].id,
+                created_at=now - timedelta(days=300),
+            )
             for slot_prefix, count, pn in layout:
                 for slot_no in range(1, count + 1):
-                    asset.components.append(Component(
-                        slot=f"{slot_prefix} {slot_no}", part=parts[pn], state="active",
-                        serial=f"{pn.split('-')[0]}{serial[-6:]}{slot_no:02d}", installed_at=now - timedelta(days=300)))
+                    asset.components.append(
+                        Component(
+                            slot=f"{slot_prefix} {slot_no}",
+                            part=parts[pn],
+                            state="active",
+                            serial=f"{pn.split('-')[0]}{serial[-6:]}{slot_no:02d}",
+                            installed_at=now - timedelta(days=300),
+                        )
+                    )
             assets.append(asset)
         session.add_all(assets)
         start = date(now.year - 1, 1, 1)
-        current = Contract(number=f"CT-{prefix}-{now.year}", organization_id=org.id, plan=plans[plan_code],
-                           starts_on=start, ends_on=date(now.year + 1, 12, 31))
+        current = Contract(
+            number=f"CT-{prefix}-{now.year}",
+            organization_id=org.id,
+            plan=plans[plan_code],
+            starts_on=start,
+            ends_on=date(now.year + 1, 12, 31),
+        )
         if plan_code == "STD-8x5-NBD":
             current.assets = assets[:-4]
-            expired = Contract(number=f"CT-{prefix}-{now.year - 3}", organization_id=org.id, plan=plans[plan_code],
-                               starts_on=date(now.year - 3, 1, 1), ends_on=date(now.year - 1, 3, 31))
+            expired = Contract(
+                number=f"CT-{prefix}-{now.year - 3}",
+                organization_id=org.id,
+                plan=plans[plan_code],
+                starts_on=date(now.year - 3, 1, 1),
+                ends_on=date(now.year - 1, 3, 31),
+            )
             expired.assets = assets[-4:]  # lapsed: these four assets are out of contract
             session.add(expired)
         else:
@@ -181,8 +310,16 @@ def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
     users = {}
     for role, email, name, org_name, region in DEMO_USERS:
         org = orgs[org_name] if org_name else vendor
-        user = User(email=email, name=name, role=role, organization_id=org.id, region=region, created_at=now,
-                    tier="L1" if role == "support_engineer" else None, password_hash="")
+        user = User(
+            email=email,
+            name=name,
+            role=role,
+            organization_id=org.id,
+            region=region,
+            created_at=now,
+            tier="L1" if role == "support_engineer" else None,
+            password_hash="",
+        )
         user.set_password(secrets.token_urlsafe(16))
         session.add(user)
         users[email] = user
@@ -202,41 +339,91 @@ def _seed_cases(session: Session, config: dict[str, Any], now: datetime, users: 
     sam = users["sam.engineer@casemgr.example.com"]
 
     def asset_of(org_user: User, nth: int) -> Asset:
-        return list(session.scalars(select(Asset).where(Asset.organization_id == org_user.organization_id)
-                                    .order_by(Asset.id)))[nth]
+        return list(
+            session.scalars(select(Asset).where(Asset.organization_id == org_user.organization_id).order_by(Asset.id))
+        )[nth]
 
     nw = asset_of(ana, 1)
     bay4 = next(c for c in nw.components if c.slot == "bay 4")
     # The safety guard's demo: bay 4 has failed and the RAID group is degraded.
     mark_component(session, sam, bay4, "failed", now - timedelta(hours=5, minutes=10))
     nw.degraded = True
-    log = Upload("array-diag.log", BytesIO(b"2026-11-24T07:58:01Z bay 4: SMART predictive failure, 212 reallocated\n"),
-                 "text/plain")
+    log = Upload(
+        "array-diag.log",
+        BytesIO(b"2026-11-24T07:58:01Z bay 4: SMART predictive failure, 212 reallocated\n"),
+        "text/plain",
+    )
     case1 = case_services.open_case(
-        session, ana, store, asset_serial=nw.serial, severity=2, component_id=bay4.id, uploads=[log],
+        session,
+        ana,
+        store,
+        asset_serial=nw.serial,
+        severity=2,
+        component_id=bay4.id,
+        uploads=[log],
         subject="Drive in bay 4 failed; RAID degraded",
         description="Bay 4 failed overnight and the RAID group is degraded. Can we reseat it to get redundancy back?",
-        now=now - timedelta(hours=5))
-    case_services.assign_owner(session, sam, case1, owner_id=sam.id, expected_version=None,
-                               now=now - timedelta(hours=4, minutes=40))
-    case_services.add_comment(session, sam, store, case1, public=True, now=now - timedelta(hours=4, minutes=30),
-                              body="Thanks Ana. Please do not reseat the failed drive: it can corrupt the rebuild. "
-                                   "Send the array support bundle and we will ship a replacement under your plan.")
-    case_services.add_comment(session, sam, store, case1, public=False, now=now - timedelta(hours=4, minutes=25),
-                              body="Internal: same firmware batch as the two drives replaced at Bergmann last month.")
+        now=now - timedelta(hours=5),
+    )
+    case_services.assign_owner(
+        session, sam, case1, owner_id=sam.id, expected_version=None, now=now - timedelta(hours=4, minutes=40)
+    )
+    case_services.add_comment(
+        session,
+        sam,
+        store,
+        case1,
+        public=True,
+        now=now - timedelta(hours=4, minutes=30),
+        body="Thanks Ana. Please do not reseat the failed drive: it can corrupt the rebuild. "
+        "Send the array support bundle and we will ship a replacement under your plan.",
+    )
+    case_services.add_comment(
+        session,
+        sam,
+        store,
+        case1,
+        public=False,
+        now=now - timedelta(hours=4, minutes=25),
+        body="Internal: same firmware batch as the two drives replaced at Bergmann last month.",
+    )
     case_services.open_case(
-        session, ana, store, asset_serial=asset_of(ana, 5).serial, severity=3, now=now - timedelta(days=2),
+        session,
+        ana,
+        store,
+        asset_serial=asset_of(ana, 5).serial,
+        severity=3,
+        now=now - timedelta(days=2),
         subject="Controller fan noise after firmware update",
-        description="Since the 9.2 firmware update the controller fans run at full speed.")
+        description="Since the 9.2 firmware update the controller fans run at full speed.",
+    )
     case_services.open_case(
-        session, jana, store, asset_serial=asset_of(jana, 2).serial, severity=1, now=now - timedelta(minutes=40),
+        session,
+        jana,
+        store,
+        asset_serial=asset_of(jana, 2).serial,
+        severity=1,
+        now=now - timedelta(minutes=40),
         subject="Production LUNs offline on Werk 1 array",
-        description="All production LUNs on the Werk 1 array went offline at 06:10 local time. Line 3 is stopped.")
+        description="All production LUNs on the Werk 1 array went offline at 06:10 local time. Line 3 is stopped.",
+    )
     case_services.open_case(
-        session, haruka, store, asset_serial=asset_of(haruka, 19).serial, severity=3, now=now - timedelta(hours=26),
+        session,
+        haruka,
+        store,
+        asset_serial=asset_of(haruka, 19).serial,
+        severity=3,
+        now=now - timedelta(hours=26),
         subject="PSU 1 amber LED on legacy array",
-        description="The legacy SA-1200 in Osaka shows an amber LED on PSU 1.")
+        description="The legacy SA-1200 in Osaka shows an amber LED on PSU 1.",
+    )
     case_services.open_case(
-        session, haruka, store, asset_serial=asset_of(haruka, 3).serial, severity=4, now=now - timedelta(days=3),
+        session,
+        haruka,
+        store,
+        asset_serial=asset_of(haruka, 3).serial,
+        severity=4,
+        now=now - timedelta(days=3),
         subject="How to schedule a non-disruptive firmware upgrade",
-        description="We would like guidance on upgrading firmware during business hours.")
+        description="We would like guidance on upgrading firmware during business hours.",
+    )

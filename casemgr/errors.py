@@ -33,6 +33,7 @@ Each class also keeps the built-in exception it always was (``ValueError`` for r
 errors, ``LookupError``, ``PermissionError``, ``RuntimeError``), so an ``except``
 written against those still catches what it did.
 """
+
 from __future__ import annotations
 
 from typing import Any

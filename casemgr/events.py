@@ -6,6 +6,7 @@ the same transaction, so whatever they write commits (or rolls back) with the
 change that caused it. The bus travels in ``session.info`` so that service
 signatures stay ``(session, actor, ..., now)``.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict

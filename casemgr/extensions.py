@@ -1,4 +1,5 @@
 """Extension objects, created unbound and wired by the app factory."""
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager

@@ -1,4 +1,5 @@
 """Shared form helpers (WTForms 3.3 wants SelectChoice objects, not tuples)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

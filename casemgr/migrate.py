@@ -1,4 +1,5 @@
 """Running Alembic from the app: ``casemgr db upgrade`` and the tests use this."""
+
 from __future__ import annotations
 
 from pathlib import Path

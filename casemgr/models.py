@@ -1,4 +1,5 @@
 """Every core model, imported in one place so the metadata is complete (Alembic, tests)."""
+
 from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
 from casemgr.auth.models import User
 from casemgr.auth.tokens import ApiToken
@@ -11,7 +12,30 @@ from casemgr.organizations.models import AccountAssignment, Organization, Site
 from casemgr.safety.models import SafetyBlock
 
 __all__ = [
-    "AccountAssignment", "AlertLink", "ApiToken", "Asset", "Attachment", "Base", "BusinessCalendar", "Case", "CaseEvent", "Commitment", "Component",
-    "Contract", "Counter", "Notification", "Organization", "Part", "Product", "QuarantinedSerial", "SafetyBlock", "Site", "SupportPlan", "User", "WebhookDelivery", "WebhookEndpoint", "contract_asset",
+    "AccountAssignment",
+    "AlertLink",
+    "ApiToken",
+    "Asset",
+    "Attachment",
+    "Base",
+    "BusinessCalendar",
+    "Case",
+    "CaseEvent",
+    "Commitment",
+    "Component",
+    "Contract",
+    "Counter",
+    "Notification",
+    "Organization",
+    "Part",
+    "Product",
+    "QuarantinedSerial",
+    "SafetyBlock",
+    "Site",
+    "SupportPlan",
+    "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "contract_asset",
     "product_part",
 ]

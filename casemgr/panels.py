@@ -1,5 +1,6 @@
 """Extension point for the case page: rma/ and escalation/ add panels without the
 core importing them. A panel is ``fn(session, actor, case, now) -> Markup | None``."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

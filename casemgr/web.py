@@ -1,4 +1,5 @@
 """Blueprint registration and helpers shared by every view module."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -69,8 +70,9 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["sentence"] = lambda text: (text or "")[:1].upper() + (text or "")[1:]  # "Drive SN ..."
 
-    app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, Role=Role, STATUS_LABELS=STATUS_LABELS,
-                                 SEVERITY_DEFINITIONS=SEVERITY_DEFINITIONS)
+    app.jinja_env.globals.update(
+        ROLE_LABELS=ROLE_LABELS, Role=Role, STATUS_LABELS=STATUS_LABELS, SEVERITY_DEFINITIONS=SEVERITY_DEFINITIONS
+    )
 
     @app.context_processor
     def request_globals():
@@ -158,8 +160,9 @@ def rollback_request_session() -> None:
     get_session().rollback()
 
 
-def form_action(run: Callable[[], ResponseReturnValue],
-                refused: Callable[[DomainError], ResponseReturnValue]) -> ResponseReturnValue:
+def form_action(
+    run: Callable[[], ResponseReturnValue], refused: Callable[[DomainError], ResponseReturnValue]
+) -> ResponseReturnValue:
     """A posted form: ``run()`` calls the service and returns the response on success
     (usually a redirect). A :class:`~casemgr.errors.DomainError` is answered with its
     own status, as the API answers it: the request's session is rolled back and

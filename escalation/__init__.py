@@ -3,6 +3,7 @@
 The core never imports this package; :func:`init_app` subscribes to the core's
 domain events, adds the case-page panel, the pages and the CLI commands.
 """
+
 from __future__ import annotations
 
 from flask import Flask
@@ -25,9 +26,16 @@ def init_app(app: Flask) -> None:
             refresh_case(session, case, event.at, settings, new=isinstance(event, events.CaseOpened))
 
     app.extensions["casemgr.events"].subscribe(
-        events.CaseOpening, lambda session, event: time_new_case(session, event.case, event.at, settings))
-    for event_type in (events.CaseOpened, events.CaseStatusChanged, events.CaseSeverityChanged,
-                       events.PublicReplyAdded, events.CommitmentChanged, events.CaseDeadlinesChanged):
+        events.CaseOpening, lambda session, event: time_new_case(session, event.case, event.at, settings)
+    )
+    for event_type in (
+        events.CaseOpened,
+        events.CaseStatusChanged,
+        events.CaseSeverityChanged,
+        events.PublicReplyAdded,
+        events.CommitmentChanged,
+        events.CaseDeadlinesChanged,
+    ):
         app.extensions["casemgr.events"].subscribe(event_type, recompute)
 
     app.register_blueprint(bp)

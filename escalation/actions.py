@@ -1,4 +1,5 @@
 """What a fired step does: notify people, move the tier, raise the hierarchical level."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,13 +52,19 @@ class People:
             # The tier's engineers; where no engineer has that tier, every engineer.
             return self._load(case, f"tier-only:{target[5:]}") or self._load(case, f"role:{Role.SUPPORT_ENGINEER}")
         if target.startswith("tier-only:"):
-            return list(self._session.scalars(select(User).where(
-                User.role == Role.SUPPORT_ENGINEER, User.tier == target[10:], User.is_active_flag.is_(True))
-                .order_by(User.id)))
+            return list(
+                self._session.scalars(
+                    select(User)
+                    .where(User.role == Role.SUPPORT_ENGINEER, User.tier == target[10:], User.is_active_flag.is_(True))
+                    .order_by(User.id)
+                )
+            )
         if target.startswith("role:"):
-            return list(self._session.scalars(select(User).where(User.role == target[5:],
-                                                                 User.is_active_flag.is_(True))
-                                              .order_by(User.id)))
+            return list(
+                self._session.scalars(
+                    select(User).where(User.role == target[5:], User.is_active_flag.is_(True)).order_by(User.id)
+                )
+            )
         if target.startswith("user:"):
             return list(self._session.scalars(select(User).where(User.email == target[5:].lower())))
         return []
@@ -131,14 +138,40 @@ def perform(out: Writes, case: Case, firing: DueFiring, calendar: CoverageCalend
         targets = people.for_target(case, step.target, firing.about)
     about = f"\n{firing.about.label}" if firing.about is not None else ""
     lateness = f" (late by {late // 60} min: the escalation runner was not running)" if late else ""
-    out.firings.append({"case_id": case.id, "step_id": step.id, "episode": firing.episode, "cycle": firing.cycle,
-                        "due_at": firing.due_at, "fired_at": now, "late_seconds": late})
-    out.events.append({"case_id": case.id, "kind": "escalation_fired", "actor_id": None, "public": public,
-                       "created_at": now,
-                       "body": f"{what[0].upper()}{what[1:]} ({step.name}){lateness}.{about}",
-                       "data": {"step_id": step.id, "episode": firing.episode, "cycle": firing.cycle,
-                                "due_at": firing.due_at.isoformat(), "late_seconds": late}})
+    out.firings.append(
+        {
+            "case_id": case.id,
+            "step_id": step.id,
+            "episode": firing.episode,
+            "cycle": firing.cycle,
+            "due_at": firing.due_at,
+            "fired_at": now,
+            "late_seconds": late,
+        }
+    )
+    out.events.append(
+        {
+            "case_id": case.id,
+            "kind": "escalation_fired",
+            "actor_id": None,
+            "public": public,
+            "created_at": now,
+            "body": f"{what[0].upper()}{what[1:]} ({step.name}){lateness}.{about}",
+            "data": {
+                "step_id": step.id,
+                "episode": firing.episode,
+                "cycle": firing.cycle,
+                "due_at": firing.due_at.isoformat(),
+                "late_seconds": late,
+            },
+        }
+    )
     out.notifications += notification_rows(
-        targets, subject=f"[{case.number} S{case.severity}] Escalation: {step.name}",
+        targets,
+        subject=f"[{case.number} S{case.severity}] Escalation: {step.name}",
         body=f"{case.number} ({case.organization.name}): {case.subject}\n\n{step.name}: {what}.{lateness}{about}",
-        now=now, case_id=case.id, severity=case.severity, email_not_before=email_hold(case, calendar, now))
+        now=now,
+        case_id=case.id,
+        severity=case.severity,
+        email_not_before=email_hold(case, calendar, now),
+    )

@@ -1,4 +1,5 @@
 """Support managers edit ladders and plan targets: validation lives here, not in views."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,36 +27,50 @@ def require_manager(actor: User) -> None:
 
 
 def ladders(session: Session) -> list[EscalationLadder]:
-    return list(session.scalars(select(EscalationLadder).options(selectinload(EscalationLadder.steps))
-                                .order_by(EscalationLadder.plan_id.nulls_first(), EscalationLadder.severity)))
+    return list(
+        session.scalars(
+            select(EscalationLadder)
+            .options(selectinload(EscalationLadder.steps))
+            .order_by(EscalationLadder.plan_id.nulls_first(), EscalationLadder.severity)
+        )
+    )
 
 
-def validate_step(condition: str, offset_minutes: int | None, offset_percent: int | None, action: str,
-                  target: str) -> None:
+def validate_step(
+    condition: str, offset_minutes: int | None, offset_percent: int | None, action: str, target: str
+) -> None:
     if (offset_minutes is None) == (offset_percent is None):
         raise CaseRuleError("Give either an offset in minutes or a percentage of the target, not both.")
     if offset_percent is not None and condition in ("commitment_missed", "customer_request", "return_overdue"):
         raise CaseRuleError("Commitments, customer requests and returns have no target: use minutes.")
     if (target == "return_team") != (condition == "return_overdue") and action == "notify":
-        raise CaseRuleError("'return_team' (the RMA's field engineer and account team) goes with 'return_overdue', "
-                            "and only there.")
+        raise CaseRuleError(
+            "'return_team' (the RMA's field engineer and account team) goes with 'return_overdue', and only there."
+        )
     if action == "move_tier" and target not in TIERS:
         raise CaseRuleError(f"A tier move needs one of {', '.join(TIERS)}.")
     if action == "raise_level" and target not in {str(k) for k in HIERARCHY if k}:
         raise CaseRuleError("A level is 1 (duty manager), 2 (support manager) or 3 (director).")
-    if action == "notify" and not (target in ("owner", "account_manager", "return_team")
-                                   or target.startswith(("role:", "user:"))):
+    if action == "notify" and not (
+        target in ("owner", "account_manager", "return_team") or target.startswith(("role:", "user:"))
+    ):
         raise CaseRuleError("Notify 'owner', 'account_manager', 'return_team', 'role:<role>' or 'user:<email>'.")
 
 
-def save_step(session: Session, actor: User, ladder_id: int, step_id: int | None, values: dict,
-              now: datetime, settings: Settings) -> EscalationStep:
+def save_step(
+    session: Session, actor: User, ladder_id: int, step_id: int | None, values: dict, now: datetime, settings: Settings
+) -> EscalationStep:
     require_manager(actor)
     ladder = session.get(EscalationLadder, ladder_id)
     if ladder is None:
         raise CaseRuleError("No such ladder.")
-    validate_step(values["condition"], values["offset_minutes"], values["offset_percent"], values["action"],
-                  values["target"].strip())
+    validate_step(
+        values["condition"],
+        values["offset_minutes"],
+        values["offset_percent"],
+        values["action"],
+        values["target"].strip(),
+    )
     step = session.get(EscalationStep, step_id) if step_id else None
     if step is None or step.ladder_id != ladder.id:
         step = EscalationStep(ladder=ladder, position=len(ladder.steps) + 1)
@@ -83,8 +98,9 @@ def delete_step(session: Session, actor: User, step_id: int, now: datetime, sett
     session.commit()
 
 
-def save_targets(session: Session, actor: User, plan_id: int, targets: dict[str, dict[str, int]], now: datetime,
-                 settings: Settings) -> SupportPlan:
+def save_targets(
+    session: Session, actor: User, plan_id: int, targets: dict[str, dict[str, int]], now: datetime, settings: Settings
+) -> SupportPlan:
     require_manager(actor)
     plan = session.get(SupportPlan, plan_id)
     if plan is None:
@@ -101,8 +117,9 @@ def save_targets(session: Session, actor: User, plan_id: int, targets: dict[str,
     return plan
 
 
-def _refresh_open_cases(session: Session, now: datetime, settings: Settings, *, severity: int | None = None,
-                        plan_id: int | None = None) -> None:
+def _refresh_open_cases(
+    session: Session, now: datetime, settings: Settings, *, severity: int | None = None, plan_id: int | None = None
+) -> None:
     """A rule change re-times the open cases it touches (their pauses come from the timeline)."""
     stmt = select(Case).where(Case.status.in_(sorted(OPEN_STATUSES)))
     if severity is not None:

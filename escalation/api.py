@@ -1,4 +1,5 @@
 """The escalation operations of the REST API, plugged into the core's API."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,8 +25,16 @@ class EscalationRequests(MethodView):
     def post(self, body, number):
         """The customer's admin asks for escalation: one hierarchical level at once (rate-limited)."""
         case = case_or_404(number)
-        run_service(lambda: request_escalation(get_session(), api_user(), case, reason=body["reason"], now=now(),
-                                               settings=Settings.from_config(current_app.config)))
+        run_service(
+            lambda: request_escalation(
+                get_session(),
+                api_user(),
+                case,
+                reason=body["reason"],
+                now=now(),
+                settings=Settings.from_config(current_app.config),
+            )
+        )
         return represent(case, now())
 
 

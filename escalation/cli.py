@@ -1,4 +1,5 @@
 """``casemgr escalation run-due`` (one pass, any instant) and ``casemgr scheduler`` (the tick)."""
+
 from __future__ import annotations
 
 import click
@@ -24,10 +25,12 @@ def run_due_command(at: str | None) -> None:
         now = parse_instant(at) if at else current_app.extensions["casemgr.clock"].now()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
-    stats = run_due(current_app.extensions["casemgr.db"].write_session_factory, now,
-                    Settings.from_config(current_app.config))
-    click.echo(f"{now.isoformat()}: {stats.cases} case(s) checked, {stats.fired} step(s) fired, "
-               f"{len(stats.failed)} failed")
+    stats = run_due(
+        current_app.extensions["casemgr.db"].write_session_factory, now, Settings.from_config(current_app.config)
+    )
+    click.echo(
+        f"{now.isoformat()}: {stats.cases} case(s) checked, {stats.fired} step(s) fired, {len(stats.failed)} failed"
+    )
     if stats.failed:
         raise SystemExit(1)
 

@@ -3,6 +3,7 @@
 Pauses come from the timeline (every span spent waiting on the customer), so
 recomputing after a severity or plan change keeps every pause already accrued.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -84,5 +85,7 @@ def breaches(facts: CaseFacts, dues: SlaDues, now: datetime) -> tuple[bool, bool
     """(first response breached, resolution breached), as of ``now`` or the event that stopped the clock."""
     first_done = facts.first_response_at or now
     resolved = facts.resolved_at or now
-    return (dues.first_response is not None and first_done > dues.first_response,
-            dues.resolution is not None and resolved > dues.resolution)
+    return (
+        dues.first_response is not None and first_done > dues.first_response,
+        dues.resolution is not None and resolved > dues.resolution,
+    )

@@ -4,6 +4,7 @@ A batch costs a fixed handful of queries (cases, timelines, commitments,
 firings, pending RMA returns), whatever its size: the runner's cost follows
 the due cases.
 """
+
 from __future__ import annotations
 
 import time
@@ -70,9 +71,22 @@ class Ladders:
         by_key: dict[tuple[int | None, int], list[StepSpec]] = {}
         s = EscalationStep
         for row in session.execute(
-                select(EscalationLadder.plan_id, EscalationLadder.severity, s.id, s.position, s.name, s.condition,
-                       s.offset_minutes, s.offset_percent, s.action, s.target, s.repeat_minutes)
-                .join(s, s.ladder_id == EscalationLadder.id).order_by(EscalationLadder.id, s.position, s.id)):
+            select(
+                EscalationLadder.plan_id,
+                EscalationLadder.severity,
+                s.id,
+                s.position,
+                s.name,
+                s.condition,
+                s.offset_minutes,
+                s.offset_percent,
+                s.action,
+                s.target,
+                s.repeat_minutes,
+            )
+            .join(s, s.ladder_id == EscalationLadder.id)
+            .order_by(EscalationLadder.id, s.position, s.id)
+        ):
             by_key.setdefault((row.plan_id, row.severity), []).append(StepSpec(*row[2:]))
         return cls(by_key)
 
@@ -90,10 +104,17 @@ class Ladders:
         cached = _ladder_cache.get(engine)
         if cached is not None and time.monotonic() - cached[2] < LADDER_RECHECK_SECONDS:
             return cached[1]
-        fingerprint = tuple(session.execute(
-            select(func.count(EscalationStep.id), func.max(EscalationStep.id), func.sum(EscalationStep.version),
-                   select(func.count(EscalationLadder.id)).scalar_subquery(),
-                   select(func.sum(EscalationLadder.version)).scalar_subquery())).one())
+        fingerprint = tuple(
+            session.execute(
+                select(
+                    func.count(EscalationStep.id),
+                    func.max(EscalationStep.id),
+                    func.sum(EscalationStep.version),
+                    select(func.count(EscalationLadder.id)).scalar_subquery(),
+                    select(func.sum(EscalationLadder.version)).scalar_subquery(),
+                )
+            ).one()
+        )
         ladders = cached[1] if cached is not None and cached[0] == fingerprint else cls.load(session)
         _ladder_cache[engine] = (fingerprint, ladders, time.monotonic())
         return ladders
@@ -117,8 +138,9 @@ class Plans:
             return case.contract.plan
         if not self._fallback_loaded:
             self._fallback = self._session.scalar(select(SupportPlan).where(SupportPlan.code == self._fallback_code))
-            self._fallback = self._fallback or self._session.scalar(select(SupportPlan).order_by(SupportPlan.id)
-                                                                    .limit(1))
+            self._fallback = self._fallback or self._session.scalar(
+                select(SupportPlan).order_by(SupportPlan.id).limit(1)
+            )
             self._fallback_loaded = True
         return self._fallback
 
@@ -134,8 +156,10 @@ def calendar_for(plan: SupportPlan | None, site_tz: str) -> CoverageCalendar:
     if plan is None or plan.calendar.always:
         return CoverageCalendar.twenty_four_seven()
     cal = plan.calendar
-    return CoverageCalendar.from_dict({"always": False, "timezone": cal.timezone, "weekly_hours": cal.weekly_hours,
-                                       "holidays": cal.holidays}, default_timezone=site_tz)
+    return CoverageCalendar.from_dict(
+        {"always": False, "timezone": cal.timezone, "weekly_hours": cal.weekly_hours, "holidays": cal.holidays},
+        default_timezone=site_tz,
+    )
 
 
 @dataclass
@@ -160,37 +184,58 @@ def load_contexts(session: Session, cases: Sequence[Case], plans: Plans, *, new:
     changes: dict[int, list[tuple]] = defaultdict(list)
     requests: dict[int, list[CustomerRequest]] = defaultdict(list)
     for e in session.execute(
-            select(CaseEvent.case_id, CaseEvent.id, CaseEvent.kind, CaseEvent.created_at, CaseEvent.data)
-            .where(CaseEvent.case_id.in_(ids), CaseEvent.kind.in_(("status_changed", "escalation_requested")))
-            .order_by(CaseEvent.case_id, CaseEvent.id)):
+        select(CaseEvent.case_id, CaseEvent.id, CaseEvent.kind, CaseEvent.created_at, CaseEvent.data)
+        .where(CaseEvent.case_id.in_(ids), CaseEvent.kind.in_(("status_changed", "escalation_requested")))
+        .order_by(CaseEvent.case_id, CaseEvent.id)
+    ):
         if e.kind == "status_changed":
             changes[e.case_id].append((e.created_at, e.data.get("from"), e.data.get("to")))
         else:
             requests[e.case_id].append(CustomerRequest(e.id, e.created_at))
     commitments: dict[int, list[OpenCommitment]] = defaultdict(list)
-    for c in session.execute(select(Commitment.case_id, Commitment.id, Commitment.due_at)
-                             .where(Commitment.case_id.in_(ids), Commitment.status == "open")
-                             .order_by(Commitment.id)):
+    for c in session.execute(
+        select(Commitment.case_id, Commitment.id, Commitment.due_at)
+        .where(Commitment.case_id.in_(ids), Commitment.status == "open")
+        .order_by(Commitment.id)
+    ):
         commitments[c.case_id].append(OpenCommitment(c.id, c.due_at))
     fired: dict[int, set[tuple[int, str, int]]] = defaultdict(set)
-    for f in session.execute(select(EscalationFiring.case_id, EscalationFiring.step_id, EscalationFiring.episode,
-                                    EscalationFiring.cycle).where(EscalationFiring.case_id.in_(ids))):
+    for f in session.execute(
+        select(
+            EscalationFiring.case_id, EscalationFiring.step_id, EscalationFiring.episode, EscalationFiring.cycle
+        ).where(EscalationFiring.case_id.in_(ids))
+    ):
         fired[f.case_id].add((f.step_id, f.episode, f.cycle))
     returns: dict[int, list[PendingReturn]] = defaultdict(list)
     for source in _return_sources:
         for case_id, pending in source(session, ids).items():
             returns[case_id] += pending
-    return [_context(case, plans, changes[case.id], requests[case.id], commitments[case.id], fired[case.id],
-                     returns[case.id]) for case in cases]
+    return [
+        _context(
+            case, plans, changes[case.id], requests[case.id], commitments[case.id], fired[case.id], returns[case.id]
+        )
+        for case in cases
+    ]
 
 
-def _context(case: Case, plans: Plans, changes: list[tuple], requests: list[CustomerRequest],
-             commitments: list[OpenCommitment], fired: set[tuple[int, str, int]],
-             returns: list[PendingReturn]) -> CaseContext:
+def _context(
+    case: Case,
+    plans: Plans,
+    changes: list[tuple],
+    requests: list[CustomerRequest],
+    commitments: list[OpenCommitment],
+    fired: set[tuple[int, str, int]],
+    returns: list[PendingReturn],
+) -> CaseContext:
     plan = plans.plan_for(case)
-    facts = CaseFacts(opened_at=case.created_at, status=case.status, first_response_at=case.first_response_at,
-                      last_vendor_update_at=case.last_vendor_update_at, resolved_at=case.resolved_at,
-                      pauses=pauses_from_status_changes(changes))
+    facts = CaseFacts(
+        opened_at=case.created_at,
+        status=case.status,
+        first_response_at=case.first_response_at,
+        last_vendor_update_at=case.last_vendor_update_at,
+        resolved_at=case.resolved_at,
+        pauses=pauses_from_status_changes(changes),
+    )
     targets = Targets.from_plan(plan.targets, case.severity) if plan else None
     data = LadderInput(facts, targets, plans.calendar_for(plan, case), commitments, requests, returns)
     return CaseContext(case, plan, data, fired)

@@ -1,5 +1,6 @@
 """Default ladders, functional (owner -> L2 -> L3) and hierarchical (duty manager ->
 support manager -> director), seeded by ``casemgr demo`` and editable in the UI."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -42,14 +43,25 @@ NORMAL: list[Step] = [
     ("Customer request: tell the account manager", "customer_request", 0, None, "notify", "account_manager", None),
 ]
 #: Every ladder: a defective part not back in time reminds vendor staff daily (never the customer).
-RETURN: Step = ("Defective part not returned: remind the field engineer and account team", "return_overdue", 0,
-                None, "notify", "return_team", 1440)
+RETURN: Step = (
+    "Defective part not returned: remind the field engineer and account team",
+    "return_overdue",
+    0,
+    None,
+    "notify",
+    "return_team",
+    1440,
+)
 CRITICAL.append(RETURN)
 HIGH.append(RETURN)
 NORMAL.append(RETURN)
 
-DEFAULTS = {1: ("Severity 1 (critical)", CRITICAL), 2: ("Severity 2 (high)", HIGH),
-            3: ("Severity 3 (medium)", NORMAL), 4: ("Severity 4 (low)", NORMAL)}
+DEFAULTS = {
+    1: ("Severity 1 (critical)", CRITICAL),
+    2: ("Severity 2 (high)", HIGH),
+    3: ("Severity 3 (medium)", NORMAL),
+    4: ("Severity 4 (low)", NORMAL),
+}
 
 
 def seed_default_ladders(session: Session) -> int:
@@ -60,9 +72,19 @@ def seed_default_ladders(session: Session) -> int:
         if severity in existing:
             continue
         ladder = EscalationLadder(name=name, severity=severity, plan_id=None)
-        ladder.steps = [EscalationStep(position=i, name=n, condition=c, offset_minutes=m, offset_percent=p,
-                                       action=a, target=t, repeat_minutes=r)
-                        for i, (n, c, m, p, a, t, r) in enumerate(steps, start=1)]
+        ladder.steps = [
+            EscalationStep(
+                position=i,
+                name=n,
+                condition=c,
+                offset_minutes=m,
+                offset_percent=p,
+                action=a,
+                target=t,
+                repeat_minutes=r,
+            )
+            for i, (n, c, m, p, a, t, r) in enumerate(steps, start=1)
+        ]
         session.add(ladder)
         created += 1
     session.commit()

@@ -6,6 +6,7 @@ latest vendor update, one commitment, one customer request) and the cycle
 counts repeats, so a step fires once per episode and repeat, however often or
 late the runner looks. Missed repeats collapse into one late firing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -115,8 +116,11 @@ def step_offset(step: StepSpec, targets: Targets | None) -> timedelta | None:
         return timedelta(minutes=step.offset_minutes)
     if targets is None or step.offset_percent is None:
         return None
-    base = {"not_acknowledged": targets.first_response, "no_update": targets.next_update,
-            "not_resolved": targets.resolution}.get(step.condition)
+    base = {
+        "not_acknowledged": targets.first_response,
+        "no_update": targets.next_update,
+        "not_resolved": targets.resolution,
+    }.get(step.condition)
     return None if base is None else base * step.offset_percent / 100
 
 
@@ -127,8 +131,9 @@ def _due(step: StepSpec, episode: Episode, cycle: int, offset: timedelta, data: 
     return add_business_time(episode.anchor, total, WALL_CLOCK)
 
 
-def plan(steps: Iterable[StepSpec], data: LadderInput, fired: set[tuple[int, str, int]],
-         now: datetime) -> tuple[list[DueFiring], list[DueFiring]]:
+def plan(
+    steps: Iterable[StepSpec], data: LadderInput, fired: set[tuple[int, str, int]], now: datetime
+) -> tuple[list[DueFiring], list[DueFiring]]:
     """The firings due at ``now`` and those still to come, each oldest first."""
     due: list[DueFiring] = []
     upcoming: list[DueFiring] = []
@@ -152,8 +157,9 @@ def plan(steps: Iterable[StepSpec], data: LadderInput, fired: set[tuple[int, str
     return sorted(due, key=order), sorted(upcoming, key=order)
 
 
-def _latest_due_cycle(step: StepSpec, episode: Episode, offset: timedelta, data: LadderInput,
-                      now: datetime) -> tuple[int, datetime | None]:
+def _latest_due_cycle(
+    step: StepSpec, episode: Episode, offset: timedelta, data: LadderInput, now: datetime
+) -> tuple[int, datetime | None]:
     """The last cycle due by ``now`` (or cycle 0 if none is due yet), without walking every repeat."""
     first = _due(step, episode, 0, offset, data)
     if first is None or first > now or not step.repeat_minutes:

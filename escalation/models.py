@@ -1,4 +1,5 @@
 """Ladders as data, the exactly-once firing record and the runner's schedule."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,8 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemgr.db import Base
 
-CONDITIONS = ("not_acknowledged", "no_update", "not_resolved", "commitment_missed", "customer_request",
-              "return_overdue")
+CONDITIONS = (
+    "not_acknowledged",
+    "no_update",
+    "not_resolved",
+    "commitment_missed",
+    "customer_request",
+    "return_overdue",
+)
 ACTIONS = ("notify", "move_tier", "raise_level")
 
 
@@ -21,8 +28,10 @@ class EscalationLadder(Base):
     """The steps for one severity, optionally for one plan (a plan ladder wins over the default)."""
 
     __tablename__ = "escalation_ladder"
-    __table_args__ = (UniqueConstraint("plan_id", "severity"), CheckConstraint("severity BETWEEN 1 AND 4",
-                                                                               name="severity"))
+    __table_args__ = (
+        UniqueConstraint("plan_id", "severity"),
+        CheckConstraint("severity BETWEEN 1 AND 4", name="severity"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -32,8 +41,9 @@ class EscalationLadder(Base):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
 
-    steps: Mapped[list[EscalationStep]] = relationship(back_populates="ladder", order_by="EscalationStep.position",
-                                                       cascade="all, delete-orphan")
+    steps: Mapped[list[EscalationStep]] = relationship(
+        back_populates="ladder", order_by="EscalationStep.position", cascade="all, delete-orphan"
+    )
 
 
 class EscalationStep(Base):
@@ -87,9 +97,14 @@ class EscalationSchedule(Base):
     """When each open case next needs the runner; the only thing the runner scans."""
 
     __tablename__ = "escalation_schedule"
-    __table_args__ = (Index("ix_escalation_schedule_due", "next_check_at",
-                            postgresql_where=text("next_check_at IS NOT NULL"),
-                            sqlite_where=text("next_check_at IS NOT NULL")),)
+    __table_args__ = (
+        Index(
+            "ix_escalation_schedule_due",
+            "next_check_at",
+            postgresql_where=text("next_check_at IS NOT NULL"),
+            sqlite_where=text("next_check_at IS NOT NULL"),
+        ),
+    )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), primary_key=True)
     next_check_at: Mapped[datetime | None]

@@ -1,4 +1,5 @@
 """The tick: APScheduler only says "now"; the runner and the outbox do the work."""
+
 from __future__ import annotations
 
 import logging
@@ -39,6 +40,13 @@ def tick(app: Flask) -> None:
 def make_scheduler(app: Flask, *, blocking: bool) -> BackgroundScheduler | BlockingScheduler:
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(timezone="UTC")
-    scheduler.add_job(tick, "interval", args=[app], seconds=app.config["SCHEDULER_TICK_SECONDS"],
-                      id="casemgr-tick", max_instances=1, coalesce=True)
+    scheduler.add_job(
+        tick,
+        "interval",
+        args=[app],
+        seconds=app.config["SCHEDULER_TICK_SECONDS"],
+        id="casemgr-tick",
+        max_instances=1,
+        coalesce=True,
+    )
     return scheduler

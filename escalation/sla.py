@@ -10,6 +10,7 @@ non-holiday date.  On DST days a window therefore lasts more or less real time
 (00:00-24:00 is 23h or 25h), and a boundary inside a skipped hour takes effect
 when the clocks jump.
 """
+
 from __future__ import annotations
 
 import functools
@@ -75,8 +76,13 @@ class CoverageCalendar:
             norm = tuple(sorted((s, e) for s, e in intervals))
             prev_end = None
             for s, e in norm:
-                if not (isinstance(s, time) and isinstance(e, time)) or s.tzinfo or e.tzinfo \
-                        or s.microsecond or e.microsecond:
+                if (
+                    not (isinstance(s, time) and isinstance(e, time))
+                    or s.tzinfo
+                    or e.tzinfo
+                    or s.microsecond
+                    or e.microsecond
+                ):
                     raise ValueError(f"opening hours must be naive whole-second times, got {(s, e)!r}")
                 if e != _MIDNIGHT and e <= s:
                     raise ValueError(f"empty or inverted interval {_fmt(s)}-{_fmt(e, True)}")
@@ -92,9 +98,13 @@ class CoverageCalendar:
             raise ValueError("holidays must be dates")
         always = bool(self.always)
         frozen_hours = MappingProxyType(dict(sorted(hours.items())))
-        for name, value in (("weekly_hours", frozen_hours), ("holidays", holidays),
-                            ("always", always), ("_tz", tz),
-                            ("_key", hash((self.timezone, tuple(hours.items()), holidays, always)))):
+        for name, value in (
+            ("weekly_hours", frozen_hours),
+            ("holidays", holidays),
+            ("always", always),
+            ("_tz", tz),
+            ("_key", hash((self.timezone, tuple(hours.items()), holidays, always))),
+        ):
             object.__setattr__(self, name, value)
 
     def __hash__(self) -> int:
@@ -105,8 +115,9 @@ class CoverageCalendar:
         return cls("UTC", {}, always=True)
 
     @classmethod
-    def business_hours(cls, timezone: str, start: time, end: time,
-                       weekdays=range(0, 5), holidays=()) -> CoverageCalendar:
+    def business_hours(
+        cls, timezone: str, start: time, end: time, weekdays=range(0, 5), holidays=()
+    ) -> CoverageCalendar:
         return cls(timezone, {d: ((start, end),) for d in weekdays}, frozenset(holidays))
 
     @classmethod
@@ -119,8 +130,7 @@ class CoverageCalendar:
         for name, intervals in (data.get("weekly_hours") or {}).items():
             if str(name).lower() not in _DAY_NAMES:
                 raise ValueError(f"unknown weekday {name!r}")
-            hours[_DAY_NAMES.index(name.lower())] = tuple(
-                (_parse_time(s), _parse_time(e)) for s, e in intervals)
+            hours[_DAY_NAMES.index(name.lower())] = tuple((_parse_time(s), _parse_time(e)) for s, e in intervals)
         try:
             holidays = frozenset(date.fromisoformat(h) for h in data.get("holidays") or ())
         except (TypeError, ValueError) as exc:
@@ -134,8 +144,9 @@ class CoverageCalendar:
         return {
             "always": self.always,
             "timezone": self.timezone,
-            "weekly_hours": {_DAY_NAMES[d]: [[_fmt(s), _fmt(e, True)] for s, e in iv]
-                             for d, iv in self.weekly_hours.items()},
+            "weekly_hours": {
+                _DAY_NAMES[d]: [[_fmt(s), _fmt(e, True)] for s, e in iv] for d, iv in self.weekly_hours.items()
+            },
             "holidays": sorted(h.isoformat() for h in self.holidays),
         }
 
@@ -163,8 +174,9 @@ class CoverageCalendar:
                     runs.append(run)
                     run = [d]
             runs.append(run)
-            names = ", ".join(_DAY_NAMES[r[0]].title() + (f"-{_DAY_NAMES[r[-1]].title()}"
-                                                          if len(r) > 1 else "") for r in runs)
+            names = ", ".join(
+                _DAY_NAMES[r[0]].title() + (f"-{_DAY_NAMES[r[-1]].title()}" if len(r) > 1 else "") for r in runs
+            )
             hours = ", ".join(f"{_fmt(s)}-{_fmt(e, True)}" for s, e in intervals)
             parts.append(f"{names} {hours}")
         text = f"{'; '.join(parts)} {self.timezone}"
@@ -252,8 +264,7 @@ class Interval:
 def _merge_pauses(pauses: Sequence[Interval]) -> list[tuple[datetime, datetime | None]]:
     if not pauses:
         return []
-    items = sorted(((_utc(p.start), None if p.end is None else _utc(p.end)) for p in pauses),
-                   key=lambda item: item[0])
+    items = sorted(((_utc(p.start), None if p.end is None else _utc(p.end)) for p in pauses), key=lambda item: item[0])
     merged: list[tuple[datetime, datetime | None]] = []
     for s, e in items:
         if e is not None and e <= s:
@@ -266,8 +277,7 @@ def _merge_pauses(pauses: Sequence[Interval]) -> list[tuple[datetime, datetime |
     return merged
 
 
-def _free_spans(calendar: CoverageCalendar, start: datetime,
-                pauses: Sequence[Interval]) -> Iterator[Span]:
+def _free_spans(calendar: CoverageCalendar, start: datetime, pauses: Sequence[Interval]) -> Iterator[Span]:
     """Covered, un-paused spans from `start` on; ends only where an ongoing pause begins."""
     merged, i = _merge_pauses(pauses), 0
     for a, b in calendar._windows_from(start):
@@ -285,8 +295,9 @@ def _free_spans(calendar: CoverageCalendar, start: datetime,
             a = max(a, p_end)
 
 
-def add_business_time(start: datetime, duration: timedelta, calendar: CoverageCalendar,
-                      pauses: Sequence[Interval] = ()) -> datetime | None:
+def add_business_time(
+    start: datetime, duration: timedelta, calendar: CoverageCalendar, pauses: Sequence[Interval] = ()
+) -> datetime | None:
     """The instant at which `duration` of covered, un-paused time has elapsed after `start`.
 
     Precisely: the last instant before more than `duration` has elapsed, which is
@@ -309,8 +320,9 @@ def add_business_time(start: datetime, duration: timedelta, calendar: CoverageCa
     return None
 
 
-def business_time_between(start: datetime, end: datetime, calendar: CoverageCalendar,
-                          pauses: Sequence[Interval] = ()) -> timedelta:
+def business_time_between(
+    start: datetime, end: datetime, calendar: CoverageCalendar, pauses: Sequence[Interval] = ()
+) -> timedelta:
     """Covered, un-paused time in [start, end); zero when end <= start."""
     start, end = _utc(start, "start"), _utc(end, "end")
     total = timedelta(0)
@@ -323,8 +335,7 @@ def business_time_between(start: datetime, end: datetime, calendar: CoverageCale
     return total
 
 
-def remaining(due: datetime, now: datetime, calendar: CoverageCalendar,
-              pauses: Sequence[Interval] = ()) -> timedelta:
+def remaining(due: datetime, now: datetime, calendar: CoverageCalendar, pauses: Sequence[Interval] = ()) -> timedelta:
     """Business time left until `due`; negative = breached by that much business time.
 
     Both signs count business time so "2h overdue" means two working hours of

@@ -1,4 +1,5 @@
 """Escalation pages: the case panel, customer requests, ladder and plan editing."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -27,9 +28,16 @@ def case_panel(session, user, case, at) -> Markup | None:
     """The customer sees who is next and when; the admin can ask for escalation."""
     path = escalation_path(session, case, at, settings()) if case.is_open else []
     can_request = user.role == Role.CUSTOMER_ADMIN and user.organization_id == case.organization_id and case.is_open
-    return Markup(render_template("escalation/panel.html", case=case, path=path, level=HIERARCHY,
-                                  form=EscalationRequestForm() if can_request else None,
-                                  site_tz=case.asset.site.timezone if case.asset else "UTC"))
+    return Markup(
+        render_template(
+            "escalation/panel.html",
+            case=case,
+            path=path,
+            level=HIERARCHY,
+            form=EscalationRequestForm() if can_request else None,
+            site_tz=case.asset.site.timezone if case.asset else "UTC",
+        )
+    )
 
 
 @bp.post("/cases/<number>/escalation-request")
@@ -37,10 +45,14 @@ def case_panel(session, user, case, at) -> Markup | None:
 def request_case_escalation(number: str):
     case, form = case_or_404(number), EscalationRequestForm()
     return case_form_action(
-        case, form, invalid="Tell us why you need escalation (at most 1000 characters).",
-        run=lambda: request_escalation(get_session(), actor(), case, reason=form.reason.data, now=now(),
-                                       settings=settings()),
-        done="Escalation requested: the duty manager and your account manager have been notified.")
+        case,
+        form,
+        invalid="Tell us why you need escalation (at most 1000 characters).",
+        run=lambda: request_escalation(
+            get_session(), actor(), case, reason=form.reason.data, now=now(), settings=settings()
+        ),
+        done="Escalation requested: the duty manager and your account manager have been notified.",
+    )
 
 
 def _manager_only():
@@ -61,8 +73,9 @@ def _ladders_page(error: str | None = None, status: int = 200):
     if error:
         flash(error, "error")
     plans = {p.id: p for p in session.query(SupportPlan)}
-    return render_template("escalation/ladders.html", ladders=admin.ladders(session), plans=plans,
-                           form=StepForm(), level=HIERARCHY), status
+    return render_template(
+        "escalation/ladders.html", ladders=admin.ladders(session), plans=plans, form=StepForm(), level=HIERARCHY
+    ), status
 
 
 @bp.post("/admin/ladders/<id:ladder_id>/steps")
@@ -72,15 +85,19 @@ def save_step(ladder_id: int, step_id: int | None = None):
     _manager_only()
     form = StepForm()
     if not form.validate():
-        return _ladders_page("Step not saved: " + "; ".join(f"{form[k].label.text}: {', '.join(v)}"
-                                                            for k, v in form.errors.items()), 400)
-    values = {k: form[k].data for k in ("name", "condition", "offset_minutes", "offset_percent", "action", "target",
-                                        "repeat_minutes")}
+        return _ladders_page(
+            "Step not saved: " + "; ".join(f"{form[k].label.text}: {', '.join(v)}" for k, v in form.errors.items()), 400
+        )
+    values = {
+        k: form[k].data
+        for k in ("name", "condition", "offset_minutes", "offset_percent", "action", "target", "repeat_minutes")
+    }
 
     def saved():
         admin.save_step(get_session(), actor(), ladder_id, step_id, values, now(), settings())
         flash("Ladder saved; open cases were re-timed.", "info")
         return redirect(url_for("escalation.ladders") + f"#ladder-{ladder_id}")
+
     return form_action(saved, lambda exc: _ladders_page(f"Step not saved: {exc}"))
 
 
@@ -92,6 +109,7 @@ def delete_step(step_id: int):
     def deleted():
         admin.delete_step(get_session(), actor(), step_id, now(), settings())
         return redirect(url_for("escalation.ladders"))
+
     return form_action(deleted, lambda exc: _ladders_page(str(exc)))
 
 
@@ -104,8 +122,10 @@ def plans():
     if request.method == "POST":
         try:
             plan_id = int(request.form["plan_id"])
-            targets = {str(sev): {clock: int(request.form[f"{sev}-{clock}"]) for clock in CLOCKS}
-                       for sev in SEVERITY_DEFINITIONS}
+            targets = {
+                str(sev): {clock: int(request.form[f"{sev}-{clock}"]) for clock in CLOCKS}
+                for sev in SEVERITY_DEFINITIONS
+            }
         except (KeyError, ValueError):
             flash("Every target must be a whole number of minutes.", "error")
             return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS), 400
@@ -118,5 +138,6 @@ def plans():
         def refused(exc):
             flash(str(exc), "error")
             return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS)
+
         return form_action(saved, refused)
     return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS)

@@ -6,6 +6,7 @@ The core never imports this package; :func:`init_app` adds the pages, the case
 panels, the digest tick job and the demo seeder. Every figure shown anywhere
 comes from :mod:`reports.queries`, so page, PDF and digest always agree.
 """
+
 from __future__ import annotations
 
 from flask import Flask

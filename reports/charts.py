@@ -5,6 +5,7 @@ the PDF it is real, extractable text. Every chart takes a
 :class:`reports.partner.PartnerReport` and nothing else, so the page and the
 PDF draw the same figures.
 """
+
 from __future__ import annotations
 
 import io
@@ -56,7 +57,7 @@ def render(report: PartnerReport, name: str) -> str:
 
 def inline(svg: str) -> str:
     """The SVG element alone (no XML prolog or DOCTYPE), scaled to its container, for the PDF."""
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     return re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1 width="100%"', svg, count=1)
 
 
@@ -71,8 +72,10 @@ def _cases(fig: Figure, report: PartnerReport) -> None:
     weeks = list(report.opened_by_week)
     labels = [f"{w:%d %b}" for w in weeks]
     step = max(len(weeks) // 7, 1)
-    for ax, data, title in ((opened_ax, report.opened_by_week, "Opened"),
-                            (resolved_ax, report.resolved_by_week, "Resolved")):
+    for ax, data, title in (
+        (opened_ax, report.opened_by_week, "Opened"),
+        (resolved_ax, report.resolved_by_week, "Resolved"),
+    ):
         bottom = [0] * len(weeks)
         for sev in (1, 2, 3, 4):
             values = [data[w][sev] for w in weeks]

@@ -3,6 +3,7 @@
 Same scoping and filters as the page, every matching row (not one page),
 streamed; cells that a spreadsheet would run as a formula are defused.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,10 +22,37 @@ from casemgr.organizations.models import Organization
 from reports import rules
 from reports.queries import DashboardFilter, dashboard
 
-QUEUE_HEADER = ["case", "organisation", "asset", "severity", "status", "subject", "owner", "tier",
-                "escalation_level", "sla_state", "next_due_utc", "created_utc", "updated_utc", "resolved_utc"]
-DASHBOARD_HEADER = ["case", "organisation", "asset", "severity", "status", "subject", "age_hours", "sla_state",
-                    "next_due_utc", "escalation_level", "customer_escalations", "open_commitments", "rmas_in_flight"]
+QUEUE_HEADER = [
+    "case",
+    "organisation",
+    "asset",
+    "severity",
+    "status",
+    "subject",
+    "owner",
+    "tier",
+    "escalation_level",
+    "sla_state",
+    "next_due_utc",
+    "created_utc",
+    "updated_utc",
+    "resolved_utc",
+]
+DASHBOARD_HEADER = [
+    "case",
+    "organisation",
+    "asset",
+    "severity",
+    "status",
+    "subject",
+    "age_hours",
+    "sla_state",
+    "next_due_utc",
+    "escalation_level",
+    "customer_escalations",
+    "open_commitments",
+    "rmas_in_flight",
+]
 
 
 def _cell(value) -> str:
@@ -53,33 +81,72 @@ def queue_csv(session: Session, actor: User, flt: QueueFilter, now: datetime) ->
     """The case list (``/cases/``) with its filters and sort, every page."""
     conditions = queue_conditions(actor, flt)
     owner = aliased(User)
-    stmt = (select(Case, Organization.name, Asset.serial, owner.name)
-            .join(Organization, Organization.id == Case.organization_id)
-            .outerjoin(Asset, Asset.id == Case.asset_id).outerjoin(owner, owner.id == Case.owner_id)
-            .where(*conditions).order_by(*SORTS[flt.sort]).execution_options(yield_per=1000))
+    stmt = (
+        select(Case, Organization.name, Asset.serial, owner.name)
+        .join(Organization, Organization.id == Case.organization_id)
+        .outerjoin(Asset, Asset.id == Case.asset_id)
+        .outerjoin(owner, owner.id == Case.owner_id)
+        .where(*conditions)
+        .order_by(*SORTS[flt.sort])
+        .execution_options(yield_per=1000)
+    )
 
     def rows():
         for case, org, serial, owner_name in session.execute(stmt):
             state = rules.sla_state(_clocks(case), now) if case.is_open else None
-            yield (case.number, org, serial, case.severity, case.status, case.subject, owner_name or "Unassigned",
-                   case.queue, case.escalation_level, state.state if state else "", state.next_due if state else None,
-                   case.created_at, case.updated_at, case.resolved_at)
+            yield (
+                case.number,
+                org,
+                serial,
+                case.severity,
+                case.status,
+                case.subject,
+                owner_name or "Unassigned",
+                case.queue,
+                case.escalation_level,
+                state.state if state else "",
+                state.next_due if state else None,
+                case.created_at,
+                case.updated_at,
+                case.resolved_at,
+            )
+
     return _lines(QUEUE_HEADER, rows())
 
 
 def _clocks(c: Case) -> rules.SlaClocks:
-    return rules.SlaClocks(c.created_at, c.first_response_due_at, c.first_response_at, c.first_response_breached,
-                           c.next_update_due_at, c.next_update_breaches, c.resolution_due_at, c.resolution_breached,
-                           c.sla_paused_at)
+    return rules.SlaClocks(
+        c.created_at,
+        c.first_response_due_at,
+        c.first_response_at,
+        c.first_response_breached,
+        c.next_update_due_at,
+        c.next_update_breaches,
+        c.resolution_due_at,
+        c.resolution_breached,
+        c.sla_paused_at,
+    )
 
 
 def dashboard_csv(session: Session, actor: User, flt: DashboardFilter, now: datetime) -> Iterator[str]:
     """The account dashboard with its filters, all pages, most urgent first."""
-    board = dashboard(session, actor, DashboardFilter(flt.organization_id, flt.severity, flt.sla), now,
-                      page_size=None)
-    rows = ((r.case.number, r.case.organization.name, r.case.asset.serial if r.case.asset else None,
-             r.case.severity, r.case.status, r.case.subject,
-             round((now - r.case.created_at).total_seconds() / 3600, 1), r.sla.state, r.sla.next_due,
-             r.case.escalation_level, r.escalation_requests, r.open_commitments, r.rmas_in_flight)
-            for r in board.rows)
+    board = dashboard(session, actor, DashboardFilter(flt.organization_id, flt.severity, flt.sla), now, page_size=None)
+    rows = (
+        (
+            r.case.number,
+            r.case.organization.name,
+            r.case.asset.serial if r.case.asset else None,
+            r.case.severity,
+            r.case.status,
+            r.case.subject,
+            round((now - r.case.created_at).total_seconds() / 3600, 1),
+            r.sla.state,
+            r.sla.next_due,
+            r.case.escalation_level,
+            r.escalation_requests,
+            r.open_commitments,
+            r.rmas_in_flight,
+        )
+        for r in board.rows
+    )
     return _lines(DASHBOARD_HEADER, rows)

@@ -4,6 +4,7 @@ Idempotent: a :class:`reports.models.DigestLog` row per manager and ISO week is
 inserted in the same transaction as the e-mail; a second scheduler's insert
 fails on the unique key and rolls its copy back.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,11 @@ def send_weekly_digests(factory: sessionmaker[Session], now: datetime) -> int:
     week = rules.iso_week_key(now)
     sent = 0
     with factory() as session:
-        managers = [u.id for u in session.scalars(select(User).where(User.role == Role.ACCOUNT_MANAGER)
-                                                   .order_by(User.id)) if u.is_active]
+        managers = [
+            u.id
+            for u in session.scalars(select(User).where(User.role == Role.ACCOUNT_MANAGER).order_by(User.id))
+            if u.is_active
+        ]
         done = set(session.scalars(select(DigestLog.manager_id).where(DigestLog.iso_week == week)))
     for manager_id in managers:
         if manager_id in done:
@@ -63,15 +67,22 @@ def compose(session: Session, manager: User, now: datetime, week: str) -> tuple[
     high = sum(len(p.high_severity) for p in parts)
     breached = sum(p.breached_open for p in parts)
     escalations = sum(p.escalations for p in parts)
-    lines = [f"Your partners this week ({week}): {high} open Severity 1-2 cases, {breached} open cases with a "
-             f"breached SLA, {escalations} escalations in the last 7 days.", ""]
+    lines = [
+        f"Your partners this week ({week}): {high} open Severity 1-2 cases, {breached} open cases with a "
+        f"breached SLA, {escalations} escalations in the last 7 days.",
+        "",
+    ]
     for p in parts:
-        lines.append(f"{p.organization.name}: {len(p.high_severity)} open S1-2, {p.breached_open} breached, "
-                     f"{p.escalations} escalations")
+        lines.append(
+            f"{p.organization.name}: {len(p.high_severity)} open S1-2, {p.breached_open} breached, "
+            f"{p.escalations} escalations"
+        )
         for case, state in p.high_severity:
             due = f", next due {state.next_due:%Y-%m-%d %H:%M} UTC" if state.next_due else ""
-            lines.append(f"  {case.number} S{case.severity} {case.status.replace('_', ' ')} — {case.subject} "
-                         f"[{state.label}{due}]")
+            lines.append(
+                f"  {case.number} S{case.severity} {case.status.replace('_', ' ')} — {case.subject} "
+                f"[{state.label}{due}]"
+            )
         lines.append("")
     subject = f"Weekly account digest {week}: {high} open S1-2, {breached} breached, {escalations} escalations"
     return subject, "\n".join(lines)

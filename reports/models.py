@@ -1,4 +1,5 @@
 """Customer ratings of resolved cases and the weekly digest's exactly-once log."""
+
 from __future__ import annotations
 
 from datetime import datetime

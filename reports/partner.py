@@ -1,5 +1,6 @@
 """One partner's health over a period: what the partner page's charts and the
 account review PDF show, computed from that partner's rows only."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -108,8 +109,9 @@ def _resolved_at():
     return func.coalesce(Case.resolved_at, Case.closed_at)
 
 
-def partner_report(session: Session, actor: User, organization_id: int, period: rules.Period,
-                   now: datetime) -> PartnerReport:
+def partner_report(
+    session: Session, actor: User, organization_id: int, period: rules.Period, now: datetime
+) -> PartnerReport:
     """One partner's health over a period: the page's charts and the PDF's content."""
     org = get_partner_for(session, actor, organization_id)
     start, end = period.start_at, period.end_at
@@ -120,9 +122,11 @@ def partner_report(session: Session, actor: User, organization_id: int, period: 
     report.sla_by_month = {m: [0, 0, 0, 0] for m in period.months()}
     mine = Case.organization_id == org.id
 
-    opened = session.execute(select(Case.id, Case.severity, Case.created_at, Case.first_response_at,
-                                    Case.first_response_breached, Case.asset_id)
-                             .where(mine, Case.created_at >= start, Case.created_at < end)).all()
+    opened = session.execute(
+        select(
+            Case.id, Case.severity, Case.created_at, Case.first_response_at, Case.first_response_breached, Case.asset_id
+        ).where(mine, Case.created_at >= start, Case.created_at < end)
+    ).all()
     assets: Counter[int] = Counter()
     for row in opened:
         s.opened += 1
@@ -138,9 +142,11 @@ def partner_report(session: Session, actor: User, organization_id: int, period: 
         if row.asset_id is not None:
             assets[row.asset_id] += 1
 
-    resolved = session.execute(select(Case.severity, Case.created_at, _resolved_at().label("done"),
-                                      Case.resolution_breached)
-                               .where(mine, _resolved_at() >= start, _resolved_at() < end)).all()
+    resolved = session.execute(
+        select(Case.severity, Case.created_at, _resolved_at().label("done"), Case.resolution_breached).where(
+            mine, _resolved_at() >= start, _resolved_at() < end
+        )
+    ).all()
     hours = []
     for row in resolved:
         s.resolved += 1
@@ -153,8 +159,9 @@ def partner_report(session: Session, actor: User, organization_id: int, period: 
             s.resolution_met += 1
         hours.append((row.done - row.created_at).total_seconds() / 3600)
     s.median_resolution_hours = rules.median_or_none(hours)
-    s.open_now = session.scalar(select(func.count()).select_from(Case).where(
-        mine, Case.status.in_(sorted(OPEN_STATUSES)))) or 0
+    s.open_now = (
+        session.scalar(select(func.count()).select_from(Case).where(mine, Case.status.in_(sorted(OPEN_STATUSES)))) or 0
+    )
 
     if assets:
         top = assets.most_common(10)
@@ -170,35 +177,68 @@ def partner_report(session: Session, actor: User, organization_id: int, period: 
 
 
 def _sev1_rows(session: Session, org: Organization, start: datetime, end: datetime) -> list[Sev1Row]:
-    cases = list(session.scalars(
-        select(Case).where(Case.organization_id == org.id, Case.severity == 1, Case.created_at >= start,
-                           Case.created_at < end).options(selectinload(Case.asset)).order_by(Case.created_at)))
+    cases = list(
+        session.scalars(
+            select(Case)
+            .where(Case.organization_id == org.id, Case.severity == 1, Case.created_at >= start, Case.created_at < end)
+            .options(selectinload(Case.asset))
+            .order_by(Case.created_at)
+        )
+    )
     counts: dict[tuple[int, str], int] = {}
     for chunk in chunks([c.id for c in cases]):
-        counts.update(((cid, kind), n) for cid, kind, n in session.execute(
-            select(CaseEvent.case_id, CaseEvent.kind, func.count()).where(CaseEvent.case_id.in_(chunk))
-            .group_by(CaseEvent.case_id, CaseEvent.kind)))
+        counts.update(
+            ((cid, kind), n)
+            for cid, kind, n in session.execute(
+                select(CaseEvent.case_id, CaseEvent.kind, func.count())
+                .where(CaseEvent.case_id.in_(chunk))
+                .group_by(CaseEvent.case_id, CaseEvent.kind)
+            )
+        )
     rows = []
     for c in cases:
-        missed = [name for name, hit in (("first response", c.first_response_breached),
-                                         ("updates", c.next_update_breaches > 0),
-                                         ("resolution", c.resolution_breached)) if hit]
+        missed = [
+            name
+            for name, hit in (
+                ("first response", c.first_response_breached),
+                ("updates", c.next_update_breaches > 0),
+                ("resolution", c.resolution_breached),
+            )
+            if hit
+        ]
         outcome = ("Breached: " + ", ".join(missed)) if missed else ("Met" if not c.is_open else "Open, on time")
-        rows.append(Sev1Row(c.number, c.subject, c.asset.serial if c.asset else "—", c.status, c.created_at,
-                            c.first_response_at, c.resolved_at or c.closed_at,
-                            sum(counts.get((c.id, k), 0) for k in ESCALATION_KINDS),
-                            counts.get((c.id, "comment"), 0), outcome))
+        rows.append(
+            Sev1Row(
+                c.number,
+                c.subject,
+                c.asset.serial if c.asset else "—",
+                c.status,
+                c.created_at,
+                c.first_response_at,
+                c.resolved_at or c.closed_at,
+                sum(counts.get((c.id, k), 0) for k in ESCALATION_KINDS),
+                counts.get((c.id, "comment"), 0),
+                outcome,
+            )
+        )
     return rows
 
 
-def _missed_commitments(session: Session, org: Organization, start: datetime, end: datetime,
-                        now: datetime) -> list[MissedCommitment]:
-    stmt = (select(Commitment, Case.number).join(Case, Case.id == Commitment.case_id)
-            .where(Case.organization_id == org.id, Commitment.due_at >= start, Commitment.due_at < end)
-            .options(selectinload(Commitment.owner)).order_by(Commitment.due_at))
-    return [MissedCommitment(number, c.description, c.owner.name, c.due_at, c.status, c.kept_at)
-            for c, number in session.execute(stmt)
-            if rules.commitment_missed(c.status, c.due_at, c.kept_at, now)]
+def _missed_commitments(
+    session: Session, org: Organization, start: datetime, end: datetime, now: datetime
+) -> list[MissedCommitment]:
+    stmt = (
+        select(Commitment, Case.number)
+        .join(Case, Case.id == Commitment.case_id)
+        .where(Case.organization_id == org.id, Commitment.due_at >= start, Commitment.due_at < end)
+        .options(selectinload(Commitment.owner))
+        .order_by(Commitment.due_at)
+    )
+    return [
+        MissedCommitment(number, c.description, c.owner.name, c.due_at, c.status, c.kept_at)
+        for c, number in session.execute(stmt)
+        if rules.commitment_missed(c.status, c.due_at, c.kept_at, now)
+    ]
 
 
 def _rma_figures(session: Session, report: PartnerReport, start: datetime, end: datetime) -> None:
@@ -207,12 +247,28 @@ def _rma_figures(session: Session, report: PartnerReport, start: datetime, end: 
         return
     Rma = rma_model()
     s = report.summary
-    stmt = (select(Rma.number, Case.number, Rma.kind, Rma.state, Rma.disposition, Rma.created_at, Rma.installed_at,
-                   Rma.retained_at).join(Case, Case.id == Rma.case_id)
-            .where(Rma.organization_id == report.organization.id,
-                   or_(Rma.created_at.between(start, end), Rma.installed_at.between(start, end),
-                       Rma.retained_at.between(start, end)))
-            .order_by(Rma.created_at))
+    stmt = (
+        select(
+            Rma.number,
+            Case.number,
+            Rma.kind,
+            Rma.state,
+            Rma.disposition,
+            Rma.created_at,
+            Rma.installed_at,
+            Rma.retained_at,
+        )
+        .join(Case, Case.id == Rma.case_id)
+        .where(
+            Rma.organization_id == report.organization.id,
+            or_(
+                Rma.created_at.between(start, end),
+                Rma.installed_at.between(start, end),
+                Rma.retained_at.between(start, end),
+            ),
+        )
+        .order_by(Rma.created_at)
+    )
     days = []
     for row in session.execute(stmt):
         rma = RmaRow(*row)
@@ -230,10 +286,16 @@ def _rma_figures(session: Session, report: PartnerReport, start: datetime, end: 
 
 
 def _ratings(session: Session, report: PartnerReport, start: datetime, end: datetime) -> None:
-    stmt = (select(CaseRating.rating, CaseRating.comment, Case.number, CaseRating.created_at)
-            .join(Case, Case.id == CaseRating.case_id)
-            .where(CaseRating.organization_id == report.organization.id, CaseRating.created_at >= start,
-                   CaseRating.created_at < end).order_by(CaseRating.created_at.desc()))
+    stmt = (
+        select(CaseRating.rating, CaseRating.comment, Case.number, CaseRating.created_at)
+        .join(Case, Case.id == CaseRating.case_id)
+        .where(
+            CaseRating.organization_id == report.organization.id,
+            CaseRating.created_at >= start,
+            CaseRating.created_at < end,
+        )
+        .order_by(CaseRating.created_at.desc())
+    )
     counts: Counter[int] = Counter()
     for rating, comment, number, at in session.execute(stmt):
         counts[rating] += 1

@@ -1,4 +1,5 @@
 """The account review PDF: one partner and period, fit for a quarterly business review."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -22,6 +23,7 @@ def render_review(report: PartnerReport) -> bytes:
     from weasyprint import HTML
 
     svgs = {name: Markup(charts.inline(charts.render(report, name))) for name in charts.CHARTS}
-    html = render_template("reports/review_pdf.html", pdf=True, r=report, s=report.summary, charts=svgs,
-                           titles=charts.TITLES)
+    html = render_template(
+        "reports/review_pdf.html", pdf=True, r=report, s=report.summary, charts=svgs, titles=charts.TITLES
+    )
     return HTML(string=html).write_pdf(font_config=_fonts())

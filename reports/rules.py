@@ -3,6 +3,7 @@
 No Flask, no session: the dashboard, the partner page, the PDF and the digest
 all classify and bucket through these functions, and unit tests pin them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

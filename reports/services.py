@@ -1,4 +1,5 @@
 """Use cases that write: the customer's rating and a manager's thank-you note."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,11 +33,25 @@ def rate_case(session: Session, actor: User, case: Case, *, rating: int, comment
     comment = check_text("Comment", comment or "", 2000, required=False)
     if session.scalar(select(CaseRating.id).where(CaseRating.case_id == case.id)) is not None:
         raise CaseRuleError("This case has already been rated. Thank you!")
-    row = CaseRating(case_id=case.id, organization_id=case.organization_id, rating=rating, comment=comment,
-                     rated_by_id=actor.id, created_at=now)
+    row = CaseRating(
+        case_id=case.id,
+        organization_id=case.organization_id,
+        rating=rating,
+        comment=comment,
+        rated_by_id=actor.id,
+        created_at=now,
+    )
     session.add(row)
-    timeline.append(session, case, actor, "rating", now, public=True,
-                    body=f"Rated {rating}/5" + (f": {comment}" if comment else ""), data={"rating": rating})
+    timeline.append(
+        session,
+        case,
+        actor,
+        "rating",
+        now,
+        public=True,
+        body=f"Rated {rating}/5" + (f": {comment}" if comment else ""),
+        data={"rating": rating},
+    )
     try:
         session.commit()
     except IntegrityError:
@@ -45,8 +60,9 @@ def rate_case(session: Session, actor: User, case: Case, *, rating: int, comment
     return row
 
 
-def thank_engineer(session: Session, actor: User, case: Case, *, engineer_id: int, note: str,
-                   now: datetime) -> CaseEvent:
+def thank_engineer(
+    session: Session, actor: User, case: Case, *, engineer_id: int, note: str, now: datetime
+) -> CaseEvent:
     """Good work should be seen: an internal timeline entry plus a message to the engineer."""
     if actor.role not in MANAGER_ROLES:
         raise ForbiddenError("Only support managers send thank-you notes.")
@@ -54,12 +70,25 @@ def thank_engineer(session: Session, actor: User, case: Case, *, engineer_id: in
     if engineer is None or engineer.role not in CASE_WORKER_ROLES or engineer.id == actor.id:
         raise CaseRuleError("Choose an engineer who worked on the case.")
     note = check_text("Note", note, 1000)
-    event = CaseEvent(case_id=case.id, kind="thanks", actor_id=actor.id, public=False, created_at=now,
-                      body=f"Thank you to {engineer.name}: {note}", data={"engineer_id": engineer.id})
+    event = CaseEvent(
+        case_id=case.id,
+        kind="thanks",
+        actor_id=actor.id,
+        public=False,
+        created_at=now,
+        body=f"Thank you to {engineer.name}: {note}",
+        data={"engineer_id": engineer.id},
+    )
     session.add(event)
-    notify(session, [engineer], subject=f"[{case.number} S{case.severity}] Thank you from {actor.name}",
-           body=f"{actor.name} thanks you for your work on {case.number} ({case.subject}):\n\n{note}",
-           now=now, case_id=case.id, severity=case.severity)
+    notify(
+        session,
+        [engineer],
+        subject=f"[{case.number} S{case.severity}] Thank you from {actor.name}",
+        body=f"{actor.name} thanks you for your work on {case.number} ({case.subject}):\n\n{note}",
+        now=now,
+        case_id=case.id,
+        severity=case.severity,
+    )
     session.commit()
     return event
 

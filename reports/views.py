@@ -1,4 +1,5 @@
 """Account pages: parse, authorise (through reports.queries / policy), call one function, render."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -37,6 +38,7 @@ def _csv(export, filename: str, *args) -> Response:
             yield from export(session, *args)
         finally:
             session.close()
+
     return Response(lines(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -48,8 +50,14 @@ def home():
     partners = queries.partners(session, actor())  # NotFoundError (404) for roles without account pages
     board = queries.dashboard(session, actor(), flt, now())
     template = "reports/_dashboard.html" if request.args.get("partial") == "1" else "reports/home.html"
-    return render_template(template, board=board, flt=flt, partners=partners, SLA_LABELS=rules.SLA_LABELS,
-                           is_manager=actor().role in queries.MANAGER_ROLES)
+    return render_template(
+        template,
+        board=board,
+        flt=flt,
+        partners=partners,
+        SLA_LABELS=rules.SLA_LABELS,
+        is_manager=actor().role in queries.MANAGER_ROLES,
+    )
 
 
 @bp.get("/accounts/cases.csv")
@@ -75,9 +83,16 @@ def partner(org_id: int):
     teams = people = None
     if actor().role in queries.MANAGER_ROLES:
         teams, people = queries.breaches_by_team(session, actor(), report.period, org_id)
-    return render_template("reports/partner.html", r=report, s=report.summary, titles=charts.TITLES,
-                           partners=queries.partners(session, actor()), teams=teams, people=people,
-                           period_args={"from": report.period.start.isoformat(), "to": report.period.end.isoformat()})
+    return render_template(
+        "reports/partner.html",
+        r=report,
+        s=report.summary,
+        titles=charts.TITLES,
+        partners=queries.partners(session, actor()),
+        teams=teams,
+        people=people,
+        period_args={"from": report.period.start.isoformat(), "to": report.period.end.isoformat()},
+    )
 
 
 @bp.get("/accounts/partners/<int:org_id>/charts/<name>.svg")
@@ -98,8 +113,11 @@ def review_pdf(org_id: int):
     report = _report(org_id)
     name = "".join(ch if ch.isalnum() else "-" for ch in report.organization.name)
     filename = f"account-review-{name}-{report.period.start}-{report.period.end}.pdf"
-    return Response(render_review(report), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        render_review(report),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @bp.get("/accounts/partners/<int:org_id>/cases.csv")
@@ -132,10 +150,14 @@ def queue_csv():
 def rate(number: str):
     case, form = case_or_404(number), RatingForm()
     return case_form_action(
-        case, form, invalid="Choose a rating from 1 to 5 (comments up to 2000 characters).",
-        run=lambda: services.rate_case(get_session(), actor(), case, rating=int(form.rating.data),
-                                       comment=form.comment.data or "", now=now()),
-        done="Thank you for your rating.")
+        case,
+        form,
+        invalid="Choose a rating from 1 to 5 (comments up to 2000 characters).",
+        run=lambda: services.rate_case(
+            get_session(), actor(), case, rating=int(form.rating.data), comment=form.comment.data or "", now=now()
+        ),
+        done="Thank you for your rating.",
+    )
 
 
 @bp.post("/cases/<number>/thanks")
@@ -144,10 +166,14 @@ def thanks(number: str):
     case, form = case_or_404(number), ThanksForm()
     form.engineer_id.choices = options((u.id, u.name) for u in services.case_engineers(get_session(), case))
     return case_form_action(
-        case, form, invalid="Choose an engineer and write a note (at most 1000 characters).",
-        run=lambda: services.thank_engineer(get_session(), actor(), case, engineer_id=int(form.engineer_id.data),
-                                            note=form.note.data, now=now()),
-        done="Thank-you note sent; it is on the case's internal timeline.")
+        case,
+        form,
+        invalid="Choose an engineer and write a note (at most 1000 characters).",
+        run=lambda: services.thank_engineer(
+            get_session(), actor(), case, engineer_id=int(form.engineer_id.data), note=form.note.data, now=now()
+        ),
+        done="Thank-you note sent; it is on the case's internal timeline.",
+    )
 
 
 def rating_panel(session, user, case, at) -> Markup | None:

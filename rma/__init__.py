@@ -4,6 +4,7 @@ installation into the asset's component list, the defective return and its analy
 The core never imports this package; :func:`init_app` adds the pages, the case panel,
 the CLI, the demo RMAs, and reports pending returns to the escalation ladder.
 """
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """The RMA operations of the REST API, plugged into the core's API by rma.init_app."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,13 +30,19 @@ Text = lambda n, **kw: fields.String(validate=validate.Length(max=n), **kw)  # n
 class RmaCreate(Schema):
     case_number = fields.String(required=True, validate=validate.Length(min=1, max=16))
     component_serial = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    kind = fields.String(required=True, validate=validate.OneOf(("advance_replacement", "return_and_replace",
-                                                                 "onsite_dispatch")))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(("advance_replacement", "return_and_replace", "onsite_dispatch"))
+    )
     part_number = Text(64, metadata={"description": "replacement part (default: the same part)"})
     disposition = fields.String(validate=validate.OneOf(("return", "retained", "certified_destruction")))
-    problem = Text(2000, load_default="", metadata={
-        "description": "what failed and what the customer sees: required (a blank one is a 422 rule_violation, "
-                       "nothing is marked failed)"})
+    problem = Text(
+        2000,
+        load_default="",
+        metadata={
+            "description": "what failed and what the customer sees: required (a blank one is a 422 rule_violation, "
+            "nothing is marked failed)"
+        },
+    )
 
 
 class ShipmentOut(Schema):
@@ -84,9 +91,10 @@ class RmaOut(Schema):
     version = fields.Integer()
     shipments = fields.List(fields.Nested(ShipmentOut))
     analysis = fields.Nested(AnalysisOut, allow_none=True)
-    correction = fields.Function(lambda r: CorrectionOut().dump(c) if (c := services.correction_of(get_session(), r))
-                                 else None, metadata={"description": "a support manager's correction of a "
-                                                                     "mistaken failed mark, or null"})
+    correction = fields.Function(
+        lambda r: CorrectionOut().dump(c) if (c := services.correction_of(get_session(), r)) else None,
+        metadata={"description": "a support manager's correction of a mistaken failed mark, or null"},
+    )
 
 
 class TransitionIn(Schema):
@@ -98,9 +106,13 @@ class TransitionIn(Schema):
     tracking = Text(64)
     serial = Text(64, metadata={"description": "installed: the new part's serial"})
     returned_serial = Text(64, metadata={"description": "returned: the serial that arrived"})
-    confirm_serial_mismatch = fields.Boolean(load_default=False, metadata={
-        "description": "returned: true to record a serial other than the failed one (otherwise 422 rule_violation "
-                       "naming both serials)"})
+    confirm_serial_mismatch = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "returned: true to record a serial other than the failed one (otherwise 422 rule_violation "
+            "naming both serials)"
+        },
+    )
     result = fields.String(validate=validate.OneOf(("confirmed", "no_fault_found")))
     failure_code = Text(64, load_default="")
     engineer_email = fields.Email(metadata={"description": "dispatched: the field engineer"})
@@ -110,8 +122,11 @@ class TransitionIn(Schema):
 
 
 class CorrectionIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
-                           metadata={"description": "why the failed mark was a mistake (public on the case)"})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "why the failed mark was a mistake (public on the case)"},
+    )
     version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
@@ -130,8 +145,10 @@ def rma_or_404(number: str) -> Rma:
 def _need(body: dict, *names: str) -> list[Any]:
     missing = [n for n in names if not body.get(n)]
     if missing:
-        raise InvalidInput(f"Moving to {body['to']!r} needs {', '.join(missing)}.",
-                           details={n: ["Missing data for this step."] for n in missing})
+        raise InvalidInput(
+            f"Moving to {body['to']!r} needs {', '.join(missing)}.",
+            details={n: ["Missing data for this step."] for n in missing},
+        )
     return [body[n] for n in names]
 
 
@@ -149,30 +166,46 @@ def _transition(session, user, rma: Rma, body: dict):
         engineer = session.scalar(select(User).where(User.email == email.lower()))
         if engineer is None:
             raise CaseRuleError(f"No user {email}.")
-        return services.schedule_dispatch(session, user, rma, engineer_id=engineer.id, window_start=start,
-                                          window_end=end, **kw)
+        return services.schedule_dispatch(
+            session, user, rma, engineer_id=engineer.id, window_start=start, window_end=end, **kw
+        )
     if to == "on_site":
         return services.record_arrival(session, user, rma, **kw)
     if to == "installed":
         (serial,) = _need(body, "serial")
-        return services.install(session, user, rma, serial=serial, notes=body["note"], channel="api",
-                                return_days=current_app.config.get("RMA_RETURN_DAYS", services.DEFAULT_RETURN_DAYS),
-                                **kw)
+        return services.install(
+            session,
+            user,
+            rma,
+            serial=serial,
+            notes=body["note"],
+            channel="api",
+            return_days=current_app.config.get("RMA_RETURN_DAYS", services.DEFAULT_RETURN_DAYS),
+            **kw,
+        )
     if to == "return_pending":
         carrier, tracking = _need(body, "carrier", "tracking")
         return services.ship_return(session, user, rma, carrier=carrier, tracking=tracking, **kw)
     if to == "returned":
         (serial,) = _need(body, "returned_serial")
         try:
-            return services.receive_return(session, user, rma, returned_serial=serial,
-                                           confirm_mismatch=body["confirm_serial_mismatch"], **kw)
+            return services.receive_return(
+                session, user, rma, returned_serial=serial, confirm_mismatch=body["confirm_serial_mismatch"], **kw
+            )
         except services.SerialMismatchUnconfirmed as exc:  # the same 422; the details say how to confirm
-            raise CaseRuleError(str(exc), details={"expected_serial": exc.expected, "returned_serial": exc.returned,
-                                                   "confirm_with": "confirm_serial_mismatch"}) from None
+            raise CaseRuleError(
+                str(exc),
+                details={
+                    "expected_serial": exc.expected,
+                    "returned_serial": exc.returned,
+                    "confirm_with": "confirm_serial_mismatch",
+                },
+            ) from None
     if to == "analysed":
         (result,) = _need(body, "result")
-        return services.analyse(session, user, rma, result=result, failure_code=body["failure_code"],
-                                notes=body["note"], **kw)
+        return services.analyse(
+            session, user, rma, result=result, failure_code=body["failure_code"], notes=body["note"], **kw
+        )
     if to == "retained":
         return services.retain(session, user, rma, **kw)
     if to == "closed":
@@ -180,8 +213,12 @@ def _transition(session, user, rma: Rma, body: dict):
     if to == "cancelled":
         return services.cancel(session, user, rma, reason=body["note"] or "cancelled through the API", **kw)
     allowed = allowed_next(rma.kind, rma.state)
-    raise TransitionError(f"RMA is {rma.state!r}; it cannot move to {to!r} directly. Allowed next: "
-                          f"{', '.join(s.value for s in allowed) or 'none'}.", current=rma.state, allowed=allowed)
+    raise TransitionError(
+        f"RMA is {rma.state!r}; it cannot move to {to!r} directly. Allowed next: "
+        f"{', '.join(s.value for s in allowed) or 'none'}.",
+        current=rma.state,
+        allowed=allowed,
+    )
 
 
 @blp.route("/rmas")
@@ -192,9 +229,13 @@ class Rmas(MethodView):
         """Open an RMA from a case for one of its asset's components (support staff)."""
         session, user = get_session(), api_user()
         case = case_or_404(body["case_number"])
-        component_id = session.scalar(select(Component.id).where(Component.asset_id == case.asset_id,
-                                                                 Component.serial == body["component_serial"].upper(),
-                                                                 Component.state != "removed"))
+        component_id = session.scalar(
+            select(Component.id).where(
+                Component.asset_id == case.asset_id,
+                Component.serial == body["component_serial"].upper(),
+                Component.state != "removed",
+            )
+        )
         if component_id is None:
             raise CaseRuleError(f"{body['component_serial']} is not installed in this case's asset.")
         part_id = None
@@ -202,8 +243,17 @@ class Rmas(MethodView):
             part_id = session.scalar(select(Part.id).where(Part.part_number == body["part_number"]))
             if part_id is None:
                 raise CaseRuleError(f"No part {body['part_number']}.")
-        return services.open_rma(session, user, case, component_id=component_id, part_id=part_id, kind=body["kind"],
-                                 disposition=body.get("disposition"), problem=body["problem"], now=now())
+        return services.open_rma(
+            session,
+            user,
+            case,
+            component_id=component_id,
+            part_id=part_id,
+            kind=body["kind"],
+            disposition=body.get("disposition"),
+            problem=body["problem"],
+            now=now(),
+        )
 
 
 @blp.route("/rmas/<number>")
@@ -255,6 +305,7 @@ class Correction(MethodView):
         the case's public timeline. 403 for other roles, 409 on a stale `version`, 422 `rule_violation`
         naming why the correction is refused otherwise."""
         rma = rma_or_404(number)
-        services.correct_failed_mark(get_session(), api_user(), rma, reason=body["reason"], now=now(),
-                                     expected_version=body["version"])
+        services.correct_failed_mark(
+            get_session(), api_user(), rma, reason=body["reason"], now=now(), expected_version=body["version"]
+        )
         return rma_or_404(number)

@@ -1,6 +1,7 @@
 """``casemgr rma install-part``: record a part by hand, through the same safety guard.
 
 Overdue returns are reminded by the escalation ladder's ``return_overdue`` step."""
+
 from __future__ import annotations
 
 import click
@@ -47,10 +48,13 @@ def install_part(asset_serial: str, slot: str, part_number: str, serial: str, em
         if user is None or asset is None:
             raise click.ClickException(f"No {'user ' + email if user is None else 'asset ' + asset_serial}.")
         try:
-            component = install_component(session, user, asset, slot=slot, part_number=part_number, serial=serial,
-                                          now=now, channel="cli")
+            component = install_component(
+                session, user, asset, slot=slot, part_number=part_number, serial=serial, now=now, channel="cli"
+            )
         except SafetyBlocked as exc:
             raise click.ClickException(f"Refused by the safety guard: {exc}") from None
         except DomainError as exc:  # any other refusal: its message, exit status 1
             raise click.ClickException(str(exc)) from None
-        click.echo(f"Installed {component.part.part_number} SN {component.serial} in {component.slot} of {asset.serial}.")
+        click.echo(
+            f"Installed {component.part.part_number} SN {component.serial} in {component.slot} of {asset.serial}."
+        )

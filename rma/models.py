@@ -3,6 +3,7 @@
 The state column holds an ``rma.states.RmaState`` value; only ``rma.services``
 moves it, through ``rma.states.transition``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -86,10 +87,12 @@ class Rma(Base):
     field_engineer: Mapped[User | None] = relationship(foreign_keys=[field_engineer_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-    shipments: Mapped[list[Shipment]] = relationship(back_populates="rma", order_by="Shipment.id",
-                                                     cascade="all, delete-orphan")
-    dispatches: Mapped[list[Dispatch]] = relationship(back_populates="rma", order_by="Dispatch.id",
-                                                      cascade="all, delete-orphan")
+    shipments: Mapped[list[Shipment]] = relationship(
+        back_populates="rma", order_by="Shipment.id", cascade="all, delete-orphan"
+    )
+    dispatches: Mapped[list[Dispatch]] = relationship(
+        back_populates="rma", order_by="Dispatch.id", cascade="all, delete-orphan"
+    )
     analysis: Mapped[FailureAnalysis | None] = relationship(back_populates="rma", cascade="all, delete-orphan")
 
     @property
@@ -145,9 +148,7 @@ class FailureAnalysis(Base):
     """Receiving (serial check) then the lab's verdict; linked to the asset for its history."""
 
     __tablename__ = "rma_failure_analysis"
-    __table_args__ = (
-        CheckConstraint("result IS NULL OR result IN ('confirmed', 'no_fault_found')", name="result"),
-    )
+    __table_args__ = (CheckConstraint("result IS NULL OR result IN ('confirmed', 'no_fault_found')", name="result"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rma_id: Mapped[int] = mapped_column(ForeignKey("rma.id"), unique=True)

@@ -1,4 +1,5 @@
 """Reading RMAs: who sees which (the one scoping rule of the RMA area), lists and history."""
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
@@ -77,8 +78,9 @@ def next_actions(rma: Rma) -> list[str]:
     return [s.value for s in allowed_next(rma.kind, rma.state)]
 
 
-def list_rmas(session: Session, actor: User, *, state: str = "open", assigned_only: bool = False,
-              limit: int = 50, offset: int = 0) -> tuple[list[Rma], int]:
+def list_rmas(
+    session: Session, actor: User, *, state: str = "open", assigned_only: bool = False, limit: int = 50, offset: int = 0
+) -> tuple[list[Rma], int]:
     cond = [rma_filter(actor)]
     if assigned_only:
         cond = [Rma.field_engineer_id == actor.id]
@@ -88,13 +90,27 @@ def list_rmas(session: Session, actor: User, *, state: str = "open", assigned_on
         cond.append(Rma.state == state)
     where = and_(*cond)
     total = session.scalar(select(func.count()).select_from(Rma).where(where)) or 0
-    stmt = (select(Rma).where(where).options(joinedload(Rma.asset), joinedload(Rma.case), joinedload(Rma.organization),
-                                             joinedload(Rma.replacement_part), joinedload(Rma.field_engineer),
-                                             joinedload(Rma.failed_component).joinedload(Component.part))
-            .order_by(Rma.updated_at.desc(), Rma.id.desc()).limit(limit).offset(offset))
+    stmt = (
+        select(Rma)
+        .where(where)
+        .options(
+            joinedload(Rma.asset),
+            joinedload(Rma.case),
+            joinedload(Rma.organization),
+            joinedload(Rma.replacement_part),
+            joinedload(Rma.field_engineer),
+            joinedload(Rma.failed_component).joinedload(Component.part),
+        )
+        .order_by(Rma.updated_at.desc(), Rma.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     if assigned_only:  # My dispatches shows the site, the visit and the work per card
-        stmt = stmt.options(joinedload(Rma.asset).joinedload(Asset.site), joinedload(Rma.asset).joinedload(Asset.product),
-                            selectinload(Rma.dispatches))
+        stmt = stmt.options(
+            joinedload(Rma.asset).joinedload(Asset.site),
+            joinedload(Rma.asset).joinedload(Asset.product),
+            selectinload(Rma.dispatches),
+        )
     return list(session.scalars(stmt).unique()), total
 
 
@@ -105,24 +121,38 @@ def pending_returns(session: Session, case_ids: list[int]) -> dict[int, list[Pen
     """Defective parts still owed back, per case, with the vendor staff to remind:
     the RMA's field engineer and the organisation's account team (never the customer)."""
     rows = session.execute(
-        select(Rma.id, Rma.number, Rma.case_id, Rma.organization_id, Rma.return_due_at, Rma.field_engineer_id,
-               Component.serial, Asset.serial.label("asset_serial"))
-        .join(Component, Component.id == Rma.failed_component_id).join(Asset, Asset.id == Rma.asset_id)
+        select(
+            Rma.id,
+            Rma.number,
+            Rma.case_id,
+            Rma.organization_id,
+            Rma.return_due_at,
+            Rma.field_engineer_id,
+            Component.serial,
+            Asset.serial.label("asset_serial"),
+        )
+        .join(Component, Component.id == Rma.failed_component_id)
+        .join(Asset, Asset.id == Rma.asset_id)
         .where(Rma.case_id.in_(case_ids), Rma.state == S.RETURN_PENDING.value, Rma.return_due_at.is_not(None))
-        .order_by(Rma.id)).all()
+        .order_by(Rma.id)
+    ).all()
     if not rows:
         return {}
     team: dict[int, list[int]] = {}
     for org_id, manager_id in session.execute(
-            select(AccountAssignment.organization_id, AccountAssignment.account_manager_id)
-            .where(AccountAssignment.organization_id.in_({r.organization_id for r in rows}))
-            .order_by(AccountAssignment.account_manager_id)):
+        select(AccountAssignment.organization_id, AccountAssignment.account_manager_id)
+        .where(AccountAssignment.organization_id.in_({r.organization_id for r in rows}))
+        .order_by(AccountAssignment.account_manager_id)
+    ):
         team.setdefault(org_id, []).append(manager_id)
     found: dict[int, list[PendingReturn]] = {}
     for r in rows:
         people = ([r.field_engineer_id] if r.field_engineer_id else []) + team.get(r.organization_id, [])
-        label = (f"{r.number}: the defective part (SN {r.serial}, asset {r.asset_serial}) was due back on "
-                 f"{r.return_due_at:%Y-%m-%d} and has not been received yet. Please check with the customer.")
-        found.setdefault(r.case_id, []).append(PendingReturn(r.id, label, r.return_due_at,
-                                                             tuple(dict.fromkeys(people))))
+        label = (
+            f"{r.number}: the defective part (SN {r.serial}, asset {r.asset_serial}) was due back on "
+            f"{r.return_due_at:%Y-%m-%d} and has not been received yet. Please check with the customer."
+        )
+        found.setdefault(r.case_id, []).append(
+            PendingReturn(r.id, label, r.return_due_at, tuple(dict.fromkeys(people)))
+        )
     return found

@@ -1,5 +1,6 @@
 """Pure RMA rules: which kinds a contract offers, what happens to the defective part,
 whether a returned serial is the one we expect. No Flask, no session, no clock."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,8 +60,9 @@ def check_kind(ent: Entitlement, kind: str) -> RmaKind:
         raise RmaRuleError(f"Unknown RMA kind {kind!r}.") from None
     allowed = allowed_kinds(ent)
     if chosen not in allowed:
-        raise RmaRuleError(f"The contract does not include {chosen.value}; offered: "
-                           f"{', '.join(k.value for k in allowed)}.")
+        raise RmaRuleError(
+            f"The contract does not include {chosen.value}; offered: {', '.join(k.value for k in allowed)}."
+        )
     return chosen
 
 

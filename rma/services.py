@@ -2,6 +2,7 @@
 state only through ``rma.states.transition``, appends a public case event per move,
 notifies the case owner and the customer, and commits once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -89,8 +90,18 @@ class OpenPlan:
         return self.component.state != "failed"
 
 
-def check_open(session: Session, actor: User, case: Case, *, component_id: int | None, part_id: int | None = None,
-               kind: str, disposition: str | None = None, problem: str, now: datetime) -> OpenPlan:
+def check_open(
+    session: Session,
+    actor: User,
+    case: Case,
+    *,
+    component_id: int | None,
+    part_id: int | None = None,
+    kind: str,
+    disposition: str | None = None,
+    problem: str,
+    now: datetime,
+) -> OpenPlan:
     """Every rule of opening an RMA, writing nothing: a missing component or problem
     description is refused (both named at once), so no part is marked failed by a slip."""
     require_worker(actor)
@@ -98,8 +109,9 @@ def check_open(session: Session, actor: User, case: Case, *, component_id: int |
         raise CaseRuleError("This case has no asset: attach one before opening an RMA.")
     missing: dict[str, str] = {}
     if not component_id:
-        missing["component_id"] = ("Choose the failed component: it is marked failed and quarantined for good, "
-                                   "so nothing is preselected.")
+        missing["component_id"] = (
+            "Choose the failed component: it is marked failed and quarantined for good, so nothing is preselected."
+        )
     if not (problem or "").strip():
         missing["problem"] = "Describe the problem the replacement fixes (what failed, what the customer sees)."
     if missing:
@@ -109,8 +121,11 @@ def check_open(session: Session, actor: User, case: Case, *, component_id: int |
         raise OpenRmaRefused({"component_id": "Choose a component installed in this case's asset."})
     if component.state == "quarantined":
         raise CaseRuleError(f"{component.slot} (SN {component.serial}) is already quarantined.")
-    open_for_it = session.scalar(select(Rma.number).where(Rma.failed_component_id == component.id,
-                                                          Rma.state.not_in((S.CLOSED.value, S.CANCELLED.value))))
+    open_for_it = session.scalar(
+        select(Rma.number).where(
+            Rma.failed_component_id == component.id, Rma.state.not_in((S.CLOSED.value, S.CANCELLED.value))
+        )
+    )
     if open_for_it:
         raise CaseRuleError(f"{open_for_it} is already open for {component.slot} (SN {component.serial}).")
     part = session.get(Part, part_id) if part_id else component.part
@@ -128,52 +143,112 @@ def check_open(session: Session, actor: User, case: Case, *, component_id: int |
 
 
 @detect_conflicts("RMA")
-def open_rma(session: Session, actor: User, case: Case, *, component_id: int | None, part_id: int | None = None,
-             kind: str, disposition: str | None = None, problem: str, now: datetime) -> Rma:
+def open_rma(
+    session: Session,
+    actor: User,
+    case: Case,
+    *,
+    component_id: int | None,
+    part_id: int | None = None,
+    kind: str,
+    disposition: str | None = None,
+    problem: str,
+    now: datetime,
+) -> Rma:
     """The failed component is marked failed (and quarantined) at once; covered assets are
     approved on the spot, others wait for a support manager. The component's state before
     is kept on the RMA, for a support manager's correction of a mistaken mark."""
-    plan = check_open(session, actor, case, component_id=component_id, part_id=part_id, kind=kind,
-                      disposition=disposition, problem=problem, now=now)
-    component, part, chosen, disp, ent, contract = (plan.component, plan.part, plan.kind, plan.disposition,
-                                                    plan.entitlement, plan.contract)
+    plan = check_open(
+        session,
+        actor,
+        case,
+        component_id=component_id,
+        part_id=part_id,
+        kind=kind,
+        disposition=disposition,
+        problem=problem,
+        now=now,
+    )
+    component, part, chosen, disp, ent, contract = (
+        plan.component,
+        plan.part,
+        plan.kind,
+        plan.disposition,
+        plan.entitlement,
+        plan.contract,
+    )
     state_before, quarantine_added = component.state, False
     if component.state != "failed":
         component.state = "failed"
         quarantine_added = session.get(QuarantinedSerial, component.serial) is None
         quarantine(session, component, f"failed in {case.asset.serial} {component.slot} (RMA)", now)
     number = f"RMA-{next_value(session, 'rma'):06d}"
-    rma = Rma(number=number, case=case, organization_id=case.organization_id, asset_id=case.asset_id,
-              failed_component=component, replacement_part=part, kind=chosen.value, state=S.REQUESTED.value,
-              disposition=disp, needs_approval=not ent.covered, region=case.asset.site.region or "",
-              problem=plan.problem, component_state_before=state_before, quarantine_added=quarantine_added,
-              created_by_id=actor.id, created_at=now, updated_at=now)
+    rma = Rma(
+        number=number,
+        case=case,
+        organization_id=case.organization_id,
+        asset_id=case.asset_id,
+        failed_component=component,
+        replacement_part=part,
+        kind=chosen.value,
+        state=S.REQUESTED.value,
+        disposition=disp,
+        needs_approval=not ent.covered,
+        region=case.asset.site.region or "",
+        problem=plan.problem,
+        component_state_before=state_before,
+        quarantine_added=quarantine_added,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(rma)
     session.flush()
-    timeline.append(session, case, actor, "rma", now, public=True, channel="rma_requested",
-                    body=f"{number} opened for {component.slot} (SN {component.serial}, {component.part.part_number}):"
-                         f" {rules.KIND_LABELS[chosen]}. Problem: {plan.problem.rstrip('.')}. The failed part is"
-                         " marked failed and will never be reinstalled.",
-                    data={"rma": number, "from": None, "to": S.REQUESTED.value, "by": actor.name})
+    timeline.append(
+        session,
+        case,
+        actor,
+        "rma",
+        now,
+        public=True,
+        channel="rma_requested",
+        body=f"{number} opened for {component.slot} (SN {component.serial}, {component.part.part_number}):"
+        f" {rules.KIND_LABELS[chosen]}. Problem: {plan.problem.rstrip('.')}. The failed part is"
+        " marked failed and will never be reinstalled.",
+        data={"rma": number, "from": None, "to": S.REQUESTED.value, "by": actor.name},
+    )
     users = case_owner(session, case) + customers_to_notify(session, case)
-    notify(session, users, subject=f"{case.number} {number}: replacement requested",
-           body=f"{number} opened for {component.slot} of {case.asset.serial}.", now=now, case_id=case.id,
-           severity=case.severity)
+    notify(
+        session,
+        users,
+        subject=f"{case.number} {number}: replacement requested",
+        body=f"{number} opened for {component.slot} of {case.asset.serial}.",
+        now=now,
+        case_id=case.id,
+        severity=case.severity,
+    )
     if ent.covered:
         rma.approved_by_id, rma.approved_at = actor.id, now
         rma.approval_note = f"Covered by contract {contract.number} ({contract.plan.name})."
         record_move(session, actor, rma, S.APPROVED, now, rma.approval_note)
     else:
         managers = session.scalars(select(User).where(User.role == Role.SUPPORT_MANAGER))
-        notify(session, managers, subject=f"{number} needs approval: {case.asset.serial} has no active contract",
-               body=f"{number} on {case.number} waits for a support manager's approval.", now=now, case_id=case.id)
+        notify(
+            session,
+            managers,
+            subject=f"{number} needs approval: {case.asset.serial} has no active contract",
+            body=f"{number} on {case.number} waits for a support manager's approval.",
+            now=now,
+            case_id=case.id,
+        )
     session.commit()
     return rma
 
 
 @detect_conflicts("RMA")
-def approve(session: Session, actor: User, rma: Rma, *, note: str = "", now: datetime,
-            expected_version: int | None = None) -> None:
+def approve(
+    session: Session, actor: User, rma: Rma, *, note: str = "", now: datetime, expected_version: int | None = None
+) -> None:
     """Out-of-contract RMAs need a support manager; the approval is recorded with its reason."""
     require_worker(actor)
     check_version(rma, expected_version)
@@ -183,7 +258,9 @@ def approve(session: Session, actor: User, rma: Rma, *, note: str = "", now: dat
         raise CaseRuleError("Say why this out-of-contract RMA is approved (recorded on the case).")
     transition(rma.kind, rma.state, S.APPROVED)
     rma.approved_by_id, rma.approved_at, rma.approval_note = actor.id, now, note.strip()[:2000]
-    record_move(session, actor, rma, S.APPROVED, now, f"Approved by {actor.name}: {note.strip()}" if note.strip() else "")
+    record_move(
+        session, actor, rma, S.APPROVED, now, f"Approved by {actor.name}: {note.strip()}" if note.strip() else ""
+    )
     session.commit()
 
 
@@ -198,23 +275,36 @@ def _tracking(carrier: str, tracking: str) -> tuple[str, str]:
 
 
 @detect_conflicts("RMA")
-def ship_replacement(session: Session, actor: User, rma: Rma, *, carrier: str, tracking: str, now: datetime,
-                     expected_version: int | None = None) -> Shipment:
+def ship_replacement(
+    session: Session,
+    actor: User,
+    rma: Rma,
+    *,
+    carrier: str,
+    tracking: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Shipment:
     require_worker(actor)
     check_version(rma, expected_version)
     carrier, tracking = _tracking(carrier, tracking)
     transition(rma.kind, rma.state, S.SHIPPED)
     shipment = Shipment(direction="out", carrier=carrier, tracking=tracking, shipped_at=now)
     rma.shipments.append(shipment)
-    record_move(session, actor, rma, S.SHIPPED, now, f"{rma.replacement_part.part_number} via {carrier}, tracking {tracking}.")
+    record_move(
+        session, actor, rma, S.SHIPPED, now, f"{rma.replacement_part.part_number} via {carrier}, tracking {tracking}."
+    )
     session.commit()
     return shipment
 
 
 @detect_conflicts("RMA")
-def deliver_replacement(session: Session, actor: User, rma: Rma, *, now: datetime,
-                        expected_version: int | None = None) -> None:
-    if actor.role not in CASE_WORKER_ROLES and not (actor.role == Role.FIELD_ENGINEER and rma.field_engineer_id == actor.id):
+def deliver_replacement(
+    session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None
+) -> None:
+    if actor.role not in CASE_WORKER_ROLES and not (
+        actor.role == Role.FIELD_ENGINEER and rma.field_engineer_id == actor.id
+    ):
         raise ForbiddenError("Only support staff record deliveries.")
     check_version(rma, expected_version)
     transition(rma.kind, rma.state, S.DELIVERED)
@@ -226,8 +316,16 @@ def deliver_replacement(session: Session, actor: User, rma: Rma, *, now: datetim
 
 
 @detect_conflicts("RMA")
-def ship_return(session: Session, actor: User, rma: Rma, *, carrier: str, tracking: str, now: datetime,
-                expected_version: int | None = None) -> Shipment:
+def ship_return(
+    session: Session,
+    actor: User,
+    rma: Rma,
+    *,
+    carrier: str,
+    tracking: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Shipment:
     """The defective part's trip back; for return-and-replace it starts the wait (approved -> return_pending)."""
     if actor.role in CUSTOMER_ROLES:  # the customer ships it back themselves
         if actor.organization_id != rma.organization_id:
@@ -241,14 +339,18 @@ def ship_return(session: Session, actor: User, rma: Rma, *, carrier: str, tracki
     if rma.state == S.APPROVED.value and rma.kind == RmaKind.RETURN_AND_REPLACE.value:
         transition(rma.kind, rma.state, S.RETURN_PENDING)
         rma.shipments.append(Shipment(direction="return", carrier=carrier, tracking=tracking, shipped_at=now))
-        record_move(session, actor, rma, S.RETURN_PENDING, now, f"Defective part ships back via {carrier}, tracking {tracking}.")
+        record_move(
+            session, actor, rma, S.RETURN_PENDING, now, f"Defective part ships back via {carrier}, tracking {tracking}."
+        )
     elif rma.state == S.RETURN_PENDING.value:
         rma.shipments.append(Shipment(direction="return", carrier=carrier, tracking=tracking, shipped_at=now))
         rma.updated_at = now
         record_note(session, actor, rma, f"defective part shipped back via {carrier}, tracking {tracking}.", now)
     else:
-        raise CaseRuleError(f"{rma.number} is {rma.state}: the return ships from "
-                            f"{'approved' if rma.kind == RmaKind.RETURN_AND_REPLACE.value else 'return_pending'}.")
+        raise CaseRuleError(
+            f"{rma.number} is {rma.state}: the return ships from "
+            f"{'approved' if rma.kind == RmaKind.RETURN_AND_REPLACE.value else 'return_pending'}."
+        )
     session.commit()
     return rma.shipments[-1]
 
@@ -270,26 +372,57 @@ def _site_window(start: datetime, end: datetime, tz: str) -> str:
     return f"on {a:%Y-%m-%d %H:%M}-{until} {b:%Z} (site time)"
 
 
-def _dispatch(session: Session, actor: User, rma: Rma, engineer: User, window_start: datetime,
-              window_end: datetime, now: datetime, note: str = "") -> Dispatch:
+def _dispatch(
+    session: Session,
+    actor: User,
+    rma: Rma,
+    engineer: User,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+    note: str = "",
+) -> Dispatch:
     if window_end <= window_start:
         raise CaseRuleError("The visit window must end after it starts.")
     transition(rma.kind, rma.state, S.DISPATCHED)
     site = rma.asset.site
-    dispatch = Dispatch(engineer_id=engineer.id, window_start=window_start, window_end=window_end,
-                        contact_name=site.contact_name, contact_phone=site.contact_phone, created_at=now)
+    dispatch = Dispatch(
+        engineer_id=engineer.id,
+        window_start=window_start,
+        window_end=window_end,
+        contact_name=site.contact_name,
+        contact_phone=site.contact_phone,
+        created_at=now,
+    )
     rma.dispatches.append(dispatch)
     rma.field_engineer_id = engineer.id
     window = _site_window(window_start, window_end, site.timezone)
-    record_move(session, actor, rma, S.DISPATCHED, now, (note + " " if note else "") + f"{engineer.name} will visit {window}.")
-    notify(session, [engineer], subject=f"Dispatch {rma.number}: {rma.asset.serial} at {site.name}",
-           body=f"Visit {window} at {site.name}, {site.address}.", now=now, case_id=rma.case_id)
+    record_move(
+        session, actor, rma, S.DISPATCHED, now, (note + " " if note else "") + f"{engineer.name} will visit {window}."
+    )
+    notify(
+        session,
+        [engineer],
+        subject=f"Dispatch {rma.number}: {rma.asset.serial} at {site.name}",
+        body=f"Visit {window} at {site.name}, {site.address}.",
+        now=now,
+        case_id=rma.case_id,
+    )
     return dispatch
 
 
 @detect_conflicts("RMA")
-def schedule_dispatch(session: Session, actor: User, rma: Rma, *, engineer_id: int, window_start: datetime,
-                      window_end: datetime, now: datetime, expected_version: int | None = None) -> Dispatch:
+def schedule_dispatch(
+    session: Session,
+    actor: User,
+    rma: Rma,
+    *,
+    engineer_id: int,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Dispatch:
     require_worker(actor)
     check_version(rma, expected_version)
     engineer = session.get(User, engineer_id)
@@ -301,23 +434,34 @@ def schedule_dispatch(session: Session, actor: User, rma: Rma, *, engineer_id: i
 
 
 @detect_conflicts("RMA")
-def revisit(session: Session, actor: User, rma: Rma, *, reason: str, window_start: datetime, window_end: datetime,
-            now: datetime, expected_version: int | None = None) -> Dispatch:
+def revisit(
+    session: Session,
+    actor: User,
+    rma: Rma,
+    *,
+    reason: str,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Dispatch:
     """The visit could not finish (wrong part, no access): on_site -> dispatched, new window."""
     require_field_or_worker(actor, rma)
     check_version(rma, expected_version)
     if not reason.strip():
         raise CaseRuleError("Say why the visit could not be completed.")
     engineer = rma.field_engineer or actor
-    dispatch = _dispatch(session, actor, rma, engineer, window_start, window_end, now,
-                         f"Visit not completed: {reason.strip()[:500]}.")
+    dispatch = _dispatch(
+        session, actor, rma, engineer, window_start, window_end, now, f"Visit not completed: {reason.strip()[:500]}."
+    )
     session.commit()
     return dispatch
 
 
 @detect_conflicts("RMA")
-def record_arrival(session: Session, actor: User, rma: Rma, *, now: datetime,
-                   expected_version: int | None = None) -> None:
+def record_arrival(
+    session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None
+) -> None:
     require_field_or_worker(actor, rma)
     check_version(rma, expected_version)
     transition(rma.kind, rma.state, S.ON_SITE)
@@ -343,9 +487,18 @@ def add_visit_note(session: Session, actor: User, rma: Rma, *, notes: str, now: 
 
 
 @detect_conflicts("RMA")
-def install(session: Session, actor: User, rma: Rma, *, serial: str, notes: str = "", now: datetime,
-            return_days: int = DEFAULT_RETURN_DAYS, expected_version: int | None = None,
-            channel: str = "rma") -> Component:
+def install(
+    session: Session,
+    actor: User,
+    rma: Rma,
+    *,
+    serial: str,
+    notes: str = "",
+    now: datetime,
+    return_days: int = DEFAULT_RETURN_DAYS,
+    expected_version: int | None = None,
+    channel: str = "rma",
+) -> Component:
     """Record the new part through ``install_component`` (safety guard, quarantine of the
     failed one), then start the return leg or keep the drive.
 
@@ -369,20 +522,49 @@ def install(session: Session, actor: User, rma: Rma, *, serial: str, notes: str 
     rma.installed_at = now
     if rma.current_dispatch is not None and notes.strip():
         rma.current_dispatch.notes = f"{rma.current_dispatch.notes}\n[{now:%Y-%m-%d %H:%M} UTC] {notes.strip()}".strip()
-    record_move(session, actor, rma, S.INSTALLED, now, f"New {rma.replacement_part.part_number} SN {serial} in {failed.slot};"
-          f" the failed part (SN {failed.serial}) is removed and quarantined.")
+    record_move(
+        session,
+        actor,
+        rma,
+        S.INSTALLED,
+        now,
+        f"New {rma.replacement_part.part_number} SN {serial} in {failed.slot};"
+        f" the failed part (SN {failed.serial}) is removed and quarantined.",
+    )
     if rma.kind != RmaKind.RETURN_AND_REPLACE.value:
         if rma.disposition == "retained":
             rma.retained_at = now
-            record_move(session, actor, rma, S.RETAINED, now, f"Keep-your-drive: SN {failed.serial} stays with "
-                  f"{rma.organization.name}; a retention certificate is issued.")
+            record_move(
+                session,
+                actor,
+                rma,
+                S.RETAINED,
+                now,
+                f"Keep-your-drive: SN {failed.serial} stays with "
+                f"{rma.organization.name}; a retention certificate is issued.",
+            )
         else:
             rma.return_due_at = rules.return_due(now, return_days)
-            record_move(session, actor, rma, S.RETURN_PENDING, now,
-                  f"Please return the defective part (SN {failed.serial}) with the prepaid label; see the RMA instructions.")
-    component = install_component(session, actor, asset, slot=failed.slot,
-                                  part_number=rma.replacement_part.part_number, serial=serial, now=now,
-                                  channel=channel, note=f"{rma.number}")
+            record_move(
+                session,
+                actor,
+                rma,
+                S.RETURN_PENDING,
+                now,
+                f"Please return the defective part (SN {failed.serial}) with the prepaid label; "
+                "see the RMA instructions.",
+            )
+    component = install_component(
+        session,
+        actor,
+        asset,
+        slot=failed.slot,
+        part_number=rma.replacement_part.part_number,
+        serial=serial,
+        now=now,
+        channel=channel,
+        note=f"{rma.number}",
+    )
     rma.installed_component_id = component.id
     session.commit()
     return component
@@ -393,14 +575,24 @@ class SerialMismatchUnconfirmed(CaseRuleError):
 
     def __init__(self, expected: str, returned: str) -> None:
         self.expected, self.returned = expected, returned
-        super().__init__(f"The part received is SN {returned}, but this RMA expects SN {expected} (the failed part). "
-                         f"Check the label; if it really is SN {returned}, confirm that the part received is "
-                         f"SN {returned}, not SN {expected}.")
+        super().__init__(
+            f"The part received is SN {returned}, but this RMA expects SN {expected} (the failed part). "
+            f"Check the label; if it really is SN {returned}, confirm that the part received is "
+            f"SN {returned}, not SN {expected}."
+        )
 
 
 @detect_conflicts("RMA")
-def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: str, now: datetime,
-                   expected_version: int | None = None, confirm_mismatch: bool = False) -> FailureAnalysis:
+def receive_return(
+    session: Session,
+    actor: User,
+    rma: Rma,
+    *,
+    returned_serial: str,
+    now: datetime,
+    expected_version: int | None = None,
+    confirm_mismatch: bool = False,
+) -> FailureAnalysis:
     """Receiving checks the serial against the failed component. A different serial is
     refused unless ``confirm_mismatch`` says the receiver checked it; once accepted it is
     recorded with both serials, flagged on the case and sent to the owner and account team."""
@@ -414,27 +606,53 @@ def receive_return(session: Session, actor: User, rma: Rma, *, returned_serial: 
     matches = rules.serial_matches(expected, returned)
     if not matches and not confirm_mismatch:
         raise SerialMismatchUnconfirmed(expected, returned)
-    analysis = FailureAnalysis(asset_id=rma.asset_id, part_id=rma.failed_component.part_id, expected_serial=expected,
-                               returned_serial=returned, serial_matches=matches, received_at=now,
-                               received_by_id=actor.id)
+    analysis = FailureAnalysis(
+        asset_id=rma.asset_id,
+        part_id=rma.failed_component.part_id,
+        expected_serial=expected,
+        returned_serial=returned,
+        serial_matches=matches,
+        received_at=now,
+        received_by_id=actor.id,
+    )
     rma.analysis = analysis
     shipment = rma.shipment("return")
     if shipment is not None and shipment.delivered_at is None:
         shipment.delivered_at = now
-    note = f"Received SN {returned}." if matches else (
-        f"SERIAL MISMATCH: received SN {returned}, expected SN {expected}. {actor.name} confirmed the part "
-        f"received is SN {returned}, not SN {expected}. Support will follow up.")
+    note = (
+        f"Received SN {returned}."
+        if matches
+        else (
+            f"SERIAL MISMATCH: received SN {returned}, expected SN {expected}. {actor.name} confirmed the part "
+            f"received is SN {returned}, not SN {expected}. Support will follow up."
+        )
+    )
     record_move(session, actor, rma, S.RETURNED, now, note)
     if not matches:
-        notify(session, case_owner(session, rma.case) + account_managers_of(session, rma.organization_id),
-               subject=f"{rma.number}: returned serial does not match", body=note, now=now, case_id=rma.case_id)
+        notify(
+            session,
+            case_owner(session, rma.case) + account_managers_of(session, rma.organization_id),
+            subject=f"{rma.number}: returned serial does not match",
+            body=note,
+            now=now,
+            case_id=rma.case_id,
+        )
     session.commit()
     return analysis
 
 
 @detect_conflicts("RMA")
-def analyse(session: Session, actor: User, rma: Rma, *, result: str, failure_code: str = "", notes: str = "",
-            now: datetime, expected_version: int | None = None) -> FailureAnalysis:
+def analyse(
+    session: Session,
+    actor: User,
+    rma: Rma,
+    *,
+    result: str,
+    failure_code: str = "",
+    notes: str = "",
+    now: datetime,
+    expected_version: int | None = None,
+) -> FailureAnalysis:
     require_worker(actor)
     check_version(rma, expected_version)
     if result not in ("confirmed", "no_fault_found"):
@@ -447,11 +665,16 @@ def analyse(session: Session, actor: User, rma: Rma, *, result: str, failure_cod
     fa = rma.analysis
     fa.result, fa.failure_code, fa.notes = result, failure_code if result == "confirmed" else "", notes.strip()[:4000]
     fa.analysed_at, fa.analysed_by_id = now, actor.id
-    text = (f"Failure confirmed ({failure_code}: {rules.FAILURE_CODES[failure_code]})" if result == "confirmed"
-            else "No fault found") + f" on SN {fa.returned_serial} ({rma.failed_component.part.part_number})."
+    text = (
+        f"Failure confirmed ({failure_code}: {rules.FAILURE_CODES[failure_code]})"
+        if result == "confirmed"
+        else "No fault found"
+    ) + f" on SN {fa.returned_serial} ({rma.failed_component.part.part_number})."
     if not fa.serial_matches:
-        text += (f" Serial mismatch: SN {fa.returned_serial} was received and analysed in place of the expected"
-                 f" SN {fa.expected_serial}.")
+        text += (
+            f" Serial mismatch: SN {fa.returned_serial} was received and analysed in place of the expected"
+            f" SN {fa.expected_serial}."
+        )
     record_move(session, actor, rma, S.ANALYSED, now, text + (f" {fa.notes}" if fa.notes else ""))
     session.commit()
     return fa
@@ -480,8 +703,9 @@ def close(session: Session, actor: User, rma: Rma, *, now: datetime, expected_ve
 
 
 @detect_conflicts("RMA")
-def cancel(session: Session, actor: User, rma: Rma, *, reason: str, now: datetime,
-           expected_version: int | None = None) -> None:
+def cancel(
+    session: Session, actor: User, rma: Rma, *, reason: str, now: datetime, expected_version: int | None = None
+) -> None:
     """Before installation only; the failed part stays failed and quarantined."""
     require_worker(actor)
     check_version(rma, expected_version)
@@ -498,8 +722,12 @@ CORRECTABLE_STATES = (S.REQUESTED.value, S.APPROVED.value, S.CANCELLED.value)
 
 
 def correction_of(session: Session, rma: Rma) -> ComponentCorrection | None:
-    return session.scalar(select(ComponentCorrection).where(ComponentCorrection.source == rma.number)
-                          .order_by(ComponentCorrection.id).limit(1))
+    return session.scalar(
+        select(ComponentCorrection)
+        .where(ComponentCorrection.source == rma.number)
+        .order_by(ComponentCorrection.id)
+        .limit(1)
+    )
 
 
 def _quarantined_by(session: Session, rma: Rma) -> QuarantinedSerial | None:
@@ -508,8 +736,11 @@ def _quarantined_by(session: Session, rma: Rma) -> QuarantinedSerial | None:
     if row is None or rma.quarantine_added is False:
         return None
     if rma.quarantine_added is None:  # older RMA: the row opening wrote names the RMA and its moment
-        made_here = (row.component_id == rma.failed_component_id and row.reason.endswith("(RMA)")
-                     and row.quarantined_at == rma.created_at)
+        made_here = (
+            row.component_id == rma.failed_component_id
+            and row.reason.endswith("(RMA)")
+            and row.quarantined_at == rma.created_at
+        )
         return row if made_here else None
     return row
 
@@ -525,32 +756,46 @@ def correction_blocker(session: Session, rma: Rma) -> str | None:
     if done is not None:
         return f"{rma.number}'s failed mark was already corrected on {done.created_at:%Y-%m-%d %H:%M} UTC."
     if component.state == "removed" or rma.installed_component_id is not None:
-        return (f"{part} has been removed from {rma.asset.serial}: a part that came out is never corrected back "
-                "into service.")
+        return (
+            f"{part} has been removed from {rma.asset.serial}: a part that came out is never corrected back "
+            "into service."
+        )
     if rma.shipments:
-        legs = " and ".join(dict.fromkeys("the replacement" if s.direction == "out" else "the return leg"
-                                          for s in rma.shipments))
-        return (f"{rma.number} has shipped ({legs}): a failed mark can only be corrected before anything ships.")
+        legs = " and ".join(
+            dict.fromkeys("the replacement" if s.direction == "out" else "the return leg" for s in rma.shipments)
+        )
+        return f"{rma.number} has shipped ({legs}): a failed mark can only be corrected before anything ships."
     if rma.state not in CORRECTABLE_STATES:
-        return (f"{rma.number} is {rma.state}: a failed mark can only be corrected while the RMA is requested or "
-                "approved, or cancelled before anything shipped.")
+        return (
+            f"{rma.number} is {rma.state}: a failed mark can only be corrected while the RMA is requested or "
+            "approved, or cancelled before anything shipped."
+        )
     if component.state != "failed":
         return f"{part} is {component.state}, not failed: there is no failed mark to correct."
-    quarantined_before = (session.get(QuarantinedSerial, component.serial) is not None
-                          and _quarantined_by(session, rma) is None)
+    quarantined_before = (
+        session.get(QuarantinedSerial, component.serial) is not None and _quarantined_by(session, rma) is None
+    )
     if (rma.component_state_before or "active") == "failed" or quarantined_before:
-        return (f"{part} was already failed or quarantined before {rma.number} was opened: this RMA did not mark "
-                "it, so there is nothing of its own to correct.")
-    other = session.scalar(select(Rma.number).where(Rma.failed_component_id == component.id, Rma.id != rma.id,
-                                                    Rma.state.not_in((S.CLOSED.value, S.CANCELLED.value))))
+        return (
+            f"{part} was already failed or quarantined before {rma.number} was opened: this RMA did not mark "
+            "it, so there is nothing of its own to correct."
+        )
+    other = session.scalar(
+        select(Rma.number).where(
+            Rma.failed_component_id == component.id,
+            Rma.id != rma.id,
+            Rma.state.not_in((S.CLOSED.value, S.CANCELLED.value)),
+        )
+    )
     if other:
         return f"{other} is open for {part}: cancel or correct that RMA first."
     return None
 
 
 @detect_conflicts("RMA")
-def correct_failed_mark(session: Session, actor: User, rma: Rma, *, reason: str, now: datetime,
-                        expected_version: int | None = None) -> ComponentCorrection:
+def correct_failed_mark(
+    session: Session, actor: User, rma: Rma, *, reason: str, now: datetime, expected_version: int | None = None
+) -> ComponentCorrection:
     """A support manager undoes a mistaken failed mark: the RMA is cancelled if still open,
     the component gets back the state it had before, the quarantine row this RMA wrote is
     deleted, the case says so in public, and the correction is kept for the Safety blocks page."""
@@ -559,8 +804,9 @@ def correct_failed_mark(session: Session, actor: User, rma: Rma, *, reason: str,
     check_version(rma, expected_version)
     reason = (reason or "").strip()[:500]
     if not reason:
-        raise CaseRuleError("Say why the failed mark was a mistake (recorded on the case and on the Safety blocks "
-                            "page).")
+        raise CaseRuleError(
+            "Say why the failed mark was a mistake (recorded on the case and on the Safety blocks page)."
+        )
     blocker = correction_blocker(session, rma)
     if blocker:
         raise CaseRuleError(blocker)
@@ -572,23 +818,42 @@ def correct_failed_mark(session: Session, actor: User, rma: Rma, *, reason: str,
         session.delete(row)
     session.flush()  # the safety guard reads the component's state and quarantine from the database
     was_open = rma.state != S.CANCELLED.value
-    statement = (f"Correction by {actor.name}: {component.slot} (SN {component.serial}, "
-                 f"{component.part.part_number}) was marked failed by mistake. Its state is back to {restored}"
-                 f"{' and its serial is out of quarantine' if row is not None else ''}"
-                 f"{'; this RMA is cancelled' if was_open else ''}. Reason: {reason}")
+    statement = (
+        f"Correction by {actor.name}: {component.slot} (SN {component.serial}, "
+        f"{component.part.part_number}) was marked failed by mistake. Its state is back to {restored}"
+        f"{' and its serial is out of quarantine' if row is not None else ''}"
+        f"{'; this RMA is cancelled' if was_open else ''}. Reason: {reason}"
+    )
     if was_open:
         record_move(session, actor, rma, S.CANCELLED, now, statement)
     else:
         rma.updated_at = now
         record_note(session, actor, rma, statement, now, correction=True, serial=component.serial)
-        notify(session, case_owner(session, case) + customers_to_notify(session, case),
-               subject=f"{case.number} {rma.number}: failed mark corrected", body=f"{rma.number}: {statement}",
-               now=now, case_id=case.id, severity=case.severity)
+        notify(
+            session,
+            case_owner(session, case) + customers_to_notify(session, case),
+            subject=f"{case.number} {rma.number}: failed mark corrected",
+            body=f"{rma.number}: {statement}",
+            now=now,
+            case_id=case.id,
+            severity=case.severity,
+        )
     correction = ComponentCorrection(
-        case_id=case.id, organization_id=rma.organization_id, component_id=component.id, actor_id=actor.id,
-        source=rma.number, component_serial=component.serial, slot=component.slot,
-        part_number=component.part.part_number, from_state="failed", restored_state=restored,
-        cancelled_source=was_open, quarantine_lifted=row is not None, reason=reason, created_at=now)
+        case_id=case.id,
+        organization_id=rma.organization_id,
+        component_id=component.id,
+        actor_id=actor.id,
+        source=rma.number,
+        component_serial=component.serial,
+        slot=component.slot,
+        part_number=component.part.part_number,
+        from_state="failed",
+        restored_state=restored,
+        cancelled_source=was_open,
+        quarantine_lifted=row is not None,
+        reason=reason,
+        created_at=now,
+    )
     session.add(correction)
     session.commit()
     return correction

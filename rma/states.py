@@ -145,10 +145,7 @@ _RAW: dict[RmaKind, dict[RmaState, set[RmaState]]] = {
 #: The table, read-only: kind -> state -> frozenset of legal next states.
 #: A kind's keys are exactly the states that kind can be in.
 TRANSITIONS: Mapping[RmaKind, Mapping[RmaState, frozenset[RmaState]]] = MappingProxyType(
-    {
-        kind: MappingProxyType({state: frozenset(nxt) for state, nxt in table.items()})
-        for kind, table in _RAW.items()
-    }
+    {kind: MappingProxyType({state: frozenset(nxt) for state, nxt in table.items()}) for kind, table in _RAW.items()}
 )
 del _RAW, _RETURN_TAIL
 
@@ -164,9 +161,7 @@ def _coerce(enum_cls, value, what: str):
     try:
         return enum_cls(value)
     except ValueError:
-        raise ValueError(
-            f"unknown RMA {what} {value!r}; known {what}s: {_names(enum_cls)}"
-        ) from None
+        raise ValueError(f"unknown RMA {what} {value!r}; known {what}s: {_names(enum_cls)}") from None
 
 
 def _table(kind, state) -> tuple[RmaKind, RmaState, frozenset[RmaState]]:
@@ -210,9 +205,7 @@ def allowed_next(kind: RmaKind | str, state: RmaState | str) -> tuple[RmaState, 
     return tuple(sorted(nxt, key=_ORDER.__getitem__))
 
 
-def transition(
-    kind: RmaKind | str, current: RmaState | str, target: RmaState | str
-) -> RmaState:
+def transition(kind: RmaKind | str, current: RmaState | str, target: RmaState | str) -> RmaState:
     """Return ``target`` if the table allows it, else raise TransitionRefused."""
     kind, current, nxt = _table(kind, current)
     target = _coerce(RmaState, target, "state")

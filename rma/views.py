@@ -3,6 +3,7 @@ the PDFs, and the case panel with the open-RMA form. Parse, authorise, call one
 service, render; refusals re-render the page through ``casemgr.web.form_action`` with
 the error's status, as the API answers it (a refused transition: 409 naming the
 allowed next states)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -64,12 +65,41 @@ def case_history(session, user, rma: Rma) -> list[CaseEvent]:
 
 
 _PATHS = {
-    "advance_replacement": ["requested", "approved", "shipped", "delivered", "installed", "return_pending",
-                            "returned", "analysed", "closed"],
-    "return_and_replace": ["requested", "approved", "return_pending", "returned", "shipped", "delivered",
-                           "installed", "analysed", "closed"],
-    "onsite_dispatch": ["requested", "approved", "shipped", "delivered", "dispatched", "on_site", "installed",
-                        "return_pending", "returned", "analysed", "closed"],
+    "advance_replacement": [
+        "requested",
+        "approved",
+        "shipped",
+        "delivered",
+        "installed",
+        "return_pending",
+        "returned",
+        "analysed",
+        "closed",
+    ],
+    "return_and_replace": [
+        "requested",
+        "approved",
+        "return_pending",
+        "returned",
+        "shipped",
+        "delivered",
+        "installed",
+        "analysed",
+        "closed",
+    ],
+    "onsite_dispatch": [
+        "requested",
+        "approved",
+        "shipped",
+        "delivered",
+        "dispatched",
+        "on_site",
+        "installed",
+        "return_pending",
+        "returned",
+        "analysed",
+        "closed",
+    ],
 }
 
 
@@ -77,19 +107,31 @@ def progress(rma: Rma, events: list[CaseEvent]) -> list[dict]:
     """The kind's path with done / current / ahead marks and when each state was reached."""
     path = list(_PATHS[rma.kind])
     if rma.disposition == "retained" and rma.kind != "return_and_replace":
-        path = path[:path.index("installed") + 1] + ["retained", "closed"]
+        path = path[: path.index("installed") + 1] + ["retained", "closed"]
     reached = {e.data.get("to"): e.created_at for e in events if e.kind == "rma" and e.data.get("rma") == rma.number}
     if rma.state == "cancelled":
         last = max((i for i, st in enumerate(path) if st in reached), default=0)
-        path = path[:last + 1] + ["cancelled"]
+        path = path[: last + 1] + ["cancelled"]
     current = path.index(rma.state) if rma.state in path else len(path) - 1
-    return [{"label": st.replace("_", " "), "at": reached.get(st) if i <= current else None,
-             "cls": "done" if i < current or rma.state == "closed" else ("current" if i == current else "ahead")}
-            for i, st in enumerate(path)]
+    return [
+        {
+            "label": st.replace("_", " "),
+            "at": reached.get(st) if i <= current else None,
+            "cls": "done" if i < current or rma.state == "closed" else ("current" if i == current else "ahead"),
+        }
+        for i, st in enumerate(path)
+    ]
 
 
-def _page(rma: Rma, *, error: str | None = None, refusals=None, status: int = 200, posted=None,
-          mismatch: services.SerialMismatchUnconfirmed | None = None):
+def _page(
+    rma: Rma,
+    *,
+    error: str | None = None,
+    refusals=None,
+    status: int = 200,
+    posted=None,
+    mismatch: services.SerialMismatchUnconfirmed | None = None,
+):
     """``posted``: the form just refused, so its text stays in the fields; ``mismatch``: the
     returned serial differs and receiving waits for the receiver's confirmation."""
     session, user = get_session(), actor()
@@ -98,18 +140,30 @@ def _page(rma: Rma, *, error: str | None = None, refusals=None, status: int = 20
     events = case_history(session, user, rma)
     is_manager = user.role in services.MANAGERS
     return render_template(
-        "rma/show.html", rma=rma, error=error, refusals=refusals or [], rules=rules, mismatch=mismatch,
+        "rma/show.html",
+        rma=rma,
+        error=error,
+        refusals=refusals or [],
+        rules=rules,
+        mismatch=mismatch,
         correction=services.correction_of(session, rma),
         can_correct=is_manager and services.correction_blocker(session, rma) is None,
         state_before=rma.component_state_before or "active",
         progress=lambda r: progress(r, events),
-        allowed=[s.value for s in allowed_next(rma.kind, rma.state)], ent=ent, contract=contract,
-        events=events, history=history,
-        is_worker=user.role in CASE_WORKER_ROLES, is_manager=is_manager,
+        allowed=[s.value for s in allowed_next(rma.kind, rma.state)],
+        ent=ent,
+        contract=contract,
+        events=events,
+        history=history,
+        is_worker=user.role in CASE_WORKER_ROLES,
+        is_manager=is_manager,
         is_assigned=user.role == Role.FIELD_ENGINEER and rma.field_engineer_id == user.id,
-        is_customer=user.role in CUSTOMER_ROLES, can_case=queries.can_see_case_page(user),
+        is_customer=user.role in CUSTOMER_ROLES,
+        can_case=queries.can_see_case_page(user),
         engineers=services.field_engineers(session) if user.role in CASE_WORKER_ROLES else [],
-        site_tz=rma.asset.site.timezone, return_days=return_days(), posted=posted,
+        site_tz=rma.asset.site.timezone,
+        return_days=return_days(),
+        posted=posted,
     ), status
 
 
@@ -123,8 +177,16 @@ def list_rmas():
     page = max(int(request.args.get("page", "1") or 1) if request.args.get("page", "1").isdigit() else 1, 1)
     size = current_app.config["PAGE_SIZE"]
     rows, total = queries.list_rmas(session, user, state=state, limit=size, offset=(page - 1) * size)
-    return render_template("rma/list.html", rows=rows, total=total, state=state, states=STATE_FILTERS, page=page,
-                           pages=max((total + size - 1) // size, 1), title="RMAs")
+    return render_template(
+        "rma/list.html",
+        rows=rows,
+        total=total,
+        state=state,
+        states=STATE_FILTERS,
+        page=page,
+        pages=max((total + size - 1) // size, 1),
+        title="RMAs",
+    )
 
 
 @bp.get("/rmas/dispatches")
@@ -133,11 +195,16 @@ def my_dispatches():
     session, user = get_session(), actor()
     if user.role != Role.FIELD_ENGINEER:
         abort(404)
-    rows, total = queries.list_rmas(session, user, state=request.args.get("state", "open"), assigned_only=True,
-                                     limit=200)
+    rows, total = queries.list_rmas(
+        session, user, state=request.args.get("state", "open"), assigned_only=True, limit=200
+    )
     histories: dict[int, list[CaseEvent]] = {r.case_id: [] for r in rows}
-    stmt = (select(CaseEvent).where(CaseEvent.case_id.in_(list(histories)))
-            .options(selectinload(CaseEvent.actor)).order_by(CaseEvent.created_at, CaseEvent.id))
+    stmt = (
+        select(CaseEvent)
+        .where(CaseEvent.case_id.in_(list(histories)))
+        .options(selectinload(CaseEvent.actor))
+        .order_by(CaseEvent.created_at, CaseEvent.id)
+    )
     for e in session.scalars(stmt) if histories else []:
         histories[e.case_id].append(e)
     return render_template("rma/dispatches.html", rows=rows, total=total, histories=histories)
@@ -150,40 +217,76 @@ def show_rma(number: str):
 
 
 ACTIONS = {
-    "approve": lambda s, u, r, f, t: services.approve(s, u, r, note=f.get("note", ""), now=t,
-                                                      expected_version=_version()),
-    "ship": lambda s, u, r, f, t: services.ship_replacement(s, u, r, carrier=f.get("carrier", ""),
-                                                            tracking=f.get("tracking", ""), now=t,
-                                                            expected_version=_version()),
+    "approve": lambda s, u, r, f, t: services.approve(
+        s, u, r, note=f.get("note", ""), now=t, expected_version=_version()
+    ),
+    "ship": lambda s, u, r, f, t: services.ship_replacement(
+        s, u, r, carrier=f.get("carrier", ""), tracking=f.get("tracking", ""), now=t, expected_version=_version()
+    ),
     "deliver": lambda s, u, r, f, t: services.deliver_replacement(s, u, r, now=t, expected_version=_version()),
-    "ship-return": lambda s, u, r, f, t: services.ship_return(s, u, r, carrier=f.get("carrier", ""),
-                                                              tracking=f.get("tracking", ""), now=t,
-                                                              expected_version=_version()),
+    "ship-return": lambda s, u, r, f, t: services.ship_return(
+        s, u, r, carrier=f.get("carrier", ""), tracking=f.get("tracking", ""), now=t, expected_version=_version()
+    ),
     "dispatch": lambda s, u, r, f, t: services.schedule_dispatch(
-        s, u, r, engineer_id=_id(f.get("engineer_id")) or 0,
+        s,
+        u,
+        r,
+        engineer_id=_id(f.get("engineer_id")) or 0,
         window_start=_local_input(f.get("window_start", ""), r.asset.site.timezone),
-        window_end=_local_input(f.get("window_end", ""), r.asset.site.timezone), now=t, expected_version=_version()),
+        window_end=_local_input(f.get("window_end", ""), r.asset.site.timezone),
+        now=t,
+        expected_version=_version(),
+    ),
     "arrive": lambda s, u, r, f, t: services.record_arrival(s, u, r, now=t, expected_version=_version()),
     "note": lambda s, u, r, f, t: services.add_visit_note(s, u, r, notes=f.get("notes", ""), now=t),
     "revisit": lambda s, u, r, f, t: services.revisit(
-        s, u, r, reason=f.get("reason", ""),
+        s,
+        u,
+        r,
+        reason=f.get("reason", ""),
         window_start=_local_input(f.get("window_start", ""), r.asset.site.timezone),
-        window_end=_local_input(f.get("window_end", ""), r.asset.site.timezone), now=t, expected_version=_version()),
-    "install": lambda s, u, r, f, t: services.install(s, u, r, serial=f.get("serial", ""), notes=f.get("notes", ""),
-                                                      now=t, return_days=return_days(),
-                                                      expected_version=_version(), channel="web"),
-    "receive": lambda s, u, r, f, t: services.receive_return(s, u, r, returned_serial=f.get("returned_serial", ""),
-                                                             now=t, expected_version=_version(),
-                                                             confirm_mismatch=_mismatch_confirmed(f)),
-    "analyse": lambda s, u, r, f, t: services.analyse(s, u, r, result=f.get("result", ""),
-                                                      failure_code=f.get("failure_code", ""),
-                                                      notes=f.get("notes", ""), now=t, expected_version=_version()),
+        window_end=_local_input(f.get("window_end", ""), r.asset.site.timezone),
+        now=t,
+        expected_version=_version(),
+    ),
+    "install": lambda s, u, r, f, t: services.install(
+        s,
+        u,
+        r,
+        serial=f.get("serial", ""),
+        notes=f.get("notes", ""),
+        now=t,
+        return_days=return_days(),
+        expected_version=_version(),
+        channel="web",
+    ),
+    "receive": lambda s, u, r, f, t: services.receive_return(
+        s,
+        u,
+        r,
+        returned_serial=f.get("returned_serial", ""),
+        now=t,
+        expected_version=_version(),
+        confirm_mismatch=_mismatch_confirmed(f),
+    ),
+    "analyse": lambda s, u, r, f, t: services.analyse(
+        s,
+        u,
+        r,
+        result=f.get("result", ""),
+        failure_code=f.get("failure_code", ""),
+        notes=f.get("notes", ""),
+        now=t,
+        expected_version=_version(),
+    ),
     "retain": lambda s, u, r, f, t: services.retain(s, u, r, now=t, expected_version=_version()),
     "close": lambda s, u, r, f, t: services.close(s, u, r, now=t, expected_version=_version()),
-    "cancel": lambda s, u, r, f, t: services.cancel(s, u, r, reason=f.get("reason", ""), now=t,
-                                                    expected_version=_version()),
-    "correct": lambda s, u, r, f, t: services.correct_failed_mark(s, u, r, reason=f.get("reason", ""), now=t,
-                                                                  expected_version=_version()),
+    "cancel": lambda s, u, r, f, t: services.cancel(
+        s, u, r, reason=f.get("reason", ""), now=t, expected_version=_version()
+    ),
+    "correct": lambda s, u, r, f, t: services.correct_failed_mark(
+        s, u, r, reason=f.get("reason", ""), now=t, expected_version=_version()
+    ),
 }
 
 
@@ -219,9 +322,14 @@ def act(number: str, action: str):
         """The RMA page again, what was typed kept: a refused move (409) names the allowed
         states, a serial mismatch asks for the confirmation, the safety guard says why."""
         mismatch = exc if isinstance(exc, services.SerialMismatchUnconfirmed) else None
-        return _page(get_session().get(Rma, rma.id), posted=posted, mismatch=mismatch,
-                     refusals=getattr(exc, "refusals", None),
-                     error=None if mismatch or isinstance(exc, SafetyRefused) else str(exc))
+        return _page(
+            get_session().get(Rma, rma.id),
+            posted=posted,
+            mismatch=mismatch,
+            refusals=getattr(exc, "refusals", None),
+            error=None if mismatch or isinstance(exc, SafetyRefused) else str(exc),
+        )
+
     return form_action(done, refused)
 
 
@@ -257,17 +365,27 @@ def _id(value: str | None) -> int | None:
 def _open_form(session, case, at) -> dict:
     """What the open-RMA form offers: the asset's components (none preselected), parts, kinds."""
     ent, contract = services.entitlement_for(session, case, at)
-    open_for = {r.failed_component_id for r in queries.part_history(session, case.asset_id)
-                if r.state not in ("closed", "cancelled")}
+    open_for = {
+        r.failed_component_id
+        for r in queries.part_history(session, case.asset_id)
+        if r.state not in ("closed", "cancelled")
+    }
     components = [c for c in case.asset.installed_components if c.state != "quarantined" and c.id not in open_for]
-    return {"case": case, "ent": ent, "contract": contract, "kinds": rules.allowed_kinds(ent), "rules": rules,
-            "components": components, "parts": services.compatible_parts(case)}
+    return {
+        "case": case,
+        "ent": ent,
+        "contract": contract,
+        "kinds": rules.allowed_kinds(ent),
+        "rules": rules,
+        "components": components,
+        "parts": services.compatible_parts(case),
+    }
 
 
-def _open_page(session, case, posted: dict, *, errors: dict | None = None, error: str | None = None,
-               status: int = 200):
-    return render_template("rma/open.html", posted=posted, errors=errors or {}, error=error,
-                           **_open_form(session, case, now())), status
+def _open_page(session, case, posted: dict, *, errors: dict | None = None, error: str | None = None, status: int = 200):
+    return render_template(
+        "rma/open.html", posted=posted, errors=errors or {}, error=error, **_open_form(session, case, now())
+    ), status
 
 
 @bp.post("/cases/<number>/rmas")
@@ -287,16 +405,24 @@ def open_rma(number: str):
     posted = {name: form.get(name, "") for name in OPEN_FIELDS}
     if form.get("back"):
         return _open_page(session, case, posted)
-    args = {"component_id": _id(posted["component_id"]), "part_id": _id(posted["part_id"]), "kind": posted["kind"],
-            "disposition": posted["disposition"] or None, "problem": posted["problem"], "now": now()}
+    args = {
+        "component_id": _id(posted["component_id"]),
+        "part_id": _id(posted["part_id"]),
+        "kind": posted["kind"],
+        "disposition": posted["disposition"] or None,
+        "problem": posted["problem"],
+        "now": now(),
+    }
 
     def opened():
         if form.get("confirm") != "yes":
             plan = services.check_open(session, user, case, **args)
             return render_template("rma/confirm.html", case=case, plan=plan, posted=posted, rules=rules)
         rma = services.open_rma(session, user, case, **args)
-        flash(f"{rma.number} opened: {rma.failed_component.slot} (SN {rma.failed_component.serial}) is marked "
-              "failed.", "info")
+        flash(
+            f"{rma.number} opened: {rma.failed_component.slot} (SN {rma.failed_component.serial}) is marked failed.",
+            "info",
+        )
         return redirect(url_for("rma.show_rma", number=rma.number))
 
     def refused(exc):
@@ -304,6 +430,7 @@ def open_rma(number: str):
         if isinstance(exc, services.OpenRmaRefused):
             return _open_page(session, case, posted, errors=exc.fields)
         return _open_page(session, case, posted, error=str(exc))
+
     return form_action(opened, refused)
 
 
@@ -311,13 +438,22 @@ def case_panel(session, user, case, at) -> Markup | None:
     """RMAs of the case, the asset's earlier part failures, and (support) the open-RMA form."""
     if case.asset is None:
         return None
-    rmas = list(session.scalars(select(Rma).where(Rma.case_id == case.id, queries.rma_filter(user))
-                                .order_by(Rma.id)))
+    rmas = list(session.scalars(select(Rma).where(Rma.case_id == case.id, queries.rma_filter(user)).order_by(Rma.id)))
     history = [r for r in queries.part_history(session, case.asset_id) if r.case_id != case.id]
     repeats = queries.repeat_failures(session, case.asset_id)
     can_open = user.role in CASE_WORKER_ROLES and case.is_open
     if not (rmas or history or can_open):
         return None
-    return Markup(render_template(
-        "rma/panel.html", rmas=rmas, history=history, repeats=repeats, can_open=can_open,
-        site_tz=case.asset.site.timezone, posted={}, errors={}, **_open_form(session, case, at)))
+    return Markup(
+        render_template(
+            "rma/panel.html",
+            rmas=rmas,
+            history=history,
+            repeats=repeats,
+            can_open=can_open,
+            site_tz=case.asset.site.timezone,
+            posted={},
+            errors={},
+            **_open_form(session, case, at),
+        )
+    )

@@ -6,6 +6,7 @@ then use a database of their own on it (``casemgr_pytest_<pid>``, dropped at the
 skip with that reason. ``CASEMGR_REQUIRE_ALL=1`` (set by ``.ci/run``) turns
 every such skip into a failure, so CI can never pass by skipping.
 """
+
 from __future__ import annotations
 
 import os
@@ -95,7 +96,9 @@ def _empty_tables(url: str) -> None:
 def db_url(request, database_urls) -> str:
     url = database_urls.get(request.param)
     if url is None:
-        skip_or_fail(f"PostgreSQL not configured: set {PG_ENV}=postgresql+psycopg://USER@HOST:5432/DB to run this test on it")
+        skip_or_fail(
+            f"PostgreSQL not configured: set {PG_ENV}=postgresql+psycopg://USER@HOST:5432/DB to run this test on it"
+        )
     _empty_tables(url)
     return url
 
@@ -107,14 +110,16 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def app(db_url, clock, tmp_path):
-    app = create_app({
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": db_url,
-        "SECRET_KEY": "test-only-" + "x" * 20,
-        "CLOCK": clock,
-        "RATELIMIT_ENABLED": False,
-        "TESTING": True,
-    })
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": "test-only-" + "x" * 20,
+            "CLOCK": clock,
+            "RATELIMIT_ENABLED": False,
+            "TESTING": True,
+        }
+    )
     yield app
     app.extensions["casemgr.db"].dispose()
 
@@ -170,9 +175,11 @@ class WebClient:
 @pytest.fixture
 def web(app):
     """``web(email)`` returns a logged-in client; each call is a separate browser."""
+
     def make(email: str | None = None) -> WebClient:
         client = WebClient(app.test_client())
         return client.login(email) if email else client
+
     return make
 
 

@@ -4,6 +4,7 @@ Two partners (Acme on a 24x7 Premium plan, Globex with one covered and one
 out-of-contract asset), the vendor, one user per role. Every password is
 ``correct horse battery``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,18 +45,27 @@ def _password_hash() -> str:
 
 
 def _user(session: Session, email: str, role: str, org: Organization, now: datetime, **kw) -> User:
-    user = User(email=email, name=email.split("@")[0].replace(".", " ").title(), role=role,
-                organization_id=org.id, created_at=now, password_hash=_password_hash(), **kw)
+    user = User(
+        email=email,
+        name=email.split("@")[0].replace(".", " ").title(),
+        role=role,
+        organization_id=org.id,
+        created_at=now,
+        password_hash=_password_hash(),
+        **kw,
+    )
     session.add(user)
     return user
 
 
-def _asset(serial: str, product: Product, org: Organization, site: Site, drive: Part, psu: Part,
-           now: datetime) -> Asset:
+def _asset(
+    serial: str, product: Product, org: Organization, site: Site, drive: Part, psu: Part, now: datetime
+) -> Asset:
     asset = Asset(serial=serial, product=product, organization_id=org.id, site_id=site.id, created_at=now)
     for bay in range(1, 5):
-        asset.components.append(Component(slot=f"bay {bay}", part=drive, serial=f"{serial}-D{bay}", state="active",
-                                          installed_at=now))
+        asset.components.append(
+            Component(slot=f"bay {bay}", part=drive, serial=f"{serial}-D{bay}", state="active", installed_at=now)
+        )
     asset.components.append(Component(slot="PSU 1", part=psu, serial=f"{serial}-P1", state="active", installed_at=now))
     return asset
 
@@ -73,12 +83,17 @@ def build_world(session: Session, now: datetime) -> World:
     psu = Part(part_number="PSU-1", description="PSU", kind="psu", customer_replaceable=True)
     product = Product(model="SA-1", product_line="StorArray", compatible_parts=[drive, psu])
     always = BusinessCalendar(name="24x7", always=True, weekly_hours={}, holidays=[])
-    business = BusinessCalendar(name="Business", always=False, timezone=None,
-                                weekly_hours={d: [["08:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-                                holidays=[])
+    business = BusinessCalendar(
+        name="Business",
+        always=False,
+        timezone=None,
+        weekly_hours={d: [["08:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+        holidays=[],
+    )
     targets = {str(s): {"first_response": 30 * s, "next_update": 60 * s, "resolution": 240 * s} for s in range(1, 5)}
-    premium = SupportPlan(code="PREM", name="Premium 24x7 4h", calendar=always, targets=targets, onsite=True,
-                          advance_replacement=True)
+    premium = SupportPlan(
+        code="PREM", name="Premium 24x7 4h", calendar=always, targets=targets, onsite=True, advance_replacement=True
+    )
     standard = SupportPlan(code="STD", name="Standard 8x5 NBD", calendar=business, targets=targets)
     session.add_all([drive, psu, product, always, business, premium, standard])
     session.flush()
@@ -86,14 +101,34 @@ def build_world(session: Session, now: datetime) -> World:
     globex_asset = _asset("GLOBEX-001", product, globex, globex_site, drive, psu, now)
     globex_uncovered = _asset("GLOBEX-OLD", product, globex, globex_site, drive, psu, now)
     session.add_all([acme_asset, globex_asset, globex_uncovered])
-    session.add_all([
-        Contract(number="C-ACME", organization_id=acme.id, plan=premium, starts_on=date(2026, 1, 1),
-                 ends_on=date(2027, 12, 31), assets=[acme_asset]),
-        Contract(number="C-GLOBEX", organization_id=globex.id, plan=standard, starts_on=date(2026, 1, 1),
-                 ends_on=date(2027, 12, 31), assets=[globex_asset]),
-        Contract(number="C-GLOBEX-OLD", organization_id=globex.id, plan=standard, starts_on=date(2022, 1, 1),
-                 ends_on=date(2024, 12, 31), assets=[globex_uncovered]),
-    ])
+    session.add_all(
+        [
+            Contract(
+                number="C-ACME",
+                organization_id=acme.id,
+                plan=premium,
+                starts_on=date(2026, 1, 1),
+                ends_on=date(2027, 12, 31),
+                assets=[acme_asset],
+            ),
+            Contract(
+                number="C-GLOBEX",
+                organization_id=globex.id,
+                plan=standard,
+                starts_on=date(2026, 1, 1),
+                ends_on=date(2027, 12, 31),
+                assets=[globex_asset],
+            ),
+            Contract(
+                number="C-GLOBEX-OLD",
+                organization_id=globex.id,
+                plan=standard,
+                starts_on=date(2022, 1, 1),
+                ends_on=date(2024, 12, 31),
+                assets=[globex_uncovered],
+            ),
+        ]
+    )
     session.flush()
     users = {
         "acme_admin": _user(session, "admin@acme.example.com", "customer_admin", acme, now),

@@ -2,6 +2,7 @@
 
 Used by the REST API so that a deployment can be set up through the API alone.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -61,39 +62,87 @@ def create_organization(session: Session, actor: User, *, name: str, now: dateti
     return org
 
 
-def create_site(session: Session, actor: User, org: Organization, *, name: str, timezone: str, address: str = "",
-                contact_name: str = "", contact_phone: str = "", region: str = "") -> Site:
+def create_site(
+    session: Session,
+    actor: User,
+    org: Organization,
+    *,
+    name: str,
+    timezone: str,
+    address: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    region: str = "",
+) -> Site:
     require_admin(actor)
-    site = Site(organization_id=org.id, name=name.strip(), timezone=_timezone(timezone), address=address,
-                contact_name=contact_name, contact_phone=contact_phone, region=region)
+    site = Site(
+        organization_id=org.id,
+        name=name.strip(),
+        timezone=_timezone(timezone),
+        address=address,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        region=region,
+    )
     session.add(site)
     _commit(session, f"Site {name!r} of {org.name}")
     return site
 
 
-def create_part(session: Session, actor: User, *, part_number: str, description: str, kind: str,
-                data_bearing: bool, customer_replaceable: bool) -> Part:
+def create_part(
+    session: Session,
+    actor: User,
+    *,
+    part_number: str,
+    description: str,
+    kind: str,
+    data_bearing: bool,
+    customer_replaceable: bool,
+) -> Part:
     require_admin(actor)
-    part = Part(part_number=part_number.strip(), description=description, kind=kind.strip().lower(),
-                data_bearing=data_bearing, customer_replaceable=customer_replaceable)
+    part = Part(
+        part_number=part_number.strip(),
+        description=description,
+        kind=kind.strip().lower(),
+        data_bearing=data_bearing,
+        customer_replaceable=customer_replaceable,
+    )
     session.add(part)
     _commit(session, f"Part {part_number!r}")
     return part
 
 
-def create_product(session: Session, actor: User, *, model: str, product_line: str, end_of_support_on: date | None,
-                   compatible_parts: list[str]) -> Product:
+def create_product(
+    session: Session,
+    actor: User,
+    *,
+    model: str,
+    product_line: str,
+    end_of_support_on: date | None,
+    compatible_parts: list[str],
+) -> Product:
     require_admin(actor)
     parts = [_one(session, Part, Part.part_number, pn, "part") for pn in compatible_parts]
-    product = Product(model=model.strip(), product_line=product_line, end_of_support_on=end_of_support_on,
-                      compatible_parts=parts)
+    product = Product(
+        model=model.strip(), product_line=product_line, end_of_support_on=end_of_support_on, compatible_parts=parts
+    )
     session.add(product)
     _commit(session, f"Product {model!r}")
     return product
 
 
-def create_asset(session: Session, actor: User, *, serial: str, product_model: str, organization_id: int,
-                 site_name: str, components: list[dict], now: datetime, channel: str = "api") -> Asset:
+def create_asset(
+    session: Session,
+    actor: User,
+    *,
+    serial: str,
+    product_model: str,
+    organization_id: int,
+    site_name: str,
+    components: list[dict],
+    now: datetime,
+    channel: str = "api",
+) -> Asset:
     """Register an asset with the components in it; each one enters it as an install would.
 
     A failed, quarantined or removed serial is refused by the safety guard (recorded as a
@@ -108,8 +157,9 @@ def create_asset(session: Session, actor: User, *, serial: str, product_model: s
     site = session.scalar(select(Site).where(Site.organization_id == org.id, Site.name == site_name))
     if site is None:
         raise CaseRuleError(f"{org.name} has no site {site_name!r}.")
-    asset = Asset(serial=serial.strip().upper(), product=product, organization_id=org.id, site_id=site.id,
-                  created_at=now)
+    asset = Asset(
+        serial=serial.strip().upper(), product=product, organization_id=org.id, site_id=site.id, created_at=now
+    )
     slots = set()
     for c in components:
         part = _one(session, Part, Part.part_number, c["part_number"], "part")
@@ -118,8 +168,9 @@ def create_asset(session: Session, actor: User, *, serial: str, product_model: s
         if c["slot"].lower() in slots:
             raise CaseRuleError(f"Slot {c['slot']!r} appears twice.")
         slots.add(c["slot"].lower())
-        asset.components.append(Component(slot=c["slot"], part=part, serial=c["serial"].strip().upper(),
-                                          state="active", installed_at=now))
+        asset.components.append(
+            Component(slot=c["slot"], part=part, serial=c["serial"].strip().upper(), state="active", installed_at=now)
+        )
     guard = EntryGuard(session, [c.serial for c in asset.components])
     refusals = [r for c in asset.components if (r := guard.refusal(asset, c.slot, c.serial)) is not None]
     if refusals:  # the asset is not in the session: the audit trail is all that is written
@@ -136,9 +187,21 @@ def create_asset(session: Session, actor: User, *, serial: str, product_model: s
     return asset
 
 
-def create_plan(session: Session, actor: User, *, code: str, name: str, targets: dict, always: bool,
-                weekly_hours: dict, holidays: list[date], timezone: str | None, onsite: bool,
-                advance_replacement: bool, keep_your_drive: bool) -> SupportPlan:
+def create_plan(
+    session: Session,
+    actor: User,
+    *,
+    code: str,
+    name: str,
+    targets: dict,
+    always: bool,
+    weekly_hours: dict,
+    holidays: list[date],
+    timezone: str | None,
+    onsite: bool,
+    advance_replacement: bool,
+    keep_your_drive: bool,
+) -> SupportPlan:
     require_admin(actor)
     for severity in ("1", "2", "3", "4"):
         row = targets.get(severity)
@@ -148,17 +211,39 @@ def create_plan(session: Session, actor: User, *, code: str, name: str, targets:
         raise CaseRuleError("A business-hours plan needs weekly hours (or set always: true for 24x7).")
     if set(weekly_hours) - set(DAYS):
         raise CaseRuleError(f"Weekly hours use the days {', '.join(DAYS)}.")
-    calendar = BusinessCalendar(name=f"{code} coverage", always=always, timezone=_timezone(timezone) if timezone else None,
-                                weekly_hours=weekly_hours, holidays=[d.isoformat() for d in holidays])
-    plan = SupportPlan(code=code.strip(), name=name, calendar=calendar, targets=targets, onsite=onsite,
-                       advance_replacement=advance_replacement, keep_your_drive=keep_your_drive, description=name)
+    calendar = BusinessCalendar(
+        name=f"{code} coverage",
+        always=always,
+        timezone=_timezone(timezone) if timezone else None,
+        weekly_hours=weekly_hours,
+        holidays=[d.isoformat() for d in holidays],
+    )
+    plan = SupportPlan(
+        code=code.strip(),
+        name=name,
+        calendar=calendar,
+        targets=targets,
+        onsite=onsite,
+        advance_replacement=advance_replacement,
+        keep_your_drive=keep_your_drive,
+        description=name,
+    )
     session.add(plan)
     _commit(session, f"Plan {code!r}")
     return plan
 
 
-def create_contract(session: Session, actor: User, *, number: str, organization_id: int, plan_code: str,
-                    starts_on: date, ends_on: date, asset_serials: list[str]) -> Contract:
+def create_contract(
+    session: Session,
+    actor: User,
+    *,
+    number: str,
+    organization_id: int,
+    plan_code: str,
+    starts_on: date,
+    ends_on: date,
+    asset_serials: list[str],
+) -> Contract:
     require_admin(actor)
     if ends_on < starts_on:
         raise CaseRuleError("A contract cannot end before it starts.")
@@ -172,24 +257,47 @@ def create_contract(session: Session, actor: User, *, number: str, organization_
         if asset.organization_id != org.id:
             raise CaseRuleError(f"Asset {asset.serial} belongs to another organisation.")
         assets.append(asset)
-    contract = Contract(number=number.strip(), organization_id=org.id, plan=plan, starts_on=starts_on,
-                        ends_on=ends_on, assets=assets)
+    contract = Contract(
+        number=number.strip(), organization_id=org.id, plan=plan, starts_on=starts_on, ends_on=ends_on, assets=assets
+    )
     session.add(contract)
     _commit(session, f"Contract {number!r}")
     return contract
 
 
-def create_account(session: Session, actor: User, *, email: str, role: str, organization_id: int | None,
-                   password: str, name: str | None, region: str | None, now: datetime,
-                   tier: str | None = None) -> User:
+def create_account(
+    session: Session,
+    actor: User,
+    *,
+    email: str,
+    role: str,
+    organization_id: int | None,
+    password: str,
+    name: str | None,
+    region: str | None,
+    now: datetime,
+    tier: str | None = None,
+) -> User:
     require_admin(actor)
-    org = session.get(Organization, organization_id) if organization_id else \
-        session.scalar(select(Organization).where(Organization.is_vendor.is_(True)))
+    org = (
+        session.get(Organization, organization_id)
+        if organization_id
+        else session.scalar(select(Organization).where(Organization.is_vendor.is_(True)))
+    )
     if org is None:
         raise CaseRuleError("No such organisation.")
     try:
-        return create_user(session, email=email, role=role, organization=org, password=password, name=name, now=now,
-                           region=region, tier=tier)
+        return create_user(
+            session,
+            email=email,
+            role=role,
+            organization=org,
+            password=password,
+            name=name,
+            now=now,
+            region=region,
+            tier=tier,
+        )
     except UserError as exc:
         session.rollback()
         if "already exists" in str(exc):

@@ -1,4 +1,5 @@
 """Administration endpoints (``admin`` role): a deployment can be set up through the API alone."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -1,4 +1,5 @@
 """Shapes of the administration endpoints."""
+
 from marshmallow import Schema, fields, validate
 
 from casemgr.auth.roles import TIERS, Role
@@ -49,8 +50,9 @@ class ProductIn(Schema):
     model = Name(100)
     product_line = Name(100)
     end_of_support_on = fields.Date(load_default=None, allow_none=True)
-    compatible_parts = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
-                                   validate=validate.Length(max=200))
+    compatible_parts = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), load_default=list, validate=validate.Length(max=200)
+    )
 
 
 class ProductOut(Schema):
@@ -84,12 +86,21 @@ class TargetRow(Schema):
 class PlanIn(Schema):
     code = Name(32)
     name = Name(100)
-    targets = fields.Dict(keys=fields.String(validate=validate.OneOf(["1", "2", "3", "4"])),
-                          values=fields.Nested(TargetRow), required=True)
+    targets = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(["1", "2", "3", "4"])),
+        values=fields.Nested(TargetRow),
+        required=True,
+    )
     always = fields.Boolean(load_default=False)
-    weekly_hours = fields.Dict(keys=fields.String(), values=fields.List(fields.List(fields.String(
-        validate=validate.Regexp(r"^([01]\d|2[0-4]):[0-5]\d$")), validate=validate.Length(equal=2))),
-        load_default=dict)
+    weekly_hours = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(
+            fields.List(
+                fields.String(validate=validate.Regexp(r"^([01]\d|2[0-4]):[0-5]\d$")), validate=validate.Length(equal=2)
+            )
+        ),
+        load_default=dict,
+    )
     holidays = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=366))
     timezone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     onsite = fields.Boolean(load_default=False)
@@ -112,8 +123,9 @@ class ContractIn(Schema):
     plan_code = Name(32)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
-    asset_serials = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
-                                validate=validate.Length(max=10000))
+    asset_serials = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), load_default=list, validate=validate.Length(max=10000)
+    )
 
 
 class ContractOut(Schema):
@@ -133,8 +145,12 @@ class UserIn(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     region = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    tier = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS),
-                         metadata={"description": "Support engineers: the queue they work (L1-L3)."})
+    tier = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(TIERS),
+        metadata={"description": "Support engineers: the queue they work (L1-L3)."},
+    )
 
 
 class UserOut(Schema):

@@ -1,4 +1,5 @@
 """POST /alerts: Alertmanager webhooks and a simple JSON form (see AlertPayload)."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -22,8 +23,9 @@ class AlertItem(Schema):
 
     status = fields.String(validate=validate.OneOf(("firing", "resolved")))
     labels = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), values=Text(1000), load_default=dict)
-    annotations = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), values=Text(20000),
-                              load_default=dict)
+    annotations = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=100)), values=Text(20000), load_default=dict
+    )
     fingerprint = Text(128)
 
 

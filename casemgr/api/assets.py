@@ -1,4 +1,5 @@
 """Asset operations of the API: find assets and read their components and coverage."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -17,13 +18,23 @@ blp = Blueprint("api_assets", __name__, description="Registered hardware")
 
 def represent(row: AssetCoverage) -> dict:
     a, c = row.asset, row.contract
-    return {"serial": a.serial, "product": a.product.model, "organization": a.organization.name, "site": a.site.name,
-            "site_timezone": a.site.timezone, "components": a.installed_components,
-            "coverage": {"covered": c is not None, "contract": c.number if c else None,
-                         "plan": c.plan.name if c else None,
-                         "coverage_hours": c.plan.calendar.describe() if c else None,
-                         "entitlements": c.plan.entitlements if c else [],
-                         "starts_on": c.starts_on if c else None, "ends_on": c.ends_on if c else None}}
+    return {
+        "serial": a.serial,
+        "product": a.product.model,
+        "organization": a.organization.name,
+        "site": a.site.name,
+        "site_timezone": a.site.timezone,
+        "components": a.installed_components,
+        "coverage": {
+            "covered": c is not None,
+            "contract": c.number if c else None,
+            "plan": c.plan.name if c else None,
+            "coverage_hours": c.plan.calendar.describe() if c else None,
+            "entitlements": c.plan.entitlements if c else [],
+            "starts_on": c.starts_on if c else None,
+            "ends_on": c.ends_on if c else None,
+        },
+    }
 
 
 @blp.route("/assets")
@@ -32,8 +43,13 @@ class Assets(MethodView):
     @blp.response(200, AssetSchema(many=True))
     def get(self, args):
         """Assets the caller may see; filter by serial prefix and organisation."""
-        rows = assets_with_coverage(get_session(), api_user(), now().date(), serial_prefix=args.get("serial", ""),
-                                    organization_id=args.get("org"))
+        rows = assets_with_coverage(
+            get_session(),
+            api_user(),
+            now().date(),
+            serial_prefix=args.get("serial", ""),
+            organization_id=args.get("org"),
+        )
         return [represent(r) for r in rows]
 
     @blp.arguments(AssetIn())
@@ -43,9 +59,16 @@ class Assets(MethodView):
         from casemgr.admin.services import create_asset
 
         session, user = get_session(), api_user()
-        asset = create_asset(session, user, serial=body["serial"], product_model=body["product_model"],
-                             organization_id=body["organization_id"], site_name=body["site"],
-                             components=body["components"], now=now())
+        asset = create_asset(
+            session,
+            user,
+            serial=body["serial"],
+            product_model=body["product_model"],
+            organization_id=body["organization_id"],
+            site_name=body["site"],
+            components=body["components"],
+            now=now(),
+        )
         return represent(asset_coverage(session, user, asset.serial, now().date()))
 
 
@@ -65,6 +88,14 @@ class Install(MethodView):
         """Record a part going into a slot. A failed, quarantined or removed serial is refused (422 safety_guard)."""
         session, user = get_session(), api_user()
         row = asset_coverage(session, user, serial, now().date())
-        install_component(session, user, row.asset, slot=slot, part_number=body["part_number"],
-                          serial=body["serial"], now=now(), channel="api")
+        install_component(
+            session,
+            user,
+            row.asset,
+            slot=slot,
+            part_number=body["part_number"],
+            serial=body["serial"],
+            now=now(),
+            channel="api",
+        )
         return represent(asset_coverage(session, user, serial, now().date()))

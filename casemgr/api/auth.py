@@ -1,4 +1,5 @@
 """Bearer-token authentication for every API route (no cookies, so no CSRF)."""
+
 from __future__ import annotations
 
 from flask import g, request
@@ -17,8 +18,11 @@ def require_token() -> None:
         raise ApiError(401, "Send a personal access token: Authorization: Bearer <token>.")
     session = get_session()
     db = database()
-    if db.write_session_factory is not None and session.get_bind() is db.write_session_factory.kw["bind"] \
-            and session.get_bind() is not db.engine:
+    if (
+        db.write_session_factory is not None
+        and session.get_bind() is db.write_session_factory.kw["bind"]
+        and session.get_bind() is not db.engine
+    ):
         # SQLite write request: its session takes the database write lock at its first
         # statement (BEGIN IMMEDIATE). The token is read outside that lock, from a WAL
         # snapshot, so that concurrent writers queue only for the service's own work.

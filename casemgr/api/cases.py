@@ -1,4 +1,5 @@
 """Case operations of the API: open, list, read, comment, move, commit."""
+
 from __future__ import annotations
 
 import base64
@@ -51,17 +52,30 @@ def case_or_404(number: str) -> Case:
 
 def represent(case: Case, at: datetime) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "number": case.number, "organization": case.organization.name,
+        "number": case.number,
+        "organization": case.organization.name,
         "asset_serial": case.asset.serial if case.asset else None,
         "component_serial": case.component.serial if case.component else None,
-        "severity": case.severity, "status": case.status, "subject": case.subject, "description": case.description,
-        "entitled": case.entitled, "owner": case.owner.email if case.owner else None, "tier": case.queue,
-        "escalation_level": case.escalation_level, "version": case.version, "created_at": case.created_at,
+        "severity": case.severity,
+        "status": case.status,
+        "subject": case.subject,
+        "description": case.description,
+        "entitled": case.entitled,
+        "owner": case.owner.email if case.owner else None,
+        "tier": case.queue,
+        "escalation_level": case.escalation_level,
+        "version": case.version,
+        "created_at": case.created_at,
         "updated_at": case.updated_at,
-        "sla": {"first_response_due_at": case.first_response_due_at, "first_response_at": case.first_response_at,
-                "first_response_breached": case.first_response_breached,
-                "next_update_due_at": case.next_update_due_at, "resolution_due_at": case.resolution_due_at,
-                "resolution_breached": case.resolution_breached, "paused": case.sla_paused_at is not None},
+        "sla": {
+            "first_response_due_at": case.first_response_due_at,
+            "first_response_at": case.first_response_at,
+            "first_response_breached": case.first_response_breached,
+            "next_update_due_at": case.next_update_due_at,
+            "resolution_due_at": case.resolution_due_at,
+            "resolution_breached": case.resolution_breached,
+            "paused": case.sla_paused_at is not None,
+        },
         "next_escalation": None,
     }
     for extra in current_app.extensions.get("casemgr.case_api_extras", []):
@@ -116,8 +130,10 @@ class Cases(MethodView):
         limit = args["limit"]
         rows = list(session.scalars(stmt.order_by(Case.updated_at.desc(), Case.id.desc()).limit(limit + 1)))
         at = now()
-        return {"items": [represent(c, at) for c in rows[:limit]],
-                "next_cursor": _cursor(rows[limit - 1]) if len(rows) > limit else None}
+        return {
+            "items": [represent(c, at) for c in rows[:limit]],
+            "next_cursor": _cursor(rows[limit - 1]) if len(rows) > limit else None,
+        }
 
     @blp.arguments(CaseCreateSchema())
     @blp.response(201, CaseSchema)
@@ -126,14 +142,25 @@ class Cases(MethodView):
         session, user = get_session(), api_user()
         component_id = None
         if body.get("component_serial"):
-            component_id = session.scalar(select(Component.id).where(
-                Component.serial == body["component_serial"].upper(), Component.state != "removed"))
+            component_id = session.scalar(
+                select(Component.id).where(
+                    Component.serial == body["component_serial"].upper(), Component.state != "removed"
+                )
+            )
             if component_id is None:
                 raise CaseRuleError(f"No installed component with serial {body['component_serial']!r}.")
-        case = services.open_case(session, user, _store(), asset_serial=body["asset_serial"],
-                                  severity=body["severity"], subject=body["subject"],
-                                  description=body["description"], component_id=component_id, now=now(),
-                                  channel="api")
+        case = services.open_case(
+            session,
+            user,
+            _store(),
+            asset_serial=body["asset_serial"],
+            severity=body["severity"],
+            subject=body["subject"],
+            description=body["description"],
+            component_id=component_id,
+            now=now(),
+            channel="api",
+        )
         return represent(case, now())
 
 
@@ -152,14 +179,28 @@ class Comments(MethodView):
     def post(self, body, number):
         """Reply (public) or add an internal note. Unsafe instructions are refused with 422 `safety_guard`."""
         case = case_or_404(number)
-        event = services.add_comment(get_session(), api_user(), _store(), case, body=body["body"],
-                                     public=body["public"], now=now(), channel="api")
+        event = services.add_comment(
+            get_session(),
+            api_user(),
+            _store(),
+            case,
+            body=body["body"],
+            public=body["public"],
+            now=now(),
+            channel="api",
+        )
         return _event(event)
 
 
 def _event(e) -> dict[str, Any]:
-    return {"id": e.id, "kind": e.kind, "public": e.public, "actor": e.actor.email if e.actor else None,
-            "body": e.body, "created_at": e.created_at}
+    return {
+        "id": e.id,
+        "kind": e.kind,
+        "public": e.public,
+        "actor": e.actor.email if e.actor else None,
+        "body": e.body,
+        "created_at": e.created_at,
+    }
 
 
 @blp.route("/cases/<number>/events")
@@ -180,11 +221,19 @@ class Status(MethodView):
         case = case_or_404(number)
         session, user = get_session(), api_user()
         if body["status"] == "closed":
-            services.close_case(session, user, case, reason="resolved", note=body["note"],
-                                expected_version=body["version"], now=now())
+            services.close_case(
+                session, user, case, reason="resolved", note=body["note"], expected_version=body["version"], now=now()
+            )
         else:
-            services.change_status(session, user, case, new_status=body["status"], expected_version=body["version"],
-                                   now=now(), note=body["note"])
+            services.change_status(
+                session,
+                user,
+                case,
+                new_status=body["status"],
+                expected_version=body["version"],
+                now=now(),
+                note=body["note"],
+            )
         return represent(case, now())
 
 
@@ -195,8 +244,15 @@ class Severity(MethodView):
     def post(self, body, number):
         """Change the severity; the SLA targets are recomputed, keeping pauses (409 on a stale version)."""
         case = case_or_404(number)
-        services.change_severity(get_session(), api_user(), case, severity=body["severity"],
-                                 expected_version=body["version"], now=now(), reason=body["reason"])
+        services.change_severity(
+            get_session(),
+            api_user(),
+            case,
+            severity=body["severity"],
+            expected_version=body["version"],
+            now=now(),
+            reason=body["reason"],
+        )
         return represent(case, now())
 
 
@@ -213,6 +269,13 @@ class Commitments(MethodView):
             owner = session.scalar(select(User).where(User.email == body["owner_email"].lower()))
             if owner is None:
                 raise CaseRuleError(f"No user {body['owner_email']}.")
-        return commitments.record_commitment(session, user, case, description=body["description"],
-                                             recipient=body["recipient"], owner_id=owner.id, due_at=body["due_at"],
-                                             now=now())
+        return commitments.record_commitment(
+            session,
+            user,
+            case,
+            description=body["description"],
+            recipient=body["recipient"],
+            owner_id=owner.id,
+            due_at=body["due_at"],
+            now=now(),
+        )

@@ -1,4 +1,5 @@
 """A readable API reference rendered on the server from the generated OpenAPI document."""
+
 from flask import Blueprint, current_app, render_template
 
 bp = Blueprint("api_docs", __name__)

@@ -6,6 +6,7 @@ or an :class:`ApiError` of the API's own) is answered by the app's one handler
 ``{"error": {"code", "message", "details"}}``. Routes call services directly; they
 neither catch domain errors nor roll back.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,9 +16,19 @@ from marshmallow import Schema, fields
 
 from casemgr.errors import DomainError
 
-ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-               422: "validation_error", 429: "rate_limited", 500: "internal_error"}
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+}
 
 
 class ErrorBodySchema(Schema):

@@ -1,4 +1,5 @@
 """Request and response shapes; the OpenAPI document is generated from them."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -124,8 +125,11 @@ class EventListSchema(StrictSchema):
 class StatusChangeSchema(StrictSchema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
-    note = fields.String(load_default="", validate=validate.Length(max=MAX_BODY),
-                         metadata={"description": "shown to the customer with the change, e.g. the resolution"})
+    note = fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_BODY),
+        metadata={"description": "shown to the customer with the change, e.g. the resolution"},
+    )
 
 
 class SeverityChangeSchema(StrictSchema):

@@ -1,4 +1,5 @@
 """Webhook endpoints of the caller's organisation (customer admin) and their delivery log."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -16,8 +17,11 @@ blp = Blueprint("api_webhooks", __name__, description="Outbound webhooks")
 
 class WebhookIn(Schema):
     url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=500))
-    events = fields.List(fields.String(validate=validate.OneOf(["*", *EVENT_TYPES.values()])), load_default=["*"],
-                         validate=validate.Length(min=1, max=10))
+    events = fields.List(
+        fields.String(validate=validate.OneOf(["*", *EVENT_TYPES.values()])),
+        load_default=["*"],
+        validate=validate.Length(min=1, max=10),
+    )
 
 
 class WebhookOut(Schema):
@@ -28,8 +32,9 @@ class WebhookOut(Schema):
 
 
 class WebhookCreated(WebhookOut):
-    secret = fields.String(attribute="secret_once",
-                           metadata={"description": "shown once: verify X-Casemgr-Signature with it"})
+    secret = fields.String(
+        attribute="secret_once", metadata={"description": "shown once: verify X-Casemgr-Signature with it"}
+    )
 
 
 class DeliveryOut(Schema):
@@ -54,8 +59,9 @@ class Webhooks(MethodView):
     @blp.response(201, WebhookCreated)
     def post(self, body):
         """Register an endpoint; deliveries carry `X-Casemgr-Signature: t=<unix>,v1=<HMAC-SHA256 of "t.body">`."""
-        endpoint, secret = register_endpoint(get_session(), api_user(), url=body["url"], event_types=body["events"],
-                                             now=now())
+        endpoint, secret = register_endpoint(
+            get_session(), api_user(), url=body["url"], event_types=body["events"], now=now()
+        )
         endpoint.secret_once = secret  # shown in this response only
         return endpoint
 

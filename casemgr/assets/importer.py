@@ -11,6 +11,7 @@ reason of ``check_install``, recorded as a ``SafetyBlock`` on the ``cli``
 channel), and a serial installed in an asset now, or named twice in the file, is
 an error of its line. One bad row and nothing is imported.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -59,8 +60,14 @@ def parse_components(text: str) -> list[tuple[str, str, str]]:
     return result
 
 
-def import_assets(session: Session, lines: Iterable[str], *, now: datetime,
-                  progress: Callable[[int], object] = lambda _n: None, channel: str = "cli") -> ImportResult:
+def import_assets(
+    session: Session,
+    lines: Iterable[str],
+    *,
+    now: datetime,
+    progress: Callable[[int], object] = lambda _n: None,
+    channel: str = "cli",
+) -> ImportResult:
     result = ImportResult()
     reader = csv.DictReader(lines)
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
@@ -80,8 +87,9 @@ def import_assets(session: Session, lines: Iterable[str], *, now: datetime,
         line = reader.line_num
         progress(1)
         try:
-            asset, contract = _plan_row(row, products, parts, orgs, sites, contracts, known_serials, seen,
-                                        seen_components, line, now)
+            asset, contract = _plan_row(
+                row, products, parts, orgs, sites, contracts, known_serials, seen, seen_components, line, now
+            )
             planned.append((line, asset, contract))
         except ValueError as exc:
             result.errors.append(RowError(line, str(exc)))
@@ -102,8 +110,7 @@ def import_assets(session: Session, lines: Iterable[str], *, now: datetime,
     return result
 
 
-def _check_components(session: Session, planned,
-                      errors: list[RowError]) -> list[tuple[Asset, list[safety.Refusal]]]:
+def _check_components(session: Session, planned, errors: list[RowError]) -> list[tuple[Asset, list[safety.Refusal]]]:
     """The install rules for every component of the planned rows: one error per bad row, naming each component.
 
     Returns the safety guard's refusals by (unsaved) asset, for the audit trail.
@@ -117,8 +124,10 @@ def _check_components(session: Session, planned,
             if refusal is not None:
                 refusals.append(refusal)
                 d = refusal.decision
-                problems.append(f"component {component.serial} in {component.slot} is refused by the safety guard "
-                                f"({d.rule_code}): {d.reason}; instead: {d.safe_alternative}")
+                problems.append(
+                    f"component {component.serial} in {component.slot} is refused by the safety guard "
+                    f"({d.rule_code}): {d.reason}; instead: {d.safe_alternative}"
+                )
             elif (where := guard.installed_in(component.serial)) is not None:
                 problems.append(f"component {component.serial} is already installed in {where[0]} of {where[1]}")
         if problems:
@@ -128,8 +137,9 @@ def _check_components(session: Session, planned,
     return refused
 
 
-def _plan_row(row, products, parts, orgs, sites, contracts, known_serials, seen, seen_components, line,
-              now) -> tuple[Asset, Contract | None]:
+def _plan_row(
+    row, products, parts, orgs, sites, contracts, known_serials, seen, seen_components, line, now
+) -> tuple[Asset, Contract | None]:
     values = {k: (v or "").strip() for k, v in row.items() if k is not None}
     for column in REQUIRED:
         if not values.get(column):
@@ -157,17 +167,25 @@ def _plan_row(row, products, parts, orgs, sites, contracts, known_serials, seen,
         if contract is None or contract.organization_id != org.id:
             raise ValueError(f"contract {values['contract']!r} does not belong to {org.name}")
     # The ids as well as the objects: a refusal's SafetyBlock names the organisation of the unsaved asset.
-    asset = Asset(serial=serial, product=product, organization=org, organization_id=org.id, site=site,
-                  site_id=site.id, created_at=now)
+    asset = Asset(
+        serial=serial,
+        product=product,
+        organization=org,
+        organization_id=org.id,
+        site=site,
+        site_id=site.id,
+        created_at=now,
+    )
     for slot, part_number, comp_serial in parse_components(values.get("components", "")):
         part = parts.get(part_number)
         if part is None:
             raise ValueError(f"unknown part number {part_number!r} in slot {slot}")
         if comp_serial in seen_components:
             first = seen_components[comp_serial]
-            raise ValueError(f"component serial {comp_serial} appears twice in this file"
-                             + (f" (also line {first})" if first != line else " (twice in this row)"))
+            raise ValueError(
+                f"component serial {comp_serial} appears twice in this file"
+                + (f" (also line {first})" if first != line else " (twice in this row)")
+            )
         seen_components[comp_serial] = line
-        asset.components.append(Component(slot=slot, part=part, serial=comp_serial, state="active",
-                                          installed_at=now))
+        asset.components.append(Component(slot=slot, part=part, serial=comp_serial, state="active", installed_at=now))
     return asset, contract

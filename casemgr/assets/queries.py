@@ -1,4 +1,5 @@
 """Read models for asset pages: assets with the contract that covers them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,12 +31,20 @@ class AssetCoverage:
         return self.contracts[0] if self.contracts else None
 
 
-def assets_with_coverage(session: Session, actor: User, today: date, *, serial_prefix: str = "",
-                         organization_id: int | None = None) -> list[AssetCoverage]:
-    stmt = (select(Asset).where(policy.org_filter(actor, Asset.organization_id))
-            .options(selectinload(Asset.product), selectinload(Asset.site), selectinload(Asset.organization),
-                     selectinload(Asset.components).selectinload(Component.part))
-            .order_by(Asset.serial))
+def assets_with_coverage(
+    session: Session, actor: User, today: date, *, serial_prefix: str = "", organization_id: int | None = None
+) -> list[AssetCoverage]:
+    stmt = (
+        select(Asset)
+        .where(policy.org_filter(actor, Asset.organization_id))
+        .options(
+            selectinload(Asset.product),
+            selectinload(Asset.site),
+            selectinload(Asset.organization),
+            selectinload(Asset.components).selectinload(Component.part),
+        )
+        .order_by(Asset.serial)
+    )
     if serial_prefix:
         stmt = stmt.where(Asset.serial.startswith(serial_prefix.strip().upper(), autoescape=True))
     if organization_id:

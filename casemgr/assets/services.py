@@ -6,6 +6,7 @@ and the CSV import. All three ask ``casemgr.safety.services.check_install``, so 
 quarantined or removed serial is refused everywhere with the same rule and wording;
 the last two ask it through :class:`EntryGuard`, which looks a whole batch up at once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,8 +29,11 @@ MARKABLE_STATES = ("active", "suspect", "failed")
 
 def quarantine(session: Session, component: Component, reason: str, now: datetime) -> None:
     if session.get(QuarantinedSerial, component.serial) is None:
-        session.add(QuarantinedSerial(serial=component.serial, reason=reason[:200], component_id=component.id,
-                                      quarantined_at=now))
+        session.add(
+            QuarantinedSerial(
+                serial=component.serial, reason=reason[:200], component_id=component.id, quarantined_at=now
+            )
+        )
 
 
 class EntryGuard:
@@ -51,15 +55,23 @@ class EntryGuard:
         self._installed: dict[str, tuple[str, str]] = {}
         wanted = sorted({s.strip().upper() for s in serials if s and s.strip()})
         for i in range(0, len(wanted), self.CHUNK):
-            chunk = wanted[i:i + self.CHUNK]
-            self._guarded.update(session.scalars(select(Component.serial).where(
-                Component.serial.in_(chunk), Component.state.in_(sorted(UNSAFE_COMPONENT_STATES)))))
-            self._guarded.update(session.scalars(select(QuarantinedSerial.serial)
-                                                 .where(QuarantinedSerial.serial.in_(chunk))))
-            rows = session.execute(select(Component.serial, Component.slot, Asset.serial)
-                                   .join(Asset, Component.asset_id == Asset.id)
-                                   .where(Component.serial.in_(chunk), Component.state != "removed")
-                                   .order_by(Component.id))
+            chunk = wanted[i : i + self.CHUNK]
+            self._guarded.update(
+                session.scalars(
+                    select(Component.serial).where(
+                        Component.serial.in_(chunk), Component.state.in_(sorted(UNSAFE_COMPONENT_STATES))
+                    )
+                )
+            )
+            self._guarded.update(
+                session.scalars(select(QuarantinedSerial.serial).where(QuarantinedSerial.serial.in_(chunk)))
+            )
+            rows = session.execute(
+                select(Component.serial, Component.slot, Asset.serial)
+                .join(Asset, Component.asset_id == Asset.id)
+                .where(Component.serial.in_(chunk), Component.state != "removed")
+                .order_by(Component.id)
+            )
             for serial, slot, asset_serial in rows:
                 self._installed.setdefault(serial, (slot, asset_serial))
 
@@ -79,8 +91,18 @@ def can_install(actor: User, asset: Asset, part: Part) -> bool:
     return actor.role in CUSTOMER_ROLES and actor.organization_id == asset.organization_id and part.customer_replaceable
 
 
-def install_component(session: Session, actor: User, asset: Asset, *, slot: str, part_number: str, serial: str,
-                      now: datetime, channel: str = "install", note: str = "") -> Component:
+def install_component(
+    session: Session,
+    actor: User,
+    asset: Asset,
+    *,
+    slot: str,
+    part_number: str,
+    serial: str,
+    now: datetime,
+    channel: str = "install",
+    note: str = "",
+) -> Component:
     """Record a part going into a slot; the part it replaces is removed (and quarantined if it failed)."""
     slot, serial = slot.strip(), serial.strip().upper()
     if not slot or not serial:
@@ -104,15 +126,24 @@ def install_component(session: Session, actor: User, asset: Asset, *, slot: str,
             quarantine(session, old, f"replaced in {asset.serial} {old.slot}", now)
         old.state, old.removed_at = "removed", now
         session.flush()  # free the slot before the new part takes it (unique per installed slot)
-    component = Component(asset=asset, part=part, slot=old.slot if old else slot, serial=serial, state="active",
-                          installed_at=now, note=note[:500])
+    component = Component(
+        asset=asset,
+        part=part,
+        slot=old.slot if old else slot,
+        serial=serial,
+        state="active",
+        installed_at=now,
+        note=note[:500],
+    )
     session.add(component)
     try:
         session.commit()
     except IntegrityError:  # another install took the serial or the slot since the checks above
         session.rollback()
-        raise CaseRuleError(f"Serial {serial} or {slot} of {asset.serial} was just taken by another installation;"
-                            " reload and check the asset.") from None
+        raise CaseRuleError(
+            f"Serial {serial} or {slot} of {asset.serial} was just taken by another installation;"
+            " reload and check the asset."
+        ) from None
     return component
 
 

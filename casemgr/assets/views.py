@@ -21,20 +21,31 @@ def list_assets():
     org_id = request.args.get("org", type=int)
     serial = request.args.get("serial", "")[:64]
     rows = assets_with_coverage(session, actor(), now().date(), serial_prefix=serial, organization_id=org_id)
-    return render_template("assets/list.html", rows=rows, serial=serial, org_id=org_id,
-                           organizations=visible_organizations(session, actor()))
+    return render_template(
+        "assets/list.html",
+        rows=rows,
+        serial=serial,
+        org_id=org_id,
+        organizations=visible_organizations(session, actor()),
+    )
 
 
-def _render_asset(row, status: int = 200, install: InstallForm | None = None, error: str | None = None,
-                  refusals=()):
+def _render_asset(row, status: int = 200, install: InstallForm | None = None, error: str | None = None, refusals=()):
     asset = row.asset
     install = install or InstallForm()
     install.slot.choices = options((c.slot, c.slot) for c in asset.installed_components)
-    install.part_number.choices = options((p.part_number, f"{p.part_number} — {p.description}")
-                                          for p in asset.product.compatible_parts)
-    return render_template("assets/show.html", row=row, install=install, mark=MarkForm(), error=error,
-                           refusals=refusals, can_change=actor().role in CASE_WORKER_ROLES or
-                           actor().role == Role.FIELD_ENGINEER), status
+    install.part_number.choices = options(
+        (p.part_number, f"{p.part_number} — {p.description}") for p in asset.product.compatible_parts
+    )
+    return render_template(
+        "assets/show.html",
+        row=row,
+        install=install,
+        mark=MarkForm(),
+        error=error,
+        refusals=refusals,
+        can_change=actor().role in CASE_WORKER_ROLES or actor().role == Role.FIELD_ENGINEER,
+    ), status
 
 
 def _row_or_404(serial: str):
@@ -44,8 +55,12 @@ def _row_or_404(serial: str):
 
 def _refused(serial: str, exc: DomainError, **forms):
     """The asset page again after a refusal, read afresh (a safety refusal has recorded itself)."""
-    return _render_asset(_row_or_404(serial), error=f"Not recorded: {exc}" if isinstance(exc, SafetyRefused)
-                         else str(exc), refusals=getattr(exc, "refusals", ()), **forms)
+    return _render_asset(
+        _row_or_404(serial),
+        error=f"Not recorded: {exc}" if isinstance(exc, SafetyRefused) else str(exc),
+        refusals=getattr(exc, "refusals", ()),
+        **forms,
+    )
 
 
 @bp.get("/<serial>")
@@ -67,10 +82,18 @@ def install(serial: str):
         return _render_asset(row, 400, install=form, error="Check the installation form.")
 
     def installed():
-        install_component(session, actor(), row.asset, slot=form.slot.data, part_number=form.part_number.data,
-                          serial=form.serial.data, now=now())
+        install_component(
+            session,
+            actor(),
+            row.asset,
+            slot=form.slot.data,
+            part_number=form.part_number.data,
+            serial=form.serial.data,
+            now=now(),
+        )
         flash(f"Installed {form.serial.data.strip().upper()} in {form.slot.data}.", "info")
         return redirect(url_for("assets.show_asset", serial=serial))
+
     return form_action(installed, lambda exc: _refused(serial, exc, install=form))
 
 
@@ -88,4 +111,5 @@ def mark(serial: str, component_id: int):
     def marked():
         mark_component(get_session(), actor(), component, form.state.data, now())
         return redirect(url_for("assets.show_asset", serial=serial))
+
     return form_action(marked, lambda exc: _refused(serial, exc))

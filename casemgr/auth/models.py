@@ -17,8 +17,10 @@ _TIER_VALUES = ", ".join(f"'{t}'" for t in TIERS)
 
 class User(UserMixin, Base):
     __tablename__ = "user"
-    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role"),
-                      CheckConstraint(f"tier IS NULL OR tier IN ({_TIER_VALUES})", name="tier"))
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role"),
+        CheckConstraint(f"tier IS NULL OR tier IN ({_TIER_VALUES})", name="tier"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-case; logins compare case-insensitively.

@@ -4,6 +4,7 @@ Scoping lives inside the lookups (``get_case_for``) so a view cannot forget
 it; anything outside the actor's reach raises :class:`NotFoundError`, which
 the edges turn into a 404 whether the object exists or not.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, bindparam, false, select, true
@@ -55,9 +56,12 @@ def _org_scope(column, scope: str, org_id: int | None, user_id: int | None) -> C
     if scope == "all":
         return true()
     if scope == "assigned":
-        return column.in_(select(AccountAssignment.organization_id).where(
-            AccountAssignment.account_manager_id == bindparam("scope_user", user_id, required=template,
-                                                              unique=not template)))
+        return column.in_(
+            select(AccountAssignment.organization_id).where(
+                AccountAssignment.account_manager_id
+                == bindparam("scope_user", user_id, required=template, unique=not template)
+            )
+        )
     return false()
 
 
@@ -80,9 +84,11 @@ def get_asset_for(session: Session, actor: User, serial: str) -> Asset:
 
 
 def visible_organizations(session: Session, actor: User) -> list[Organization]:
-    stmt = select(Organization).where(
-        Organization.is_vendor.is_(False), org_filter(actor, Organization.id)
-    ).order_by(Organization.name)
+    stmt = (
+        select(Organization)
+        .where(Organization.is_vendor.is_(False), org_filter(actor, Organization.id))
+        .order_by(Organization.name)
+    )
     return list(session.scalars(stmt))
 
 

@@ -1,4 +1,5 @@
 """The roles of DESIGN.md and what each may broadly do (pure)."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -1,4 +1,5 @@
 """User accounts: creation and authentication."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,8 +30,18 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def create_user(session: Session, *, email: str, role: str, organization: Organization, password: str,
-                name: str | None, now: datetime, region: str | None = None, tier: str | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    organization: Organization,
+    password: str,
+    name: str | None,
+    now: datetime,
+    region: str | None = None,
+    tier: str | None = None,
+) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise UserError(f"{email!r} is not an e-mail address.")
@@ -45,8 +56,16 @@ def create_user(session: Session, *, email: str, role: str, organization: Organi
         raise UserError(f"Only a support engineer has a tier, one of {', '.join(TIERS)}.")
     if find_user_by_email(session, email) is not None:
         raise UserError(f"A user with e-mail {email} already exists.")
-    user = User(email=email, role=role, organization_id=organization.id, name=name or email.split("@")[0],
-                region=region, tier=tier, created_at=now, password_hash="")
+    user = User(
+        email=email,
+        role=role,
+        organization_id=organization.id,
+        name=name or email.split("@")[0],
+        region=region,
+        tier=tier,
+        created_at=now,
+        password_hash="",
+    )
     user.set_password(password)
     session.add(user)
     session.commit()

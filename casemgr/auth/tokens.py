@@ -4,6 +4,7 @@ A token carries exactly its user's permissions. It is 256 random bits, so a
 plain SHA-256 is the right hash (no salt or stretching needed, unlike passwords)
 and lets a request find its token with one indexed lookup.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,8 +59,11 @@ def _lookup() -> tuple[Any, EntityColumns, EntityColumns]:
     """The token-and-user query, in Core (built on first use: the mappers must be configured)."""
     token, user = EntityColumns(ApiToken, "t_"), EntityColumns(User, "u_")
     tokens, users = ApiToken.__table__, User.__table__
-    stmt = (select(*token.columns, *user.columns).join_from(tokens, users, users.c.id == tokens.c.user_id)
-            .where(tokens.c.token_hash == bindparam("digest")))
+    stmt = (
+        select(*token.columns, *user.columns)
+        .join_from(tokens, users, users.c.id == tokens.c.user_id)
+        .where(tokens.c.token_hash == bindparam("digest"))
+    )
     return stmt, token, user
 
 
@@ -85,8 +89,12 @@ def record_use(session: Session, token: ApiToken, now: datetime) -> None:
     ``token`` may come from another session: the row is updated by id.
     """
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
         set_committed_value(token, "last_used_at", now)  # what the row now holds; nothing left to flush
         session.commit()
 

@@ -1,4 +1,5 @@
 """Structured action plans: steps from a catalogue, each aimed at a component, each checked."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,8 +59,14 @@ def send_action_plan(session: Session, actor: User, case: Case, steps: list[Plan
         decision = evaluate(action, component, asset)
         if not decision.allowed:
             target = f" on {component.slot} (SN {component.serial})" if component else ""
-            refusals.append(safety.Refusal(decision, action.value, step.component_serial,
-                                           f"Step {number}: {CATALOGUE[action]}{target}. {step.note}".strip()))
+            refusals.append(
+                safety.Refusal(
+                    decision,
+                    action.value,
+                    step.component_serial,
+                    f"Step {number}: {CATALOGUE[action]}{target}. {step.note}".strip(),
+                )
+            )
     if refusals:
         safety.record_refusals(session, actor, refusals, channel="action_plan", now=now, case=case)
     lines = []
@@ -67,9 +74,16 @@ def send_action_plan(session: Session, actor: User, case: Case, steps: list[Plan
         component = facts.get(step.component_serial) if step.component_serial else None
         target = f" — {component.slot} (SN {component.serial})" if component else ""
         lines.append(f"{number}. {CATALOGUE[ActionKind(step.action)]}{target}{': ' + step.note if step.note else ''}")
-    event = timeline.append(session, case, actor, "action_plan", now, public=True, body="\n".join(lines),
-                            data={"steps": [{"action": s.action, "component_serial": s.component_serial,
-                                             "note": s.note} for s in steps]})
+    event = timeline.append(
+        session,
+        case,
+        actor,
+        "action_plan",
+        now,
+        public=True,
+        body="\n".join(lines),
+        data={"steps": [{"action": s.action, "component_serial": s.component_serial, "note": s.note} for s in steps]},
+    )
     case.updated_at = now
     if case.first_response_at is None:
         case.first_response_at = now

@@ -1,4 +1,5 @@
 """Attachment storage: outside the web root, content-addressed, names sanitised."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Case forms. Field validation here; business rules in ``rules``/``services``."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -13,8 +14,9 @@ SEVERITY_CHOICES = options((str(n), f"{n} — {name}: {text}") for n, (name, tex
 class OpenCaseForm(FlaskForm):
     asset_serial = SelectField("Asset", validators=[DataRequired(message="Choose the affected asset.")])
     component_id = SelectField("Component (optional)", validators=[Optional()], default="")
-    severity = RadioField("Severity", choices=SEVERITY_CHOICES,
-                          validators=[InputRequired(message="Choose a severity.")])
+    severity = RadioField(
+        "Severity", choices=SEVERITY_CHOICES, validators=[InputRequired(message="Choose a severity.")]
+    )
     subject = StringField("Subject", validators=[DataRequired(), Length(max=MAX_SUBJECT)])
     description = TextAreaField("Description", validators=[DataRequired(), Length(max=MAX_BODY)])
     attachments = MultipleFileField("Log files or screenshots")
@@ -34,8 +36,9 @@ class VersionedForm(FlaskForm):
 
 class ReplyForm(FlaskForm):
     body = TextAreaField("Message", validators=[Length(max=MAX_BODY)])
-    visibility = RadioField("Visibility", choices=options([("public", "Public reply"), ("internal", "Internal note")]),
-                            default="public")
+    visibility = RadioField(
+        "Visibility", choices=options([("public", "Public reply"), ("internal", "Internal note")]), default="public"
+    )
     attachments = MultipleFileField("Attach files")
 
 
@@ -45,8 +48,11 @@ class StatusForm(VersionedForm):
 
 
 class SeverityForm(VersionedForm):
-    severity = SelectField("Severity", choices=options((str(n), f"{n} — {d[0]}") for n, d in SEVERITY_DEFINITIONS.items()),
-                           validators=[DataRequired()])
+    severity = SelectField(
+        "Severity",
+        choices=options((str(n), f"{n} — {d[0]}") for n, d in SEVERITY_DEFINITIONS.items()),
+        validators=[DataRequired()],
+    )
     reason = StringField("Why", validators=[Length(max=500)])
 
 

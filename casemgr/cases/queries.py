@@ -1,4 +1,5 @@
 """Read models for case pages: the scoped queue and a case's timeline."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,9 +36,14 @@ class QueueFilter:
             status = "open"
         severity = args.get("severity", type=int)
         sort = args.get("sort", "severity")
-        return cls(status=status, severity=severity if severity in (1, 2, 3, 4) else None,
-                   organization_id=args.get("org", type=int), mine=args.get("mine") == "1",
-                   sort=sort if sort in SORTS else "severity", page=max(args.get("page", 1, type=int), 1))
+        return cls(
+            status=status,
+            severity=severity if severity in (1, 2, 3, 4) else None,
+            organization_id=args.get("org", type=int),
+            mine=args.get("mine") == "1",
+            sort=sort if sort in SORTS else "severity",
+            page=max(args.get("page", 1, type=int), 1),
+        )
 
 
 @dataclass(frozen=True)
@@ -71,17 +77,25 @@ def queue_conditions(actor: User, flt: QueueFilter) -> list:
 def case_queue(session: Session, actor: User, flt: QueueFilter, page_size: int) -> QueuePage:
     conditions = queue_conditions(actor, flt)
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
-    stmt = (select(Case).where(*conditions)
-            .options(selectinload(Case.organization), selectinload(Case.asset), selectinload(Case.owner))
-            .order_by(*SORTS[flt.sort]).limit(page_size).offset((flt.page - 1) * page_size))
+    stmt = (
+        select(Case)
+        .where(*conditions)
+        .options(selectinload(Case.organization), selectinload(Case.asset), selectinload(Case.owner))
+        .order_by(*SORTS[flt.sort])
+        .limit(page_size)
+        .offset((flt.page - 1) * page_size)
+    )
     return QueuePage(list(session.scalars(stmt)), total, flt.page, page_size)
 
 
 def timeline(session: Session, actor: User, case: Case) -> list[CaseEvent]:
     """The case's events in order; customers never receive internal entries."""
-    stmt = (select(CaseEvent).where(CaseEvent.case_id == case.id)
-            .options(selectinload(CaseEvent.actor), selectinload(CaseEvent.attachments))
-            .order_by(CaseEvent.id))
+    stmt = (
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id)
+        .options(selectinload(CaseEvent.actor), selectinload(CaseEvent.attachments))
+        .order_by(CaseEvent.id)
+    )
     if not policy.can_see_internal(actor):
         stmt = stmt.where(CaseEvent.public.is_(True))
     return list(session.scalars(stmt))

@@ -4,6 +4,7 @@ No Flask and no session here: services call these with plain values and turn
 a :class:`CaseRuleError` (a ``casemgr.errors.RuleError``: 422) into a form error, a 422
 JSON error or a CLI message.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

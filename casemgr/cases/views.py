@@ -1,4 +1,5 @@
 """Case pages: parse, authorise, call one service, render."""
+
 from __future__ import annotations
 
 from datetime import UTC
@@ -48,9 +49,13 @@ def list_cases():
     session = get_session()
     flt = QueueFilter.from_args(request.args)
     page = case_queue(session, actor(), flt, current_app.config["PAGE_SIZE"])
-    return render_template("cases/list.html", page=page, flt=flt,
-                           organizations=policy.visible_organizations(session, actor()),
-                           can_open=can_open_cases(actor().role))
+    return render_template(
+        "cases/list.html",
+        page=page,
+        flt=flt,
+        organizations=policy.visible_organizations(session, actor()),
+        can_open=can_open_cases(actor().role),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -61,27 +66,51 @@ def new_case():
     session = get_session()
     rows = assets_with_coverage(session, actor(), now().date())
     form = OpenCaseForm()
-    form.asset_serial.choices = options([("", "Choose an asset…")] + [
-        (r.asset.serial, f"{r.asset.serial} — {r.asset.product.model} — {r.asset.organization.name}, {r.asset.site.name}"
-         + ("" if r.covered else " (no active contract)")) for r in rows])
+    form.asset_serial.choices = options(
+        [("", "Choose an asset…")]
+        + [
+            (
+                r.asset.serial,
+                f"{r.asset.serial} — {r.asset.product.model} — {r.asset.organization.name}, {r.asset.site.name}"
+                + ("" if r.covered else " (no active contract)"),
+            )
+            for r in rows
+        ]
+    )
     form.component_id.choices = options([("", "Whole system / not sure")]) + [
-        choice for r in rows for choice in options(
-            ((c.id, f"{c.slot} — {c.part.description} SN {c.serial} ({c.state})") for c in r.asset.installed_components),
-            optgroup=r.asset.serial)]
+        choice
+        for r in rows
+        for choice in options(
+            (
+                (c.id, f"{c.slot} — {c.part.description} SN {c.serial} ({c.state})")
+                for c in r.asset.installed_components
+            ),
+            optgroup=r.asset.serial,
+        )
+    ]
     if request.method == "GET" and request.args.get("asset"):
         form.asset_serial.data = request.args["asset"]
     if form.validate_on_submit():
+
         def opened():
             case = services.open_case(
-                session, actor(), _store(), asset_serial=form.asset_serial.data, severity=int(form.severity.data),
-                subject=form.subject.data, description=form.description.data, now=now(),
+                session,
+                actor(),
+                _store(),
+                asset_serial=form.asset_serial.data,
+                severity=int(form.severity.data),
+                subject=form.subject.data,
+                description=form.description.data,
+                now=now(),
                 component_id=int(form.component_id.data) if form.component_id.data else None,
-                uploads=_uploads(form.attachments))
+                uploads=_uploads(form.attachments),
+            )
             return redirect(url_for("cases.acknowledge", number=case.number))
 
         def refused(exc):
             form.form_errors.append(str(exc))
             return render_template("cases/new.html", form=form, rows=rows)
+
         return form_action(opened, refused)
     status = 400 if request.method == "POST" else 200
     return render_template("cases/new.html", form=form, rows=rows), status
@@ -108,14 +137,25 @@ def render_case(case, status: int = 200, **forms):
     commitment_form = forms.get("commitment_form") or CommitmentForm(owner_id=str(user.id))
     commitment_form.owner_id.choices = options((u.id, u.name) for u in engineers)
     return render_template(
-        "cases/show.html", case=case, events=timeline(session, user, case), reply=reply,
-        status_form=status_form, severity_form=severity_form, close_form=close_form,
-        owner_form=OwnerForm(version=case.version), confirm_form=ConfirmForm(version=case.version),
-        engineers=engineers, can_work=policy.can_work_case(user),
-        is_customer=policy.can_reply_as_customer(user, case), error=forms.get("error"),
-        commitments=commitment_services.commitments_of(session, case), commitment_form=commitment_form,
-        panels=render_case_panels(session, user, case, now()), refusals=forms.get("refusals", []),
-        plan_catalogue=CATALOGUE, plan_rows=forms.get("plan_rows") or [],
+        "cases/show.html",
+        case=case,
+        events=timeline(session, user, case),
+        reply=reply,
+        status_form=status_form,
+        severity_form=severity_form,
+        close_form=close_form,
+        owner_form=OwnerForm(version=case.version),
+        confirm_form=ConfirmForm(version=case.version),
+        engineers=engineers,
+        can_work=policy.can_work_case(user),
+        is_customer=policy.can_reply_as_customer(user, case),
+        error=forms.get("error"),
+        commitments=commitment_services.commitments_of(session, case),
+        commitment_form=commitment_form,
+        panels=render_case_panels(session, user, case, now()),
+        refusals=forms.get("refusals", []),
+        plan_catalogue=CATALOGUE,
+        plan_rows=forms.get("plan_rows") or [],
         site_tz=case.asset.site.timezone if case.asset else "UTC",
         open_form=next((name for name in forms if name.endswith("_form")), None),
     ), status
@@ -137,9 +177,11 @@ def render_refusal(case, exc: DomainError, **forms):
 
 def _run(case, action, **forms):
     """Call one service for a form of the case page; back to the case when done."""
+
     def done():
         action()
         return redirect(url_for("cases.show_case", number=case.number))
+
     return form_action(done, lambda exc: render_refusal(case, exc, **forms))
 
 
@@ -150,9 +192,20 @@ def reply(number: str):
     form = ReplyForm()
     if not form.validate():
         return render_case(case, 400, reply=form, error="Check the reply form.")
-    return _run(case, lambda: services.add_comment(
-        get_session(), actor(), _store(), case, body=form.body.data or "", public=form.visibility.data != "internal",
-        now=now(), uploads=_uploads(form.attachments)), reply=form)
+    return _run(
+        case,
+        lambda: services.add_comment(
+            get_session(),
+            actor(),
+            _store(),
+            case,
+            body=form.body.data or "",
+            public=form.visibility.data != "internal",
+            now=now(),
+            uploads=_uploads(form.attachments),
+        ),
+        reply=form,
+    )
 
 
 @bp.post("/<number>/status")
@@ -163,9 +216,19 @@ def change_status(number: str):
     form.status.choices = options((s, s) for s in STATUS_LABELS)
     if not form.validate():
         return render_case(case, 400, error="Choose a status.", status_form=form)
-    return _run(case, lambda: services.change_status(
-        get_session(), actor(), case, new_status=form.status.data, expected_version=form.expected_version(), now=now(),
-        note=form.note.data or ""), status_form=form)
+    return _run(
+        case,
+        lambda: services.change_status(
+            get_session(),
+            actor(),
+            case,
+            new_status=form.status.data,
+            expected_version=form.expected_version(),
+            now=now(),
+            note=form.note.data or "",
+        ),
+        status_form=form,
+    )
 
 
 @bp.post("/<number>/severity")
@@ -175,9 +238,19 @@ def change_severity(number: str):
     form = SeverityForm()
     if not form.validate():
         return render_case(case, 400, error="Choose a severity from 1 to 4.")
-    return _run(case, lambda: services.change_severity(
-        get_session(), actor(), case, severity=int(form.severity.data), expected_version=form.expected_version(),
-        now=now(), reason=form.reason.data or ""), severity_form=form)
+    return _run(
+        case,
+        lambda: services.change_severity(
+            get_session(),
+            actor(),
+            case,
+            severity=int(form.severity.data),
+            expected_version=form.expected_version(),
+            now=now(),
+            reason=form.reason.data or "",
+        ),
+        severity_form=form,
+    )
 
 
 @bp.post("/<number>/owner")
@@ -187,8 +260,17 @@ def change_owner(number: str):
     form = OwnerForm()
     if not form.validate():
         return render_case(case, 400, error="Choose an owner.")
-    return _run(case, lambda: services.assign_owner(
-        get_session(), actor(), case, owner_id=form.owner_id.data, expected_version=form.expected_version(), now=now()))
+    return _run(
+        case,
+        lambda: services.assign_owner(
+            get_session(),
+            actor(),
+            case,
+            owner_id=form.owner_id.data,
+            expected_version=form.expected_version(),
+            now=now(),
+        ),
+    )
 
 
 @bp.post("/<number>/close")
@@ -200,9 +282,20 @@ def close(number: str):
     if not form.validate():
         return render_case(case, 400, error="Choose a close reason.", close_form=form)
     manager = int(form.handoff_manager_id.data) if (form.handoff_manager_id.data or "").isdigit() else None
-    return _run(case, lambda: services.close_case(
-        get_session(), actor(), case, reason=form.reason.data, expected_version=form.expected_version(), now=now(),
-        handoff_manager_id=manager, handoff_path=form.handoff_path.data or ""), close_form=form)
+    return _run(
+        case,
+        lambda: services.close_case(
+            get_session(),
+            actor(),
+            case,
+            reason=form.reason.data,
+            expected_version=form.expected_version(),
+            now=now(),
+            handoff_manager_id=manager,
+            handoff_path=form.handoff_path.data or "",
+        ),
+        close_form=form,
+    )
 
 
 @bp.post("/<number>/confirm")
@@ -212,8 +305,12 @@ def confirm(number: str):
     form = ConfirmForm()
     if not form.validate():
         return render_case(case, 400, error="The form was incomplete; reload and try again.")
-    return _run(case, lambda: services.confirm_resolution(
-        get_session(), actor(), case, expected_version=form.expected_version(), now=now()))
+    return _run(
+        case,
+        lambda: services.confirm_resolution(
+            get_session(), actor(), case, expected_version=form.expected_version(), now=now()
+        ),
+    )
 
 
 @bp.post("/<number>/commitments")
@@ -225,9 +322,20 @@ def add_commitment(number: str):
     if not form.validate():
         return render_case(case, 400, error="Check the commitment form.", commitment_form=form)
     due = form.due_at.data.replace(tzinfo=UTC)
-    return _run(case, lambda: commitment_services.record_commitment(
-        get_session(), actor(), case, description=form.description.data, recipient=form.recipient.data,
-        owner_id=int(form.owner_id.data), due_at=due, now=now()), commitment_form=form)
+    return _run(
+        case,
+        lambda: commitment_services.record_commitment(
+            get_session(),
+            actor(),
+            case,
+            description=form.description.data,
+            recipient=form.recipient.data,
+            owner_id=int(form.owner_id.data),
+            due_at=due,
+            now=now(),
+        ),
+        commitment_form=form,
+    )
 
 
 @bp.post("/<number>/commitments/<id:commitment_id>/kept")
@@ -241,10 +349,15 @@ def commitment_kept(number: str, commitment_id: int):
 @login_required
 def action_plan(number: str):
     case = case_or_404(number)
-    rows = [(a, c, n.strip()[:300]) for a, c, n in zip(request.form.getlist("step_action"),
-                                                      request.form.getlist("step_component"),
-                                                      request.form.getlist("step_note"),
-                                                      strict=False)]  # a tampered form: drop the unpaired rest
+    rows = [
+        (a, c, n.strip()[:300])
+        for a, c, n in zip(
+            request.form.getlist("step_action"),
+            request.form.getlist("step_component"),
+            request.form.getlist("step_note"),
+            strict=False,  # a tampered form: drop the unpaired rest
+        )
+    ]
     steps = [PlanStep(a, c or None, n) for a, c, n in rows if a]
     return _run(case, lambda: send_action_plan(get_session(), actor(), case, steps, now()), plan_rows=rows)
 
@@ -259,7 +372,8 @@ def download(number: str, attachment_id: int):
     path = _store().path_for(attachment.sha256)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=attachment.filename)
+    response = send_file(
+        path, mimetype="application/octet-stream", as_attachment=True, download_name=attachment.filename
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

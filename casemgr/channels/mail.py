@@ -4,6 +4,7 @@ or a reply, with an acknowledgement through the outbox; nothing loops.
 The decisions (is it an auto-reply? which case number? which serial?) are pure
 functions; :func:`ingest` applies them with the case services.
 """
+
 from __future__ import annotations
 
 import io
@@ -59,8 +60,13 @@ def parse(raw: bytes) -> Parsed:
     if "@" not in sender:
         raise MalformedMessage("the message has no sender address (From:)")
     subject = " ".join(str(message.get("Subject", "")).split())
-    return Parsed(sender=sender, subject=subject, body=_body(message), attachments=_attachments(message),
-                  auto=auto_reason(message, sender))
+    return Parsed(
+        sender=sender,
+        subject=subject,
+        body=_body(message),
+        attachments=_attachments(message),
+        auto=auto_reason(message, sender),
+    )
 
 
 def auto_reason(message: EmailMessage, sender: str) -> str | None:
@@ -92,8 +98,9 @@ def _attachments(message: EmailMessage) -> list[Upload]:
     for part in message.iter_attachments():
         payload = part.get_payload(decode=True) or b""
         if payload:
-            uploads.append(Upload(part.get_filename() or "attachment.bin", io.BytesIO(payload),
-                                  part.get_content_type()))
+            uploads.append(
+                Upload(part.get_filename() or "attachment.bin", io.BytesIO(payload), part.get_content_type())
+            )
     return uploads
 
 
@@ -126,13 +133,23 @@ def ingest(session: Session, raw: bytes, store: AttachmentStore, now: datetime) 
         except NotFoundError:
             case = None
         if case is not None and mail.auto is not None:
-            services.note_automatic_message(session, case, sender=mail.sender, reason=mail.auto, body=mail.body,
-                                            now=now)
+            services.note_automatic_message(
+                session, case, sender=mail.sender, reason=mail.auto, body=mail.body, now=now
+            )
             return Outcome("ignored", case.number, mail.auto)
         if case is not None and case.status != "closed":
             try:
-                services.add_comment(session, sender, store, case, body=mail.body or "(no text)", public=True,
-                                     now=now, uploads=mail.attachments, channel="email")
+                services.add_comment(
+                    session,
+                    sender,
+                    store,
+                    case,
+                    body=mail.body or "(no text)",
+                    public=True,
+                    now=now,
+                    uploads=mail.attachments,
+                    channel="email",
+                )
                 return Outcome("reply", case.number)
             except DomainError as exc:  # a refused reply (read-only sender, safety guard...): open a case instead
                 session.rollback()
@@ -141,18 +158,24 @@ def ingest(session: Session, raw: bytes, store: AttachmentStore, now: datetime) 
     if mail.auto is None:
         if case.asset_id is not None:  # opened on the sender's asset: open_case has acknowledged it
             return Outcome("case", case.number)
-        queue_email(session, to=mail.sender, case_id=case.id, now=now,
-                    subject=f"[{case.number}] We received your request: {case.subject}",
-                    body=f"Your request is case {case.number}. An engineer will answer under your support plan.\n"
-                         f"Reply to this e-mail keeping {case.number} in the subject to add information.")
+        queue_email(
+            session,
+            to=mail.sender,
+            case_id=case.id,
+            now=now,
+            subject=f"[{case.number}] We received your request: {case.subject}",
+            body=f"Your request is case {case.number}. An engineer will answer under your support plan.\n"
+            f"Reply to this e-mail keeping {case.number} in the subject to add information.",
+        )
         session.commit()
         return Outcome("case" if case.asset_id else "triage", case.number)
     session.commit()
     return Outcome("ignored", case.number, mail.auto)
 
 
-def _open(session: Session, mail: Parsed, sender: User | None, store: AttachmentStore, now: datetime,
-          referenced: str | None) -> Case:
+def _open(
+    session: Session, mail: Parsed, sender: User | None, store: AttachmentStore, now: datetime, referenced: str | None
+) -> Case:
     severity = severity_in(mail.subject)
     description = mail.body + (f"\n\n(The subject refers to {referenced}.)" if referenced else "")
     if mail.auto:
@@ -161,16 +184,35 @@ def _open(session: Session, mail: Parsed, sender: User | None, store: Attachment
         asset = _asset_named(session, sender, f"{mail.subject}\n{mail.body}")
         if asset is not None:
             try:
-                return services.open_case(session, sender, store, asset_serial=asset.serial, severity=severity,
-                                          subject=mail.subject or "(no subject)", description=description or "(empty)",
-                                          now=now, uploads=mail.attachments, channel="email")
+                return services.open_case(
+                    session,
+                    sender,
+                    store,
+                    asset_serial=asset.serial,
+                    severity=severity,
+                    subject=mail.subject or "(no subject)",
+                    description=description or "(empty)",
+                    now=now,
+                    uploads=mail.attachments,
+                    channel="email",
+                )
             except CaseRuleError as exc:
                 session.rollback()
                 log.info("mail case on %s refused (%s); opening a triage case", asset.serial, exc)
     org_id = sender.organization_id if sender is not None else _vendor_org(session)
-    return services.open_triage_case(session, organization_id=org_id, opened_by=sender, severity=severity,
-                                     subject=mail.subject, description=description, now=now, channel="email",
-                                     requester=mail.sender, uploads=mail.attachments, store=store)
+    return services.open_triage_case(
+        session,
+        organization_id=org_id,
+        opened_by=sender,
+        severity=severity,
+        subject=mail.subject,
+        description=description,
+        now=now,
+        channel="email",
+        requester=mail.sender,
+        uploads=mail.attachments,
+        store=store,
+    )
 
 
 def _asset_named(session: Session, user: User, text: str) -> Asset | None:
@@ -178,9 +220,12 @@ def _asset_named(session: Session, user: User, text: str) -> Asset | None:
     tokens = {t.upper() for t in TOKEN.findall(text)}
     if not tokens:
         return None
-    return session.scalar(select(Asset).where(Asset.serial.in_(sorted(tokens)),
-                                              access.org_filter(user, Asset.organization_id))
-                          .order_by(Asset.serial).limit(1))
+    return session.scalar(
+        select(Asset)
+        .where(Asset.serial.in_(sorted(tokens)), access.org_filter(user, Asset.organization_id))
+        .order_by(Asset.serial)
+        .limit(1)
+    )
 
 
 def _vendor_org(session: Session) -> int:

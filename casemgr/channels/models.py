@@ -45,8 +45,14 @@ class WebhookDelivery(Base):
     """One event for one endpoint: queued in the transaction, sent with retries, logged."""
 
     __tablename__ = "webhook_delivery"
-    __table_args__ = (Index("ix_webhook_delivery_due", "next_attempt_at",
-                            postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),)
+    __table_args__ = (
+        Index(
+            "ix_webhook_delivery_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoint.id"), index=True)

@@ -1,4 +1,5 @@
 """Which contract covers an asset on a given day (pure choice over loaded rows)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -66,8 +66,11 @@ class SupportPlan(Base):
 
     @property
     def entitlements(self) -> list[str]:
-        names = [("onsite", "On-site field engineer"), ("advance_replacement", "Advance replacement"),
-                 ("keep_your_drive", "Keep-your-drive")]
+        names = [
+            ("onsite", "On-site field engineer"),
+            ("advance_replacement", "Advance replacement"),
+            ("keep_your_drive", "Keep-your-drive"),
+        ]
         return [label for attr, label in names if getattr(self, attr)]
 
 

@@ -1,4 +1,5 @@
 """Contract look-ups shared by cases, assets and (later) RMAs."""
+
 from __future__ import annotations
 
 from collections import defaultdict

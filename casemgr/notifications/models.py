@@ -15,8 +15,12 @@ class Notification(Base):
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         Index("ix_notification_user_created", "user_id", "created_at"),
         # The sender's sweep reads only undelivered e-mail, by due time.
-        Index("ix_notification_due", "next_attempt_at", postgresql_where=text("status = 'pending'"),
-              sqlite_where=text("status = 'pending'")),
+        Index(
+            "ix_notification_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

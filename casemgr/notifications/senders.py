@@ -1,4 +1,5 @@
 """E-mail transports: SMTP from ``SMTP_URL``, or a local Maildir without one."""
+
 from __future__ import annotations
 
 import mailbox
@@ -45,8 +46,9 @@ class SmtpSender:
     def send(self, *, to: str, subject: str, body: str) -> None:
         u = self.url
         cls = smtplib.SMTP_SSL if u.scheme == "smtps" else smtplib.SMTP
-        with cls(u.hostname or "localhost", u.port or (465 if u.scheme == "smtps" else 25),
-                 timeout=self.timeout) as smtp:
+        with cls(
+            u.hostname or "localhost", u.port or (465 if u.scheme == "smtps" else 25), timeout=self.timeout
+        ) as smtp:
             if "starttls=1" in (u.query or ""):
                 smtp.starttls()
             if u.username:

@@ -1,4 +1,5 @@
 """Queue notifications inside the caller's transaction; deliver e-mail later."""
+
 from __future__ import annotations
 
 import logging
@@ -23,30 +24,70 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 120))
 
 
-def notification_rows(users: Iterable[User], *, subject: str, body: str, now: datetime,
-                      case_id: int | None = None, severity: int | None = None,
-                      email_not_before: datetime | None = None, email: bool = True) -> list[dict]:
+def notification_rows(
+    users: Iterable[User],
+    *,
+    subject: str,
+    body: str,
+    now: datetime,
+    case_id: int | None = None,
+    severity: int | None = None,
+    email_not_before: datetime | None = None,
+    email: bool = True,
+) -> list[dict]:
     """The rows :func:`notify` writes, as plain values, for callers that insert many at once."""
     rows: list[dict] = []
     seen: set[int] = set()
-    common = {"case_id": case_id, "severity": severity, "subject": subject[:300], "body": body,
-              "created_at": now, "attempts": 0}
+    common = {
+        "case_id": case_id,
+        "severity": severity,
+        "subject": subject[:300],
+        "body": body,
+        "created_at": now,
+        "attempts": 0,
+    }
     for user in users:
         if user.id in seen or not user.is_active:
             continue
         seen.add(user.id)
-        rows.append({**common, "user_id": user.id, "email": None, "channel": "in_app", "status": "sent",
-                     "sent_at": now, "next_attempt_at": now})
+        rows.append(
+            {
+                **common,
+                "user_id": user.id,
+                "email": None,
+                "channel": "in_app",
+                "status": "sent",
+                "sent_at": now,
+                "next_attempt_at": now,
+            }
+        )
         if email:
-            rows.append({**common, "user_id": user.id, "email": user.email, "channel": "email",
-                         "status": "pending", "sent_at": None,
-                         "next_attempt_at": max(email_not_before or now, now)})
+            rows.append(
+                {
+                    **common,
+                    "user_id": user.id,
+                    "email": user.email,
+                    "channel": "email",
+                    "status": "pending",
+                    "sent_at": None,
+                    "next_attempt_at": max(email_not_before or now, now),
+                }
+            )
     return rows
 
 
-def notify(session: Session, users: Iterable[User], *, subject: str, body: str, now: datetime,
-           case_id: int | None = None, severity: int | None = None, email_not_before: datetime | None = None,
-           email: bool = True) -> int:
+def notify(
+    session: Session,
+    users: Iterable[User],
+    *,
+    subject: str,
+    body: str,
+    now: datetime,
+    case_id: int | None = None,
+    severity: int | None = None,
+    email_not_before: datetime | None = None,
+    email: bool = True,
+) -> int:
     """One in-app message per user, plus an e-mail through the outbox; returns the rows written.
 
     ``email_not_before`` holds the e-mail (never the in-app message) until then,
@@ -54,8 +95,16 @@ def notify(session: Session, users: Iterable[User], *, subject: str, body: str, 
     values written when the caller commits, with the transaction's other queued
     rows (:func:`casemgr.bulk.insert_at_commit`): nothing reads them back before.
     """
-    rows = notification_rows(users, subject=subject, body=body, now=now, case_id=case_id, severity=severity,
-                             email_not_before=email_not_before, email=email)
+    rows = notification_rows(
+        users,
+        subject=subject,
+        body=body,
+        now=now,
+        case_id=case_id,
+        severity=severity,
+        email_not_before=email_not_before,
+        email=email,
+    )
     insert_at_commit(session, Notification.__table__, rows)
     return len(rows)
 
@@ -65,31 +114,49 @@ def insert_notifications(session: Session, rows: list[dict]) -> None:
     bulk_insert(session, Notification.__table__, rows)
 
 
-def queue_email(session: Session, *, to: str, subject: str, body: str, now: datetime,
-                case_id: int | None = None) -> Notification:
+def queue_email(
+    session: Session, *, to: str, subject: str, body: str, now: datetime, case_id: int | None = None
+) -> Notification:
     """An e-mail to an address without an account (acknowledgements to inbound senders)."""
-    row = Notification(email=to, channel="email", case_id=case_id, subject=subject[:300], body=body,
-                       status="pending", next_attempt_at=now, created_at=now)
+    row = Notification(
+        email=to,
+        channel="email",
+        case_id=case_id,
+        subject=subject[:300],
+        body=body,
+        status="pending",
+        next_attempt_at=now,
+        created_at=now,
+    )
     session.add(row)
     return row
 
 
 def inbox(session: Session, actor: User, limit: int = 100) -> list[Notification]:
-    stmt = (select(Notification).where(Notification.user_id == actor.id, Notification.channel == "in_app")
-            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    stmt = (
+        select(Notification)
+        .where(Notification.user_id == actor.id, Notification.channel == "in_app")
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
     return list(session.scalars(stmt))
 
 
 def unread_count(session: Session, actor: User) -> int:
-    stmt = select(func.count()).select_from(Notification).where(
-        Notification.user_id == actor.id, Notification.channel == "in_app", Notification.read_at.is_(None))
+    stmt = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == actor.id, Notification.channel == "in_app", Notification.read_at.is_(None))
+    )
     return session.scalar(stmt) or 0
 
 
 def mark_all_read(session: Session, actor: User, now: datetime) -> int:
     result = session.execute(
-        update(Notification).where(Notification.user_id == actor.id, Notification.channel == "in_app",
-                                   Notification.read_at.is_(None)).values(read_at=now))
+        update(Notification)
+        .where(Notification.user_id == actor.id, Notification.channel == "in_app", Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
     session.commit()
     return result.rowcount or 0
 
@@ -98,12 +165,19 @@ def deliver_due(session: Session, sender: Sender, now: datetime, batch: int = 50
     """Send due e-mail; failures back off and stay queued. Returns (sent, failed attempts)."""
     sent = failed = 0
     while True:
-        rows = list(session.scalars(
-            select(Notification)
-            .where(Notification.status == "pending", Notification.channel == "email",
-                   Notification.next_attempt_at <= now)
-            .order_by(Notification.next_attempt_at, Notification.id).limit(batch)
-            .with_for_update(skip_locked=True)))
+        rows = list(
+            session.scalars(
+                select(Notification)
+                .where(
+                    Notification.status == "pending",
+                    Notification.channel == "email",
+                    Notification.next_attempt_at <= now,
+                )
+                .order_by(Notification.next_attempt_at, Notification.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+        )
         if not rows:
             session.commit()
             return sent, failed
@@ -116,8 +190,13 @@ def deliver_due(session: Session, sender: Sender, now: datetime, batch: int = 50
                 row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 if row.attempts >= MAX_ATTEMPTS:
                     row.status = "failed"
-                    log.error("notification %s to %s gave up after %s attempts: %s", row.id, row.email,
-                              row.attempts, row.last_error)
+                    log.error(
+                        "notification %s to %s gave up after %s attempts: %s",
+                        row.id,
+                        row.email,
+                        row.attempts,
+                        row.last_error,
+                    )
                 else:
                     row.next_attempt_at = now + backoff(row.attempts)
             else:

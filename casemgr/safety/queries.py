@@ -1,4 +1,5 @@
 """The support manager's view of refused attempts: filterable, exportable."""
+
 from __future__ import annotations
 
 import csv
@@ -40,18 +41,27 @@ class BlockFilter:
                 return date.fromisoformat(args.get(name, ""))
             except ValueError:
                 return None
-        return cls(rule=args.get("rule", "")[:64], channel=args.get("channel", "")[:16],
-                   organization_id=args.get("org", type=int), since=day("since"), until=day("until"))
+
+        return cls(
+            rule=args.get("rule", "")[:64],
+            channel=args.get("channel", "")[:16],
+            organization_id=args.get("org", type=int),
+            since=day("since"),
+            until=day("until"),
+        )
 
 
 def blocks(session: Session, actor: User, flt: BlockFilter, limit: int = 500) -> list[tuple[SafetyBlock, str, str]]:
     """(block, case number, organisation name), newest first."""
     require_viewer(actor)
-    stmt = (select(SafetyBlock, Case.number, Organization.name)
-            .outerjoin(Case, Case.id == SafetyBlock.case_id)
-            .outerjoin(Organization, Organization.id == SafetyBlock.organization_id)
-            .options(selectinload(SafetyBlock.actor))
-            .order_by(SafetyBlock.created_at.desc(), SafetyBlock.id.desc()).limit(limit))
+    stmt = (
+        select(SafetyBlock, Case.number, Organization.name)
+        .outerjoin(Case, Case.id == SafetyBlock.case_id)
+        .outerjoin(Organization, Organization.id == SafetyBlock.organization_id)
+        .options(selectinload(SafetyBlock.actor))
+        .order_by(SafetyBlock.created_at.desc(), SafetyBlock.id.desc())
+        .limit(limit)
+    )
     if flt.rule:
         stmt = stmt.where(SafetyBlock.rule_code == flt.rule)
     if flt.channel:
@@ -65,23 +75,26 @@ def blocks(session: Session, actor: User, flt: BlockFilter, limit: int = 500) ->
     return [(b, number or "", org or "") for b, number, org in session.execute(stmt)]
 
 
-def corrections(session: Session, actor: User, flt: BlockFilter, limit: int = 500
-                ) -> list[tuple[ComponentCorrection, str, str]]:
+def corrections(
+    session: Session, actor: User, flt: BlockFilter, limit: int = 500
+) -> list[tuple[ComponentCorrection, str, str]]:
     """Failed marks a support manager corrected, as (correction, case number, organisation
     name), newest first; the organisation and date filters apply, rule and path do not."""
     require_viewer(actor)
-    stmt = (select(ComponentCorrection, Case.number, Organization.name)
-            .outerjoin(Case, Case.id == ComponentCorrection.case_id)
-            .outerjoin(Organization, Organization.id == ComponentCorrection.organization_id)
-            .options(selectinload(ComponentCorrection.actor))
-            .order_by(ComponentCorrection.created_at.desc(), ComponentCorrection.id.desc()).limit(limit))
+    stmt = (
+        select(ComponentCorrection, Case.number, Organization.name)
+        .outerjoin(Case, Case.id == ComponentCorrection.case_id)
+        .outerjoin(Organization, Organization.id == ComponentCorrection.organization_id)
+        .options(selectinload(ComponentCorrection.actor))
+        .order_by(ComponentCorrection.created_at.desc(), ComponentCorrection.id.desc())
+        .limit(limit)
+    )
     if flt.organization_id:
         stmt = stmt.where(ComponentCorrection.organization_id == flt.organization_id)
     if flt.since:
         stmt = stmt.where(ComponentCorrection.created_at >= datetime.combine(flt.since, time(), UTC))
     if flt.until:
-        stmt = stmt.where(ComponentCorrection.created_at
-                          < datetime.combine(flt.until + timedelta(days=1), time(), UTC))
+        stmt = stmt.where(ComponentCorrection.created_at < datetime.combine(flt.until + timedelta(days=1), time(), UTC))
     return [(c, number or "", org or "") for c, number, org in session.execute(stmt)]
 
 
@@ -89,8 +102,19 @@ def rule_codes(session: Session) -> list[str]:
     return list(session.scalars(select(SafetyBlock.rule_code).distinct().order_by(SafetyBlock.rule_code)))
 
 
-CSV_COLUMNS = ["when_utc", "who", "organisation", "case", "channel", "action", "rule", "component_serial", "reason",
-               "safe_alternative", "attempted"]
+CSV_COLUMNS = [
+    "when_utc",
+    "who",
+    "organisation",
+    "case",
+    "channel",
+    "action",
+    "rule",
+    "component_serial",
+    "reason",
+    "safe_alternative",
+    "attempted",
+]
 
 
 def blocks_csv(rows: list[tuple[SafetyBlock, str, str]]) -> str:
@@ -98,9 +122,21 @@ def blocks_csv(rows: list[tuple[SafetyBlock, str, str]]) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for block, number, org in rows:
-        writer.writerow([block.created_at.strftime("%Y-%m-%d %H:%M:%S"), block.actor.email if block.actor else "",
-                         org, number, block.channel, block.action, block.rule_code, block.component_serial or "",
-                         block.reason, block.safe_alternative, _defuse(block.attempted)])
+        writer.writerow(
+            [
+                block.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                block.actor.email if block.actor else "",
+                org,
+                number,
+                block.channel,
+                block.action,
+                block.rule_code,
+                block.component_serial or "",
+                block.reason,
+                block.safe_alternative,
+                _defuse(block.attempted),
+            ]
+        )
     return out.getvalue()
 
 

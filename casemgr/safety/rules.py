@@ -8,6 +8,7 @@ ZK1234 in bay 4 is marked failed"), and a safe alternative (open an RMA).
 Pure module: standard library only, no I/O, no clock. Rules can be stored as
 JSON through ``rules_to_dicts`` / ``rules_from_dicts``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -97,8 +98,12 @@ def _template_values(component: ComponentFacts | None, asset: AssetFacts | None)
     if component is not None:
         kind = component.kind_word
         values.update(
-            kind_word=kind.upper() if kind.lower() in _ACRONYMS else kind, serial=component.serial, slot=component.slot, state=component.state,
-            part_number=component.part_number, part_description=component.part_description,
+            kind_word=kind.upper() if kind.lower() in _ACRONYMS else kind,
+            serial=component.serial,
+            slot=component.slot,
+            state=component.state,
+            part_number=component.part_number,
+            part_description=component.part_description,
         )
     if asset is not None:
         values["asset_serial"] = asset.serial
@@ -169,8 +174,10 @@ DEFAULT_RULES: tuple[SafetyRule, ...] = (
         code="SG-REINSERT-FAILED",
         action_kinds=frozenset({ActionKind.RESEAT_COMPONENT, ActionKind.REINSERT_COMPONENT}),
         component_states=frozenset({"failed", "quarantined", "removed"}),
-        requires_data_bearing=None, requires_pending_failure=None,
-        requires_asset_rebuilding=None, requires_serial_quarantined=None,
+        requires_data_bearing=None,
+        requires_pending_failure=None,
+        requires_asset_rebuilding=None,
+        requires_serial_quarantined=None,
         reason_template="{kind_word} SN {serial} in {slot} is marked {state}; putting it back will not make it healthy",
         safe_alternative=_RMA,
     ),
@@ -178,8 +185,10 @@ DEFAULT_RULES: tuple[SafetyRule, ...] = (
         code="SG-FORCE-ONLINE-FAILED",
         action_kinds=frozenset({ActionKind.FORCE_ONLINE, ActionKind.CLEAR_FAULT}),
         component_states=frozenset({"failed", "quarantined", "removed"}),
-        requires_data_bearing=None, requires_pending_failure=None,
-        requires_asset_rebuilding=None, requires_serial_quarantined=None,
+        requires_data_bearing=None,
+        requires_pending_failure=None,
+        requires_asset_rebuilding=None,
+        requires_serial_quarantined=None,
         reason_template="{kind_word} SN {serial} in {slot} is marked {state}; bringing it back into service "
         "(online, marked good, fault cleared, re-added or rebuilt onto) hides the failure",
         safe_alternative=_RMA + "; leave the {kind_word} offline until it is swapped",
@@ -188,8 +197,10 @@ DEFAULT_RULES: tuple[SafetyRule, ...] = (
         code="SG-POWER-CYCLE-REBUILD",
         action_kinds=frozenset({ActionKind.POWER_CYCLE}),
         component_states=frozenset(),
-        requires_data_bearing=None, requires_pending_failure=None,
-        requires_asset_rebuilding=True, requires_serial_quarantined=None,
+        requires_data_bearing=None,
+        requires_pending_failure=None,
+        requires_asset_rebuilding=True,
+        requires_serial_quarantined=None,
         reason_template="asset SN {asset_serial} has a rebuild in progress; a power cycle now can corrupt the array",
         safe_alternative="wait until the rebuild completes; collect logs meanwhile",
     ),
@@ -197,8 +208,10 @@ DEFAULT_RULES: tuple[SafetyRule, ...] = (
         code="SG-DOWNGRADE-PENDING-FAILURE",
         action_kinds=frozenset({ActionKind.DOWNGRADE_FIRMWARE}),
         component_states=frozenset(),
-        requires_data_bearing=True, requires_pending_failure=True,
-        requires_asset_rebuilding=None, requires_serial_quarantined=None,
+        requires_data_bearing=True,
+        requires_pending_failure=True,
+        requires_asset_rebuilding=None,
+        requires_serial_quarantined=None,
         reason_template="{kind_word} SN {serial} in {slot} holds data and has a pending failure; "
         "a firmware downgrade can lose that data",
         safe_alternative="open an RMA to replace the {kind_word} before any firmware change; collect logs meanwhile",
@@ -207,8 +220,10 @@ DEFAULT_RULES: tuple[SafetyRule, ...] = (
         code="SG-INSTALL-QUARANTINED",
         action_kinds=frozenset({ActionKind.INSTALL_COMPONENT}),
         component_states=frozenset(),
-        requires_data_bearing=None, requires_pending_failure=None,
-        requires_asset_rebuilding=None, requires_serial_quarantined=True,
+        requires_data_bearing=None,
+        requires_pending_failure=None,
+        requires_asset_rebuilding=None,
+        requires_serial_quarantined=True,
         reason_template="{kind_word} SN {serial} is on the quarantine list and must not be installed in {slot}",
         safe_alternative="install only the replacement shipped under the RMA; return the quarantined part",
     ),
@@ -216,8 +231,10 @@ DEFAULT_RULES: tuple[SafetyRule, ...] = (
         code="SG-INSTALL-FAILED",
         action_kinds=frozenset({ActionKind.INSTALL_COMPONENT}),
         component_states=frozenset({"failed", "quarantined", "removed"}),
-        requires_data_bearing=None, requires_pending_failure=None,
-        requires_asset_rebuilding=None, requires_serial_quarantined=None,
+        requires_data_bearing=None,
+        requires_pending_failure=None,
+        requires_asset_rebuilding=None,
+        requires_serial_quarantined=None,
         reason_template="{kind_word} SN {serial} is marked {state} and must not be installed in {slot}",
         safe_alternative=_RMA,
     ),
@@ -241,7 +258,10 @@ def evaluate(
 # ---- rules as data ---------------------------------------------------------
 
 _FLAG_KEYS = (
-    "requires_data_bearing", "requires_pending_failure", "requires_asset_rebuilding", "requires_serial_quarantined",
+    "requires_data_bearing",
+    "requires_pending_failure",
+    "requires_asset_rebuilding",
+    "requires_serial_quarantined",
 )
 _REQUIRED_KEYS = ("code", "action_kinds", "reason_template", "safe_alternative")
 _KNOWN_KEYS = frozenset(_REQUIRED_KEYS + _FLAG_KEYS + ("component_states",))
@@ -275,14 +295,16 @@ def rules_from_dicts(data: Iterable[Mapping]) -> tuple[SafetyRule, ...]:
             raise ValueError(f"{item['code']}: {bad} must be true, false or null")
         if isinstance(item["action_kinds"], str) or isinstance(item.get("component_states", ()), str):
             raise ValueError(f"{item['code']}: action_kinds and component_states must be lists")
-        rules.append(SafetyRule(
-            code=item["code"],
-            action_kinds=frozenset(ActionKind(value) for value in item["action_kinds"]),
-            component_states=frozenset(item.get("component_states", ())),
-            reason_template=item["reason_template"],
-            safe_alternative=item["safe_alternative"],
-            **flags,
-        ))
+        rules.append(
+            SafetyRule(
+                code=item["code"],
+                action_kinds=frozenset(ActionKind(value) for value in item["action_kinds"]),
+                component_states=frozenset(item.get("component_states", ())),
+                reason_template=item["reason_template"],
+                safe_alternative=item["safe_alternative"],
+                **flags,
+            )
+        )
     codes = [rule.code for rule in rules]
     if len(codes) != len(set(codes)):
         raise ValueError("duplicate rule codes")

@@ -17,13 +17,21 @@ def list_blocks():
     flt = BlockFilter.from_args(request.args)
     rows = blocks(session, actor(), flt)  # NotFoundError (404) for roles without this page
     fixed = corrections(session, actor(), flt)
-    return render_template("safety/blocks.html", rows=rows, corrections=fixed, flt=flt, rules=rule_codes(session),
-                           channels=CHANNELS, organizations=visible_organizations(session, actor()))
+    return render_template(
+        "safety/blocks.html",
+        rows=rows,
+        corrections=fixed,
+        flt=flt,
+        rules=rule_codes(session),
+        channels=CHANNELS,
+        organizations=visible_organizations(session, actor()),
+    )
 
 
 @bp.get("/blocks.csv")
 @login_required
 def export_blocks():
     rows = blocks(get_session(), actor(), BlockFilter.from_args(request.args), limit=100_000)
-    return Response(blocks_csv(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=safety-blocks.csv"})
+    return Response(
+        blocks_csv(rows), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=safety-blocks.csv"}
+    )

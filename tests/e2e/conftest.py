@@ -1,4 +1,5 @@
 """A real headless Chromium (Debian's) against the app served from a thread."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,15 @@ from werkzeug.serving import make_server
 from tests.conftest import skip_or_fail
 
 CHROMIUM = os.environ.get("CASEMGR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The foundation story in a real browser: open a case with a log, get a reply."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Opening an RMA in a real browser: nothing is preselected, the browser will not submit
 without a component and a problem, and the part is only marked failed after a
 confirmation page that names it (no script involved)."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,11 @@ def test_a_support_engineer_opens_an_rma_through_the_confirmation(session, world
     form.locator("textarea[name=problem]").fill("Bay 2 amber; RAID degraded")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("text=Confirm the failed component")
-    assert page.locator(".flash.error").inner_text().startswith(
-        "SN ACME-001-D2 in bay 2 (part DRV-1, 4 TB drive) will be marked failed and quarantined")
+    assert (
+        page.locator(".flash.error")
+        .inner_text()
+        .startswith("SN ACME-001-D2 in bay 2 (part DRV-1, 4 TB drive) will be marked failed and quarantined")
+    )
     session.expire_all()
     assert session.get(Component, bay2.id).state == "active" and session.scalar(select(Rma.id)) is None
 

@@ -1,4 +1,5 @@
 """Fixtures shared by the integration tests."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -22,6 +23,14 @@ def failed_case(session, world, store):
     """An Acme case on ACME-001 whose drive in bay 2 is marked failed."""
     bay2 = next(c for c in world.acme_asset.components if c.slot == "bay 2")
     mark_component(session, world.user("engineer"), bay2, "failed", T0)
-    return services.open_case(session, world.user("acme_admin"), store, asset_serial="ACME-001", severity=2,
-                              subject="Bay 2 failed", description="Drive in bay 2 shows amber", now=T0,
-                              component_id=bay2.id)
+    return services.open_case(
+        session,
+        world.user("acme_admin"),
+        store,
+        asset_serial="ACME-001",
+        severity=2,
+        subject="Bay 2 failed",
+        description="Drive in bay 2 shows amber",
+        now=T0,
+        component_id=bay2.id,
+    )

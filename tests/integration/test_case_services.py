@@ -1,4 +1,5 @@
 """Case services on real SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import io
@@ -43,27 +44,39 @@ def test_an_opened_case_is_loaded_whole_and_edits_to_it_are_version_checked(sess
     listen = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(session.get_bind(), "before_cursor_execute", listen)
     try:
-        seen = (case.status, case.queue, case.escalation_level, case.owner_id, case.version, case.closed_at,
-                case.organization.name, case.asset.serial)
+        seen = (
+            case.status,
+            case.queue,
+            case.escalation_level,
+            case.owner_id,
+            case.version,
+            case.closed_at,
+            case.organization.name,
+            case.asset.serial,
+        )
     finally:
         event.remove(session.get_bind(), "before_cursor_execute", listen)
     assert statements == []
     assert seen == ("new", "L1", 0, None, 1, None, "Acme", "ACME-001")
     assert session.get(Case, case.id) is case
-    services.change_severity(session, world.user("engineer"), case, severity=1, reason="outage", now=clock.now(),
-                             expected_version=1)
+    services.change_severity(
+        session, world.user("engineer"), case, severity=1, reason="outage", now=clock.now(), expected_version=1
+    )
     assert session.scalar(select(Case.version).where(Case.id == case.id)) == case.version > 1
     with pytest.raises(ConflictError):
-        services.change_severity(session, world.user("engineer"), case, severity=2, reason="stale", now=clock.now(),
-                                 expected_version=1)
+        services.change_severity(
+            session, world.user("engineer"), case, severity=2, reason="stale", now=clock.now(), expected_version=1
+        )
 
 
 def test_the_opener_is_acknowledged_in_app_and_by_email_with_the_number_and_first_response_due(
-        session, world, store, clock):
+    session, world, store, clock
+):
     case = open_for(session, world, store, clock.now(), severity=1)
     admin = world.user("acme_admin")
-    rows = session.scalars(select(Notification).where(Notification.case_id == case.id)
-                           .order_by(Notification.channel)).all()
+    rows = session.scalars(
+        select(Notification).where(Notification.case_id == case.id).order_by(Notification.channel)
+    ).all()
     assert [(n.channel, n.user_id) for n in rows] == [("email", admin.id), ("in_app", admin.id)]
     assert rows[0].email == admin.email and rows[0].status == "pending"
     assert case.first_response_due_at is not None
@@ -71,8 +84,9 @@ def test_the_opener_is_acknowledged_in_app_and_by_email_with_the_number_and_firs
         assert n.subject.startswith(f"[{case.number} S1] Received")
         assert f"first response is due by {case.first_response_due_at:%Y-%m-%d %H:%M} UTC" in n.body
     uncovered = open_for(session, world, store, clock.now(), who="globex_admin", serial="GLOBEX-OLD")
-    note = session.scalar(select(Notification.body).where(Notification.case_id == uncovered.id,
-                                                          Notification.channel == "in_app"))
+    note = session.scalar(
+        select(Notification.body).where(Notification.case_id == uncovered.id, Notification.channel == "in_app")
+    )
     assert "No active support contract" in note and "accepted" in note
 
 
@@ -91,12 +105,15 @@ def test_a_customer_cannot_open_a_case_on_another_organisations_asset(session, w
     assert session.scalar(select(Case)) is None
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("severity", 5, "Severity"),
-    ("subject", "   ", "Subject is required"),
-    ("description", "", "Description is required"),
-    ("subject", "x" * 201, "too long"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("severity", 5, "Severity"),
+        ("subject", "   ", "Subject is required"),
+        ("description", "", "Description is required"),
+        ("subject", "x" * 201, "too long"),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_is_stored(session, world, store, clock, field, value, message):
     with pytest.raises(CaseRuleError, match=message):
         open_for(session, world, store, clock.now(), **{field: value})
@@ -126,10 +143,18 @@ def test_an_oversize_attachment_refuses_the_whole_case(session, world, store, cl
 def test_internal_notes_and_public_replies_are_appended_in_order(session, world, store, clock):
     case = open_for(session, world, store, clock.now())
     engineer = world.user("engineer")
-    services.add_comment(session, engineer, store, case, body="Looking at it", public=True,
-                         now=clock.advance(timedelta(minutes=5)))
-    services.add_comment(session, engineer, store, case, body="Same batch as last week", public=False,
-                         now=clock.advance(timedelta(minutes=1)))
+    services.add_comment(
+        session, engineer, store, case, body="Looking at it", public=True, now=clock.advance(timedelta(minutes=5))
+    )
+    services.add_comment(
+        session,
+        engineer,
+        store,
+        case,
+        body="Same batch as last week",
+        public=False,
+        now=clock.advance(timedelta(minutes=1)),
+    )
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
     assert [(e.kind, e.public, e.actor_id) for e in events] == [
         ("opened", True, world.user("acme_admin").id),
@@ -140,10 +165,23 @@ def test_internal_notes_and_public_replies_are_appended_in_order(session, world,
 
 def test_a_customer_reply_is_always_public_and_resumes_a_waiting_case(session, world, store, clock):
     case = open_for(session, world, store, clock.now())
-    services.change_status(session, world.user("engineer"), case, new_status="waiting_customer",
-                           expected_version=case.version, now=clock.now())
-    event = services.add_comment(session, world.user("acme_user"), store, case, body="Here are the logs",
-                                 public=False, now=clock.advance(timedelta(hours=1)))
+    services.change_status(
+        session,
+        world.user("engineer"),
+        case,
+        new_status="waiting_customer",
+        expected_version=case.version,
+        now=clock.now(),
+    )
+    event = services.add_comment(
+        session,
+        world.user("acme_user"),
+        store,
+        case,
+        body="Here are the logs",
+        public=False,
+        now=clock.advance(timedelta(hours=1)),
+    )
     assert event.public is True
     assert case.status == "in_progress"
 
@@ -151,11 +189,13 @@ def test_a_customer_reply_is_always_public_and_resumes_a_waiting_case(session, w
 def test_a_stale_version_is_a_conflict_not_an_overwrite(session, world, store, clock):
     case = open_for(session, world, store, clock.now())
     seen = case.version
-    services.change_status(session, world.user("engineer"), case, new_status="in_progress",
-                           expected_version=seen, now=clock.now())
+    services.change_status(
+        session, world.user("engineer"), case, new_status="in_progress", expected_version=seen, now=clock.now()
+    )
     with pytest.raises(ConflictError, match="changed by someone else"):
-        services.change_severity(session, world.user("engineer2"), case, severity=1, expected_version=seen,
-                                 now=clock.now())
+        services.change_severity(
+            session, world.user("engineer2"), case, severity=1, expected_version=seen, now=clock.now()
+        )
     session.rollback()
     session.refresh(case)
     assert (case.status, case.severity) == ("in_progress", 2)
@@ -169,27 +209,55 @@ def test_two_sessions_updating_the_same_case_at_once_conflict(app, session, worl
         theirs = other.get(Case, case.id)
         other.commit()  # the read ends (as a web request does); SQLite lets one writer in at a time
         mine = session.get(Case, case.id)
-        services.change_status(session, world.user("engineer"), mine, new_status="in_progress",
-                               expected_version=mine.version, now=clock.now())
+        services.change_status(
+            session,
+            world.user("engineer"),
+            mine,
+            new_status="in_progress",
+            expected_version=mine.version,
+            now=clock.now(),
+        )
         with pytest.raises(ConflictError):
-            services.change_severity(other, other.get(type(world.user("engineer2")), world.user("engineer2").id),
-                                     theirs, severity=1, expected_version=theirs.version, now=clock.now())
+            services.change_severity(
+                other,
+                other.get(type(world.user("engineer2")), world.user("engineer2").id),
+                theirs,
+                severity=1,
+                expected_version=theirs.version,
+                now=clock.now(),
+            )
 
 
 def test_end_of_support_close_needs_a_handoff_to_the_account_manager(session, world, store, clock):
     case = open_for(session, world, store, clock.now())
     engineer = world.user("engineer")
     with pytest.raises(CaseRuleError, match="account manager"):
-        services.close_case(session, engineer, case, reason="end_of_support", expected_version=case.version,
-                            now=clock.now())
+        services.close_case(
+            session, engineer, case, reason="end_of_support", expected_version=case.version, now=clock.now()
+        )
     session.rollback()
     with pytest.raises(CaseRuleError, match="path offered"):
-        services.close_case(session, engineer, case, reason="end_of_support", expected_version=case.version,
-                            now=clock.now(), handoff_manager_id=world.user("account").id, handoff_path="")
+        services.close_case(
+            session,
+            engineer,
+            case,
+            reason="end_of_support",
+            expected_version=case.version,
+            now=clock.now(),
+            handoff_manager_id=world.user("account").id,
+            handoff_path="",
+        )
     session.rollback()
-    services.close_case(session, engineer, case, reason="end_of_support", expected_version=case.version,
-                        now=clock.now(), handoff_manager_id=world.user("account").id,
-                        handoff_path="Trade-in to SA-4800 with three years of Premium support")
+    services.close_case(
+        session,
+        engineer,
+        case,
+        reason="end_of_support",
+        expected_version=case.version,
+        now=clock.now(),
+        handoff_manager_id=world.user("account").id,
+        handoff_path="Trade-in to SA-4800 with three years of Premium support",
+    )
     assert case.status == "closed" and case.close_reason == "end_of_support"
     handoff = session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "handoff"))
     assert handoff.data["account_manager_id"] == world.user("account").id
@@ -199,20 +267,28 @@ def test_end_of_support_close_needs_a_handoff_to_the_account_manager(session, wo
 def test_end_of_support_close_is_refused_when_nobody_can_take_the_handoff(session, world, store, clock):
     case = open_for(session, world, store, clock.now(), who="globex_admin", serial="GLOBEX-001")
     with pytest.raises(CaseRuleError, match="no account manager"):
-        services.close_case(session, world.user("engineer"), case, reason="end_of_support",
-                            expected_version=case.version, now=clock.now(), handoff_path="Upgrade path offered")
+        services.close_case(
+            session,
+            world.user("engineer"),
+            case,
+            reason="end_of_support",
+            expected_version=case.version,
+            now=clock.now(),
+            handoff_path="Upgrade path offered",
+        )
 
 
 def test_the_customer_confirms_a_resolution_and_the_case_closes(session, world, store, clock):
     case = open_for(session, world, store, clock.now())
     with pytest.raises(CaseRuleError, match="Only a resolved case"):
-        services.confirm_resolution(session, world.user("acme_admin"), case, expected_version=case.version,
-                                    now=clock.now())
+        services.confirm_resolution(
+            session, world.user("acme_admin"), case, expected_version=case.version, now=clock.now()
+        )
     session.rollback()
-    services.change_status(session, world.user("engineer"), case, new_status="resolved",
-                           expected_version=case.version, now=clock.now())
-    services.confirm_resolution(session, world.user("acme_admin"), case, expected_version=case.version,
-                                now=clock.now())
+    services.change_status(
+        session, world.user("engineer"), case, new_status="resolved", expected_version=case.version, now=clock.now()
+    )
+    services.confirm_resolution(session, world.user("acme_admin"), case, expected_version=case.version, now=clock.now())
     assert case.status == "closed" and case.close_reason == "confirmed" and case.closed_at == clock.now()
 
 
@@ -220,8 +296,9 @@ def test_customers_and_account_managers_cannot_work_cases(session, world, store,
     case = open_for(session, world, store, clock.now())
     for who in ("acme_admin", "account", "field"):
         with pytest.raises(ForbiddenError):
-            services.change_status(session, world.user(who), case, new_status="resolved",
-                                   expected_version=case.version, now=clock.now())
+            services.change_status(
+                session, world.user(who), case, new_status="resolved", expected_version=case.version, now=clock.now()
+            )
     with pytest.raises(ForbiddenError):
         services.add_comment(session, world.user("account"), store, case, body="hi", public=True, now=clock.now())
 

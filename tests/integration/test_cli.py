@@ -1,4 +1,5 @@
 """The ``casemgr`` command against real databases."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,40 +17,73 @@ def cli(app):
 
     def run(*args, input=None):
         return runner.invoke(args=list(args), input=input, catch_exceptions=False)
+
     return run
 
 
 def test_user_create_reads_the_password_from_stdin_and_hashes_it(cli, world, session):
-    result = cli("user", "create", "--email", "New.Eng@Vendor.example.com", "--role", "support_engineer",
-                 "--password-stdin", input="a long enough secret\n")
+    result = cli(
+        "user",
+        "create",
+        "--email",
+        "New.Eng@Vendor.example.com",
+        "--role",
+        "support_engineer",
+        "--password-stdin",
+        input="a long enough secret\n",
+    )
     assert result.exit_code == 0, result.output
     user = session.scalar(select(User).where(User.email == "new.eng@vendor.example.com"))
     assert user.role == "support_engineer" and user.organization_id == world.vendor.id
     assert "a long enough secret" not in user.password_hash and user.check_password("a long enough secret")
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--role", "wizard"], "Unknown role"),
-    (["--role", "customer_admin"], "belongs to a partner organisation"),
-    (["--role", "customer_admin", "--org", "Nope Inc"], "No organisation named"),
-    (["--role", "support_manager", "--tier", "L2"], "Only a support engineer has a tier"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--role", "wizard"], "Unknown role"),
+        (["--role", "customer_admin"], "belongs to a partner organisation"),
+        (["--role", "customer_admin", "--org", "Nope Inc"], "No organisation named"),
+        (["--role", "support_manager", "--tier", "L2"], "Only a support engineer has a tier"),
+    ],
+)
 def test_user_create_explains_bad_input(cli, world, args, message):
-    result = cli("user", "create", "--email", "x@acme.example.com", *args, "--password-stdin",
-                 input="a long enough secret\n")
+    result = cli(
+        "user", "create", "--email", "x@acme.example.com", *args, "--password-stdin", input="a long enough secret\n"
+    )
     assert result.exit_code != 0 and message in result.output
 
 
 def test_user_create_gives_a_support_engineer_a_tier(cli, world, session):
-    result = cli("user", "create", "--email", "l3@vendor.example.com", "--role", "support_engineer", "--tier", "L3",
-                 "--password-stdin", input="a long enough secret\n")
+    result = cli(
+        "user",
+        "create",
+        "--email",
+        "l3@vendor.example.com",
+        "--role",
+        "support_engineer",
+        "--tier",
+        "L3",
+        "--password-stdin",
+        input="a long enough secret\n",
+    )
     assert result.exit_code == 0, result.output
     assert session.scalar(select(User.tier).where(User.email == "l3@vendor.example.com")) == "L3"
 
 
 def test_user_create_refuses_a_short_password(cli, world):
-    result = cli("user", "create", "--email", "x@acme.example.com", "--role", "customer_user", "--org", "Acme",
-                 "--password-stdin", input="short\n")
+    result = cli(
+        "user",
+        "create",
+        "--email",
+        "x@acme.example.com",
+        "--role",
+        "customer_user",
+        "--org",
+        "Acme",
+        "--password-stdin",
+        input="short\n",
+    )
     assert result.exit_code != 0 and "at least 10 characters" in result.output
 
 
@@ -85,9 +119,11 @@ def test_assets_import_reports_every_bad_row_and_imports_nothing(cli, world, ses
 
 def test_assets_import_of_a_clean_file_adds_assets_components_and_coverage(cli, world, session, tmp_path):
     csv_file = tmp_path / "assets.csv"
-    csv_file.write_text("serial,product_model,organization,site,contract,components\n"
-                        "new-001,SA-1,Acme,Acme DC,C-ACME,bay 1=DRV-1:d001; PSU 1=PSU-1:P001\n"
-                        "NEW-002,SA-1,Globex,Globex Lab,,\n")
+    csv_file.write_text(
+        "serial,product_model,organization,site,contract,components\n"
+        "new-001,SA-1,Acme,Acme DC,C-ACME,bay 1=DRV-1:d001; PSU 1=PSU-1:P001\n"
+        "NEW-002,SA-1,Globex,Globex Lab,,\n"
+    )
     result = cli("assets", "import", str(csv_file))
     assert result.exit_code == 0, result.output
     assert "Imported 2 asset(s) with 2 component(s)." in result.output
@@ -107,8 +143,15 @@ def test_assets_import_names_missing_columns(cli, world, tmp_path):
 def test_demo_loads_partners_assets_cases_and_prints_a_login_per_role(app, cli, session):
     result = cli("demo")
     assert result.exit_code == 0, result.output
-    for role in ("customer_admin", "customer_user", "support_engineer", "field_engineer", "account_manager",
-                 "support_manager", "admin"):
+    for role in (
+        "customer_admin",
+        "customer_user",
+        "support_engineer",
+        "field_engineer",
+        "account_manager",
+        "support_manager",
+        "admin",
+    ):
         assert f"  {role} " in result.output
     assert session.scalar(select(func.count()).select_from(Asset)) == 60
     open_cases = session.scalar(select(func.count()).select_from(Case).where(Case.status != "closed"))

@@ -8,6 +8,7 @@ text is refused by the safety guard (nothing stored, a SafetyBlock recorded); te
 customer can write is refused to vendor staff. A new writer without a scenario fails
 ``test_every_public_writer_has_a_refusal_scenario``.
 """
+
 from __future__ import annotations
 
 import ast
@@ -47,6 +48,7 @@ def _qualname(path: Path, stack: list[str]) -> str:
 
 def _calls(tree: ast.AST):
     """(enclosing function names, call) for every call in the tree."""
+
     def visit(node, stack):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -55,6 +57,7 @@ def _calls(tree: ast.AST):
                 if isinstance(child, ast.Call):
                     yield stack, child
                 yield from visit(child, stack)
+
     yield from visit(tree, [])
 
 
@@ -71,9 +74,13 @@ def public_writers() -> set[str]:
     for path, tree in _modules():
         for stack, call in _calls(tree):
             func = call.func
-            if (isinstance(func, ast.Attribute) and func.attr in ("append", "row")
-                    and isinstance(func.value, ast.Name) and func.value.id == "timeline"
-                    and not _is_false(_keyword(call, "public"))):
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("append", "row")
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "timeline"
+                and not _is_false(_keyword(call, "public"))
+            ):
                 found.add(_qualname(path, stack))
     return found
 
@@ -85,8 +92,11 @@ def direct_case_events() -> list[str]:
         if path == TIMELINE or path.name == "demo.py":  # demo seeds are fixed text in the repository
             continue
         for stack, call in _calls(tree):
-            if isinstance(call.func, ast.Name) and call.func.id == "CaseEvent" \
-                    and not _is_false(_keyword(call, "public")):
+            if (
+                isinstance(call.func, ast.Name)
+                and call.func.id == "CaseEvent"
+                and not _is_false(_keyword(call, "public"))
+            ):
                 found.append(_qualname(path, stack))
     return found
 
@@ -101,20 +111,37 @@ def test_no_public_entry_bypasses_the_timeline():
 @pytest.fixture
 def failed_case(failed_case, session, world):
     """The shared failed case (bay 2 failed), owned by the engineer."""
-    services.assign_owner(session, world.user("engineer"), failed_case, owner_id=world.user("engineer").id,
-                          expected_version=None, now=T0)
+    services.assign_owner(
+        session, world.user("engineer"), failed_case, owner_id=world.user("engineer").id, expected_version=None, now=T0
+    )
     return failed_case
 
 
 def _rma(session, world, case):
     bay2 = next(c for c in world.acme_asset.components if c.slot == "bay 2")
-    return rma_services.open_rma(session, world.user("engineer"), case, component_id=bay2.id,
-                                 kind="advance_replacement", disposition="return", problem="Drive failed", now=T0)
+    return rma_services.open_rma(
+        session,
+        world.user("engineer"),
+        case,
+        component_id=bay2.id,
+        kind="advance_replacement",
+        disposition="return",
+        problem="Drive failed",
+        now=T0,
+    )
 
 
 def _vendor_opens(s, w, store, case):
-    services.open_case(s, w.user("engineer"), store, asset_serial="ACME-001", severity=3, subject="Follow-up",
-                       description=UNSAFE, now=T0)
+    services.open_case(
+        s,
+        w.user("engineer"),
+        store,
+        asset_serial="ACME-001",
+        severity=3,
+        subject="Follow-up",
+        description=UNSAFE,
+        now=T0,
+    )
 
 
 def _return_shipped_with_a_note(s, w, store, case):
@@ -132,8 +159,8 @@ def _alert_from_a_vendor_account(s, w, store, case):
     alert naming a customer's serial becomes a triage case of its own, never an entry on the
     customer's case."""
     from casemgr.channels.alerts import Alert, receive
-    alert = Alert(fingerprint="f1", status="firing", serial="ACME-001", severity=2, summary=UNSAFE,
-                  description=UNSAFE)
+
+    alert = Alert(fingerprint="f1", status="firing", serial="ACME-001", severity=2, summary=UNSAFE, description=UNSAFE)
     [outcome] = receive(s, w.user("engineer"), [alert], store, T0)
     assert outcome.action == "triage" and outcome.case_number != case.number
 
@@ -145,34 +172,88 @@ def _bay2(w):
 REFUSED, CUSTOMER_ONLY, UNREACHABLE = "refused", "customer only", "unreachable by vendor text"
 SCENARIOS = {
     "casemgr.cases.services:open_case": (REFUSED, _vendor_opens),
-    "casemgr.cases.services:add_comment": (REFUSED, lambda s, w, store, case: services.add_comment(
-        s, w.user("engineer"), store, case, body=UNSAFE, public=True, now=T0)),
-    "casemgr.cases.services:_set_status": (REFUSED, lambda s, w, store, case: services.change_status(
-        s, w.user("engineer"), case, new_status="waiting_customer", expected_version=None, now=T0, note=UNSAFE)),
-    "casemgr.cases.services:change_severity": (REFUSED, lambda s, w, store, case: services.change_severity(
-        s, w.user("engineer"), case, severity=1, expected_version=None, now=T0, reason=UNSAFE)),
-    "casemgr.cases.services:close_case": (REFUSED, lambda s, w, store, case: services.close_case(
-        s, w.user("engineer"), case, reason="end_of_support", expected_version=None, now=T0,
-        handoff_manager_id=w.user("account").id, handoff_path=UNSAFE)),
+    "casemgr.cases.services:add_comment": (
+        REFUSED,
+        lambda s, w, store, case: services.add_comment(
+            s, w.user("engineer"), store, case, body=UNSAFE, public=True, now=T0
+        ),
+    ),
+    "casemgr.cases.services:_set_status": (
+        REFUSED,
+        lambda s, w, store, case: services.change_status(
+            s, w.user("engineer"), case, new_status="waiting_customer", expected_version=None, now=T0, note=UNSAFE
+        ),
+    ),
+    "casemgr.cases.services:change_severity": (
+        REFUSED,
+        lambda s, w, store, case: services.change_severity(
+            s, w.user("engineer"), case, severity=1, expected_version=None, now=T0, reason=UNSAFE
+        ),
+    ),
+    "casemgr.cases.services:close_case": (
+        REFUSED,
+        lambda s, w, store, case: services.close_case(
+            s,
+            w.user("engineer"),
+            case,
+            reason="end_of_support",
+            expected_version=None,
+            now=T0,
+            handoff_manager_id=w.user("account").id,
+            handoff_path=UNSAFE,
+        ),
+    ),
     # a triage case has no asset, so nothing on it can be put back; its text is the sender's
     "casemgr.cases.services:open_triage_case": (UNREACHABLE, None),
-    "casemgr.cases.commitments:record_commitment": (REFUSED, lambda s, w, store, case: commitments.record_commitment(
-        s, w.user("engineer"), case, description=UNSAFE, recipient="Ana", owner_id=w.user("engineer").id,
-        due_at=T0 + timedelta(hours=2), now=T0)),
+    "casemgr.cases.commitments:record_commitment": (
+        REFUSED,
+        lambda s, w, store, case: commitments.record_commitment(
+            s,
+            w.user("engineer"),
+            case,
+            description=UNSAFE,
+            recipient="Ana",
+            owner_id=w.user("engineer").id,
+            due_at=T0 + timedelta(hours=2),
+            now=T0,
+        ),
+    ),
     # its entry repeats the description that record_commitment checked
     "casemgr.cases.commitments:mark_kept": (UNREACHABLE, None),
-    "casemgr.cases.action_plans:send_action_plan": (REFUSED, lambda s, w, store, case: send_action_plan(
-        s, w.user("engineer"), case, [PlanStep("collect_logs", None, UNSAFE)], T0)),
-    "rma.services:open_rma": (REFUSED, lambda s, w, store, case: rma_services.open_rma(
-        s, w.user("engineer"), case, component_id=_bay2(w), kind="advance_replacement", disposition="return",
-        problem=UNSAFE, now=T0)),
-    "rma.lifecycle:record_move": (REFUSED, lambda s, w, store, case: rma_services.cancel(
-        s, w.user("engineer"), _rma(s, w, case), reason=UNSAFE, now=T0)),
+    "casemgr.cases.action_plans:send_action_plan": (
+        REFUSED,
+        lambda s, w, store, case: send_action_plan(
+            s, w.user("engineer"), case, [PlanStep("collect_logs", None, UNSAFE)], T0
+        ),
+    ),
+    "rma.services:open_rma": (
+        REFUSED,
+        lambda s, w, store, case: rma_services.open_rma(
+            s,
+            w.user("engineer"),
+            case,
+            component_id=_bay2(w),
+            kind="advance_replacement",
+            disposition="return",
+            problem=UNSAFE,
+            now=T0,
+        ),
+    ),
+    "rma.lifecycle:record_move": (
+        REFUSED,
+        lambda s, w, store, case: rma_services.cancel(s, w.user("engineer"), _rma(s, w, case), reason=UNSAFE, now=T0),
+    ),
     "rma.lifecycle:record_note": (REFUSED, _return_shipped_with_a_note),
-    "escalation.services:request_escalation": (CUSTOMER_ONLY, lambda s, w, store, case: request_escalation(
-        s, w.user("engineer"), case, reason=UNSAFE, now=T0, settings=Settings())),
-    "reports.services:rate_case": (CUSTOMER_ONLY, lambda s, w, store, case: rate_case(
-        s, w.user("engineer"), case, rating=5, comment=UNSAFE, now=T0)),
+    "escalation.services:request_escalation": (
+        CUSTOMER_ONLY,
+        lambda s, w, store, case: request_escalation(
+            s, w.user("engineer"), case, reason=UNSAFE, now=T0, settings=Settings()
+        ),
+    ),
+    "reports.services:rate_case": (
+        CUSTOMER_ONLY,
+        lambda s, w, store, case: rate_case(s, w.user("engineer"), case, rating=5, comment=UNSAFE, now=T0),
+    ),
     "casemgr.channels.alerts:_receive_one": (UNREACHABLE, _alert_from_a_vendor_account),
 }
 

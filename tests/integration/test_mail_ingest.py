@@ -1,4 +1,5 @@
 """`casemgr mail ingest` on real message files, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,12 +19,12 @@ def ingest(app, world):
 
     def run(name: str):
         return runner.invoke(args=["mail", "ingest"], input=(MAIL / name).read_bytes(), catch_exceptions=False)
+
     return run
 
 
 def acks(session) -> list[Notification]:
-    return list(session.scalars(select(Notification).where(Notification.channel == "email")
-                                .order_by(Notification.id)))
+    return list(session.scalars(select(Notification).where(Notification.channel == "email").order_by(Notification.id)))
 
 
 def test_a_known_sender_naming_a_serial_opens_a_case_on_that_asset(ingest, session, world):

@@ -1,4 +1,5 @@
 """The migrations are the schema: one head, and they match the models exactly."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

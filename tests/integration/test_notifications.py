@@ -1,4 +1,5 @@
 """The outbox: mail is never lost, failures back off, the in-app list is per user."""
+
 from __future__ import annotations
 
 import mailbox

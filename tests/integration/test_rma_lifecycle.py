@@ -1,6 +1,7 @@
 """RMA lifecycle through the services, on SQLite and PostgreSQL: the three kinds end to end,
 keep-your-drive, a serial mismatch on return, approval out of contract, the return clock,
 and the quarantine of the failed serial on every install path."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -31,16 +32,31 @@ PROBLEM = "Amber LED; the array reports the part failed"
 
 def open_case(session, world, clock, *, org="acme", serial="ACME-001", slot="bay 4"):
     """A customer case on an asset, owned by the support engineer."""
-    asset = {"ACME-001": world.acme_asset, "GLOBEX-001": world.globex_asset,
-             "GLOBEX-OLD": world.globex_uncovered}[serial]
+    asset = {"ACME-001": world.acme_asset, "GLOBEX-001": world.globex_asset, "GLOBEX-OLD": world.globex_uncovered}[
+        serial
+    ]
     asset.site.region = {"acme": "us-east", "globex": "eu-central"}[org]
     component = next(c for c in asset.components if c.slot == slot)
     store = AttachmentStore("/nonexistent/no-uploads-here", 1 << 20)  # these cases carry no files
-    case = case_services.open_case(session, world.user(f"{org}_admin"), store, asset_serial=serial, severity=2,
-                                   subject=f"{slot} failed", description="Amber LED", now=clock.now(),
-                                   component_id=component.id)
-    case_services.assign_owner(session, world.user("engineer"), case, owner_id=world.user("engineer").id,
-                               expected_version=None, now=clock.now())
+    case = case_services.open_case(
+        session,
+        world.user(f"{org}_admin"),
+        store,
+        asset_serial=serial,
+        severity=2,
+        subject=f"{slot} failed",
+        description="Amber LED",
+        now=clock.now(),
+        component_id=component.id,
+    )
+    case_services.assign_owner(
+        session,
+        world.user("engineer"),
+        case,
+        owner_id=world.user("engineer").id,
+        expected_version=None,
+        now=clock.now(),
+    )
     return case, component
 
 
@@ -49,15 +65,19 @@ def step(clock, minutes=30):
 
 
 def rma_events(session, case):
-    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "rma")
-                                .order_by(CaseEvent.id)))
+    return list(
+        session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "rma").order_by(CaseEvent.id)
+        )
+    )
 
 
 def test_advance_replacement_end_to_end_with_serial_mismatch(session, world, clock):
     case, bay4 = open_case(session, world, clock)
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(),
-                            problem=PROBLEM)
+    rma = services.open_rma(
+        session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(), problem=PROBLEM
+    )
     assert rma.number == "RMA-000001" and rma.state == "approved" and not rma.needs_approval
     assert bay4.state == "failed" and session.get(QuarantinedSerial, "ACME-001-D4") is not None
     assert rma.disposition == "return"  # Premium has no keep-your-drive
@@ -72,17 +92,26 @@ def test_advance_replacement_end_to_end_with_serial_mismatch(session, world, clo
         services.receive_return(session, eng, rma, returned_serial="ACME-001-D3", now=step(clock))
     session.rollback()
     assert rma.state == "return_pending" and rma.analysis is None  # nothing recorded without the confirmation
-    fa = services.receive_return(session, eng, rma, returned_serial="ACME-001-D3", now=clock.now(),
-                                 confirm_mismatch=True)
+    fa = services.receive_return(
+        session, eng, rma, returned_serial="ACME-001-D3", now=clock.now(), confirm_mismatch=True
+    )
     assert rma.state == "returned" and fa.serial_matches is False and fa.expected_serial == "ACME-001-D4"
     assert fa.returned_serial == "ACME-001-D3"
     assert rma.shipment("return").delivered_at == clock.now()
     services.analyse(session, eng, rma, result="confirmed", failure_code="MEDIA", now=step(clock))
     services.close(session, eng, rma, now=step(clock))
     moves = [(e.data["from"], e.data["to"]) for e in rma_events(session, case)]
-    assert moves == [(None, "requested"), ("requested", "approved"), ("approved", "shipped"),
-                     ("shipped", "delivered"), ("delivered", "installed"), ("installed", "return_pending"),
-                     ("return_pending", "returned"), ("returned", "analysed"), ("analysed", "closed")]
+    assert moves == [
+        (None, "requested"),
+        ("requested", "approved"),
+        ("approved", "shipped"),
+        ("shipped", "delivered"),
+        ("delivered", "installed"),
+        ("installed", "return_pending"),
+        ("return_pending", "returned"),
+        ("returned", "analysed"),
+        ("analysed", "closed"),
+    ]
     events = rma_events(session, case)
     assert all(e.public and e.actor_id for e in events)
     assert "SERIAL MISMATCH" in events[6].body and "MEDIA" in events[7].body
@@ -90,8 +119,15 @@ def test_advance_replacement_end_to_end_with_serial_mismatch(session, world, clo
     assert "SN ACME-001-D3 was received and analysed in place of the expected SN ACME-001-D4" in events[7].body
     # Each move notified the owner and the customer who opened the case; the owner also got the mismatch alert.
     for user, expected in ((eng, 10), (world.user("acme_admin"), 9)):
-        n = session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == user.id, Notification.channel == "in_app", Notification.subject.like("%RMA-000001%")))
+        n = session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.user_id == user.id,
+                Notification.channel == "in_app",
+                Notification.subject.like("%RMA-000001%"),
+            )
+        )
         assert n == expected, user.email
 
 
@@ -100,14 +136,22 @@ def test_onsite_dispatch_end_to_end_with_keep_your_drive(session, world, clock):
     session.commit()
     case, bay4 = open_case(session, world, clock)
     eng, field = world.user("engineer"), world.user("field")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now(),
-                            problem=PROBLEM)
+    rma = services.open_rma(
+        session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now(), problem=PROBLEM
+    )
     assert rma.disposition == "retained" and rma.region == "us-east"
     services.ship_replacement(session, eng, rma, carrier="FedEx", tracking="77", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     start = clock.now() + timedelta(hours=2)
-    services.schedule_dispatch(session, eng, rma, engineer_id=field.id, window_start=start,
-                               window_end=start + timedelta(hours=2), now=step(clock))
+    services.schedule_dispatch(
+        session,
+        eng,
+        rma,
+        engineer_id=field.id,
+        window_start=start,
+        window_end=start + timedelta(hours=2),
+        now=step(clock),
+    )
     assert rma.state == "dispatched" and rma.field_engineer_id == field.id
     with pytest.raises(ForbiddenError):  # another field engineer is not assigned
         services.record_arrival(session, eng2_field(session, world, clock), rma, now=clock.now())
@@ -122,14 +166,26 @@ def test_onsite_dispatch_end_to_end_with_keep_your_drive(session, world, clock):
     session.rollback()
     services.close(session, eng, rma, now=step(clock))
     assert [e.data["to"] for e in rma_events(session, case)][-5:] == [
-        "dispatched", "on_site", "installed", "retained", "closed"]
+        "dispatched",
+        "on_site",
+        "installed",
+        "retained",
+        "closed",
+    ]
 
 
 def eng2_field(session, world, clock):
     from casemgr.auth.models import User
 
-    other = User(email="f2@vendor.example.com", name="F Two", role="field_engineer", password_hash="x",
-                 organization_id=world.vendor.id, region="us-east", created_at=clock.now())
+    other = User(
+        email="f2@vendor.example.com",
+        name="F Two",
+        role="field_engineer",
+        password_hash="x",
+        organization_id=world.vendor.id,
+        region="us-east",
+        created_at=clock.now(),
+    )
     session.add(other)
     session.commit()
     return other
@@ -139,11 +195,20 @@ def test_return_and_replace_needs_a_manager_without_contract_and_ships_after_ret
     case, bay1 = open_case(session, world, clock, org="globex", serial="GLOBEX-OLD", slot="bay 1")
     eng, mgr = world.user("engineer"), world.user("manager")
     with pytest.raises(CaseRuleError, match="does not include advance_replacement"):
-        services.open_rma(session, eng, case, component_id=bay1.id, kind="advance_replacement", now=clock.now(),
-                          problem=PROBLEM)
+        services.open_rma(
+            session, eng, case, component_id=bay1.id, kind="advance_replacement", now=clock.now(), problem=PROBLEM
+        )
     session.rollback()
-    rma = services.open_rma(session, eng, case, component_id=bay1.id, kind="return_and_replace",
-                            disposition="certified_destruction", now=clock.now(), problem=PROBLEM)
+    rma = services.open_rma(
+        session,
+        eng,
+        case,
+        component_id=bay1.id,
+        kind="return_and_replace",
+        disposition="certified_destruction",
+        now=clock.now(),
+        problem=PROBLEM,
+    )
     assert rma.state == "requested" and rma.needs_approval and rma.disposition == "certified_destruction"
     with pytest.raises(ForbiddenError, match="support manager"):
         services.approve(session, eng, rma, note="please", now=clock.now())
@@ -165,31 +230,44 @@ def test_return_and_replace_needs_a_manager_without_contract_and_ships_after_ret
     services.analyse(session, eng, rma, result="no_fault_found", now=step(clock))
     services.close(session, eng, rma, now=step(clock))
     assert [e.data["to"] for e in rma_events(session, case)] == [
-        "requested", "approved", "return_pending", "returned", "shipped", "delivered", "installed", "analysed",
-        "closed"]
+        "requested",
+        "approved",
+        "return_pending",
+        "returned",
+        "shipped",
+        "delivered",
+        "installed",
+        "analysed",
+        "closed",
+    ]
 
 
 def test_second_failure_of_the_same_part_model_is_visible(session, world, clock):
     case, bay4 = open_case(session, world, clock)
     eng = world.user("engineer")
-    first = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(),
-                              problem=PROBLEM)
+    first = services.open_rma(
+        session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(), problem=PROBLEM
+    )
     bay3 = next(c for c in world.acme_asset.components if c.slot == "bay 3")
-    second = services.open_rma(session, eng, case, component_id=bay3.id, kind="advance_replacement", now=step(clock),
-                               problem=PROBLEM)
-    assert [r.number for r in queries.part_history(session, world.acme_asset.id, bay3.part_id,
-                                                    exclude=second.id)] == [first.number]
+    second = services.open_rma(
+        session, eng, case, component_id=bay3.id, kind="advance_replacement", now=step(clock), problem=PROBLEM
+    )
+    assert [r.number for r in queries.part_history(session, world.acme_asset.id, bay3.part_id, exclude=second.id)] == [
+        first.number
+    ]
     assert queries.repeat_failures(session, world.acme_asset.id) == {"DRV-1": 2}
     with pytest.raises(CaseRuleError, match="already open"):
-        services.open_rma(session, eng, case, component_id=bay3.id, kind="advance_replacement", now=clock.now(),
-                          problem=PROBLEM)
+        services.open_rma(
+            session, eng, case, component_id=bay3.id, kind="advance_replacement", now=clock.now(), problem=PROBLEM
+        )
 
 
 def test_cancel_only_before_installation_and_errors_name_the_allowed_states(session, world, clock):
     case, bay4 = open_case(session, world, clock)
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(),
-                            problem=PROBLEM)
+    rma = services.open_rma(
+        session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(), problem=PROBLEM
+    )
     with pytest.raises(TransitionRefused) as refused:
         services.install(session, eng, rma, serial="X1", now=clock.now())
     assert str(refused.value) == ("RMA is 'approved'; cannot move to 'installed'. Allowed next: shipped, cancelled.")
@@ -202,8 +280,9 @@ def test_cancel_only_before_installation_and_errors_name_the_allowed_states(sess
 def test_customers_install_customer_replaceable_parts_only(session, world, clock):
     case, psu = open_case(session, world, clock, slot="PSU 1")
     eng, customer = world.user("engineer"), world.user("acme_admin")
-    rma = services.open_rma(session, eng, case, component_id=psu.id, kind="advance_replacement", now=clock.now(),
-                            problem=PROBLEM)
+    rma = services.open_rma(
+        session, eng, case, component_id=psu.id, kind="advance_replacement", now=clock.now(), problem=PROBLEM
+    )
     services.ship_replacement(session, eng, rma, carrier="UPS", tracking="P1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     with pytest.raises(NotFoundError):
@@ -214,23 +293,36 @@ def test_customers_install_customer_replaceable_parts_only(session, world, clock
 
 def return_reminders(session, case) -> list[int]:
     """Cycles of the ladder's return_overdue step fired on this case."""
-    return list(session.scalars(
-        select(EscalationFiring.cycle).join(EscalationStep, EscalationStep.id == EscalationFiring.step_id)
-        .where(EscalationFiring.case_id == case.id, EscalationStep.condition == "return_overdue")
-        .order_by(EscalationFiring.id)))
+    return list(
+        session.scalars(
+            select(EscalationFiring.cycle)
+            .join(EscalationStep, EscalationStep.id == EscalationFiring.step_id)
+            .where(EscalationFiring.case_id == case.id, EscalationStep.condition == "return_overdue")
+            .order_by(EscalationFiring.id)
+        )
+    )
 
 
 def test_overdue_returns_go_up_the_ladder_to_the_field_engineer_and_account_team_never_the_customer(
-        app, session, world, clock):
+    app, session, world, clock
+):
     seed_default_ladders(session)
     case, bay4 = open_case(session, world, clock)
     eng, field, account = world.user("engineer"), world.user("field"), world.user("account")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now(),
-                            problem=PROBLEM)
+    rma = services.open_rma(
+        session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now(), problem=PROBLEM
+    )
     services.ship_replacement(session, eng, rma, carrier="UPS", tracking="1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
-    services.schedule_dispatch(session, eng, rma, engineer_id=field.id, window_start=clock.now(),
-                               window_end=clock.now() + timedelta(hours=1), now=clock.now())
+    services.schedule_dispatch(
+        session,
+        eng,
+        rma,
+        engineer_id=field.id,
+        window_start=clock.now(),
+        window_end=clock.now() + timedelta(hours=1),
+        now=clock.now(),
+    )
     services.record_arrival(session, field, rma, now=step(clock))
     services.install(session, field, rma, serial="R-NEW", now=step(clock), return_days=10)
     installed = clock.now()
@@ -240,24 +332,39 @@ def test_overdue_returns_go_up_the_ladder_to_the_field_engineer_and_account_team
         run_due(factory, at, Settings())
         session.expire_all()
         return return_reminders(session, case)
+
     assert run(installed + timedelta(days=9, hours=23)) == []
     assert session.get(EscalationSchedule, case.id).next_check_at <= installed + timedelta(days=10)
     assert run(installed + timedelta(days=10)) == [0]
     assert run(installed + timedelta(days=10, hours=5)) == [0]
     assert run(installed + timedelta(days=11)) == [0, 1]  # daily while the part is still out
-    rows = list(session.scalars(select(Notification).where(Notification.channel == "in_app",
-                                                           Notification.subject.contains("not returned"))))
+    rows = list(
+        session.scalars(
+            select(Notification).where(Notification.channel == "in_app", Notification.subject.contains("not returned"))
+        )
+    )
     assert {n.user_id for n in rows} == {field.id, account.id}
-    assert all(rma.number in n.body and "has not been received" in n.body and "charge" not in n.body.lower()
-               for n in rows)
-    fired = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
-                                                    CaseEvent.kind == "escalation_fired",
-                                                    CaseEvent.body.contains("not returned"))).all()
+    assert all(
+        rma.number in n.body and "has not been received" in n.body and "charge" not in n.body.lower() for n in rows
+    )
+    fired = session.scalars(
+        select(CaseEvent).where(
+            CaseEvent.case_id == case.id, CaseEvent.kind == "escalation_fired", CaseEvent.body.contains("not returned")
+        )
+    ).all()
     assert len(fired) == 2 and not any(e.public for e in fired), "the customer never sees a reminder"
-    assert not session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == world.user("acme_admin").id, Notification.subject.contains("not returned")))
-    services.receive_return(session, eng, session.get(Rma, rma.id), returned_serial="ACME-001-D4",
-                            now=installed + timedelta(days=11, hours=2))
+    assert not session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == world.user("acme_admin").id, Notification.subject.contains("not returned"))
+    )
+    services.receive_return(
+        session,
+        eng,
+        session.get(Rma, rma.id),
+        returned_serial="ACME-001-D4",
+        now=installed + timedelta(days=11, hours=2),
+    )
     assert run(installed + timedelta(days=14)) == [0, 1], "received: the reminders stop"
 
 
@@ -265,8 +372,9 @@ def test_return_reminders_outlive_the_case_they_came_from(app, session, world, c
     seed_default_ladders(session)
     case, psu = open_case(session, world, clock, slot="PSU 1")
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=psu.id, kind="advance_replacement", now=clock.now(),
-                            problem=PROBLEM)
+    rma = services.open_rma(
+        session, eng, case, component_id=psu.id, kind="advance_replacement", now=clock.now(), problem=PROBLEM
+    )
     services.ship_replacement(session, eng, rma, carrier="UPS", tracking="1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     services.install(session, eng, rma, serial="PSU-T1", now=step(clock), return_days=app.config["RMA_RETURN_DAYS"])
@@ -286,32 +394,49 @@ def replaced(session, world, clock):
     """ACME-001 bay 4 replaced through an RMA: ACME-001-D4 is quarantined."""
     case, bay4 = open_case(session, world, clock)
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(),
-                            problem=PROBLEM)
+    rma = services.open_rma(
+        session, eng, case, component_id=bay4.id, kind="advance_replacement", now=clock.now(), problem=PROBLEM
+    )
     services.ship_replacement(session, eng, rma, carrier="UPS", tracking="1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     services.install(session, eng, rma, serial="Q-NEW", now=step(clock))
     return rma
 
 
-@pytest.mark.parametrize(("asset_attr", "slot"), [("acme_asset", "bay 4"), ("acme_asset", "bay 1"),
-                                                  ("globex_asset", "bay 2")])
-def test_a_quarantined_serial_cannot_be_installed_by_the_service_anywhere(session, world, clock, replaced,
-                                                                          asset_attr, slot):
+@pytest.mark.parametrize(
+    ("asset_attr", "slot"), [("acme_asset", "bay 4"), ("acme_asset", "bay 1"), ("globex_asset", "bay 2")]
+)
+def test_a_quarantined_serial_cannot_be_installed_by_the_service_anywhere(
+    session, world, clock, replaced, asset_attr, slot
+):
     asset = getattr(world, asset_attr)
     with pytest.raises(SafetyBlocked):
-        install_component(session, world.user("engineer"), asset, slot=slot, part_number="DRV-1",
-                          serial="acme-001-d4", now=clock.now())
-    assert session.scalar(select(func.count()).select_from(Component).where(
-        Component.serial == "ACME-001-D4", Component.state != "removed")) == 0
+        install_component(
+            session,
+            world.user("engineer"),
+            asset,
+            slot=slot,
+            part_number="DRV-1",
+            serial="acme-001-d4",
+            now=clock.now(),
+        )
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(Component)
+            .where(Component.serial == "ACME-001-D4", Component.state != "removed")
+        )
+        == 0
+    )
     assert session.scalar(select(SafetyBlock.component_serial)) == "ACME-001-D4"
 
 
 def test_a_quarantined_serial_cannot_come_back_through_another_rma(session, world, clock, replaced):
     case, bay2 = open_case(session, world, clock, org="globex", serial="GLOBEX-001", slot="bay 2")
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay2.id, kind="return_and_replace", now=clock.now(),
-                            problem=PROBLEM)
+    rma = services.open_rma(
+        session, eng, case, component_id=bay2.id, kind="return_and_replace", now=clock.now(), problem=PROBLEM
+    )
     services.ship_return(session, eng, rma, carrier="DHL", tracking="R", now=step(clock))
     services.receive_return(session, eng, rma, returned_serial="GLOBEX-001-D2", now=step(clock))
     services.ship_replacement(session, eng, rma, carrier="DHL", tracking="O", now=step(clock))
@@ -320,17 +445,47 @@ def test_a_quarantined_serial_cannot_come_back_through_another_rma(session, worl
         services.install(session, eng, rma, serial="ACME-001-D4", now=step(clock))
     session.expire_all()
     assert session.get(Rma, rma.id).state == "delivered"  # the refused install left the RMA untouched
-    assert session.scalar(select(Component.state).where(Component.serial == "GLOBEX-001-D2",
-                                                        Component.state != "removed")) == "failed"
+    assert (
+        session.scalar(select(Component.state).where(Component.serial == "GLOBEX-001-D2", Component.state != "removed"))
+        == "failed"
+    )
 
 
 def test_a_quarantined_serial_is_refused_by_the_cli(app, session, world, clock, replaced):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["rma", "install-part", "--asset", "GLOBEX-001", "--slot", "bay 3", "--part", "DRV-1",
-                                 "--serial", "ACME-001-D4", "--as", "eng@vendor.example.com"])
+    result = runner.invoke(
+        args=[
+            "rma",
+            "install-part",
+            "--asset",
+            "GLOBEX-001",
+            "--slot",
+            "bay 3",
+            "--part",
+            "DRV-1",
+            "--serial",
+            "ACME-001-D4",
+            "--as",
+            "eng@vendor.example.com",
+        ]
+    )
     assert result.exit_code != 0 and "safety guard" in result.output
     assert session.scalar(select(SafetyBlock.channel)) == "cli"
-    ok = runner.invoke(args=["rma", "install-part", "--asset", "GLOBEX-001", "--slot", "bay 3", "--part", "DRV-1",
-                             "--serial", "FRESH-1", "--as", "eng@vendor.example.com"])
+    ok = runner.invoke(
+        args=[
+            "rma",
+            "install-part",
+            "--asset",
+            "GLOBEX-001",
+            "--slot",
+            "bay 3",
+            "--part",
+            "DRV-1",
+            "--serial",
+            "FRESH-1",
+            "--as",
+            "eng@vendor.example.com",
+        ]
+    )
     assert ok.exit_code == 0, ok.output
     assert "Installed DRV-1 SN FRESH-1 in bay 3 of GLOBEX-001" in ok.output

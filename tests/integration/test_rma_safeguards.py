@@ -4,6 +4,7 @@ good: through the services, on SQLite and PostgreSQL.
 Opening needs a chosen component and a problem description (and writes nothing when
 refused); a support manager may correct a mistaken failed mark only while nothing has
 shipped; receiving a serial other than the failed one needs an explicit confirmation."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,26 +27,45 @@ def count(session, model, *where) -> int:
 
 
 def open_on(session, world, clock, case, component, kind="advance_replacement", **kw) -> Rma:
-    return services.open_rma(session, world.user("engineer"), case, component_id=component.id, kind=kind,
-                             now=clock.now(), problem=kw.pop("problem", PROBLEM), **kw)
+    return services.open_rma(
+        session,
+        world.user("engineer"),
+        case,
+        component_id=component.id,
+        kind=kind,
+        now=clock.now(),
+        problem=kw.pop("problem", PROBLEM),
+        **kw,
+    )
 
 
 # --- opening -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("component", "problem", "fields"), [
-    (None, "", {"component_id", "problem"}),
-    (None, "bay 4 amber", {"component_id"}),
-    ("bay 4", "   \n ", {"problem"}),
-])
+@pytest.mark.parametrize(
+    ("component", "problem", "fields"),
+    [
+        (None, "", {"component_id", "problem"}),
+        (None, "bay 4 amber", {"component_id"}),
+        ("bay 4", "   \n ", {"problem"}),
+    ],
+)
 def test_opening_needs_a_chosen_component_and_a_problem_and_writes_nothing_when_refused(
-        session, world, clock, component, problem, fields):
+    session, world, clock, component, problem, fields
+):
     case, bay4 = open_case(session, world, clock)
     component_id = bay4.id if component else None
     for attempt in (services.check_open, services.open_rma):
         with pytest.raises(services.OpenRmaRefused) as refused:
-            attempt(session, world.user("engineer"), case, component_id=component_id, kind="advance_replacement",
-                    problem=problem, now=clock.now())
+            attempt(
+                session,
+                world.user("engineer"),
+                case,
+                component_id=component_id,
+                kind="advance_replacement",
+                problem=problem,
+                now=clock.now(),
+            )
         assert set(refused.value.fields) == fields
         session.rollback()
     if "component_id" in fields:
@@ -67,8 +87,15 @@ def test_a_component_of_another_asset_is_refused_as_a_form_error(session, world,
 
 def test_the_check_before_confirmation_writes_nothing(session, world, clock):
     case, bay4 = open_case(session, world, clock)
-    plan = services.check_open(session, world.user("engineer"), case, component_id=bay4.id,
-                               kind="advance_replacement", problem="  Bay 4 amber  ", now=clock.now())
+    plan = services.check_open(
+        session,
+        world.user("engineer"),
+        case,
+        component_id=bay4.id,
+        kind="advance_replacement",
+        problem="  Bay 4 amber  ",
+        now=clock.now(),
+    )
     assert plan.component is bay4 and plan.part.part_number == "DRV-1" and plan.marks_failed
     assert plan.problem == "Bay 4 amber" and plan.disposition == "return"
     session.commit()
@@ -86,15 +113,17 @@ def test_opening_keeps_the_components_state_before_and_whether_it_quarantined(se
     rmas = [open_on(session, world, clock, case, c) for c in (bay4, bay3, bay2)]
     session.expire_all()
     assert [(r.component_state_before, r.quarantine_added) for r in rmas] == [
-        ("active", True), ("suspect", True), ("failed", False)]
+        ("active", True),
+        ("suspect", True),
+        ("failed", False),
+    ]
     assert [session.get(Component, c.id).state for c in (bay4, bay3, bay2)] == ["failed"] * 3
 
 
 # --- correcting a mistaken failed mark -------------------------------------------
 
 
-def correct(session, world, rma, actor="manager", reason="Case was about fan noise; bay 4 chosen by mistake",
-            **kw):
+def correct(session, world, rma, actor="manager", reason="Case was about fan noise; bay 4 chosen by mistake", **kw):
     return services.correct_failed_mark(session, world.user(actor), rma, reason=reason, now=kw.pop("now"), **kw)
 
 
@@ -110,17 +139,41 @@ def test_a_manager_corrects_an_open_rma_cancelling_it_and_restoring_the_componen
     assert rma.state == "cancelled" and rma.closed_at == clock.now() and rma.version > version
     assert bay4.state == "active" and session.get(QuarantinedSerial, "ACME-001-D4") is None
     row = session.get(ComponentCorrection, fix.id)
-    assert (row.source, row.component_serial, row.slot, row.part_number, row.from_state, row.restored_state,
-            row.cancelled_source, row.quarantine_lifted, row.actor_id, row.case_id, row.organization_id) == (
-        rma.number, "ACME-001-D4", "bay 4", "DRV-1", "failed", "active", True, True, world.user(actor).id,
-        case.id, world.acme.id)
+    assert (
+        row.source,
+        row.component_serial,
+        row.slot,
+        row.part_number,
+        row.from_state,
+        row.restored_state,
+        row.cancelled_source,
+        row.quarantine_lifted,
+        row.actor_id,
+        row.case_id,
+        row.organization_id,
+    ) == (
+        rma.number,
+        "ACME-001-D4",
+        "bay 4",
+        "DRV-1",
+        "failed",
+        "active",
+        True,
+        True,
+        world.user(actor).id,
+        case.id,
+        world.acme.id,
+    )
     assert row.reason == "Case was about fan noise; bay 4 chosen by mistake" and row.created_at == clock.now()
     last = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc())).first()
     assert last.public and last.kind == "rma" and last.data["to"] == "cancelled"
     assert "was marked failed by mistake" in last.body and "back to active" in last.body
     assert "Reason: Case was about fan noise; bay 4 chosen by mistake" in last.body
-    customer_news = session.scalars(select(Notification.subject).where(
-        Notification.user_id == world.user("acme_admin").id, Notification.channel == "in_app")).all()
+    customer_news = session.scalars(
+        select(Notification.subject).where(
+            Notification.user_id == world.user("acme_admin").id, Notification.channel == "in_app"
+        )
+    ).all()
     assert f"{case.number} {rma.number}: cancelled" in customer_news
     assert count(session, SafetyBlock) == 0  # the public statement passed the safety guard
     # The part is healthy again: a later, real failure can open an RMA for it.
@@ -141,8 +194,15 @@ def test_a_cancelled_rma_that_shipped_nothing_can_be_corrected_with_a_note(sessi
     note = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc())).first()
     assert note.public and note.kind == "rma_note" and note.data["correction"] is True
     assert "Reason: Bay 1 is fine; the customer meant bay 3" in note.body
-    assert count(session, Notification, Notification.user_id == world.user("globex_admin").id,
-                 Notification.subject.like("%failed mark corrected%")) == 2  # in-app and e-mail
+    assert (
+        count(
+            session,
+            Notification,
+            Notification.user_id == world.user("globex_admin").id,
+            Notification.subject.like("%failed mark corrected%"),
+        )
+        == 2
+    )  # in-app and e-mail
     with pytest.raises(CaseRuleError, match="already corrected"):
         correct(session, world, rma, now=step(clock))
 
@@ -284,7 +344,8 @@ def awaiting_return(session, world, clock):
 
 
 def test_a_different_serial_is_refused_until_confirmed_and_then_recorded_with_both(
-        session, world, clock, awaiting_return):
+    session, world, clock, awaiting_return
+):
     rma, eng = awaiting_return, world.user("engineer")
     version = rma.version
     with pytest.raises(services.SerialMismatchUnconfirmed) as refused:
@@ -295,28 +356,45 @@ def test_a_different_serial_is_refused_until_confirmed_and_then_recorded_with_bo
     session.expire_all()
     rma = session.get(Rma, rma.id)
     assert rma.state == "return_pending" and rma.version == version and count(session, FailureAnalysis) == 0
-    fa = services.receive_return(session, eng, rma, returned_serial="ACME-001-D3", now=step(clock),
-                                 confirm_mismatch=True, expected_version=version)
+    fa = services.receive_return(
+        session,
+        eng,
+        rma,
+        returned_serial="ACME-001-D3",
+        now=step(clock),
+        confirm_mismatch=True,
+        expected_version=version,
+    )
     assert (fa.expected_serial, fa.returned_serial, fa.serial_matches) == ("ACME-001-D4", "ACME-001-D3", False)
-    event = session.scalars(select(CaseEvent).where(CaseEvent.case_id == rma.case_id, CaseEvent.kind == "rma")
-                            .order_by(CaseEvent.id.desc())).first()
+    event = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == rma.case_id, CaseEvent.kind == "rma").order_by(CaseEvent.id.desc())
+    ).first()
     assert event.public and "received SN ACME-001-D3, expected SN ACME-001-D4" in event.body
     assert f"{eng.name} confirmed the part received is SN ACME-001-D3, not SN ACME-001-D4" in event.body
-    assert count(session, Notification, Notification.user_id == world.user("account").id,
-                 Notification.subject.like("%returned serial does not match%")) > 0
+    assert (
+        count(
+            session,
+            Notification,
+            Notification.user_id == world.user("account").id,
+            Notification.subject.like("%returned serial does not match%"),
+        )
+        > 0
+    )
     services.analyse(session, eng, rma, result="no_fault_found", now=step(clock))
-    analysed = session.scalars(select(CaseEvent.body).where(CaseEvent.case_id == rma.case_id)
-                               .order_by(CaseEvent.id.desc())).first()
+    analysed = session.scalars(
+        select(CaseEvent.body).where(CaseEvent.case_id == rma.case_id).order_by(CaseEvent.id.desc())
+    ).first()
     assert "No fault found on SN ACME-001-D3" in analysed
     assert "in place of the expected SN ACME-001-D4" in analysed
 
 
 def test_the_matching_serial_needs_no_confirmation(session, world, clock, awaiting_return):
-    fa = services.receive_return(session, world.user("engineer"), awaiting_return, returned_serial="acme-001-d4",
-                                 now=step(clock))
+    fa = services.receive_return(
+        session, world.user("engineer"), awaiting_return, returned_serial="acme-001-d4", now=step(clock)
+    )
     assert fa.serial_matches and fa.returned_serial == "ACME-001-D4"
-    services.analyse(session, world.user("engineer"), awaiting_return, result="confirmed", failure_code="MEDIA",
-                     now=step(clock))
+    services.analyse(
+        session, world.user("engineer"), awaiting_return, result="confirmed", failure_code="MEDIA", now=step(clock)
+    )
     body = session.scalars(select(CaseEvent.body).order_by(CaseEvent.id.desc())).first()
     assert "mismatch" not in body.lower() and "SN ACME-001-D4" in body
-

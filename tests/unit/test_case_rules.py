@@ -1,4 +1,5 @@
 """Pure case rules: no database, no Flask."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,18 +17,28 @@ def test_case_numbers_are_zero_padded():
     assert rules.format_case_number(123456) == "CS-123456"
 
 
-@pytest.mark.parametrize("current,new", [("new", "in_progress"), ("in_progress", "waiting_customer"),
-                                         ("waiting_customer", "in_progress"), ("resolved", "in_progress")])
+@pytest.mark.parametrize(
+    "current,new",
+    [
+        ("new", "in_progress"),
+        ("in_progress", "waiting_customer"),
+        ("waiting_customer", "in_progress"),
+        ("resolved", "in_progress"),
+    ],
+)
 def test_vendors_may_move_an_open_case_along(current, new):
     rules.check_vendor_status_move(current, new)
 
 
-@pytest.mark.parametrize("current,new,message", [
-    ("closed", "in_progress", "Allowed: none"),
-    ("new", "closed", "cannot become closed"),
-    ("new", "new", "already new"),
-    ("new", "bogus", "Unknown status"),
-])
+@pytest.mark.parametrize(
+    "current,new,message",
+    [
+        ("closed", "in_progress", "Allowed: none"),
+        ("new", "closed", "cannot become closed"),
+        ("new", "new", "already new"),
+        ("new", "bogus", "Unknown status"),
+    ],
+)
 def test_vendors_cannot_make_illegal_moves(current, new, message):
     with pytest.raises(CaseRuleError, match=message):
         rules.check_vendor_status_move(current, new)

@@ -1,4 +1,5 @@
 """Pure ladder and clock decisions: no database."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
@@ -24,19 +25,29 @@ def step(id, condition, *, minutes=None, percent=None, repeat=None, action="noti
 
 
 def test_pauses_come_from_the_status_history():
-    changes = [(T0, "new", "in_progress"), (T0 + H, "in_progress", "waiting_customer"),
-               (T0 + 2 * H, "waiting_customer", "in_progress"), (T0 + 3 * H, "in_progress", "waiting_customer")]
+    changes = [
+        (T0, "new", "in_progress"),
+        (T0 + H, "in_progress", "waiting_customer"),
+        (T0 + 2 * H, "waiting_customer", "in_progress"),
+        (T0 + 3 * H, "in_progress", "waiting_customer"),
+    ]
     assert pauses_from_status_changes(changes) == (Interval(T0 + H, T0 + 2 * H), Interval(T0 + 3 * H, None))
 
 
 def test_dues_shift_by_the_pause_and_disappear_while_paused():
-    paused = facts(status="in_progress", first_response_at=T0 + timedelta(minutes=10),
-                   pauses=(Interval(T0 + timedelta(minutes=20), T0 + 2 * H),))
+    paused = facts(
+        status="in_progress",
+        first_response_at=T0 + timedelta(minutes=10),
+        pauses=(Interval(T0 + timedelta(minutes=20), T0 + 2 * H),),
+    )
     dues = compute_dues(paused, TARGETS, ALWAYS)
     assert dues.resolution == T0 + 4 * H + timedelta(minutes=100)
     assert dues.next_update == T0 + timedelta(minutes=10) + H + timedelta(minutes=100)
-    ongoing = facts(status="waiting_customer", first_response_at=T0 + timedelta(minutes=10),
-                    pauses=(Interval(T0 + timedelta(minutes=20), None),))
+    ongoing = facts(
+        status="waiting_customer",
+        first_response_at=T0 + timedelta(minutes=10),
+        pauses=(Interval(T0 + timedelta(minutes=20), None),),
+    )
     assert compute_dues(ongoing, TARGETS, ALWAYS).resolution is None
 
 
@@ -67,16 +78,18 @@ def test_commitments_and_requests_run_on_the_wall_clock():
     business = CoverageCalendar.business_hours("Europe/Berlin", time(8), time(18))
     steps = [step(1, "commitment_missed", minutes=30), step(2, "customer_request", minutes=0)]
     saturday = datetime(2026, 11, 7, 10, 0, tzinfo=UTC)
-    data = LadderInput(facts(), TARGETS, business, commitments=[OpenCommitment(7, saturday)],
-                       requests=[CustomerRequest(99, saturday)])
+    data = LadderInput(
+        facts(), TARGETS, business, commitments=[OpenCommitment(7, saturday)], requests=[CustomerRequest(99, saturday)]
+    )
     due, _ = plan(steps, data, set(), saturday + H)
     assert [(f.episode, f.due_at) for f in due] == [("req:99", saturday), ("cmt:7", saturday + timedelta(minutes=30))]
 
 
 def test_nothing_is_due_on_a_resolved_case():
     steps = [step(1, "not_resolved", minutes=1), step(2, "commitment_missed", minutes=0)]
-    data = LadderInput(facts(status="resolved", resolved_at=T0 + H), TARGETS, ALWAYS,
-                       commitments=[OpenCommitment(1, T0)])
+    data = LadderInput(
+        facts(status="resolved", resolved_at=T0 + H), TARGETS, ALWAYS, commitments=[OpenCommitment(1, T0)]
+    )
     assert plan(steps, data, set(), T0 + 5 * H) == ([], [])
 
 
@@ -88,5 +101,6 @@ def test_an_overdue_return_reminds_daily_on_the_wall_clock_even_after_the_case_i
     due, upcoming = plan(steps, data, set(), T0 + 10 * 24 * H + 5 * H)
     assert [(f.episode, f.cycle, f.about) for f in due] == [("rma:7", 0, owed)]
     assert upcoming[0].due_at == T0 + 11 * 24 * H and upcoming[0].about == owed
-    assert plan(steps, LadderInput(resolved, TARGETS, ALWAYS), set(), T0 + 30 * 24 * H) == ([], []), \
+    assert plan(steps, LadderInput(resolved, TARGETS, ALWAYS), set(), T0 + 30 * 24 * H) == ([], []), (
         "received or retained: nothing more"
+    )

@@ -1,4 +1,5 @@
 """Pure reporting rules: SLA state, urgency order, periods and buckets."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -10,9 +11,17 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def clocks(**kw) -> SlaClocks:
-    base = dict(created_at=T0, first_response_due_at=T0 + timedelta(hours=4), first_response_at=None,
-                first_response_breached=False, next_update_due_at=None, next_update_breaches=0,
-                resolution_due_at=T0 + timedelta(hours=24), resolution_breached=False, sla_paused_at=None)
+    base = dict(
+        created_at=T0,
+        first_response_due_at=T0 + timedelta(hours=4),
+        first_response_at=None,
+        first_response_breached=False,
+        next_update_due_at=None,
+        next_update_breaches=0,
+        resolution_due_at=T0 + timedelta(hours=24),
+        resolution_breached=False,
+        sla_paused_at=None,
+    )
     return SlaClocks(**(base | kw))
 
 

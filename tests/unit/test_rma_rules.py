@@ -1,4 +1,5 @@
 """Pure RMA rules: kinds offered by the contract, the defective part's fate, serial checks."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,13 +14,16 @@ PREMIUM = rules.Entitlement(covered=True, onsite=True, advance_replacement=True)
 MISSION = rules.Entitlement(covered=True, onsite=True, advance_replacement=True, keep_your_drive=True)
 
 
-@pytest.mark.parametrize(("ent", "kinds"), [
-    (NONE, [K.RETURN_AND_REPLACE]),  # entitlements of an expired plan count for nothing
-    (STANDARD, [K.RETURN_AND_REPLACE]),
-    (PREMIUM, [K.ONSITE_DISPATCH, K.ADVANCE_REPLACEMENT]),
-    (rules.Entitlement(covered=True, advance_replacement=True), [K.ADVANCE_REPLACEMENT]),
-    (rules.Entitlement(covered=True, onsite=True), [K.ONSITE_DISPATCH]),
-])
+@pytest.mark.parametrize(
+    ("ent", "kinds"),
+    [
+        (NONE, [K.RETURN_AND_REPLACE]),  # entitlements of an expired plan count for nothing
+        (STANDARD, [K.RETURN_AND_REPLACE]),
+        (PREMIUM, [K.ONSITE_DISPATCH, K.ADVANCE_REPLACEMENT]),
+        (rules.Entitlement(covered=True, advance_replacement=True), [K.ADVANCE_REPLACEMENT]),
+        (rules.Entitlement(covered=True, onsite=True), [K.ONSITE_DISPATCH]),
+    ],
+)
 def test_kinds_follow_the_contract(ent, kinds):
     assert rules.allowed_kinds(ent) == kinds
     for kind in set(K) - set(kinds):
@@ -33,15 +37,18 @@ def test_unknown_kind_is_refused():
         rules.check_kind(PREMIUM, "teleport")
 
 
-@pytest.mark.parametrize(("ent", "data", "kind", "options"), [
-    (MISSION, True, K.ADVANCE_REPLACEMENT, ["retained"]),
-    (MISSION, True, K.ONSITE_DISPATCH, ["retained"]),
-    (MISSION, True, K.RETURN_AND_REPLACE, ["return", "certified_destruction"]),
-    (MISSION, False, K.ADVANCE_REPLACEMENT, ["return"]),
-    (PREMIUM, True, K.ADVANCE_REPLACEMENT, ["return", "certified_destruction"]),
-    (NONE, True, K.RETURN_AND_REPLACE, ["return", "certified_destruction"]),
-    (STANDARD, False, K.RETURN_AND_REPLACE, ["return"]),
-])
+@pytest.mark.parametrize(
+    ("ent", "data", "kind", "options"),
+    [
+        (MISSION, True, K.ADVANCE_REPLACEMENT, ["retained"]),
+        (MISSION, True, K.ONSITE_DISPATCH, ["retained"]),
+        (MISSION, True, K.RETURN_AND_REPLACE, ["return", "certified_destruction"]),
+        (MISSION, False, K.ADVANCE_REPLACEMENT, ["return"]),
+        (PREMIUM, True, K.ADVANCE_REPLACEMENT, ["return", "certified_destruction"]),
+        (NONE, True, K.RETURN_AND_REPLACE, ["return", "certified_destruction"]),
+        (STANDARD, False, K.RETURN_AND_REPLACE, ["return"]),
+    ],
+)
 def test_disposition_options(ent, data, kind, options):
     assert rules.disposition_options(ent, data, kind) == options
     assert rules.check_disposition(ent, data, kind, None) == options[0]

@@ -39,16 +39,38 @@ K = RmaKind
 
 HAPPY_PATHS = {
     K.ADVANCE_REPLACEMENT: [
-        S.REQUESTED, S.APPROVED, S.SHIPPED, S.DELIVERED, S.INSTALLED,
-        S.RETURN_PENDING, S.RETURNED, S.ANALYSED, S.CLOSED,
+        S.REQUESTED,
+        S.APPROVED,
+        S.SHIPPED,
+        S.DELIVERED,
+        S.INSTALLED,
+        S.RETURN_PENDING,
+        S.RETURNED,
+        S.ANALYSED,
+        S.CLOSED,
     ],
     K.RETURN_AND_REPLACE: [
-        S.REQUESTED, S.APPROVED, S.RETURN_PENDING, S.RETURNED, S.SHIPPED,
-        S.DELIVERED, S.INSTALLED, S.ANALYSED, S.CLOSED,
+        S.REQUESTED,
+        S.APPROVED,
+        S.RETURN_PENDING,
+        S.RETURNED,
+        S.SHIPPED,
+        S.DELIVERED,
+        S.INSTALLED,
+        S.ANALYSED,
+        S.CLOSED,
     ],
     K.ONSITE_DISPATCH: [
-        S.REQUESTED, S.APPROVED, S.SHIPPED, S.DELIVERED, S.DISPATCHED,
-        S.ON_SITE, S.INSTALLED, S.RETURN_PENDING, S.RETURNED, S.ANALYSED,
+        S.REQUESTED,
+        S.APPROVED,
+        S.SHIPPED,
+        S.DELIVERED,
+        S.DISPATCHED,
+        S.ON_SITE,
+        S.INSTALLED,
+        S.RETURN_PENDING,
+        S.RETURNED,
+        S.ANALYSED,
         S.CLOSED,
     ],
 }
@@ -65,11 +87,20 @@ SIDE_PATHS = [
 PRE_INSTALL = {
     K.ADVANCE_REPLACEMENT: {S.REQUESTED, S.APPROVED, S.SHIPPED, S.DELIVERED},
     K.RETURN_AND_REPLACE: {
-        S.REQUESTED, S.APPROVED, S.RETURN_PENDING, S.RETURNED, S.SHIPPED,
+        S.REQUESTED,
+        S.APPROVED,
+        S.RETURN_PENDING,
+        S.RETURNED,
+        S.SHIPPED,
         S.DELIVERED,
     },
     K.ONSITE_DISPATCH: {
-        S.REQUESTED, S.APPROVED, S.SHIPPED, S.DELIVERED, S.DISPATCHED, S.ON_SITE,
+        S.REQUESTED,
+        S.APPROVED,
+        S.SHIPPED,
+        S.DELIVERED,
+        S.DISPATCHED,
+        S.ON_SITE,
     },
 }
 
@@ -179,10 +210,7 @@ def test_every_refusal_names_current_and_every_allowed_state(kind):
 def test_refusal_message_format_and_pickling():
     with pytest.raises(TransitionRefused) as info:
         transition(K.ADVANCE_REPLACEMENT, S.SHIPPED, S.RETURNED)
-    assert str(info.value) == (
-        "RMA is 'shipped'; cannot move to 'returned'. "
-        "Allowed next: delivered, cancelled."
-    )
+    assert str(info.value) == ("RMA is 'shipped'; cannot move to 'returned'. Allowed next: delivered, cancelled.")
     copy = pickle.loads(pickle.dumps(info.value))
     assert str(copy) == str(info.value) and copy.allowed == info.value.allowed
     with pytest.raises(TransitionRefused, match=r"Allowed next: none\.$"):
@@ -197,7 +225,9 @@ def test_allowed_next_is_in_declaration_order(kind):
         assert set(got) == nxt
         assert list(got) == sorted(got, key=order.index)
     assert allowed_next(K.ONSITE_DISPATCH, S.ON_SITE) == (
-        S.DISPATCHED, S.INSTALLED, S.CANCELLED,
+        S.DISPATCHED,
+        S.INSTALLED,
+        S.CANCELLED,
     )
 
 
@@ -205,7 +235,8 @@ def test_plain_strings_are_coerced():
     got = transition("return_and_replace", "returned", "shipped")
     assert got is S.SHIPPED
     assert allowed_next("advance_replacement", "installed") == (
-        S.RETURN_PENDING, S.RETAINED,
+        S.RETURN_PENDING,
+        S.RETAINED,
     )
     assert is_cancellable("onsite_dispatch", "on_site")
 
@@ -233,11 +264,7 @@ def test_table_is_read_only():
         TRANSITIONS[K.ADVANCE_REPLACEMENT] = {}  # type: ignore[index]
     with pytest.raises(TypeError):
         TRANSITIONS[K.ADVANCE_REPLACEMENT][S.REQUESTED] = frozenset()  # type: ignore[index]
-    assert all(
-        isinstance(nxt, frozenset)
-        for table in TRANSITIONS.values()
-        for nxt in table.values()
-    )
+    assert all(isinstance(nxt, frozenset) for table in TRANSITIONS.values() for nxt in table.values())
 
 
 # --- graph properties ----------------------------------------------------------
@@ -335,7 +362,5 @@ class RmaMachine(RuleBasedStateMachine):
             assert S.CANCELLED not in self.history
 
 
-RmaMachine.TestCase.settings = settings(
-    max_examples=100, stateful_step_count=30, deadline=None
-)
+RmaMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
 TestRmaMachine = RmaMachine.TestCase

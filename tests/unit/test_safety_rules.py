@@ -1,4 +1,5 @@
 """Safety rules: each default rule blocks its case and allows the healthy counterpart."""
+
 from __future__ import annotations
 
 import json
@@ -19,12 +20,22 @@ from casemgr.safety.rules import (
 )
 
 DRIVE = ComponentFacts(
-    serial="ZK1234ABC", slot="bay 4", part_number="SSD-384-NV", part_description="3.84TB NVMe SSD",
-    kind_word="drive", state="active", data_bearing=True,
+    serial="ZK1234ABC",
+    slot="bay 4",
+    part_number="SSD-384-NV",
+    part_description="3.84TB NVMe SSD",
+    kind_word="drive",
+    state="active",
+    data_bearing=True,
 )
 PSU = ComponentFacts(
-    serial="PS7781QQ", slot="PSU 1", part_number="PSU-1600", part_description="1600W power supply",
-    kind_word="psu", state="active", data_bearing=False,
+    serial="PS7781QQ",
+    slot="PSU 1",
+    part_number="PSU-1600",
+    part_description="1600W power supply",
+    kind_word="psu",
+    state="active",
+    data_bearing=False,
 )
 ASSET = AssetFacts(serial="CHS-0042")
 REBUILDING = AssetFacts(serial="CHS-0042", rebuilding=True, degraded=True)
@@ -33,26 +44,53 @@ REBUILDING = AssetFacts(serial="CHS-0042", rebuilding=True, degraded=True)
 CASES = [
     ("SG-REINSERT-FAILED", ActionKind.REINSERT_COMPONENT, replace(DRIVE, state="failed"), ASSET, DRIVE, ASSET),
     ("SG-REINSERT-FAILED", ActionKind.RESEAT_COMPONENT, replace(DRIVE, state="failed"), ASSET, DRIVE, ASSET),
-    ("SG-REINSERT-FAILED", ActionKind.RESEAT_COMPONENT, replace(DRIVE, state="quarantined"), ASSET,
-     replace(DRIVE, state="suspect"), ASSET),
+    (
+        "SG-REINSERT-FAILED",
+        ActionKind.RESEAT_COMPONENT,
+        replace(DRIVE, state="quarantined"),
+        ASSET,
+        replace(DRIVE, state="suspect"),
+        ASSET,
+    ),
     ("SG-REINSERT-FAILED", ActionKind.REINSERT_COMPONENT, replace(PSU, state="removed"), ASSET, PSU, ASSET),
     ("SG-FORCE-ONLINE-FAILED", ActionKind.FORCE_ONLINE, replace(DRIVE, state="failed"), ASSET, DRIVE, ASSET),
     ("SG-FORCE-ONLINE-FAILED", ActionKind.CLEAR_FAULT, replace(DRIVE, state="failed"), ASSET, DRIVE, ASSET),
     ("SG-FORCE-ONLINE-FAILED", ActionKind.FORCE_ONLINE, replace(PSU, state="quarantined"), ASSET, PSU, ASSET),
     ("SG-POWER-CYCLE-REBUILD", ActionKind.POWER_CYCLE, None, REBUILDING, None, ASSET),
     ("SG-POWER-CYCLE-REBUILD", ActionKind.POWER_CYCLE, DRIVE, REBUILDING, DRIVE, ASSET),
-    ("SG-DOWNGRADE-PENDING-FAILURE", ActionKind.DOWNGRADE_FIRMWARE, replace(DRIVE, pending_failure=True), ASSET,
-     DRIVE, ASSET),
-    ("SG-DOWNGRADE-PENDING-FAILURE", ActionKind.DOWNGRADE_FIRMWARE, replace(DRIVE, pending_failure=True), ASSET,
-     replace(PSU, pending_failure=True), ASSET),
-    ("SG-INSTALL-QUARANTINED", ActionKind.INSTALL_COMPONENT, replace(DRIVE, serial_quarantined=True), ASSET,
-     DRIVE, ASSET),
+    (
+        "SG-DOWNGRADE-PENDING-FAILURE",
+        ActionKind.DOWNGRADE_FIRMWARE,
+        replace(DRIVE, pending_failure=True),
+        ASSET,
+        DRIVE,
+        ASSET,
+    ),
+    (
+        "SG-DOWNGRADE-PENDING-FAILURE",
+        ActionKind.DOWNGRADE_FIRMWARE,
+        replace(DRIVE, pending_failure=True),
+        ASSET,
+        replace(PSU, pending_failure=True),
+        ASSET,
+    ),
+    (
+        "SG-INSTALL-QUARANTINED",
+        ActionKind.INSTALL_COMPONENT,
+        replace(DRIVE, serial_quarantined=True),
+        ASSET,
+        DRIVE,
+        ASSET,
+    ),
     ("SG-INSTALL-FAILED", ActionKind.INSTALL_COMPONENT, replace(DRIVE, state="removed"), ASSET, DRIVE, ASSET),
 ]
 
 
-@pytest.mark.parametrize(("code", "action", "unsafe", "unsafe_asset", "healthy", "healthy_asset"), CASES,
-                         ids=[f"{c[0]}-{c[1].value}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("code", "action", "unsafe", "unsafe_asset", "healthy", "healthy_asset"),
+    CASES,
+    ids=[f"{c[0]}-{c[1].value}-{i}" for i, c in enumerate(CASES)],
+)
 def test_rule_blocks_its_case_and_allows_the_healthy_counterpart(
     code, action, unsafe, unsafe_asset, healthy, healthy_asset
 ) -> None:
@@ -89,8 +127,12 @@ def test_power_cycle_decision_names_the_asset_and_says_wait() -> None:
 
 def test_unrelated_actions_are_allowed_even_on_a_failed_part() -> None:
     failed = replace(DRIVE, state="failed", pending_failure=True)
-    for action in (ActionKind.COLLECT_LOGS, ActionKind.REPLACE_COMPONENT, ActionKind.RESEAT_CABLE,
-                   ActionKind.UPDATE_FIRMWARE):
+    for action in (
+        ActionKind.COLLECT_LOGS,
+        ActionKind.REPLACE_COMPONENT,
+        ActionKind.RESEAT_CABLE,
+        ActionKind.UPDATE_FIRMWARE,
+    ):
         assert evaluate(action, failed, REBUILDING).allowed
     assert evaluate("collect_logs", failed, ASSET).allowed  # plain strings are accepted
 
@@ -102,8 +144,17 @@ def test_missing_facts_do_not_match_a_rule_that_needs_them() -> None:
 
 def test_first_matching_rule_wins() -> None:
     def rule(code: str) -> SafetyRule:
-        return SafetyRule(code, frozenset({ActionKind.RESEAT_COMPONENT}), frozenset({"failed"}), None, None, None,
-                          None, f"{code}: {{kind_word}} {{serial}}", "open an RMA")
+        return SafetyRule(
+            code,
+            frozenset({ActionKind.RESEAT_COMPONENT}),
+            frozenset({"failed"}),
+            None,
+            None,
+            None,
+            None,
+            f"{code}: {{kind_word}} {{serial}}",
+            "open an RMA",
+        )
 
     failed = replace(DRIVE, state="failed")
     assert evaluate(ActionKind.RESEAT_COMPONENT, failed, ASSET, (rule("A"), rule("B"))).rule_code == "A"
@@ -124,14 +175,17 @@ def test_rules_round_trip_through_json() -> None:
     assert first["requires_asset_rebuilding"] is None
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"action_kinds": ["reseat_everything"]}, "reseat_everything"),
-    ({"component_states": ["broken"]}, "unknown component states"),
-    ({"colour": "red"}, "unknown rule keys"),
-    ({"reason_template": "{kind_word} {nonsense}"}, "bad template"),
-    ({"requires_data_bearing": "yes"}, "true, false or null"),
-    ({"action_kinds": []}, "non-empty"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"action_kinds": ["reseat_everything"]}, "reseat_everything"),
+        ({"component_states": ["broken"]}, "unknown component states"),
+        ({"colour": "red"}, "unknown rule keys"),
+        ({"reason_template": "{kind_word} {nonsense}"}, "bad template"),
+        ({"requires_data_bearing": "yes"}, "true, false or null"),
+        ({"action_kinds": []}, "non-empty"),
+    ],
+)
 def test_rules_from_dicts_rejects_malformed_data(change: dict, message: str) -> None:
     data = {**rules_to_dicts(DEFAULT_RULES[:1])[0], **change}
     with pytest.raises(ValueError, match=message):

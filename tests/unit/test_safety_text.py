@@ -1,4 +1,5 @@
 """Free-text reply scanner: a labelled table of reply snippets, plus precision/recall over it."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -9,16 +10,31 @@ from casemgr.safety.rules import ActionKind, AssetFacts, ComponentFacts
 from casemgr.safety.text import Finding, normalise, scan_reply, split_sentences
 
 FAILED_DRIVE = ComponentFacts(
-    serial="ZK1234ABC", slot="bay 4", part_number="SSD-384-NV", part_description="3.84TB NVMe SSD",
-    kind_word="drive", state="failed", data_bearing=True,
+    serial="ZK1234ABC",
+    slot="bay 4",
+    part_number="SSD-384-NV",
+    part_description="3.84TB NVMe SSD",
+    kind_word="drive",
+    state="failed",
+    data_bearing=True,
 )
 HEALTHY_DRIVE = ComponentFacts(
-    serial="ZK5555XYZ", slot="bay 5", part_number="SSD-384-NV", part_description="3.84TB NVMe SSD",
-    kind_word="drive", state="active", data_bearing=True,
+    serial="ZK5555XYZ",
+    slot="bay 5",
+    part_number="SSD-384-NV",
+    part_description="3.84TB NVMe SSD",
+    kind_word="drive",
+    state="active",
+    data_bearing=True,
 )
 HEALTHY_PSU = ComponentFacts(
-    serial="PS7781QQ", slot="PSU 1", part_number="PSU-1600", part_description="1600W power supply",
-    kind_word="psu", state="active", data_bearing=False,
+    serial="PS7781QQ",
+    slot="PSU 1",
+    part_number="PSU-1600",
+    part_description="1600W power supply",
+    kind_word="psu",
+    state="active",
+    data_bearing=False,
 )
 ASSET = AssetFacts(serial="CHS-0042")
 CASE_COMPONENTS = (FAILED_DRIVE, HEALTHY_DRIVE, HEALTHY_PSU)
@@ -166,8 +182,10 @@ def test_table_precision_and_recall(case: Case, capsys: pytest.CaptureFixture[st
     recall = true_pos / (true_pos + false_neg) if true_pos + false_neg else 0.0
     unsafe_rows = sum(expected for _, expected in TABLE)
     with capsys.disabled():
-        print(f"\nsafety text scanner: {len(TABLE)} rows ({unsafe_rows} unsafe / {len(TABLE) - unsafe_rows} safe), "
-              f"precision={precision:.3f} recall={recall:.3f}")
+        print(
+            f"\nsafety text scanner: {len(TABLE)} rows ({unsafe_rows} unsafe / {len(TABLE) - unsafe_rows} safe), "
+            f"precision={precision:.3f} recall={recall:.3f}"
+        )
     assert len(TABLE) >= 50
     assert precision == 1.0
     assert recall == 1.0
@@ -202,8 +220,9 @@ def test_force_online_finding_uses_the_force_online_rule() -> None:
 
 
 def test_one_finding_per_sentence_component_and_action() -> None:
-    findings = scan_reply("Reseat the failed drive (bay 4, ZK1234ABC) and reseat it again. Then force it online.",
-                          CASE_COMPONENTS, ASSET)
+    findings = scan_reply(
+        "Reseat the failed drive (bay 4, ZK1234ABC) and reseat it again. Then force it online.", CASE_COMPONENTS, ASSET
+    )
     assert [(f.action, f.excerpt) for f in findings] == [
         (ActionKind.RESEAT_COMPONENT, "Reseat the failed drive (bay 4, ZK1234ABC) and reseat it again."),
         (ActionKind.FORCE_ONLINE, "Then force it online."),
@@ -239,9 +258,23 @@ def test_blank_serial_or_slot_does_not_match_everything() -> None:
 
 
 def test_a_specific_reference_names_only_that_component():
-    removed = ComponentFacts(serial="OLD-BAY2", slot="bay 2", part_number="SSD", part_description="SSD", kind_word="drive",
-                             state="removed", data_bearing=True)
-    failed = ComponentFacts(serial="NEW-FAIL4", slot="bay 4", part_number="SSD", part_description="SSD",
-                            kind_word="drive", state="failed", data_bearing=True)
+    removed = ComponentFacts(
+        serial="OLD-BAY2",
+        slot="bay 2",
+        part_number="SSD",
+        part_description="SSD",
+        kind_word="drive",
+        state="removed",
+        data_bearing=True,
+    )
+    failed = ComponentFacts(
+        serial="NEW-FAIL4",
+        slot="bay 4",
+        part_number="SSD",
+        part_description="SSD",
+        kind_word="drive",
+        state="failed",
+        data_bearing=True,
+    )
     findings = scan_reply("Please re-seat the failed drive in bay 4 and check the rebuild.", [removed, failed])
     assert [f.component.serial for f in findings] == ["NEW-FAIL4"]

@@ -1,4 +1,5 @@
 """Unit and property tests for the SLA clock (escalation.sla): pure, no database."""
+
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,7 @@ FULL_DAY_BERLIN = daily("Europe/Berlin", (time(0), time(0)))
 
 # --- 24x7 -------------------------------------------------------------------
 
+
 def test_24x7_counts_wall_clock_time():
     cal = CoverageCalendar.twenty_four_seven()
     start = datetime(2026, 3, 28, 22, 15, tzinfo=UTC)
@@ -64,6 +66,7 @@ def test_24x7_with_pause():
 
 # --- business hours -----------------------------------------------------------
 
+
 def test_friday_evening_four_hours_is_due_monday_noon():
     due = add_business_time(berlin(2026, 3, 6, 18), 4 * H, OFFICE)
     assert due == berlin(2026, 3, 9, 12)
@@ -82,12 +85,15 @@ def test_target_used_up_at_closing_is_due_when_coverage_resumes():
     assert remaining(due, berlin(2026, 3, 9, 20), OFFICE) == timedelta(0)
 
 
-@pytest.mark.parametrize("start, expected", [
-    (berlin(2026, 3, 7, 10), berlin(2026, 3, 9, 8)),     # Saturday
-    (berlin(2026, 3, 9, 10), berlin(2026, 3, 9, 10)),    # inside coverage
-    (berlin(2026, 3, 9, 17), berlin(2026, 3, 10, 8)),    # closing time is not covered
-    (berlin(2026, 3, 9, 7, 59), berlin(2026, 3, 9, 8)),
-])
+@pytest.mark.parametrize(
+    "start, expected",
+    [
+        (berlin(2026, 3, 7, 10), berlin(2026, 3, 9, 8)),  # Saturday
+        (berlin(2026, 3, 9, 10), berlin(2026, 3, 9, 10)),  # inside coverage
+        (berlin(2026, 3, 9, 17), berlin(2026, 3, 10, 8)),  # closing time is not covered
+        (berlin(2026, 3, 9, 7, 59), berlin(2026, 3, 9, 8)),
+    ],
+)
 def test_zero_duration_moves_to_next_covered_instant(start, expected):
     assert add_business_time(start, timedelta(0), OFFICE) == expected
     assert OFFICE.next_coverage_start(start) == expected
@@ -102,7 +108,8 @@ def test_is_covered_is_half_open():
 
 def test_holidays_are_skipped():
     cal = CoverageCalendar.business_hours(
-        "Europe/Berlin", time(8), time(17), holidays=[date(2026, 12, 25), date(2026, 12, 28)])
+        "Europe/Berlin", time(8), time(17), holidays=[date(2026, 12, 25), date(2026, 12, 28)]
+    )
     assert add_business_time(berlin(2026, 12, 24, 16), 4 * H, cal) == berlin(2026, 12, 29, 11)
     assert not cal.is_covered(berlin(2026, 12, 25, 10))
     assert business_time_between(berlin(2026, 12, 21, 0), berlin(2026, 12, 31, 0), cal) == 6 * 9 * H
@@ -114,6 +121,7 @@ def test_multiple_windows_per_day():
 
 
 # --- pauses --------------------------------------------------------------------
+
 
 def test_pause_shifts_due_time():
     start = berlin(2026, 3, 9, 8)
@@ -130,9 +138,11 @@ def test_pause_outside_coverage_changes_nothing():
 
 def test_overlapping_pauses_and_pause_before_start():
     start = berlin(2026, 3, 9, 8)
-    pauses = [Interval(berlin(2026, 3, 9, 7), berlin(2026, 3, 9, 9)),
-              Interval(berlin(2026, 3, 9, 10), berlin(2026, 3, 9, 11)),
-              Interval(berlin(2026, 3, 9, 10, 30), berlin(2026, 3, 9, 11, 30))]
+    pauses = [
+        Interval(berlin(2026, 3, 9, 7), berlin(2026, 3, 9, 9)),
+        Interval(berlin(2026, 3, 9, 10), berlin(2026, 3, 9, 11)),
+        Interval(berlin(2026, 3, 9, 10, 30), berlin(2026, 3, 9, 11, 30)),
+    ]
     assert add_business_time(start, 2 * H, OFFICE, pauses) == berlin(2026, 3, 9, 12, 30)
 
 
@@ -162,6 +172,7 @@ def test_remaining_is_signed_business_time():
 
 # --- DST ----------------------------------------------------------------------
 
+
 def test_berlin_spring_forward_and_fall_back_days():
     assert business_time_between(berlin(2026, 3, 29, 0), berlin(2026, 3, 30, 0), FULL_DAY_BERLIN) == 23 * H
     assert business_time_between(berlin(2026, 10, 25, 0), berlin(2026, 10, 26, 0), FULL_DAY_BERLIN) == 25 * H
@@ -174,8 +185,9 @@ def test_berlin_business_hours_across_dst_weekends():
     due = add_business_time(berlin(2026, 10, 23, 16), 4 * H, OFFICE)
     assert due == berlin(2026, 10, 26, 11) == datetime(2026, 10, 26, 10, tzinfo=UTC)
     for month, monday in ((3, 23), (10, 19)):
-        assert business_time_between(berlin(2026, month, monday, 8), berlin(2026, month, monday + 7, 8),
-                                     OFFICE) == 45 * H
+        assert (
+            business_time_between(berlin(2026, month, monday, 8), berlin(2026, month, monday + 7, 8), OFFICE) == 45 * H
+        )
 
 
 def test_new_york_business_hours_across_dst_weekends():
@@ -183,15 +195,18 @@ def test_new_york_business_hours_across_dst_weekends():
     assert add_business_time(ny(2026, 10, 30, 16), 4 * H, NY_OFFICE) == datetime(2026, 11, 2, 16, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("tz, day, window, real", [
-    ("Europe/Berlin", date(2026, 3, 29), (time(1), time(5)), 3 * H),
-    ("Europe/Berlin", date(2026, 10, 25), (time(1), time(5)), 5 * H),
-    ("America/New_York", date(2026, 3, 8), (time(1), time(4)), 2 * H),
-    ("America/New_York", date(2026, 11, 1), (time(1), time(4)), 4 * H),
-    ("America/New_York", date(2026, 11, 1), (time(0), time(1, 30)), 2 * H),  # 01:00-01:30 twice
-    ("America/New_York", date(2026, 3, 8), (time(8), time(17)), 9 * H),       # gap not spanned
-    ("Australia/Lord_Howe", date(2026, 4, 5), (time(1), time(3)), timedelta(hours=2, minutes=30)),
-])
+@pytest.mark.parametrize(
+    "tz, day, window, real",
+    [
+        ("Europe/Berlin", date(2026, 3, 29), (time(1), time(5)), 3 * H),
+        ("Europe/Berlin", date(2026, 10, 25), (time(1), time(5)), 5 * H),
+        ("America/New_York", date(2026, 3, 8), (time(1), time(4)), 2 * H),
+        ("America/New_York", date(2026, 11, 1), (time(1), time(4)), 4 * H),
+        ("America/New_York", date(2026, 11, 1), (time(0), time(1, 30)), 2 * H),  # 01:00-01:30 twice
+        ("America/New_York", date(2026, 3, 8), (time(8), time(17)), 9 * H),  # gap not spanned
+        ("Australia/Lord_Howe", date(2026, 4, 5), (time(1), time(3)), timedelta(hours=2, minutes=30)),
+    ],
+)
 def test_window_spanning_a_dst_transition_has_real_length(tz, day, window, real):
     cal = CoverageCalendar(tz, {day.weekday(): (window,)})
     start = local(ZoneInfo(tz), day.year, day.month, day.day)
@@ -210,10 +225,10 @@ def test_window_boundaries_inside_the_spring_gap_take_effect_at_the_jump():
 
 def test_fold_is_covered_by_wall_clock():
     cal = CoverageCalendar("America/New_York", {6: ((time(0), time(1, 30)),)})
-    assert cal.is_covered(datetime(2026, 11, 1, 5, 15, tzinfo=UTC))       # 01:15 EDT
-    assert not cal.is_covered(datetime(2026, 11, 1, 5, 45, tzinfo=UTC))   # 01:45 EDT
-    assert cal.is_covered(datetime(2026, 11, 1, 6, 15, tzinfo=UTC))       # 01:15 EST
-    assert not cal.is_covered(datetime(2026, 11, 1, 6, 30, tzinfo=UTC))   # 01:30 EST
+    assert cal.is_covered(datetime(2026, 11, 1, 5, 15, tzinfo=UTC))  # 01:15 EDT
+    assert not cal.is_covered(datetime(2026, 11, 1, 5, 45, tzinfo=UTC))  # 01:45 EDT
+    assert cal.is_covered(datetime(2026, 11, 1, 6, 15, tzinfo=UTC))  # 01:15 EST
+    assert not cal.is_covered(datetime(2026, 11, 1, 6, 30, tzinfo=UTC))  # 01:30 EST
 
 
 def wall_clock_covered(cal, instant):
@@ -235,9 +250,14 @@ ODD_CALENDARS = [
     daily("America/New_York", (time(0, 30), time(1, 30)), (time(1, 45), time(2, 15)), (time(2, 45), time(3))),
     daily("Australia/Lord_Howe", (time(1), time(2, 15))),
 ]
-TRANSITIONS = [datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC),
-               datetime(2026, 3, 8, 7, tzinfo=UTC), datetime(2026, 11, 1, 6, tzinfo=UTC),
-               datetime(2026, 4, 4, 15, tzinfo=UTC), datetime(2026, 10, 3, 15, 30, tzinfo=UTC)]
+TRANSITIONS = [
+    datetime(2026, 3, 29, 1, tzinfo=UTC),
+    datetime(2026, 10, 25, 1, tzinfo=UTC),
+    datetime(2026, 3, 8, 7, tzinfo=UTC),
+    datetime(2026, 11, 1, 6, tzinfo=UTC),
+    datetime(2026, 4, 4, 15, tzinfo=UTC),
+    datetime(2026, 10, 3, 15, 30, tzinfo=UTC),
+]
 
 
 @pytest.mark.parametrize("cal", ODD_CALENDARS, ids=lambda c: c.describe())
@@ -250,10 +270,14 @@ def test_is_covered_matches_wall_clock_every_minute_around_transitions(cal):
 
 # --- serialisation and description -------------------------------------------------
 
+
 def test_from_dict_to_dict_round_trip():
-    data = {"always": False, "timezone": "Europe/Berlin",
-            "weekly_hours": {"mon": [["08:00", "12:00"], ["13:00", "17:30"]], "sat": [["22:00", "24:00"]]},
-            "holidays": ["2026-12-24", "2026-12-25"]}
+    data = {
+        "always": False,
+        "timezone": "Europe/Berlin",
+        "weekly_hours": {"mon": [["08:00", "12:00"], ["13:00", "17:30"]], "sat": [["22:00", "24:00"]]},
+        "holidays": ["2026-12-24", "2026-12-25"],
+    }
     cal = CoverageCalendar.from_dict(data, "UTC")
     assert cal.weekly_hours[0] == ((time(8), time(12)), (time(13), time(17, 30)))
     assert cal.weekly_hours[5] == ((time(22), time(0)),)
@@ -264,24 +288,28 @@ def test_from_dict_to_dict_round_trip():
 
 
 def test_from_dict_defaults_to_site_timezone():
-    cal = CoverageCalendar.from_dict({"timezone": None, "weekly_hours": {"Tue": [["09:00", "10:00"]]}},
-                                     "America/New_York")
+    cal = CoverageCalendar.from_dict(
+        {"timezone": None, "weekly_hours": {"Tue": [["09:00", "10:00"]]}}, "America/New_York"
+    )
     assert cal.timezone == "America/New_York" and cal.weekly_hours == {1: ((time(9), time(10)),)}
     assert CoverageCalendar.from_dict({"always": True}, "Europe/Berlin").always
 
 
-@pytest.mark.parametrize("data", [
-    {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "color": "red"},
-    {"weekly_hours": {"funday": [["08:00", "17:00"]]}},
-    {"weekly_hours": {"mon": [["08:00", "7:00"]]}},
-    {"weekly_hours": {"mon": [["17:00", "08:00"]]}},
-    {"weekly_hours": {"mon": [["08:00", "12:00"], ["11:00", "13:00"]]}},
-    {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "timezone": "Mars/Olympus"},
-    {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "holidays": ["christmas"]},
-    {"weekly_hours": {}},
-    {"weekly_hours": {"mon": [["08:00"]]}},
-    {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "always": "false"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "color": "red"},
+        {"weekly_hours": {"funday": [["08:00", "17:00"]]}},
+        {"weekly_hours": {"mon": [["08:00", "7:00"]]}},
+        {"weekly_hours": {"mon": [["17:00", "08:00"]]}},
+        {"weekly_hours": {"mon": [["08:00", "12:00"], ["11:00", "13:00"]]}},
+        {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "timezone": "Mars/Olympus"},
+        {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "holidays": ["christmas"]},
+        {"weekly_hours": {}},
+        {"weekly_hours": {"mon": [["08:00"]]}},
+        {"weekly_hours": {"mon": [["08:00", "17:00"]]}, "always": "false"},
+    ],
+)
 def test_from_dict_rejects_bad_input(data):
     with pytest.raises(ValueError):
         CoverageCalendar.from_dict(data, "Europe/Berlin")
@@ -292,24 +320,30 @@ def test_describe():
     holidays = [date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 31)]
     cal = CoverageCalendar.business_hours("Europe/Berlin", time(8), time(17), holidays=holidays)
     assert cal.describe() == "Mon-Fri 08:00-17:00 Europe/Berlin, 3 holidays"
-    cal = CoverageCalendar("America/New_York", {0: ((time(9), time(17)),), 2: ((time(9), time(17)),),
-                                                5: ((time(10), time(0)),)}, frozenset([date(2026, 7, 4)]))
+    cal = CoverageCalendar(
+        "America/New_York",
+        {0: ((time(9), time(17)),), 2: ((time(9), time(17)),), 5: ((time(10), time(0)),)},
+        frozenset([date(2026, 7, 4)]),
+    )
     assert cal.describe() == "Mon, Wed 09:00-17:00; Sat 10:00-24:00 America/New_York, 1 holiday"
 
 
 # --- validation -------------------------------------------------------------------
 
+
 def test_naive_datetimes_are_rejected():
     naive = datetime(2026, 3, 9, 8)
     aware = berlin(2026, 3, 9, 8)
-    for call in (lambda: add_business_time(naive, H, OFFICE),
-                 lambda: business_time_between(naive, aware, OFFICE),
-                 lambda: business_time_between(aware, naive, OFFICE),
-                 lambda: remaining(naive, aware, OFFICE),
-                 lambda: OFFICE.is_covered(naive),
-                 lambda: OFFICE.next_coverage_start(naive),
-                 lambda: Interval(naive, aware),
-                 lambda: Interval(aware, naive)):
+    for call in (
+        lambda: add_business_time(naive, H, OFFICE),
+        lambda: business_time_between(naive, aware, OFFICE),
+        lambda: business_time_between(aware, naive, OFFICE),
+        lambda: remaining(naive, aware, OFFICE),
+        lambda: OFFICE.is_covered(naive),
+        lambda: OFFICE.next_coverage_start(naive),
+        lambda: Interval(naive, aware),
+        lambda: Interval(aware, naive),
+    ):
         with pytest.raises(ValueError):
             call()
 
@@ -351,21 +385,28 @@ def test_thirty_days_of_business_time_costs_one_calendar_lookup_per_day_spanned(
 
 PROPERTY_CALENDARS = [
     CoverageCalendar.twenty_four_seven(),
-    CoverageCalendar.business_hours("Europe/Berlin", time(8), time(17),
-                                    holidays=[date(y, 12, d) for y in range(2024, 2030) for d in (24, 25, 26)]),
-    CoverageCalendar("America/New_York", {0: ((time(9), time(12)), (time(13), time(17, 30))),
-                                          3: ((time(9), time(17)),), 6: ((time(0, 30), time(3, 30)),)}),
+    CoverageCalendar.business_hours(
+        "Europe/Berlin", time(8), time(17), holidays=[date(y, 12, d) for y in range(2024, 2030) for d in (24, 25, 26)]
+    ),
+    CoverageCalendar(
+        "America/New_York",
+        {
+            0: ((time(9), time(12)), (time(13), time(17, 30))),
+            3: ((time(9), time(17)),),
+            6: ((time(0, 30), time(3, 30)),),
+        },
+    ),
     daily("Europe/Berlin", (time(0), time(2, 30)), (time(22), time(0))),
     daily("Australia/Lord_Howe", (time(1), time(3))),
     CoverageCalendar.business_hours("Asia/Kolkata", time(9, 30), time(18, 15), weekdays=range(0, 6)),
 ]
 calendars = st.sampled_from(PROPERTY_CALENDARS)
-instants = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2028, 12, 31),
-                        timezones=st.just(UTC))
+instants = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC))
 durations = st.integers(0, 30 * 24 * 60).map(lambda m: timedelta(minutes=m))
 minutes = st.integers(-3 * 24 * 60, 40 * 24 * 60).map(lambda m: timedelta(minutes=m))
-closed_pauses = st.lists(st.tuples(minutes, st.integers(0, 5 * 24 * 60).map(lambda m: timedelta(minutes=m))),
-                         max_size=3)
+closed_pauses = st.lists(
+    st.tuples(minutes, st.integers(0, 5 * 24 * 60).map(lambda m: timedelta(minutes=m))), max_size=3
+)
 
 
 def make_pauses(start, spec):
@@ -377,8 +418,9 @@ def make_pauses(start, spec):
 def test_adding_a_then_b_equals_adding_a_plus_b(cal, start, a, b, spec):
     pauses = make_pauses(start, spec)
     assert add_business_time(add_business_time(start, a, cal), b, cal) == add_business_time(start, a + b, cal)
-    assert (add_business_time(add_business_time(start, a, cal, pauses), b, cal, pauses)
-            == add_business_time(start, a + b, cal, pauses))
+    assert add_business_time(add_business_time(start, a, cal, pauses), b, cal, pauses) == add_business_time(
+        start, a + b, cal, pauses
+    )
 
 
 @PROPS

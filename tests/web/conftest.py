@@ -1,4 +1,5 @@
 """Fixtures for the API tests."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,6 +25,5 @@ def api(app, session, world, clock):
 
     def make(key: str | None):
         return Client(create_token(session, world.user(key), "test", clock.now())[1] if key else None)
+
     return make
-
-

@@ -1,4 +1,5 @@
 """REST API v1 through the test client, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -81,7 +82,8 @@ def test_opening_a_case_names_the_organisation_and_asset_and_starts_the_timeline
     body = new_case(api("globex_admin"), asset_serial="GLOBEX-OLD").get_json()
     assert body["organization"] == session.scalar(select(Case).where(Case.number == body["number"])).organization.name
     assert body["asset_serial"] == "GLOBEX-OLD" and body["version"] == session.scalar(
-        select(Case.version).where(Case.number == body["number"]))
+        select(Case.version).where(Case.number == body["number"])
+    )
     events = api("globex_admin").get(f"/api/v1/cases/{body['number']}/events").get_json()["items"]
     assert [e["kind"] for e in events][:2] == ["opened", "not_entitled"]
 
@@ -101,10 +103,16 @@ def test_an_uncovered_asset_is_accepted_and_flagged(api):
     assert body["entitled"] is False
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"severity": 7}, "severity"), ({"subject": ""}, "subject"), ({"asset_serial": None}, "asset_serial"),
-    ({"unexpected": 1}, "unexpected"), ({"severity": "high"}, "severity"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"severity": 7}, "severity"),
+        ({"subject": ""}, "subject"),
+        ({"asset_serial": None}, "asset_serial"),
+        ({"unexpected": 1}, "unexpected"),
+        ({"severity": "high"}, "severity"),
+    ],
+)
 def test_bad_input_is_a_422_naming_the_field(api, body, field):
     error = assert_error(new_case(api("acme_admin"), **body), 422, "validation_error")
     assert field in str(error["details"])
@@ -112,8 +120,9 @@ def test_bad_input_is_a_422_naming_the_field(api, body, field):
 
 def test_a_body_that_is_not_json_is_refused_cleanly(api):
     client = api("acme_admin")
-    response = client.client.post("/api/v1/cases", data="{not json", headers={**client.headers,
-                                                                              "Content-Type": "application/json"})
+    response = client.client.post(
+        "/api/v1/cases", data="{not json", headers={**client.headers, "Content-Type": "application/json"}
+    )
     assert response.status_code in (400, 422) and "error" in response.get_json()
 
 
@@ -132,8 +141,9 @@ def test_an_unsafe_reply_is_a_422_naming_rule_and_alternative(api, session, worl
     bay2 = next(c for c in world.acme_asset.components if c.slot == "bay 2")
     mark_component(session, world.user("engineer"), bay2, "failed", world.acme_asset.created_at)
     number = new_case(api("acme_admin")).get_json()["number"]
-    error = assert_error(api("engineer").post(f"/api/v1/cases/{number}/comments", json={"body": UNSAFE}), 422,
-                         "safety_guard")
+    error = assert_error(
+        api("engineer").post(f"/api/v1/cases/{number}/comments", json={"body": UNSAFE}), 422, "safety_guard"
+    )
     assert error["details"][0]["rule"] == "SG-REINSERT-FAILED"
     assert "open an RMA" in error["details"][0]["safe_alternative"]
     ok = api("engineer").post(f"/api/v1/cases/{number}/comments", json={"body": "Shipping a replacement."})
@@ -143,16 +153,21 @@ def test_an_unsafe_reply_is_a_422_naming_rule_and_alternative(api, session, worl
 def test_status_and_severity_need_the_current_version(api):
     case = new_case(api("acme_admin")).get_json()
     engineer = api("engineer")
-    moved = engineer.post(f"/api/v1/cases/{case['number']}/status", json={"status": "in_progress",
-                                                                          "version": case["version"]})
+    moved = engineer.post(
+        f"/api/v1/cases/{case['number']}/status", json={"status": "in_progress", "version": case["version"]}
+    )
     assert moved.status_code == 200 and moved.get_json()["status"] == "in_progress"
     stale = engineer.post(f"/api/v1/cases/{case['number']}/severity", json={"severity": 1, "version": case["version"]})
     assert_error(stale, 409, "conflict")
-    fresh = engineer.post(f"/api/v1/cases/{case['number']}/severity",
-                          json={"severity": 1, "version": moved.get_json()["version"]})
+    fresh = engineer.post(
+        f"/api/v1/cases/{case['number']}/severity", json={"severity": 1, "version": moved.get_json()["version"]}
+    )
     assert fresh.status_code == 200 and fresh.get_json()["severity"] == 1
-    assert_error(api("acme_admin").post(f"/api/v1/cases/{case['number']}/status",
-                                        json={"status": "resolved", "version": 9}), 403, "forbidden")
+    assert_error(
+        api("acme_admin").post(f"/api/v1/cases/{case['number']}/status", json={"status": "resolved", "version": 9}),
+        403,
+        "forbidden",
+    )
 
 
 def test_listing_pages_with_a_cursor_and_filters(api, clock):
@@ -171,16 +186,23 @@ def test_listing_pages_with_a_cursor_and_filters(api, clock):
 
 def test_events_commitments_and_escalation_requests(api, clock):
     number = new_case(api("acme_admin")).get_json()["number"]
-    commitment = api("engineer").post(f"/api/v1/cases/{number}/commitments", json={
-        "description": "Call back", "recipient": "Ana", "due_at": (clock.now() + timedelta(hours=2)).isoformat()})
+    commitment = api("engineer").post(
+        f"/api/v1/cases/{number}/commitments",
+        json={"description": "Call back", "recipient": "Ana", "due_at": (clock.now() + timedelta(hours=2)).isoformat()},
+    )
     assert commitment.status_code == 201 and commitment.get_json()["status"] == "open"
-    naive = api("engineer").post(f"/api/v1/cases/{number}/commitments", json={
-        "description": "Call back", "recipient": "Ana", "due_at": "2026-11-02T12:00:00"})
+    naive = api("engineer").post(
+        f"/api/v1/cases/{number}/commitments",
+        json={"description": "Call back", "recipient": "Ana", "due_at": "2026-11-02T12:00:00"},
+    )
     assert_error(naive, 422, "validation_error")
     raised = api("acme_admin").post(f"/api/v1/cases/{number}/escalation-requests", json={"reason": "Down again"})
     assert raised.status_code == 201 and raised.get_json()["escalation_level"] == 1
-    assert_error(api("acme_admin").post(f"/api/v1/cases/{number}/escalation-requests", json={"reason": "x"}), 422,
-                 "rule_violation")
+    assert_error(
+        api("acme_admin").post(f"/api/v1/cases/{number}/escalation-requests", json={"reason": "x"}),
+        422,
+        "rule_violation",
+    )
     kinds = [e["kind"] for e in api("acme_admin").get(f"/api/v1/cases/{number}/events").get_json()["items"]]
     assert kinds == ["opened", "commitment", "escalation_requested"]
 
@@ -222,14 +244,19 @@ def test_token_create_prints_the_token_alone(app, world):
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite has no server connection to lose
 def test_a_connection_the_database_dropped_fails_one_request_with_503_and_the_next_goes_through(
-        api, app, db_url, clock):
+    api, app, db_url, clock
+):
     """No ping before every checkout: a dropped connection costs one request, answered 503 "retry"."""
     client = api("acme_admin")
     assert client.get("/api/v1/cases").status_code == 200  # the pool now holds a live connection
     engine = create_engine(db_url)
     with engine.begin() as conn:  # what a server restart does to every other session
-        dropped = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+        dropped = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
     engine.dispose()
     assert dropped >= 1
     response = new_case(client)

@@ -1,4 +1,5 @@
 """Alertmanager (v4) and simple-form alerts: one case per fingerprint, never dropped."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -8,11 +9,22 @@ from tests.web.test_api import assert_error
 
 
 def alertmanager(status: str, serial: str = "ACME-001", fingerprint: str = "a1b2c3") -> dict:
-    return {"version": "4", "status": status, "receiver": "casemgr", "groupKey": "{}:{alertname=\"DiskFailed\"}",
-            "alerts": [{"status": status, "fingerprint": fingerprint, "startsAt": "2026-11-02T08:59:00Z",
-                        "endsAt": "0001-01-01T00:00:00Z",
-                        "labels": {"alertname": "DiskFailed", "serial": serial, "severity": "critical"},
-                        "annotations": {"summary": "Disk failed in bay 3", "description": "SMART failure on bay 3"}}]}
+    return {
+        "version": "4",
+        "status": status,
+        "receiver": "casemgr",
+        "groupKey": '{}:{alertname="DiskFailed"}',
+        "alerts": [
+            {
+                "status": status,
+                "fingerprint": fingerprint,
+                "startsAt": "2026-11-02T08:59:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "labels": {"alertname": "DiskFailed", "serial": serial, "severity": "critical"},
+                "annotations": {"summary": "Disk failed in bay 3", "description": "SMART failure on bay 3"},
+            }
+        ],
+    }
 
 
 def test_firing_then_repeated_then_resolved_is_one_case(api, session, world):
@@ -47,8 +59,9 @@ def test_another_organisations_serial_is_not_attached_to_their_asset(api, sessio
 
 
 def test_the_simple_form_and_bad_payloads(api, session):
-    ok = api("acme_user").post("/api/v1/alerts", json={"serial": "ACME-001", "summary": "PSU 1 lost input",
-                                                       "severity": "warning"})
+    ok = api("acme_user").post(
+        "/api/v1/alerts", json={"serial": "ACME-001", "summary": "PSU 1 lost input", "severity": "warning"}
+    )
     assert ok.status_code == 202 and ok.get_json()["results"][0]["action"] == "opened"
     assert session.scalar(select(Case.severity)) == 3
     assert_error(api("acme_user").post("/api/v1/alerts", json={"status": "firing"}), 422, "validation_error")

@@ -1,4 +1,5 @@
 """RMA operations of the API, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,12 @@ from tests.web.test_api import assert_error, new_case
 
 def open_rma(api, **overrides):
     number = new_case(api("acme_admin")).get_json()["number"]
-    body = {"case_number": number, "component_serial": "ACME-001-D2", "kind": "advance_replacement",
-            "problem": "bay 2 reports media errors"}
+    body = {
+        "case_number": number,
+        "component_serial": "ACME-001-D2",
+        "kind": "advance_replacement",
+        "problem": "bay 2 reports media errors",
+    }
     body.update(overrides)
     return api("engineer").post("/api/v1/rmas", json=body)
 
@@ -28,15 +33,17 @@ def test_an_advance_replacement_through_the_api(api):
     assert "Allowed next" in error["message"] and "shipped" in error["details"]["allowed"]
     missing = engineer.post(f"{url}/transitions", json={"to": "shipped", "version": rma["version"]})
     assert_error(missing, 422, "validation_error")
-    shipped = engineer.post(f"{url}/shipments", json={"direction": "out", "carrier": "UPS", "tracking": "1Z999",
-                                                      "version": rma["version"]})
+    shipped = engineer.post(
+        f"{url}/shipments", json={"direction": "out", "carrier": "UPS", "tracking": "1Z999", "version": rma["version"]}
+    )
     assert shipped.status_code == 201 and shipped.get_json()["state"] == "shipped"
     stale = engineer.post(f"{url}/transitions", json={"to": "delivered", "version": rma["version"]})
     assert_error(stale, 409, "conflict")
     delivered = engineer.post(f"{url}/transitions", json={"to": "delivered", "version": shipped.get_json()["version"]})
     assert delivered.get_json()["state"] == "delivered"
-    installed = engineer.post(f"{url}/transitions", json={"to": "installed", "serial": "NEW-D2",
-                                                          "version": delivered.get_json()["version"]})
+    installed = engineer.post(
+        f"{url}/transitions", json={"to": "installed", "serial": "NEW-D2", "version": delivered.get_json()["version"]}
+    )
     assert installed.status_code == 200 and installed.get_json()["installed_serial"] == "NEW-D2"
     shipments = api("acme_admin").get(f"{url}/shipments").get_json()
     assert [(s["direction"], s["carrier"], s["tracking"]) for s in shipments] == [("out", "UPS", "1Z999")]
@@ -48,8 +55,11 @@ def test_the_quarantined_serial_cannot_come_back_through_an_rma_install(api):
     version = first["version"]
     for step in ({"to": "shipped", "carrier": "UPS", "tracking": "1"}, {"to": "delivered"}):
         version = engineer.post(f"{url}/transitions", json={**step, "version": version}).get_json()["version"]
-    error = assert_error(engineer.post(f"{url}/transitions", json={"to": "installed", "serial": "ACME-001-D2",
-                                                                    "version": version}), 422, "safety_guard")
+    error = assert_error(
+        engineer.post(f"{url}/transitions", json={"to": "installed", "serial": "ACME-001-D2", "version": version}),
+        422,
+        "safety_guard",
+    )
     assert error["details"][0]["rule"].startswith("SG-INSTALL")
 
 
@@ -58,12 +68,27 @@ def test_rmas_are_scoped_and_need_support_staff_to_open(api):
     assert_error(api("globex_admin").get(f"/api/v1/rmas/{rma['number']}"), 404, "not_found")
     assert api("acme_user").get(f"/api/v1/rmas/{rma['number']}").status_code == 200
     number = new_case(api("acme_admin")).get_json()["number"]
-    assert_error(api("acme_admin").post("/api/v1/rmas", json={"case_number": number, "component_serial": "ACME-001-D3",
-                                                              "kind": "advance_replacement", "problem": "x"}),
-                 403, "forbidden")
-    assert_error(api("engineer").post("/api/v1/rmas", json={"case_number": number, "component_serial": "NOPE",
-                                                            "kind": "advance_replacement", "problem": "x"}),
-                 422, "rule_violation")
+    assert_error(
+        api("acme_admin").post(
+            "/api/v1/rmas",
+            json={
+                "case_number": number,
+                "component_serial": "ACME-001-D3",
+                "kind": "advance_replacement",
+                "problem": "x",
+            },
+        ),
+        403,
+        "forbidden",
+    )
+    assert_error(
+        api("engineer").post(
+            "/api/v1/rmas",
+            json={"case_number": number, "component_serial": "NOPE", "kind": "advance_replacement", "problem": "x"},
+        ),
+        422,
+        "rule_violation",
+    )
 
 
 # --- the problem is required; a mistaken failed mark can be corrected -----------------
@@ -99,23 +124,29 @@ def test_a_manager_corrects_a_mistaken_failed_mark_through_the_api(api, session)
     assert_error(api("acme_admin").post(url, json={"reason": "oops", "version": rma["version"]}), 403, "forbidden")
     assert_error(api("globex_admin").post(url, json={"reason": "oops", "version": rma["version"]}), 404, "not_found")
     assert_error(api("manager").post(url, json={"version": rma["version"]}), 422, "validation_error")
-    blank = assert_error(api("manager").post(url, json={"reason": "  ", "version": rma["version"]}), 422,
-                         "rule_violation")
+    blank = assert_error(
+        api("manager").post(url, json={"reason": "  ", "version": rma["version"]}), 422, "rule_violation"
+    )
     assert "Say why" in blank["message"]
     assert_error(api("manager").post(url, json={"reason": "x", "version": rma["version"] + 5}), 409, "conflict")
-    done = api("manager").post(url, json={"reason": "Fan noise case; bay 2 picked by mistake",
-                                          "version": rma["version"]})
+    done = api("manager").post(
+        url, json={"reason": "Fan noise case; bay 2 picked by mistake", "version": rma["version"]}
+    )
     assert done.status_code == 200, done.get_json()
     out = done.get_json()
     assert out["state"] == "cancelled" and out["failed_component_state"] == "active"
     assert out["correction"]["by"] == "mgr@vendor.example.com"
     assert out["correction"]["reason"] == "Fan noise case; bay 2 picked by mistake"
-    assert (out["correction"]["restored_state"], out["correction"]["rma_cancelled"],
-            out["correction"]["quarantine_lifted"]) == ("active", True, True)
+    assert (
+        out["correction"]["restored_state"],
+        out["correction"]["rma_cancelled"],
+        out["correction"]["quarantine_lifted"],
+    ) == ("active", True, True)
     assert component_state(session, "ACME-001-D2") == "active"
     assert session.get(QuarantinedSerial, "ACME-001-D2") is None
-    again = assert_error(api("manager").post(url, json={"reason": "again", "version": out["version"]}), 422,
-                         "rule_violation")
+    again = assert_error(
+        api("manager").post(url, json={"reason": "again", "version": out["version"]}), 422, "rule_violation"
+    )
     assert "already corrected" in again["message"]
     events = api("acme_admin").get(f"/api/v1/cases/{rma['case_number']}/events").get_json()["items"]
     assert "was marked failed by mistake" in events[-1]["body"]
@@ -124,10 +155,21 @@ def test_a_manager_corrects_a_mistaken_failed_mark_through_the_api(api, session)
 
 def test_no_correction_once_the_replacement_shipped(api, session):
     rma = open_rma(api).get_json()
-    shipped = api("engineer").post(f"/api/v1/rmas/{rma['number']}/shipments", json={
-        "direction": "out", "carrier": "UPS", "tracking": "1Z", "version": rma["version"]}).get_json()
-    error = assert_error(api("manager").post(f"/api/v1/rmas/{rma['number']}/correction", json={
-        "reason": "oops", "version": shipped["version"]}), 422, "rule_violation")
+    shipped = (
+        api("engineer")
+        .post(
+            f"/api/v1/rmas/{rma['number']}/shipments",
+            json={"direction": "out", "carrier": "UPS", "tracking": "1Z", "version": rma["version"]},
+        )
+        .get_json()
+    )
+    error = assert_error(
+        api("manager").post(
+            f"/api/v1/rmas/{rma['number']}/correction", json={"reason": "oops", "version": shipped["version"]}
+        ),
+        422,
+        "rule_violation",
+    )
     assert "has shipped (the replacement)" in error["message"]
     assert component_state(session, "ACME-001-D2") == "failed"
 
@@ -139,22 +181,33 @@ def test_receiving_another_serial_needs_an_explicit_confirmation(api):
     rma = open_rma(api).get_json()
     engineer, url = api("engineer"), f"/api/v1/rmas/{rma['number']}/transitions"
     version = rma["version"]
-    for step in ({"to": "shipped", "carrier": "UPS", "tracking": "1"}, {"to": "delivered"},
-                 {"to": "installed", "serial": "NEW-D2"}):
+    for step in (
+        {"to": "shipped", "carrier": "UPS", "tracking": "1"},
+        {"to": "delivered"},
+        {"to": "installed", "serial": "NEW-D2"},
+    ):
         version = engineer.post(url, json={**step, "version": version}).get_json()["version"]
     refused = engineer.post(url, json={"to": "returned", "returned_serial": "acme-001-d3", "version": version})
     error = assert_error(refused, 422, "rule_violation")
     assert "SN ACME-001-D3, not SN ACME-001-D2" in error["message"]
-    assert error["details"] == {"expected_serial": "ACME-001-D2", "returned_serial": "ACME-001-D3",
-                                "confirm_with": "confirm_serial_mismatch"}
+    assert error["details"] == {
+        "expected_serial": "ACME-001-D2",
+        "returned_serial": "ACME-001-D3",
+        "confirm_with": "confirm_serial_mismatch",
+    }
     still = api("engineer").get(f"/api/v1/rmas/{rma['number']}").get_json()
     assert still["state"] == "return_pending" and still["version"] == version and still["analysis"] is None
-    accepted = engineer.post(url, json={"to": "returned", "returned_serial": "acme-001-d3",
-                                        "confirm_serial_mismatch": True, "version": version})
+    accepted = engineer.post(
+        url,
+        json={"to": "returned", "returned_serial": "acme-001-d3", "confirm_serial_mismatch": True, "version": version},
+    )
     assert accepted.status_code == 200, accepted.get_json()
     analysis = accepted.get_json()["analysis"]
     assert (analysis["expected_serial"], analysis["returned_serial"], analysis["serial_matches"]) == (
-        "ACME-001-D2", "ACME-001-D3", False)
+        "ACME-001-D2",
+        "ACME-001-D3",
+        False,
+    )
 
 
 def test_the_openapi_documents_the_correction_and_the_confirmation(api):

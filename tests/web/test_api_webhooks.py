@@ -1,4 +1,5 @@
 """Outbound webhooks: signed deliveries to a real local HTTP server, retried, logged."""
+
 from __future__ import annotations
 
 import hashlib
@@ -57,8 +58,11 @@ def test_case_events_are_delivered_signed_and_retried(api, session, clock, recei
     state["status"] = 503
     assert deliver_due(session, clock.now()) == (0, 1)
     row = session.scalar(select(WebhookDelivery))
-    assert (row.status, row.last_status_code, row.next_attempt_at) == ("pending", 503,
-                                                                      clock.now() + timedelta(minutes=1))
+    assert (row.status, row.last_status_code, row.next_attempt_at) == (
+        "pending",
+        503,
+        clock.now() + timedelta(minutes=1),
+    )
     state["status"] = 204
     assert deliver_due(session, clock.now() + timedelta(minutes=1)) == (1, 0)
     assert len(received) == 2
@@ -79,26 +83,32 @@ def test_only_the_organisations_admin_manages_its_webhooks(api, receiver):
     assert api("globex_admin").get("/api/v1/webhooks").get_json() == []
 
 
-def test_a_disabled_endpoint_gets_nothing_more_and_its_pending_deliveries_are_dropped(api, session, world,
-                                                                                     receiver):
+def test_a_disabled_endpoint_gets_nothing_more_and_its_pending_deliveries_are_dropped(api, session, world, receiver):
     url, received, _ = receiver
     admin = api("acme_admin")
     first, second = (admin.post("/api/v1/webhooks", json={"url": url}).get_json()["id"] for _ in range(2))
     session.expire_all()
     assert world.acme.webhook_endpoints == 2
     new_case(admin)  # one pending delivery per endpoint
-    assert_error(api("acme_user").client.delete(f"/api/v1/webhooks/{first}", headers=api("acme_user").headers),
-                 403, "forbidden")
-    assert_error(api("globex_admin").client.delete(f"/api/v1/webhooks/{first}",
-                                                   headers=api("globex_admin").headers), 404, "not_found")
+    assert_error(
+        api("acme_user").client.delete(f"/api/v1/webhooks/{first}", headers=api("acme_user").headers), 403, "forbidden"
+    )
+    assert_error(
+        api("globex_admin").client.delete(f"/api/v1/webhooks/{first}", headers=api("globex_admin").headers),
+        404,
+        "not_found",
+    )
     assert admin.client.delete(f"/api/v1/webhooks/{first}", headers=admin.headers).status_code == 204
     assert admin.client.delete(f"/api/v1/webhooks/{first}", headers=admin.headers).status_code == 204  # idempotent
     assert [e["id"] for e in admin.get("/api/v1/webhooks").get_json()] == [second]
     session.expire_all()
     assert world.acme.webhook_endpoints == 1
     new_case(admin)
-    rows = session.execute(select(WebhookDelivery.endpoint_id, WebhookDelivery.status, WebhookDelivery.last_error)
-                           .order_by(WebhookDelivery.id)).all()
+    rows = session.execute(
+        select(WebhookDelivery.endpoint_id, WebhookDelivery.status, WebhookDelivery.last_error).order_by(
+            WebhookDelivery.id
+        )
+    ).all()
     assert rows == [(first, "failed", "endpoint disabled"), (second, "pending", None), (second, "pending", None)]
     assert [d["status"] for d in admin.get(f"/api/v1/webhooks/{first}/deliveries").get_json()] == ["failed"]
 
@@ -107,8 +117,10 @@ def test_the_webhook_listener_costs_no_query_for_an_organisation_without_endpoin
     """Most organisations have no endpoint: opening a case then never reads webhook_endpoint."""
     url, _, _ = receiver
     statements = []
-    engines = {id(f.kw["bind"]): f.kw["bind"] for f in (app.extensions["casemgr.db"].session_factory,
-                                                        app.extensions["casemgr.db"].write_session_factory)}
+    engines = {
+        id(f.kw["bind"]): f.kw["bind"]
+        for f in (app.extensions["casemgr.db"].session_factory, app.extensions["casemgr.db"].write_session_factory)
+    }
     listen = lambda *args: statements.append(args[2])  # noqa: E731
     for engine in engines.values():
         event.listen(engine, "before_cursor_execute", listen)

@@ -1,6 +1,7 @@
 """One domain error, one status: every ``casemgr.errors.DomainError`` answers the same status
 through a web form and through the API, the API in its error shape, and neither keeps
 anything the refused service had written (one rollback per request, by the edge)."""
+
 from __future__ import annotations
 
 import html
@@ -40,17 +41,33 @@ ERRORS = [
     (ForbiddenError("Only support staff can do that."), 403, "forbidden"),
     (ConflictError("The case was changed by someone else."), 409, "conflict"),
     (TransitionError("A case cannot move there.", current="new", allowed=("in_progress",)), 409, "conflict"),
-    (TransitionRefused(RmaKind.ADVANCE_REPLACEMENT, RmaState.APPROVED, RmaState.CLOSED,
-                       (RmaState.SHIPPED, RmaState.CANCELLED)), 409, "conflict"),
+    (
+        TransitionRefused(
+            RmaKind.ADVANCE_REPLACEMENT, RmaState.APPROVED, RmaState.CLOSED, (RmaState.SHIPPED, RmaState.CANCELLED)
+        ),
+        409,
+        "conflict",
+    ),
     (RuleError("A rule refuses this."), 422, "rule_violation"),
     (CaseRuleError("The case is already severity 1."), 422, "rule_violation"),
     (UserError("A user with e-mail x@example.com already exists."), 422, "rule_violation"),
     (RmaRuleError("The contract does not include onsite_dispatch."), 422, "rule_violation"),
-    (InvalidInput("The severity is not a number.", details={"severity": ["Not a number."]}), 422,
-     "validation_error"),
+    (InvalidInput("The severity is not a number.", details={"severity": ["Not a number."]}), 422, "validation_error"),
     (SafetyRefused("Failed parts never go back in."), 422, "safety_guard"),
-    (SafetyBlocked([Refusal(Decision(False, "SG-TEST", "a failed drive never goes back in", "open an RMA"),
-                            "reply", "ACME-001-D2", "reseat the drive")]), 422, "safety_guard"),
+    (
+        SafetyBlocked(
+            [
+                Refusal(
+                    Decision(False, "SG-TEST", "a failed drive never goes back in", "open an RMA"),
+                    "reply",
+                    "ACME-001-D2",
+                    "reseat the drive",
+                )
+            ]
+        ),
+        422,
+        "safety_guard",
+    ),
 ]
 
 
@@ -61,7 +78,8 @@ def _version(session, number: str) -> int:
 
 @pytest.mark.parametrize(("error", "status", "code"), ERRORS, ids=[type(e).__name__ for e, _s, _c in ERRORS])
 def test_each_domain_error_has_the_same_status_on_a_web_form_and_in_the_api(
-        world, web, api, session, monkeypatch, error, status, code):
+    world, web, api, session, monkeypatch, error, status, code
+):
     assert isinstance(error, DomainError) and (error.status, error.code) == (status, code)
     number = new_case(api("acme_admin")).get_json()["number"]
 
@@ -73,8 +91,9 @@ def test_each_domain_error_has_the_same_status_on_a_web_form_and_in_the_api(
     monkeypatch.setattr(case_services, "change_severity", refuse)  # behind both the form and the API route
     version = _version(session, number)
 
-    page = web(ENGINEER).post(f"/cases/{number}/severity", data={"severity": "1", "version": str(version),
-                                                                  "reason": "typed by the engineer"})
+    page = web(ENGINEER).post(
+        f"/cases/{number}/severity", data={"severity": "1", "version": str(version), "reason": "typed by the engineer"}
+    )
     assert page.status_code == status
     text = html.unescape(page.get_data(as_text=True))
     if status in (403, 404):  # the error page, as for any page the user may not use
@@ -113,8 +132,10 @@ def test_a_real_rule_violation_is_422_on_both(world, web, api, session):
 def test_a_real_stale_version_is_409_on_both(world, web, api, session):
     number = new_case(api("acme_admin")).get_json()["number"]
     version = _version(session, number)
-    assert api("engineer").post(f"/api/v1/cases/{number}/severity", json={"severity": 1, "version": version}) \
-        .status_code == 200
+    assert (
+        api("engineer").post(f"/api/v1/cases/{number}/severity", json={"severity": 1, "version": version}).status_code
+        == 200
+    )
     page = web(ENGINEER).post(f"/cases/{number}/severity", data={"severity": "3", "version": str(version)})
     assert page.status_code == 409
     answer = api("engineer").post(f"/api/v1/cases/{number}/severity", json={"severity": 3, "version": version})
@@ -123,13 +144,21 @@ def test_a_real_stale_version_is_409_on_both(world, web, api, session):
 
 def test_a_real_refused_rma_move_is_409_on_both(world, web, api, session, clock):
     case, bay4 = open_rma_case(session, world, clock)
-    rma = rma_services.open_rma(session, world.user("engineer"), case, component_id=bay4.id,
-                                kind="advance_replacement", now=clock.now(), problem="Bay 4 amber")
+    rma = rma_services.open_rma(
+        session,
+        world.user("engineer"),
+        case,
+        component_id=bay4.id,
+        kind="advance_replacement",
+        now=clock.now(),
+        problem="Bay 4 amber",
+    )
     page = web(ENGINEER).post(f"/rmas/{rma.number}/close", data={"version": str(rma.version)})
     assert page.status_code == 409
     assert "Allowed next: shipped, cancelled." in html.unescape(page.get_data(as_text=True))
-    answer = api("engineer").post(f"/api/v1/rmas/{rma.number}/transitions", json={"to": "closed",
-                                                                                  "version": rma.version})
+    answer = api("engineer").post(
+        f"/api/v1/rmas/{rma.number}/transitions", json={"to": "closed", "version": rma.version}
+    )
     error = assert_error(answer, 409, "conflict")
     assert error["details"] == {"current": "approved", "allowed": ["shipped", "cancelled"]}
     session.expire_all()
@@ -152,11 +181,21 @@ def test_a_real_safety_refusal_is_422_on_both_and_its_record_is_kept(world, web,
 
 def test_malformed_input_on_an_rma_form_is_refused_never_a_500(world, web, session, clock):
     case, bay4 = open_rma_case(session, world, clock)
-    rma = rma_services.open_rma(session, world.user("engineer"), case, component_id=bay4.id,
-                                kind="advance_replacement", now=clock.now(), problem="Bay 4 amber")
-    page = web(ENGINEER).post(f"/rmas/{rma.number}/dispatch", data={"engineer_id": "abc", "window_start": "soon",
-                                                                    "window_end": "later"})
+    rma = rma_services.open_rma(
+        session,
+        world.user("engineer"),
+        case,
+        component_id=bay4.id,
+        kind="advance_replacement",
+        now=clock.now(),
+        problem="Bay 4 amber",
+    )
+    page = web(ENGINEER).post(
+        f"/rmas/{rma.number}/dispatch", data={"engineer_id": "abc", "window_start": "soon", "window_end": "later"}
+    )
     assert page.status_code == 422 and "Enter the visit window as date and time." in page.get_data(as_text=True)
-    page = web(ENGINEER).post(f"/rmas/{rma.number}/dispatch", data={
-        "engineer_id": "abc", "window_start": "2026-11-03T09:00", "window_end": "2026-11-03T11:00"})
+    page = web(ENGINEER).post(
+        f"/rmas/{rma.number}/dispatch",
+        data={"engineer_id": "abc", "window_start": "2026-11-03T09:00", "window_end": "2026-11-03T11:00"},
+    )
     assert page.status_code == 422 and "Choose an active field engineer." in page.get_data(as_text=True)

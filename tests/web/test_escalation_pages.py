@@ -1,4 +1,5 @@
 """Escalation pages through the test client, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -48,8 +49,7 @@ def test_waiting_on_the_customer_shows_paused_clocks(world, web, ladders):
 def test_the_customer_admin_requests_escalation_once_per_interval(world, web, ladders, session):
     admin = web(ACME)
     number = case_number(open_case(admin, severity="3"))
-    first = admin.post(f"/cases/{number}/escalation-request", data={"reason": "Line 3 stopped"},
-                       follow_redirects=True)
+    first = admin.post(f"/cases/{number}/escalation-request", data={"reason": "Line 3 stopped"}, follow_redirects=True)
     assert "Escalation requested" in first.get_data(as_text=True)
     second = admin.post(f"/cases/{number}/escalation-request", data={"reason": "Again"}, follow_redirects=True)
     assert "you can ask again in 60 minutes" in second.get_data(as_text=True)
@@ -57,27 +57,43 @@ def test_the_customer_admin_requests_escalation_once_per_interval(world, web, la
     assert "Tell us why" in empty.get_data(as_text=True)
     session.expire_all()
     assert session.scalar(select(Case.escalation_level).where(Case.number == number)) == 1
-    assert web("user@acme.example.com").post(f"/cases/{number}/escalation-request",
-                                             data={"reason": "x"}).status_code == 403
-    assert web("admin@globex.example.com").post(f"/cases/{number}/escalation-request",
-                                                data={"reason": "x"}).status_code == 404
+    assert (
+        web("user@acme.example.com").post(f"/cases/{number}/escalation-request", data={"reason": "x"}).status_code
+        == 403
+    )
+    assert (
+        web("admin@globex.example.com").post(f"/cases/{number}/escalation-request", data={"reason": "x"}).status_code
+        == 404
+    )
 
 
 def test_an_engineer_records_a_commitment_and_bad_input_is_explained(world, web, ladders, session):
     number = case_number(open_case(web(ACME)))
     engineer = web(ENGINEER)
-    bad = engineer.post(f"/cases/{number}/commitments", data={"description": "Call back", "recipient": "Ana",
-                                                              "owner_id": world.user("engineer").id,
-                                                              "due_at": "2026-11-01T10:00"})
+    bad = engineer.post(
+        f"/cases/{number}/commitments",
+        data={
+            "description": "Call back",
+            "recipient": "Ana",
+            "owner_id": world.user("engineer").id,
+            "due_at": "2026-11-01T10:00",
+        },
+    )
     assert bad.status_code == 422 and "The due time must be in the future." in bad.get_data(as_text=True)
-    missing = engineer.post(f"/cases/{number}/commitments", data={"description": "", "recipient": "Ana",
-                                                                  "owner_id": world.user("engineer").id,
-                                                                  "due_at": "soon"})
+    missing = engineer.post(
+        f"/cases/{number}/commitments",
+        data={"description": "", "recipient": "Ana", "owner_id": world.user("engineer").id, "due_at": "soon"},
+    )
     assert missing.status_code == 400 and "Not a valid datetime value." in missing.get_data(as_text=True)
-    ok = engineer.post(f"/cases/{number}/commitments", data={"description": "Call back with the analysis",
-                                                             "recipient": "Ana, by phone",
-                                                             "owner_id": world.user("engineer").id,
-                                                             "due_at": "2026-11-02T15:00"})
+    ok = engineer.post(
+        f"/cases/{number}/commitments",
+        data={
+            "description": "Call back with the analysis",
+            "recipient": "Ana, by phone",
+            "owner_id": world.user("engineer").id,
+            "due_at": "2026-11-02T15:00",
+        },
+    )
     assert ok.status_code == 302
     page = web(ACME).get(f"/cases/{number}").get_data(as_text=True)
     assert "Call back with the analysis" in page and "Mark kept" not in page
@@ -94,17 +110,41 @@ def test_only_managers_edit_ladders_and_bad_steps_are_refused(world, web, ladder
     page = manager.get("/admin/ladders").get_data(as_text=True)
     assert "Page the duty manager" in page
     step = session.scalar(select(EscalationStep).where(EscalationStep.name == "Page L2 on call"))
-    refused = manager.post(f"/admin/ladders/{step.ladder_id}/steps/{step.id}", follow_redirects=True, data={
-        "name": "Page L2", "condition": "not_acknowledged", "offset_minutes": "10", "offset_percent": "50",
-        "action": "move_tier", "target": "L2"})
+    refused = manager.post(
+        f"/admin/ladders/{step.ladder_id}/steps/{step.id}",
+        follow_redirects=True,
+        data={
+            "name": "Page L2",
+            "condition": "not_acknowledged",
+            "offset_minutes": "10",
+            "offset_percent": "50",
+            "action": "move_tier",
+            "target": "L2",
+        },
+    )
     assert "either an offset in minutes or a percentage" in refused.get_data(as_text=True)
-    refused = manager.post(f"/admin/ladders/{step.ladder_id}/steps/{step.id}", follow_redirects=True, data={
-        "name": "Page L2", "condition": "not_acknowledged", "offset_percent": "50", "action": "move_tier",
-        "target": "L9"})
+    refused = manager.post(
+        f"/admin/ladders/{step.ladder_id}/steps/{step.id}",
+        follow_redirects=True,
+        data={
+            "name": "Page L2",
+            "condition": "not_acknowledged",
+            "offset_percent": "50",
+            "action": "move_tier",
+            "target": "L9",
+        },
+    )
     assert "A tier move needs one of L1, L2, L3." in refused.get_data(as_text=True)
-    saved = manager.post(f"/admin/ladders/{step.ladder_id}/steps/{step.id}", data={
-        "name": "Page L2 early", "condition": "not_acknowledged", "offset_percent": "80", "action": "move_tier",
-        "target": "L2"})
+    saved = manager.post(
+        f"/admin/ladders/{step.ladder_id}/steps/{step.id}",
+        data={
+            "name": "Page L2 early",
+            "condition": "not_acknowledged",
+            "offset_percent": "80",
+            "action": "move_tier",
+            "target": "L2",
+        },
+    )
     assert saved.status_code == 302
     session.expire_all()
     assert session.get(EscalationStep, step.id).offset_percent == 80
@@ -113,8 +153,11 @@ def test_only_managers_edit_ladders_and_bad_steps_are_refused(world, web, ladder
 def test_plan_targets_are_validated_and_retime_open_cases(world, web, ladders, session):
     number = case_number(open_case(web(ACME), severity="1"))
     manager = web(MANAGER)
-    form = {f"{s}-{c}": str(v) for s in range(1, 5)
-            for c, v in (("first_response", 60), ("next_update", 120), ("resolution", 480))}
+    form = {
+        f"{s}-{c}": str(v)
+        for s in range(1, 5)
+        for c, v in (("first_response", 60), ("next_update", 120), ("resolution", 480))
+    }
     bad = manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id), "1-resolution": "ten"})
     assert bad.status_code == 400 and "whole number of minutes" in bad.get_data(as_text=True)
     worse = manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id), "1-first_response": "900"})

@@ -1,4 +1,5 @@
 """The login form's rate limit: the one limit Casemgr sets, enforced by its decorator alone."""
+
 from __future__ import annotations
 
 import re
@@ -10,9 +11,17 @@ ACME = "admin@acme.example.com"
 
 
 def _limited_app(db_url, clock, tmp_path):
-    return create_app({"INSTANCE_PATH": str(tmp_path / "limited"), "DATABASE_URL": db_url,
-                       "SECRET_KEY": "test-only-" + "x" * 20, "CLOCK": clock, "TESTING": True,
-                       "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"})
+    return create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path / "limited"),
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": "test-only-" + "x" * 20,
+            "CLOCK": clock,
+            "TESTING": True,
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "3 per minute",
+        }
+    )
 
 
 def test_login_posts_beyond_the_limit_get_429_and_other_requests_do_not(world, db_url, clock, tmp_path):
@@ -21,8 +30,9 @@ def test_login_posts_beyond_the_limit_get_429_and_other_requests_do_not(world, d
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-        attempts = [client.post("/login", data={"email": ACME, "password": "wrong", "csrf_token": token})
-                    for _ in range(4)]
+        attempts = [
+            client.post("/login", data={"email": ACME, "password": "wrong", "csrf_token": token}) for _ in range(4)
+        ]
         assert [r.status_code for r in attempts] == [400, 400, 400, 429]
         assert "Too many attempts" in attempts[-1].get_data(as_text=True)
         # Even the right password waits: the limit counts attempts, not failures.

@@ -5,6 +5,7 @@ registration asks the same guard as an install (``check_install``), answers 422
 ``safety_guard`` with the install path's rule and wording, records a ``SafetyBlock``
 and creates nothing. Real databases (SQLite and PostgreSQL), no mocks.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -20,15 +21,24 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def register(client, serial="NEW-001", org=None, components=(("bay 1", "DRV-1", "NEW-D1"),)):
-    return client.post("/api/v1/assets", json={
-        "serial": serial, "product_model": "SA-1", "organization_id": org, "site": "Acme DC",
-        "components": [{"slot": s, "part_number": p, "serial": n} for s, p, n in components]})
+    return client.post(
+        "/api/v1/assets",
+        json={
+            "serial": serial,
+            "product_model": "SA-1",
+            "organization_id": org,
+            "site": "Acme DC",
+            "components": [{"slot": s, "part_number": p, "serial": n} for s, p, n in components],
+        },
+    )
 
 
 def counts(session):
     session.expire_all()
-    return (session.scalar(select(func.count()).select_from(Asset)),
-            session.scalar(select(func.count()).select_from(Component)))
+    return (
+        session.scalar(select(func.count()).select_from(Asset)),
+        session.scalar(select(func.count()).select_from(Component)),
+    )
 
 
 def blocks(session):
@@ -64,7 +74,12 @@ def test_a_serial_failed_in_another_assets_bay_is_refused_and_stays_in_one_asset
     assert [(c.asset.serial, c.slot, c.state) for c in rows] == [("ACME-001", "bay 2", "failed")]
     [block] = blocks(session)
     assert (block.channel, block.actor_id, block.organization_id, block.asset_id, block.case_id) == (
-        "api", world.user("admin").id, world.acme.id, None, None)
+        "api",
+        world.user("admin").id,
+        world.acme.id,
+        None,
+        None,
+    )
     assert (block.rule_code, block.component_serial) == ("SG-INSTALL-QUARANTINED", "ACME-001-D2")
     assert block.attempted == "install ACME-001-D2 into bay 1 of NEW-001"
 
@@ -78,12 +93,21 @@ def test_a_failed_serial_is_refused_with_the_install_paths_rule_and_wording(api,
     before = counts(session)
     root = api("admin")
     error = assert_refused_and_nothing_created(
-        session, register(root, org=world.acme.id, components=[("bay 1", "DRV-1", "GLOBEX-001-D2")]), before,
-        "GLOBEX-001-D2", "SG-INSTALL-FAILED")
+        session,
+        register(root, org=world.acme.id, components=[("bay 1", "DRV-1", "GLOBEX-001-D2")]),
+        before,
+        "GLOBEX-001-D2",
+        "SG-INSTALL-FAILED",
+    )
     assert "is marked failed" in error["details"][0]["reason"]
     # The same serial through the install endpoint: the same rule, reason and alternative.
-    install = assert_error(root.post("/api/v1/assets/ACME-001/components/bay 1/install",
-                                     json={"part_number": "DRV-1", "serial": "GLOBEX-001-D2"}), 422, "safety_guard")
+    install = assert_error(
+        root.post(
+            "/api/v1/assets/ACME-001/components/bay 1/install", json={"part_number": "DRV-1", "serial": "GLOBEX-001-D2"}
+        ),
+        422,
+        "safety_guard",
+    )
     keys = ("rule", "reason", "safe_alternative", "action", "component_serial")
     assert {k: install["details"][0][k] for k in keys} == {k: error["details"][0][k] for k in keys}
     assert [b.rule_code for b in blocks(session)] == ["SG-INSTALL-FAILED", "SG-INSTALL-FAILED"]
@@ -94,8 +118,9 @@ def test_a_quarantined_serial_is_refused(api, session, world):
     session.add(QuarantinedSerial(serial="RETURNED-9", reason="failure analysis", quarantined_at=T0))
     session.commit()
     before = counts(session)
-    response = register(api("admin"), org=world.acme.id,
-                        components=[("bay 2", "DRV-1", "CLEAN-2"), ("bay 1", "DRV-1", " returned-9 ")])
+    response = register(
+        api("admin"), org=world.acme.id, components=[("bay 2", "DRV-1", "CLEAN-2"), ("bay 1", "DRV-1", " returned-9 ")]
+    )
     error = assert_refused_and_nothing_created(session, response, before, "RETURNED-9", "SG-INSTALL-QUARANTINED")
     assert "quarantine list" in error["details"][0]["reason"]
     assert component(session, "CLEAN-2") is None  # the clean component of the request is not created either
@@ -108,15 +133,24 @@ def test_a_replaced_failed_part_and_a_removed_part_are_refused(api, session, wor
     engineer = world.user("engineer")
     mark_component(session, engineer, component(session, "ACME-001-D3"), "failed", T0)
     install_component(session, engineer, world.acme_asset, slot="bay 3", part_number="DRV-1", serial="REPL-3", now=T0)
-    install_component(session, engineer, world.acme_asset, slot="PSU 1", part_number="PSU-1", serial="PSU-NEW",
-                      now=T0)
+    install_component(session, engineer, world.acme_asset, slot="PSU 1", part_number="PSU-1", serial="PSU-NEW", now=T0)
     assert component(session, "ACME-001-P1").state == "removed"
     before = counts(session)
     root = api("admin")
-    assert_refused_and_nothing_created(session, register(root, org=world.acme.id, components=[
-        ("bay 1", "DRV-1", "ACME-001-D3")]), before, "ACME-001-D3", "SG-INSTALL-QUARANTINED")
-    error = assert_refused_and_nothing_created(session, register(root, org=world.acme.id, components=[
-        ("bay 1", "PSU-1", "ACME-001-P1")]), before, "ACME-001-P1", "SG-INSTALL-FAILED")
+    assert_refused_and_nothing_created(
+        session,
+        register(root, org=world.acme.id, components=[("bay 1", "DRV-1", "ACME-001-D3")]),
+        before,
+        "ACME-001-D3",
+        "SG-INSTALL-QUARANTINED",
+    )
+    error = assert_refused_and_nothing_created(
+        session,
+        register(root, org=world.acme.id, components=[("bay 1", "PSU-1", "ACME-001-P1")]),
+        before,
+        "ACME-001-P1",
+        "SG-INSTALL-FAILED",
+    )
     assert "is marked removed" in error["details"][0]["reason"]
 
 
@@ -125,11 +159,16 @@ def test_every_refused_component_of_a_request_is_reported_and_recorded(api, sess
     session.add(QuarantinedSerial(serial="RETURNED-9", reason="failure analysis", quarantined_at=T0))
     session.commit()
     before = counts(session)
-    response = register(api("admin"), org=world.acme.id, components=[
-        ("bay 1", "DRV-1", "ACME-001-D1"), ("bay 2", "DRV-1", "OK-2"), ("bay 3", "DRV-1", "RETURNED-9")])
+    response = register(
+        api("admin"),
+        org=world.acme.id,
+        components=[("bay 1", "DRV-1", "ACME-001-D1"), ("bay 2", "DRV-1", "OK-2"), ("bay 3", "DRV-1", "RETURNED-9")],
+    )
     error = assert_error(response, 422, "safety_guard")
     assert [(d["component_serial"], d["rule"]) for d in error["details"]] == [
-        ("ACME-001-D1", "SG-INSTALL-QUARANTINED"), ("RETURNED-9", "SG-INSTALL-QUARANTINED")]
+        ("ACME-001-D1", "SG-INSTALL-QUARANTINED"),
+        ("RETURNED-9", "SG-INSTALL-QUARANTINED"),
+    ]
     assert counts(session) == before
     assert [b.component_serial for b in blocks(session)] == ["ACME-001-D1", "RETURNED-9"]
 
@@ -137,17 +176,21 @@ def test_every_refused_component_of_a_request_is_reported_and_recorded(api, sess
 def test_a_serial_active_in_another_asset_or_named_twice_is_a_rule_violation(api, session, world):
     before = counts(session)
     root = api("admin")
-    error = assert_error(register(root, org=world.acme.id, components=[("bay 1", "DRV-1", "GLOBEX-001-D1")]),
-                         422, "rule_violation")
+    error = assert_error(
+        register(root, org=world.acme.id, components=[("bay 1", "DRV-1", "GLOBEX-001-D1")]), 422, "rule_violation"
+    )
     assert error["message"] == "Serial GLOBEX-001-D1 is already installed in bay 1 of GLOBEX-001."
     suspect = component(session, "GLOBEX-001-D3")
     mark_component(session, world.user("engineer"), suspect, "suspect", T0)
-    error = assert_error(register(root, org=world.acme.id, components=[("bay 1", "DRV-1", "GLOBEX-001-D3")]),
-                         422, "rule_violation")
+    error = assert_error(
+        register(root, org=world.acme.id, components=[("bay 1", "DRV-1", "GLOBEX-001-D3")]), 422, "rule_violation"
+    )
     assert "already installed in bay 3 of GLOBEX-001" in error["message"]
-    error = assert_error(register(root, org=world.acme.id, components=[("bay 1", "DRV-1", "TWIN-1"),
-                                                                      ("bay 2", "DRV-1", "twin-1")]),
-                         422, "rule_violation")
+    error = assert_error(
+        register(root, org=world.acme.id, components=[("bay 1", "DRV-1", "TWIN-1"), ("bay 2", "DRV-1", "twin-1")]),
+        422,
+        "rule_violation",
+    )
     assert error["message"] == "Serial TWIN-1 appears twice (bay 1 and bay 2)."
     assert counts(session) == before and blocks(session) == []
 
@@ -157,21 +200,28 @@ def test_refusals_come_after_authorisation_and_input_checks(api, session, world)
     before = counts(session)
     bad = [("bay 1", "DRV-1", "ACME-001-D2")]
     assert_error(register(api("manager"), org=world.acme.id, components=bad), 403, "forbidden")
-    assert_error(register(api("admin"), org=world.acme.id, components=bad + [("bay 2", "NOPE", "X")]), 422,
-                 "rule_violation")
+    assert_error(
+        register(api("admin"), org=world.acme.id, components=bad + [("bay 2", "NOPE", "X")]), 422, "rule_violation"
+    )
     assert counts(session) == before and blocks(session) == []
 
 
 def test_a_clean_registration_still_works(api, session, world):
     mark_component(session, world.user("engineer"), component(session, "ACME-001-D2"), "failed", T0)
     before = counts(session)
-    response = register(api("admin"), serial="new-001", org=world.acme.id,
-                        components=[("bay 1", "DRV-1", "new-d1"), ("PSU 1", "PSU-1", "NEW-P1")])
+    response = register(
+        api("admin"),
+        serial="new-001",
+        org=world.acme.id,
+        components=[("bay 1", "DRV-1", "new-d1"), ("PSU 1", "PSU-1", "NEW-P1")],
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
     assert body["serial"] == "NEW-001"
     assert sorted((c["slot"], c["serial"], c["state"]) for c in body["components"]) == [
-        ("PSU 1", "NEW-P1", "active"), ("bay 1", "NEW-D1", "active")]
+        ("PSU 1", "NEW-P1", "active"),
+        ("bay 1", "NEW-D1", "active"),
+    ]
     assert counts(session) == (before[0] + 1, before[1] + 2)
     assert blocks(session) == []
     # Registering the same asset serial again is still a conflict, not a safety refusal.
@@ -183,12 +233,17 @@ def test_an_install_of_a_serial_failed_in_another_assets_bay_is_refused(api, ses
     bay4 = component(session, "GLOBEX-001-D4")
     bay4.state = "failed"
     session.commit()
-    error = assert_error(api("engineer").post("/api/v1/assets/ACME-001/components/bay 1/install",
-                                              json={"part_number": "DRV-1", "serial": "globex-001-d4"}),
-                         422, "safety_guard")
+    error = assert_error(
+        api("engineer").post(
+            "/api/v1/assets/ACME-001/components/bay 1/install", json={"part_number": "DRV-1", "serial": "globex-001-d4"}
+        ),
+        422,
+        "safety_guard",
+    )
     assert error["details"][0]["rule"] == "SG-INSTALL-FAILED"
     session.expire_all()
     assert component(session, "ACME-001-D1").state == "active"
-    assert [(c.asset.serial, c.state) for c in session.scalars(
-        select(Component).where(Component.serial == "GLOBEX-001-D4"))] == [("GLOBEX-001", "failed")]
+    assert [
+        (c.asset.serial, c.state) for c in session.scalars(select(Component).where(Component.serial == "GLOBEX-001-D4"))
+    ] == [("GLOBEX-001", "failed")]
     assert [(b.channel, b.rule_code) for b in blocks(session)] == [("api", "SG-INSTALL-FAILED")]

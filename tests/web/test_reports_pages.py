@@ -1,6 +1,7 @@
 """Account pages through the test client: scoping (404 for an unassigned
 partner everywhere), the account review PDF's text and charts, CSV exports,
 the rating prompt and the thank-you note."""
+
 from __future__ import annotations
 
 import csv
@@ -28,25 +29,40 @@ def seeded(session, world, tmp_path):
     engineer = world.user("engineer")
 
     def open_(who, serial, severity, at, subject):
-        return services.open_case(session, world.user(who), store, asset_serial=serial, severity=severity,
-                                  subject=subject, description="details", now=at)
+        return services.open_case(
+            session,
+            world.user(who),
+            store,
+            asset_serial=serial,
+            severity=severity,
+            subject=subject,
+            description="details",
+            now=at,
+        )
+
     s1 = open_("acme_admin", "ACME-001", 1, T0 - timedelta(days=10), "Array down")
-    services.assign_owner(session, engineer, s1, owner_id=engineer.id, expected_version=None,
-                          now=T0 - timedelta(days=10) + M)
+    services.assign_owner(
+        session, engineer, s1, owner_id=engineer.id, expected_version=None, now=T0 - timedelta(days=10) + M
+    )
     services.add_comment(session, engineer, store, s1, body="On it", public=True, now=T0 - timedelta(days=10) + 5 * M)
-    services.change_status(session, engineer, s1, new_status="resolved", expected_version=None,
-                           now=T0 - timedelta(days=10) + 90 * M)
+    services.change_status(
+        session, engineer, s1, new_status="resolved", expected_version=None, now=T0 - timedelta(days=10) + 90 * M
+    )
     s2 = open_("acme_admin", "ACME-001", 2, T0 - 30 * M, "Slow volume")
-    s3 = open_("acme_user", "ACME-001", 3, T0 - 10 * M, "=HYPERLINK(\"x\")")
+    s3 = open_("acme_user", "ACME-001", 3, T0 - 10 * M, '=HYPERLINK("x")')
     g1 = open_("globex_admin", "GLOBEX-001", 1, T0 - timedelta(days=5), "Globex secret outage")
     return {"s1": s1, "s2": s2, "s3": s3, "g1": g1}
 
 
 def urls(org_id: int) -> list[str]:
     base = f"/accounts/partners/{org_id}"
-    return [base, f"{base}?{PERIOD}", f"{base}/review.pdf?{PERIOD}", f"{base}/cases.csv",
-            f"/accounts/cases.csv?org={org_id}"] + [f"{base}/charts/{n}.svg?{PERIOD}" for n in
-                                                    ("cases", "sla", "rma", "assets")]
+    return [
+        base,
+        f"{base}?{PERIOD}",
+        f"{base}/review.pdf?{PERIOD}",
+        f"{base}/cases.csv",
+        f"/accounts/cases.csv?org={org_id}",
+    ] + [f"{base}/charts/{n}.svg?{PERIOD}" for n in ("cases", "sla", "rma", "assets")]
 
 
 def test_account_manager_gets_404_for_an_unassigned_partner_everywhere(web, world, seeded):
@@ -99,8 +115,12 @@ def test_account_review_pdf_carries_partner_period_figures_and_severity_1_cases(
     assert seeded["s1"].number in flat and "Met" in flat
     assert seeded["g1"].number not in flat and "Globex" not in flat
     # The charts: their titles and the labels drawn inside the SVGs (text stays text).
-    for title in ("Cases opened and resolved per week", "SLA attainment per month", "RMA turnaround",
-                  "Top assets by case count"):
+    for title in (
+        "Cases opened and resolved per week",
+        "SLA attainment per month",
+        "RMA turnaround",
+        "Top assets by case count",
+    ):
         assert title in flat
     assert "Opened (3)" in flat and "Resolved (1)" in flat and "First response met" in flat
     assert "ACME-001" in flat and "cases opened" in flat
@@ -158,13 +178,16 @@ def test_rating_prompt_once_and_thank_you_note_on_the_case_page(web, world, seed
     assert "Thank an engineer" in manager.get(f"/cases/{number}").get_data(as_text=True)
     assert "Thank an engineer" not in web(ACCOUNT).get(f"/cases/{number}").get_data(as_text=True)
     engineer_id = world.user("engineer").id
-    assert manager.post(f"/cases/{number}/thanks", {"engineer_id": str(engineer_id),
-                                                    "note": "Calm S1 work"}).status_code == 303
+    assert (
+        manager.post(f"/cases/{number}/thanks", {"engineer_id": str(engineer_id), "note": "Calm S1 work"}).status_code
+        == 303
+    )
     assert "Calm S1 work" in web(ENGINEER).get(f"/cases/{number}").get_data(as_text=True)
     assert "Calm S1 work" in web(ENGINEER).get("/notifications/").get_data(as_text=True)
     assert "Calm S1 work" not in customer.get(f"/cases/{number}").get_data(as_text=True)
-    assert web(ACCOUNT).post(f"/cases/{number}/thanks", {"engineer_id": str(engineer_id),
-                                                         "note": "x"}).status_code == 403
+    assert (
+        web(ACCOUNT).post(f"/cases/{number}/thanks", {"engineer_id": str(engineer_id), "note": "x"}).status_code == 403
+    )
 
     partner = web(ACCOUNT).get(f"/accounts/partners/{world.acme.id}?{PERIOD}").get_data(as_text=True)
     assert "Brilliant" in partner and "5.00" in partner

@@ -1,5 +1,6 @@
 """RMA pages through the test client: scoping by role and tenant (404, never a leak),
 409 on refused moves, the install refusal for quarantined serials, and the PDFs' text."""
+
 from __future__ import annotations
 
 import io
@@ -28,33 +29,65 @@ def acme_rma(session, world, clock):
     case, bay4 = open_case(session, world, clock)
     world.acme_asset.site.contact_name, world.acme_asset.site.contact_phone = "Wile Coyote", "+1 555 0100"
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now(),
-                            problem="Bay 4 amber")
+    rma = services.open_rma(
+        session, eng, case, component_id=bay4.id, kind="onsite_dispatch", now=clock.now(), problem="Bay 4 amber"
+    )
     services.ship_replacement(session, eng, rma, carrier="FedEx", tracking="FX-123", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
-    services.schedule_dispatch(session, eng, rma, engineer_id=world.user("field").id,
-                               window_start=clock.now() + timedelta(hours=1),
-                               window_end=clock.now() + timedelta(hours=3), now=step(clock))
+    services.schedule_dispatch(
+        session,
+        eng,
+        rma,
+        engineer_id=world.user("field").id,
+        window_start=clock.now() + timedelta(hours=1),
+        window_end=clock.now() + timedelta(hours=3),
+        now=step(clock),
+    )
     return rma
 
 
 @pytest.fixture
 def globex_rma(session, world, clock):
     case, bay2 = open_case(session, world, clock, org="globex", serial="GLOBEX-001", slot="bay 2")
-    return services.open_rma(session, world.user("engineer"), case, component_id=bay2.id, kind="return_and_replace",
-                             now=clock.now(), problem=PROBLEM)
+    return services.open_rma(
+        session,
+        world.user("engineer"),
+        case,
+        component_id=bay2.id,
+        kind="return_and_replace",
+        now=clock.now(),
+        problem=PROBLEM,
+    )
 
 
 def rma_urls(number: str) -> list[tuple[str, str]]:
-    return [("GET", f"/rmas/{number}"), ("GET", f"/rmas/{number}/authorization.pdf"),
-            ("GET", f"/rmas/{number}/retention-certificate.pdf")] + [
-        ("POST", f"/rmas/{number}/{action}") for action in
-        ("approve", "ship", "deliver", "ship-return", "dispatch", "arrive", "note", "revisit", "install", "receive",
-         "analyse", "retain", "close", "cancel", "correct")]
+    return [
+        ("GET", f"/rmas/{number}"),
+        ("GET", f"/rmas/{number}/authorization.pdf"),
+        ("GET", f"/rmas/{number}/retention-certificate.pdf"),
+    ] + [
+        ("POST", f"/rmas/{number}/{action}")
+        for action in (
+            "approve",
+            "ship",
+            "deliver",
+            "ship-return",
+            "dispatch",
+            "arrive",
+            "note",
+            "revisit",
+            "install",
+            "receive",
+            "analyse",
+            "retain",
+            "close",
+            "cancel",
+            "correct",
+        )
+    ]
 
 
-@pytest.mark.parametrize("email", ["admin@acme.example.com", "user@acme.example.com", "am@vendor.example.com",
-                                   FIELD])
+@pytest.mark.parametrize("email", ["admin@acme.example.com", "user@acme.example.com", "am@vendor.example.com", FIELD])
 def test_every_rma_url_of_another_organisation_or_region_answers_404(world, web, globex_rma, email):
     client = web(email)
     for method, url in rma_urls(globex_rma.number):
@@ -84,9 +117,11 @@ def test_field_engineers_see_assigned_and_regional_rmas_only(session, world, web
 
 
 def test_customers_and_account_managers_see_their_own(world, web, acme_rma, globex_rma):
-    for email, mine, theirs in (("admin@acme.example.com", acme_rma, globex_rma),
-                                ("admin@globex.example.com", globex_rma, acme_rma),
-                                ("am@vendor.example.com", acme_rma, globex_rma)):
+    for email, mine, theirs in (
+        ("admin@acme.example.com", acme_rma, globex_rma),
+        ("admin@globex.example.com", globex_rma, acme_rma),
+        ("am@vendor.example.com", acme_rma, globex_rma),
+    ):
         client = web(email)
         assert client.get(f"/rmas/{mine.number}").status_code == 200, email
         assert client.get(f"/rmas/{theirs.number}").status_code == 404, email
@@ -178,9 +213,22 @@ def test_the_authorization_pdf_carries_numbers_serials_addresses_and_instruction
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
     text = pdf_text(response.get_data())
-    for expected in (acme_rma.number, acme_rma.case.number, "ACME-001", "ACME-001-D4", "DRV-1", "bay 4", "Acme",
-                     "1 Acme Way", "Casemgr Returns Center", "4400 Logistics Pkwy", "FX-123", "Packing slip",
-                     "Write RMA-000001 on the outside of the box", "Never reinstall the failed part"):
+    for expected in (
+        acme_rma.number,
+        acme_rma.case.number,
+        "ACME-001",
+        "ACME-001-D4",
+        "DRV-1",
+        "bay 4",
+        "Acme",
+        "1 Acme Way",
+        "Casemgr Returns Center",
+        "4400 Logistics Pkwy",
+        "FX-123",
+        "Packing slip",
+        "Write RMA-000001 on the outside of the box",
+        "Never reinstall the failed part",
+    ):
         assert expected in text, expected
 
 
@@ -189,8 +237,9 @@ def test_the_retention_certificate_pdf(session, world, web, clock):
     session.commit()
     case, bay1 = open_case(session, world, clock, slot="bay 1")
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay1.id, kind="advance_replacement", now=clock.now(),
-                            problem=PROBLEM)
+    rma = services.open_rma(
+        session, eng, case, component_id=bay1.id, kind="advance_replacement", now=clock.now(), problem=PROBLEM
+    )
     client = web("admin@acme.example.com")
     assert client.get(f"/rmas/{rma.number}/retention-certificate.pdf").status_code == 404  # not yet retained
     auth = pdf_text(client.get(f"/rmas/{rma.number}/authorization.pdf").get_data())
@@ -201,7 +250,16 @@ def test_the_retention_certificate_pdf(session, world, web, clock):
     response = client.get(f"/rmas/{rma.number}/retention-certificate.pdf")
     assert response.status_code == 200
     text = pdf_text(response.get_data())
-    for expected in ("Media Retention Certificate", rma.number, "ACME-001-D1", "ACME-001", "Acme", "DRV-1",
-                     "KEEP-NEW-1", clock.now().strftime("%Y-%m-%d"), "1 Acme Way"):
+    for expected in (
+        "Media Retention Certificate",
+        rma.number,
+        "ACME-001-D1",
+        "ACME-001",
+        "Acme",
+        "DRV-1",
+        "KEEP-NEW-1",
+        clock.now().strftime("%Y-%m-%d"),
+        "1 Acme Way",
+    ):
         assert expected in text, expected
     assert web("admin@globex.example.com").get(f"/rmas/{rma.number}/retention-certificate.pdf").status_code == 404

@@ -2,6 +2,7 @@
 PostgreSQL: the open-RMA form (nothing preselected, a problem required, a confirmation
 naming the component), a support manager's correction of a mistaken failed mark (and its
 listing on the Safety blocks page), and receiving a serial other than the failed one."""
+
 from __future__ import annotations
 
 import html
@@ -50,13 +51,19 @@ def test_the_panel_preselects_no_component(world, web, fan_case):
 def test_the_first_post_only_asks_for_a_confirmation_naming_the_component(session, world, web, fan_case):
     case, bay2 = fan_case
     client = web(ENG)
-    form = {"component_id": bay2.id, "kind": "onsite_dispatch", "disposition": "certified_destruction",
-            "problem": 'Bay 2 amber; "RAID degraded"\nsecond line'}
+    form = {
+        "component_id": bay2.id,
+        "kind": "onsite_dispatch",
+        "disposition": "certified_destruction",
+        "problem": 'Bay 2 amber; "RAID degraded"\nsecond line',
+    }
     review = client.post(f"/cases/{case.number}/rmas", data=form)
     assert review.status_code == 200
     body = text_of(review)
-    assert ("SN ACME-001-D2 in bay 2 (part DRV-1, 4 TB drive) will be marked failed and quarantined; "
-            "it can never be reinstalled.") in body
+    assert (
+        "SN ACME-001-D2 in bay 2 (part DRV-1, 4 TB drive) will be marked failed and quarantined; "
+        "it can never be reinstalled."
+    ) in body
     assert "Confirm and open RMA" in body and "Back" in body and "the component named on the case" in body
     assert "Returned to us and destroyed, with a destruction certificate" in body and "Bay 2 amber" in body
     session.expire_all()
@@ -66,7 +73,7 @@ def test_the_first_post_only_asks_for_a_confirmation_naming_the_component(sessio
     back = client.post(f"/cases/{case.number}/rmas", data={**form, "back": "1"})
     page = back.get_data(as_text=True)
     assert back.status_code == 200 and f'<option value="{bay2.id}" selected>' in component_select(page)
-    assert 'Bay 2 amber; &#34;RAID degraded&#34;\nsecond line</textarea>' in page
+    assert "Bay 2 amber; &#34;RAID degraded&#34;\nsecond line</textarea>" in page
     assert '<option value="onsite_dispatch" selected>' in page
     assert '<option value="certified_destruction" selected>' in page
     assert session.scalar(select(Rma.id)) is None
@@ -82,8 +89,14 @@ def test_the_first_post_only_asks_for_a_confirmation_naming_the_component(sessio
 
 def test_the_confirmation_carries_the_form_in_hidden_fields(world, web, fan_case):
     case, bay2 = fan_case
-    page = web(ENG).post(f"/cases/{case.number}/rmas", data={
-        "component_id": bay2.id, "kind": "advance_replacement", "problem": "amber"}).get_data(as_text=True)
+    page = (
+        web(ENG)
+        .post(
+            f"/cases/{case.number}/rmas",
+            data={"component_id": bay2.id, "kind": "advance_replacement", "problem": "amber"},
+        )
+        .get_data(as_text=True)
+    )
     forms = re.findall(r"<form .*?</form>", page, re.S)
     confirm = next(f for f in forms if "Confirm and open RMA" in f)
     back = next(f for f in forms if ">Back<" in f)
@@ -93,16 +106,24 @@ def test_the_confirmation_carries_the_form_in_hidden_fields(world, web, fan_case
     assert 'name="confirm" value="yes"' in confirm and 'name="confirm"' not in back
 
 
-@pytest.mark.parametrize(("missing", "message"), [
-    ("component_id", "Choose the failed component: it is marked failed and quarantined for good"),
-    ("problem", "Describe the problem the replacement fixes"),
-])
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("component_id", "Choose the failed component: it is marked failed and quarantined for good"),
+        ("problem", "Describe the problem the replacement fixes"),
+    ],
+)
 @pytest.mark.parametrize("confirm", [False, True])
 def test_a_missing_component_or_problem_is_a_form_error_keeping_what_was_typed(
-        session, world, web, fan_case, missing, message, confirm):
+    session, world, web, fan_case, missing, message, confirm
+):
     case, bay2 = fan_case
-    form = {"component_id": str(bay2.id), "kind": "advance_replacement", "problem": "Bay 2 amber since Monday",
-            missing: ""}
+    form = {
+        "component_id": str(bay2.id),
+        "kind": "advance_replacement",
+        "problem": "Bay 2 amber since Monday",
+        missing: "",
+    }
     if confirm:
         form["confirm"] = "yes"  # even a crafted confirmation is refused
     response = web(ENG).post(f"/cases/{case.number}/rmas", data=form)
@@ -120,8 +141,10 @@ def test_a_missing_component_or_problem_is_a_form_error_keeping_what_was_typed(
 
 def test_other_refusals_keep_the_form_too(world, web, fan_case):
     case, bay2 = fan_case
-    response = web(ENG).post(f"/cases/{case.number}/rmas", data={
-        "component_id": bay2.id, "kind": "return_and_replace", "problem": "amber", "confirm": "yes"})
+    response = web(ENG).post(
+        f"/cases/{case.number}/rmas",
+        data={"component_id": bay2.id, "kind": "return_and_replace", "problem": "amber", "confirm": "yes"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "The contract does not include return_and_replace" in page
     assert f'<option value="{bay2.id}" selected>' in component_select(page) and "amber</textarea>" in page
@@ -132,8 +155,10 @@ def test_only_support_staff_reach_the_form_and_its_steps(world, web, fan_case):
     form = {"component_id": bay2.id, "kind": "advance_replacement", "problem": "amber"}
     for extra in ({}, {"back": "1"}, {"confirm": "yes"}):
         assert web(CUSTOMER).post(f"/cases/{case.number}/rmas", data={**form, **extra}).status_code == 403
-        assert web("admin@globex.example.com").post(f"/cases/{case.number}/rmas",
-                                                     data={**form, **extra}).status_code == 404
+        assert (
+            web("admin@globex.example.com").post(f"/cases/{case.number}/rmas", data={**form, **extra}).status_code
+            == 404
+        )
 
 
 # --- correcting a mistaken failed mark ---------------------------------------------------
@@ -142,8 +167,15 @@ def test_only_support_staff_reach_the_form_and_its_steps(world, web, fan_case):
 @pytest.fixture
 def mistaken(session, world, clock, fan_case):
     case, bay2 = fan_case
-    return services.open_rma(session, world.user("engineer"), case, component_id=bay2.id, kind="advance_replacement",
-                             now=clock.now(), problem="Fan noise")
+    return services.open_rma(
+        session,
+        world.user("engineer"),
+        case,
+        component_id=bay2.id,
+        kind="advance_replacement",
+        now=clock.now(),
+        problem="Fan noise",
+    )
 
 
 def test_only_managers_see_and_use_the_correction(session, world, web, mistaken):
@@ -158,21 +190,24 @@ def test_only_managers_see_and_use_the_correction(session, world, web, mistaken)
     assert session.get(Rma, mistaken.id).state == "approved"
 
 
-def test_a_manager_corrects_from_the_rma_page_and_it_is_listed_on_the_safety_page(session, world, web, clock,
-                                                                                   mistaken):
+def test_a_manager_corrects_from_the_rma_page_and_it_is_listed_on_the_safety_page(session, world, web, clock, mistaken):
     manager = web(MANAGER)
     url = f"/rmas/{mistaken.number}"
     refused = manager.post(f"{url}/correct", data={"reason": " ", "version": mistaken.version})
     assert refused.status_code == 422 and "Say why the failed mark was a mistake" in refused.get_data(as_text=True)
     stale = manager.post(f"{url}/correct", data={"reason": "x", "version": mistaken.version - 1})
     assert stale.status_code == 409
-    done = manager.post(f"{url}/correct", data={"reason": "The case is about fan noise", "version": mistaken.version},
-                        follow_redirects=True)
+    done = manager.post(
+        f"{url}/correct",
+        data={"reason": "The case is about fan noise", "version": mistaken.version},
+        follow_redirects=True,
+    )
     body = text_of(done)
     assert done.status_code == 200
     assert "RMA-000001: failed mark corrected; bay 2 (SN ACME-001-D2) is active again." in body
-    assert "Failed mark corrected: bay 2 (SN ACME-001-D2) was marked failed by mistake; Mgr put it back to active" \
-        in body
+    assert (
+        "Failed mark corrected: bay 2 (SN ACME-001-D2) was marked failed by mistake; Mgr put it back to active" in body
+    )
     assert "Reason: The case is about fan noise" in body and "Correct the failed mark" not in body
     session.expire_all()
     assert session.get(Rma, mistaken.id).state == "cancelled"
@@ -180,10 +215,20 @@ def test_a_manager_corrects_from_the_rma_page_and_it_is_listed_on_the_safety_pag
     customer = text_of(web(CUSTOMER).get(f"/cases/{mistaken.case.number}"))
     assert "was marked failed by mistake" in customer and "Reason: The case is about fan noise" in customer
     safety = text_of(manager.get("/safety/blocks"))
-    section = safety[safety.index("Corrections"):]
-    for expected in ("Mgr", mistaken.case.number, "Acme", "bay 2", "DRV-1", "SN ACME-001-D2", "failed → active",
-                     "RMA-000001 cancelled", "quarantine lifted", "The case is about fan noise",
-                     clock.now().strftime("%Y-%m-%d")):
+    section = safety[safety.index("Corrections") :]
+    for expected in (
+        "Mgr",
+        mistaken.case.number,
+        "Acme",
+        "bay 2",
+        "DRV-1",
+        "SN ACME-001-D2",
+        "failed → active",
+        "RMA-000001 cancelled",
+        "quarantine lifted",
+        "The case is about fan noise",
+        clock.now().strftime("%Y-%m-%d"),
+    ):
         assert expected in section, expected
     assert "No corrections match" not in section
     assert "No corrections match" in text_of(manager.get(f"/safety/blocks?org={world.globex.id}"))
@@ -196,8 +241,10 @@ def test_once_shipped_the_page_offers_no_correction_and_a_post_says_why(session,
     assert "Correct the failed mark" not in manager.get(f"/rmas/{mistaken.number}").get_data(as_text=True)
     refused = manager.post(f"/rmas/{mistaken.number}/correct", data={"reason": "oops"})
     assert refused.status_code == 422
-    assert "RMA-000001 has shipped (the replacement): a failed mark can only be corrected before anything ships." \
+    assert (
+        "RMA-000001 has shipped (the replacement): a failed mark can only be corrected before anything ships."
         in text_of(refused)
+    )
     assert session.scalar(select(ComponentCorrection.id)) is None
 
 
@@ -208,8 +255,9 @@ def test_once_shipped_the_page_offers_no_correction_and_a_post_says_why(session,
 def returning(session, world, clock, fan_case):
     case, bay2 = fan_case
     eng = world.user("engineer")
-    rma = services.open_rma(session, eng, case, component_id=bay2.id, kind="advance_replacement", now=clock.now(),
-                            problem=PROBLEM)
+    rma = services.open_rma(
+        session, eng, case, component_id=bay2.id, kind="advance_replacement", now=clock.now(), problem=PROBLEM
+    )
     services.ship_replacement(session, eng, rma, carrier="UPS", tracking="1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     services.install(session, eng, rma, serial="NEW-D2", now=step(clock))
@@ -229,14 +277,18 @@ def test_a_different_serial_comes_back_with_a_warning_and_a_checkbox(session, wo
     assert 'name="returned_serial" required value="acme-001-d3"' in page  # what was typed stays
     assert "Not recorded yet: the serial does not match." in text_of(refused)
     session.expire_all()
-    assert session.get(Rma, returning.id).state == "return_pending" and session.scalar(select(FailureAnalysis.id)) is None
+    assert (
+        session.get(Rma, returning.id).state == "return_pending" and session.scalar(select(FailureAnalysis.id)) is None
+    )
     # A confirmation given for another serial does not cover this one.
-    other = client.post(f"{url}/receive", data={"returned_serial": "ACME-001-D1",
-                                                "confirm_serial_mismatch": "ACME-001-D3"})
+    other = client.post(
+        f"{url}/receive", data={"returned_serial": "ACME-001-D1", "confirm_serial_mismatch": "ACME-001-D3"}
+    )
     assert other.status_code == 422 and "not SN ACME-001-D2" in text_of(other)
     assert session.scalar(select(FailureAnalysis.id)) is None
-    accepted = client.post(f"{url}/receive", data={"returned_serial": "acme-001-d3",
-                                                   "confirm_serial_mismatch": "ACME-001-D3"})
+    accepted = client.post(
+        f"{url}/receive", data={"returned_serial": "acme-001-d3", "confirm_serial_mismatch": "ACME-001-D3"}
+    )
     assert accepted.status_code == 302
     session.expire_all()
     fa = session.get(Rma, returning.id).analysis
@@ -245,8 +297,9 @@ def test_a_different_serial_comes_back_with_a_warning_and_a_checkbox(session, wo
 
 def test_once_accepted_the_rma_page_and_pdf_name_both_serials(session, world, web, clock, returning):
     eng = world.user("engineer")
-    services.receive_return(session, eng, returning, returned_serial="ACME-001-D3", now=step(clock),
-                            confirm_mismatch=True)
+    services.receive_return(
+        session, eng, returning, returned_serial="ACME-001-D3", now=step(clock), confirm_mismatch=True
+    )
     services.analyse(session, eng, returning, result="confirmed", failure_code="MEDIA", now=step(clock))
     banner = "Serial mismatch: the part received is SN ACME-001-D3, not SN ACME-001-D2."
     for email in (ENG, CUSTOMER):

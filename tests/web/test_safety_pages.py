@@ -1,4 +1,5 @@
 """The safety guard through the web, and the support manager's blocks page."""
+
 from __future__ import annotations
 
 import csv
@@ -34,33 +35,56 @@ def test_a_refused_reply_keeps_its_text_and_explains_why(number, web, session):
 
 
 def test_an_unsafe_action_plan_is_refused_on_the_page(number, web):
-    page = web(ENGINEER).post(f"/cases/{number}/action-plan", data={
-        "step_action": ["collect_logs", "reinsert_component"], "step_component": ["", "ACME-001-D2"],
-        "step_note": ["", "try it"]})
+    page = web(ENGINEER).post(
+        f"/cases/{number}/action-plan",
+        data={
+            "step_action": ["collect_logs", "reinsert_component"],
+            "step_component": ["", "ACME-001-D2"],
+            "step_note": ["", "try it"],
+        },
+    )
     assert page.status_code == 422 and "SG-REINSERT-FAILED" in page.get_data(as_text=True)
-    ok = web(ENGINEER).post(f"/cases/{number}/action-plan", data={
-        "step_action": ["collect_logs"], "step_component": [""], "step_note": ["support bundle please"]})
+    ok = web(ENGINEER).post(
+        f"/cases/{number}/action-plan",
+        data={"step_action": ["collect_logs"], "step_component": [""], "step_note": ["support bundle please"]},
+    )
     assert ok.status_code == 302
     assert "Collect logs / support bundle: support bundle please" in web("admin@acme.example.com").get(
-        f"/cases/{number}").get_data(as_text=True)
+        f"/cases/{number}"
+    ).get_data(as_text=True)
 
 
 def test_installing_a_quarantined_serial_through_the_web_is_refused(number, web, session):
     engineer = web(ENGINEER)
-    assert engineer.post("/assets/ACME-001/install", data={"slot": "bay 2", "part_number": "DRV-1",
-                                                            "serial": "REPL-0001"}).status_code == 302
-    refused = engineer.post("/assets/ACME-001/install", data={"slot": "bay 2", "part_number": "DRV-1",
-                                                               "serial": "ACME-001-D2"})
+    assert (
+        engineer.post(
+            "/assets/ACME-001/install", data={"slot": "bay 2", "part_number": "DRV-1", "serial": "REPL-0001"}
+        ).status_code
+        == 302
+    )
+    refused = engineer.post(
+        "/assets/ACME-001/install", data={"slot": "bay 2", "part_number": "DRV-1", "serial": "ACME-001-D2"}
+    )
     assert refused.status_code == 422 and "SG-INSTALL-QUARANTINED" in refused.get_data(as_text=True)
-    assert web("admin@acme.example.com").post("/assets/ACME-001/install", data={
-        "slot": "bay 1", "part_number": "DRV-1", "serial": "X1"}).status_code == 403
-    assert web("admin@globex.example.com").post("/assets/ACME-001/install", data={
-        "slot": "bay 1", "part_number": "DRV-1", "serial": "X1"}).status_code == 404
+    assert (
+        web("admin@acme.example.com")
+        .post("/assets/ACME-001/install", data={"slot": "bay 1", "part_number": "DRV-1", "serial": "X1"})
+        .status_code
+        == 403
+    )
+    assert (
+        web("admin@globex.example.com")
+        .post("/assets/ACME-001/install", data={"slot": "bay 1", "part_number": "DRV-1", "serial": "X1"})
+        .status_code
+        == 404
+    )
 
 
 def test_the_blocks_page_is_for_support_managers_only_and_exports_csv(number, web, world, session):
-    web(ENGINEER).post(f"/cases/{number}/reply", data={"body": "=HYPERLINK(1) Reseat the failed drive in bay 2.",
-                                                       "visibility": "public"})
+    web(ENGINEER).post(
+        f"/cases/{number}/reply",
+        data={"body": "=HYPERLINK(1) Reseat the failed drive in bay 2.", "visibility": "public"},
+    )
     for email in ("admin@acme.example.com", ENGINEER, "am@vendor.example.com", "field@vendor.example.com"):
         assert web(email).get("/safety/blocks").status_code == 404
         assert web(email).get("/safety/blocks.csv").status_code == 404

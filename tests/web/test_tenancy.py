@@ -1,4 +1,5 @@
 """Principle 7: nobody sees another organisation's data, by any URL (404, not 403)."""
+
 from __future__ import annotations
 
 import io
@@ -15,9 +16,17 @@ from casemgr.cases.models import Attachment
 @pytest.fixture
 def globex_case(app, session, world, clock, tmp_path):
     store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
-    case = services.open_case(session, world.user("globex_admin"), store, asset_serial="GLOBEX-001", severity=2,
-                              subject="Globex secret", description="Confidential",
-                              uploads=[Upload("secret.log", io.BytesIO(b"globex only"))], now=clock.now())
+    case = services.open_case(
+        session,
+        world.user("globex_admin"),
+        store,
+        asset_serial="GLOBEX-001",
+        severity=2,
+        subject="Globex secret",
+        description="Confidential",
+        uploads=[Upload("secret.log", io.BytesIO(b"globex only"))],
+        now=clock.now(),
+    )
     attachment = session.scalar(select(Attachment).where(Attachment.case_id == case.id))
     return case.number, attachment.id
 
@@ -37,8 +46,9 @@ def foreign_urls(number: str, attachment_id: int) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.mark.parametrize("email", ["admin@acme.example.com", "user@acme.example.com", "am@vendor.example.com",
-                                   "field@vendor.example.com"])
+@pytest.mark.parametrize(
+    "email", ["admin@acme.example.com", "user@acme.example.com", "am@vendor.example.com", "field@vendor.example.com"]
+)
 def test_every_case_and_asset_url_of_another_organisation_answers_404(world, web, globex_case, email):
     number, attachment_id = globex_case
     client = web(email)
@@ -59,8 +69,16 @@ def test_lists_never_show_another_organisations_cases_or_assets(world, web, glob
 
 def test_the_account_manager_sees_assigned_partners_read_only(world, web, session, clock, app):
     store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
-    case = services.open_case(session, world.user("acme_admin"), store, asset_serial="ACME-001", severity=3,
-                              subject="Acme visible", description="to the account team", now=clock.now())
+    case = services.open_case(
+        session,
+        world.user("acme_admin"),
+        store,
+        asset_serial="ACME-001",
+        severity=3,
+        subject="Acme visible",
+        description="to the account team",
+        now=clock.now(),
+    )
     client = web("am@vendor.example.com")
     page = client.get(f"/cases/{case.number}")
     assert page.status_code == 200 and "Acme visible" in page.get_data(as_text=True)
@@ -82,8 +100,16 @@ def test_internal_attachments_are_not_served_to_the_customer(world, web, session
     engineer = world.user("engineer")
     store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
     case = get_case_for(session, engineer, number)
-    event = services.add_comment(session, engineer, store, case, body="internal trace", public=False,
-                                 uploads=[Upload("trace.txt", io.BytesIO(b"internal"))], now=clock.now())
+    event = services.add_comment(
+        session,
+        engineer,
+        store,
+        case,
+        body="internal trace",
+        public=False,
+        uploads=[Upload("trace.txt", io.BytesIO(b"internal"))],
+        now=clock.now(),
+    )
     attachment_id = event.attachments[0].id
     assert web("eng@vendor.example.com").get(f"/cases/{number}/attachments/{attachment_id}").status_code == 200
     customer = web("admin@globex.example.com")
