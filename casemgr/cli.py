@@ -7,7 +7,7 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 
 def _create_app() -> Flask:
@@ -32,6 +32,16 @@ def _clock_now():
     return current_app.extensions["casemgr.clock"].now()
 
 
+def _engine() -> Engine:
+    """The current app's engine (``Database.init_app`` gives every app one)."""
+    from casemgr.db import database
+
+    engine = database().engine
+    if engine is None:
+        raise click.ClickException("The app has no database engine.")
+    return engine
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(db_group)
@@ -53,7 +63,7 @@ def serve(host: str, port: int, threads: int) -> None:
     In production run gunicorn workers and one or more `casemgr scheduler` processes."""
     from waitress import serve as waitress_serve
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the Flask app
     for start in app.extensions.get("casemgr.on_serve", []):
         start()  # the in-process scheduler of the embedded default
     click.echo(f"Casemgr is running at http://{host}:{port}/  (Ctrl+C to stop)")
@@ -70,11 +80,11 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema with the Alembic migrations."""
-    from casemgr.db import database
     from casemgr.migrate import upgrade
 
-    upgrade(database().engine, revision)
-    click.echo(f"Database at {database().engine.url.render_as_string(hide_password=True)} is at {revision}.")
+    engine = _engine()
+    upgrade(engine, revision)
+    click.echo(f"Database at {engine.url.render_as_string(hide_password=True)} is at {revision}.")
 
 
 @click.group("user")
@@ -153,11 +163,11 @@ def user_create(
 @with_appcontext
 def demo(url: str) -> None:
     """Load realistic demo data (idempotent) and print one login per role."""
-    from casemgr.db import database, new_session
+    from casemgr.db import new_session
     from casemgr.demo import seed_demo
     from casemgr.migrate import upgrade
 
-    upgrade(database().engine)
+    upgrade(_engine())
     now = _clock_now()
     with new_session(write=True) as session:
         logins = seed_demo(session, current_app.config, now)

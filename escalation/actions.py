@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
@@ -17,6 +18,10 @@ from casemgr.notifications.services import insert_notifications, notification_ro
 from escalation.ladder import HIERARCHY, DueFiring, PendingReturn
 from escalation.models import EscalationFiring
 from escalation.sla import CoverageCalendar
+
+# A declarative model's table is a Table (DeclarativeBase types ``__table__`` as any FromClause).
+_FIRING_TABLE = cast(Table, EscalationFiring.__table__)
+_EVENT_TABLE = cast(Table, CaseEvent.__table__)
 
 
 class People:
@@ -114,8 +119,8 @@ class Writes:
 
     def insert(self, session: Session) -> None:
         """Firings first: their unique key is what stops a second runner."""
-        bulk_insert(session, EscalationFiring.__table__, self.firings)
-        bulk_insert(session, CaseEvent.__table__, self.events)
+        bulk_insert(session, _FIRING_TABLE, self.firings)
+        bulk_insert(session, _EVENT_TABLE, self.events)
         insert_notifications(session, self.notifications)
 
 

@@ -41,6 +41,6 @@ def scheduler_command() -> None:
     """Run the escalation and notification tick as its own process (any number side by side)."""
     from escalation.scheduler import make_scheduler
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the Flask app
     click.echo(f"Casemgr scheduler: ticking every {app.config['SCHEDULER_TICK_SECONDS']} s (Ctrl+C to stop)")
     make_scheduler(app, blocking=True).start()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import event, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, selectinload
 
 from casemgr.assets.models import Asset
@@ -47,8 +47,11 @@ def register_return_source(source: ReturnSource) -> None:
 #: How long a process uses its cached ladders without asking the database. Edits made
 #: through this process clear the cache at once; other processes see them within this.
 LADDER_RECHECK_SECONDS = 5.0
-#: engine -> (fingerprint, ladders, monotonic time of the last check)
-_ladder_cache: weakref.WeakKeyDictionary[Engine, tuple[tuple, Ladders, float]] = weakref.WeakKeyDictionary()
+#: the session's bind (an engine, or the connection a session is bound to) ->
+#: (fingerprint, ladders, monotonic time of the last check)
+_ladder_cache: weakref.WeakKeyDictionary[Engine | Connection, tuple[tuple, Ladders, float]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @event.listens_for(Session, "after_flush")

@@ -229,6 +229,7 @@ def _preimage(tz: ZoneInfo, start: datetime, end: datetime) -> list[Span]:
     """
     a, b = start.replace(tzinfo=tz), end.replace(tzinfo=tz)
     before, after = a.utcoffset(), b.replace(fold=1).utcoffset()
+    assert before is not None and after is not None  # a ZoneInfo always has an offset
     if before == after:
         return [((start - before).replace(tzinfo=UTC), (end - before).replace(tzinfo=UTC))]
     # Bisect (in whole seconds) for the transition instant between the two offsets.
@@ -282,7 +283,7 @@ def _free_spans(calendar: CoverageCalendar, start: datetime, pauses: Sequence[In
     merged, i = _merge_pauses(pauses), 0
     for a, b in calendar._windows_from(start):
         while a < b:
-            while i < len(merged) and merged[i][1] is not None and merged[i][1] <= a:
+            while i < len(merged) and (pause_end := merged[i][1]) is not None and pause_end <= a:
                 i += 1
             if i == len(merged) or merged[i][0] >= b:
                 yield a, b

@@ -49,7 +49,7 @@ def request_case_escalation(number: str):
         form,
         invalid="Tell us why you need escalation (at most 1000 characters).",
         run=lambda: request_escalation(
-            get_session(), actor(), case, reason=form.reason.data, now=now(), settings=settings()
+            get_session(), actor(), case, reason=form.reason.data or "", now=now(), settings=settings()
         ),
         done="Escalation requested: the duty manager and your account manager have been notified.",
     )

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("svg")  # never a GUI backend on a server
 
 from matplotlib import rc_context  # noqa: E402
+from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 from reports import rules  # noqa: E402
 from reports.partner import PartnerReport  # noqa: E402
 
 SEVERITY_COLOURS = {1: "#b42318", 2: "#dc6803", 3: "#1570ef", 4: "#98a2b3"}
 INK, GRID, ACCENT, ACCENT2 = "#1d2939", "#e4e7ec", "#1570ef", "#12b76a"
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "casemgr",  # stable ids: the same figures give the same bytes
     "font.family": "DejaVu Sans",
@@ -61,6 +65,13 @@ def inline(svg: str) -> str:
     return re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1 width="100%"', svg, count=1)
 
 
+def _integer_ticks(axis: Axis) -> None:
+    """Whole numbers only on a count axis (its default locator, an AutoLocator, is a MaxNLocator)."""
+    locator = axis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
+
+
 def _empty(ax, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#667085")
     ax.set_xticks([])
@@ -83,7 +94,7 @@ def _cases(fig: Figure, report: PartnerReport) -> None:
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_title(f"{title} ({sum(bottom)})", fontsize=10, color=INK)
         ax.set_xticks(range(0, len(weeks), step), labels[::step], rotation=45, ha="right", fontsize=8)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        _integer_ticks(ax.yaxis)
         ax.grid(axis="y", color=GRID)
         ax.set_axisbelow(True)
     handles, names = opened_ax.get_legend_handles_labels()
@@ -140,6 +151,6 @@ def _assets(fig: Figure, report: PartnerReport) -> None:
     ax.barh(serials, counts, color=ACCENT)
     for i, n in enumerate(counts):
         ax.text(n, i, f" {n}", va="center", fontsize=8, color=INK)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(ax.xaxis)
     ax.set_xlabel("cases opened")
     ax.tick_params(axis="y", labelsize=7)

@@ -121,7 +121,7 @@ def _history_case(
     )
     session.add(case)
     session.flush()
-    events = [
+    events: list[tuple[str, User | None, datetime, bool, str, dict[str, object]]] = [
         (
             "opened",
             customer,
@@ -140,7 +140,7 @@ def _history_case(
             {"from": "in_progress", "to": "resolved"},
         ),
     ]
-    if status == "closed":
+    if case.closed_at is not None:  # status "closed"
         events.append(("status_changed", customer, case.closed_at, True, "", {"from": "resolved", "to": "closed"}))
     if res_breached:
         events.append(

@@ -49,6 +49,8 @@ def send_weekly_digests(factory: sessionmaker[Session], now: datetime) -> int:
             continue
         with factory() as session:
             manager = session.get(User, manager_id)
+            if manager is None:
+                continue  # gone since the list was read
             session.add(DigestLog(manager_id=manager.id, iso_week=week, sent_at=now))
             try:
                 session.flush()

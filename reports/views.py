@@ -30,7 +30,7 @@ def _report(org_id: int):
 def _csv(export, filename: str, *args) -> Response:
     """Stream ``export(session, *args)`` from a session of its own: the request's
     session is closed when the view returns, before the body is sent."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the Flask app
 
     def lines():
         session = new_session(app)
@@ -170,7 +170,7 @@ def thanks(number: str):
         form,
         invalid="Choose an engineer and write a note (at most 1000 characters).",
         run=lambda: services.thank_engineer(
-            get_session(), actor(), case, engineer_id=int(form.engineer_id.data), note=form.note.data, now=now()
+            get_session(), actor(), case, engineer_id=int(form.engineer_id.data), note=form.note.data or "", now=now()
         ),
         done="Thank-you note sent; it is on the case's internal timeline.",
     )

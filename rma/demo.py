@@ -44,8 +44,8 @@ def seed(session: Session, now: datetime) -> None:
     ana = _user(session, "ana.admin@northwind.example.com")
     jana = _user(session, "jana.koch@bergmann-auto.example.com")
     haruka = _user(session, "haruka.sato@sakura-fin.example.com")
-    if None in (sam, maria, fiona, ana, jana, haruka):
-        return
+    if sam is None or maria is None or fiona is None or ana is None or jana is None or haruka is None:
+        return  # the core demo's users are not there
     store = _NoStore()
 
     def h(hours: float) -> datetime:

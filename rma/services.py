@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casemgr.assets.models import Component, Part, QuarantinedSerial
+from casemgr.assets.models import Asset, Component, Part, QuarantinedSerial
 from casemgr.assets.services import install_component, quarantine
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
@@ -76,6 +76,7 @@ class OpenRmaRefused(CaseRuleError):
 class OpenPlan:
     """What opening would do, checked and not yet written (the confirmation page shows it)."""
 
+    asset: Asset  # the case's
     component: Component
     part: Part
     kind: RmaKind
@@ -105,7 +106,8 @@ def check_open(
     """Every rule of opening an RMA, writing nothing: a missing component or problem
     description is refused (both named at once), so no part is marked failed by a slip."""
     require_worker(actor)
-    if case.asset is None:
+    asset = case.asset
+    if asset is None:
         raise CaseRuleError("This case has no asset: attach one before opening an RMA.")
     missing: dict[str, str] = {}
     if not component_id:
@@ -129,8 +131,8 @@ def check_open(
     if open_for_it:
         raise CaseRuleError(f"{open_for_it} is already open for {component.slot} (SN {component.serial}).")
     part = session.get(Part, part_id) if part_id else component.part
-    if part is None or part not in case.asset.product.compatible_parts:
-        raise CaseRuleError(f"Choose a replacement part compatible with {case.asset.product.model}.")
+    if part is None or part not in asset.product.compatible_parts:
+        raise CaseRuleError(f"Choose a replacement part compatible with {asset.product.model}.")
     if part.kind != component.part.kind:
         raise CaseRuleError(f"{part.part_number} is a {part.kind}; the failed part is a {component.part.kind}.")
     ent, contract = entitlement_for(session, case, now)
@@ -139,7 +141,7 @@ def check_open(
         disp = rules.check_disposition(ent, component.part.data_bearing, chosen, disposition)
     except rules.RmaRuleError as exc:
         raise CaseRuleError(str(exc)) from None
-    return OpenPlan(component, part, chosen, disp, ent, contract, problem.strip()[:2000])
+    return OpenPlan(asset, component, part, chosen, disp, ent, contract, problem.strip()[:2000])
 
 
 @detect_conflicts("RMA")
@@ -169,7 +171,8 @@ def open_rma(
         problem=problem,
         now=now,
     )
-    component, part, chosen, disp, ent, contract = (
+    asset, component, part, chosen, disp, ent, contract = (
+        plan.asset,
         plan.component,
         plan.part,
         plan.kind,
@@ -181,7 +184,7 @@ def open_rma(
     if component.state != "failed":
         component.state = "failed"
         quarantine_added = session.get(QuarantinedSerial, component.serial) is None
-        quarantine(session, component, f"failed in {case.asset.serial} {component.slot} (RMA)", now)
+        quarantine(session, component, f"failed in {asset.serial} {component.slot} (RMA)", now)
     number = f"RMA-{next_value(session, 'rma'):06d}"
     rma = Rma(
         number=number,
@@ -194,7 +197,7 @@ def open_rma(
         state=S.REQUESTED.value,
         disposition=disp,
         needs_approval=not ent.covered,
-        region=case.asset.site.region or "",
+        region=asset.site.region or "",
         problem=plan.problem,
         component_state_before=state_before,
         quarantine_added=quarantine_added,
@@ -222,7 +225,7 @@ def open_rma(
         session,
         users,
         subject=f"{case.number} {number}: replacement requested",
-        body=f"{number} opened for {component.slot} of {case.asset.serial}.",
+        body=f"{number} opened for {component.slot} of {asset.serial}.",
         now=now,
         case_id=case.id,
         severity=case.severity,
@@ -236,7 +239,7 @@ def open_rma(
         notify(
             session,
             managers,
-            subject=f"{number} needs approval: {case.asset.serial} has no active contract",
+            subject=f"{number} needs approval: {asset.serial} has no active contract",
             body=f"{number} on {case.number} waits for a support manager's approval.",
             now=now,
             case_id=case.id,
@@ -465,7 +468,10 @@ def record_arrival(
     require_field_or_worker(actor, rma)
     check_version(rma, expected_version)
     transition(rma.kind, rma.state, S.ON_SITE)
-    rma.current_dispatch.arrived_at = now
+    dispatch = rma.current_dispatch
+    if dispatch is None:  # ON_SITE follows DISPATCHED, which records a dispatch
+        raise CaseRuleError(f"{rma.number} has no dispatch to arrive for.")
+    dispatch.arrived_at = now
     record_move(session, actor, rma, S.ON_SITE, now)
     session.commit()
 

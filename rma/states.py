@@ -48,9 +48,10 @@ lifecycle order, so ``cancelled`` always comes last.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TypeVar
 
 from casemgr.errors import TransitionError
 
@@ -152,11 +153,14 @@ del _RAW, _RETURN_TAIL
 _ORDER = {state: i for i, state in enumerate(RmaState)}
 
 
-def _names(members) -> str:
+_E = TypeVar("_E", RmaKind, RmaState)
+
+
+def _names(members: Iterable[_E]) -> str:
     return ", ".join(m.value for m in members) or "none"
 
 
-def _coerce(enum_cls, value, what: str):
+def _coerce(enum_cls: type[_E], value: _E | str, what: str) -> _E:
     """Accept an enum member or its string value; name the options otherwise."""
     try:
         return enum_cls(value)
@@ -164,7 +168,7 @@ def _coerce(enum_cls, value, what: str):
         raise ValueError(f"unknown RMA {what} {value!r}; known {what}s: {_names(enum_cls)}") from None
 
 
-def _table(kind, state) -> tuple[RmaKind, RmaState, frozenset[RmaState]]:
+def _table(kind: RmaKind | str, state: RmaState | str) -> tuple[RmaKind, RmaState, frozenset[RmaState]]:
     kind = _coerce(RmaKind, kind, "kind")
     state = _coerce(RmaState, state, "state")
     try:
@@ -173,7 +177,7 @@ def _table(kind, state) -> tuple[RmaKind, RmaState, frozenset[RmaState]]:
         # A state that exists but not in this kind means corrupt data upstream.
         raise ValueError(
             f"state {state.value!r} is not used by RMA kind {kind.value!r}; "
-            f"its states are: {_names(sorted(TRANSITIONS[kind], key=_ORDER.get))}"
+            f"its states are: {_names(sorted(TRANSITIONS[kind], key=_ORDER.__getitem__))}"
         ) from None
 
 

@@ -7,6 +7,7 @@ allowed next states)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -322,8 +323,11 @@ def act(number: str, action: str):
         """The RMA page again, what was typed kept: a refused move (409) names the allowed
         states, a serial mismatch asks for the confirmation, the safety guard says why."""
         mismatch = exc if isinstance(exc, services.SerialMismatchUnconfirmed) else None
+        fresh = get_session().get(Rma, rma.id)
+        if fresh is None:
+            abort(404)
         return _page(
-            get_session().get(Rma, rma.id),
+            fresh,
             posted=posted,
             mismatch=mismatch,
             refusals=getattr(exc, "refusals", None),
@@ -356,6 +360,17 @@ def retention_pdf(number: str):
 
 
 OPEN_FIELDS = ("component_id", "part_id", "kind", "disposition", "problem")
+
+
+class _OpenArgs(TypedDict):
+    """The keyword arguments ``services.check_open`` and ``services.open_rma`` share."""
+
+    component_id: int | None
+    part_id: int | None
+    kind: str
+    disposition: str | None
+    problem: str
+    now: datetime
 
 
 def _id(value: str | None) -> int | None:
@@ -405,7 +420,7 @@ def open_rma(number: str):
     posted = {name: form.get(name, "") for name in OPEN_FIELDS}
     if form.get("back"):
         return _open_page(session, case, posted)
-    args = {
+    args: _OpenArgs = {
         "component_id": _id(posted["component_id"]),
         "part_id": _id(posted["part_id"]),
         "kind": posted["kind"],

@@ -176,12 +176,14 @@ def create_asset(
     if refusals:  # the asset is not in the session: the audit trail is all that is written
         safety.record_refusals(session, actor, refusals, channel=channel, now=now, asset=asset)
     named: dict[str, str] = {}
-    for c in asset.components:
-        if c.serial in named:
-            raise CaseRuleError(f"Serial {c.serial} appears twice ({named[c.serial]} and {c.slot}).")
-        named[c.serial] = c.slot
-        if (where := guard.installed_in(c.serial)) is not None:  # the wording of install_component
-            raise CaseRuleError(f"Serial {c.serial} is already installed in {where[0]} of {where[1]}.")
+    for component in asset.components:
+        if component.serial in named:
+            raise CaseRuleError(
+                f"Serial {component.serial} appears twice ({named[component.serial]} and {component.slot})."
+            )
+        named[component.serial] = component.slot
+        if (where := guard.installed_in(component.serial)) is not None:  # the wording of install_component
+            raise CaseRuleError(f"Serial {component.serial} is already installed in {where[0]} of {where[1]}.")
     session.add(asset)
     _commit(session, f"Asset {asset.serial!r}")
     return asset

@@ -20,6 +20,7 @@ def require_token() -> None:
     db = database()
     if (
         db.write_session_factory is not None
+        and db.session_factory is not None
         and session.get_bind() is db.write_session_factory.kw["bind"]
         and session.get_bind() is not db.engine
     ):

@@ -266,9 +266,10 @@ class Commitments(MethodView):
         session, user = get_session(), api_user()
         owner = user
         if body.get("owner_email"):
-            owner = session.scalar(select(User).where(User.email == body["owner_email"].lower()))
-            if owner is None:
+            named = session.scalar(select(User).where(User.email == body["owner_email"].lower()))
+            if named is None:
                 raise CaseRuleError(f"No user {body['owner_email']}.")
+            owner = named
         return commitments.record_commitment(
             session,
             user,

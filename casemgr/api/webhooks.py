@@ -32,9 +32,9 @@ class WebhookOut(Schema):
 
 
 class WebhookCreated(WebhookOut):
-    secret = fields.String(
-        attribute="secret_once", metadata={"description": "shown once: verify X-Casemgr-Signature with it"}
-    )
+    """Only the response to the endpoint's creation has its secret."""
+
+    secret = fields.String(metadata={"description": "shown once: verify X-Casemgr-Signature with it"})
 
 
 class DeliveryOut(Schema):
@@ -59,11 +59,10 @@ class Webhooks(MethodView):
     @blp.response(201, WebhookCreated)
     def post(self, body):
         """Register an endpoint; deliveries carry `X-Casemgr-Signature: t=<unix>,v1=<HMAC-SHA256 of "t.body">`."""
-        endpoint, secret = register_endpoint(
+        endpoint, _secret = register_endpoint(
             get_session(), api_user(), url=body["url"], event_types=body["events"], now=now()
         )
-        endpoint.secret_once = secret  # shown in this response only
-        return endpoint
+        return endpoint  # WebhookCreated: the secret is in this response only
 
 
 @blp.route("/webhooks/<id:endpoint_id>")

@@ -82,16 +82,17 @@ def install(serial: str):
         return _render_asset(row, 400, install=form, error="Check the installation form.")
 
     def installed():
+        part_serial = form.serial.data or ""
         install_component(
             session,
             actor(),
             row.asset,
             slot=form.slot.data,
             part_number=form.part_number.data,
-            serial=form.serial.data,
+            serial=part_serial,
             now=now(),
         )
-        flash(f"Installed {form.serial.data.strip().upper()} in {form.slot.data}.", "info")
+        flash(f"Installed {part_serial.strip().upper()} in {form.slot.data}.", "info")
         return redirect(url_for("assets.show_asset", serial=serial))
 
     return form_action(installed, lambda exc: _refused(serial, exc, install=form))

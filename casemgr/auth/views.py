@@ -20,9 +20,9 @@ def login():
         return redirect(url_for("auth.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(get_session(), form.email.data, form.password.data)
+        user = authenticate(get_session(), form.email.data or "", form.password.data or "")
         if user is None:
-            form.password.errors.append("Unknown e-mail or wrong password.")
+            form.password.errors = [*form.password.errors, "Unknown e-mail or wrong password."]
         else:
             login_user(user)
             target = request.args.get("next", "")

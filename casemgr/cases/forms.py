@@ -28,9 +28,11 @@ class VersionedForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
 
     def expected_version(self) -> int | None:
+        if self.version.data is None:
+            return None
         try:
             return int(self.version.data)
-        except (TypeError, ValueError):
+        except ValueError:
             return None
 
 

@@ -99,8 +99,8 @@ def new_case():
                 _store(),
                 asset_serial=form.asset_serial.data,
                 severity=int(form.severity.data),
-                subject=form.subject.data,
-                description=form.description.data,
+                subject=form.subject.data or "",
+                description=form.description.data or "",
                 now=now(),
                 component_id=int(form.component_id.data) if form.component_id.data else None,
                 uploads=_uploads(form.attachments),
@@ -321,6 +321,8 @@ def add_commitment(number: str):
     form.owner_id.choices = options((u.id, u.name) for u in services.case_workers(get_session()))
     if not form.validate():
         return render_case(case, 400, error="Check the commitment form.", commitment_form=form)
+    if form.due_at.data is None:  # InputRequired: validate() has refused the form already
+        return render_case(case, 400, error="Check the commitment form.", commitment_form=form)
     due = form.due_at.data.replace(tzinfo=UTC)
     return _run(
         case,
@@ -328,8 +330,8 @@ def add_commitment(number: str):
             get_session(),
             actor(),
             case,
-            description=form.description.data,
-            recipient=form.recipient.data,
+            description=form.description.data or "",
+            recipient=form.recipient.data or "",
             owner_id=int(form.owner_id.data),
             due_at=due,
             now=now(),

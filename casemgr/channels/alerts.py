@@ -107,7 +107,7 @@ def _receive_one(session: Session, actor: User, alert: Alert, store: AttachmentS
         )
     )
     if link is not None:
-        case = session.get(Case, link.case_id)
+        case = session.get_one(Case, link.case_id)  # a foreign key: it is there
         link.deliveries += 1
         link.last_seen_at = now
         if alert.status == link.status:

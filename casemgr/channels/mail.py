@@ -96,8 +96,8 @@ def _body(message: EmailMessage) -> str:
 def _attachments(message: EmailMessage) -> list[Upload]:
     uploads = []
     for part in message.iter_attachments():
-        payload = part.get_payload(decode=True) or b""
-        if payload:
+        payload = part.get_payload(decode=True)  # bytes, or None for a multipart attachment
+        if isinstance(payload, bytes) and payload:
             uploads.append(
                 Upload(part.get_filename() or "attachment.bin", io.BytesIO(payload), part.get_content_type())
             )

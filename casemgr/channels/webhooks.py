@@ -25,7 +25,9 @@ from casemgr.errors import ForbiddenError
 from casemgr.notifications.services import MAX_ATTEMPTS, backoff
 from casemgr.organizations.models import Organization
 
-EVENT_TYPES = {
+#: The case events an endpoint can subscribe to.
+WebhookEvent = events.CaseOpened | events.CaseStatusChanged | events.CaseSeverityChanged | events.PublicReplyAdded
+EVENT_TYPES: dict[type[WebhookEvent], str] = {
     events.CaseOpened: "case.opened",
     events.CaseStatusChanged: "case.status_changed",
     events.CaseSeverityChanged: "case.severity_changed",
@@ -121,7 +123,7 @@ def deliveries_of(session: Session, actor: User, endpoint_id: int) -> list[Webho
     )
 
 
-def enqueue(session: Session, event: object) -> None:
+def enqueue(session: Session, event: WebhookEvent) -> None:
     """Listener for the core's case events: one pending delivery per subscribed endpoint."""
     event_type = EVENT_TYPES[type(event)]
     case = session.get(Case, event.case_id)
@@ -185,7 +187,7 @@ def deliver_due(session: Session, now: datetime, batch: int = 50, sender=post) -
         )
     )
     for row in rows:
-        endpoint = session.get(WebhookEndpoint, row.endpoint_id)
+        endpoint = session.get_one(WebhookEndpoint, row.endpoint_id)  # a foreign key: it is there
         row.attempts += 1
         timestamp = int(now.timestamp())
         headers = {

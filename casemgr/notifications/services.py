@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Table, func, select, update
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
 from casemgr.bulk import bulk_insert, insert_at_commit
 from casemgr.notifications.models import Notification
 from casemgr.notifications.senders import Sender
+
+# A declarative model's table is a Table (DeclarativeBase types ``__table__`` as any FromClause).
+_NOTIFICATION_TABLE = cast(Table, Notification.__table__)
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +109,13 @@ def notify(
         email_not_before=email_not_before,
         email=email,
     )
-    insert_at_commit(session, Notification.__table__, rows)
+    insert_at_commit(session, _NOTIFICATION_TABLE, rows)
     return len(rows)
 
 
 def insert_notifications(session: Session, rows: list[dict]) -> None:
     """Write notification rows in one statement (one message, or an escalation runner's batch)."""
-    bulk_insert(session, Notification.__table__, rows)
+    bulk_insert(session, _NOTIFICATION_TABLE, rows)
 
 
 def queue_email(
@@ -157,6 +161,7 @@ def mark_all_read(session: Session, actor: User, now: datetime) -> int:
         .where(Notification.user_id == actor.id, Notification.channel == "in_app", Notification.read_at.is_(None))
         .values(read_at=now)
     )
+    assert isinstance(result, CursorResult)  # what an UPDATE returns: it has the rowcount
     session.commit()
     return result.rowcount or 0
 

@@ -148,11 +148,10 @@ class SafetyRule:
             flag is not None
             for flag in (self.requires_data_bearing, self.requires_pending_failure, self.requires_serial_quarantined)
         )
-        if needs_component and component is None:
-            return False
-        if self.component_states and component.state not in self.component_states:
-            return False
-        if component is not None and not (
+        if component is None:
+            if needs_component:
+                return False
+        elif (self.component_states and component.state not in self.component_states) or not (
             _flag_matches(self.requires_data_bearing, component.data_bearing)
             and _flag_matches(self.requires_pending_failure, component.pending_failure)
             and _flag_matches(self.requires_serial_quarantined, component.serial_quarantined)

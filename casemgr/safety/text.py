@@ -431,12 +431,12 @@ class _Vocabulary:
         found.sort(key=lambda m: (m.start, m.start - m.end, self._PRIORITY[m.type]))
         found = self._qualified_inside(found)
         kept: list[_Ref] = []
-        for m in found:  # the longest mention wins an overlap; the same slot text on two parts keeps both
-            if kept and m.start < kept[-1].end:
-                if (m.start, m.end, m.type) == (kept[-1].start, kept[-1].end, kept[-1].type):
-                    kept[-1] = _Ref(m.start, m.end, m.type, kept[-1].comps | m.comps, kept[-1].location)
+        for ref in found:  # the longest mention wins an overlap; the same slot text on two parts keeps both
+            if kept and ref.start < kept[-1].end:
+                if (ref.start, ref.end, ref.type) == (kept[-1].start, kept[-1].end, kept[-1].type):
+                    kept[-1] = _Ref(ref.start, ref.end, ref.type, kept[-1].comps | ref.comps, kept[-1].location)
                 continue
-            kept.append(m)
+            kept.append(ref)
         return kept
 
 
@@ -452,7 +452,8 @@ _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|plus|as well as)?\s*(?:then\s+|also\s
 def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[_Ref]:
     """Group a head mention with the serial/slot that qualifies it; resolve pronouns."""
     phrases: list[_Ref] = []
-    i, last, before_last = 0, previous, frozenset()  # last: what "it" means here
+    i, last = 0, previous  # last: what "it" means here
+    before_last: frozenset[int] = frozenset()
     while i < len(mentions):
         head, comps, end, qualified = mentions[i], mentions[i].comps, mentions[i].end, False
         while (
@@ -797,7 +798,7 @@ _OUT_AND_IN = _forms(
     "pull", "take", "slide", "pop", "remove", "unplug", "eject", "jiggle", "wiggle", "yank", "ease", "work"
 )
 # (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
-_VERBS = (
+_VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     (re.compile(rf"\b(?P<v>{_RESEAT})\b"), _A.RESEAT_COMPONENT, False, False),
     (re.compile(rf"\b(?P<v>{_REINSERT})\b"), _A.REINSERT_COMPONENT, False, False),
     (re.compile(rf"\b(?P<v>{_REVIVE})\b"), _A.FORCE_ONLINE, False, False),
@@ -1420,7 +1421,9 @@ class _Sentence:
             c_start, c_end = self.coords[i]
             if shared and not self.text[start:c_start].strip():
                 continue  # "reseat or replace the failed drive": the verbs share the object
-            nxt = _THEN.match(self.text, c_end).end()
+            then = _THEN.match(self.text, c_end)
+            assert then is not None  # _THEN matches the empty string too
+            nxt = then.end()
             i = bisect_left(self.starts, nxt)
             if i == len(self.starts) or self.starts[i] != nxt:
                 return c_start
@@ -1491,7 +1494,7 @@ class _Sentence:
         sent, v_start, v_end, word = self.text, match.start(), match.end(), match["v"]
         lead = sent[max(self._last_at_or_before(self.clause_cuts, v_start), v_start - 300) : v_start]
         past = bool(_PAST.search(word))
-        passive = (past or word in ("put", "set")) and _PASSIVE.search(lead)  # "the drive should be reseated"
+        passive = (past or word in ("put", "set")) and bool(_PASSIVE.search(lead))  # "the drive should be reseated"
         wanted = self._wanted_done(v_start) if past or word in ("put", "set") else None
         if not as_instruction and self._not_an_instruction(match, lead, word, past, passive, wanted):
             return frozenset(), action
@@ -1553,7 +1556,9 @@ class _Sentence:
                 action = ActionKind.RESEAT_CABLE
         elif not named and not strict:  # no object named: "please reseat and check", "X should be reseated"
             obj = (match.groupdict().get("obj") or "").split()
-            nxt = _NEXT_TOKEN.match(sent, v_end)[1] or ""
+            next_token = _NEXT_TOKEN.match(sent, v_end)
+            assert next_token is not None  # _NEXT_TOKEN matches the empty string too
+            nxt = next_token[1] or ""
             if passive or (all(w in _BARE_OBJ for w in obj) and (nxt in _IMPLICIT_NEXT or not nxt.isalnum())):
                 comps = self.entity_before(v_start)
         if passive or (word in ("go", "goes", "going") and not objects):
@@ -1577,12 +1582,17 @@ class _Sentence:
         return comps, action
 
 
-def _verb_matches(sent: str) -> list[list[tuple]]:
+_Reading = tuple[re.Match[str], ActionKind, bool, bool]  # a verb's match, then as in _VERBS
+
+
+def _verb_matches(sent: str) -> list[list[_Reading]]:
     """Action matches grouped by verb, longest reading first: "insert again the psu in ..." is
     read as "insert ... in" (elsewhere) and, if that names no part, as "insert again"."""
-    found = [(m, *rest) for pattern, *rest in _VERBS for m in pattern.finditer(sent)]
+    found: list[_Reading] = [
+        (m, action, packaging, strict) for pattern, action, packaging, strict in _VERBS for m in pattern.finditer(sent)
+    ]
     found.sort(key=lambda f: (f[0].start(), f[0].start() - f[0].end()))  # stable: earlier pattern wins a tie
-    groups: list[list[tuple]] = []
+    groups: list[list[_Reading]] = []
     for f in found:
         if groups and f[0].start() == groups[-1][0][0].start():
             groups[-1].append(f)
@@ -1622,7 +1632,8 @@ def scan_reply(
         for readings in _verb_matches(sentence.text):
             if sentence.negated(readings[0][0].start()):
                 continue
-            comps, action = frozenset(), readings[0][1]
+            comps: frozenset[int] = frozenset()
+            action = readings[0][1]
             for match, reading, packaging, strict in readings:
                 deed, deed_action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if deed:
