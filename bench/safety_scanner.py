@@ -1,11 +1,14 @@
 """Recall and precision of the reply scanner on the phrasing corpus (bench/safety_corpus/).
 
-    .venv/bin/python bench/safety_scanner.py            # both parts
-    .venv/bin/python bench/safety_scanner.py --show dev # and the development part's misses
-    .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never the held-out part
+    .venv/bin/python bench/safety_scanner.py            # every part
+    .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
+    .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Only the development part's mistakes can be listed: the held-out part is for the
-honest figure and is never tuned on (its README says how it was written).
+Development parts: dev, dev2 ... dev7. Held-out parts: heldout and heldout2.
+Only a development part's mistakes can be listed: the held-out parts are for the
+honest figures and are never tuned on (the corpus README says how they were
+written), so only their figures are printed, never their rows. A part whose
+file is missing is skipped with a message.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from casemgr.safety.rules import AssetFacts, ComponentFacts  # noqa: E402
 from casemgr.safety.text import scan_reply  # noqa: E402
 
 CORPUS = Path(__file__).with_name("safety_corpus")
-PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout")
+PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout", "heldout2")
+HELDOUT = frozenset({"heldout", "heldout2"})
 
 
 def load_scenarios() -> dict[str, tuple[tuple[ComponentFacts, ...], AssetFacts]]:
@@ -83,14 +87,16 @@ def measure(part: str, scenarios, show: bool) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--show", choices=[p for p in PARTS if p != "heldout"], help="list a development part's mistakes"
+        "--show", choices=[p for p in PARTS if p not in HELDOUT], help="list a development part's mistakes"
     )
     parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated parts to measure")
     args = parser.parse_args()
     scenarios = load_scenarios()
     for part in args.parts.split(","):
-        if (CORPUS / f"{part}.csv").exists():
-            measure(part, scenarios, show=args.show == part)
+        if not (CORPUS / f"{part}.csv").exists():
+            print(f"{part:8} skipped: {part}.csv not found")
+            continue
+        measure(part, scenarios, show=args.show == part and part not in HELDOUT)
 
 
 if __name__ == "__main__":

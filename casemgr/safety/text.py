@@ -11,7 +11,8 @@ An instruction is refused when three things meet in one sentence:
    reinstall, push / click / snap it back, try it in another slot) or logically (force or
    bring online, mark good, unfail, clear the fault or failed flag, re-add to the array,
    rebuild onto it, use it as a spare, power it back on, return it to service), in any
-   inflection and the usual misspellings;
+   inflection and the usual misspellings, and as a management command ("zpool online tank
+   <serial>", "--state online") or a setting ("set PSU2: Enabled");
 3. **a request or suggestion to do it**: not negated ("do not", "we will not ask you
    to"), not narration or a question about the past ("you reseated it yesterday", "why
    did the tech reseat it?"), not a reported question ("they asked whether to reseat
@@ -61,6 +62,7 @@ _SPELLINGS = {
     "teh": "the",
     "hte": "the",
     "thx": "thanks",
+    "clr": "clear",
     "cuz": "because",
     "coz": "because",
     "b4": "before",
@@ -134,6 +136,7 @@ _NOMINAL = (
 def normalise(text: str) -> str:
     text = text.lower().translate(_QUOTES)
     text = re.sub(rf"(?<=\w)[{_DASH}_](?=\w)", " ", text)  # re-insert -> re insert
+    text = re.sub(r"(?<![\w-])--?(?=[a-z])", "", text)  # command-line options: "--state online" -> "state online"
     text = re.sub(rf"\s[{_DASH}]+\s", " , ", text)  # a spaced dash separates clauses
     text = re.sub(r"[\w']+", lambda m: _SPELLINGS.get(m[0], m[0]), text)
     text = re.sub(r"(?<![\w'])'([^'\n]{1,40})'(?![\w'])", r"\1", text).replace('"', " ")  # set it to 'good'
@@ -285,7 +288,8 @@ _UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|origina
 # "into bay 4", "once the new card is in slot 1": where a part goes, not a part
 _LOCATION = re.compile(
     r"\b(?:into|onto|to|back in|is in|are in|sits in|goes in|is seated in|in place in|home in"
-    r"|it in|them in|one in)\s+(?:the\s+)?$"
+    r"|it in|them in|one in|(?:is|are|was|were|be|been|gets?|got)\s+(?:\w+ly\s+)?\w+(?:ed|ted)\s+(?:in|into))"
+    r"\s+(?:the\s+)?$"
 )
 _AGENT = re.compile(r"\b(?:by|via|through|than)\s+$")  # "ejected by the controller": not what "it" means next
 
@@ -343,7 +347,7 @@ class _Vocabulary:
                 ),
             ),  # "as a spare": a role
             ("pronoun", _PRONOUN),
-            ("one", re.compile(r"\b(?:the|that) (?P<noun>one|unit|part|module|component|device)\b")),
+            ("one", re.compile(rf"\b(?:the|that) {_MODS}(?P<noun>one|unit|part|module|component|device)\b")),
             (
                 "kind",
                 re.compile(
@@ -422,7 +426,7 @@ class _Vocabulary:
                 frozenset({index}),
                 type_ == "slot"
                 and bool(
-                    _LOCATION.search(sent, max(0, m.start() - 16), m.start()) or _EVENT_AFTER.match(sent, m.end())
+                    _LOCATION.search(sent, max(0, m.start() - 32), m.start()) or _EVENT_AFTER.match(sent, m.end())
                 ),
             )  # "the controller a reboot"
             for type_, index, pattern in self.by_component
@@ -454,6 +458,7 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
     phrases: list[_Ref] = []
     i, last = 0, previous  # last: what "it" means here
     before_last: frozenset[int] = frozenset()
+    filled: frozenset[int] = frozenset()  # slots a new part was put in: "once the replacement is in bay 4"
     while i < len(mentions):
         head, comps, end, qualified = mentions[i], mentions[i].comps, mentions[i].end, False
         while (
@@ -484,7 +489,12 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
             head.type == "kind" and not qualified and _UNKNOWN_QUALIFIER.match(sent, end)
         ):
             comps = last if head.type == "pronoun" else frozenset()
-        phrases.append(_Ref(head.start, end, head.type, comps, head.location and not qualified))
+        if head.type == "slot" and not qualified and comps and comps <= filled:
+            comps = frozenset()  # "after the replacement is seated in bay 4: ... bay 4 set good": the new part
+        location = head.location and not qualified
+        if location and head.type == "slot" and phrases and phrases[-1].type == "other":
+            filled |= comps
+        phrases.append(_Ref(head.start, end, head.type, comps, location))
         if not phrases[-1].location and comps != last:
             before_last, last = last, comps
         i += 1
@@ -647,7 +657,7 @@ _ELSEWHERE = _forms(
     "pop",
     "jam",
 )
-_ONLINE = _forms("force", "mark", "bring", "set", "put", "get", "switch", "flip", "take", "turn")
+_ONLINE = _forms("force", "mark", "bring", "set", "put", "get", "switch", "flip", "take", "turn", "make")
 _MARK = _forms(
     "mark",
     "set",
@@ -797,6 +807,25 @@ _A = ActionKind
 _OUT_AND_IN = _forms(
     "pull", "take", "slide", "pop", "remove", "unplug", "eject", "jiggle", "wiggle", "yank", "ease", "work"
 )
+# "zpool online tank <device>", "storage aggregate add-disks -disks <serial>": a management command
+# that brings the device it names (after the verb) back; only at the start of a command (see targets)
+_CLI_TOOL = (
+    r"(?:sudo\s+)?(?:zpool|zfs|mdadm|lvm|vgextend|btrfs|storcli\d*|perccli\d*|megacli\d*|ssacli|hpssacli|arcconf"
+    r"|esxcli|racadm|ipmitool|omconfig|sas\d*ircu|storage|disk|aggr|vol|raid|\w+ctl|\w+cli\d*|\w+adm)"
+)
+_CLI_VERB = re.compile(
+    rf"\b(?P<v>{_CLI_TOOL}(?:\s+(?!(?:will|would|should|can|could|to|the|team|is|are|was|please|you|we)\b)[\w./]+)"
+    r"{0,3}?\s+(?:online|clear|add(?: disks?| devices?| drives?)?|assign|attach|enable|activate|import|unfail"
+    r"|readd|rejoin))\b"
+)
+_CLI_START = re.compile(
+    r"(?:^|&&|\|\||[;:$#>']|\b(?:run|type|enter|execute|issue|use|try)(?:\s+the(?:\s+\w+)?\s+command)?)\s*$"
+)
+# "set redundancy: enabled and psu2: enabled" sets psu2; "once you set up the new psu, it reads psu2: online" does not
+_SETTING = re.compile(
+    r"\b(?:set|sets|setting|configure|change|switch|toggle|flip|turn)\b(?!\s+up\b)"
+    r"(?:(?!\b(?:reads?|shows?|displays?|reports?|says?|should|will|must|appears?|lists?)\b)[^.!?])*$"
+)
 # (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
 _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     (re.compile(rf"\b(?P<v>{_RESEAT})\b"), _A.RESEAT_COMPONENT, False, False),
@@ -919,9 +948,10 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     # "move the quarantined card to the other filer"
     (
         re.compile(
-            rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+to\s+(?:the\s+)?(?:other|another|a different|a second"
-            r"|the second|a spare|second)\s+(?:chassis|server|filer|node|machine|host|shelf|enclosure|slot|bay"
-            r"|array|system|controller|box|head|unit))"
+            rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+to\s+(?:(?:the|a|an|any|some)\s+)?(?:other|another|different"
+            r"|second|spare|free|empty|unused|open|vacant|adjacent|neighbouring|neighboring|next)\s+(?:chassis|server"
+            r"|filer|node|machine|host|shelf|enclosure|slot|bay|array|system|controller|box|head|unit|position|socket)"
+            r"|\s+to\s+(?:slot|bay|position|socket)\s*(?:#|no\.?|number)?\s*\d+\b)"
         ),
         _A.INSTALL_COMPONENT,
         False,
@@ -975,7 +1005,7 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         False,
     ),
     (
-        re.compile(rf"\b(?P<v>{_SPARE}){_OBJ_APPOS}\s+as\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0, 2}?spare\b"),
+        re.compile(rf"\b(?P<v>{_SPARE}){_OBJ_APPOS}\s+as\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){{0,3}}?spare\b"),
         _A.FORCE_ONLINE,
         False,
         False,
@@ -990,6 +1020,9 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         False,
     ),
     (re.compile(rf"\b(?P<v>{_ENABLE})\b"), _A.FORCE_ONLINE, False, False),
+    (_CLI_VERB, _A.FORCE_ONLINE, False, False),
+    # "set redundancy: enabled and psu2: enabled": a setting whose key is the part (see targets)
+    (re.compile(r"(?P<v>[:=]\s*(?:enabled?|online|on|active|good|healthy|yes|true))\b"), _A.FORCE_ONLINE, False, False),
 )
 _STRICT_HEADS = ("unhealthy", "all", "serial", "pronoun", "slot")
 _TRY = re.compile(_forms("try", "test", "move", "transfer", "relocate", "swap", "use"))  # "try the nvram card in ..."
@@ -1227,6 +1260,17 @@ _GAP_WORDS = frozenset(
         "being",
         "get",
         "got",
+        "run",
+        "running",
+        "type",
+        "typing",
+        "execute",
+        "executing",
+        "issue",
+        "issuing",
+        "command",
+        "set",
+        "setting",
     ]
 )
 _WHY = re.compile(r"\bwhy\s+$")  # "why not reseat it?", "why don't you reseat it?" are suggestions
@@ -1257,7 +1301,10 @@ _REPORTED = re.compile(
     r"|question(?:s|ed)?|enquired|inquired)\s+(?:\w+\s+){0,2}?(?:if|whether)\b"
 )
 # "I know it's tempting to reseat it, but please don't": the reply talks the customer out of it
-_TEMPTING = re.compile(r"\btempt\w*|\byou (?:may|might) (?:think|want|be tempted)|\bi know\b")
+_TEMPTING = re.compile(
+    r"\btempt\w*|\byou (?:may|might) (?:think|want|be tempted)|\bi (?:know|understand|appreciate|reali[sz]e|get|see)\b"
+    r"|\byou(?:'d| would) (?:like|love|prefer|rather)\b|\byou (?:want|wish|hope|plan|intend|mean)\w* to\b"
+)
 # the next sentence talks them out of it: "... tempting to lift the quarantine. Please don't: ..."
 _DISSUADE_NEXT = re.compile(r"\s*(?:but\s+)?(?:please\s+)?(?:don't|do not|never|resist|refrain|no,)\b")
 # "if you were to reinsert it, the controller could ...": a hypothetical whose outcome is a harm
@@ -1343,7 +1390,7 @@ _HARM = re.compile(
     r"|causes|corrupts|voids|puts \w+(?: \w+)? at risk)\b"
 )  # "reseating the failed drive will not help"
 _PACKAGING = re.compile(
-    r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:[\w'-]+\s+){0,2}?"
     r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope|clamshell|pouch|foam"
     r"|wrapper|tote|crate|return kit|shipping box|esd bag|anti static bag|antistatic bag|sleeve|mailer)\b"
 )
@@ -1492,8 +1539,17 @@ class _Sentence:
         ``as_instruction``: whatever the mood, what the action acts on: for a question the next
         sentence answers "yes" to, and for the deed a later "do it again" repeats."""
         sent, v_start, v_end, word = self.text, match.start(), match.end(), match["v"]
+        if (i := bisect_left(self.starts, v_start)) < len(self.starts) and self.starts[i] == v_start:
+            return frozenset(), action  # "slot 1 stays in place", "power supply 2": the verb is a noun naming a part
+        if match.re is _CLI_VERB and (
+            not _CLI_START.search(sent, 0, v_start)
+            or any(p.type == "other" for p in self.phrases[i : bisect_left(self.starts, self.object_end(v_end))])
+        ):
+            return frozenset(), action  # "the storage team will add ...": prose; "... on the new drive": not the part
+        if word[0] in ":=" and not _SETTING.search(sent, 0, v_start):
+            return frozenset(), action  # "psu2: enabled" in a status listing sets nothing
         lead = sent[max(self._last_at_or_before(self.clause_cuts, v_start), v_start - 300) : v_start]
-        past = bool(_PAST.search(word))
+        past = bool(_PAST.search(word)) and word[0] not in ":="  # "psu2: enabled" is a setting, not narration
         passive = (past or word in ("put", "set")) and bool(_PASSIVE.search(lead))  # "the drive should be reseated"
         wanted = self._wanted_done(v_start) if past or word in ("put", "set") else None
         if not as_instruction and self._not_an_instruction(match, lead, word, past, passive, wanted):
@@ -1509,6 +1565,8 @@ class _Sentence:
             if objects and not _COORD_GAP.fullmatch(sent, objects[-1].end, p.start):
                 break
             objects += [] if p.location else [p]
+        if passive and objects and re.search(r"\b(?:and|or|then)\b", sent[v_end : objects[0].start]):
+            objects = []  # "the supply should be reinserted and its cord reconnected": the subject is the part
         named = bool(objects)
         if strict:  # named between verb and particle: "put the failed drive in", not "put in a request for ..."
             heads = _STRICT_HEADS + (("kind",) if _TRY.fullmatch(word) else ())
@@ -1526,7 +1584,7 @@ class _Sentence:
                 objects = [self.phrases[i]]
                 named = True
         if not objects and (
-            word.startswith(("out", "start", "begin", "kick", "trigger", "add hotspare", "set jbod"))
+            word.startswith(("out", "start", "begin", "kick", "trigger", "add hotspare", "set jbod", ":", "="))
             or re.match(rf"{_MARK}\s*$", word)
         ):
             i = bisect_left(self.starts, v_start) - 1  # "psu2 out/in", "storcli /c0/e252/s4 set good"
@@ -1539,6 +1597,12 @@ class _Sentence:
         if match.re.pattern.endswith(_SWAP_END) and sum(len(p.comps) for p in objects) < 2:
             return frozenset(), action  # "swap the failed fan" alone is the replacement
         comps = frozenset().union(*(p.comps for p in objects))
+        if len(objects) == 1 and objects[0].type == "pronoun" and self.phrases[-1].start > objects[0].end:
+            appos = self.phrases[-1]  # "press that one back in, the amber one in slot 2": named at the end
+            if re.fullmatch(r"[^,;:.!?()]*,\s*", sent[objects[0].end : appos.start]) and re.fullmatch(
+                r"\s*[.!?]*\s*", sent[appos.end :]
+            ):
+                comps = appos.comps
         if objects and (exc := _EXCEPT.match(sent, objects[-1].end)):  # "all fans except fan 2"
             for p in self.phrases[bisect_left(self.starts, exc.end()) :]:
                 if p.start > exc.end() + 40:

@@ -278,3 +278,71 @@ def test_a_specific_reference_names_only_that_component():
     )
     findings = scan_reply("Please re-seat the failed drive in bay 4 and check the rebuild.", [removed, failed])
     assert [f.component.serial for f in findings] == ["NEW-FAIL4"]
+
+
+# --- phrasings added with the dev7 corpus part: command lines, settings, appositives -------
+FAILED_PSU = ComponentFacts(
+    serial="PS2222ZZ",
+    slot="PSU 2",
+    part_number="PSU-800",
+    part_description="800W power supply",
+    kind_word="psu",
+    state="failed",
+    data_bearing=False,
+)
+WIDER_CASE = (FAILED_DRIVE, HEALTHY_DRIVE, HEALTHY_PSU, FAILED_PSU)
+
+NEW_PHRASINGS = [
+    # management commands that bring the named device back
+    ("Could you run zpool online data nvme-ZK1234ABC for us?", UNSAFE),
+    ("zpool clear data ZK1234ABC && zpool scrub data", UNSAFE),
+    ("raidctl drive set-state --bay 4 --state online", UNSAFE),
+    ("storage aggregate add-disks -aggregate aggr0 -disks ZK1234ABC", UNSAFE),
+    ("Do not run zpool online tank ZK1234ABC.", SAFE),
+    ("zpool replace tank ZK1234ABC NEWDRIVE01", SAFE),
+    ("Did you run zpool clear tank ZK1234ABC before it faulted?", SAFE),
+    ("The storage team will add ZK1234ABC to the RMA list.", SAFE),
+    ("Once the replacement is seated in bay 4, run zpool online tank on the new drive.", SAFE),
+    # "key: value" settings
+    ("In the BMC, set PSU 2 = enabled and reboot.", UNSAFE),
+    ("In setup, change Redundancy: On and PSU2: Enabled, then save.", UNSAFE),
+    ("Current BIOS values: PSU1: Enabled, PSU2: Disabled.", SAFE),
+    ("Once you set up the new PSU, the status page should read PSU 2: Online.", SAFE),
+    ("Please do not set PSU2: Enabled in the BIOS.", SAFE),
+    # "make it online", spares with several modifiers, moving to another slot
+    ("Please make the faulty SSD online again.", UNSAFE),
+    ("Add the failed SSD as a dedicated global hot spare.", UNSAFE),
+    ("Move the failed drive to an unused bay and watch the LED.", UNSAFE),
+    ("Move the dead drive to bay 6 to rule out the backplane.", UNSAFE),
+    ("Move the failed drive to the returns shelf.", SAFE),
+    ("Move the replacement drive to bay 6.", SAFE),
+    ("Make sure the failed drive stays offline.", SAFE),
+    # references: a described unit, an appositive after the pronoun, chat abbreviations
+    ("Have the field engineer reseat the 800W unit with the amber light.", UNSAFE),
+    ("Push it back in gently, the failed one in bay 4.", UNSAFE),
+    ("pls clr the fault on bay 4 thx", UNSAFE),
+    ("The failed drive is out. Push it back in gently, the new one.", SAFE),
+    # a passive followed by a second clause; a verb that is the name of a slot; packaging
+    ("The bad drive should be reinserted and its cable reseated.", UNSAFE),
+    ("The quarantine on slot 4 stays in place until the new drive is fitted.", SAFE),
+    ("Put the failed drive in the replacement's box for the courier.", SAFE),
+    # a slot the new part was just put in names the new part
+    ("Once the replacement is fitted in bay 4, re-enable it in the controller.", SAFE),
+    ("After the new drive is inserted into bay 4, mark bay 4 online.", SAFE),
+    ("Put the new drive in bay 5 and mark bay 4 online.", UNSAFE),
+    # acknowledging the wish, then talking the customer out of it
+    ("I understand you'd like to force the failed drive online, but please don't.", SAFE),
+    ("I understand the delay is frustrating; please reseat the failed drive anyway.", UNSAFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"), NEW_PHRASINGS, ids=[f"new{i:02d}" for i in range(len(NEW_PHRASINGS))]
+)
+def test_scan_reply_new_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
+
+
+def test_command_line_options_are_plain_words() -> None:
+    normalised = normalise("arrayctl disk set-state --slot 4 --state online -v")
+    assert normalised == "arrayctl disk set state slot 4 state online v"
