@@ -22,6 +22,7 @@ acknowledgement notification. A third server (bench/lean_case_app.py, unless
 --no-lean) sends Casemgr's statements written by hand in a bare view: the cost of
 the database work alone. Nothing here is a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,11 @@ def start_gunicorn(target: str, env: dict, port: int, threads: int) -> subproces
     workers have imported and built the app, and that boot time is not throughput.
     """
     workers = ["--threads", str(threads)] if threads > 1 else []
-    proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", "2", *workers, "-b", f"127.0.0.1:{port}",
-                             "--log-level", "warning", target], cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "-w", "2", *workers, "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        cwd=ROOT,
+        env=env,
+    )
     for _ in range(100):
         try:
             probe = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -80,11 +84,21 @@ def load(port: int, token: str, requests: int, clients: int, serials: list[str])
         for n in range(per_client):
             if time.monotonic() > deadline:
                 break
-            body = json.dumps({"asset_serial": serials[(index * per_client + n) % len(serials)], "severity": 3,
-                               "subject": f"bench {index}-{n}", "description": "Benchmark load"})
+            body = json.dumps(
+                {
+                    "asset_serial": serials[(index * per_client + n) % len(serials)],
+                    "severity": 3,
+                    "subject": f"bench {index}-{n}",
+                    "description": "Benchmark load",
+                }
+            )
             start = time.perf_counter()
-            conn.request("POST", "/api/v1/cases", body=body, headers={"Content-Type": "application/json",
-                                                                      "Authorization": f"Bearer {token}"})
+            conn.request(
+                "POST",
+                "/api/v1/cases",
+                body=body,
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            )
             response = conn.getresponse()
             response.read()
             latencies.append(time.perf_counter() - start)
@@ -102,10 +116,20 @@ def load(port: int, token: str, requests: int, clients: int, serials: list[str])
 
 def describe(label: str, elapsed: float, latencies: list[float], errors: int) -> dict:
     q = statistics.quantiles(latencies, n=100)
-    row = {"run": label, "requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
-           "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000}
-    print(f"{label:<28} {row['requests']:>6} req  {row['errors']:>4} errors  {row['rps']:>8.1f} req/s  "
-          f"p50 {row['p50_ms']:>7.1f} ms  p95 {row['p95_ms']:>7.1f} ms  p99 {row['p99_ms']:>7.1f} ms", flush=True)
+    row = {
+        "run": label,
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": q[49] * 1000,
+        "p95_ms": q[94] * 1000,
+        "p99_ms": q[98] * 1000,
+    }
+    print(
+        f"{label:<28} {row['requests']:>6} req  {row['errors']:>4} errors  {row['rps']:>8.1f} req/s  "
+        f"p50 {row['p50_ms']:>7.1f} ms  p95 {row['p95_ms']:>7.1f} ms  p99 {row['p99_ms']:>7.1f} ms",
+        flush=True,
+    )
     return row
 
 
@@ -113,27 +137,50 @@ def run(db: str, requests: int, clients: int, threads: int, lean: bool, warmup: 
     workdir = Path(tempfile.mkdtemp(prefix=f"casemgr-bench-{db}-"))
     try:
         url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_bench_api")
-        floor_url = f"sqlite:///{workdir / 'floor.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_bench_floor")
-        env = {**os.environ, "DATABASE_URL": url, "CASEMGR_INSTANCE": str(workdir / "instance"),
-               "CASEMGR_LOGIN_RATE_LIMIT": "1000 per second"}
+        floor_url = (
+            f"sqlite:///{workdir / 'floor.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_bench_floor")
+        )
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "CASEMGR_INSTANCE": str(workdir / "instance"),
+            "CASEMGR_LOGIN_RATE_LIMIT": "1000 per second",
+        }
         casemgr = str(VENV_BIN / "casemgr")
         demo = subprocess.run([casemgr, "demo"], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
         assert "customer_admin" in demo.stdout
-        token = subprocess.run([casemgr, "token", "create", "--user", "ana.admin@northwind.example.com"], env=env,
-                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        token = subprocess.run(
+            [casemgr, "token", "create", "--user", "ana.admin@northwind.example.com"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         from sqlalchemy import create_engine, text
 
         engine = create_engine(url)
         with engine.connect() as conn:
-            serials = [r[0] for r in conn.execute(text(
-                "SELECT serial FROM asset JOIN organization o ON o.id = asset.organization_id "
-                "WHERE o.name = 'Northwind Logistics'"))]
+            serials = [
+                r[0]
+                for r in conn.execute(
+                    text(
+                        "SELECT serial FROM asset JOIN organization o ON o.id = asset.organization_id "
+                        "WHERE o.name = 'Northwind Logistics'"
+                    )
+                )
+            ]
         engine.dispose()
         setting = "gunicorn -w 2" + (f" --threads {threads}" if threads > 1 else " (sync workers)")
-        print(f"\n== {db}: {rounds} x {requests} requests per server, {clients} clients, {setting}, after "
-              f"{warmup} warm-up requests ==", flush=True)
-        servers = [("floor (bare insert)", "bench.floor_app:app", {**os.environ, "DATABASE_URL": floor_url}, 18181),
-                   ("casemgr POST /api/v1/cases", "casemgr:create_app()", env, 18182)]
+        print(
+            f"\n== {db}: {rounds} x {requests} requests per server, {clients} clients, {setting}, after "
+            f"{warmup} warm-up requests ==",
+            flush=True,
+        )
+        servers = [
+            ("floor (bare insert)", "bench.floor_app:app", {**os.environ, "DATABASE_URL": floor_url}, 18181),
+            ("casemgr POST /api/v1/cases", "casemgr:create_app()", env, 18182),
+        ]
         if lean:
             servers.append(("same SQL by hand (reference)", "bench.lean_case_app:app", env, 18183))
         running = []
@@ -158,10 +205,10 @@ def run(db: str, requests: int, clients: int, threads: int, lean: bool, warmup: 
                     rps[label] = len(latencies) / elapsed
                 per_round.append(rps[servers[1][0]] / rps[servers[0][0]])
                 if rounds > 1:
-                    names = [f"{SHORT.get(label, label.split(' ')[0])} {value:.0f} req/s"
-                             for label, value in rps.items()]
-                    print(f"  round {round_no + 1}: {', '.join(names)}; casemgr/floor {per_round[-1]:.0%}",
-                          flush=True)
+                    names = [
+                        f"{SHORT.get(label, label.split(' ')[0])} {value:.0f} req/s" for label, value in rps.items()
+                    ]
+                    print(f"  round {round_no + 1}: {', '.join(names)}; casemgr/floor {per_round[-1]:.0%}", flush=True)
         finally:
             for server in running:
                 server.terminate()
@@ -174,8 +221,11 @@ def run(db: str, requests: int, clients: int, threads: int, lean: bool, warmup: 
             target = f"casemgr at {rows[1]['rps'] / PEER_RPS:.1f}x django-helpdesk's {PEER_RPS} req/s, target >= 3x"
         print(f"ratio casemgr/floor throughput: {rows[1]['rps'] / rows[0]['rps']:.0%}{spread} ({target})", flush=True)
         if lean:
-            print(f"ratio same-SQL-by-hand/floor: {rows[2]['rps'] / rows[0]['rps']:.0%} (the database work alone; "
-                  "the rest of the gap is the application's own code)", flush=True)
+            print(
+                f"ratio same-SQL-by-hand/floor: {rows[2]['rps'] / rows[0]['rps']:.0%} (the database work alone; "
+                "the rest of the gap is the application's own code)",
+                flush=True,
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -185,16 +235,31 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--warmup", type=int, default=200,
-                        help="requests each server answers, unmeasured, before the measured ones (0: none)")
-    parser.add_argument("--no-lean", action="store_true",
-                        help="skip the reference server sending the same SQL by hand (bench/lean_case_app.py)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="measured rounds of --requests per server, the servers taking turns (figures: all rounds)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per gunicorn worker (gthread), for both servers; 1 = sync workers")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=200,
+        help="requests each server answers, unmeasured, before the measured ones (0: none)",
+    )
+    parser.add_argument(
+        "--no-lean",
+        action="store_true",
+        help="skip the reference server sending the same SQL by hand (bench/lean_case_app.py)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="measured rounds of --requests per server, the servers taking turns (figures: all rounds)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (gthread), for both servers; 1 = sync workers",
+    )
     args = parser.parse_args()
-    for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
+    for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         run(db, args.requests, args.clients, args.threads, not args.no_lean, args.warmup, args.rounds)
 
 

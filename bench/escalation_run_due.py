@@ -62,6 +62,7 @@ from casemgr.cases.models import Case, CaseEvent  # noqa: E402
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan  # noqa: E402
 from casemgr.migrate import upgrade  # noqa: E402
 from casemgr.organizations.models import AccountAssignment, Organization, Site  # noqa: E402
+from casemgr.registry import registry_of
 from escalation.defaults import seed_default_ladders  # noqa: E402
 from escalation.models import EscalationSchedule  # noqa: E402
 from escalation.services import Settings, run_due  # noqa: E402
@@ -336,7 +337,7 @@ class SqlCounter:
 def bench_one(kind: str, n: int, due: int, tmp: Path, opts: argparse.Namespace) -> dict:
     url = database_for(kind, tmp, n)
     app = create_app({"INSTANCE_PATH": str(tmp / "instance"), "DATABASE_URL": url, "SECRET_KEY": "bench"})
-    db = app.extensions["casemgr.db"]
+    db = registry_of(app).db
     try:
         t0 = time.perf_counter()
         upgrade(db.engine)

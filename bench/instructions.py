@@ -32,6 +32,7 @@ def measure(db: str, requests: int, warmup: int) -> None:
     """Inside valgrind: build, warm up, count the measured requests only."""
     from bench.pg import drop_database, fresh_database
     from bench.profile_case_create import build, post_cases
+    from casemgr.registry import registry_of
 
     workdir = Path(tempfile.mkdtemp(prefix="casemgr-instr-"))
     url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_bench_instr")
@@ -42,7 +43,7 @@ def measure(db: str, requests: int, warmup: int) -> None:
         subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True, capture_output=True)
         post_cases(client, token, serials, requests, warmup)
         subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True, capture_output=True)
-        app.extensions["casemgr.db"].dispose()
+        registry_of(app).db.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         if db != "sqlite":

@@ -58,6 +58,7 @@ from sqlalchemy import event, text  # noqa: E402
 
 from bench.pg import drop_database, fresh_database  # noqa: E402
 from casemgr import create_app  # noqa: E402
+from casemgr.registry import registry_of
 
 USER = "ana.admin@northwind.example.com"
 
@@ -70,7 +71,7 @@ def build(url: str, workdir: Path):
     assert demo.exit_code == 0 and "customer_admin" in demo.output, demo.output
     token = runner.invoke(args=["token", "create", "--user", USER])
     assert token.exit_code == 0, token.output
-    db = app.extensions["casemgr.db"]
+    db = registry_of(app).db
     with db.engine.connect() as conn:
         serials = [
             r[0]
@@ -161,7 +162,7 @@ class Breakdown:
         self.patch(case_services, "insert_one", "  case INSERT (insert().returning(), attached as loaded)")
         self.patch(Session, "commit", "  commit (flush + COMMIT; auth's rare one too)")
         self.patch(api_cases, "represent", "represent (response dict, incl. extras)")
-        bus = app.extensions["casemgr.events"]
+        bus = registry_of(app).events
         for event_type, listeners in bus._listeners.items():
             self._wrap_list(
                 listeners,
@@ -170,7 +171,7 @@ class Breakdown:
                 ),
             )
         self._wrap_list(
-            app.extensions.get("casemgr.case_api_extras", []),
+            registry_of(app).case_api_extras,
             lambda f: f"  api extra {getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', f)}",
         )
 
@@ -198,7 +199,7 @@ def run(db: str, args) -> None:
     try:
         url = f"sqlite:///{workdir / 'casemgr.sqlite3'}" if db == "sqlite" else fresh_database("casemgr_profile_api")
         app, token, serials = build(url, workdir)
-        database = app.extensions["casemgr.db"]
+        database = registry_of(app).db
         counter = SqlCounter([f.kw["bind"] for f in (database.session_factory, database.write_session_factory)])
         client = app.test_client()
         post_cases(client, token, serials, args.warmup, 0)

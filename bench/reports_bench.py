@@ -49,6 +49,7 @@ from casemgr.clock import FixedClock  # noqa: E402
 from casemgr.db import make_engine  # noqa: E402
 from casemgr.migrate import upgrade  # noqa: E402
 from casemgr.organizations.models import AccountAssignment, Organization, Site  # noqa: E402
+from casemgr.registry import registry_of
 from reports.models import CaseRating  # noqa: E402
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -371,7 +372,7 @@ def measure(url: str, args, info: dict) -> None:
         + f"; median {statistics.median(pdf_times):.2f} s, "
         f"{len(response.data) // 1024} KB"
     )
-    app.extensions["casemgr.db"].dispose()
+    registry_of(app).db.dispose()
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ from casemgr.cases.models import Case  # noqa: E402
 from casemgr.clock import FixedClock  # noqa: E402
 from casemgr.migrate import upgrade  # noqa: E402
 from casemgr.organizations.models import Organization, Site  # noqa: E402
+from casemgr.registry import registry_of
 from rma.models import Rma, Shipment  # noqa: E402
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -241,7 +242,7 @@ def run(kind: str, n: int, repeat: int, tmp: Path) -> None:
             "WTF_CSRF_ENABLED": False,
         }
     )
-    engine = app.extensions["casemgr.db"].engine
+    engine = registry_of(app).db.engine
     t = time.perf_counter()
     upgrade(engine)
     load(engine, n)
@@ -285,7 +286,7 @@ def run(kind: str, n: int, repeat: int, tmp: Path) -> None:
             f"{kind:<10} RMAs={n:<6} GET {path:<17} as field engineer: median {med * 1000:.0f} ms, "
             f"max {worst * 1000:.0f} ms, {sql} SQL statements"
         )
-    app.extensions["casemgr.db"].dispose()
+    registry_of(app).db.dispose()
 
 
 def main() -> None:

@@ -10,8 +10,9 @@ from flask import Flask, render_template
 
 from casemgr.clock import Clock, SystemClock
 from casemgr.config import load_config
-from casemgr.events import EventBus
-from casemgr.extensions import csrf, db, limiter, login_manager
+from casemgr.db import Database, close_request_session
+from casemgr.extensions import csrf, limiter, login_manager
+from casemgr.registry import KEY, Registry
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -32,41 +33,54 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["id"] = IdConverter  # before any blueprint registers a route
     clock: Clock = app.config.get("CLOCK") or SystemClock()
-    app.extensions["casemgr.clock"] = clock
-    app.extensions["casemgr.events"] = EventBus()
+    registry = Registry(clock=clock, db=Database(app.config["DATABASE_URL"]))
+    app.extensions[KEY] = registry  # Flask's place for an extension's state: read with registry_of(app)
+    app.teardown_appcontext(close_request_session)
+    _listen_core_sessions(registry)
 
-    db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)  # no default or application limits: only the decorated views (login) are limited
     login_manager.init_app(app)
 
-    from casemgr.api import init_api
+    from casemgr.api import init_api, plug_in
     from casemgr.web import register_web
 
     register_web(app)
-    init_api(app)
+    api = registry.api = init_api(app)
     from casemgr.channels.webhooks import EVENT_TYPES, enqueue, tick_job
 
     for event_type in EVENT_TYPES:  # outbound webhooks follow the core's own case events
-        app.extensions["casemgr.events"].subscribe(event_type, enqueue)
-    app.extensions.setdefault("casemgr.tick_jobs", []).append(tick_job)
+        registry.events.subscribe(event_type, enqueue)
+    registry.tick_jobs.append(tick_job)
     _register_error_pages(app)
 
     from casemgr.cli import register_cli
 
     register_cli(app)
 
-    # The optional areas plug into the core's events, panels and CLI.
+    # The optional areas add what they bring to the registry; the core reads it from there.
     import escalation
-
-    escalation.init_app(app)
     import reports
-
-    reports.init_app(app)
     import rma
 
-    rma.init_app(app)
+    for area in (escalation, reports, rma):
+        area.init_app(app, registry)
+    for blueprint in registry.api_blueprints:
+        plug_in(app, api, blueprint)
     return app
+
+
+def _listen_core_sessions(registry: Registry) -> None:
+    """The core's rules on every session of this app: audit trails stay append-only,
+    and rows queued for the commit are written with it."""
+    from casemgr import bulk
+    from casemgr.cases.models import timeline_is_append_only
+    from casemgr.safety.models import audit_is_append_only
+
+    registry.listen_sessions("before_flush", timeline_is_append_only)
+    registry.listen_sessions("before_flush", audit_is_append_only)
+    registry.listen_sessions("before_commit", bulk.write_queued)
+    registry.listen_sessions("after_transaction_end", bulk.drop_queued)
 
 
 PAGES = {

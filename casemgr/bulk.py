@@ -12,6 +12,7 @@ Rows nothing reads back before the commit can also wait for it
 (:func:`insert_at_commit`): those of one transaction are then written together,
 on PostgreSQL in a single statement.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
@@ -19,9 +20,11 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Insert, Table, bindparam, event, insert, select, union_all
+from sqlalchemy import Insert, Table, bindparam, insert, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
+
+from casemgr.registry import registry_for
 
 #: Below this many rows PostgreSQL gets an INSERT: COPY costs a round trip more.
 COPY_MIN_ROWS = 20
@@ -57,11 +60,12 @@ def insert_at_commit(session: Session, table: Table, rows: list[dict]) -> None:
 
     Inside a SAVEPOINT (:meth:`Session.begin_nested`) the rows are written at once
     instead, so that they stand or fall with it: a rolled-back savepoint takes
-    them along, as it takes every other change made in it.
+    them along, as it takes every other change made in it. So are they in a session
+    no app made (its factory carries the listeners that write the queue).
     """
     if not rows:
         return
-    if session.in_nested_transaction():
+    if session.in_nested_transaction() or registry_for(session) is None:
         session.flush()
         bulk_insert(session, table, rows)
         return
@@ -70,8 +74,8 @@ def insert_at_commit(session: Session, table: Table, rows: list[dict]) -> None:
     session.info.setdefault(_AT_COMMIT, []).append((table, rows))
 
 
-@event.listens_for(Session, "before_commit")
-def _write_queued(session: Session) -> None:
+def write_queued(session: Session) -> None:
+    """``before_commit`` on every session of the app (casemgr.app): the queued rows go in."""
     if session.in_nested_transaction():
         return  # a SAVEPOINT being released: the queue belongs to the outer transaction
     queued = session.info.pop(_AT_COMMIT, None)
@@ -80,8 +84,8 @@ def _write_queued(session: Session) -> None:
         insert_together(session.connection(), queued)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _drop_queued(session: Session, transaction: SessionTransaction) -> None:
+def drop_queued(session: Session, transaction: SessionTransaction) -> None:
+    """``after_transaction_end``: a transaction that ended without a commit takes its queue along."""
     if transaction.parent is None:  # the session's own transaction ended without a commit
         session.info.pop(_AT_COMMIT, None)
 
@@ -96,8 +100,12 @@ def insert_together(conn: Connection, batches: list[tuple[Table, list[dict]]]) -
             _insert_rows(conn, table, rows)
     if combined:
         shape = tuple((table, tuple(rows[0]), len(rows)) for table, rows in combined)
-        params = {f"w{b}_{r}_{c}": row[name] for b, (_table, names, _count) in enumerate(shape)
-                  for r, row in enumerate(combined[b][1]) for c, name in enumerate(names)}
+        params = {
+            f"w{b}_{r}_{c}": row[name]
+            for b, (_table, names, _count) in enumerate(shape)
+            for r, row in enumerate(combined[b][1])
+            for c, name in enumerate(names)
+        }
         conn.execute(_combined_insert(shape), params)
 
 
@@ -125,16 +133,27 @@ def _combined_insert(shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> I
     refer to each other's rows (they refer to rows written earlier)."""
     statements = []
     for b, (table, names, count) in enumerate(shape):
-        rows = [select(*(bindparam(f"w{b}_{r}_{c}", type_=table.c[name].type) for c, name in enumerate(names)))
-                for r in range(count)]
+        rows = [
+            select(*(bindparam(f"w{b}_{r}_{c}", type_=table.c[name].type) for c, name in enumerate(names)))
+            for r in range(count)
+        ]
         statements.append(insert(table).from_select(names, union_all(*rows) if count > 1 else rows[0]))
     *first, last = statements
     return last.add_cte(*(statement.cte(f"w{i}") for i, statement in enumerate(first))) if first else last
 
 
 #: PostgreSQL column types (as SQLAlchemy compiles them) -> psycopg binary COPY types.
-_BINARY_TYPES = {"INTEGER": "int4", "BIGINT": "int8", "SMALLINT": "int2", "BOOLEAN": "bool", "TEXT": "text",
-                 "VARCHAR": "varchar", "TIMESTAMP WITH TIME ZONE": "timestamptz", "DATE": "date", "JSONB": "jsonb"}
+_BINARY_TYPES = {
+    "INTEGER": "int4",
+    "BIGINT": "int8",
+    "SMALLINT": "int2",
+    "BOOLEAN": "bool",
+    "TEXT": "text",
+    "VARCHAR": "varchar",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "DATE": "date",
+    "JSONB": "jsonb",
+}
 
 
 def _copy(conn: Connection, table: Table, names: list[str], rows: list[dict]) -> None:
@@ -143,11 +162,14 @@ def _copy(conn: Connection, table: Table, names: list[str], rows: list[dict]) ->
     quote = conn.dialect.identifier_preparer
     types = [_BINARY_TYPES.get(table.c[n].type.compile(dialect=conn.dialect).split("(")[0]) for n in names]
     binary = all(types)
-    statement = (f"COPY {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) FROM STDIN"
-                 + (" (FORMAT BINARY)" if binary else ""))
+    statement = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) FROM STDIN" + (
+        " (FORMAT BINARY)" if binary else ""
+    )
     # Binary COPY dumps JSON documents itself; the text form needs the type's own conversion.
-    convert = [n for n, t in zip(names, types) if t != "jsonb"] if binary else names
-    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+    convert = [n for n, t in zip(names, types, strict=True) if t != "jsonb"] if binary else names
+    driver = conn.connection.driver_connection  # the psycopg connection of this transaction
+    assert driver is not None, "a connection in a transaction has its driver connection"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
         if binary:
             copy.set_types(types)
         for row in _bound_rows(conn, table, names, rows, convert):
@@ -160,18 +182,23 @@ def _executemany(conn: Connection, table: Table, names: list[str], rows: list[di
     than SQLite's work on a runner's thousands of rows."""
     quote = conn.dialect.identifier_preparer
     marks = ", ".join("?" for _ in names)
-    conn.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)})"
-                         f" VALUES ({marks})", list(_bound_rows(conn, table, names, rows, names)))
+    conn.exec_driver_sql(
+        f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) VALUES ({marks})",
+        list(_bound_rows(conn, table, names, rows, names)),
+    )
 
 
-def _bound_rows(conn: Connection, table: Table, names: list[str], rows: list[dict],
-                convert: list[str]) -> Iterator[Sequence[Any]]:
+def _bound_rows(
+    conn: Connection, table: Table, names: list[str], rows: list[dict], convert: list[str]
+) -> Iterator[Sequence[Any]]:
     """Rows as tuples in ``names`` order, the ``convert`` columns bound by their type.
 
     Equal values are converted once (a runner's rows share their timestamps).
     """
-    processors = tuple((i, _converter(process))
-                       for i, process in _bind_processors(table, tuple(names), frozenset(convert), conn.dialect))
+    processors = tuple(
+        (i, _converter(process))
+        for i, process in _bind_processors(table, tuple(names), frozenset(convert), conn.dialect)
+    )
     pick = itemgetter(*names)
     for row in rows:
         values = pick(row)
@@ -187,12 +214,16 @@ def _bound_rows(conn: Connection, table: Table, names: list[str], rows: list[dic
 
 
 @lru_cache(maxsize=512)
-def _bind_processors(table: Table, names: tuple[str, ...], convert: frozenset[str],
-                     dialect: Any) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+def _bind_processors(
+    table: Table, names: tuple[str, ...], convert: frozenset[str], dialect: Any
+) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
     """(position, bind processor) of the columns whose type converts values, looked up once:
     each type's own ``bind_processor`` for the dialect, as a compiled INSERT would use."""
-    return tuple((i, process) for i, name in enumerate(names) if name in convert
-                 and (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+    return tuple(
+        (i, process)
+        for i, name in enumerate(names)
+        if name in convert and (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    )
 
 
 def _converter(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -206,4 +237,5 @@ def _converter(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return converted
         except TypeError:  # unhashable (JSON documents): convert each time
             return process(value)
+
     return convert

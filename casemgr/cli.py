@@ -9,6 +9,8 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import Engine, select
 
+from casemgr.registry import registry_of
+
 
 def _create_app() -> Flask:
     from casemgr.app import create_app
@@ -29,7 +31,7 @@ def main() -> None:
 
 
 def _clock_now():
-    return current_app.extensions["casemgr.clock"].now()
+    return registry_of().clock.now()
 
 
 def _engine() -> Engine:
@@ -64,7 +66,7 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the Flask app
-    for start in app.extensions.get("casemgr.on_serve", []):
+    for start in registry_of(app).on_serve:
         start()  # the in-process scheduler of the embedded default
     click.echo(f"Casemgr is running at http://{host}:{port}/  (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, _quiet=True)
@@ -171,9 +173,9 @@ def demo(url: str) -> None:
     now = _clock_now()
     with new_session(write=True) as session:
         logins = seed_demo(session, current_app.config, now)
-        for seeder in current_app.extensions.get("casemgr.demo_seeders", []):
+        for seeder in registry_of().demo_seeders:
             seeder(session, now)  # ladders and the like, from the optional areas
-        for finisher in current_app.extensions.get("casemgr.demo_finishers", []):
+        for finisher in registry_of().demo_finishers:
             finisher(session, now)  # once every area's data is in, e.g. replaying the escalation runner
     click.echo("")
     click.echo(f"Casemgr demo data is ready. Open {url} and log in as:")

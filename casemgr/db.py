@@ -3,19 +3,23 @@
 Services receive a ``Session`` and own its transaction; views get the
 request's session from :func:`get_session` and never commit.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 from sqlalchemy import DateTime, MetaData, Table, create_engine, event, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.schema import ColumnDefault
 from sqlalchemy.types import TypeDecorator
+
+from casemgr.registry import registry_of
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -37,20 +41,24 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} cannot be stored")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+    if TYPE_CHECKING:
+        # Every model here is mapped to one Table (DeclarativeBase allows any FromClause).
+        __table__: ClassVar[Table]
 
 
 def make_engine(url: str, *, sqlite_immediate: bool = False) -> Engine:
@@ -100,46 +108,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    """Flask extension holding the engine and the session factory."""
+    """One app's engines and session factories (:func:`casemgr.create_app` makes one per app)."""
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session_factory: sessionmaker[Session] | None = None
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         #: Sessions that write; on SQLite they take the write lock at BEGIN.
-        self.write_session_factory: sessionmaker[Session] | None = None
+        write_engine = make_engine(url, sqlite_immediate=True) if self.engine.dialect.name == "sqlite" else self.engine
+        self.write_session_factory = sessionmaker(write_engine, expire_on_commit=False)
 
-    def init_app(self, app: Flask) -> None:
-        """Give ``app`` engines of its own, in ``app.extensions["casemgr.db"]`` (read it through
-        :func:`database`): the extension object is shared by every app a process creates
-        (tests, tools), so it must not hold one app's engines for all of them."""
-        state = Database()
-        url = app.config["DATABASE_URL"]
-        state.engine = make_engine(url)
-        state.session_factory = sessionmaker(state.engine, expire_on_commit=False)
-        write_engine = make_engine(url, sqlite_immediate=True) if state.engine.dialect.name == "sqlite" else state.engine
-        state.write_session_factory = sessionmaker(write_engine, expire_on_commit=False)
-        app.extensions["casemgr.db"] = state
-        app.teardown_appcontext(_close_request_session)
+    def factories(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+        return self.session_factory, self.write_session_factory
 
     def dispose(self) -> None:
-        for factory in (self.session_factory, self.write_session_factory):
-            if factory is not None:
-                factory.kw["bind"].dispose()
+        for factory in self.factories():
+            factory.kw["bind"].dispose()
 
 
-def database() -> Database:
-    return current_app.extensions["casemgr.db"]
+def database(app: Flask | None = None) -> Database:
+    return registry_of(app).db
 
 
 def new_session(app: Flask | None = None, *, write: bool = False) -> Session:
-    """A fresh session bound to the app's event bus (CLI, scheduler, tests)."""
-    from casemgr.events import attach_bus
-
-    extensions = (app or current_app).extensions
-    db: Database = extensions["casemgr.db"]
-    session = (db.write_session_factory if write else db.session_factory)()
-    attach_bus(session, extensions["casemgr.events"])
-    return session
+    """A fresh session of the app (CLI, scheduler, tests): its events reach the app's listeners."""
+    db = database(app)
+    return (db.write_session_factory if write else db.session_factory)()
 
 
 def get_session() -> Session:
@@ -149,7 +142,7 @@ def get_session() -> Session:
     return g.db_session
 
 
-def _close_request_session(_exc: BaseException | None) -> None:
+def close_request_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
@@ -175,7 +168,7 @@ def insert_one(session: Session, obj: Any) -> None:
     values = {prop.columns[0].key: held[prop.key] for prop in mapper.column_attrs if prop.key in held}
     statement, returned, defaults = _insert_returning(mapper.local_table, frozenset(values))
     row = session.connection().execute(statement, {**values, **defaults}).one()
-    unset = {**defaults, **dict(zip(returned, row))}
+    unset = {**defaults, **dict(zip(returned, row, strict=True))}
     for prop in mapper.column_attrs:
         column = prop.columns[0].key
         if column in unset:  # the others are set already: attaching commits them
@@ -193,11 +186,16 @@ def _insert_returning(table: Table, given: frozenset[str]) -> tuple[Any, tuple[s
         if column.key in given:
             continue
         default = column.default
-        if column.primary_key or column.server_default is not None or (
-                default is not None and (not default.is_scalar or isinstance(default.arg, (list, dict, set)))):
+        scalar = isinstance(default, ColumnDefault) and default.is_scalar
+        value = default.arg if isinstance(default, ColumnDefault) else None
+        if (
+            column.primary_key
+            or column.server_default is not None
+            or (default is not None and (not scalar or isinstance(value, (list, dict, set))))
+        ):
             returned.append(column)  # the database's to say (a mutable default must not be shared)
         else:
-            defaults[column.key] = None if default is None else default.arg
+            defaults[column.key] = value
     return insert(table).returning(*returned), tuple(column.key for column in returned), defaults
 
 
@@ -221,11 +219,11 @@ class EntityColumns:
     """
 
     def __init__(self, cls: type, prefix: str) -> None:
-        self.mapper = sa_inspect(cls)
+        self.mapper: Mapper[Any] = sa_inspect(cls)
         props = list(self.mapper.column_attrs)
         self.keys = [prop.key for prop in props]
         self.labels = [f"{prefix}{key}" for key in self.keys]
-        self.columns = [prop.columns[0].label(label) for prop, label in zip(props, self.labels)]
+        self.columns = [prop.columns[0].label(label) for prop, label in zip(props, self.labels, strict=True)]
         pk_keys = [self.mapper.get_property_by_column(c).key for c in self.mapper.primary_key]
         self._pk_labels = [f"{prefix}{key}" for key in pk_keys]
 
@@ -238,7 +236,7 @@ class EntityColumns:
         if existing is not None:
             return existing
         obj = self.mapper.class_()
-        for key, label in zip(self.keys, self.labels):
+        for key, label in zip(self.keys, self.labels, strict=True):
             set_committed_value(obj, key, getattr(row, label))
         _attach_as_loaded(session, obj)
         return obj

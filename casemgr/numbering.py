@@ -6,6 +6,7 @@ a rollback gives the value back. No ORM object is ever loaded for a counter:
 the bump is one Core statement, built once. The caller formats the value
 (e.g. :func:`casemgr.cases.rules.format_case_number`).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import bindparam, insert, update
@@ -15,8 +16,12 @@ from sqlalchemy.orm import Session
 from casemgr.cases.models import Counter
 
 _counter = Counter.__table__
-_BUMP = (update(_counter).where(_counter.c.name == bindparam("counter_name"))
-         .values(value=_counter.c.value + 1).returning(_counter.c.value))
+_BUMP = (
+    update(_counter)
+    .where(_counter.c.name == bindparam("counter_name"))
+    .values(value=_counter.c.value + 1)
+    .returning(_counter.c.value)
+)
 _CREATE = insert(_counter).values(name=bindparam("counter_name"), value=1)
 
 

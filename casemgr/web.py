@@ -16,11 +16,12 @@ from casemgr.auth.roles import ROLE_LABELS, Role
 from casemgr.cases.rules import SEVERITY_DEFINITIONS, STATUS_LABELS
 from casemgr.errors import DomainError
 from casemgr.extensions import login_manager
+from casemgr.registry import registry_of
 
 
 def now() -> datetime:
     """The edge reads the clock; everything below receives the instant."""
-    return current_app.extensions["casemgr.clock"].now()
+    return registry_of().clock.now()
 
 
 def actor():

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
@@ -19,9 +18,8 @@ from escalation.ladder import HIERARCHY, DueFiring, PendingReturn
 from escalation.models import EscalationFiring
 from escalation.sla import CoverageCalendar
 
-# A declarative model's table is a Table (DeclarativeBase types ``__table__`` as any FromClause).
-_FIRING_TABLE = cast(Table, EscalationFiring.__table__)
-_EVENT_TABLE = cast(Table, CaseEvent.__table__)
+_FIRING_TABLE = EscalationFiring.__table__
+_EVENT_TABLE = CaseEvent.__table__
 
 
 class People:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from casemgr.api.auth import api_user
-from casemgr.api.cases import case_or_404, represent, run_service
+from casemgr.api.cases import case_or_404, represent
 from casemgr.api.schemas import CaseSchema, EscalationRequestSchema
 from casemgr.db import get_session
 from casemgr.web import now
@@ -25,15 +24,8 @@ class EscalationRequests(MethodView):
     def post(self, body, number):
         """The customer's admin asks for escalation: one hierarchical level at once (rate-limited)."""
         case = case_or_404(number)
-        run_service(
-            lambda: request_escalation(
-                get_session(),
-                api_user(),
-                case,
-                reason=body["reason"],
-                now=now(),
-                settings=Settings.from_config(current_app.config),
-            )
+        request_escalation(
+            get_session(), api_user(), case, reason=body["reason"], now=now(), settings=Settings.from_app()
         )
         return represent(case, now())
 
@@ -42,5 +34,5 @@ def next_escalation(session, case, at: datetime) -> dict:
     """For the case representation: the next step, when and what."""
     if not case.is_open:
         return {"next_escalation": None}
-    path = escalation_path(session, case, at, Settings.from_config(current_app.config))
+    path = escalation_path(session, case, at, Settings.from_app())
     return {"next_escalation": {"at": path[0].due_at, "step": path[0].name, "what": path[0].what} if path else None}

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from casemgr.clock import parse_instant
+from casemgr.registry import registry_of
 
 
 @click.group("escalation")
@@ -22,12 +23,10 @@ def run_due_command(at: str | None) -> None:
     from escalation.services import Settings, run_due
 
     try:
-        now = parse_instant(at) if at else current_app.extensions["casemgr.clock"].now()
+        now = parse_instant(at) if at else registry_of().clock.now()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
-    stats = run_due(
-        current_app.extensions["casemgr.db"].write_session_factory, now, Settings.from_config(current_app.config)
-    )
+    stats = run_due(registry_of().db.write_session_factory, now, Settings.from_app())
     click.echo(
         f"{now.isoformat()}: {stats.cases} case(s) checked, {stats.fired} step(s) fired, {len(stats.failed)} failed"
     )

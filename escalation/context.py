@@ -10,16 +10,17 @@ from __future__ import annotations
 import time
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, selectinload
 
 from casemgr.assets.models import Asset
 from casemgr.cases.models import Case, CaseEvent, Commitment
 from casemgr.contracts.models import Contract, SupportPlan
+from casemgr.registry import ReturnSource
 from escalation.clocks import CaseFacts, Targets, pauses_from_status_changes
 from escalation.ladder import CustomerRequest, LadderInput, OpenCommitment, PendingReturn, StepSpec
 from escalation.models import EscalationFiring, EscalationLadder, EscalationStep
@@ -33,17 +34,6 @@ CASE_BATCH_OPTIONS = (
     selectinload(Case.owner),
 )
 
-#: (session, case ids) -> {case id: [PendingReturn, ...]}; rma/ registers one at start-up.
-ReturnSource = Callable[[Session, list[int]], dict[int, list[PendingReturn]]]
-_return_sources: list[ReturnSource] = []
-
-
-def register_return_source(source: ReturnSource) -> None:
-    """Let another package report parts owed back, for the ``return_overdue`` condition."""
-    if source not in _return_sources:
-        _return_sources.append(source)
-
-
 #: How long a process uses its cached ladders without asking the database. Edits made
 #: through this process clear the cache at once; other processes see them within this.
 LADDER_RECHECK_SECONDS = 5.0
@@ -54,8 +44,9 @@ _ladder_cache: weakref.WeakKeyDictionary[Engine | Connection, tuple[tuple, Ladde
 )
 
 
-@event.listens_for(Session, "after_flush")
-def _forget_edited_ladders(session: Session, _context: object) -> None:
+def forget_edited_ladders(session: Session, _context: object) -> None:
+    """``after_flush`` on every session of the app (escalation.init_app): an edited ladder
+    is re-read at once by this process."""
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, (EscalationLadder, EscalationStep)):
             _ladder_cache.clear()
@@ -127,10 +118,12 @@ class Ladders:
 
 
 class Plans:
-    """Plans and coverage calendars, resolved once per pass rather than once per case."""
+    """What a pass resolves once rather than once per case: plans, coverage calendars, and
+    where parts owed back are reported from (the registry's return sources: rma/ adds one)."""
 
-    def __init__(self, session: Session, fallback_code: str) -> None:
+    def __init__(self, session: Session, fallback_code: str, return_sources: Sequence[ReturnSource] = ()) -> None:
         self._session, self._fallback_code = session, fallback_code
+        self.return_sources = return_sources
         self._fallback: SupportPlan | None = None
         self._fallback_loaded = False
         self._calendars: dict[tuple[int | None, str], CoverageCalendar] = {}
@@ -210,7 +203,7 @@ def load_contexts(session: Session, cases: Sequence[Case], plans: Plans, *, new:
     ):
         fired[f.case_id].add((f.step_id, f.episode, f.cycle))
     returns: dict[int, list[PendingReturn]] = defaultdict(list)
-    for source in _return_sources:
+    for source in plans.return_sources:
         for case_id, pending in source(session, ids).items():
             returns[case_id] += pending
     return [
@@ -244,5 +237,5 @@ def _context(
     return CaseContext(case, plan, data, fired)
 
 
-def load_context(session: Session, case: Case, fallback_code: str, *, new: bool = False) -> CaseContext:
-    return load_contexts(session, [case], Plans(session, fallback_code), new=new)[0]
+def load_context(session: Session, case: Case, plans: Plans, *, new: bool = False) -> CaseContext:
+    return load_contexts(session, [case], plans, new=new)[0]

@@ -10,6 +10,7 @@ from flask import Flask
 
 from casemgr.notifications.senders import sender_from_config
 from casemgr.notifications.services import deliver_due
+from casemgr.registry import registry_of
 from escalation.services import Settings, run_due
 
 log = logging.getLogger(__name__)
@@ -17,15 +18,15 @@ log = logging.getLogger(__name__)
 
 def tick(app: Flask) -> None:
     """One pass of due escalations, then due e-mail; errors are logged, never fatal."""
-    db = app.extensions["casemgr.db"]
-    now = app.extensions["casemgr.clock"].now()
+    registry = registry_of(app)
+    db, now = registry.db, registry.clock.now()
     try:
-        stats = run_due(db.write_session_factory, now, Settings.from_config(app.config))
+        stats = run_due(db.write_session_factory, now, Settings.from_app(app))
         if stats.fired or stats.failed:
             log.info("escalation pass: %s cases, %s fired, %s failed", stats.cases, stats.fired, len(stats.failed))
     except Exception:
         log.exception("escalation pass failed")
-    for job in app.extensions.get("casemgr.tick_jobs", []):  # e.g. RMA return reminders
+    for job in registry.tick_jobs:  # e.g. RMA return reminders
         try:
             job(app, now)
         except Exception:

@@ -1,12 +1,16 @@
 """Escalation use cases: keep a case's clocks and schedule current, run due
 steps exactly once, and let a customer ask for escalation."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import Flask, current_app
 from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +23,7 @@ from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError, check_text
 from casemgr.errors import ForbiddenError
 from casemgr.notifications.services import notify
+from casemgr.registry import DueTimes, ReturnSource, registry_of
 from escalation import actions
 from escalation.clocks import breaches, compute_dues
 from escalation.context import CASE_BATCH_OPTIONS, CaseContext, Ladders, Plans, load_context, load_contexts
@@ -30,13 +35,25 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Settings:
+    """What the escalation services take from the app: its configuration, and where parts
+    owed back are reported from (the registry's return sources, which rma/ fills in)."""
+
     fallback_plan_code: str = "STD-8x5-NBD"
     request_interval: timedelta = timedelta(minutes=60)
+    return_sources: Sequence[ReturnSource] = field(default=(), compare=False)
 
     @classmethod
-    def from_config(cls, config) -> Settings:
-        return cls(config.get("FALLBACK_PLAN_CODE", "STD-8x5-NBD"),
-                   timedelta(minutes=config.get("ESCALATION_REQUEST_INTERVAL_MINUTES", 60)))
+    def from_app(cls, app: Flask | None = None) -> Settings:
+        app = app or current_app
+        config = app.config
+        return cls(
+            config.get("FALLBACK_PLAN_CODE", "STD-8x5-NBD"),
+            timedelta(minutes=config.get("ESCALATION_REQUEST_INTERVAL_MINUTES", 60)),
+            registry_of(app).return_sources,  # the list itself: areas initialised later add theirs
+        )
+
+    def plans(self, session: Session) -> Plans:
+        return Plans(session, self.fallback_plan_code, self.return_sources)
 
 
 def _assign(case: Case, **values: object) -> None:
@@ -54,13 +71,21 @@ def _apply_clocks(ctx: CaseContext, now: datetime) -> list[datetime]:
         return []
     dues = compute_dues(data.facts, data.targets, data.calendar)
     first_breached, resolution_breached = breaches(data.facts, dues, now)
-    _assign(case, first_response_due_at=dues.first_response, next_update_due_at=dues.next_update,
-            resolution_due_at=dues.resolution, first_response_breached=case.first_response_breached or first_breached,
-            resolution_breached=case.resolution_breached or resolution_breached)
+    _assign(
+        case,
+        first_response_due_at=dues.first_response,
+        next_update_due_at=dues.next_update,
+        resolution_due_at=dues.resolution,
+        first_response_breached=case.first_response_breached or first_breached,
+        resolution_breached=case.resolution_breached or resolution_breached,
+    )
     if not data.facts.is_open:
         return []
-    return [d for d in (dues.first_response if case.first_response_at is None else None,
-                        dues.next_update, dues.resolution) if d is not None and d > now]
+    return [
+        d
+        for d in (dues.first_response if case.first_response_at is None else None, dues.next_update, dues.resolution)
+        if d is not None and d > now
+    ]
 
 
 _SCHEDULES = EscalationSchedule.__table__
@@ -77,11 +102,9 @@ def _schedule(session: Session, case_id: int, next_at: datetime | None, now: dat
         row.next_check_at, row.updated_at = next_at, now
 
 
-_UPCOMING = "escalation.upcoming"  # session.info: the latest refresh's upcoming steps, per case
-
-
-def _evaluate(ctx: CaseContext, ladders: Ladders, now: datetime) -> tuple[list[DueFiring], list[DueFiring],
-                                                                          datetime | None]:
+def _evaluate(
+    ctx: CaseContext, ladders: Ladders, now: datetime
+) -> tuple[list[DueFiring], list[DueFiring], datetime | None]:
     """Clocks onto the case; the steps due now, those to come, and the next check once the due ones fired."""
     future_dues = _apply_clocks(ctx, now)
     steps = ladders.for_case(ctx.plan.id if ctx.plan else None, ctx.case.severity)
@@ -89,32 +112,35 @@ def _evaluate(ctx: CaseContext, ladders: Ladders, now: datetime) -> tuple[list[D
     return due, upcoming, min(future_dues + [f.due_at for f in upcoming], default=None)
 
 
-_OPENING = "escalation.opening"  # session.info: the context of the case being opened, for its CaseOpened
-
-
-def time_new_case(session: Session, case: Case, now: datetime, settings: Settings) -> None:
-    """SLA due times onto a case not inserted yet, so that its INSERT carries them."""
+def time_new_case(session: Session, case: Case, now: datetime, settings: Settings) -> DueTimes:
+    """The SLA due times of a case not inserted yet (the registry's case timer), so that
+    its INSERT carries them: nothing has happened to it, so there is nothing to read."""
     with session.no_autoflush:
-        ctx = load_context(session, case, settings.fallback_plan_code, new=True)
-        _apply_clocks(ctx, now)
-    session.info[_OPENING] = ctx
+        ctx = load_context(session, case, settings.plans(session), new=True)
+    data = ctx.data
+    if data.targets is None:
+        return DueTimes()
+    dues = compute_dues(data.facts, data.targets, data.calendar)
+    return DueTimes(dues.first_response, dues.next_update, dues.resolution)
 
 
-def refresh_case(session: Session, case: Case, now: datetime, settings: Settings,
-                 ladders: Ladders | None = None, *, new: bool = False
-                 ) -> tuple[CaseContext, list[DueFiring], list[DueFiring]]:
+def refresh_case(
+    session: Session,
+    case: Case,
+    now: datetime,
+    settings: Settings,
+    ladders: Ladders | None = None,
+    *,
+    new: bool = False,
+) -> tuple[CaseContext, list[DueFiring], list[DueFiring]]:
     """Recompute clocks and the next check from the timeline; fire nothing.
 
     ``new``: the case was just opened in this transaction (nothing else to read).
     """
     ladders = ladders or Ladders.current(session)
-    opening = session.info.pop(_OPENING, None) if new else None
-    # A case just opened: the context its due times came from still holds (nothing has happened to it).
-    ctx = opening if opening is not None and opening.case is case else load_context(
-        session, case, settings.fallback_plan_code, new=new)
+    ctx = load_context(session, case, settings.plans(session), new=new)
     due, upcoming, next_at = _evaluate(ctx, ladders, now)
     _schedule(session, case.id, now if due else next_at, now, new=new)
-    session.info.setdefault(_UPCOMING, {})[case.id] = (now, case.severity, case.status, upcoming)
     return ctx, due, upcoming
 
 
@@ -133,15 +159,27 @@ BATCH_SIZE = 200
 
 def _claim(session: Session, now: datetime, limit: int, exclude: list[int]) -> list[int]:
     """Lock up to ``limit`` due schedule rows that no other runner holds."""
-    stmt = (select(EscalationSchedule.case_id).where(EscalationSchedule.next_check_at <= now)
-            .order_by(EscalationSchedule.next_check_at).limit(limit).with_for_update(skip_locked=True))
+    stmt = (
+        select(EscalationSchedule.case_id)
+        .where(EscalationSchedule.next_check_at <= now)
+        .order_by(EscalationSchedule.next_check_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     if exclude:
         stmt = stmt.where(EscalationSchedule.case_id.not_in(exclude))
     return list(session.scalars(stmt))
 
 
-def _fire_batch(session: Session, case_ids: list[int], now: datetime, plans: Plans, ladders: Ladders,
-                people: actions.People, stats: RunStats) -> int:
+def _fire_batch(
+    session: Session,
+    case_ids: list[int],
+    now: datetime,
+    plans: Plans,
+    ladders: Ladders,
+    people: actions.People,
+    stats: RunStats,
+) -> int:
     """Fire every due step of the claimed cases, oldest first per case; the caller commits.
 
     Each case is evaluated on its own: one that raises is left untouched (its
@@ -178,16 +216,25 @@ def _fire_batch(session: Session, case_ids: list[int], now: datetime, plans: Pla
     _update_cases(session, changed)
     out.insert(session)
     if schedule:
-        session.execute(update(EscalationSchedule.__table__)
-                        .where(EscalationSchedule.__table__.c.case_id == bindparam("b_case_id"))
-                        .values(next_check_at=bindparam("next_check_at"), updated_at=bindparam("updated_at")),
-                        schedule)
+        session.execute(
+            update(EscalationSchedule.__table__)
+            .where(EscalationSchedule.__table__.c.case_id == bindparam("b_case_id"))
+            .values(next_check_at=bindparam("next_check_at"), updated_at=bindparam("updated_at")),
+            schedule,
+        )
     return fired
 
 
 #: What the runner may change on a case: its clocks, breach flags, tier and level.
-RUNNER_FIELDS = ("first_response_due_at", "next_update_due_at", "resolution_due_at", "first_response_breached",
-                 "resolution_breached", "queue", "escalation_level")
+RUNNER_FIELDS = (
+    "first_response_due_at",
+    "next_update_due_at",
+    "resolution_due_at",
+    "first_response_breached",
+    "resolution_breached",
+    "queue",
+    "escalation_level",
+)
 
 
 def _runner_changes(case: Case) -> dict | None:
@@ -210,14 +257,23 @@ def _update_cases(session: Session, rows: list[dict]) -> None:
         return
     table = Case.__table__
     result = session.execute(
-        update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-        .values(version=bindparam("b_version") + 1, **{name: bindparam(name) for name in RUNNER_FIELDS}), rows)
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+        .values(version=bindparam("b_version") + 1, **{name: bindparam(name) for name in RUNNER_FIELDS}),
+        rows,
+    )
+    assert isinstance(result, CursorResult)  # what an executemany UPDATE returns: it has the rowcount
     if result.rowcount != len(rows):
         raise StaleDataError(f"{len(rows) - result.rowcount} of {len(rows)} cases changed while being escalated")
 
 
-def run_due(session_factory: sessionmaker[Session], now: datetime, settings: Settings,
-            max_cases: int | None = None, batch_size: int = BATCH_SIZE) -> RunStats:
+def run_due(
+    session_factory: sessionmaker[Session],
+    now: datetime,
+    settings: Settings,
+    max_cases: int | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> RunStats:
     """One pass: claim due cases in batches, fire them, commit each batch.
 
     ``FOR UPDATE SKIP LOCKED`` lets any number of runners share the work on
@@ -230,7 +286,7 @@ def run_due(session_factory: sessionmaker[Session], now: datetime, settings: Set
     stats = RunStats()
     with session_factory() as session:
         ladders, people = Ladders.current(session), actions.People(session)
-        plans = Plans(session, settings.fallback_plan_code)
+        plans = settings.plans(session)
         session.rollback()
         while max_cases is None or stats.cases < max_cases:
             limit = batch_size if max_cases is None else min(batch_size, max_cases - stats.cases)
@@ -252,8 +308,15 @@ def run_due(session_factory: sessionmaker[Session], now: datetime, settings: Set
     return stats
 
 
-def _one_by_one(session: Session, case_ids: list[int], now: datetime, plans: Plans, ladders: Ladders,
-                people: actions.People, stats: RunStats) -> None:
+def _one_by_one(
+    session: Session,
+    case_ids: list[int],
+    now: datetime,
+    plans: Plans,
+    ladders: Ladders,
+    people: actions.People,
+    stats: RunStats,
+) -> None:
     for case_id in case_ids:
         if not _claim_one(session, case_id, now):
             session.rollback()  # another runner has it, or already moved it on
@@ -271,41 +334,66 @@ def _one_by_one(session: Session, case_ids: list[int], now: datetime, plans: Pla
 
 
 def _claim_one(session: Session, case_id: int, now: datetime) -> bool:
-    return session.scalar(select(EscalationSchedule.case_id)
-                          .where(EscalationSchedule.case_id == case_id, EscalationSchedule.next_check_at <= now)
-                          .with_for_update(skip_locked=True)) is not None
+    return (
+        session.scalar(
+            select(EscalationSchedule.case_id)
+            .where(EscalationSchedule.case_id == case_id, EscalationSchedule.next_check_at <= now)
+            .with_for_update(skip_locked=True)
+        )
+        is not None
+    )
 
 
-def request_escalation(session: Session, actor: User, case: Case, *, reason: str, now: datetime,
-                       settings: Settings) -> CaseEvent:
+def request_escalation(
+    session: Session, actor: User, case: Case, *, reason: str, now: datetime, settings: Settings
+) -> CaseEvent:
     """The customer asks: the case jumps one hierarchical level at once."""
     if actor.role not in (Role.CUSTOMER_ADMIN,) or actor.organization_id != case.organization_id:
         raise ForbiddenError("Only the customer's admin can request escalation.")
     if not case.is_open:
         raise CaseRuleError("Only an open case can be escalated.")
     reason = check_text("Reason", reason, 1000)
-    last = session.scalar(select(func.max(CaseEvent.created_at)).where(
-        CaseEvent.case_id == case.id, CaseEvent.kind == "escalation_requested"))
+    last = session.scalar(
+        select(func.max(CaseEvent.created_at)).where(
+            CaseEvent.case_id == case.id, CaseEvent.kind == "escalation_requested"
+        )
+    )
     if last is not None and now - last < settings.request_interval:
         wait = settings.request_interval - (now - last)
         minutes = -(-int(wait.total_seconds()) // 60)  # round up: never invite a retry that fails
-        raise CaseRuleError(f"Escalation was already requested at {last:%H:%M} UTC; you can ask again in "
-                            f"{minutes} minutes. We are on it.")
+        raise CaseRuleError(
+            f"Escalation was already requested at {last:%H:%M} UTC; you can ask again in "
+            f"{minutes} minutes. We are on it."
+        )
     if case.escalation_level >= max(HIERARCHY):
         raise CaseRuleError("This case is already escalated to the director, the highest level.")
     case.escalation_level += 1
     case.updated_at = now
     level = HIERARCHY[case.escalation_level]
-    event = timeline.append(session, case, actor, "escalation_requested", now, public=True,
-                            body=f"Escalation requested: {reason}\nRaised to level {case.escalation_level} ({level}).",
-                            data={"reason": reason, "level": case.escalation_level})
+    event = timeline.append(
+        session,
+        case,
+        actor,
+        "escalation_requested",
+        now,
+        public=True,
+        body=f"Escalation requested: {reason}\nRaised to level {case.escalation_level} ({level}).",
+        data={"reason": reason, "level": case.escalation_level},
+    )
     session.flush()
-    people = actions.recipients(session, case, f"role:{Role.SUPPORT_MANAGER}") + \
-        actions.recipients(session, case, "account_manager")
-    notify(session, people, subject=f"[{case.number} S{case.severity}] Customer requested escalation",
-           body=f"{actor.name} ({case.organization.name}) asked to escalate {case.number}: {case.subject}\n\n"
-                f"Reason: {reason}\nThe case is now at level {case.escalation_level} ({level}).",
-           now=now, case_id=case.id, severity=case.severity)
+    people = actions.recipients(session, case, f"role:{Role.SUPPORT_MANAGER}") + actions.recipients(
+        session, case, "account_manager"
+    )
+    notify(
+        session,
+        people,
+        subject=f"[{case.number} S{case.severity}] Customer requested escalation",
+        body=f"{actor.name} ({case.organization.name}) asked to escalate {case.number}: {case.subject}\n\n"
+        f"Reason: {reason}\nThe case is now at level {case.escalation_level} ({level}).",
+        now=now,
+        case_id=case.id,
+        severity=case.severity,
+    )
     refresh_case(session, case, now, settings)
     session.commit()
     return event
@@ -319,20 +407,10 @@ class PathStep:
 
 
 def escalation_path(session: Session, case: Case, now: datetime, settings: Settings) -> list[PathStep]:
-    """What happens next and when, for the case page and the API (read-only).
-
-    Reuses what this session's latest refresh of the case computed, when the
-    case has not changed since and nothing in between became due.
-    """
-    seen = session.info.get(_UPCOMING, {}).get(case.id)
-    if seen is not None and seen[0] <= now and seen[1:3] == (case.severity, case.status) \
-            and all(f.due_at > now for f in seen[3]):
-        upcoming = seen[3]
-    else:
-        ladders = Ladders.current(session)
-        ctx = load_context(session, case, settings.fallback_plan_code)
-        steps = ladders.for_case(ctx.plan.id if ctx.plan else None, case.severity)
-        _, upcoming = plan(steps, ctx.data, ctx.fired, now)
+    """What happens next and when, for the case page and the API (read-only)."""
+    ctx = load_context(session, case, settings.plans(session))
+    steps = Ladders.current(session).for_case(ctx.plan.id if ctx.plan else None, case.severity)
+    _, upcoming = plan(steps, ctx.data, ctx.fired, now)
     # Return reminders are vendor-internal follow-up, not the case's escalation: not shown.
     upcoming = [f for f in upcoming if f.step.condition != "return_overdue"]
     return [PathStep(f.due_at, f.step.name, actions.describe(f.step.action, f.step.target)) for f in upcoming[:5]]

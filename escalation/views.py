@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
 
@@ -21,7 +21,7 @@ CLOCKS = ("first_response", "next_update", "resolution")
 
 
 def settings() -> Settings:
-    return Settings.from_config(current_app.config)
+    return Settings.from_app()
 
 
 def case_panel(session, user, case, at) -> Markup | None:

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from flask import Flask
 
+from casemgr.registry import Registry
 
-def init_app(app: Flask) -> None:
-    from casemgr.panels import register_case_panel
+
+def init_app(app: Flask, registry: Registry) -> None:
     from reports.demo import seed_demo
     from reports.digest import digest_tick
     from reports.views import bp, rating_panel, thanks_panel
 
     app.register_blueprint(bp)
-    app.extensions.setdefault("casemgr.home_pages", {})["account_manager"] = "reports.home"
-    register_case_panel(app, rating_panel)
-    register_case_panel(app, thanks_panel)
-    app.extensions.setdefault("casemgr.tick_jobs", []).append(digest_tick)
-    app.extensions.setdefault("casemgr.demo_seeders", []).append(seed_demo)
+    registry.home_pages["account_manager"] = "reports.home"
+    registry.case_panels += [rating_panel, thanks_panel]
+    registry.tick_jobs.append(digest_tick)
+    registry.demo_seeders.append(seed_demo)

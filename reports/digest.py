@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from casemgr.auth.models import User
 from casemgr.auth.roles import Role
 from casemgr.notifications.services import notify
+from casemgr.registry import registry_of
 from reports import rules
 from reports.models import DigestLog
 from reports.queries import digest
@@ -27,7 +28,7 @@ SEND_FROM = time(7, 0)
 
 
 def digest_tick(app, now: datetime) -> None:
-    sent = send_weekly_digests(app.extensions["casemgr.db"].write_session_factory, now)
+    sent = send_weekly_digests(registry_of(app).db.write_session_factory, now)
     if sent:
         log.info("weekly digest sent to %s account managers", sent)
 

@@ -2,37 +2,36 @@
 installation into the asset's component list, the defective return and its analysis.
 
 The core never imports this package; :func:`init_app` adds the pages, the case panel,
-the CLI, the demo RMAs, and reports pending returns to the escalation ladder.
+the API, the CLI, the demo RMAs, and reports pending returns to the escalation ladder.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask
+from sqlalchemy.orm import Session
+
+from casemgr.registry import Registry
 
 
-def init_app(app: Flask) -> None:
-    from casemgr.panels import register_case_panel
+def init_app(app: Flask, registry: Registry) -> None:
+    from rma.api import blp as api_blp
     from rma.cli import rma_group
+    from rma.queries import pending_returns
     from rma.views import bp, case_panel
 
     app.config.setdefault("RMA_RETURN_DAYS", 10)
     app.register_blueprint(bp)
-    app.extensions.setdefault("casemgr.home_pages", {})["field_engineer"] = "rma.my_dispatches"
-    register_case_panel(app, case_panel)
+    registry.home_pages["field_engineer"] = "rma.my_dispatches"
+    registry.case_panels.append(case_panel)
+    registry.api_blueprints.append(api_blp)
+    registry.return_sources.append(pending_returns)  # overdue returns go up the escalation ladder
+    registry.demo_seeders.append(seed_demo)
     app.cli.add_command(rma_group)
-    # Overdue returns go through the escalation ladder (its ``return_overdue`` steps).
-    from escalation.context import register_return_source
-    from rma.queries import pending_returns
-
-    register_return_source(pending_returns)
-    app.extensions.setdefault("casemgr.demo_seeders", []).append(seed_demo)
-    from casemgr.api import plug_in
-    from rma.api import blp as api_blp
-
-    plug_in(app, api_blp)
 
 
-def seed_demo(session, now) -> None:
+def seed_demo(session: Session, now: datetime) -> None:
     from rma.demo import seed
 
     seed(session, now)

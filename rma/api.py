@@ -188,19 +188,10 @@ def _transition(session, user, rma: Rma, body: dict):
         return services.ship_return(session, user, rma, carrier=carrier, tracking=tracking, **kw)
     if to == "returned":
         (serial,) = _need(body, "returned_serial")
-        try:
-            return services.receive_return(
-                session, user, rma, returned_serial=serial, confirm_mismatch=body["confirm_serial_mismatch"], **kw
-            )
-        except services.SerialMismatchUnconfirmed as exc:  # the same 422; the details say how to confirm
-            raise CaseRuleError(
-                str(exc),
-                details={
-                    "expected_serial": exc.expected,
-                    "returned_serial": exc.returned,
-                    "confirm_with": "confirm_serial_mismatch",
-                },
-            ) from None
+        # An unconfirmed serial mismatch is a 422 whose details say how to confirm.
+        return services.receive_return(
+            session, user, rma, returned_serial=serial, confirm_mismatch=body["confirm_serial_mismatch"], **kw
+        )
     if to == "analysed":
         (result,) = _need(body, "result")
         return services.analyse(

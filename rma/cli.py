@@ -5,16 +5,16 @@ Overdue returns are reminded by the escalation ladder's ``return_overdue`` step.
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from casemgr.clock import parse_instant
+from casemgr.registry import registry_of
 
 
 def _now(at: str | None):
     try:
-        return parse_instant(at) if at else current_app.extensions["casemgr.clock"].now()
+        return parse_instant(at) if at else registry_of().clock.now()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
 

@@ -584,7 +584,12 @@ class SerialMismatchUnconfirmed(CaseRuleError):
         super().__init__(
             f"The part received is SN {returned}, but this RMA expects SN {expected} (the failed part). "
             f"Check the label; if it really is SN {returned}, confirm that the part received is "
-            f"SN {returned}, not SN {expected}."
+            f"SN {returned}, not SN {expected}.",
+            details={
+                "expected_serial": expected,
+                "returned_serial": returned,
+                "confirm_with": "confirm_serial_mismatch",
+            },
         )
 
 

@@ -22,6 +22,7 @@ from casemgr import create_app
 from casemgr.clock import FixedClock
 from casemgr.db import make_engine
 from casemgr.migrate import upgrade
+from casemgr.registry import registry_of
 from migrations.metadata import target_metadata
 
 PG_ENV = "CASEMGR_TEST_POSTGRES_URL"
@@ -121,7 +122,7 @@ def app(db_url, clock, tmp_path):
         }
     )
     yield app
-    app.extensions["casemgr.db"].dispose()
+    registry_of(app).db.dispose()
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ generated from the code (flask-smorest + marshmallow), one error shape.
 Every error is ``{"error": {"code", "message", "details"}}`` with a 4xx status.
 Routes call the same services as the web pages, with the same scoping.
 """
-from __future__ import annotations
 
-import weakref
+from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api
@@ -32,35 +31,40 @@ def init_api(app: Flask) -> CasemgrApi:
     from casemgr.api import admin, alerts, assets, cases, docs, webhooks
 
     app.config.update(
-        API_TITLE="Casemgr API", API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX=API_PREFIX,
+        API_TITLE="Casemgr API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
         API_SPEC_OPTIONS={
-            "info": {"description": "Enterprise support cases, escalation and RMAs. Authenticate with "
-                                    "`Authorization: Bearer <personal access token>`."},
+            "info": {
+                "description": "Enterprise support cases, escalation and RMAs. Authenticate with "
+                "`Authorization: Bearer <personal access token>`."
+            },
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],
-        })
+        },
+    )
     api = CasemgrApi(app)
     from casemgr.web import IdConverter
 
     api.register_converter(IdConverter, lambda _c: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
-    app.extensions["casemgr.api"] = api
     for blp in (assets.blp, cases.blp, alerts.blp, webhooks.blp, admin.blp):
-        plug_in(app, blp)
+        plug_in(app, api, blp)
     app.register_blueprint(docs.bp)
     return api
 
 
-_WIRED: weakref.WeakSet = weakref.WeakSet()  # blueprints that already check the token
+def plug_in(app: Flask, api: Api, blp) -> None:
+    """Register an API blueprint (the core's, or one an area put in the registry): token
+    auth, no CSRF (no cookies are read), the /api/v1 prefix.
 
-
-def plug_in(app: Flask, blp) -> None:
-    """Register an area's API blueprint: token auth, no CSRF (no cookies are read), /api/v1 prefix."""
+    The token check is this app's own before-request function for the blueprint (Flask's
+    ``before_request_funcs``, scoped by blueprint name), not one added to the blueprint
+    object, which every app a process creates shares."""
     from casemgr.api.auth import require_token
     from casemgr.extensions import csrf
 
-    if blp not in _WIRED:  # blueprint objects are shared by every app instance
-        blp.before_request(require_token)
-        _WIRED.add(blp)
     csrf.exempt(blp)
-    app.extensions["casemgr.api"].register_blueprint(blp, url_prefix=API_PREFIX)
+    api.register_blueprint(blp, url_prefix=API_PREFIX)
+    app.before_request_funcs.setdefault(blp.name, []).append(require_token)

@@ -36,6 +36,7 @@ from casemgr.cases.models import Case
 from casemgr.cases.queries import timeline
 from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
 from casemgr.db import get_session
+from casemgr.registry import registry_of
 from casemgr.web import now
 
 blp = Blueprint("api_cases", __name__, description="Support cases")
@@ -78,16 +79,9 @@ def represent(case: Case, at: datetime) -> dict[str, Any]:
         },
         "next_escalation": None,
     }
-    for extra in current_app.extensions.get("casemgr.case_api_extras", []):
+    for extra in registry_of().case_api_extras:
         data.update(extra(get_session(), case, at))  # e.g. the next escalation step, from escalation/
     return data
-
-
-def run_service(action):
-    """Deprecated: call the service directly. Its refusals (``casemgr.errors.DomainError``)
-    are answered by the app's one handler, which also rolls the request back; this only
-    calls ``action`` and is kept until ``escalation/api.py`` stops wrapping with it."""
-    return action()
 
 
 def _cursor(case: Case) -> str:

@@ -5,6 +5,7 @@ from casemgr.auth.forms import LoginForm
 from casemgr.auth.services import authenticate
 from casemgr.db import get_session
 from casemgr.extensions import limiter
+from casemgr.registry import registry_of
 
 bp = Blueprint("auth", __name__)
 
@@ -45,7 +46,7 @@ def logout():
 def home():
     """Each role's start page: areas register theirs (account managers: their dashboard,
     field engineers: their dispatches); everyone else starts from the scoped case list."""
-    endpoint = current_app.extensions.get("casemgr.home_pages", {}).get(current_user.role, "cases.list_cases")
+    endpoint = registry_of().home_pages.get(current_user.role, "cases.list_cases")
     return redirect(url_for(endpoint))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from casemgr.assets.models import Asset, Component
@@ -158,9 +158,9 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
-@event.listens_for(Session, "before_flush")
-def _timeline_is_append_only(session: Session, _context: Any, _instances: Any) -> None:
-    """History is evidence: a timeline entry is never rewritten or removed."""
+def timeline_is_append_only(session: Session, _context: Any, _instances: Any) -> None:
+    """History is evidence: a timeline entry is never rewritten or removed (a ``before_flush``
+    listener on every session of the app: casemgr.app)."""
     for obj in session.deleted:
         if isinstance(obj, CaseEvent):
             raise AppendOnlyError("The case timeline is append-only: events cannot be deleted.")

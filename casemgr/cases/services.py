@@ -1,5 +1,6 @@
 """Case use cases. Each function checks policy, applies the rules, appends to
 the timeline, publishes its domain event and commits once."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -16,20 +17,21 @@ from casemgr.assets.models import Asset, Component
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, can_open_cases
+from casemgr.bulk import insert_at_commit
 from casemgr.cases import rules, timeline
 from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
+from casemgr.concurrency import detect_conflicts
 from casemgr.contracts.coverage import pick_active
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
-from casemgr.bulk import insert_at_commit
-from casemgr.concurrency import detect_conflicts
 from casemgr.db import insert_one
 from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
-from casemgr.safety import services as safety
 from casemgr.organizations.models import AccountAssignment, Organization, Site
+from casemgr.registry import registry_for
+from casemgr.safety import services as safety
 
 _EVENTS = CaseEvent.__table__
 
@@ -40,8 +42,11 @@ def _insert_events(session: Session, rows: list[dict[str, Any]], *, want_id: boo
     rows. With ``want_id`` (attachments hang on the first entry) they are inserted at once
     instead, and the first entry's id is returned."""
     if want_id:
-        return session.execute(insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True),
-                               rows).scalars().first()
+        return (
+            session.execute(insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True), rows)
+            .scalars()
+            .first()
+        )
     insert_at_commit(session, _EVENTS, rows)
     return None
 
@@ -55,17 +60,31 @@ def _check_version(case: Case, expected_version: int | None) -> None:
         )
 
 
-
-
-def _attach(session: Session, store: AttachmentStore, case: Case, event: CaseEvent | int | None,
-            actor: User | None, uploads: Sequence[Upload], now: datetime) -> None:
+def _attach(
+    session: Session,
+    store: AttachmentStore,
+    case: Case,
+    event: CaseEvent | int | None,
+    actor: User | None,
+    uploads: Sequence[Upload],
+    now: datetime,
+) -> None:
     """``event``: the timeline entry the files come with, or its id."""
     link = {"event_id": event} if isinstance(event, int) else {"event": event}
     for upload in uploads:
         stored = store.save(upload)
-        session.add(Attachment(case_id=case.id, filename=stored.filename, content_type=stored.content_type,
-                               size=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id if actor else None,
-                               created_at=now, **link))
+        session.add(
+            Attachment(
+                case_id=case.id,
+                filename=stored.filename,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                uploaded_by_id=actor.id if actor else None,
+                created_at=now,
+                **link,
+            )
+        )
 
 
 @cache
@@ -73,15 +92,17 @@ def _asset_query(scope: str) -> Any:
     """Asset, organisation, site, and each contract of the asset with its plan and calendar,
     in one ORM query, built once per scope (:func:`policy.scope_of`) and run for any actor
     with :func:`policy.scope_params`: a reused statement keeps its cache key."""
-    return (select(Asset, Organization, Site, Contract, SupportPlan, BusinessCalendar)
-            .join(Organization, Organization.id == Asset.organization_id)
-            .join(Site, Site.id == Asset.site_id)
-            .outerjoin(contract_asset, contract_asset.c.asset_id == Asset.id)
-            .outerjoin(Contract, Contract.id == contract_asset.c.contract_id)
-            .outerjoin(SupportPlan, SupportPlan.id == Contract.plan_id)
-            .outerjoin(BusinessCalendar, BusinessCalendar.id == SupportPlan.calendar_id)
-            .where(Asset.serial == bindparam("serial"), policy.org_filter_template(Asset.organization_id, scope))
-            .order_by(Contract.ends_on.desc()))
+    return (
+        select(Asset, Organization, Site, Contract, SupportPlan, BusinessCalendar)
+        .join(Organization, Organization.id == Asset.organization_id)
+        .join(Site, Site.id == Asset.site_id)
+        .outerjoin(contract_asset, contract_asset.c.asset_id == Asset.id)
+        .outerjoin(Contract, Contract.id == contract_asset.c.contract_id)
+        .outerjoin(SupportPlan, SupportPlan.id == Contract.plan_id)
+        .outerjoin(BusinessCalendar, BusinessCalendar.id == SupportPlan.calendar_id)
+        .where(Asset.serial == bindparam("serial"), policy.org_filter_template(Asset.organization_id, scope))
+        .order_by(Contract.ends_on.desc())
+    )
 
 
 def _asset_and_contract(session: Session, actor: User, serial: str, on: date) -> tuple[Asset, Contract | None] | None:
@@ -94,8 +115,7 @@ def _asset_and_contract(session: Session, actor: User, serial: str, on: date) ->
     calendar and the site's time zone. One row per contract of the asset (a
     handful), or one without contract.
     """
-    rows = session.execute(_asset_query(policy.scope_of(actor)),
-                           {"serial": serial, **policy.scope_params(actor)}).all()
+    rows = session.execute(_asset_query(policy.scope_of(actor)), {"serial": serial, **policy.scope_params(actor)}).all()
     if not rows:
         return None
     asset, org, site = rows[0][:3]
@@ -112,36 +132,58 @@ def _asset_and_contract(session: Session, actor: User, serial: str, on: date) ->
 
 def _insert_case(session: Session, case: Case, now: datetime, **loaded: Any) -> None:
     """The one way a case is written, whatever the channel (then :func:`_first_entries`):
-    the listeners time it, it takes the next number, one INSERT writes it
-    (:func:`casemgr.db.insert_one`: the unit of work's flush would cost more than the SQL).
+    the app's case timer gives its SLA due times, it takes the next number, one INSERT
+    writes it (:func:`casemgr.db.insert_one`: the unit of work's flush would cost more
+    than the SQL).
 
     ``case`` is a new :class:`Case` with everything but its number, SLA times and id, its
     foreign keys set as ids. ``loaded``: related objects already loaded (``asset=...``),
     set as its relationships as a load would set them (no change to flush), so that the
-    listeners (escalation's clocks, webhooks) and the caller read them without a query.
+    timer, the listeners (escalation's clocks, webhooks) and the caller read them without a query.
     """
     for name, obj in loaded.items():
         set_committed_value(case, name, obj)
-    events.publish(session, events.CaseOpening(case, now))  # sets the SLA times: the INSERT carries them
+    registry = registry_for(session)
+    if registry is not None:
+        due = registry.time_new_case(session, case, now)  # the INSERT carries them
+        case.first_response_due_at, case.next_update_due_at = due.first_response, due.next_update
+        case.resolution_due_at = due.resolution
     case.number = rules.format_case_number(next_value(session, "case"))
     insert_one(session, case)
 
 
-def _first_entries(session: Session, case: Case, rows: list[dict[str, Any]], actor: User | None, now: datetime,
-                   uploads: Sequence[Upload] = (), store: AttachmentStore | None = None) -> None:
+def _first_entries(
+    session: Session,
+    case: Case,
+    rows: list[dict[str, Any]],
+    actor: User | None,
+    now: datetime,
+    uploads: Sequence[Upload] = (),
+    store: AttachmentStore | None = None,
+) -> None:
     """A case just inserted (:func:`_insert_case`): its first timeline entries (``rows``, from
     :func:`timeline.row`; vendor-written public text has passed the safety guard), the
     files on the first one, then ``CaseOpened`` for the listeners."""
-    attach = bool(uploads) and store is not None
-    opened_id = _insert_events(session, rows, want_id=attach)
-    if attach:
+    opened_id = _insert_events(session, rows, want_id=bool(uploads) and store is not None)
+    if uploads and store is not None:
         _attach(session, store, case, opened_id, actor, uploads, now)
     events.publish(session, events.CaseOpened(case.id, now))
 
 
-def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_serial: str, severity: int,
-              subject: str, description: str, now: datetime, component_id: int | None = None,
-              uploads: Sequence[Upload] = (), channel: str = "portal") -> Case:
+def open_case(
+    session: Session,
+    actor: User,
+    store: AttachmentStore,
+    *,
+    asset_serial: str,
+    severity: int,
+    subject: str,
+    description: str,
+    now: datetime,
+    component_id: int | None = None,
+    uploads: Sequence[Upload] = (),
+    channel: str = "portal",
+) -> Case:
     """Accept the request whatever the contract says: the channel never closes."""
     if not can_open_cases(actor.role):
         raise ForbiddenError("Your role cannot open cases.")
@@ -158,19 +200,48 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
         component = session.get(Component, component_id)
         if component is None or component.asset_id != asset.id:
             raise CaseRuleError("That component is not part of the chosen asset.")
-    case = Case(organization_id=asset.organization_id, asset_id=asset.id,
-                component_id=component.id if component else None, contract_id=contract.id if contract else None,
-                entitled=contract is not None, severity=severity, status="new", subject=subject,
-                description=description, channel=channel, opened_by_id=actor.id, created_at=now, updated_at=now)
-    _insert_case(session, case, now, organization=asset.organization, asset=asset, component=component,
-                 contract=contract)
-    first = [timeline.row(case, actor, "opened", now, public=True, body=description,
-                          data={"severity": severity, "subject": subject, "channel": channel})]
+    case = Case(
+        organization_id=asset.organization_id,
+        asset_id=asset.id,
+        component_id=component.id if component else None,
+        contract_id=contract.id if contract else None,
+        entitled=contract is not None,
+        severity=severity,
+        status="new",
+        subject=subject,
+        description=description,
+        channel=channel,
+        opened_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    _insert_case(
+        session, case, now, organization=asset.organization, asset=asset, component=component, contract=contract
+    )
+    first = [
+        timeline.row(
+            case,
+            actor,
+            "opened",
+            now,
+            public=True,
+            body=description,
+            data={"severity": severity, "subject": subject, "channel": channel},
+        )
+    ]
     if contract is None:
-        first.append(timeline.row(case, None, "not_entitled", now, public=True,
-                                  body=f"No active support contract covers {asset.serial} on"
-                                       f" {now.date().isoformat()}. The case is accepted and worked; the account"
-                                       " team will review entitlement."))
+        first.append(
+            timeline.row(
+                case,
+                None,
+                "not_entitled",
+                now,
+                public=True,
+                body=f"No active support contract covers {asset.serial} on"
+                f" {now.date().isoformat()}. The case is accepted and worked; the account"
+                " team will review entitlement.",
+            )
+        )
     _first_entries(session, case, first, actor, now, uploads, store)
     _acknowledge(session, actor, case, asset.serial)  # after the listeners: the clocks are set
     session.commit()
@@ -180,19 +251,45 @@ def open_case(session: Session, actor: User, store: AttachmentStore, *, asset_se
 def _acknowledge(session: Session, actor: User, case: Case, serial: str) -> None:
     """The opener hears back at once, in-app and by e-mail through the outbox, with the
     case number to quote and when the first response is due."""
-    due = (f"A first response is due by {case.first_response_due_at:%Y-%m-%d %H:%M} UTC."
-           if case.first_response_due_at else "We will answer as soon as possible.")
-    cover = "" if case.entitled else ("\nNo active support contract covers this asset today: the case is "
-                                       "accepted and worked, and your account team will review the entitlement.")
-    notify(session, [actor], subject=f"[{case.number} S{case.severity}] Received: {case.subject}",
-           body=f"We have received your case {case.number} about {serial}: {case.subject}\n"
-                f"Severity {case.severity}. {due}{cover}\n\nReply to this message or on the case page to add "
-                f"information; quote {case.number}.", now=case.created_at, case_id=case.id, severity=case.severity)
+    due = (
+        f"A first response is due by {case.first_response_due_at:%Y-%m-%d %H:%M} UTC."
+        if case.first_response_due_at
+        else "We will answer as soon as possible."
+    )
+    cover = (
+        ""
+        if case.entitled
+        else (
+            "\nNo active support contract covers this asset today: the case is "
+            "accepted and worked, and your account team will review the entitlement."
+        )
+    )
+    notify(
+        session,
+        [actor],
+        subject=f"[{case.number} S{case.severity}] Received: {case.subject}",
+        body=f"We have received your case {case.number} about {serial}: {case.subject}\n"
+        f"Severity {case.severity}. {due}{cover}\n\nReply to this message or on the case page to add "
+        f"information; quote {case.number}.",
+        now=case.created_at,
+        case_id=case.id,
+        severity=case.severity,
+    )
 
 
 @detect_conflicts("case")
-def add_comment(session: Session, actor: User, store: AttachmentStore, case: Case, *, body: str, public: bool,
-                now: datetime, uploads: Sequence[Upload] = (), channel: str = "public_reply") -> CaseEvent:
+def add_comment(
+    session: Session,
+    actor: User,
+    store: AttachmentStore,
+    case: Case,
+    *,
+    body: str,
+    public: bool,
+    now: datetime,
+    uploads: Sequence[Upload] = (),
+    channel: str = "public_reply",
+) -> CaseEvent:
     """A public reply or an internal note; a customer's reply resumes a paused case.
 
     A vendor's public reply telling the customer to put a failed part back is
@@ -206,8 +303,18 @@ def add_comment(session: Session, actor: User, store: AttachmentStore, case: Cas
     if is_customer:
         public = True
     body = rules.check_text("Reply", body, rules.MAX_BODY, required=not uploads)
-    event = timeline.append(session, case, actor, "comment", now, public=public, body=body, channel=channel,
-                            data={"from": "customer" if is_customer else "vendor"}, flag_internal=True)
+    event = timeline.append(
+        session,
+        case,
+        actor,
+        "comment",
+        now,
+        public=public,
+        body=body,
+        channel=channel,
+        data={"from": "customer" if is_customer else "vendor"},
+        flag_internal=True,
+    )
     _attach(session, store, case, event, actor, uploads, now)
     case.updated_at = now
     if is_customer:
@@ -241,14 +348,21 @@ def _set_status(session: Session, case: Case, actor: User | None, new: str, now:
         case.closed_at = now
     elif old == "resolved":
         case.resolved_at = None
-    timeline.append(session, case, actor, "status_changed", now, public=True, body=note,
-                    data={"from": old, "to": new})
+    timeline.append(session, case, actor, "status_changed", now, public=True, body=note, data={"from": old, "to": new})
     events.publish(session, events.CaseStatusChanged(case.id, old, new, now))
 
 
 @detect_conflicts("case")
-def change_status(session: Session, actor: User, case: Case, *, new_status: str, expected_version: int | None,
-                  now: datetime, note: str = "") -> None:
+def change_status(
+    session: Session,
+    actor: User,
+    case: Case,
+    *,
+    new_status: str,
+    expected_version: int | None,
+    now: datetime,
+    note: str = "",
+) -> None:
     """``note``: what the customer reads with the change (e.g. the resolution)."""
     policy.require_case_worker(actor)
     _check_version(case, expected_version)
@@ -259,8 +373,16 @@ def change_status(session: Session, actor: User, case: Case, *, new_status: str,
 
 
 @detect_conflicts("case")
-def change_severity(session: Session, actor: User, case: Case, *, severity: int, expected_version: int | None,
-                    now: datetime, reason: str = "") -> None:
+def change_severity(
+    session: Session,
+    actor: User,
+    case: Case,
+    *,
+    severity: int,
+    expected_version: int | None,
+    now: datetime,
+    reason: str = "",
+) -> None:
     policy.require_case_worker(actor)
     _check_version(case, expected_version)
     rules.check_severity(severity)
@@ -271,15 +393,24 @@ def change_severity(session: Session, actor: User, case: Case, *, severity: int,
     old = case.severity
     case.severity = severity
     case.updated_at = now
-    timeline.append(session, case, actor, "severity_changed", now, public=True, body=reason.strip()[:500],
-                    data={"from": old, "to": severity})
+    timeline.append(
+        session,
+        case,
+        actor,
+        "severity_changed",
+        now,
+        public=True,
+        body=reason.strip()[:500],
+        data={"from": old, "to": severity},
+    )
     events.publish(session, events.CaseSeverityChanged(case.id, old, severity, now))
     session.commit()
 
 
 @detect_conflicts("case")
-def assign_owner(session: Session, actor: User, case: Case, *, owner_id: int, expected_version: int | None,
-                 now: datetime) -> None:
+def assign_owner(
+    session: Session, actor: User, case: Case, *, owner_id: int, expected_version: int | None, now: datetime
+) -> None:
     """Take ownership (owner is the actor) or hand the case to another engineer."""
     policy.require_case_worker(actor)
     _check_version(case, expected_version)
@@ -297,37 +428,88 @@ def assign_owner(session: Session, actor: User, case: Case, *, owner_id: int, ex
     session.commit()
 
 
-def open_triage_case(session: Session, *, organization_id: int, opened_by: User | None, severity: int,
-                     subject: str, description: str, now: datetime, channel: str, requester: str,
-                     uploads: Sequence[Upload] = (), store: AttachmentStore | None = None) -> Case:
+def open_triage_case(
+    session: Session,
+    *,
+    organization_id: int,
+    opened_by: User | None,
+    severity: int,
+    subject: str,
+    description: str,
+    now: datetime,
+    channel: str,
+    requester: str,
+    uploads: Sequence[Upload] = (),
+    store: AttachmentStore | None = None,
+) -> Case:
     """A request that names no asset (or comes from an unknown sender) still becomes a case.
 
     Triage cases have no asset and no contract; support assigns them. Subject
     and description are trimmed rather than refused: a channel never bounces.
     """
     rules.check_severity(severity)
-    subject = (subject or "").strip()[:rules.MAX_SUBJECT] or "(no subject)"
-    description = (description or "").strip()[:rules.MAX_BODY] or "(empty message)"
-    case = Case(organization_id=organization_id, asset_id=None, entitled=False, severity=severity,
-                status="new", subject=subject, description=description, channel=channel,
-                opened_by_id=opened_by.id if opened_by else None, created_at=now, updated_at=now)
+    subject = (subject or "").strip()[: rules.MAX_SUBJECT] or "(no subject)"
+    description = (description or "").strip()[: rules.MAX_BODY] or "(empty message)"
+    case = Case(
+        organization_id=organization_id,
+        asset_id=None,
+        entitled=False,
+        severity=severity,
+        status="new",
+        subject=subject,
+        description=description,
+        channel=channel,
+        opened_by_id=opened_by.id if opened_by else None,
+        created_at=now,
+        updated_at=now,
+    )
     _insert_case(session, case, now)
-    _first_entries(session, case, [
-        timeline.row(case, opened_by, "opened", now, public=True, body=description,
-                     data={"severity": severity, "subject": subject, "channel": channel, "requester": requester}),
-        timeline.row(case, None, "triage", now, public=False,
-                     body=f"Received by {channel} from {requester} without a registered asset: triage it to an asset"
-                          " or answer the sender.")], opened_by, now, uploads, store)
+    _first_entries(
+        session,
+        case,
+        [
+            timeline.row(
+                case,
+                opened_by,
+                "opened",
+                now,
+                public=True,
+                body=description,
+                data={"severity": severity, "subject": subject, "channel": channel, "requester": requester},
+            ),
+            timeline.row(
+                case,
+                None,
+                "triage",
+                now,
+                public=False,
+                body=f"Received by {channel} from {requester} without a registered asset: triage it to an asset"
+                " or answer the sender.",
+            ),
+        ],
+        opened_by,
+        now,
+        uploads,
+        store,
+    )
     session.commit()
     return case
 
 
-def note_automatic_message(session: Session, case: Case, *, sender: str, reason: str, body: str,
-                           now: datetime) -> CaseEvent:
+def note_automatic_message(
+    session: Session, case: Case, *, sender: str, reason: str, body: str, now: datetime
+) -> CaseEvent:
     """An auto-reply or bounce about a case: kept for staff, never treated as the customer's answer."""
-    event = timeline.append(session, case, None, "auto_message", now, public=False,
-                   body=f"Automatic message from {sender} ({reason}), not answered:\n\n{body[:5000]}",
-                   data={"sender": sender, "reason": reason})
+    event = timeline.append(
+        session,
+        case,
+        None,
+        "auto_message",
+        now,
+        public=False,
+        body=f"Automatic message from {sender} ({reason}), not answered:\n\n{body[:5000]}",
+        data={"sender": sender, "reason": reason},
+    )
     session.commit()
     return event
 
@@ -339,15 +521,28 @@ def case_workers(session: Session) -> list[User]:
 
 
 def account_managers_of(session: Session, organization_id: int) -> list[User]:
-    stmt = (select(User).join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
-            .where(AccountAssignment.organization_id == organization_id).order_by(User.name))
+    stmt = (
+        select(User)
+        .join(AccountAssignment, AccountAssignment.account_manager_id == User.id)
+        .where(AccountAssignment.organization_id == organization_id)
+        .order_by(User.name)
+    )
     return list(session.scalars(stmt))
 
 
 @detect_conflicts("case")
-def close_case(session: Session, actor: User, case: Case, *, reason: str, expected_version: int | None,
-               now: datetime, handoff_manager_id: int | None = None, handoff_path: str = "",
-               note: str = "") -> None:
+def close_case(
+    session: Session,
+    actor: User,
+    case: Case,
+    *,
+    reason: str,
+    expected_version: int | None,
+    now: datetime,
+    handoff_manager_id: int | None = None,
+    handoff_path: str = "",
+    note: str = "",
+) -> None:
     """Close with a reason; end-of-support closes need a recorded hand-off."""
     policy.require_case_worker(actor)
     _check_version(case, expected_version)
@@ -363,20 +558,27 @@ def close_case(session: Session, actor: User, case: Case, *, reason: str, expect
         if len(path) < 10:
             raise CaseRuleError("Describe the path offered to the customer (upgrade, trade-in, extended support...).")
         manager = managers[handoff_manager_id]
-        timeline.append(session, case, actor, "handoff", now, public=True,
-                        body=f"Handed off to account manager {manager.name}. Path offered: {path}",
-                        data={"account_manager_id": manager.id, "account_manager": manager.name, "path": path})
+        timeline.append(
+            session,
+            case,
+            actor,
+            "handoff",
+            now,
+            public=True,
+            body=f"Handed off to account manager {manager.name}. Path offered: {path}",
+            data={"account_manager_id": manager.id, "account_manager": manager.name, "path": path},
+        )
         has_handoff = True
     rules.check_close(case.status, reason, has_handoff)
     case.close_reason = reason
-    _set_status(session, case, actor, "closed", now,
-                note=rules.CLOSE_REASONS[reason] + (f": {note}" if note else ""))
+    _set_status(session, case, actor, "closed", now, note=rules.CLOSE_REASONS[reason] + (f": {note}" if note else ""))
     session.commit()
 
 
 @detect_conflicts("case")
-def confirm_resolution(session: Session, actor: User, case: Case, *, expected_version: int | None,
-                       now: datetime) -> None:
+def confirm_resolution(
+    session: Session, actor: User, case: Case, *, expected_version: int | None, now: datetime
+) -> None:
     if not policy.can_reply_as_customer(actor, case):
         raise ForbiddenError("Only the customer confirms a resolution.")
     _check_version(case, expected_version)

@@ -29,7 +29,7 @@ from casemgr.cases.rules import STATUS_LABELS, status_moves_for_vendor
 from casemgr.db import get_session
 from casemgr.errors import DomainError, SafetyRefused
 from casemgr.forms import options
-from casemgr.panels import render_case_panels
+from casemgr.registry import registry_of
 from casemgr.web import actor, case_or_404, form_action, now
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -152,7 +152,7 @@ def render_case(case, status: int = 200, **forms):
         error=forms.get("error"),
         commitments=commitment_services.commitments_of(session, case),
         commitment_form=commitment_form,
-        panels=render_case_panels(session, user, case, now()),
+        panels=registry_of().render_case_panels(session, user, case, now()),
         refusals=forms.get("refusals", []),
         plan_catalogue=CATALOGUE,
         plan_rows=forms.get("plan_rows") or [],

@@ -24,6 +24,7 @@ from casemgr.channels.models import WebhookDelivery, WebhookEndpoint
 from casemgr.errors import ForbiddenError
 from casemgr.notifications.services import MAX_ATTEMPTS, backoff
 from casemgr.organizations.models import Organization
+from casemgr.registry import registry_of
 
 #: The case events an endpoint can subscribe to.
 WebhookEvent = events.CaseOpened | events.CaseStatusChanged | events.CaseSeverityChanged | events.PublicReplyAdded
@@ -218,5 +219,5 @@ def deliver_due(session: Session, now: datetime, batch: int = 50, sender=post) -
 
 def tick_job(app, now: datetime) -> None:
     """Registered on the scheduler's tick by the app factory."""
-    with app.extensions["casemgr.db"].write_session_factory() as session:
+    with registry_of(app).db.write_session_factory() as session:
         deliver_due(session, now)

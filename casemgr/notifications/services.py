@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, Table, func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
@@ -15,8 +14,7 @@ from casemgr.bulk import bulk_insert, insert_at_commit
 from casemgr.notifications.models import Notification
 from casemgr.notifications.senders import Sender
 
-# A declarative model's table is a Table (DeclarativeBase types ``__table__`` as any FromClause).
-_NOTIFICATION_TABLE = cast(Table, Notification.__table__)
+_NOTIFICATION_TABLE = Notification.__table__
 
 log = logging.getLogger(__name__)
 

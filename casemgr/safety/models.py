@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from casemgr.auth.models import User
@@ -67,8 +67,8 @@ class ComponentCorrection(Base):
     actor: Mapped[User | None] = relationship()
 
 
-@event.listens_for(Session, "before_flush")
-def _blocks_are_append_only(session: Session, _context, _instances) -> None:
+def audit_is_append_only(session: Session, _context, _instances) -> None:
+    """Safety blocks and corrections are evidence (a ``before_flush`` listener: casemgr.app)."""
     for obj in list(session.deleted) + [o for o in session.dirty if session.is_modified(o)]:
         if isinstance(obj, SafetyBlock):
             raise RuntimeError("Safety blocks are an audit trail: append-only.")

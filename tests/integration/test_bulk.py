@@ -1,18 +1,19 @@
 """Rows queued for the commit (casemgr.bulk.insert_at_commit): written together, never early, never after a
 rollback, and never when the SAVEPOINT they were queued in is rolled back."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
 
 from casemgr.bulk import COPY_MIN_ROWS, insert_at_commit
-from casemgr.db import new_session
 from casemgr.cases.models import Case, CaseEvent
+from casemgr.db import new_session
 from casemgr.notifications.models import Notification
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 class Statements:
@@ -29,28 +30,68 @@ class Statements:
 
 
 def _case(session, world) -> Case:
-    case = Case(number="CS-900001", organization_id=world.acme.id, asset_id=world.acme_asset.id, severity=2,
-                status="new", subject="Disk failed", description="d", channel="portal", created_at=T0, updated_at=T0)
+    case = Case(
+        number="CS-900001",
+        organization_id=world.acme.id,
+        asset_id=world.acme_asset.id,
+        severity=2,
+        status="new",
+        subject="Disk failed",
+        description="d",
+        channel="portal",
+        created_at=T0,
+        updated_at=T0,
+    )
     session.add(case)
     session.flush()
     return case
 
 
 def _notification(user, i: int) -> dict:
-    return {"user_id": user.id, "email": None, "channel": "in_app", "case_id": None, "severity": None,
-            "subject": f"message {i}", "body": "", "status": "sent", "attempts": 0, "sent_at": T0,
-            "next_attempt_at": T0 + timedelta(minutes=i), "created_at": T0}
+    return {
+        "user_id": user.id,
+        "email": None,
+        "channel": "in_app",
+        "case_id": None,
+        "severity": None,
+        "subject": f"message {i}",
+        "body": "",
+        "status": "sent",
+        "attempts": 0,
+        "sent_at": T0,
+        "next_attempt_at": T0 + timedelta(minutes=i),
+        "created_at": T0,
+    }
 
 
 def test_queued_rows_of_several_tables_are_written_at_the_commit_in_one_statement(session, world):
     case = _case(session, world)
     session.commit()
     user = world.user("engineer")
-    insert_at_commit(session, CaseEvent.__table__, [
-        {"case_id": case.id, "kind": "opened", "actor_id": user.id, "public": True, "body": "first",
-         "data": {"severity": 2, "subject": "Disk ✓"}, "created_at": T0},
-        {"case_id": case.id, "kind": "not_entitled", "actor_id": None, "public": False, "body": "second",
-         "data": {}, "created_at": T0 + timedelta(seconds=1)}])
+    insert_at_commit(
+        session,
+        CaseEvent.__table__,
+        [
+            {
+                "case_id": case.id,
+                "kind": "opened",
+                "actor_id": user.id,
+                "public": True,
+                "body": "first",
+                "data": {"severity": 2, "subject": "Disk ✓"},
+                "created_at": T0,
+            },
+            {
+                "case_id": case.id,
+                "kind": "not_entitled",
+                "actor_id": None,
+                "public": False,
+                "body": "second",
+                "data": {},
+                "created_at": T0 + timedelta(seconds=1),
+            },
+        ],
+    )
     insert_at_commit(session, Notification.__table__, [_notification(user, 1), _notification(user, 2)])
     assert session.scalar(select(func.count()).select_from(CaseEvent)) == 0, "nothing is written before the commit"
     statements = Statements(session)
@@ -60,10 +101,13 @@ def test_queued_rows_of_several_tables_are_written_at_the_commit_in_one_statemen
         statements.close()
     inserts = [s for s in statements.sent if "INSERT" in s.upper()]
     assert len(inserts) == (1 if session.get_bind().dialect.name == "postgresql" else 2)
-    events = session.execute(select(CaseEvent.kind, CaseEvent.public, CaseEvent.data, CaseEvent.created_at)
-                             .order_by(CaseEvent.id)).all()
-    assert [tuple(e) for e in events] == [("opened", True, {"severity": 2, "subject": "Disk ✓"}, T0),
-                                          ("not_entitled", False, {}, T0 + timedelta(seconds=1))]
+    events = session.execute(
+        select(CaseEvent.kind, CaseEvent.public, CaseEvent.data, CaseEvent.created_at).order_by(CaseEvent.id)
+    ).all()
+    assert [tuple(e) for e in events] == [
+        ("opened", True, {"severity": 2, "subject": "Disk ✓"}, T0),
+        ("not_entitled", False, {}, T0 + timedelta(seconds=1)),
+    ]
     due = session.scalars(select(Notification.next_attempt_at).order_by(Notification.id)).all()
     assert due == [T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
 
@@ -81,12 +125,35 @@ def test_queued_rows_are_dropped_by_a_rollback_and_never_written_by_a_later_comm
 
 
 def test_queued_rows_may_refer_to_objects_added_in_the_same_transaction(session, world):
-    case = Case(number="CS-900002", organization_id=world.acme.id, asset_id=world.acme_asset.id, severity=3,
-                status="new", subject="Fan noise", description="d", channel="portal", created_at=T0, updated_at=T0)
+    case = Case(
+        number="CS-900002",
+        organization_id=world.acme.id,
+        asset_id=world.acme_asset.id,
+        severity=3,
+        status="new",
+        subject="Fan noise",
+        description="d",
+        channel="portal",
+        created_at=T0,
+        updated_at=T0,
+    )
     session.add(case)
     session.flush()
-    insert_at_commit(session, CaseEvent.__table__, [{"case_id": case.id, "kind": "opened", "actor_id": None,
-                                                     "public": True, "body": "", "data": {}, "created_at": T0}])
+    insert_at_commit(
+        session,
+        CaseEvent.__table__,
+        [
+            {
+                "case_id": case.id,
+                "kind": "opened",
+                "actor_id": None,
+                "public": True,
+                "body": "",
+                "data": {},
+                "created_at": T0,
+            }
+        ],
+    )
     case.subject = "Fan noise, loud"  # a pending change is flushed with the commit, before the queued rows
     session.commit()
     assert session.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)) == "opened"
@@ -98,8 +165,21 @@ def test_a_large_queued_batch_is_copied_beside_the_small_ones(session, world):
     case = _case(session, world)
     rows = [_notification(user, i) for i in range(COPY_MIN_ROWS + 5)]
     insert_at_commit(session, Notification.__table__, rows)
-    insert_at_commit(session, CaseEvent.__table__, [{"case_id": case.id, "kind": "opened", "actor_id": None,
-                                                     "public": True, "body": "", "data": {}, "created_at": T0}])
+    insert_at_commit(
+        session,
+        CaseEvent.__table__,
+        [
+            {
+                "case_id": case.id,
+                "kind": "opened",
+                "actor_id": None,
+                "public": True,
+                "body": "",
+                "data": {},
+                "created_at": T0,
+            }
+        ],
+    )
     session.commit()
     assert session.scalar(select(func.count()).select_from(Notification)) == COPY_MIN_ROWS + 5
     assert session.scalar(select(func.count()).select_from(CaseEvent)) == 1
@@ -155,14 +235,36 @@ def test_rows_of_a_released_savepoint_go_when_the_transaction_around_it_rolls_ba
 
 def test_rows_queued_inside_a_savepoint_may_refer_to_objects_added_in_it(writer, world):
     with writer.begin_nested():
-        case = Case(number="CS-900003", organization_id=world.acme.id, asset_id=world.acme_asset.id, severity=3,
-                    status="new", subject="Fan noise", description="d", channel="portal", created_at=T0,
-                    updated_at=T0)
+        case = Case(
+            number="CS-900003",
+            organization_id=world.acme.id,
+            asset_id=world.acme_asset.id,
+            severity=3,
+            status="new",
+            subject="Fan noise",
+            description="d",
+            channel="portal",
+            created_at=T0,
+            updated_at=T0,
+        )
         writer.add(case)
         writer.flush()
         case.subject = "Fan noise, loud"  # a pending change: flushed before the rows are written
-        insert_at_commit(writer, CaseEvent.__table__, [{"case_id": case.id, "kind": "opened", "actor_id": None,
-                                                        "public": True, "body": "", "data": {}, "created_at": T0}])
+        insert_at_commit(
+            writer,
+            CaseEvent.__table__,
+            [
+                {
+                    "case_id": case.id,
+                    "kind": "opened",
+                    "actor_id": None,
+                    "public": True,
+                    "body": "",
+                    "data": {},
+                    "created_at": T0,
+                }
+            ],
+        )
         assert not writer.dirty
     writer.commit()
     assert writer.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)) == "opened"
@@ -174,8 +276,21 @@ def test_queued_rows_without_their_columns_defaults_are_still_written_with_the_o
     row = _notification(user, 1)
     del row["body"], row["attempts"]  # columns with a Python-side default, left to it
     insert_at_commit(session, Notification.__table__, [row])
-    insert_at_commit(session, CaseEvent.__table__, [{"case_id": case.id, "kind": "opened", "actor_id": None,
-                                                     "public": True, "body": "", "data": {}, "created_at": T0}])
+    insert_at_commit(
+        session,
+        CaseEvent.__table__,
+        [
+            {
+                "case_id": case.id,
+                "kind": "opened",
+                "actor_id": None,
+                "public": True,
+                "body": "",
+                "data": {},
+                "created_at": T0,
+            }
+        ],
+    )
     session.commit()
     assert session.execute(select(Notification.body, Notification.attempts)).one() == ("", 0)
     assert session.scalar(select(func.count()).select_from(CaseEvent)) == 1

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from casemgr.assets.models import Asset, Component
 from casemgr.auth.models import User
 from casemgr.cases.models import Case
+from casemgr.registry import registry_of
 from escalation.models import EscalationSchedule
 
 
@@ -158,7 +159,7 @@ def test_demo_loads_partners_assets_cases_and_prints_a_login_per_role(app, cli, 
     assert open_cases >= 5
     assert session.scalar(select(func.count()).select_from(Case).where(Case.entitled.is_(False))) >= 1
     # Every area's cases are in before the runner is replayed: nothing is left due for the first tick.
-    now = app.extensions["casemgr.clock"].now()
+    now = registry_of(app).clock.now()
     assert session.scalar(select(func.min(EscalationSchedule.next_check_at))) > now
     again = cli("demo")
     assert again.exit_code == 0 and session.scalar(select(func.count()).select_from(Asset)) == 60

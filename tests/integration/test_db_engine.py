@@ -1,6 +1,7 @@
 """Database plumbing held to what it promises, by behaviour: an entity built from a Core row
 is the persistent object the ORM would have loaded, and opening a case costs a fixed handful
 of statements, whose rows the caller then reads without another query."""
+
 from __future__ import annotations
 
 import pytest
@@ -112,8 +113,9 @@ def test_a_row_inserted_by_insert_one_is_loaded_whole_and_leaves_nothing_to_flus
 
 def _open(session, world, store, clock, **kw):
     values = {"severity": 2, "subject": "Array degraded", "description": "Bay 2 shows amber."} | kw
-    return services.open_case(session, world.user("acme_admin"), store, asset_serial="ACME-001", now=clock.now(),
-                              **values)
+    return services.open_case(
+        session, world.user("acme_admin"), store, asset_serial="ACME-001", now=clock.now(), **values
+    )
 
 
 def _kinds(sent: list[str]) -> list[str]:
@@ -133,16 +135,27 @@ def test_opening_a_case_costs_a_fixed_handful_of_statements(session, world, stor
     assert "FROM asset" in sent[0] and "counter" in sent[1] and sent[2].startswith("INSERT INTO support_case")
     assert session.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)) == "opened"
     assert session.scalar(select(EscalationSchedule.next_check_at).where(EscalationSchedule.case_id == case.id))
-    assert session.scalars(select(Notification.channel).where(Notification.case_id == case.id)
-                           .order_by(Notification.channel)).all() == ["email", "in_app"]
+    assert session.scalars(
+        select(Notification.channel).where(Notification.case_id == case.id).order_by(Notification.channel)
+    ).all() == ["email", "in_app"]
 
 
 def test_an_opened_case_comes_back_with_what_its_callers_read_already_loaded(session, world, store, clock, ladders):
     case = _open(session, world, store, clock)
     with Statements(session) as sent:
-        read = (case.number, case.status, case.version, case.owner_id, case.first_response_due_at is not None,
-                case.organization.name, case.asset.serial, case.asset.site.timezone, case.contract.number,
-                case.contract.plan.code, case.contract.plan.calendar.always)
+        read = (
+            case.number,
+            case.status,
+            case.version,
+            case.owner_id,
+            case.first_response_due_at is not None,
+            case.organization.name,
+            case.asset.serial,
+            case.asset.site.timezone,
+            case.contract.number,
+            case.contract.plan.code,
+            case.contract.plan.calendar.always,
+        )
     assert sent == [], "the API's representation and the clocks read these without a query"
     assert read[:4] == ("CS-000001", "new", 1, None) and read[4] and read[5:7] == ("Acme", "ACME-001")
     assert session.get(Case, case.id) is case and not session.dirty and not session.new
@@ -150,10 +163,20 @@ def test_an_opened_case_comes_back_with_what_its_callers_read_already_loaded(ses
 
 def test_a_triage_case_goes_in_through_the_same_path(session, world, store, clock, ladders):
     with Statements(session) as sent:
-        case = services.open_triage_case(session, organization_id=world.acme.id, opened_by=world.user("acme_admin"),
-                                         severity=3, subject="No serial", description="Something broke",
-                                         now=clock.now(), channel="email", requester="admin@acme.example.com")
+        case = services.open_triage_case(
+            session,
+            organization_id=world.acme.id,
+            opened_by=world.user("acme_admin"),
+            severity=3,
+            subject="No serial",
+            description="Something broke",
+            now=clock.now(),
+            channel="email",
+            requester="admin@acme.example.com",
+        )
     assert [s for s in sent if s.startswith("INSERT INTO support_case")], "one INSERT of the case, as the portal's"
-    assert session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
-                           ).all() == ["opened", "triage"]
+    assert session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all() == [
+        "opened",
+        "triage",
+    ]
     assert session.scalar(select(EscalationSchedule.case_id).where(EscalationSchedule.case_id == case.id))

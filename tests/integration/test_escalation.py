@@ -15,6 +15,7 @@ from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ForbiddenError
 from casemgr.notifications.models import Notification
+from casemgr.registry import registry_of
 from escalation import actions
 from escalation.defaults import seed_default_ladders
 from escalation.models import EscalationFiring, EscalationLadder, EscalationSchedule, EscalationStep
@@ -36,7 +37,7 @@ def ladders(world, session):
 
 @pytest.fixture
 def run(app):
-    factory = app.extensions["casemgr.db"].write_session_factory
+    factory = registry_of(app).db.write_session_factory
 
     def run_at(at: datetime):
         return run_due(factory, at, SETTINGS)

@@ -1,7 +1,8 @@
 """Case numbers: one counter and one spelling (the rules') for every channel, gap-free."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -11,7 +12,7 @@ from casemgr.cases.attachments import AttachmentStore
 from casemgr.cases.models import Case, Counter
 from casemgr.numbering import next_value
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -20,14 +21,30 @@ def store(tmp_path):
 
 
 def _portal(session, world, store, subject: str = "Disk failed") -> Case:
-    return services.open_case(session, world.user("acme_admin"), store, asset_serial="ACME-001", severity=2,
-                              subject=subject, description="Bay 2 shows amber.", now=T0)
+    return services.open_case(
+        session,
+        world.user("acme_admin"),
+        store,
+        asset_serial="ACME-001",
+        severity=2,
+        subject=subject,
+        description="Bay 2 shows amber.",
+        now=T0,
+    )
 
 
 def _triage(session, world) -> Case:
-    return services.open_triage_case(session, organization_id=world.acme.id, opened_by=world.user("acme_admin"),
-                                     severity=3, subject="No serial", description="Something broke", now=T0,
-                                     channel="email", requester="admin@acme.example.com")
+    return services.open_triage_case(
+        session,
+        organization_id=world.acme.id,
+        opened_by=world.user("acme_admin"),
+        severity=3,
+        subject="No serial",
+        description="Something broke",
+        now=T0,
+        channel="email",
+        requester="admin@acme.example.com",
+    )
 
 
 def _counter(session) -> int | None:
@@ -70,6 +87,7 @@ def test_a_case_opening_rolled_back_gives_its_number_back(session, world, store,
 
     def fail(*_args, **_kwargs):
         raise RuntimeError("the acknowledgement could not be queued")
+
     monkeypatch.setattr(services, "_acknowledge", fail)
     with pytest.raises(RuntimeError):
         _portal(session, world, store, subject="lost")

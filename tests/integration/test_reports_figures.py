@@ -15,6 +15,7 @@ from casemgr.cases.models import Case, CaseEvent, Commitment
 from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.notifications.models import Notification
+from casemgr.registry import registry_of
 from reports import partner, queries, rules
 from reports.digest import send_weekly_digests
 from reports.models import CaseRating
@@ -354,7 +355,7 @@ def test_breaches_by_tier_and_engineer(session, world):
 def test_weekly_digest_once_per_manager_per_week_and_only_their_partners(app, session, world, store):
     acme_case = open_at(session, world, store, T0 - timedelta(days=1), 1)
     globex_case = open_at(session, world, store, T0 - timedelta(days=1), 1, who="globex_admin", serial="GLOBEX-001")
-    factory = app.extensions["casemgr.db"].write_session_factory
+    factory = registry_of(app).db.write_session_factory
     assert send_weekly_digests(factory, T0 - timedelta(hours=3)) == 0  # Monday 06:00: not yet
     assert send_weekly_digests(factory, T0) == 1
     assert send_weekly_digests(factory, T0 + timedelta(hours=5)) == 0, "once per ISO week"

@@ -17,6 +17,7 @@ from casemgr.cases.models import CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.notifications.models import Notification
+from casemgr.registry import registry_of
 from casemgr.safety.models import SafetyBlock
 from casemgr.safety.services import SafetyBlocked
 from escalation.defaults import seed_default_ladders
@@ -326,10 +327,10 @@ def test_overdue_returns_go_up_the_ladder_to_the_field_engineer_and_account_team
     services.record_arrival(session, field, rma, now=step(clock))
     services.install(session, field, rma, serial="R-NEW", now=step(clock), return_days=10)
     installed = clock.now()
-    factory = app.extensions["casemgr.db"].write_session_factory
+    factory = registry_of(app).db.write_session_factory
 
     def run(at):
-        run_due(factory, at, Settings())
+        run_due(factory, at, Settings.from_app(app))
         session.expire_all()
         return return_reminders(session, case)
 
@@ -380,8 +381,8 @@ def test_return_reminders_outlive_the_case_they_came_from(app, session, world, c
     services.install(session, eng, rma, serial="PSU-T1", now=step(clock), return_days=app.config["RMA_RETURN_DAYS"])
     due = clock.now() + timedelta(days=app.config["RMA_RETURN_DAYS"])
     case_services.change_status(session, eng, case, new_status="resolved", expected_version=None, now=step(clock))
-    factory = app.extensions["casemgr.db"].write_session_factory
-    run_due(factory, due + timedelta(minutes=1), Settings())
+    factory = registry_of(app).db.write_session_factory
+    run_due(factory, due + timedelta(minutes=1), Settings.from_app(app))
     session.expire_all()
     assert return_reminders(session, case) == [0], "a resolved case still gets its part back"
 

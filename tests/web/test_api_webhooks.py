@@ -14,6 +14,7 @@ from sqlalchemy import event, select
 
 from casemgr.channels.models import WebhookDelivery
 from casemgr.channels.webhooks import deliver_due
+from casemgr.registry import registry_of
 from tests.web.test_api import assert_error, new_case
 
 
@@ -119,7 +120,7 @@ def test_the_webhook_listener_costs_no_query_for_an_organisation_without_endpoin
     statements = []
     engines = {
         id(f.kw["bind"]): f.kw["bind"]
-        for f in (app.extensions["casemgr.db"].session_factory, app.extensions["casemgr.db"].write_session_factory)
+        for f in (registry_of(app).db.session_factory, registry_of(app).db.write_session_factory)
     }
     listen = lambda *args: statements.append(args[2])  # noqa: E731
     for engine in engines.values():

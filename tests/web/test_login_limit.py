@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from casemgr import create_app
+from casemgr.registry import registry_of
 from tests.factories import PASSWORD
 
 ACME = "admin@acme.example.com"
@@ -43,4 +44,4 @@ def test_login_posts_beyond_the_limit_get_429_and_other_requests_do_not(world, d
         for _ in range(5):
             assert client.get("/api/v1/cases").status_code == 401
     finally:
-        app.extensions["casemgr.db"].dispose()
+        registry_of(app).db.dispose()

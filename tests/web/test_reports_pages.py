@@ -14,6 +14,7 @@ import pytest
 
 from casemgr.cases import services
 from casemgr.cases.attachments import AttachmentStore
+from casemgr.registry import registry_of
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
@@ -156,7 +157,7 @@ def test_csv_exports_follow_the_users_scope_and_filters(app, web, world, seeded)
     assert len(read_csv(web(MANAGER).get("/cases/export.csv"))) == 3  # open cases of every partner
     assert 'href="/cases/export.csv?status=all"' in account.get("/cases/?status=all").get_data(as_text=True)
     # The streamed body uses a session of its own and gives its connection back (no open transaction).
-    assert app.extensions["casemgr.db"].engine.pool.checkedout() == 0
+    assert registry_of(app).db.engine.pool.checkedout() == 0
 
 
 def test_rating_prompt_once_and_thank_you_note_on_the_case_page(web, world, seeded, session):
