@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import Engine, select
 
 from casemgr.registry import registry_of
@@ -44,6 +44,12 @@ def _engine() -> Engine:
     return engine
 
 
+def loaded_app() -> Flask:
+    """The app a command runs in (not the ``current_app`` proxy: threads and servers
+    outlive the command's app context), as Flask's CLI loaded it."""
+    return click.get_current_context().ensure_object(ScriptInfo).load_app()
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(db_group)
@@ -63,13 +69,14 @@ def serve(host: str, port: int, threads: int) -> None:
     """Serve the app and its scheduler tick with waitress (the embedded default).
 
     In production run gunicorn workers and one or more `casemgr scheduler` processes."""
-    from waitress import serve as waitress_serve
+    from waitress.server import create_server
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the Flask app
+    app = loaded_app()
+    server = create_server(app, host=host, port=port, threads=threads)
     for start in registry_of(app).on_serve:
         start()  # the in-process scheduler of the embedded default
     click.echo(f"Casemgr is running at http://{host}:{port}/  (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, _quiet=True)
+    server.run()
 
 
 @click.group("db")

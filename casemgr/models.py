@@ -1,8 +1,7 @@
 """Every core model, imported in one place so the metadata is complete (Alembic, tests)."""
 
 from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
-from casemgr.auth.models import User
-from casemgr.auth.tokens import ApiToken
+from casemgr.auth.models import ApiToken, User
 from casemgr.cases.models import Attachment, Case, CaseEvent, Commitment, Counter
 from casemgr.channels.models import AlertLink, WebhookDelivery, WebhookEndpoint
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Request, current_app, flash, redirect, url_for
+from flask import Flask, Request, abort, current_app, flash, redirect, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -25,8 +25,16 @@ def now() -> datetime:
 
 
 def actor():
-    """The logged-in user (views are all behind login_required)."""
-    return current_user._get_current_object()
+    """The logged-in user as a model object (views are all behind login_required): the
+    one Flask-Login's user loader put in the request's session, from its identity map."""
+    from casemgr.auth.models import User
+    from casemgr.db import get_session
+
+    user_id = current_user.get_id()
+    user = get_session().get(User, int(user_id)) if user_id is not None else None
+    if user is None:
+        abort(401)
+    return user
 
 
 class CookieSessions(SecureCookieSessionInterface):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
 from casemgr.auth.roles import TIERS, Role
@@ -24,16 +24,6 @@ MANAGERS = (Role.SUPPORT_MANAGER, Role.ADMIN)
 def require_manager(actor: User) -> None:
     if actor.role not in MANAGERS:
         raise ForbiddenError("Only support managers edit ladders and plans.")
-
-
-def ladders(session: Session) -> list[EscalationLadder]:
-    return list(
-        session.scalars(
-            select(EscalationLadder)
-            .options(selectinload(EscalationLadder.steps))
-            .order_by(EscalationLadder.plan_id.nulls_first(), EscalationLadder.severity)
-        )
-    )
 
 
 def validate_step(

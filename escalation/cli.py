@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from casemgr.clock import parse_instant
@@ -38,8 +37,9 @@ def run_due_command(at: str | None) -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the escalation and notification tick as its own process (any number side by side)."""
+    from casemgr.cli import loaded_app
     from escalation.scheduler import make_scheduler
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the Flask app
+    app = loaded_app()
     click.echo(f"Casemgr scheduler: ticking every {app.config['SCHEDULER_TICK_SECONDS']} s (Ctrl+C to stop)")
     make_scheduler(app, blocking=True).start()

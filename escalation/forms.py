@@ -18,7 +18,3 @@ class StepForm(FlaskForm):
     action = SelectField("Action", choices=options((a, a.replace("_", " ")) for a in ACTIONS))
     target = StringField("Target", validators=[DataRequired(), Length(max=100)])
     repeat_minutes = IntegerField("Repeat every (min)", validators=[Optional(), NumberRange(min=5, max=10080)])
-
-
-class TargetsForm(FlaskForm):
-    """First response, next update and resolution per severity, in minutes."""

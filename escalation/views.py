@@ -8,10 +8,9 @@ from markupsafe import Markup
 
 from casemgr.auth.roles import Role
 from casemgr.cases.rules import SEVERITY_DEFINITIONS
-from casemgr.contracts.models import SupportPlan
 from casemgr.db import get_session
 from casemgr.web import actor, case_form_action, case_or_404, form_action, now
-from escalation import admin
+from escalation import admin, queries
 from escalation.forms import EscalationRequestForm, StepForm
 from escalation.ladder import HIERARCHY
 from escalation.services import Settings, escalation_path, request_escalation
@@ -72,9 +71,9 @@ def _ladders_page(error: str | None = None, status: int = 200):
     session = get_session()
     if error:
         flash(error, "error")
-    plans = {p.id: p for p in session.query(SupportPlan)}
+    plans = {p.id: p for p in queries.plans(session)}
     return render_template(
-        "escalation/ladders.html", ladders=admin.ladders(session), plans=plans, form=StepForm(), level=HIERARCHY
+        "escalation/ladders.html", ladders=queries.ladders(session), plans=plans, form=StepForm(), level=HIERARCHY
     ), status
 
 
@@ -118,7 +117,7 @@ def delete_step(step_id: int):
 def plans():
     _manager_only()
     session = get_session()
-    all_plans = list(session.query(SupportPlan).order_by(SupportPlan.id))
+    all_plans = queries.plans(session)
     if request.method == "POST":
         try:
             plan_id = int(request.form["plan_id"])

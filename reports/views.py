@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import login_required
 from markupsafe import Markup
 
 from casemgr.cases.queries import QueueFilter
-from casemgr.db import get_session, new_session
+from casemgr.db import get_session
 from casemgr.forms import options
+from casemgr.registry import registry_of
 from casemgr.web import actor, case_form_action, case_or_404, now
 from reports import charts, csv_export, queries, rules, services
 from reports.forms import RatingForm, ThanksForm
@@ -30,10 +31,10 @@ def _report(org_id: int):
 def _csv(export, filename: str, *args) -> Response:
     """Stream ``export(session, *args)`` from a session of its own: the request's
     session is closed when the view returns, before the body is sent."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the Flask app
+    db = registry_of().db  # the app's, kept: the body is sent after the app context ends
 
     def lines():
-        session = new_session(app)
+        session = db.session_factory()
         try:
             yield from export(session, *args)
         finally:

@@ -13,7 +13,7 @@ from casemgr.errors import NotFoundError
 from casemgr.organizations.models import AccountAssignment
 from escalation.ladder import PendingReturn
 from rma.models import Rma
-from rma.states import RmaState, allowed_next
+from rma.states import RmaState
 
 S = RmaState
 
@@ -47,10 +47,6 @@ def can_see_case_page(actor: User) -> bool:
     return actor.role != Role.FIELD_ENGINEER
 
 
-def is_vendor_worker(actor: User) -> bool:
-    return actor.role in CASE_WORKER_ROLES
-
-
 # --- reading -----------------------------------------------------------------------
 
 
@@ -72,10 +68,6 @@ def repeat_failures(session: Session, asset_id: int) -> dict[str, int]:
             pn = rma.failed_component.part.part_number
             counts[pn] = counts.get(pn, 0) + 1
     return {pn: n for pn, n in counts.items() if n > 1}
-
-
-def next_actions(rma: Rma) -> list[str]:
-    return [s.value for s in allowed_next(rma.kind, rma.state)]
 
 
 def list_rmas(

@@ -55,3 +55,22 @@ class User(UserMixin, Base):
     @property
     def works_cases(self) -> bool:
         return works_cases(self.role)
+
+
+class ApiToken(Base):
+    """A personal access token for the REST API (casemgr.auth.tokens issues and checks them)."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 of the token; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters, so a user can tell their tokens apart.
+    hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -18,7 +18,6 @@ class Role(StrEnum):
 CUSTOMER_ROLES = frozenset({Role.CUSTOMER_ADMIN, Role.CUSTOMER_USER})
 #: Vendor roles that see and work every case.
 CASE_WORKER_ROLES = frozenset({Role.SUPPORT_ENGINEER, Role.SUPPORT_MANAGER, Role.ADMIN})
-VENDOR_ROLES = frozenset(Role) - CUSTOMER_ROLES
 #: Support tiers: a case sits in one queue; a support engineer works one.
 TIERS = ("L1", "L2", "L3")
 

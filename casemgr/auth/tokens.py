@@ -13,31 +13,14 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, bindparam, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from casemgr.auth.models import User
-from casemgr.db import Base, EntityColumns
+from casemgr.auth.models import ApiToken, User
+from casemgr.db import EntityColumns
 
 PREFIX = "cm_"
-
-
-class ApiToken(Base):
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    #: SHA-256 of the token; the token itself is never stored.
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: The first characters, so a user can tell their tokens apart.
-    hint: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime]
-    last_used_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
-
-    user: Mapped[User] = relationship()
 
 
 def _digest(token: str) -> str:

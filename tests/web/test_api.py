@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from casemgr.assets.services import mark_component
-from casemgr.auth.tokens import ApiToken, create_token
+from casemgr.auth.models import ApiToken
+from casemgr.auth.tokens import create_token
 from casemgr.cases.models import Case
 from tests.integration.test_safety_paths import UNSAFE
 
