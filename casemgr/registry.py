@@ -37,8 +37,9 @@ KEY = "casemgr"
 
 #: ``panel(session, viewer, case, now)``: HTML for the case page, or None to show nothing.
 CasePanel = Callable[[Session, Any, "Case", datetime], Markup | None]
-#: ``extra(session, case, now)``: more fields for the case's API representation.
-CaseApiExtra = Callable[[Session, "Case", datetime], dict[str, Any]]
+#: ``extra(session, case, now, just_opened)``: more fields for the case's API representation;
+#: ``just_opened``: the request opened the case, so it has no history to read yet.
+CaseApiExtra = Callable[[Session, "Case", datetime, bool], dict[str, Any]]
 #: ``job(app, now)``: run on every scheduler tick, after the escalation pass.
 TickJob = Callable[[Flask, datetime], None]
 #: ``step(session, now)``: adds an area's demo data (seeders), or runs once all is in (finishers).

@@ -30,9 +30,9 @@ class EscalationRequests(MethodView):
         return represent(case, now())
 
 
-def next_escalation(session, case, at: datetime) -> dict:
+def next_escalation(session, case, at: datetime, just_opened: bool = False) -> dict:
     """For the case representation: the next step, when and what."""
     if not case.is_open:
         return {"next_escalation": None}
-    path = escalation_path(session, case, at, Settings.from_app())
+    path = escalation_path(session, case, at, Settings.from_app(), just_opened=just_opened)
     return {"next_escalation": {"at": path[0].due_at, "step": path[0].name, "what": path[0].what} if path else None}

@@ -406,9 +406,14 @@ class PathStep:
     what: str
 
 
-def escalation_path(session: Session, case: Case, now: datetime, settings: Settings) -> list[PathStep]:
-    """What happens next and when, for the case page and the API (read-only)."""
-    ctx = load_context(session, case, settings.plans(session))
+def escalation_path(
+    session: Session, case: Case, now: datetime, settings: Settings, *, just_opened: bool = False
+) -> list[PathStep]:
+    """What happens next and when, for the case page and the API (read-only).
+
+    ``just_opened``: the caller opened the case in this request, so it has no status
+    changes, commitments, firings or returns yet, and nothing needs to be read."""
+    ctx = load_context(session, case, settings.plans(session), new=just_opened)
     steps = Ladders.current(session).for_case(ctx.plan.id if ctx.plan else None, case.severity)
     _, upcoming = plan(steps, ctx.data, ctx.fired, now)
     # Return reminders are vendor-internal follow-up, not the case's escalation: not shown.

@@ -51,7 +51,9 @@ def case_or_404(number: str) -> Case:
     return policy.get_case_for(get_session(), api_user(), number)
 
 
-def represent(case: Case, at: datetime) -> dict[str, Any]:
+def represent(case: Case, at: datetime, *, just_opened: bool = False) -> dict[str, Any]:
+    """The case as the API shows it. ``just_opened``: this request opened it, so it has no
+    history yet (the extras need not read any)."""
     data: dict[str, Any] = {
         "number": case.number,
         "organization": case.organization.name,
@@ -80,7 +82,7 @@ def represent(case: Case, at: datetime) -> dict[str, Any]:
         "next_escalation": None,
     }
     for extra in registry_of().case_api_extras:
-        data.update(extra(get_session(), case, at))  # e.g. the next escalation step, from escalation/
+        data.update(extra(get_session(), case, at, just_opened))  # e.g. the next escalation step, from escalation/
     return data
 
 
@@ -155,7 +157,7 @@ class Cases(MethodView):
             now=now(),
             channel="api",
         )
-        return represent(case, now())
+        return represent(case, now(), just_opened=True)
 
 
 @blp.route("/cases/<number>")

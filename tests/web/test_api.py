@@ -6,12 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 
 from casemgr.assets.services import mark_component
 from casemgr.auth.models import ApiToken
 from casemgr.auth.tokens import create_token
 from casemgr.cases.models import Case
+from casemgr.registry import registry_of
 from tests.integration.test_safety_paths import UNSAFE
 
 
@@ -97,6 +98,28 @@ def test_opening_a_case_returns_number_sla_and_next_escalation(api, clock):
     assert body["sla"]["first_response_due_at"] == (clock.now() + timedelta(minutes=30)).isoformat()
     assert body["next_escalation"]["step"] == "Remind the owner"
     assert body["next_escalation"]["at"] == (clock.now() + timedelta(minutes=15)).isoformat()
+
+
+def test_the_new_case_answer_reads_no_history_and_agrees_with_a_later_read(app, api, clock):
+    """The POST answer computes the next escalation without reading the case's (empty)
+    history; a GET, which reads it, must say the same."""
+    client = api("acme_admin")
+    new_case(client, severity=1)  # warm the ladder cache and the token lookup
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    engine = registry_of(app).db.write_session_factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        body = new_case(client, severity=1).get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert not any("FROM case_event" in s or "FROM commitment" in s or "FROM escalation_firing" in s for s in reads)
+    later = client.get(f"/api/v1/cases/{body['number']}").get_json()
+    assert later["next_escalation"] == body["next_escalation"] and body["next_escalation"] is not None
 
 
 def test_an_uncovered_asset_is_accepted_and_flagged(api):
