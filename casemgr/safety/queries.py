@@ -6,8 +6,9 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from casemgr.auth.models import User
@@ -50,6 +51,18 @@ class BlockFilter:
             until=day("until"),
         )
 
+    def organisation_and_dates(self, organization_id: Any, created_at: Any) -> list[ColumnElement[bool]]:
+        """The conditions of the organisation and the date range (whole UTC days, both
+        ends included) on the given columns; the rule and path filters are the caller's."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.organization_id:
+            conditions.append(organization_id == self.organization_id)
+        if self.since:
+            conditions.append(created_at >= datetime.combine(self.since, time(), UTC))
+        if self.until:
+            conditions.append(created_at < datetime.combine(self.until + timedelta(days=1), time(), UTC))
+        return conditions
+
 
 def blocks(session: Session, actor: User, flt: BlockFilter, limit: int = 500) -> list[tuple[SafetyBlock, str, str]]:
     """(block, case number, organisation name), newest first."""
@@ -66,12 +79,7 @@ def blocks(session: Session, actor: User, flt: BlockFilter, limit: int = 500) ->
         stmt = stmt.where(SafetyBlock.rule_code == flt.rule)
     if flt.channel:
         stmt = stmt.where(SafetyBlock.channel == flt.channel)
-    if flt.organization_id:
-        stmt = stmt.where(SafetyBlock.organization_id == flt.organization_id)
-    if flt.since:
-        stmt = stmt.where(SafetyBlock.created_at >= datetime.combine(flt.since, time(), UTC))
-    if flt.until:
-        stmt = stmt.where(SafetyBlock.created_at < datetime.combine(flt.until + timedelta(days=1), time(), UTC))
+    stmt = stmt.where(*flt.organisation_and_dates(SafetyBlock.organization_id, SafetyBlock.created_at))
     return [(b, number or "", org or "") for b, number, org in session.execute(stmt)]
 
 
@@ -89,12 +97,7 @@ def corrections(
         .order_by(ComponentCorrection.created_at.desc(), ComponentCorrection.id.desc())
         .limit(limit)
     )
-    if flt.organization_id:
-        stmt = stmt.where(ComponentCorrection.organization_id == flt.organization_id)
-    if flt.since:
-        stmt = stmt.where(ComponentCorrection.created_at >= datetime.combine(flt.since, time(), UTC))
-    if flt.until:
-        stmt = stmt.where(ComponentCorrection.created_at < datetime.combine(flt.until + timedelta(days=1), time(), UTC))
+    stmt = stmt.where(*flt.organisation_and_dates(ComponentCorrection.organization_id, ComponentCorrection.created_at))
     return [(c, number or "", org or "") for c, number, org in session.execute(stmt)]
 
 

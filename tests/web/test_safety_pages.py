@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -80,7 +81,7 @@ def test_installing_a_quarantined_serial_through_the_web_is_refused(number, web,
     )
 
 
-def test_the_blocks_page_is_for_support_managers_only_and_exports_csv(number, web, world, session):
+def test_the_blocks_page_is_for_support_managers_only_and_exports_csv(number, web, world, session, clock):
     web(ENGINEER).post(
         f"/cases/{number}/reply",
         data={"body": "=HYPERLINK(1) Reseat the failed drive in bay 2.", "visibility": "public"},
@@ -95,6 +96,14 @@ def test_the_blocks_page_is_for_support_managers_only_and_exports_csv(number, we
     assert number in manager.get(f"/safety/blocks?org={world.acme.id}").get_data(as_text=True)
     assert number not in manager.get(f"/safety/blocks?org={world.globex.id}").get_data(as_text=True)
     assert number not in manager.get("/safety/blocks?since=2030-01-01").get_data(as_text=True)
+    today = clock.now().date()
+    for query, shown in (
+        (f"since={today}&until={today}", True),  # whole days, both ends included
+        (f"until={today - timedelta(days=1)}", False),
+        (f"since={today + timedelta(days=1)}", False),
+        (f"org={world.acme.id}&until={today}", True),
+    ):
+        assert (number in manager.get(f"/safety/blocks?{query}").get_data(as_text=True)) is shown, query
     exported = manager.get("/safety/blocks.csv")
     assert exported.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
