@@ -4,7 +4,7 @@
     .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
     .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Development parts: dev, dev2 ... dev7. Held-out parts: heldout and heldout2.
+Development parts: dev, dev2 ... dev9. Held-out parts: heldout, heldout2 and heldout3.
 Only a development part's mistakes can be listed: the held-out parts are for the
 honest figures and are never tuned on (the corpus README says how they were
 written), so only their figures are printed, never their rows. A part whose
@@ -26,8 +26,21 @@ from casemgr.safety.rules import AssetFacts, ComponentFacts  # noqa: E402
 from casemgr.safety.text import scan_reply  # noqa: E402
 
 CORPUS = Path(__file__).with_name("safety_corpus")
-PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout", "heldout2")
-HELDOUT = frozenset({"heldout", "heldout2"})
+PARTS = (
+    "dev",
+    "dev2",
+    "dev3",
+    "dev4",
+    "dev5",
+    "dev6",
+    "dev7",
+    "dev8",
+    "dev9",
+    "heldout",
+    "heldout2",
+    "heldout3",
+)
+HELDOUT = frozenset({"heldout", "heldout2", "heldout3"})
 
 
 def load_scenarios() -> dict[str, tuple[tuple[ComponentFacts, ...], AssetFacts]]:

@@ -136,6 +136,7 @@ _NOMINAL = (
 def normalise(text: str) -> str:
     text = text.lower().translate(_QUOTES)
     text = re.sub(rf"(?<=\w)[{_DASH}_](?=\w)", " ", text)  # re-insert -> re insert
+    text = re.sub(r"(?<![\w-])--?(?:s|slot|bay)\s+(?=\d+\b)", "slot ", text)  # "-s 4", "--bay 4": a slot option
     text = re.sub(r"(?<![\w-])--?(?=[a-z])", "", text)  # command-line options: "--state online" -> "state online"
     text = re.sub(rf"\s[{_DASH}]+\s", " , ", text)  # a spaced dash separates clauses
     text = re.sub(r"[\w']+", lambda m: _SPELLINGS.get(m[0], m[0]), text)
@@ -163,8 +164,8 @@ def split_sentences(text: str) -> list[str]:
 
 # a full stop ends a sentence, but not in "no. 2" or "e.g."
 _SENTENCE_END = re.compile(
-    r"(?<![Nn]o\.)(?<![Nn]r\.)(?<!e\.g\.)(?<!i\.e\.)(?<![MmDd]r\.)(?<![Mm]s\.)(?<!vs\.)"
-    r"(?:(?<=[.!?;])|(?<=[.!?;]['\"\u2019\u201d)]))\s+|\n+"
+    r"(?<![Nn]r\.)(?<!e\.g\.)(?<!i\.e\.)(?<![MmDd]r\.)(?<![Mm]s\.)(?<!vs\.)"
+    r"(?:(?<=[.!?;])|(?<=[.!?;]['\"\u2019\u201d)]))(?!(?<=[Nn]o\.)\s+[#\d])\s+|\n+"
 )
 
 
@@ -223,6 +224,9 @@ _UNHEALTHY_ADJ = _words(
     "degraded",
     "fried",
     "busted",
+    "flagged",
+    "stopped",
+    "dropped",
 )
 _OTHER_ADJ = _words("new", "replacement", "spare", "good", "healthy", "working", "fresh", "incoming", "rma")
 _STOP = _words(
@@ -284,12 +288,16 @@ _UNHEALTHY_AFTER = re.compile(
     r"|with the (?:amber|red|fault|orange) (?:led|light))\b"
 )
 # "the culprit", "the original": nouns that name the failed part by its role
-_UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|original|troublemaker|casualty)\b")
+_UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|original|troublemaker|casualty|dud|lemon)\b")
 # "into bay 4", "once the new card is in slot 1": where a part goes, not a part
 _LOCATION = re.compile(
     r"\b(?:into|onto|to|back in|is in|are in|sits in|goes in|is seated in|in place in|home in"
     r"|it in|them in|one in|(?:is|are|was|were|be|been|gets?|got)\s+(?:\w+ly\s+)?\w+(?:ed|ted)\s+(?:in|into))"
     r"\s+(?:the\s+)?$"
+)
+_TELEGRAPHIC = "|".join(
+    rf"(?<=\b{verb} )"
+    for verb in ("reseat", "reinsert", "replug", "reconnect", "reinstall", "reenable", "unfail", "readd", "refit")
 )
 _AGENT = re.compile(r"\b(?:by|via|through|than)\s+$")  # "ejected by the controller": not what "it" means next
 
@@ -302,6 +310,8 @@ class _Ref:  # a mention; then a phrase (head mention + qualifying serial/slot),
     comps: frozenset[int]
     location: bool = False
     family: frozenset[int] = frozenset()  # every part of the kind named ("that supply": any psu)
+    weak: bool = False  # names no particular part a later "it" could mean ("do we need a new one?")
+    orphan: bool = False  # a pronoun with nothing named before it in the text
 
 
 def _family(word: str) -> tuple[str, ...]:
@@ -354,6 +364,13 @@ class _Vocabulary:
                     rf"(?:(?<=\bof )|(?<=\bon )|(?<=\bfor ))(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d)|{_COMPOUND})"
                 ),
             ),
+            (
+                "kind",
+                re.compile(
+                    rf"(?:{_TELEGRAPHIC})(?P<noun>{noun})(?=\s*(?:[.,;:!?)]|$)|\s+(?:and|then|if|in|into|again|back"
+                    r"|now|first|once|to|when|until)\b)"
+                ),
+            ),  # "reseat power supply.": terse guidance drops the article
         )
         self.by_component = []
         for index, comp in enumerate(components):
@@ -450,10 +467,15 @@ _UNKNOWN_QUALIFIER = re.compile(
     r"\s*[(,]?\s*(?:(?:in|at|from|on|inside|of)\s+(?:drive\s+|disk\s+)?(?:bay|slot)"
     r"|(?:with\s+)?(?:serial(?: number)?|sn|s/n))\s*:?\s*(?:#|no\.?|number)?\s*\w+"
 )
+# "after the controller flagged it": an object pronoun does not mean the subject of its own verb
+_SUBJECT_VERB = re.compile(
+    r"\s+(?:(?:has|had|have|just|then|also|already|later)\s+)*(?:\w+ed|ejects|rejects|reports|flags|marks|detects"
+    r"|sees|shows|lists|drops|kicks|took|threw|saw|knocked|kicked)\s+"
+)
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|plus|as well as)?\s*(?:then\s+|also\s+)?")  # "X and (then) Y"
 
 
-def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[_Ref]:
+def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: bool = True) -> list[_Ref]:
     """Group a head mention with the serial/slot that qualifies it; resolve pronouns."""
     phrases: list[_Ref] = []
     i, last = 0, previous  # last: what "it" means here
@@ -485,6 +507,15 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
             comps = last  # "check PSU 1 ... that supply sits proud": the supply just named
         elif head.type == "pronoun" and sent[head.start : head.end] in _PLURAL_PRONOUNS:
             comps = last | before_last  # "the nvram card and the bay 2 drive: put both back"
+        elif (
+            head.type == "pronoun"
+            and sent[head.start : head.end] in ("it", "them")
+            and phrases
+            and not phrases[-1].location
+            and phrases[-1].comps == last
+            and _SUBJECT_VERB.fullmatch(sent, phrases[-1].end, head.start)
+        ):
+            comps = before_last  # "the ssd was pulled after the controller flagged it": it is the ssd
         elif head.type in ("pronoun", "other") or (
             head.type == "kind" and not qualified and _UNKNOWN_QUALIFIER.match(sent, end)
         ):
@@ -494,8 +525,11 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
         location = head.location and not qualified
         if location and head.type == "slot" and phrases and phrases[-1].type == "other":
             filled |= comps
-        phrases.append(_Ref(head.start, end, head.type, comps, location))
-        if not phrases[-1].location and comps != last:
+        # "do we need a new one?": an indefinite in a question introduces nothing "it" can point at
+        weak = head.type == "other" and sent.startswith(("a ", "an "), head.start) and sent.rstrip().endswith("?")
+        orphan = head.type == "pronoun" and not topic and not any(not p.location and not p.weak for p in phrases)
+        phrases.append(_Ref(head.start, end, head.type, comps, location, weak=weak, orphan=orphan))
+        if not phrases[-1].location and not weak and comps != last:
             before_last, last = last, comps
         i += 1
     return phrases
@@ -506,6 +540,7 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int]) -> list[
 _W = r"[\w#'/.]+"  # one word, never across punctuation
 _OBJ = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,8}}?)"  # up to eight words between verb and particle
 # "put it aside with a sticker on it" puts nothing anywhere
+_PAREN = r"(?:\s*\([^()]{0,80}\))?"  # "return the drive (the one in bay 4) to the group"
 _OBJ_PLACED = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but|aside|away|down|apart|with)\b){_W}){{0,8}}?)"
 _OBJ_LONG = (
     rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,11}}?)"  # "make the drive that used to be in bay 2 active"
@@ -706,6 +741,7 @@ _SPARE = _forms(
     "repurpose",
     "turn",
 )
+_HOLD_ON = r"(?:hang|hangs|hanging|hung|hold|holds|holding|held)\s+on\s*to"  # "hang on to it"
 _ENABLE = _forms("enable", "activate")
 _REBUILD = _forms("rebuild", "resync", "resilver", "mirror", "copyback")
 _GOOD = _words(
@@ -815,17 +851,29 @@ _CLI_TOOL = (
 )
 _CLI_VERB = re.compile(
     rf"\b(?P<v>{_CLI_TOOL}(?:\s+(?!(?:will|would|should|can|could|to|the|team|is|are|was|please|you|we)\b)[\w./]+)"
-    r"{0,3}?\s+(?:online|clear|add(?: disks?| devices?| drives?)?|assign|attach|enable|activate|import|unfail"
+    r"{0,6}?\s+(?:online|clear|add(?: disks?| devices?| drives?)?|assign|attach|enable|activate|import|unfail"
     r"|readd|rejoin))\b"
 )
 _CLI_START = re.compile(
-    r"(?:^|&&|\|\||[;:$#>']|\b(?:run|type|enter|execute|issue|use|try)(?:\s+the(?:\s+\w+)?\s+command)?)\s*$"
+    r"(?:^|&&|\|\||[;:$#>']|\b(?:run|type|enter|execute|issue|use|try|with|using|via)"
+    r"(?:\s+the(?:\s+\w+)?\s+command)?)\s*$"
 )
 # "set redundancy: enabled and psu2: enabled" sets psu2; "once you set up the new psu, it reads psu2: online" does not
 _SETTING = re.compile(
     r"\b(?:set|sets|setting|configure|change|switch|toggle|flip|turn)\b(?!\s+up\b)"
     r"(?:(?!\b(?:reads?|shows?|displays?|reports?|says?|should|will|must|appears?|lists?)\b)[^.!?])*$"
 )
+# "install the card in another filer", "fit it in a lab machine": not where the new part goes
+_OTHER_MACHINE = re.compile(
+    r"\b(?:other|another|different|second|spare|test|lab|identical|neighbouring|neighboring|sister)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:chassis|servers?|filers?|nodes?|machines?|hosts?|box|boxes|systems?|units?|arrays?)\b"
+    r"|\banother\s+[a-z]+\s?\d+\b"
+)  # "another flr 3300": a model number
+_AWAY = re.compile(
+    rf"(?:\s+{_W}){{0,8}}?\s+(?:in|into|inside|on|onto|to)\s+(?:[\w']+\s+){{0,3}}?"
+    rf"{_OTHER_MACHINE.pattern}"
+)
+_THERE = re.compile(rf"(?:\s+{_W}){{0,8}}?\s+(?:there|elsewhere)\b")
 # (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
 _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     (re.compile(rf"\b(?P<v>{_RESEAT})\b"), _A.RESEAT_COMPONENT, False, False),
@@ -881,8 +929,9 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     # "give the busted fan another shot in its slot", "give it a second life as a spare"
     (
         re.compile(
-            rf"\b(?P<v>{_forms('give')}){_OBJ}\s+(?:another|a second|one more|a new|a fresh)\s+(?:shot|go|try"
-            r"|chance|life|spin|run|push|nudge|shove|reseat|seat|whirl|attempt|outing)\b"
+            rf"\b(?P<v>{_forms('give')}){_OBJ}\s+(?:(?:another|a second|one more|a new|a fresh)\s+(?:shot|go|try"
+            r"|chance|life|spin|run|push|nudge|shove|reseat|seat|whirl|attempt|outing)"
+            r"|an?\s+(?:(?:firm|quick|gentle|good|proper|careful|hard|fresh|full)\s+)?(?:reseat|push|shove|nudge))\b"
         ),
         _A.REINSERT_COMPONENT,
         False,
@@ -927,6 +976,16 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         False,
         False,
     ),
+    # "psu 2 has to be back in by friday": the part is the subject
+    (
+        re.compile(
+            r"\b(?P<v>(?:has|have|needs?|got) to be|must be|should be)\s+back\s+(?:in|online|up|in service"
+            r"|in the (?:array|pool|group|raid group|aggregate|chassis))\b"
+        ),
+        _A.FORCE_ONLINE,
+        True,
+        False,
+    ),
     # "fan 2 needs to go back into its bay": the part is the subject
     (
         re.compile(r"\b(?P<v>go|goes|going|slides?|clicks?|pops?)\s+back(?=\s+(?:in|into)\b)"),
@@ -955,6 +1014,16 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         ),
         _A.INSTALL_COMPONENT,
         False,
+        True,
+    ),
+    # "run the old ssd in your test box": the failed part put to work in another machine
+    (
+        re.compile(
+            rf"\b(?P<v>{_forms('run', 'operate', 'use', 'keep')}){_OBJ_PLACED}"
+            rf"(?=\s+(?:in|inside)\s+(?:[\w']+\s+){{0,3}}?(?:{_OTHER_MACHINE.pattern}))"
+        ),
+        _A.INSTALL_COMPONENT,
+        True,
         True,
     ),
     # "swap fan 2 with fan 1" (not "swap the failed drive with the replacement": see targets)
@@ -998,14 +1067,24 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     (
         re.compile(
             rf"\b(?P<v>{_forms('return', 'restore', 'put', 'bring', 'place', 'get', 'add', 'readd', 'reintroduce')})"
-            rf"{_OBJ}\s+(?:back\s+)?(?:in|into|to|onto)\s+{_SERVICE}\b"
+            rf"{_OBJ}{_PAREN}\s+(?:back\s+)?(?:in|into|to|onto)\s+{_SERVICE}\b"
         ),
         _A.FORCE_ONLINE,
         False,
         False,
     ),
     (
-        re.compile(rf"\b(?P<v>{_SPARE}){_OBJ_APPOS}\s+as\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){{0,3}}?spare\b"),
+        re.compile(rf"\b(?P<v>{_SPARE}|{_HOLD_ON}){_OBJ_APPOS}\s+as\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){{0,3}}?spare\b"),
+        _A.FORCE_ONLINE,
+        False,
+        False,
+    ),
+    # "hang on to the failed fan rather than returning it": kept for use
+    (
+        re.compile(
+            rf"\b(?P<v>{_forms('keep', 'retain')}|{_HOLD_ON}){_OBJ_APPOS}\s+(?:rather than|instead of)\s+"
+            r"(?:returning|sending|shipping|binning|scrapping|disposing|recycling|posting)\b"
+        ),
         _A.FORCE_ONLINE,
         False,
         False,
@@ -1048,6 +1127,10 @@ _IMPLICIT_NEXT = {
     "into",
     "in",
     "back",
+    "from",
+    "via",
+    "using",
+    "through",
 }
 
 # Boundaries. Strong ones end the reach of a negation; commas and subordinators
@@ -1120,6 +1203,11 @@ _GAP_WORDS = frozenset(
         "suggested",
         "want",
         "need",
+        "advisable",
+        "wise",
+        "make",
+        "perform",
+        "for",
         "needed",
         "necessary",
         "required",
@@ -1284,9 +1372,10 @@ _TRIED = re.compile(
     r"|kept|started|began|went ahead and)\s+(?:to\s+)?$"
 )
 _NARRATOR = re.compile(
-    rf"\b(?:{_WHO}|you'd|you've|they'd|they've|we'd|we've|i'd|i've|he'd"
+    rf"\b(?:{_WHO}|you'd|you've|they'd|they've|we'd|we've|i've|he'd"
     r"|she'd)\s+(?:(?:already|also|then|just|accidentally|apparently|mistakenly|had|has|have|simply"
-    r"|once|twice|both)\s+)*$"
+    r"|once|twice|both)\s+)*$|\bi'd\s+(?:(?:also|then|simply|once|twice|both)\s+)*(?:already|just|accidentally"
+    r"|apparently|mistakenly)\s+(?:(?:already|also|then|just|simply)\s+)*$"
     r"|\b(?:said|mentioned|told us|wrote|reported|explained|confirmed|say|says)\s+(?:that\s+)?"
     r"(?:you|they|he|she|someone|the \w+)\s+(?:(?:already|also|then|just|had|have)\s+)*$"
 )
@@ -1299,6 +1388,8 @@ _DID = re.compile(
 _REPORTED = re.compile(
     r"\b(?:ask|asks|asked|asking|wonder|wonders|wondered|wondering|want(?:s|ed)? to know"
     r"|question(?:s|ed)?|enquired|inquired)\s+(?:\w+\s+){0,2}?(?:if|whether)\b"
+    rf"|\b(?:{_WHO}|cust|site|they|customers?)\s+(?:(?:had|has|have|also|then|just|already)\s+)?(?:asked|wanted"
+    r"|requested|offered|proposed|planned|intended|hoped|wished|insisted on|was keen|were keen)\s+(?:to\s+)?$"
 )
 # "I know it's tempting to reseat it, but please don't": the reply talks the customer out of it
 _TEMPTING = re.compile(
@@ -1323,9 +1414,10 @@ _RISK = re.compile(
     r"|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
     r"|off the table|out of the question|not an option|(?:was|is|were) (?:wrong|mistaken|incorrect)"
     r"|bad advice|only hides?|would (?:only )?hide|hides? (?:the|a) (?:real )?\w+|failing media"
-    r"|risk\w*|danger\w*|unsafe|lose|loss|corrupt\w*|damag\w*|destroy\w*|overheat\w*|trip\w*"
+    r"|(?<!low )(?<!no )(?<!minimal )(?<!little )risk(?!\s*free|less)\w*|danger\w*|unsafe|lose|loss|corrupt\w*"
+    r"|damag\w*|destroy\w*|overheat\w*|trip\w*"
     r"|short\w*|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
-    r"|stays? out|stop (?:them|him|her)|harm\w*|hazard\w*|not supported|void\w*)\b"
+    r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*)\b"
 )
 # "there is no setting that can safely re-enable it"
 # "Bays 1 and 5 look fine": a status line about healthy parts does not take the topic
@@ -1356,6 +1448,37 @@ _REPORTED_DEED = re.compile(
 _REDO = re.compile(
     r"\b(?:do|repeat|try)\s+(?:it|that|this|so|the same)\s+(?:again|once more|one more time|another time)\b"
     r"|\brepeat (?:it|that|the (?:reseat|reinsert\w*|procedure|step))\b"
+    r"|\b(?:feel free to|go ahead and|(?:you're|you are) welcome to|you (?:can|could|may|might want to)|please|do)"
+    r"\s+(?:try|do|repeat|attempt)\s+(?:it|that|this|the same)\b"
+    r"|\bgive (?:that|this|it) a (?:try|go|shot|whirl)\b"
+)  # "some sites have had luck reseating it. feel free to try that (with psu 2)": the action described, invited
+_REDO_WITH = re.compile(r"\s+(?:with|on|for)\s+")
+# "reinserting it could put it back in the group", "it also lets the controller use the drive again": what
+# something else would lead to, not something anyone is asked to do
+_CONSEQUENCE = re.compile(
+    r"(?:^|[,;]|\b(?:and|but|because|as|since))\s*(?:\w+ing|doing so|this|that|which)\b"
+    r"(?:\s+(?!(?:you|we|they|i|someone|somebody|anyone|if|great|good|nice|best|better|helpful)\b)[\w']+){0,5}?\s+"
+    r"(?:could|would|might|may|will|can)\s+(?:(?:also|easily|just|only|even|well)\s+)?$"
+    r"|\b(?:it|this|that|which|doing so|\w+ing)\s+(?:(?:also|would|could|might|will|then|only)\s+)*(?:lets|allows"
+    r"|causes|makes|forces|tells|invites|encourages|let|allow|cause|make|force|tell)\s+(?:the\s+|them\s+)?[\w-]+"
+    r"\s+(?:to\s+)?(?:(?:try|attempt|start|begin)\s+(?:to\s+)?)?$"
+)
+# a question about what happened: "did ... come first, or the reseat?"
+_PAST_QUESTION = re.compile(r"\s*(?:(?:and|so|but|then)\s+)?(?:did|didn't|was|wasn't|were|weren't|had|hadn't)\b")
+_MODAL = re.compile(r"\b(?:should|could|can|would|will|shall|please|may|might|must)\b")
+# "if anyone suggests putting it back in, ... say no": someone else's idea, turned down
+_SUGGESTED_BY_OTHERS = re.compile(
+    r"\bif\s+(?:anyone|anybody|someone|somebody|they|he|she|the \w+|a colleague)\b[^.;:!?]*?\b(?:suggests?"
+    r"|proposes?|recommends?|asks?|wants?|offers?|tells? you|insists?)\b"
+)
+_REFUSAL_AFTER = re.compile(
+    r"\b(?:say no|answer is no|tell them no|refuse|decline|push back|point them|don't let|do not let|stop them"
+    r"|not allowed|please don't|please do not|the answer is no|no to)\b"
+)
+# "No." / "I'm afraid not." as a whole sentence: the answer to a question, explained by the next one
+_REFUSAL_ANSWER = re.compile(
+    r"\W*(?:no|nope|no way|unfortunately not|unfortunately,? no|i'm afraid not|afraid not|definitely not"
+    r"|absolutely not|certainly not|sorry,? no|please don't|please do not|best not|better not)\W*"
 )
 _NONE_EXISTS = re.compile(r"\bthere(?: is|'s| are) no\b[^,;]*$")
 # "our L2 wants the failed fan reseated", "arrange for the fan to be refitted": someone wants it done
@@ -1394,6 +1517,13 @@ _PACKAGING = re.compile(
     r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope|clamshell|pouch|foam"
     r"|wrapper|tote|crate|return kit|shipping box|esd bag|anti static bag|antistatic bag|sleeve|mailer)\b"
 )
+# "find the original packaging? the failed supply goes back in it": "it" is the packaging
+_CONTAINER = re.compile(
+    r"\b(?:box|bag|packaging|package|packing|carton|container|shipper|envelope|clamshell|pouch|mailer|crate)\b"
+)
+_IN_IT = re.compile(r"(?:\s+back)?\s+(?:in|into|inside)\s+(?:it|them)\b")
+_ENDS_IN, _IT = re.compile(r"\b(?:in|into|inside)\s*$"), re.compile(r"\s*(?:it|them)\b")  # "go back in| it"
+_FOR_RETURN = re.compile(r"^[^.;!?]*\bfor (?:the |its |a )?(?:return|shipping|shipment|courier|rma|pickup)\b")
 _ENCLOSURE = re.compile(r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b")  # a shelf of drives is not a box
 _CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?)"
 # "the cable on X", "X's power cord": the action is on a cable, not on the part
@@ -1401,7 +1531,8 @@ _CABLE_BEFORE = re.compile(
     rf"\b{_CABLE}(?:\s+(?:on|of|to|for|at|from|into|in|back|the|its|it|between|connecting"
     rf"|linking|behind))*\s*$"
 )
-_CABLE_AFTER = re.compile(rf"(?:'s)?(?:\s+[\w']+){{0,3}}?\s+{_CABLE}\b")
+_CABLE_AFTER = re.compile(rf"(?:'s)?(?:\s+(?!(?:and|then|or)\b)[\w']+){{0,3}}?\s+{_CABLE}\b")
+_BACK_INTO = re.compile(r"\s+(?:(?:gently|firmly|carefully|straight|right)\s+)?back\s+(?:in|into)\s+(?:the\s+)?")
 _THEN = re.compile(r"\s*(?:then\s+|also\s+)?")
 _NEXT_TOKEN = re.compile(r"\s*([\w']+|[^\w\s])?")
 
@@ -1409,12 +1540,23 @@ _NEXT_TOKEN = re.compile(r"\s*([\w']+|[^\w\s])?")
 class _Sentence:
     """One normalised sentence with its phrases and boundaries, looked up by bisection (no quadratic rescans)."""
 
-    def __init__(self, text: str, vocab: _Vocabulary, previous: frozenset[int], following: str = ""):
+    def __init__(
+        self,
+        text: str,
+        vocab: _Vocabulary,
+        previous: frozenset[int],
+        following: str = "",
+        topic: bool = True,
+        refused: bool = False,
+        preceding: str = "",
+    ):
         self.text, self.previous, self.following = text, previous, following
+        self.refused = refused  # the sentence before is a flat "no": what follows explains it
+        self.preceding = preceding
         mentions = vocab.mentions(text)
-        self.phrases = _phrases(text, mentions, previous)
+        self.phrases = _phrases(text, mentions, previous, topic)
         self.starts = [p.start for p in self.phrases]
-        self.anchors = [p for p in self.phrases if not p.location]  # what a later "it" can point at
+        self.anchors = [p for p in self.phrases if not p.location and not p.weak]  # what a later "it" can point at
         self.anchor_ends = [p.end for p in self.anchors]
         masked = list(text)  # mentions blanked out: "do not pull [the failed drive] out and" reads as filler
         for m in mentions:
@@ -1523,6 +1665,20 @@ class _Sentence:
             return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
         if _REPORTED.search(lead):
             return True  # "the customer asked whether to reseat it"
+        if _CONSEQUENCE.search(lead):
+            return True  # "reinserting it could put it back in the group", "it lets the controller use it again"
+        q_start = self._last_at_or_before(self.strong_ends, v_start)
+        if (
+            sent.rstrip().endswith("?")
+            and _PAST_QUESTION.match(sent, q_start)
+            and not re.search(r"\byet\b", sent[v_end:])
+            and not _MODAL.search(sent, q_start, v_start)
+        ):
+            return True  # "did the power event come first, or the reseat of psu 2?"
+        if _SUGGESTED_BY_OTHERS.search(sent, 0, v_start) and (
+            _REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(self.following)
+        ):
+            return True  # "if anyone suggests putting it back in, say no"
         return bool(
             _DONT_AT_END.search(sent, v_end)
             or (
@@ -1554,8 +1710,19 @@ class _Sentence:
         wanted = self._wanted_done(v_start) if past or word in ("put", "set") else None
         if not as_instruction and self._not_an_instruction(match, lead, word, past, passive, wanted):
             return frozenset(), action
-        if packaging and (box := _PACKAGING.match(sent, v_end)) and not _ENCLOSURE.search(box[0]):
+        if (
+            packaging
+            and (box := _PACKAGING.match(sent, v_end))
+            and not _ENCLOSURE.search(box[0])
+            and not _OTHER_MACHINE.search(box[0])  # "into the identical box next to it" is a machine
+        ):
             return frozenset(), action  # "put the failed drive back in its box"
+        if (
+            packaging
+            and (in_it := _IN_IT.match(sent, v_end) or (_ENDS_IN.search(match[0]) and _IT.match(sent, v_end)))
+            and (_CONTAINER.search(self.preceding) or _FOR_RETURN.match(sent, in_it.end()))
+        ):
+            return frozenset(), action  # "... the packaging? the failed supply goes back in it"
         objects: list[_Ref] = []  # the first phrase after the verb, and those joined to it by "and/or"
         for i in range(
             bisect_left(self.starts, v_start),
@@ -1569,7 +1736,8 @@ class _Sentence:
             objects = []  # "the supply should be reinserted and its cord reconnected": the subject is the part
         named = bool(objects)
         if strict:  # named between verb and particle: "put the failed drive in", not "put in a request for ..."
-            heads = _STRICT_HEADS + (("kind",) if _TRY.fullmatch(word) else ())
+            away = _AWAY.match(sent, v_end) or (_THERE.match(sent, v_end) and _OTHER_MACHINE.search(sent, 0, v_start))
+            heads = _STRICT_HEADS + (("kind",) if _TRY.fullmatch(word) or away else ())
             objects = [p for p in objects if p.type in heads and p.start < v_end]
         if wanted is not None:
             objects, named = [wanted], True
@@ -1597,6 +1765,15 @@ class _Sentence:
         if match.re.pattern.endswith(_SWAP_END) and sum(len(p.comps) for p in objects) < 2:
             return frozenset(), action  # "swap the failed fan" alone is the replacement
         comps = frozenset().union(*(p.comps for p in objects))
+        if objects and not comps and all(p.orphan for p in objects):
+            i = bisect_left(self.starts, objects[-1].end)  # "slide it back into bay 4": what was in bay 4
+            if (
+                i < len(self.phrases)
+                and self.phrases[i].location
+                and self.phrases[i].type == "slot"
+                and _BACK_INTO.fullmatch(sent, objects[-1].end, self.phrases[i].start)
+            ):
+                comps = self.phrases[i].comps
         if len(objects) == 1 and objects[0].type == "pronoun" and self.phrases[-1].start > objects[0].end:
             appos = self.phrases[-1]  # "press that one back in, the amber one in slot 2": named at the end
             if re.fullmatch(r"[^,;:.!?()]*,\s*", sent[objects[0].end : appos.start]) and re.fullmatch(
@@ -1612,7 +1789,7 @@ class _Sentence:
             head = objects[0]
             gerund = word.endswith("ing") or re.search(r"\b(?:a|an|the|another)\s+$", lead)
             rest = sent[head.end : min(self._first_at_or_after(self.strong_starts, head.end), head.end + 200)]
-            if gerund and _CLAUSE_START.fullmatch(lead) and (_HARM.match(rest) or _RISK.search(rest)):
+            if gerund and _CLAUSE_START.fullmatch(lead) and (_HARM.match(rest) or _RISK.search(rest) or self.refused):
                 return frozenset(), action  # "reseating the failed drive will not help"
             if action is not ActionKind.FORCE_ONLINE and (
                 _CABLE_BEFORE.search(sent, max(v_end, head.start - 80), head.start) or _CABLE_AFTER.match(rest)
@@ -1625,8 +1802,8 @@ class _Sentence:
             nxt = next_token[1] or ""
             if passive or (all(w in _BARE_OBJ for w in obj) and (nxt in _IMPLICIT_NEXT or not nxt.isalnum())):
                 comps = self.entity_before(v_start)
-        if passive or (word in ("go", "goes", "going") and not objects):
-            comps |= self.entity_before(v_start)  # "fan 2 needs to go back into its bay"
+        if passive or ((word in ("go", "goes", "going") or word.endswith(" be")) and not objects):
+            comps |= self.entity_before(v_start)  # "fan 2 needs to go back into its bay", "psu 2 must be back in"
         if (
             word.startswith(("power", "turn", "switch"))
             and re.fullmatch(r"\w+\s+(?:up|on)", match[0])
@@ -1679,15 +1856,30 @@ def scan_reply(
     findings: list[Finding] = []
     seen: set[tuple[int, str, ActionKind]] = set()
     previous: frozenset[int] = frozenset()
+    topic = False  # whether anything has been named yet
     excerpts = split_sentences(text)
+    quoted_lines, pos = [], 0  # "> can we put it back in? Do we need a new one?": the customer's lines, quoted
+    for excerpt in excerpts:
+        start = text.find(excerpt, pos)
+        line_start = text.rfind("\n", 0, start) + 1
+        quoted_lines.append(text[line_start:].lstrip().startswith(">"))
+        pos = start + len(excerpt)
     last_deed: tuple[ActionKind, frozenset[int]] | None = None  # the last action named, done or asked
     for number, excerpt in enumerate(excerpts):
         following = normalise(excerpts[number + 1]) if number + 1 < len(excerpts) else ""
-        sentence = _Sentence(normalise(excerpt), vocab, previous, following)
+        preceding = normalise(excerpts[number - 1]) if number else ""
+        refused = bool(_REFUSAL_ANSWER.fullmatch(preceding)) if number else False
+        sentence = _Sentence(normalise(excerpt), vocab, previous, following, topic, refused, preceding)
         answered = bool(_AFFIRM.match(following))
+        quoted = quoted_lines[number]
         for redo in _REDO.finditer(sentence.text):  # "you reseated bay 4 on monday. please do it once more"
             if last_deed is not None and not sentence.negated(redo.start()):
-                for index in sorted(last_deed[1]):
+                redone = last_deed[1]
+                if with_ := _REDO_WITH.match(sentence.text, redo.end()):  # "try that with psu 2": on that part
+                    i = bisect_left(sentence.starts, with_.end())
+                    if i < len(sentence.phrases) and sentence.starts[i] == with_.end():
+                        redone = sentence.phrases[i].comps
+                for index in sorted(redone):
                     decision = evaluate(last_deed[0], components[index], asset, rules)
                     key = (number, components[index].serial, last_deed[0])
                     if not decision.allowed and key not in seen:
@@ -1702,8 +1894,10 @@ def scan_reply(
                 deed, deed_action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if deed:
                     last_deed = (deed_action, deed)
-                comps, action = sentence.targets(match, reading, packaging, strict)
-                if not comps and answered and sentence.asks(match):
+                comps, action = (
+                    (frozenset(), reading) if quoted else sentence.targets(match, reading, packaging, strict)
+                )
+                if not comps and answered and (quoted or sentence.asks(match)):
                     comps, action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if comps:
                     break
@@ -1717,5 +1911,6 @@ def scan_reply(
             _HEALTHY_STATUS.search(sentence.text)
             and not any(components[i].unsafe for a in sentence.anchors for i in a.comps)
         ):
+            topic = topic or not all(a.orphan for a in sentence.anchors)
             previous = sentence.anchors[-1].comps  # a status line about healthy parts leaves the topic as it was
     return findings

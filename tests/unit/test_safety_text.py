@@ -346,3 +346,78 @@ def test_scan_reply_new_phrasings(text: str, expected_blocked: bool) -> None:
 def test_command_line_options_are_plain_words() -> None:
     normalised = normalise("arrayctl disk set-state --slot 4 --state online -v")
     assert normalised == "arrayctl disk set state slot 4 state online v"
+
+
+# --- phrasings added with the dev8 and dev9 corpus parts -------------------------------------
+DEV8_DEV9_PHRASINGS = [
+    # "not advisable", "make a reinsert", "nobody will ask for it to be ...": negations with more filler
+    ("It is not advisable to force the faulty SSD online.", SAFE),
+    ("It would not be wise to reinsert ZK1234ABC.", SAFE),
+    ("Please do not make a reseat of the dead drive.", SAFE),
+    ("Nobody here will ask for the failed drive to be refitted.", SAFE),
+    # quoted customer lines ("> ...") are not our instructions; the answer after them is
+    ("> Could we reseat the failed drive?\n\nNo, please leave it out until the replacement arrives.", SAFE),
+    ("> Should we put it back?\n\nYes, push it back into bay 4 and watch the LED.", UNSAFE),
+    ("> Can we push it back in?\n\nNo. It failed twice, and reinserting it could hide the fault.", SAFE),
+    # an indefinite in a question names nothing "it" could mean; a pronoun is not its own verb's subject
+    ("> Bay 4 is amber. Should we order a new drive?\n\nNot yet. Let's try reseating it first.", UNSAFE),
+    ("The drive in bay 4 was pulled after the controller ejected it. Please slide it back in.", UNSAFE),
+    ("The new drive ships today. Once it is here, slide it back into bay 4 if it does not light up.", SAFE),
+    # terse guidance without articles; a parenthetical between object and destination
+    ("Alert on PSU 2: status failed. Suggested action: reseat power supply.", UNSAFE),
+    ("Once the new fan is in, re-enable fan monitoring.", SAFE),
+    ("Return the drive (the failed one in bay 4) to the array after the scan.", UNSAFE),
+    # "a reseat is harmless / low risk" recommends it; "could destroy data" still warns
+    ("A reseat of the failed drive is harmless and worth trying.", UNSAFE),
+    ("A reseat of the failed drive is low risk, so go for it.", UNSAFE),
+    ("A reseat of the failed drive could destroy data.", SAFE),
+    # another machine as the destination; a test box is not a shipping box
+    ("If you have a spare server in the lab, install the failed drive there.", UNSAFE),
+    ("Why not slide PSU 2 into the identical chassis next door?", UNSAFE),
+    ("Feel free to run the dead drive in your lab machine for a while.", UNSAFE),
+    ("Put the failed drive into the shipping box for the courier.", SAFE),
+    # an action described, then invited: "feel free to try that (with X)"
+    ("Some sites had luck reseating a dead drive after a cold boot. Feel free to try that with bay 4.", UNSAFE),
+    ("Other customers had luck reseating a dead supply. Please give that a try.", UNSAFE),
+    ("You reseated bay 4 on Monday. Please don't try that again.", SAFE),
+    # keeping the failed part for use; the part as the subject of "has to be back in"
+    ("Hold on to the failed drive as a cold spare.", UNSAFE),
+    ("Keep PS2222ZZ rather than returning it; spares are handy.", UNSAFE),
+    ("Keep the failed drive in its bag until the courier comes.", SAFE),
+    ("PSU 2 has to be back in by Friday.", UNSAFE),
+    # reported wishes, past questions, consequences, other people's suggestions
+    ("Customer wanted to reseat the failed drive; I said no.", SAFE),
+    ("For the timeline: did the alarm come first, or the reseat of PSU 2?", SAFE),
+    ("Please don't clear the fault on bay 4: it lets the controller use the drive again.", SAFE),
+    ("If someone on site suggests reseating the failed drive, please say no.", SAFE),
+    # the packaging a pronoun points back to
+    ("Do you still have the original box? The failed drive goes back in it for the return.", SAFE),
+    # command lines: a longer command, a short slot option
+    ("Lift the flag with 'arrayctl drive modify slot 4 -state online'.", UNSAFE),
+    ("If the LED stays amber, unfail it from the CLI: `raidctl unfail -s 4`.", UNSAFE),
+    ("Run 'raidctl unfail -s 5' on the healthy drive only if asked.", SAFE),
+    # "I'd" + bare verb is advice; "I'd already" is narration
+    ("I'd put the failed drive back in and watch the rebuild.", UNSAFE),
+    ("I'd already put the failed drive back in before I called you.", SAFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"),
+    DEV8_DEV9_PHRASINGS,
+    ids=[f"d89_{i:02d}" for i in range(len(DEV8_DEV9_PHRASINGS))],
+)
+def test_scan_reply_dev8_dev9_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
+
+
+def test_no_dot_before_a_word_ends_a_sentence() -> None:
+    assert split_sentences("No. It stays out. Use bay no. 5 instead.") == [
+        "No.",
+        "It stays out.",
+        "Use bay no. 5 instead.",
+    ]
+
+
+def test_short_slot_options_name_the_slot() -> None:
+    assert normalise("raidctl unfail -s 4 --bay 2") == "raidctl unfail slot 4 slot 2"
