@@ -54,6 +54,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(db_group)
     app.cli.add_command(user_group)
+    app.cli.add_command(init)
     app.cli.add_command(demo)
     app.cli.add_command(assets_group)
     app.cli.add_command(token_group)
@@ -167,23 +168,80 @@ def user_create(
         click.echo(f"Created {user.email} ({user.role}) in {org.name}.")
 
 
+@click.command("init")
+@click.option("--vendor", "vendor_name", required=True, help="Your organisation's name (the vendor).")
+@click.option("--admin-email", required=True, help="The first administrator's e-mail (their login).")
+@click.option("--password-stdin", is_flag=True, help="Read the admin's password from standard input.")
+@with_appcontext
+def init(vendor_name: str, admin_email: str, password_stdin: bool) -> None:
+    """First run on an empty or existing database (idempotent): migrations to head, the
+    vendor organisation, the first admin, the default calendars, plan and ladders."""
+    from casemgr.auth.services import UserError
+    from casemgr.db import new_session
+    from casemgr.first_run import initialise
+    from casemgr.migrate import upgrade
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    engine = _engine()
+    upgrade(engine)
+    click.echo(f"Database at {engine.url.render_as_string(hide_password=True)} is at the latest schema.")
+    with new_session(write=True) as session:
+        try:
+            report = initialise(
+                session,
+                vendor_name=vendor_name,
+                admin_email=admin_email,
+                admin_password=password,
+                now=_clock_now(),
+                steps=registry_of().first_run_steps,
+            )
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+    for line in report.lines:
+        click.echo(f"  {line}")
+    if report.generated_password:
+        click.echo(f"  Password for {admin_email.strip().lower()}: {report.generated_password}")
+        click.echo("  (Shown this once: it is stored hashed. Change it in Settings after you log in.)")
+    click.echo("")
+    click.echo("Next:")
+    click.echo("  1. Run the app: `casemgr serve` (embedded), or gunicorn 'casemgr:create_app()'")
+    click.echo("     and `casemgr scheduler` (README: Running in production).")
+    click.echo(f"  2. Log in as {admin_email.strip().lower()} and create an API token in Settings.")
+    click.echo("  3. Add partners: POST /api/v1/organizations, /sites, /parts, /products, /plans, /contracts")
+    click.echo("     (reference at /api/v1/docs), `casemgr assets import FILE.csv`, and")
+    click.echo("     `casemgr user create --org NAME --role customer_admin --email ...` for their users.")
+
+
 @click.command()
 @click.option("--url", default="http://127.0.0.1:5000/", show_default=True, help="Shown with the logins.")
 @with_appcontext
 def demo(url: str) -> None:
-    """Load realistic demo data (idempotent) and print one login per role."""
+    """Load realistic demo data (idempotent) and print one login per role.
+
+    It builds on the first run, as a real deployment does (``casemgr init``)."""
     from casemgr.db import new_session
-    from casemgr.demo import seed_demo
+    from casemgr.demo import DEMO_ADMIN, VENDOR, seed_demo
+    from casemgr.first_run import initialise
     from casemgr.migrate import upgrade
 
     upgrade(_engine())
     now = _clock_now()
+    registry = registry_of()
     with new_session(write=True) as session:
-        logins = seed_demo(session, current_app.config, now)
-        for seeder in registry_of().demo_seeders:
-            seeder(session, now)  # ladders and the like, from the optional areas
-        for finisher in registry_of().demo_finishers:
-            finisher(session, now)  # once every area's data is in, e.g. replaying the escalation runner
+        initialise(
+            session,
+            vendor_name=VENDOR,
+            admin_email=DEMO_ADMIN,
+            admin_password=None,  # the demo gives every login a new password below
+            now=now,
+            steps=registry.first_run_steps,
+        )
+        logins, fresh = seed_demo(session, current_app.config, now)
+        for seeder in registry.demo_seeders:
+            seeder(session, now)  # the optional areas' demo data
+        if fresh:
+            for finisher in registry.demo_finishers:
+                finisher(session, now)  # once every area's data is in, e.g. replaying the escalation runner
     click.echo("")
     click.echo(f"Casemgr demo data is ready. Open {url} and log in as:")
     for role, email, password in logins:

@@ -20,7 +20,8 @@ from casemgr.assets.services import mark_component
 from casemgr.auth.models import User
 from casemgr.cases import services as case_services
 from casemgr.cases.attachments import AttachmentStore, Upload
-from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan
+from casemgr.contracts.models import Contract, SupportPlan
+from casemgr.first_run import default_calendars
 from casemgr.organizations.models import AccountAssignment, Organization, Site
 
 VENDOR = "Casemgr Storage Systems"
@@ -54,8 +55,6 @@ REGIONS = {
     "Europe/Berlin": "eu-central",
     "Asia/Tokyo": "apac",
 }
-
-BUSINESS_HOURS = {d: [["08:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 
 PLANS = [
     # code, name, calendar, targets (minutes) per severity: first response, next update, resolution; entitlements
@@ -166,10 +165,18 @@ DEMO_USERS = [
 ]
 
 
-def seed_demo(session: Session, config: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]:
-    if session.scalar(select(Organization).where(Organization.name == VENDOR)) is None:
+#: The demo's admin, created by the first run (casemgr.first_run) like a real deployment's.
+DEMO_ADMIN = "root.admin@casemgr.example.com"
+
+
+def seed_demo(session: Session, config: dict[str, Any], now: datetime) -> tuple[list[tuple[str, str, str]], bool]:
+    """The demo's partners, users and cases on top of the first run (:func:`casemgr.first_run.initialise`,
+    which must have run); once. Returns the logins (new passwords each time) and whether the
+    demo data was created by this call."""
+    fresh = session.scalar(select(Organization).where(Organization.name == PARTNERS[0][0])) is None
+    if fresh:
         _seed(session, config, now)
-    return _reset_passwords(session)
+    return _reset_passwords(session), fresh
 
 
 def _reset_passwords(session: Session) -> list[tuple[str, str, str]]:
@@ -186,9 +193,9 @@ def _reset_passwords(session: Session) -> list[tuple[str, str, str]]:
 
 
 def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
-    vendor = Organization(name=VENDOR, is_vendor=True, created_at=now)
-    session.add(vendor)
-    session.flush()
+    vendor = session.scalar(select(Organization).where(Organization.is_vendor.is_(True)))
+    if vendor is None:
+        raise RuntimeError("The demo builds on the first run: casemgr.first_run.initialise() comes first.")
     session.add(
         Site(
             organization_id=vendor.id,
@@ -208,19 +215,14 @@ def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
         product.compatible_parts = sorted({parts[pn] for _, _, pn in layout}, key=lambda p: p.part_number)
         products[model] = (product, layout)
         session.add(product)
-    calendars = {
-        "always": BusinessCalendar(name="24x7", always=True, weekly_hours={}, holidays=[]),
-        "business": BusinessCalendar(
-            name="Business hours Mon-Fri 08:00-18:00 (site time)",
-            always=False,
-            timezone=None,
-            weekly_hours=BUSINESS_HOURS,
-            holidays=["2026-12-25", "2026-12-31", "2027-01-01"],
-        ),
-    }
-    session.add_all(calendars.values())
+    calendars, _created = default_calendars(session)
+    calendars["business"].holidays = ["2026-12-25", "2026-12-31", "2027-01-01"]  # the demo's year-end
     plans = {}
     for code, name, cal, targets, (onsite, advance, kyd) in PLANS:
+        existing = session.scalar(select(SupportPlan).where(SupportPlan.code == code))
+        if existing is not None:  # the first run's fallback plan
+            plans[code] = existing
+            continue
         plans[code] = SupportPlan(
             code=code,
             name=name,
@@ -310,6 +312,11 @@ def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
     users = {}
     for role, email, name, org_name, region in DEMO_USERS:
         org = orgs[org_name] if org_name else vendor
+        admin = session.scalar(select(User).where(User.email == email)) if email == DEMO_ADMIN else None
+        if admin is not None:  # the first run's admin
+            admin.name = name
+            users[email] = admin
+            continue
         user = User(
             email=email,
             name=name,

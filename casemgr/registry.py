@@ -93,6 +93,7 @@ class Registry:
     api_blueprints: list[Any] = field(default_factory=list)  # flask_smorest.Blueprint, registered by create_app
     return_sources: list[ReturnSource] = field(default_factory=list)
     home_pages: dict[str, str] = field(default_factory=dict)  # role -> endpoint of its start page
+    first_run_steps: list[Callable[[Session, datetime], str]] = field(default_factory=list)  # casemgr.first_run
     demo_seeders: list[DemoStep] = field(default_factory=list)
     demo_finishers: list[DemoStep] = field(default_factory=list)
     on_serve: list[Callable[[], None]] = field(default_factory=list)  # started by `casemgr serve`

@@ -50,51 +50,45 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.cli.add_command(escalation_group)
     app.cli.add_command(scheduler_command)
     registry.on_serve.append(lambda: make_scheduler(app, blocking=False).start())
-    demo = DemoLadders(settings)
-    registry.demo_seeders.append(demo.seed)
-    registry.demo_finishers.append(demo.replay)
+    registry.first_run_steps.append(default_ladders)
+    registry.demo_finishers.append(replay_demo)
 
 
-class DemoLadders:
-    """The demo's default ladders, and a replay of the runner over the demo's past once
-    every area's cases exist (only when the ladders were new: a demo run again leaves the
-    running system's escalations as they are)."""
+def default_ladders(session: Session, now: datetime) -> str:
+    """First run (``casemgr init``): the default ladder of each severity, so that every case
+    escalates from day one; a plan's own ladders can be added later."""
+    from escalation.defaults import seed_default_ladders
 
-    def __init__(self, settings) -> None:
-        self.settings = settings
-        self.fresh = False
+    created = seed_default_ladders(session)
+    return f"Default escalation ladders created: {created}." if created else "Default escalation ladders exist."
 
-    def seed(self, session: Session, now: datetime) -> None:
-        from escalation.defaults import seed_default_ladders
 
-        self.fresh = bool(seed_default_ladders(session))
+def replay_demo(session: Session, now: datetime) -> None:
+    """Replay the runner over the demo's past once its cases are all in (a demo finisher:
+    run only when the demo data was just created), so that they show the escalations a
+    running system would have fired, on time."""
+    from datetime import timedelta
 
-    def replay(self, session: Session, now: datetime) -> None:
-        """So that the demo's cases show the escalations a running system would have fired, on time."""
-        from datetime import timedelta
+    from flask import current_app
+    from sqlalchemy import func, select
 
-        from flask import current_app
-        from sqlalchemy import func, select
+    from casemgr.cases.models import Case
+    from casemgr.registry import registry_of
+    from escalation.context import Ladders
+    from escalation.models import EscalationSchedule
+    from escalation.services import Settings, refresh_case, run_due
 
-        from casemgr.cases.models import Case
-        from casemgr.registry import registry_of
-        from escalation.context import Ladders
-        from escalation.models import EscalationSchedule
-        from escalation.services import refresh_case, run_due
-
-        if not self.fresh:
-            return
-        self.fresh = False
-        ladders = Ladders.load(session)
-        open_cases = list(session.scalars(select(Case).where(Case.status.not_in(("resolved", "closed")))))
-        start = session.scalar(select(func.min(Case.created_at))) or now
-        for case in open_cases:
-            refresh_case(session, case, case.created_at, self.settings, ladders)
-        session.commit()
-        factory = registry_of(current_app).db.write_session_factory
-        at = max(start, now - timedelta(days=3))
-        while at is not None and at < now:  # jump from one due instant to the next
-            run_due(factory, at, self.settings)
-            with factory() as s:
-                at = s.scalar(select(func.min(EscalationSchedule.next_check_at)))
-        run_due(factory, now, self.settings)
+    settings = Settings.from_app(current_app)
+    ladders = Ladders.load(session)
+    open_cases = list(session.scalars(select(Case).where(Case.status.not_in(("resolved", "closed")))))
+    start = session.scalar(select(func.min(Case.created_at))) or now
+    for case in open_cases:
+        refresh_case(session, case, case.created_at, settings, ladders)
+    session.commit()
+    factory = registry_of(current_app).db.write_session_factory
+    at = max(start, now - timedelta(days=3))
+    while at is not None and at < now:  # jump from one due instant to the next
+        run_due(factory, at, settings)
+        with factory() as s:
+            at = s.scalar(select(func.min(EscalationSchedule.next_check_at)))
+    run_due(factory, now, settings)
