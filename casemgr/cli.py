@@ -149,7 +149,7 @@ def user_create(
             raise click.ClickException(
                 f"No organisation named {org_name!r}."
                 if org_name
-                else "No vendor organisation exists yet; run `casemgr demo` or pass --org."
+                else "No vendor organisation exists yet; run `casemgr init` first, or pass --org."
             )
         try:
             user = create_user(

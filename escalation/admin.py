@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
-from casemgr.auth.roles import TIERS, Role
+from casemgr.auth.roles import CUSTOMER_ROLES, TIERS, Role
 from casemgr.cases.models import Case
 from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
 from casemgr.contracts.models import Contract, SupportPlan
@@ -47,6 +47,24 @@ def validate_step(
         raise CaseRuleError("Notify 'owner', 'account_manager', 'return_team', 'role:<role>' or 'user:<email>'.")
 
 
+def check_target_exists(session: Session, action: str, target: str) -> None:
+    """A notify target must name someone who can be told: a vendor role (customer roles
+    span every organisation) or an active vendor user. Refused before it is saved, so a
+    ladder never pages nobody."""
+    if action != "notify":
+        return
+    if target.startswith("role:"):
+        role = target[5:]
+        if role not in {r.value for r in Role} or role in CUSTOMER_ROLES:
+            vendor_roles = ", ".join(sorted(r.value for r in Role if r not in CUSTOMER_ROLES))
+            raise CaseRuleError(f"{target!r} names no vendor role; use one of: {vendor_roles}.")
+    elif target.startswith("user:"):
+        email = target[5:].strip().lower()
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None or not user.is_active or user.is_customer:
+            raise CaseRuleError(f"{target!r} names no active vendor user; check the e-mail address.")
+
+
 def save_step(
     session: Session, actor: User, ladder_id: int, step_id: int | None, values: dict, now: datetime, settings: Settings
 ) -> EscalationStep:
@@ -61,6 +79,7 @@ def save_step(
         values["action"],
         values["target"].strip(),
     )
+    check_target_exists(session, values["action"], values["target"].strip())
     step = session.get(EscalationStep, step_id) if step_id else None
     if step is None or step.ladder_id != ladder.id:
         step = EscalationStep(ladder=ladder, position=len(ladder.steps) + 1)

@@ -135,6 +135,20 @@ def test_only_managers_edit_ladders_and_bad_steps_are_refused(world, web, ladder
         },
     )
     assert "A tier move needs one of L1, L2, L3." in refused.get_data(as_text=True)
+    notify = {"name": "Tell someone", "condition": "not_acknowledged", "offset_percent": "50", "action": "notify"}
+    url = f"/admin/ladders/{step.ladder_id}/steps/{step.id}"
+    for target, message in (
+        ("user:nobody@nowhere", "names no active vendor user"),
+        ("user:admin@acme.example.com", "names no active vendor user"),  # a customer: never paged by a ladder
+        ("role:wizard", "names no vendor role"),
+        ("role:customer_admin", "names no vendor role"),  # every organisation's admins
+    ):
+        page = manager.post(url, follow_redirects=True, data={**notify, "target": target}).get_data(as_text=True)
+        assert message in page, target
+    session.expire_all()
+    assert session.get(EscalationStep, step.id).name == "Page L2 on call"  # nothing was saved
+    assert manager.post(url, data={**notify, "target": f"user:{MANAGER}"}).status_code == 302
+    assert manager.post(url, data={**notify, "target": "role:support_manager"}).status_code == 302
     saved = manager.post(
         f"/admin/ladders/{step.ladder_id}/steps/{step.id}",
         data={
