@@ -53,6 +53,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         registry.events.subscribe(event_type, enqueue)
     registry.tick_jobs.append(tick_job)
     _register_error_pages(app)
+    _refuse_nul_characters(app)
 
     from casemgr.cli import register_cli
 
@@ -81,6 +82,41 @@ def _listen_core_sessions(registry: Registry) -> None:
     registry.listen_sessions("before_flush", audit_is_append_only)
     registry.listen_sessions("before_commit", bulk.write_queued)
     registry.listen_sessions("after_transaction_end", bulk.drop_queued)
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul_characters(app: Flask) -> None:
+    """A NUL character is never meaningful text, and PostgreSQL refuses it in any string:
+    a request carrying one (path, query, form, JSON body, credentials) is answered 400
+    before anything reads the database, with the API's error shape under /api/."""
+    from flask import request
+
+    from casemgr.api.errors import error_response
+
+    @app.before_request
+    def refuse_nul():
+        json_body = request.get_json(silent=True) if request.is_json else None
+        if (
+            "\x00" in request.path
+            or any(_holds_nul(v) for v in request.args.listvalues())
+            or any(_holds_nul(v) for v in request.form.listvalues())
+            or _holds_nul(json_body)
+            or "\x00" in (request.headers.get("Authorization") or "")
+        ):
+            message = "The request contains a NUL character (\\u0000), which no field accepts. Remove it and try again."
+            if request.path.startswith("/api/"):
+                return error_response(400, message, code="validation_error")
+            return render_template("errors/error.html", code=400, title="Bad request", message=message), 400
+        return None
 
 
 PAGES = {
