@@ -84,6 +84,21 @@ def _listen_core_sessions(registry: Registry) -> None:
     registry.listen_sessions("after_transaction_end", bulk.drop_queued)
 
 
+def database_unavailable(error: Exception) -> tuple[str, str] | None:
+    """(Retry-After seconds, message) when ``error`` means the database cannot answer right
+    now -- a pooled connection it dropped (restart, failover: the pool is discarded, so the
+    request sent again goes through), or no connection at all (refused, starting up or
+    shutting down, pool exhausted, locked) -- else None: a bug stays a 500."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return "1", "The connection to the database was reset. Nothing was saved; send the request again."
+    if isinstance(error, (OperationalError, PoolTimeout)):
+        return "5", "The database is not answering right now. Nothing was saved; try again in a few seconds."
+    return None
+
+
 def _holds_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -133,7 +148,6 @@ def _register_error_pages(app: Flask) -> None:
     """HTML pages for people, the API's JSON error shape under /api/."""
     from flask import request
     from flask_wtf.csrf import CSRFError
-    from sqlalchemy.exc import DBAPIError
     from werkzeug.exceptions import HTTPException, InternalServerError
 
     from casemgr.api.errors import domain_error_response, error_response
@@ -183,18 +197,17 @@ def _register_error_pages(app: Flask) -> None:
             rollback_request_session()  # nothing of a failed request is kept, and the page can still read
         except Exception:  # noqa: BLE001 - the answer below matters more; the session is closed at teardown
             app.logger.warning("rollback after a failed request failed too", exc_info=True)
-        if isinstance(e, DBAPIError) and e.connection_invalidated:
-            # The database dropped a pooled connection (restart, failover): the pool is
-            # already discarded, so the same request sent again goes through.
-            app.logger.warning("database connection lost on %s %s; answered 503", request.method, request.path)
-            message = "The connection to the database was reset. Nothing was saved; send the request again."
+        unavailable = database_unavailable(e)
+        if unavailable is not None:
+            retry_after, message = unavailable
+            app.logger.warning("database unavailable on %s %s (%s); answered 503", request.method, request.path, e)
             if wants_json():
                 response = error_response(503, message, code="database_unavailable")
             else:
                 response = app.make_response(
                     (render_template("errors/error.html", code=503, title="Please try again", message=message), 503)
                 )
-            response.headers["Retry-After"] = "1"
+            response.headers["Retry-After"] = retry_after
             return response
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
