@@ -30,6 +30,8 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "LOGIN_RATE_LIMIT": env.get("CASEMGR_LOGIN_RATE_LIMIT", "10 per minute"),
         "PAGE_SIZE": 50,
         "SMTP_URL": env.get("SMTP_URL", ""),
+        # Networks webhooks may be sent to besides public addresses (CIDRs, comma-separated).
+        "WEBHOOK_ALLOWED_NETWORKS": env.get("CASEMGR_WEBHOOK_ALLOWED_NETWORKS", ""),
         "MAIL_FROM": env.get("CASEMGR_MAIL_FROM", "Casemgr Support <support@casemgr.invalid>"),
         "MAILDIR": env.get("CASEMGR_MAILDIR") or str(instance_path / "mail"),
         #: A customer may request escalation of one case at most once per this many minutes.

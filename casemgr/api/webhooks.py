@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from casemgr.api.auth import api_user
+from casemgr.channels.outbound import parse_networks
 from casemgr.channels.webhooks import EVENT_TYPES, deliveries_of, disable_endpoint, endpoints_of, register_endpoint
 from casemgr.db import get_session
 from casemgr.errors import NotFoundError
@@ -60,7 +62,12 @@ class Webhooks(MethodView):
     def post(self, body):
         """Register an endpoint; deliveries carry `X-Casemgr-Signature: t=<unix>,v1=<HMAC-SHA256 of "t.body">`."""
         endpoint, _secret = register_endpoint(
-            get_session(), api_user(), url=body["url"], event_types=body["events"], now=now()
+            get_session(),
+            api_user(),
+            url=body["url"],
+            event_types=body["events"],
+            now=now(),
+            allowed_networks=parse_networks(current_app.config.get("WEBHOOK_ALLOWED_NETWORKS", "")),
         )
         return endpoint  # WebhookCreated: the secret is in this response only
 

@@ -7,10 +7,9 @@ import hashlib
 import hmac
 import json
 import secrets
-import urllib.error
-import urllib.request
-from datetime import datetime
-from urllib.parse import urlparse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -20,9 +19,9 @@ from casemgr.auth.models import User
 from casemgr.auth.roles import Role
 from casemgr.cases.models import Case
 from casemgr.cases.rules import CaseRuleError
+from casemgr.channels import outbound
 from casemgr.channels.models import WebhookDelivery, WebhookEndpoint
 from casemgr.errors import ForbiddenError
-from casemgr.notifications.services import MAX_ATTEMPTS, backoff
 from casemgr.organizations.models import Organization
 from casemgr.registry import registry_of
 
@@ -44,13 +43,20 @@ def sign(secret: str, timestamp: int, body: str) -> str:
 
 
 def register_endpoint(
-    session: Session, actor: User, *, url: str, event_types: list[str], now: datetime
+    session: Session,
+    actor: User,
+    *,
+    url: str,
+    event_types: list[str],
+    now: datetime,
+    allowed_networks: Sequence[outbound.Network] = (),
 ) -> tuple[WebhookEndpoint, str]:
+    """A new endpoint of the actor's organisation; its URL must be a public destination
+    (:func:`casemgr.channels.outbound.check_destination`), checked again at every delivery."""
     if actor.role != Role.CUSTOMER_ADMIN:
         raise ForbiddenError("Only the organisation's admin registers webhooks.")
-    parsed = urlparse(url)
-    if parsed.scheme not in ("https", "http") or not parsed.hostname:
-        raise CaseRuleError("The webhook URL must be an absolute http(s) URL.")
+    url = url.strip()
+    outbound.check_destination(url, allowed_networks)
     unknown = set(event_types) - set(EVENT_TYPES.values()) - {"*"}
     if unknown:
         raise CaseRuleError(f"Unknown event types: {', '.join(sorted(unknown))}.")
@@ -99,8 +105,15 @@ def _count_endpoints(session: Session, organization_id: int, delta: int) -> None
     )
 
 
+def _require_admin(actor: User) -> None:
+    """Endpoint URLs and delivery logs are the organisation admin's: other users never see them."""
+    if actor.role != Role.CUSTOMER_ADMIN:
+        raise ForbiddenError("Only the organisation's admin sees its webhooks.")
+
+
 def endpoints_of(session: Session, actor: User) -> list[WebhookEndpoint]:
     """The organisation's active endpoints."""
+    _require_admin(actor)
     return list(
         session.scalars(
             select(WebhookEndpoint)
@@ -111,6 +124,7 @@ def endpoints_of(session: Session, actor: User) -> list[WebhookEndpoint]:
 
 
 def deliveries_of(session: Session, actor: User, endpoint_id: int) -> list[WebhookDelivery] | None:
+    _require_admin(actor)
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.organization_id != actor.organization_id:
         return None
@@ -167,57 +181,96 @@ def enqueue(session: Session, event: WebhookEvent) -> None:
         )
 
 
-def post(url: str, body: str, headers: dict[str, str], timeout: float = 10) -> int:
-    request = urllib.request.Request(
-        url, data=body.encode(), method="POST", headers={"Content-Type": "application/json", **headers}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (customer-chosen URL)
-        return response.status
+#: Attempts before a delivery is given up (about a day and a half of backoff in all).
+MAX_ATTEMPTS = 12
+#: How long a claimed delivery is left alone: a sender that crashed mid-send frees it then.
+LEASE = timedelta(minutes=5)
 
 
-def deliver_due(session: Session, now: datetime, batch: int = 50, sender=post) -> tuple[int, int]:
-    """Send due deliveries; a failure backs off and stays queued, and every attempt is logged."""
-    sent = failed = 0
-    rows = list(
-        session.scalars(
-            select(WebhookDelivery)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-            .limit(batch)
-            .with_for_update(skip_locked=True)
-        )
-    )
-    for row in rows:
-        endpoint = session.get_one(WebhookEndpoint, row.endpoint_id)  # a foreign key: it is there
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 ... minutes after each failed attempt, capped at 6 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    attempts: int
+    url: str
+    secret: str
+    event_type: str
+    body: str
+
+
+def deliver_due(
+    session: Session,
+    now: datetime,
+    batch: int = 50,
+    *,
+    allowed_networks: Sequence[outbound.Network] = (),
+    sender: Callable[[outbound.Destination, str, dict[str, str]], int] = outbound.post_json,
+) -> tuple[int, int]:
+    """Send due deliveries; returns (sent, failed attempts).
+
+    Claim, commit, send, record: the due rows are claimed in one short transaction (a
+    lease, so that several senders share the work and a crashed one's rows come back),
+    each request is sent outside any transaction (a slow receiver holds no lock), and
+    its result is recorded in another. A crash re-sends at most the deliveries in
+    flight; receivers dedupe on ``X-Casemgr-Delivery``. Each destination is checked
+    again before it is sent to (:mod:`casemgr.channels.outbound`).
+    """
+    rows = session.execute(
+        select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.secret)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True, of=WebhookDelivery)
+    ).all()
+    claimed = []
+    for row, url, secret in rows:
         row.attempts += 1
-        timestamp = int(now.timestamp())
-        headers = {
-            SIGNATURE_HEADER: sign(endpoint.secret, timestamp, row.body),
-            "X-Casemgr-Event": row.event_type,
-            "X-Casemgr-Delivery": str(row.id),
-        }
-        try:
-            row.last_status_code = sender(endpoint.url, row.body, headers)
-            ok = 200 <= row.last_status_code < 300
-            row.last_error = None if ok else f"HTTP {row.last_status_code}"
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            ok = False
-            row.last_status_code = getattr(exc, "code", None)
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        row.next_attempt_at = now + LEASE
+        claimed.append(_Claimed(row.id, row.attempts, url, secret, row.event_type, row.body))
+    session.commit()
+    sent = failed = 0
+    for item in claimed:
+        status, error = _send(item, now, allowed_networks, sender)
+        ok = status is not None and 200 <= status < 300
+        row = session.get_one(WebhookDelivery, item.id)
+        row.last_status_code, row.last_error = status, None if ok else error or f"HTTP {status}"
         if ok:
             row.status, row.delivered_at = "sent", now
             sent += 1
         else:
             failed += 1
-            if row.attempts >= MAX_ATTEMPTS:
+            if item.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
             else:
-                row.next_attempt_at = now + backoff(row.attempts)
-    session.commit()
+                row.next_attempt_at = now + backoff(item.attempts)
+        session.commit()
     return sent, failed
+
+
+def _send(item: _Claimed, now: datetime, allowed, sender) -> tuple[int | None, str | None]:
+    try:
+        destination = outbound.check_destination(item.url, allowed)
+    except outbound.DestinationRefused as exc:
+        return None, f"not sent: {exc}"
+    timestamp = int(now.timestamp())
+    headers = {
+        SIGNATURE_HEADER: sign(item.secret, timestamp, item.body),
+        "X-Casemgr-Event": item.event_type,
+        "X-Casemgr-Delivery": str(item.id),
+    }
+    try:
+        return sender(destination, item.body, headers), None
+    except outbound.DeliveryFailed as exc:
+        return None, str(exc)
 
 
 def tick_job(app, now: datetime) -> None:
     """Registered on the scheduler's tick by the app factory."""
+    allowed = outbound.parse_networks(app.config.get("WEBHOOK_ALLOWED_NETWORKS", ""))
     with registry_of(app).db.write_session_factory() as session:
-        deliver_due(session, now)
+        deliver_due(session, now, allowed_networks=allowed)

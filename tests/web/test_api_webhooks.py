@@ -13,14 +13,18 @@ import pytest
 from sqlalchemy import event, select
 
 from casemgr.channels.models import WebhookDelivery
+from casemgr.channels.outbound import parse_networks
 from casemgr.channels.webhooks import deliver_due
 from casemgr.registry import registry_of
 from tests.web.test_api import assert_error, new_case
 
 
 @pytest.fixture
-def receiver():
-    """A real HTTP endpoint on 127.0.0.1 that records what it receives; status settable."""
+def receiver(app):
+    """A real HTTP endpoint on 127.0.0.1 that records what it receives; status settable.
+    The operator allowed loopback for it (CASEMGR_WEBHOOK_ALLOWED_NETWORKS); by default
+    webhooks go to public addresses only."""
+    app.config["WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1/32"
     received, state = [], {"status": 200}
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -39,6 +43,10 @@ def receiver():
     yield f"http://127.0.0.1:{server.server_port}/hook", received, state
     server.shutdown()
     server.server_close()
+    app.config["WEBHOOK_ALLOWED_NETWORKS"] = ""
+
+
+LOOPBACK = parse_networks("127.0.0.1/32")
 
 
 def verify(secret: str, header: str, body: str) -> bool:
@@ -57,7 +65,7 @@ def test_case_events_are_delivered_signed_and_retried(api, session, clock, recei
     new_case(api("globex_admin"), asset_serial="GLOBEX-001")  # another organisation: not delivered here
 
     state["status"] = 503
-    assert deliver_due(session, clock.now()) == (0, 1)
+    assert deliver_due(session, clock.now(), allowed_networks=LOOPBACK) == (0, 1)
     row = session.scalar(select(WebhookDelivery))
     assert (row.status, row.last_status_code, row.next_attempt_at) == (
         "pending",
@@ -65,7 +73,7 @@ def test_case_events_are_delivered_signed_and_retried(api, session, clock, recei
         clock.now() + timedelta(minutes=1),
     )
     state["status"] = 204
-    assert deliver_due(session, clock.now() + timedelta(minutes=1)) == (1, 0)
+    assert deliver_due(session, clock.now() + timedelta(minutes=1), allowed_networks=LOOPBACK) == (1, 0)
     assert len(received) == 2
     headers, body = received[-1]
     assert verify(secret, headers["X-Casemgr-Signature"], body)
