@@ -1,17 +1,17 @@
 """The RMA's paperwork as PDF (WeasyPrint): authorisation with packing slip and return
 instructions, and the keep-your-drive retention certificate.
 
-One FontConfiguration is shared by every render (several times faster); the layouts
-are Jinja templates under templates/rma/pdf/.
+Rendered by casemgr.pdf (shared fonts, nothing fetched); the layouts are Jinja
+templates under templates/rma/pdf/.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 
 from flask import render_template
 
+from casemgr.pdf import render_pdf
 from rma import rules
 from rma.models import Rma
 
@@ -19,17 +19,8 @@ from rma.models import Rma
 RETURNS_CENTER = ("Casemgr Returns Center", "RMA Receiving, Dock 3", "4400 Logistics Pkwy", "Memphis, TN 38118, USA")
 
 
-@cache
-def _fonts():
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
-
-
 def _render(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html).write_pdf(font_config=_fonts())
+    return render_pdf(html)
 
 
 def return_instructions(rma: Rma) -> list[str]:

@@ -5,8 +5,10 @@ the rating prompt and the thank-you note."""
 from __future__ import annotations
 
 import csv
+import http.server
 import io
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pypdf
@@ -192,3 +194,39 @@ def test_rating_prompt_once_and_thank_you_note_on_the_case_page(web, world, seed
 
     partner = web(ACCOUNT).get(f"/accounts/partners/{world.acme.id}?{PERIOD}").get_data(as_text=True)
     assert "Brilliant" in partner and "5.00" in partner
+
+
+def test_a_hostile_organisation_name_stays_text_and_the_pdf_fetches_nothing(web, world, session, seeded):
+    """A name that closes the CSS string and imports a stylesheet must neither break out of
+    the page's style nor make WeasyPrint call an address: the footer is an element, and
+    rendering fetches no URL at all."""
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        world.acme.name = (
+            f"Acme;}}\n@import url({base}/css);\n@page {{ background: url({base}/bg) }}\n"
+            f'<img src="{base}/img"><link rel=stylesheet href="{base}/link">'
+        )
+        session.commit()
+        response = web(ACCOUNT).get(f"/accounts/partners/{world.acme.id}/review.pdf?{PERIOD}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status_code == 200
+    assert hits == []
+    flat = " ".join("\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.data)).pages).split())
+    assert "@import url(" in flat  # shown as the text it is, in the heading and the footer
+    assert flat.count("account review 01 Oct 2026") >= 1
