@@ -27,7 +27,10 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": env.get("CASEMGR_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_ENABLED": True,
-        "LOGIN_RATE_LIMIT": env.get("CASEMGR_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Login attempts per client address (everyone behind one proxy shares it) and per account.
+        "LOGIN_RATE_LIMIT": env.get("CASEMGR_LOGIN_RATE_LIMIT", "30 per minute"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("CASEMGR_LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes"),
+        "RATELIMIT_HEADERS_ENABLED": True,  # a 429 says when to try again (Retry-After)
         "PAGE_SIZE": 50,
         "SMTP_URL": env.get("SMTP_URL", ""),
         # Networks webhooks may be sent to besides public addresses (CIDRs, comma-separated).

@@ -100,8 +100,12 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
-            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'"
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         )
+        if app.config.get("SESSION_COOKIE_SECURE"):  # served over HTTPS: browsers must keep to it
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 

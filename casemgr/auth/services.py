@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES, TIERS, Role
@@ -23,9 +26,19 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
+@cache
+def _unknown_account_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, else None. An unknown e-mail costs
+    the same password check as a known one, so the answer's timing tells nothing."""
     user = find_user_by_email(session, email)
-    if user is None or not user.is_active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_unknown_account_hash(), password)
+        return None
+    if not user.check_password(password) or not user.is_active:
         return None
     return user
 

@@ -11,7 +11,7 @@ from tests.factories import PASSWORD
 ACME = "admin@acme.example.com"
 
 
-def _limited_app(db_url, clock, tmp_path):
+def _limited_app(db_url, clock, tmp_path, **limits):
     return create_app(
         {
             "INSTANCE_PATH": str(tmp_path / "limited"),
@@ -21,8 +21,13 @@ def _limited_app(db_url, clock, tmp_path):
             "TESTING": True,
             "RATELIMIT_ENABLED": True,
             "LOGIN_RATE_LIMIT": "3 per minute",
+            **limits,
         }
     )
+
+
+def _token(client) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
 
 
 def test_login_posts_beyond_the_limit_get_429_and_other_requests_do_not(world, db_url, clock, tmp_path):
@@ -36,6 +41,7 @@ def test_login_posts_beyond_the_limit_get_429_and_other_requests_do_not(world, d
         ]
         assert [r.status_code for r in attempts] == [400, 400, 400, 429]
         assert "Too many attempts" in attempts[-1].get_data(as_text=True)
+        assert 0 < int(attempts[-1].headers["Retry-After"]) <= 60  # says when to try again
         # Even the right password waits: the limit counts attempts, not failures.
         right = client.post("/login", data={"email": ACME, "password": PASSWORD, "csrf_token": token})
         assert right.status_code == 429
@@ -43,5 +49,44 @@ def test_login_posts_beyond_the_limit_get_429_and_other_requests_do_not(world, d
         assert client.get("/login").status_code == 200
         for _ in range(5):
             assert client.get("/api/v1/cases").status_code == 401
+    finally:
+        registry_of(app).db.dispose()
+
+
+def test_one_account_is_limited_across_client_addresses_and_others_are_not(world, db_url, clock, tmp_path):
+    """Guessing one account's password from many addresses meets the per-account limit;
+    people behind one proxy logging in to their own accounts do not share it."""
+    app = _limited_app(
+        db_url, clock, tmp_path, LOGIN_RATE_LIMIT="100 per minute", LOGIN_ACCOUNT_RATE_LIMIT="3 per 15 minutes"
+    )
+    try:
+        statuses = []
+        for n in range(4):
+            client = app.test_client()
+            client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+            data = {"email": f"  {ACME.upper()} ", "password": "wrong", "csrf_token": _token(client)}
+            statuses.append(client.post("/login", data=data).status_code)
+        assert statuses == [400, 400, 400, 429]
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = "198.51.100.1"
+        data = {"email": "admin@globex.example.com", "password": PASSWORD, "csrf_token": _token(other)}
+        assert other.post("/login", data=data).status_code == 302
+    finally:
+        registry_of(app).db.dispose()
+
+
+def test_security_headers_forbid_framing_base_and_foreign_form_targets(app, world):
+    response = app.test_client().get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    for directive in ("frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'", "object-src 'none'"):
+        assert directive in csp
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP: nothing to pin
+
+
+def test_hsts_is_sent_when_cookies_are_secure(world, db_url, clock, tmp_path):
+    app = _limited_app(db_url, clock, tmp_path, SESSION_COOKIE_SECURE=True)
+    try:
+        hsts = app.test_client().get("/login", base_url="https://casemgr.example.com").headers
+        assert hsts["Strict-Transport-Security"].startswith("max-age=31536000")
     finally:
         registry_of(app).db.dispose()
