@@ -27,7 +27,6 @@ from casemgr.api.schemas import (
     SeverityChangeSchema,
     StatusChangeSchema,
 )
-from casemgr.assets.models import Component
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.cases import commitments, services
@@ -136,15 +135,6 @@ class Cases(MethodView):
     def post(self, body):
         """Open a case; it is accepted even without an active contract (flagged not entitled)."""
         session, user = get_session(), api_user()
-        component_id = None
-        if body.get("component_serial"):
-            component_id = session.scalar(
-                select(Component.id).where(
-                    Component.serial == body["component_serial"].upper(), Component.state != "removed"
-                )
-            )
-            if component_id is None:
-                raise CaseRuleError(f"No installed component with serial {body['component_serial']!r}.")
         case = services.open_case(
             session,
             user,
@@ -153,7 +143,7 @@ class Cases(MethodView):
             severity=body["severity"],
             subject=body["subject"],
             description=body["description"],
-            component_id=component_id,
+            component_serial=body.get("component_serial"),
             now=now(),
             channel="api",
         )

@@ -181,10 +181,14 @@ def open_case(
     description: str,
     now: datetime,
     component_id: int | None = None,
+    component_serial: str | None = None,
     uploads: Sequence[Upload] = (),
     channel: str = "portal",
 ) -> Case:
-    """Accept the request whatever the contract says: the channel never closes."""
+    """Accept the request whatever the contract says: the channel never closes.
+
+    The component is named by id (the portal's choice) or by serial (the API), and looked
+    for in the chosen asset only: another organisation's serial is as unknown as a made-up one."""
     if not can_open_cases(actor.role):
         raise ForbiddenError("Your role cannot open cases.")
     rules.check_severity(severity)
@@ -200,6 +204,16 @@ def open_case(
         component = session.get(Component, component_id)
         if component is None or component.asset_id != asset.id:
             raise CaseRuleError("That component is not part of the chosen asset.")
+    elif component_serial:
+        component = session.scalar(
+            select(Component).where(
+                Component.asset_id == asset.id,
+                Component.serial == component_serial.strip().upper(),
+                Component.state != "removed",
+            )
+        )
+        if component is None:
+            raise CaseRuleError(f"Asset {asset.serial} has no installed component with serial {component_serial!r}.")
     case = Case(
         organization_id=asset.organization_id,
         asset_id=asset.id,

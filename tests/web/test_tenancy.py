@@ -115,3 +115,16 @@ def test_internal_attachments_are_not_served_to_the_customer(world, web, session
     customer = web("admin@globex.example.com")
     assert customer.get(f"/cases/{number}/attachments/{attachment_id}").status_code == 404
     assert not re.search("trace.txt", customer.get(f"/cases/{number}").get_data(as_text=True))
+
+
+def test_another_organisations_component_serial_answers_as_an_unknown_one(api, world):
+    """Naming a Globex drive on an Acme case must not tell Acme that the drive exists."""
+    client = api("acme_admin")
+    base = {"asset_serial": "ACME-001", "severity": 3, "subject": "Disk", "description": "Amber LED"}
+    foreign = client.post("/api/v1/cases", json={**base, "component_serial": "GLOBEX-001-D1"})
+    unknown = client.post("/api/v1/cases", json={**base, "component_serial": "MADE-UP-D1"})
+    assert foreign.status_code == unknown.status_code == 422
+    messages = [r.get_json()["error"]["message"] for r in (foreign, unknown)]
+    assert messages[0].replace("GLOBEX-001-D1", "X") == messages[1].replace("MADE-UP-D1", "X")
+    own = client.post("/api/v1/cases", json={**base, "component_serial": "acme-001-d1"})
+    assert own.status_code == 201 and own.get_json()["component_serial"] == "ACME-001-D1"
