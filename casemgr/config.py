@@ -32,6 +32,7 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("CASEMGR_LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes"),
         "RATELIMIT_HEADERS_ENABLED": True,  # a 429 says when to try again (Retry-After)
         "PAGE_SIZE": 50,
+        "LOG_LEVEL": env.get("CASEMGR_LOG_LEVEL", "INFO"),
         "SMTP_URL": env.get("SMTP_URL", ""),
         # Networks webhooks may be sent to besides public addresses (CIDRs, comma-separated).
         "WEBHOOK_ALLOWED_NETWORKS": env.get("CASEMGR_WEBHOOK_ALLOWED_NETWORKS", ""),

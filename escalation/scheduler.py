@@ -22,8 +22,15 @@ def tick(app: Flask) -> None:
     db, now = registry.db, registry.clock.now()
     try:
         stats = run_due(db.write_session_factory, now, Settings.from_app(app))
-        if stats.fired or stats.failed:
-            log.info("escalation pass: %s cases, %s fired, %s failed", stats.cases, stats.fired, len(stats.failed))
+        log.log(
+            logging.WARNING if stats.failed else logging.INFO,
+            "escalation pass at %s: %s due case(s), %s step(s) fired, %s failed, %s conflict(s)",
+            now.isoformat(timespec="seconds"),
+            stats.cases,
+            stats.fired,
+            len(stats.failed),
+            stats.conflicts,
+        )
     except Exception:
         log.exception("escalation pass failed")
     for job in registry.tick_jobs:  # e.g. RMA return reminders

@@ -1,0 +1,79 @@
+"""Logging: one line per event on standard error, each saying which request, which
+user and which organisation it belongs to.
+
+Every record gets ``request_id`` (the caller's ``X-Request-ID`` when it is a plain
+token, else a new one; sent back in the response), ``actor`` (the logged-in user's
+e-mail, or the API token's user) and ``org`` (their organisation's id), ``-``
+outside a request (the scheduler, the CLI). Each request is logged once when it ends:
+method, path, status, milliseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, g, has_request_context, request
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(actor)s org=%(org)s] %(message)s"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+log = logging.getLogger("casemgr.request")
+
+
+def _who() -> tuple[str, str]:
+    user = g.get("api_user")
+    if user is None:
+        from flask_login import current_user
+
+        user = current_user if current_user and current_user.is_authenticated else None
+    if user is None:
+        return "-", "-"
+    return user.email, str(user.organization_id)
+
+
+class RequestContext(logging.Filter):
+    """Adds request_id, actor and org to every record (``-`` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context():
+            record.request_id = g.get("request_id", "-")
+            try:
+                record.actor, record.org = _who()
+            except Exception:  # noqa: BLE001 - a log line must never fail the request
+                record.actor, record.org = "-", "-"
+        else:
+            record.request_id, record.actor, record.org = "-", "-", "-"
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """The process's log handler (CLI, serve, scheduler, gunicorn workers); once per process."""
+    root = logging.getLogger()
+    if any(isinstance(f, RequestContext) for h in root.handlers for f in h.filters):
+        return
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestContext())
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def init_request_logging(app: Flask) -> None:
+    @app.before_request
+    def start() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def finish(response):
+        request_id = g.get("request_id")
+        if request_id:
+            response.headers["X-Request-ID"] = request_id
+            elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+            log.info("%s %s %s %.0f ms", request.method, request.path, response.status_code, elapsed)
+        return response
