@@ -38,6 +38,10 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "WEBHOOK_ALLOWED_NETWORKS": env.get("CASEMGR_WEBHOOK_ALLOWED_NETWORKS", ""),
         "MAIL_FROM": env.get("CASEMGR_MAIL_FROM", "Casemgr Support <support@casemgr.invalid>"),
         "MAILDIR": env.get("CASEMGR_MAILDIR") or str(instance_path / "mail"),
+        #: Where replies go: plus-addressed per case (support+cs-000123.<signature>@...); unset, no Reply-To.
+        "MAIL_REPLY_TO": env.get("CASEMGR_MAIL_REPLY_TO", ""),
+        #: The address people reach the app at; e-mails link to their case under it.
+        "BASE_URL": env.get("CASEMGR_BASE_URL", "http://127.0.0.1:5000/"),
         #: A customer may request escalation of one case at most once per this many minutes.
         "ESCALATION_REQUEST_INTERVAL_MINUTES": int(env.get("CASEMGR_ESCALATION_REQUEST_INTERVAL", "60")),
         "SCHEDULER_TICK_SECONDS": int(env.get("CASEMGR_TICK_SECONDS", "30")),

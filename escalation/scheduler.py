@@ -8,6 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from casemgr.notifications.mail import MailSettings
 from casemgr.notifications.senders import sender_from_config
 from casemgr.notifications.services import deliver_due
 from casemgr.registry import registry_of
@@ -40,7 +41,7 @@ def tick(app: Flask) -> None:
             log.exception("tick job %s failed", getattr(job, "__name__", job))
     try:
         with db.write_session_factory() as session:
-            deliver_due(session, sender_from_config(app.config), now)
+            deliver_due(session, sender_from_config(app.config), now, MailSettings.from_config(app.config))
     except Exception:
         log.exception("notification delivery failed")
 

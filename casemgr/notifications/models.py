@@ -1,3 +1,11 @@
+"""The notification outbox: in-app messages and e-mails, written in the same
+transaction as what caused them and delivered after commit, with retries.
+
+An e-mail is ``pending`` until it is ``sent`` or a support manager ``discarded`` it:
+there is no terminal failure. A sender claims a due row with a lease
+(``claimed_by``/``claimed_until``), commits, sends outside any transaction and then
+records the result; a crashed sender's lease expires and the row is due again."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,12 +15,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from casemgr.db import Base
 
+STATUSES = ("pending", "sent", "discarded")
+
 
 class Notification(Base):
     __tablename__ = "notification"
     __table_args__ = (
         CheckConstraint("channel IN ('in_app', 'email')", name="channel"),
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        CheckConstraint("status IN ('pending', 'sent', 'discarded')", name="status"),
         Index("ix_notification_user_created", "user_id", "created_at"),
         # The sender's sweep reads only undelivered e-mail, by due time.
         Index(
@@ -21,6 +31,7 @@ class Notification(Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        Index("uq_notification_message_id", "message_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,3 +51,12 @@ class Notification(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
+    #: The e-mail's ``Message-ID`` (set when it is first claimed, then kept for every retry).
+    message_id: Mapped[str | None] = mapped_column(String(250))
+    #: The ``Message-ID`` it answers: the previous mail of its case to the same recipient.
+    in_reply_to: Mapped[str | None] = mapped_column(String(250))
+    #: The lease of the sender that claimed it (a random token) and when that lease ends.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None]
+    discarded_at: Mapped[datetime | None]
+    discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -1,4 +1,8 @@
-"""E-mail transports: SMTP from ``SMTP_URL``, or a local Maildir without one."""
+"""E-mail transports: SMTP from ``SMTP_URL``, or a local Maildir without one.
+
+A sender only transports a message that :mod:`casemgr.notifications.mail` built
+(headers, threading, text and HTML); it raises on any failure, and the outbox
+keeps the message and tries again."""
 
 from __future__ import annotations
 
@@ -11,39 +15,35 @@ from urllib.parse import unquote, urlparse
 
 
 class Sender(Protocol):
-    def send(self, *, to: str, subject: str, body: str) -> None: ...
-
-
-def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
-    msg["Auto-Submitted"] = "auto-generated"  # so auto-responders never reply (no loops)
-    msg.set_content(body)
-    return msg
+    def send(self, message: EmailMessage) -> None: ...
 
 
 class MaildirSender:
     """Writes each message into a Maildir (``instance/mail`` by default) for inspection."""
 
-    def __init__(self, path: str | Path, sender: str) -> None:
-        self.path, self.sender = Path(path), sender
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
 
-    def send(self, *, to: str, subject: str, body: str) -> None:
+    def send(self, message: EmailMessage) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         box = mailbox.Maildir(self.path, create=True)
         try:
-            box.add(_message(self.sender, to, subject, body))
+            box.add(message)
         finally:
             box.close()
+
+
+class SmtpRefused(smtplib.SMTPException):
+    """The relay accepted the connection but refused the recipient."""
 
 
 class SmtpSender:
     """``smtp://user:pass@host:25`` or ``smtps://...:465``; ``?starttls=1`` upgrades plain SMTP."""
 
-    def __init__(self, url: str, sender: str, timeout: float = 20) -> None:
-        self.url, self.sender, self.timeout = urlparse(url), sender, timeout
+    def __init__(self, url: str, timeout: float = 20) -> None:
+        self.url, self.timeout = urlparse(url), timeout
 
-    def send(self, *, to: str, subject: str, body: str) -> None:
+    def send(self, message: EmailMessage) -> None:
         u = self.url
         cls = smtplib.SMTP_SSL if u.scheme == "smtps" else smtplib.SMTP
         with cls(
@@ -53,10 +53,12 @@ class SmtpSender:
                 smtp.starttls()
             if u.username:
                 smtp.login(unquote(u.username), unquote(u.password or ""))
-            smtp.send_message(_message(self.sender, to, subject, body))
+            refused = smtp.send_message(message)
+        if refused:  # some recipients refused (all refused raises SMTPRecipientsRefused itself)
+            raise SmtpRefused(f"recipients refused: {refused}")
 
 
 def sender_from_config(config) -> Sender:
     if config.get("SMTP_URL"):
-        return SmtpSender(config["SMTP_URL"], config["MAIL_FROM"])
-    return MaildirSender(config["MAILDIR"], config["MAIL_FROM"])
+        return SmtpSender(config["SMTP_URL"])
+    return MaildirSender(config["MAILDIR"])

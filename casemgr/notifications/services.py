@@ -1,16 +1,27 @@
-"""Queue notifications inside the caller's transaction; deliver e-mail later."""
+"""Queue notifications inside the caller's transaction; deliver e-mail later.
+
+Delivery never loses a message: it is retried, backing off up to the longest
+backoff and then at that interval, until it is sent or a support manager discards
+it (:mod:`casemgr.notifications.outbox`). A sender claims due rows with a lease and
+commits, sends each outside any transaction, and records each result in a short
+transaction of its own: a crash re-sends at most the message in flight, with the
+same ``Message-ID`` (receivers dedupe on it), once the crashed sender's lease ends."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
 from casemgr.bulk import bulk_insert, insert_at_commit
+from casemgr.cases.models import Case
+from casemgr.notifications.mail import MailSettings, Outbound, build_message, new_message_id
 from casemgr.notifications.models import Notification
 from casemgr.notifications.senders import Sender
 
@@ -18,12 +29,20 @@ _NOTIFICATION_TABLE = Notification.__table__
 
 log = logging.getLogger(__name__)
 
+#: Webhook deliveries give up after this many attempts (casemgr.channels.webhooks); e-mail never does.
 MAX_ATTEMPTS = 8
+#: The longest wait between two attempts: an e-mail that keeps failing is retried this often, forever.
+LONGEST_BACKOFF = timedelta(hours=2)
+#: How long a sender's claim on a batch lasts. A batch (``DELIVERY_BATCH`` messages at the
+#: SMTP timeout of 20 s each, at worst about 7 minutes) ends well within it; a crashed
+#: sender's rows are due again when it ends.
+CLAIM_LEASE = timedelta(minutes=30)
+DELIVERY_BATCH = 20
 
 
 def backoff(attempts: int) -> timedelta:
-    """1, 2, 4 ... minutes, capped at 2 hours: a mail server outage never loses mail."""
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 120))
+    """1, 2, 4 ... minutes, capped at the longest backoff (2 hours): after that, every 2 hours."""
+    return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 16)), LONGEST_BACKOFF)
 
 
 def notification_rows(
@@ -135,13 +154,19 @@ def queue_email(
 
 
 def inbox(session: Session, actor: User, limit: int = 100) -> list[Notification]:
+    return [n for n, _number in inbox_with_cases(session, actor, limit)]
+
+
+def inbox_with_cases(session: Session, actor: User, limit: int = 100) -> list[tuple[Notification, str | None]]:
+    """The actor's in-app messages, newest first, each with the number of its case (or None)."""
     stmt = (
-        select(Notification)
+        select(Notification, Case.number)
+        .outerjoin(Case, Case.id == Notification.case_id)
         .where(Notification.user_id == actor.id, Notification.channel == "in_app")
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    return [(n, number) for n, number in session.execute(stmt)]
 
 
 def unread_count(session: Session, actor: User) -> int:
@@ -164,45 +189,150 @@ def mark_all_read(session: Session, actor: User, now: datetime) -> int:
     return result.rowcount or 0
 
 
-def deliver_due(session: Session, sender: Sender, now: datetime, batch: int = 50) -> tuple[int, int]:
-    """Send due e-mail; failures back off and stay queued. Returns (sent, failed attempts)."""
-    sent = failed = 0
-    while True:
-        rows = list(
-            session.scalars(
-                select(Notification)
-                .where(
-                    Notification.status == "pending",
-                    Notification.channel == "email",
-                    Notification.next_attempt_at <= now,
-                )
-                .order_by(Notification.next_attempt_at, Notification.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
+@dataclass(frozen=True)
+class Delivery:
+    """What one pass of :func:`deliver_due` did."""
+
+    sent: int = 0
+    failed: int = 0
+
+
+def _due(now: datetime):
+    return (
+        Notification.status == "pending",
+        Notification.channel == "email",
+        Notification.next_attempt_at <= now,
+        or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now),
+    )
+
+
+def claim_due(
+    session: Session,
+    settings: MailSettings,
+    now: datetime,
+    *,
+    batch: int = DELIVERY_BATCH,
+    lease: timedelta = CLAIM_LEASE,
+) -> tuple[str, list[Outbound]]:
+    """Claim up to ``batch`` due e-mails for one sender and COMMIT: (its lease token, the mails).
+
+    PostgreSQL skips rows another sender has locked (``FOR UPDATE SKIP LOCKED``); on
+    SQLite the write session's ``BEGIN IMMEDIATE`` serialises the claims. Each claim
+    counts as an attempt, gives the row its ``Message-ID`` once (kept for every retry)
+    and the ``Message-ID`` of the previous mail of its case to the same recipient."""
+    token = secrets.token_hex(16)
+    rows = session.execute(
+        select(
+            Notification.id,
+            Notification.email,
+            Notification.subject,
+            Notification.body,
+            Notification.created_at,
+            Notification.case_id,
+            Notification.message_id,
+            Notification.in_reply_to,
+            Case.number,
+        )
+        .outerjoin(Case, Case.id == Notification.case_id)
+        .where(*_due(now))
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True, of=Notification)
+    ).all()
+    claimed: list[Outbound] = []
+    # In the order they were written, so that each answers the one written before it.
+    for row_id, email, subject, body, created_at, case_id, message_id, in_reply_to, number in sorted(
+        rows, key=lambda r: (r.created_at, r.id)
+    ):
+        if message_id is None:
+            message_id = new_message_id(settings, f"{row_id}.{secrets.token_hex(4)}", number)
+            in_reply_to = _previous_message_id(session, row_id, created_at, case_id, email) if case_id else None
+        result = session.execute(
+            update(Notification)
+            .where(Notification.id == row_id, *_due(now))
+            .values(
+                claimed_by=token,
+                claimed_until=now + lease,
+                attempts=Notification.attempts + 1,
+                message_id=message_id,
+                in_reply_to=in_reply_to,
             )
         )
-        if not rows:
-            session.commit()
-            return sent, failed
-        for row in rows:
-            row.attempts += 1
+        assert isinstance(result, CursorResult)
+        if result.rowcount == 1:
+            claimed.append(Outbound(row_id, email or "", subject, body, created_at, message_id, in_reply_to, number))
+    session.commit()
+    return token, claimed
+
+
+def _previous_message_id(
+    session: Session, row_id: int, created_at: datetime, case_id: int, email: str | None
+) -> str | None:
+    """The Message-ID of the latest mail of the case to the same address written before this one."""
+    return session.scalar(
+        select(Notification.message_id)
+        .where(
+            Notification.case_id == case_id,
+            Notification.channel == "email",
+            Notification.email == email,
+            Notification.message_id.is_not(None),
+            or_(
+                Notification.created_at < created_at,
+                and_(Notification.created_at == created_at, Notification.id < row_id),
+            ),
+        )
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(1)
+    )
+
+
+def record_sent(session: Session, notification_id: int, now: datetime) -> None:
+    """Sent: whoever holds the claim now (a lease that ran out may have passed to another sender)."""
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "pending")
+        .values(status="sent", sent_at=now, last_error=None, claimed_by=None, claimed_until=None)
+    )
+    session.commit()
+
+
+def record_failure(session: Session, token: str, notification_id: int, error: str, now: datetime) -> None:
+    """Not sent: kept pending, due again after its backoff (only while this sender holds the claim)."""
+    attempts = session.scalar(select(Notification.attempts).where(Notification.id == notification_id)) or 1
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.claimed_by == token, Notification.status == "pending")
+        .values(last_error=error[:2000], next_attempt_at=now + backoff(attempts), claimed_by=None, claimed_until=None)
+    )
+    session.commit()
+
+
+def deliver_due(
+    session: Session,
+    sender: Sender,
+    now: datetime,
+    settings: MailSettings,
+    *,
+    batch: int = DELIVERY_BATCH,
+    lease: timedelta = CLAIM_LEASE,
+) -> Delivery:
+    """Send the due e-mail, batch after batch; a failure backs off and stays queued.
+
+    The session holds no transaction while a message is on the wire: claim and commit,
+    send, then record each result in a transaction of its own."""
+    sent = failed = 0
+    while True:
+        token, claimed = claim_due(session, settings, now, batch=batch, lease=lease)
+        if not claimed:
+            return Delivery(sent, failed)
+        for mail in claimed:
             try:
-                sender.send(to=row.email or "", subject=row.subject, body=row.body)
-            except Exception as exc:  # any transport error: keep the mail, retry later
+                sender.send(build_message(settings, mail))
+            except Exception as exc:  # any transport or address error: keep the mail, retry later
                 failed += 1
-                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if row.attempts >= MAX_ATTEMPTS:
-                    row.status = "failed"
-                    log.error(
-                        "notification %s to %s gave up after %s attempts: %s",
-                        row.id,
-                        row.email,
-                        row.attempts,
-                        row.last_error,
-                    )
-                else:
-                    row.next_attempt_at = now + backoff(row.attempts)
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning("e-mail %s to %s not sent (will retry): %s", mail.notification_id, mail.to, error)
+                record_failure(session, token, mail.notification_id, error, now)
             else:
                 sent += 1
-                row.status, row.sent_at, row.last_error = "sent", now, None
-        session.commit()
+                record_sent(session, mail.notification_id, now)

@@ -23,3 +23,36 @@ def test_the_migrated_schema_matches_the_models(db_url):
     finally:
         engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_mail_the_old_outbox_gave_up_on_is_pending_again_after_the_upgrade(db_url):
+    """0015: no terminal 'failed' any more; such rows go back in the queue (and the downgrade works)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from casemgr.migrate import alembic_config, upgrade
+
+    engine = make_engine(db_url)
+    try:
+        cfg = alembic_config(db_url)
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0014")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO notification (email, channel, subject, body, status, attempts, next_attempt_at,"
+                    " last_error, created_at) VALUES ('a@b.example', 'email', 'S1 paged', 'b', :status, 8, :t,"
+                    " 'relay down', :t)"
+                ),
+                [
+                    {"status": "failed", "t": "2026-11-02 09:00:00+00:00"},
+                    {"status": "sent", "t": "2026-11-02 09:00:00+00:00"},
+                ],
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT status, attempts, message_id FROM notification ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [("pending", 8, None), ("sent", 8, None)]
+    finally:
+        engine.dispose()
