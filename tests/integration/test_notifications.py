@@ -10,6 +10,7 @@ from sqlalchemy import select
 from casemgr.notifications.models import Notification
 from casemgr.notifications.senders import MaildirSender
 from casemgr.notifications.services import MAX_ATTEMPTS, deliver_due, inbox, mark_all_read, notify, unread_count
+from tests.factories import create_user
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -25,8 +26,10 @@ class RefusingRelay:
         raise ConnectionRefusedError("relay down")
 
 
-def test_a_failed_delivery_backs_off_and_is_delivered_when_the_relay_returns(session, world, tmp_path):
-    notify(session, [world.user("engineer")], subject="S1 paged", body="CS-000001", now=T0)
+def test_a_failed_delivery_backs_off_and_is_delivered_when_the_relay_returns(session, tmp_path):
+    notify(
+        session, [create_user(session, email="eng@vendor.example.com")], subject="S1 paged", body="CS-000001", now=T0
+    )
     session.commit()
     relay = RefusingRelay()
     assert deliver_due(session, relay, T0) == (0, 1)
@@ -45,8 +48,8 @@ def test_a_failed_delivery_backs_off_and_is_delivered_when_the_relay_returns(ses
     assert messages[0]["Subject"] == "S1 paged" and messages[0]["Auto-Submitted"] == "auto-generated"
 
 
-def test_after_the_last_attempt_a_notification_is_kept_as_failed_not_dropped(session, world):
-    notify(session, [world.user("engineer")], subject="x", body="y", now=T0)
+def test_after_the_last_attempt_a_notification_is_kept_as_failed_not_dropped(session):
+    notify(session, [create_user(session)], subject="x", body="y", now=T0)
     session.commit()
     relay, at = RefusingRelay(), T0
     for _ in range(MAX_ATTEMPTS):
@@ -57,8 +60,8 @@ def test_after_the_last_attempt_a_notification_is_kept_as_failed_not_dropped(ses
     assert deliver_due(session, relay, at + timedelta(days=1)) == (0, 0)
 
 
-def test_the_in_app_list_is_personal_and_can_be_marked_read(session, world):
-    engineer, manager = world.user("engineer"), world.user("manager")
+def test_the_in_app_list_is_personal_and_can_be_marked_read(session):
+    engineer, manager = create_user(session), create_user(session, "support_manager")
     notify(session, [engineer, engineer, manager], subject="Heads up", body="b", now=T0, email=False)
     session.commit()
     assert [n.subject for n in inbox(session, engineer)] == ["Heads up"], "one message per person, not per mention"
