@@ -6,6 +6,8 @@ request's session from :func:`get_session` and never commit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from flask import Flask, g, request
 from sqlalchemy import DateTime, MetaData, Table, create_engine, event, insert
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.schema import ColumnDefault
@@ -114,15 +116,44 @@ class Database:
         self.engine = make_engine(url)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         #: Sessions that write; on SQLite they take the write lock at BEGIN.
-        write_engine = make_engine(url, sqlite_immediate=True) if self.engine.dialect.name == "sqlite" else self.engine
-        self.write_session_factory = sessionmaker(write_engine, expire_on_commit=False)
+        self.write_engine = (
+            make_engine(url, sqlite_immediate=True) if self.engine.dialect.name == "sqlite" else self.engine
+        )
+        self.write_session_factory = sessionmaker(self.write_engine, expire_on_commit=False)
 
     def factories(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
         return self.session_factory, self.write_session_factory
 
-    def dispose(self) -> None:
+    @contextmanager
+    def sessions_joined(self, connection: Connection) -> Iterator[None]:
+        """While the block runs, every session this app makes (both factories) is bound to
+        ``connection`` and joins the transaction the caller began on it through a SAVEPOINT:
+        SQLAlchemy's recipe "Joining a Session into an External Transaction", with
+        ``join_transaction_mode="create_savepoint"``. A session's commit then only releases
+        its savepoint and its rollback returns to it; what stays is the caller's to commit or
+        roll back with the outer transaction. The tests use it to roll each test back.
+
+        ``connection`` must be in a transaction, and is used from one thread only. On SQLite
+        it must come from ``make_engine(url, sqlite_immediate=True)``: SQLAlchemy then emits
+        BEGIN itself, as SAVEPOINTs need (the driver's own transaction handling breaks them).
+        The factories get their engines back when the block ends.
+        """
+        if not connection.in_transaction():
+            raise ValueError("sessions_joined needs a connection inside a transaction (connection.begin())")
+        driver = connection.connection.dbapi_connection
+        if connection.dialect.name == "sqlite" and getattr(driver, "isolation_level", None) is not None:
+            raise ValueError("on SQLite, join a connection of make_engine(url, sqlite_immediate=True)")
         for factory in self.factories():
-            factory.kw["bind"].dispose()
+            factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield
+        finally:
+            self.session_factory.configure(bind=self.engine, join_transaction_mode="conditional_savepoint")
+            self.write_session_factory.configure(bind=self.write_engine, join_transaction_mode="conditional_savepoint")
+
+    def dispose(self) -> None:
+        for engine in {self.engine, self.write_engine}:
+            engine.dispose()
 
 
 def database(app: Flask | None = None) -> Database:

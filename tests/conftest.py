@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,15 +94,31 @@ def _empty_tables(url: str) -> None:
     engine.dispose()
 
 
+def commits(request) -> bool:
+    """Whether the test runs in the committing mode (``@pytest.mark.commits``)."""
+    return request.node.get_closest_marker("commits") is not None
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, database_urls) -> str:
+def db_url(request, database_urls) -> Iterator[str]:
+    """The database of this run of the test (each runs on both).
+
+    By default a test runs inside one transaction rolled back at its end (see ``app``):
+    the tables are empty when it starts and stay so. A ``@pytest.mark.commits`` test
+    really commits: it starts on emptied tables, and empties them again when done so
+    that the tests after it start clean.
+    """
     url = database_urls.get(request.param)
     if url is None:
         skip_or_fail(
             f"PostgreSQL not configured: set {PG_ENV}=postgresql+psycopg://USER@HOST:5432/DB to run this test on it"
         )
-    _empty_tables(url)
-    return url
+    if commits(request):
+        _empty_tables(url)
+        yield url
+        _empty_tables(url)
+    else:
+        yield url
 
 
 @pytest.fixture
@@ -109,20 +126,91 @@ def clock() -> FixedClock:
     return FixedClock(T0)
 
 
+def _app_config(db_url: str, clock: FixedClock, instance: Path) -> dict:
+    return {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "test-only-" + "x" * 20,
+        "CLOCK": clock,
+        "RATELIMIT_ENABLED": False,
+        "TESTING": True,
+    }
+
+
+class SharedApp:
+    """One app per database for the whole run, and the engine of the connections the tests
+    roll back (on SQLite one whose transactions SQLAlchemy emits, as SAVEPOINTs need)."""
+
+    def __init__(self, db_url: str, instance: Path) -> None:
+        self.app = create_app(_app_config(db_url, FixedClock(T0), instance))
+        self.config = dict(self.app.config)
+        self.engine = make_engine(db_url, sqlite_immediate=True)
+
+    def dispose(self) -> None:
+        registry_of(self.app).db.dispose()
+        self.engine.dispose()
+
+
+class SharedApps:
+    """The run's apps, one per database, each built on first use."""
+
+    def __init__(self, tmp_path_factory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.apps: dict[str, SharedApp] = {}
+
+    def get(self, name: str, url: str) -> SharedApp:
+        if name not in self.apps:
+            self.apps[name] = SharedApp(url, self.tmp_path_factory.mktemp(f"app-{name}"))
+        return self.apps[name]
+
+    def dispose(self) -> None:
+        """Close every pooled connection (new ones are opened on demand): after a committing
+        test, which may have done anything to other connections (terminated them, say)."""
+        for shared in self.apps.values():
+            shared.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_apps(tmp_path_factory) -> Iterator[SharedApps]:
+    apps = SharedApps(tmp_path_factory)
+    yield apps
+    apps.dispose()
+
+
 @pytest.fixture
-def app(db_url, clock, tmp_path):
-    app = create_app(
-        {
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATABASE_URL": db_url,
-            "SECRET_KEY": "test-only-" + "x" * 20,
-            "CLOCK": clock,
-            "RATELIMIT_ENABLED": False,
-            "TESTING": True,
-        }
-    )
-    yield app
-    registry_of(app).db.dispose()
+def app(request, db_url, clock, tmp_path, shared_apps):
+    """The app of the test, on ``db_url``, with ``clock`` as its clock.
+
+    Committing tests (``@pytest.mark.commits``) get an app of their own, as a real process
+    has. The others share one app per database for the whole run: each test gets the
+    app's configuration back as it was built (with its own attachment and mail folders
+    under ``tmp_path``) and its own clock, and runs inside one transaction on one
+    connection, rolled back at its end. Every session of the app joins that transaction
+    through a SAVEPOINT (``Database.sessions_joined``), so a service's or a request's commit
+    only releases its savepoint. One connection serves one thread: a test with threads,
+    several connections, or commits other connections must see, is marked ``commits``.
+    """
+    if commits(request):
+        app = create_app(_app_config(db_url, clock, tmp_path / "instance"))
+        yield app
+        registry_of(app).db.dispose()
+        shared_apps.dispose()
+        return
+    shared = shared_apps.get(request.node.callspec.params["db_url"], db_url)
+    app = shared.app
+    app.config.clear()
+    app.config.update(shared.config)
+    instance = tmp_path / "instance"
+    app.config.update(CLOCK=clock, ATTACHMENT_DIR=str(instance / "attachments"), MAILDIR=str(instance / "mail"))
+    registry = registry_of(app)
+    registry.clock = clock
+    with shared.engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            with registry.db.sessions_joined(connection):
+                yield app
+        finally:
+            transaction.rollback()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from tests.factories import PASSWORD
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.commits]  # the served app answers from several threads
 
 
 def login(page, base: str, email: str) -> None:

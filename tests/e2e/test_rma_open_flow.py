@@ -14,7 +14,7 @@ from rma.models import Rma
 from tests.e2e.test_case_flow import login
 from tests.integration.test_rma_lifecycle import open_case
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.commits]  # the served app answers from several threads
 
 
 def test_a_support_engineer_opens_an_rma_through_the_confirmation(session, world, clock, live_url, browser):

@@ -12,6 +12,7 @@ from casemgr.bulk import COPY_MIN_ROWS, insert_at_commit
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.db import new_session
 from casemgr.notifications.models import Notification
+from tests.factories import create_asset, create_user
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -29,11 +30,22 @@ class Statements:
         event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
-def _case(session, world) -> Case:
+@pytest.fixture
+def engineer(session):
+    return create_user(session, "support_engineer")
+
+
+@pytest.fixture
+def asset(session):
+    """An asset of a partner: these tests need no more than that and a user."""
+    return create_asset(session)
+
+
+def _case(session, asset) -> Case:
     case = Case(
         number="CS-900001",
-        organization_id=world.acme.id,
-        asset_id=world.acme_asset.id,
+        organization_id=asset.organization_id,
+        asset_id=asset.id,
         severity=2,
         status="new",
         subject="Disk failed",
@@ -64,10 +76,10 @@ def _notification(user, i: int) -> dict:
     }
 
 
-def test_queued_rows_of_several_tables_are_written_at_the_commit_in_one_statement(session, world):
-    case = _case(session, world)
+def test_queued_rows_of_several_tables_are_written_at_the_commit_in_one_statement(session, engineer, asset):
+    case = _case(session, asset)
     session.commit()
-    user = world.user("engineer")
+    user = engineer
     insert_at_commit(
         session,
         CaseEvent.__table__,
@@ -112,8 +124,8 @@ def test_queued_rows_of_several_tables_are_written_at_the_commit_in_one_statemen
     assert due == [T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
 
 
-def test_queued_rows_are_dropped_by_a_rollback_and_never_written_by_a_later_commit(session, world):
-    user = world.user("engineer")
+def test_queued_rows_are_dropped_by_a_rollback_and_never_written_by_a_later_commit(session, engineer):
+    user = engineer
     session.commit()
     insert_at_commit(session, Notification.__table__, [_notification(user, 1)])
     session.rollback()
@@ -124,11 +136,11 @@ def test_queued_rows_are_dropped_by_a_rollback_and_never_written_by_a_later_comm
     assert session.scalar(select(func.count()).select_from(Notification)) == 0
 
 
-def test_queued_rows_may_refer_to_objects_added_in_the_same_transaction(session, world):
+def test_queued_rows_may_refer_to_objects_added_in_the_same_transaction(session, asset):
     case = Case(
         number="CS-900002",
-        organization_id=world.acme.id,
-        asset_id=world.acme_asset.id,
+        organization_id=asset.organization_id,
+        asset_id=asset.id,
         severity=3,
         status="new",
         subject="Fan noise",
@@ -160,9 +172,9 @@ def test_queued_rows_may_refer_to_objects_added_in_the_same_transaction(session,
     assert session.scalar(select(Case.subject).where(Case.id == case.id)) == "Fan noise, loud"
 
 
-def test_a_large_queued_batch_is_copied_beside_the_small_ones(session, world):
-    user = world.user("engineer")
-    case = _case(session, world)
+def test_a_large_queued_batch_is_copied_beside_the_small_ones(session, engineer, asset):
+    user = engineer
+    case = _case(session, asset)
     rows = [_notification(user, i) for i in range(COPY_MIN_ROWS + 5)]
     insert_at_commit(session, Notification.__table__, rows)
     insert_at_commit(
@@ -190,7 +202,7 @@ def _subjects(session) -> list[str]:
 
 
 @pytest.fixture
-def writer(app, world):
+def writer(app, session):
     """A session that writes: on SQLite its transactions are real from BEGIN on, which
     SAVEPOINTs need (the driver's own lazy transactions would let RELEASE commit)."""
     session = new_session(app, write=True)
@@ -198,8 +210,8 @@ def writer(app, world):
     session.close()
 
 
-def test_rows_queued_inside_a_savepoint_that_is_rolled_back_are_not_written(writer, world):
-    user = world.user("engineer")
+def test_rows_queued_inside_a_savepoint_that_is_rolled_back_are_not_written(writer, engineer):
+    user = engineer
     insert_at_commit(writer, Notification.__table__, [_notification(user, 1)])  # before the savepoint: kept
     savepoint = writer.begin_nested()
     insert_at_commit(writer, Notification.__table__, [_notification(user, 2), _notification(user, 3)])
@@ -212,8 +224,8 @@ def test_rows_queued_inside_a_savepoint_that_is_rolled_back_are_not_written(writ
     assert _subjects(writer) == ["message 1", "message 5"]
 
 
-def test_rows_queued_inside_a_released_savepoint_are_written_with_the_transaction(writer, world):
-    user = world.user("engineer")
+def test_rows_queued_inside_a_released_savepoint_are_written_with_the_transaction(writer, engineer):
+    user = engineer
     with writer.begin_nested():
         insert_at_commit(writer, Notification.__table__, [_notification(user, 1)])
         with writer.begin_nested():
@@ -223,8 +235,8 @@ def test_rows_queued_inside_a_released_savepoint_are_written_with_the_transactio
     assert _subjects(writer) == ["message 1", "message 2", "message 3"]
 
 
-def test_rows_of_a_released_savepoint_go_when_the_transaction_around_it_rolls_back(writer, world):
-    user = world.user("engineer")
+def test_rows_of_a_released_savepoint_go_when_the_transaction_around_it_rolls_back(writer, engineer):
+    user = engineer
     insert_at_commit(writer, Notification.__table__, [_notification(user, 1)])
     with writer.begin_nested():
         insert_at_commit(writer, Notification.__table__, [_notification(user, 2)])
@@ -233,12 +245,12 @@ def test_rows_of_a_released_savepoint_go_when_the_transaction_around_it_rolls_ba
     assert _subjects(writer) == []
 
 
-def test_rows_queued_inside_a_savepoint_may_refer_to_objects_added_in_it(writer, world):
+def test_rows_queued_inside_a_savepoint_may_refer_to_objects_added_in_it(writer, asset):
     with writer.begin_nested():
         case = Case(
             number="CS-900003",
-            organization_id=world.acme.id,
-            asset_id=world.acme_asset.id,
+            organization_id=asset.organization_id,
+            asset_id=asset.id,
             severity=3,
             status="new",
             subject="Fan noise",
@@ -270,9 +282,9 @@ def test_rows_queued_inside_a_savepoint_may_refer_to_objects_added_in_it(writer,
     assert writer.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)) == "opened"
 
 
-def test_queued_rows_without_their_columns_defaults_are_still_written_with_the_others(session, world):
-    user = world.user("engineer")
-    case = _case(session, world)
+def test_queued_rows_without_their_columns_defaults_are_still_written_with_the_others(session, engineer, asset):
+    user = engineer
+    case = _case(session, asset)
     row = _notification(user, 1)
     del row["body"], row["attempts"]  # columns with a Python-side default, left to it
     insert_at_commit(session, Notification.__table__, [row])

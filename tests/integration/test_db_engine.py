@@ -17,6 +17,7 @@ from casemgr.organizations.models import Organization
 from escalation import context
 from escalation.defaults import seed_default_ladders
 from escalation.models import EscalationSchedule
+from tests.conftest import T0
 
 
 class Statements:
@@ -47,6 +48,7 @@ def ladders(world, session):
     seed_default_ladders(session)
 
 
+@pytest.mark.commits  # a second session, independent of the first
 def test_an_entity_built_from_a_core_row_is_what_the_orm_would_have_loaded(app, session, world):
     columns = EntityColumns(Asset, "a_")
     row = session.connection().execute(select(*columns.columns).where(Asset.__table__.c.serial == "ACME-001")).one()
@@ -90,6 +92,7 @@ def test_an_entity_the_session_already_holds_is_returned_as_it_is(app, session, 
     assert columns.load(session, row) is held and held.degraded is True and held in session.dirty
 
 
+@pytest.mark.commits  # counts the statements of real transactions (no SAVEPOINTs)
 def test_a_row_inserted_by_insert_one_is_loaded_whole_and_leaves_nothing_to_flush(app, session, world):
     org = Organization(name="Initech", created_at=world.acme.created_at)
     keys = [prop.key for prop in inspect(Organization).column_attrs]
@@ -122,6 +125,7 @@ def _kinds(sent: list[str]) -> list[str]:
     return [s.split()[0] for s in sent]
 
 
+@pytest.mark.commits  # counts the statements of real transactions (no SAVEPOINTs)
 def test_opening_a_case_costs_a_fixed_handful_of_statements(session, world, store, clock, ladders, monkeypatch):
     monkeypatch.setattr(context, "LADDER_RECHECK_SECONDS", 3600)  # the ladders are cached, as in a running process
     _open(session, world, store, clock)  # the counter exists and the ladders are cached from here on
@@ -180,3 +184,40 @@ def test_a_triage_case_goes_in_through_the_same_path(session, world, store, cloc
         "triage",
     ]
     assert session.scalar(select(EscalationSchedule.case_id).where(EscalationSchedule.case_id == case.id))
+
+
+@pytest.mark.commits  # builds a Database of its own, on the committed tables
+def test_sessions_joined_to_an_outer_transaction_keep_nothing_once_it_is_rolled_back(db_url):
+    """``Database.sessions_joined``: a session's commit only releases its savepoint, a later
+    session on the connection sees it, and the outer rollback takes everything back; then the
+    factories are on their engines again and commit for good."""
+    from casemgr.db import Database, make_engine
+
+    db, outer_engine = Database(db_url), make_engine(db_url, sqlite_immediate=True)
+    try:
+        with outer_engine.connect() as connection:
+            with pytest.raises(ValueError, match="inside a transaction"), db.sessions_joined(connection):
+                pass
+            transaction = connection.begin()
+            with db.sessions_joined(connection):
+                with db.write_session_factory() as writer:
+                    writer.add(Organization(name="Joined", created_at=T0))
+                    writer.commit()
+                with db.session_factory() as reader:
+                    assert reader.scalars(select(Organization.name)).all() == ["Joined"]
+                with db.write_session_factory() as undone:
+                    undone.add(Organization(name="Rolled back", created_at=T0))
+                    undone.flush()
+                    undone.rollback()  # back to its savepoint only
+                with db.session_factory() as reader:
+                    assert reader.scalars(select(Organization.name)).all() == ["Joined"]
+            transaction.rollback()
+        with db.write_session_factory() as writer:
+            assert writer.scalars(select(Organization.name)).all() == []
+            writer.add(Organization(name="Committed", created_at=T0))
+            writer.commit()
+        with db.session_factory() as reader:
+            assert reader.scalars(select(Organization.name)).all() == ["Committed"]
+    finally:
+        db.dispose()
+        outer_engine.dispose()

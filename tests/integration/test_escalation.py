@@ -261,6 +261,7 @@ def test_a_severity_change_while_paused_keeps_the_pause_already_accrued(session,
     assert case.resolution_breached is False
 
 
+@pytest.mark.commits  # runners in four threads
 def test_exactly_once_with_four_concurrent_runners_over_two_thousand_due_steps(app, session, world, store, run):
     ladder = EscalationLadder(
         name="Bulk",

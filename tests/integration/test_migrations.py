@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -25,6 +26,7 @@ def test_the_migrated_schema_matches_the_models(db_url):
     assert diff == [], f"models and migrations disagree: {diff}"
 
 
+@pytest.mark.commits  # migrates the test database itself and writes rows: emptied after
 def test_mail_the_old_outbox_gave_up_on_is_pending_again_after_the_upgrade(db_url):
     """0015: no terminal 'failed' any more; such rows go back in the queue (and the downgrade works)."""
     from alembic import command

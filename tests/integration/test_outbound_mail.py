@@ -226,6 +226,7 @@ def test_a_claim_is_a_lease_that_commits_and_expires(app, session, world, case, 
     other.close()
 
 
+@pytest.mark.commits  # senders in threads, each on its own connection
 def test_several_senders_side_by_side_send_each_message_once(app, world, case, sink, settings):
     s = new_session(app, write=True)
     users = [world.user(k) for k in ("acme_user", "engineer", "engineer2", "field", "account", "manager", "admin")]

@@ -40,6 +40,7 @@ def test_the_database_refuses_one_serial_active_in_two_assets(session, world):
     assert session.scalar(select(func.count()).where(Component.serial == "ACME-001-D1")) == 2
 
 
+@pytest.mark.commits  # a race between two sessions
 def test_an_install_that_loses_a_race_is_refused_with_a_message(app, session, world):
     """Another installation takes the serial after this one checked it and before it commits."""
     part_id = world.acme_asset.components[0].part_id

@@ -267,6 +267,7 @@ def test_token_create_prints_the_token_alone(app, world):
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite has no server connection to lose
+@pytest.mark.commits  # another connection terminates the app's pooled ones
 def test_a_connection_the_database_dropped_fails_one_request_with_503_and_the_next_goes_through(
     api, app, db_url, clock
 ):

@@ -93,14 +93,14 @@ def test_a_deployment_is_set_up_through_the_api_alone(api, app, clock):
         assert root.get(f"/api/v1/{path}").status_code == 200
 
 
-def test_administration_is_for_admins_and_refuses_duplicates_and_bad_input(api):
+def test_administration_is_for_admins_and_refuses_duplicates_and_bad_input(api, world):
     assert_error(api("manager").post("/api/v1/organizations", json={"name": "X"}), 403, "forbidden")
     assert_error(api("acme_admin").get("/api/v1/users"), 403, "forbidden")
     root = api("admin")
     assert_error(root.post("/api/v1/organizations", json={"name": "Acme"}), 409, "conflict")
     assert_error(root.post("/api/v1/organizations/999/sites", json={"name": "x", "timezone": "UTC"}), 404, "not_found")
     assert_error(
-        root.post("/api/v1/organizations/2/sites", json={"name": "x", "timezone": "Mars/Olympus"}),
+        root.post(f"/api/v1/organizations/{world.acme.id}/sites", json={"name": "x", "timezone": "Mars/Olympus"}),
         422,
         "rule_violation",
     )
@@ -110,7 +110,7 @@ def test_administration_is_for_admins_and_refuses_duplicates_and_bad_input(api):
             "/api/v1/contracts",
             json={
                 "number": "C",
-                "organization_id": 2,
+                "organization_id": world.acme.id,
                 "plan_code": "PREM",
                 "starts_on": "2027-01-01",
                 "ends_on": "2026-01-01",
@@ -125,7 +125,7 @@ def test_administration_is_for_admins_and_refuses_duplicates_and_bad_input(api):
             json={
                 "email": "admin@acme.example.com",
                 "role": "customer_admin",
-                "organization_id": 2,
+                "organization_id": world.acme.id,
                 "password": "a long enough secret",
             },
         ),
@@ -138,7 +138,7 @@ def test_administration_is_for_admins_and_refuses_duplicates_and_bad_input(api):
             json={
                 "email": "tiered@acme.example.com",
                 "role": "customer_admin",
-                "organization_id": 2,
+                "organization_id": world.acme.id,
                 "password": "a long enough secret",
                 "tier": "L2",
             },

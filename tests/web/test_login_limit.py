@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from casemgr import create_app
+from casemgr.extensions import limiter
 from casemgr.registry import registry_of
 from tests.factories import PASSWORD
 
@@ -30,7 +33,26 @@ def _token(client) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
 
 
+@pytest.fixture
+def own_apps():
+    """Apps of this module's own, with the limiter on. The limiter is one per process
+    (casemgr.extensions): it goes back as it was for the apps the other tests share."""
+    enabled_before, made = limiter.enabled, []
+
+    def make(db_url, clock, tmp_path, **limits):
+        made.append(_limited_app(db_url, clock, tmp_path, **limits))
+        return made[-1]
+
+    yield make
+    for app in made:
+        registry_of(app).db.dispose()
+    limiter.reset()
+    limiter.enabled = enabled_before
+
+
+@pytest.mark.commits  # an app of its own, which must see the world committed
 def test_login_posts_beyond_the_limit_get_429_and_other_requests_do_not(world, db_url, clock, tmp_path):
+    enabled_before = limiter.enabled
     app = _limited_app(db_url, clock, tmp_path)
     try:
         client = app.test_client()
@@ -51,28 +73,30 @@ def test_login_posts_beyond_the_limit_get_429_and_other_requests_do_not(world, d
             assert client.get("/api/v1/cases").status_code == 401
     finally:
         registry_of(app).db.dispose()
+        # The limiter is one per process (casemgr.extensions) and this app switched it on:
+        # the apps the other tests share are built with it off, and it goes back as it was.
+        limiter.reset()
+        limiter.enabled = enabled_before
 
 
-def test_one_account_is_limited_across_client_addresses_and_others_are_not(world, db_url, clock, tmp_path):
+@pytest.mark.commits  # an app of its own, which must see the world committed
+def test_one_account_is_limited_across_client_addresses_and_others_are_not(world, db_url, clock, tmp_path, own_apps):
     """Guessing one account's password from many addresses meets the per-account limit;
     people behind one proxy logging in to their own accounts do not share it."""
-    app = _limited_app(
+    app = own_apps(
         db_url, clock, tmp_path, LOGIN_RATE_LIMIT="100 per minute", LOGIN_ACCOUNT_RATE_LIMIT="3 per 15 minutes"
     )
-    try:
-        statuses = []
-        for n in range(4):
-            client = app.test_client()
-            client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
-            data = {"email": f"  {ACME.upper()} ", "password": "wrong", "csrf_token": _token(client)}
-            statuses.append(client.post("/login", data=data).status_code)
-        assert statuses == [400, 400, 400, 429]
-        other = app.test_client()
-        other.environ_base["REMOTE_ADDR"] = "198.51.100.1"
-        data = {"email": "admin@globex.example.com", "password": PASSWORD, "csrf_token": _token(other)}
-        assert other.post("/login", data=data).status_code == 302
-    finally:
-        registry_of(app).db.dispose()
+    statuses = []
+    for n in range(4):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+        data = {"email": f"  {ACME.upper()} ", "password": "wrong", "csrf_token": _token(client)}
+        statuses.append(client.post("/login", data=data).status_code)
+    assert statuses == [400, 400, 400, 429]
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.1"
+    data = {"email": "admin@globex.example.com", "password": PASSWORD, "csrf_token": _token(other)}
+    assert other.post("/login", data=data).status_code == 302
 
 
 def test_security_headers_forbid_framing_base_and_foreign_form_targets(app, world):
@@ -83,10 +107,8 @@ def test_security_headers_forbid_framing_base_and_foreign_form_targets(app, worl
     assert "Strict-Transport-Security" not in response.headers  # plain HTTP: nothing to pin
 
 
-def test_hsts_is_sent_when_cookies_are_secure(world, db_url, clock, tmp_path):
-    app = _limited_app(db_url, clock, tmp_path, SESSION_COOKIE_SECURE=True)
-    try:
-        hsts = app.test_client().get("/login", base_url="https://casemgr.example.com").headers
-        assert hsts["Strict-Transport-Security"].startswith("max-age=31536000")
-    finally:
-        registry_of(app).db.dispose()
+@pytest.mark.commits  # an app of its own
+def test_hsts_is_sent_when_cookies_are_secure(world, db_url, clock, tmp_path, own_apps):
+    app = own_apps(db_url, clock, tmp_path, SESSION_COOKIE_SECURE=True)
+    hsts = app.test_client().get("/login", base_url="https://casemgr.example.com").headers
+    assert hsts["Strict-Transport-Security"].startswith("max-age=31536000")

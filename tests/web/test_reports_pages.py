@@ -146,6 +146,7 @@ def read_csv(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
 
+@pytest.mark.commits  # checks the app's own pool gets its connection back
 def test_csv_exports_follow_the_users_scope_and_filters(app, web, world, seeded):
     account = web(ACCOUNT)
     rows = read_csv(account.get("/cases/export.csv?status=all"))

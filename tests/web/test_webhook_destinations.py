@@ -57,6 +57,7 @@ def test_a_destination_that_is_no_longer_allowed_is_not_sent_to_and_the_log_says
     assert row.last_error.startswith("not sent:") and "public addresses only" in row.last_error
 
 
+@pytest.mark.commits  # another connection must get the row while the sender runs
 def test_the_request_is_sent_outside_any_transaction(api, session, clock, db_url, receiver):  # noqa: F811
     """While the receiver is being called, another writer gets the delivery row at once."""
     url, _, _ = receiver
