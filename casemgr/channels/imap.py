@@ -16,7 +16,7 @@ import logging
 import ssl
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -73,12 +73,19 @@ class ImapSource:
                 )
             else:
                 conn = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)
+        except OSError as exc:
+            raise MailboxError(f"IMAP {self.host}:{self.port}: {exc}") from exc
+        try:
             conn.login(self.user, self.password)
             typ, data = conn.select(_quote(self.mailbox))
             if typ != "OK":
                 raise MailboxError(f"cannot open mailbox {self.mailbox!r} on {self.host}: {_text(data)}")
             return conn
-        except (OSError, imaplib.IMAP4.error) as exc:
+        except (OSError, imaplib.IMAP4.error, MailboxError) as exc:
+            with contextlib.suppress(OSError):
+                conn.shutdown()
+            if isinstance(exc, MailboxError):
+                raise
             raise MailboxError(f"IMAP {self.host}:{self.port} as {self.user}: {exc}") from exc
 
 
@@ -139,7 +146,7 @@ def _done(conn: imaplib.IMAP4, source: ImapSource, uid: str) -> None:
         conn.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
 
 
-def wait_for_mail(source: ImapSource, timeout: float) -> bool:
+def wait_for_mail(source: ImapSource, timeout: float, on_idle: Callable[[], object] | None = None) -> bool:
     """IMAP IDLE (RFC 2177) until the server reports new mail or ``timeout`` seconds pass.
 
     Python 3.11's imaplib has no ``idle()``; the command is written by hand."""
@@ -149,6 +156,8 @@ def wait_for_mail(source: ImapSource, timeout: float) -> bool:
         conn.send(tag + b" IDLE\r\n")
         if not conn.readline().startswith(b"+"):
             return False
+        if on_idle is not None:
+            on_idle()  # the server now reports new mail as it comes
         conn.sock.settimeout(timeout)
         try:
             while True:

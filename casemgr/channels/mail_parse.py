@@ -354,13 +354,23 @@ def read_message(source: BinaryIO, spool: Path) -> tuple[EmailMessage, Path, str
     digest = hashlib.sha256()
     fd, raw_name = tempfile.mkstemp(dir=spool, prefix="raw-", suffix=".eml")
     size = 0
+    failure: Exception | None = None
     with os.fdopen(fd, "wb") as raw:
         while chunk := source.read(_CHUNK):
             size += len(chunk)
             digest.update(chunk)
-            raw.write(chunk)
-            parser.feed(chunk)
-    message = parser.close()
+            raw.write(chunk)  # all of it, even after the parser gave up: the dead letter is whole
+            if failure is None:
+                try:
+                    parser.feed(chunk)
+                except Exception as exc:  # the stdlib's parser gives up on some structures
+                    failure = exc
+    try:
+        message = parser.close()
+    except Exception as exc:
+        failure = failure or exc
+    if failure is not None:
+        raise UnparseableMessage(f"the message structure cannot be read ({type(failure).__name__}: {failure})")
     assert isinstance(message, EmailMessage)  # what policy.default builds
     return message, Path(raw_name), digest.hexdigest(), size
 
