@@ -62,6 +62,7 @@ from casemgr.channels.mail_parse import (
 from casemgr.errors import DomainError
 from casemgr.notifications.services import queue_email
 from casemgr.organizations.models import Organization
+from casemgr.safety.services import SafetyBlocked
 
 log = logging.getLogger(__name__)
 
@@ -206,14 +207,13 @@ def _ingest(
                 return Outcome("duplicate", None, mail.message_key)
             raise
     if left_out and case is not None:
-        filing.note_left_out(
-            session,
-            case,
-            left_out,
-            store.max_bytes,
-            public=outcome.action in ("reply", "case", "triage", "unverified"),
-            now=now,
+        public = outcome.action in ("reply", "case", "triage") or (
+            outcome.action == "unverified" and outcome.detail.endswith("customer reply")
         )
+        try:
+            filing.note_left_out(session, case, left_out, store.max_bytes, public=public, now=now)
+        except SafetyBlocked:  # the file names read as unsafe advice: staff see them, the customer not
+            filing.note_left_out(session, case, left_out, store.max_bytes, public=False, now=now)
         outcome = Outcome(outcome.action, outcome.case_number, (outcome.detail + " attachments left out").strip())
     return outcome
 
@@ -300,17 +300,7 @@ def _file_on_case(
             except DomainError as exc:
                 session.rollback()
                 log.info("mail reply of %s to %s not added as theirs (%s); filed unverified", sender, case.number, exc)
-                for upload in uploads:
-                    upload.stream.seek(0)
-                row = filing.record(
-                    session,
-                    message_key=mail.message_key,
-                    sender=mail.sender,
-                    subject_key=mail.subject_key,
-                    outcome="",
-                    now=now,
-                )
-                row.case_id = case.id
+                row = _again(session, mail, case, uploads, now)
             else:
                 log.info("mail from %s (%s) added to %s as %s", sender, how, case.number, row.outcome)
                 return Outcome(row.outcome, case.number, f"found by {found_by}; {how}")
@@ -327,21 +317,43 @@ def _file_on_case(
     else:
         reason = f"authenticated by {how}, but not a contact who may reply on this case"
     row.outcome = "unverified"
-    filing.file_unverified(
-        session,
-        store,
-        case,
-        sender=sender,
-        sender_name=mail.sender_name,
-        body=body,
-        internal=internal,
-        reason=reason,
-        uploads=uploads,
-        now=now,
-    )
+
+    def file(internal: bool, held_back: bool = False) -> None:
+        filing.file_unverified(
+            session,
+            store,
+            case,
+            sender=sender,
+            sender_name=mail.sender_name,
+            body=body,
+            internal=internal,
+            reason=reason,
+            uploads=uploads,
+            now=now,
+            held_back=held_back,
+        )
+
+    try:
+        file(internal)
+    except SafetyBlocked:  # recorded by the guard, the session rolled back: keep it for staff
+        _again(session, mail, case, uploads, now)
+        file(True, held_back=True)
+        internal = True
     return Outcome(
         "unverified", case.number, f"found by {found_by}; {'internal note' if internal else 'customer reply'}"
     )
+
+
+def _again(session: Session, mail: ParsedMail, case: Case | None, uploads: list[Upload], now: datetime) -> Any:
+    """After a rolled-back attempt: the exactly-once record again, the files from their start."""
+    for upload in uploads:
+        upload.stream.seek(0)
+    row = filing.record(
+        session, message_key=mail.message_key, sender=mail.sender, subject_key=mail.subject_key, outcome="", now=now
+    )
+    if case is not None:
+        row.case_id = case.id
+    return row
 
 
 def _open_new(
@@ -390,16 +402,7 @@ def _open_new(
             except CaseRuleError as exc:
                 session.rollback()
                 log.info("mail case on %s refused (%s); opening a triage case", asset.serial, exc)
-                for upload in uploads:
-                    upload.stream.seek(0)
-                row = filing.record(
-                    session,
-                    message_key=mail.message_key,
-                    sender=mail.sender,
-                    subject_key=mail.subject_key,
-                    outcome="",
-                    now=now,
-                )
+                row = _again(session, mail, None, uploads, now)
     if case is None:
         org_id = user.organization_id if (authenticated and user is not None) else _vendor_org(session)
         row.outcome = "triage"

@@ -22,7 +22,6 @@ from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.channels.models import InboundMessage
 from casemgr.notifications.services import notify
 from casemgr.organizations.models import Organization
-from casemgr.safety import services as safety
 
 log = logging.getLogger(__name__)
 
@@ -155,15 +154,17 @@ def file_unverified(
     reason: str,
     uploads: Sequence[Upload],
     now: datetime,
+    held_back: bool = False,
 ) -> CaseEvent:
     """A message whose sender is not authenticated: never lost, never under a user's name.
 
     ``internal``: an internal note marked "unverified sender" (a vendor-domain address,
     or someone who is not a contact of the case); otherwise a customer reply marked
-    unverified, which the customer sees as such. Text the safety guard would refuse in
-    public is held back as an internal note with its flags (it names nobody on the
-    vendor side, but it must not read as advice on the customer's timeline either).
-    The vendor side (owner, or the queue) is told. Commits.
+    unverified, which the customer sees as such. Its author is unknown, so public text
+    passes the safety guard like vendor text: a refusal raises
+    :class:`~casemgr.safety.services.SafetyBlocked` (recorded, nothing stored), and the
+    caller files it again as an internal note with ``held_back``. The vendor side
+    (owner, or the queue) is told. Commits.
     """
     data = {
         "from": "unverified" if internal else "customer",
@@ -174,9 +175,8 @@ def file_unverified(
         "channel": "email",
     }
     public = not internal
-    if public and body.strip() and safety.scan_case_text(session, case, body):
-        public = False
-        data["held_back"] = "the safety guard would refuse this text in public"
+    if held_back:
+        data["held_back"] = "the safety guard refused this text in public"
     event = timeline.append(
         session,
         case,
@@ -217,7 +217,10 @@ def size_text(size: int) -> str:
 def note_left_out(
     session: Session, case: Case, left_out: Sequence[tuple[str, int]], limit: int, *, public: bool, now: datetime
 ) -> CaseEvent:
-    """Attachments over the limit: named on the case with their size, never stored cut. Commits."""
+    """Attachments over the limit: named on the case with their size, never stored cut. Commits.
+
+    The names are the sender's: in public they pass the safety guard, which may refuse
+    (:class:`~casemgr.safety.services.SafetyBlocked`; the caller then notes them internally)."""
     lines = [f"- {name} ({size / (1024 * 1024):.1f} MB)" for name, size in left_out]
     event = timeline.append(
         session,
@@ -226,6 +229,7 @@ def note_left_out(
         "attachment_left_out",
         now,
         public=public,
+        channel="email",
         body=f"{'This attachment was' if len(lines) == 1 else 'These attachments were'} left out because"
         f" {'it is' if len(lines) == 1 else 'they are'} over the {size_text(limit)} limit (nothing was cut):\n"
         + "\n".join(lines)

@@ -374,3 +374,24 @@ def test_a_reply_to_a_closed_case_opens_a_new_case_that_names_it(acme_case, inge
     result = ingest_cli("dmarc_trusted_reply.eml")
     assert result.output.startswith("triage CS-000002"), result.output
     assert "CS-000001" in session.scalar(select(Case.description).where(Case.number == "CS-000002"))
+
+
+def test_unsafe_advice_from_an_unverified_sender_is_held_back_for_staff(ingest_cli, session, world, store):
+    """An unauthenticated "customer" reply telling to put the failed drive back: refused in public by
+    the safety guard (recorded), kept as an internal note for staff."""
+    from casemgr.assets.services import mark_component
+    from casemgr.safety.models import SafetyBlock
+
+    assert ingest_cli("dmarc_trusted_new_case.eml").output.startswith("case CS-000001")
+    bay2 = next(c for c in world.acme_asset.components if c.slot == "bay 2")
+    mark_component(session, world.user("engineer"), bay2, "failed", world.acme_asset.created_at)
+    unsafe = (
+        (MAIL / "reply_with_number.eml")
+        .read_bytes()
+        .replace(b"Here is more detail: the rebuild stopped at 43 %.", b"Please reinsert the failed drive in bay 2.")
+    )
+    result = ingest_cli(unsafe)
+    assert result.output.startswith("unverified CS-000001 found by subject; internal note"), result.output
+    [note] = comments(session)
+    assert not note.public and note.data["held_back"] and "reinsert" in note.body
+    assert session.scalar(select(func.count()).select_from(SafetyBlock)) == 1
