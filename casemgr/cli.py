@@ -308,19 +308,66 @@ def mail_group() -> None:
 def mail_ingest() -> None:
     """Read one RFC 5322 message on standard input (an MTA pipes to it) and file it.
 
-    Exits 0 for every well-formed message, so the MTA never bounces it; 65
-    (EX_DATAERR) only when the input has no sender at all.
+    Exits 0 for every message that can be read, so the MTA never bounces it: one that
+    cannot be filed is kept in the dead-letter folder and reported. Exits 75
+    (EX_TEMPFAIL: the MTA keeps it and retries) only when the database is unreachable,
+    and 65 (EX_DATAERR) when standard input is empty.
     """
-    from casemgr.cases.attachments import AttachmentStore
-    from casemgr.channels.mail import MalformedMessage, ingest
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from casemgr.channels.mail import MailSettings, ingest
     from casemgr.db import new_session
 
-    raw = sys.stdin.buffer.read()
-    store = AttachmentStore(current_app.config["ATTACHMENT_DIR"], current_app.config["MAX_CONTENT_LENGTH"])
-    with new_session(write=True) as session:
-        try:
-            outcome = ingest(session, raw, store, _clock_now())
-        except MalformedMessage as exc:
-            click.echo(f"casemgr mail ingest: {exc}", err=True)
-            raise SystemExit(65) from None
+    app = loaded_app()
+    try:
+        with new_session(app, write=True) as session:
+            outcome = ingest(
+                session, sys.stdin.buffer, _mail_store(app), _clock_now(), MailSettings.from_config(app.config)
+            )
+    except (OperationalError, InterfaceError) as exc:
+        click.echo(f"casemgr mail ingest: the database is unavailable, try again later ({exc.orig})", err=True)
+        raise SystemExit(75) from None
+    if outcome.action == "dead_letter" and outcome.detail == "empty input":
+        click.echo("casemgr mail ingest: no message on standard input", err=True)
+        raise SystemExit(65)
     click.echo(f"{outcome.action} {outcome.case_number or ''} {outcome.detail}".strip())
+
+
+def _mail_store(app: Flask):
+    from casemgr.cases.attachments import AttachmentStore
+
+    return AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+
+
+@mail_group.command("fetch")
+@click.option("--once", is_flag=True, help="One pass over the mailbox, then exit.")
+@click.option("--idle/--poll", default=False, help="Wait with IMAP IDLE between passes instead of polling.")
+@click.option("--interval", type=int, default=None, help="Seconds between passes (CASEMGR_IMAP_INTERVAL).")
+@with_appcontext
+def mail_fetch(once: bool, idle: bool, interval: int | None) -> None:
+    """File the messages of an IMAP mailbox (CASEMGR_IMAP_URL), for deployments without an MTA pipe.
+
+    Each message is filed exactly once, even if the fetcher stops between filing and
+    flagging it; filed messages are flagged (or moved to CASEMGR_IMAP_DONE_FOLDER)."""
+    from casemgr.channels.imap import ImapSource, MailboxError, run_fetcher
+
+    app = loaded_app()
+    url = app.config.get("IMAP_URL", "")
+    if not url:
+        raise click.ClickException("Set CASEMGR_IMAP_URL, e.g. imaps://user:password@mail.example.com:993/INBOX.")
+    try:
+        source = ImapSource.from_url(url, done_folder=app.config.get("IMAP_DONE_FOLDER", ""))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        for counts in run_fetcher(
+            app,
+            source,
+            store=_mail_store(app),
+            once=once,
+            idle=idle,
+            interval=interval or app.config.get("IMAP_INTERVAL_SECONDS", 60),
+        ):
+            click.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing new")
+    except MailboxError as exc:
+        raise click.ClickException(str(exc)) from None

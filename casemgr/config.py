@@ -45,7 +45,22 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         #: A customer may request escalation of one case at most once per this many minutes.
         "ESCALATION_REQUEST_INTERVAL_MINUTES": int(env.get("CASEMGR_ESCALATION_REQUEST_INTERVAL", "60")),
         "SCHEDULER_TICK_SECONDS": int(env.get("CASEMGR_TICK_SECONDS", "30")),
+        #: authserv-ids of our own MTAs whose Authentication-Results are believed (comma-separated).
+        "MAIL_TRUSTED_AUTHSERV": _words(env.get("CASEMGR_MAIL_TRUSTED_AUTHSERV", "")),
+        #: Where inbound messages that cannot be read are kept whole.
+        "MAIL_DEAD_LETTER_DIR": env.get("CASEMGR_MAIL_DEAD_LETTER_DIR") or str(instance_path / "mail-dead-letter"),
+        #: At most one acknowledgement per sender per this many minutes (auto-reply damping).
+        "MAIL_ACK_INTERVAL_MINUTES": int(env.get("CASEMGR_MAIL_ACK_INTERVAL", "60")),
+        #: ``casemgr mail fetch``: imaps://user:pass@host:993/INBOX (or imap:// on a trusted network).
+        "IMAP_URL": env.get("CASEMGR_IMAP_URL", ""),
+        "IMAP_INTERVAL_SECONDS": int(env.get("CASEMGR_IMAP_INTERVAL", "60")),
+        #: A folder filed messages are moved to; empty: they stay, flagged seen and $CasemgrFiled.
+        "IMAP_DONE_FOLDER": env.get("CASEMGR_IMAP_DONE_FOLDER", ""),
     }
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(w.strip().lower() for w in value.split(",") if w.strip())
 
 
 def _instance_secret(instance_path: Path) -> str:

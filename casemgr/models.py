@@ -3,7 +3,7 @@
 from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
 from casemgr.auth.models import ApiToken, User
 from casemgr.cases.models import Attachment, Case, CaseEvent, Commitment, Counter
-from casemgr.channels.models import AlertLink, WebhookDelivery, WebhookEndpoint
+from casemgr.channels.models import AlertLink, InboundMessage, WebhookDelivery, WebhookEndpoint
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
 from casemgr.db import Base
 from casemgr.notifications.models import Notification
@@ -24,6 +24,7 @@ __all__ = [
     "Component",
     "Contract",
     "Counter",
+    "InboundMessage",
     "Notification",
     "Organization",
     "Part",

@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 # WeasyPrint needs Pango and HarfBuzz; it segfaults without any font.
 RUNTIME_APT="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
-TEST_APT="chromium"
+TEST_APT="chromium dovecot-imapd"
 # Exact versions with their hashes, made from pyproject.toml by scripts/upgrade-deps:
 # the app's dependencies, and those plus the test extras (same versions).
 RUNTIME_LOCK="$ROOT/requirements.lock"

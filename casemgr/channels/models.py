@@ -66,3 +66,30 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+
+
+class InboundMessage(Base):
+    """One received e-mail, filed exactly once: its ``Message-ID`` (or, without one, the
+    sha256 of the whole message) is unique, written in the transaction that files it, so
+    a re-delivered or re-fetched message is a no-op. It also remembers who was
+    acknowledged when, to damp automatic replies per sender."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (
+        UniqueConstraint("message_key"),
+        Index("ix_inbound_message_sender_received", "sender", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``mid:<Message-ID>`` or ``sha256:<hex of the raw message>``.
+    message_key: Mapped[str] = mapped_column(String(300))
+    #: The From address as written (lower case), or None when it had none usable.
+    sender: Mapped[str | None] = mapped_column(String(254))
+    #: The subject without Re:/Fwd:/auto-reply prefixes, for joining repeats.
+    subject_key: Mapped[str] = mapped_column(String(200), default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("support_case.id"), index=True)
+    #: reply, note, unverified, case, triage, ignored
+    outcome: Mapped[str] = mapped_column(String(16))
+    #: An acknowledgement was queued to the sender for this message.
+    acknowledged: Mapped[bool] = mapped_column(default=False)
+    received_at: Mapped[datetime]

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from casemgr.cases import commitments, services
 from casemgr.cases.action_plans import PlanStep, send_action_plan
 from casemgr.cases.models import CaseEvent
+from casemgr.channels import mail_services
 from casemgr.errors import ForbiddenError
 from casemgr.safety.models import SafetyBlock
 from casemgr.safety.services import SafetyBlocked
@@ -255,6 +256,29 @@ SCENARIOS = {
         lambda s, w, store, case: rate_case(s, w.user("engineer"), case, rating=5, comment=UNSAFE, now=T0),
     ),
     "casemgr.channels.alerts:_receive_one": (UNREACHABLE, _alert_from_a_vendor_account),
+    # mail whose sender is not authenticated has no known author: checked like vendor text
+    "casemgr.channels.mail_services:file_unverified": (
+        REFUSED,
+        lambda s, w, store, case: mail_services.file_unverified(
+            s,
+            store,
+            case,
+            sender="admin@acme.example.com",
+            sender_name="",
+            body=UNSAFE,
+            internal=False,
+            reason="not authenticated",
+            uploads=[],
+            now=T0,
+        ),
+    ),
+    # the names of attachments left out are the sender's words
+    "casemgr.channels.mail_services:note_left_out": (
+        REFUSED,
+        lambda s, w, store, case: mail_services.note_left_out(
+            s, case, [(UNSAFE, 5 << 20)], 1 << 20, public=True, now=T0
+        ),
+    ),
 }
 
 

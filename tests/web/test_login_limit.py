@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
@@ -112,3 +113,23 @@ def test_hsts_is_sent_when_cookies_are_secure(world, db_url, clock, tmp_path, ow
     app = own_apps(db_url, clock, tmp_path, SESSION_COOKIE_SECURE=True)
     hsts = app.test_client().get("/login", base_url="https://casemgr.example.com").headers
     assert hsts["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+@pytest.mark.commits  # apps of their own
+def test_with_redis_storage_the_login_limit_counts_in_redis(world, db_url, clock, tmp_path, own_apps):
+    """The production setting (CASEMGR_RATELIMIT_STORAGE=redis://...) starts, and the
+    attempts are counted in Redis, where every worker reads the same count."""
+    import redis
+
+    server = redis.Redis(host="127.0.0.1", port=6379)
+    email = f"nobody-{uuid.uuid4().hex}@acme.example.com"  # an account key no other run uses
+    app = own_apps(db_url, clock, tmp_path, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379")
+    statuses = []
+    for _ in range(4):
+        client = app.test_client()
+        data = {"email": email, "password": "wrong", "csrf_token": _token(client)}
+        statuses.append(client.post("/login", data=data).status_code)
+    assert statuses == [400, 400, 400, 429]
+    keys = server.keys(f"*login-account:{email}*")
+    assert keys, "the attempts were not counted in Redis"
+    server.delete(*keys)
