@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -270,7 +271,10 @@ def add_watcher(
     """Add someone (by id or e-mail address) as a watcher of ``case``, with an audit entry."""
     if user_id is None and not (email or "").strip():
         raise CaseRuleError("Name the person to add (their e-mail address).")
-    target = _find_target(session, actor, case, user_id, email)
+    try:
+        target = _find_target(session, actor, case, user_id, email)
+    except NotFoundError as exc:  # a form's or request's field names nobody: re-ask, as any bad field
+        raise CaseRuleError(str(exc)) from None
     _check_may_manage(actor, case, target)
     if not can_watch(session, target, case):
         raise CaseRuleError(f"{target.name} cannot read this case, so cannot watch it.")
@@ -353,3 +357,39 @@ def watch_candidates(session: Session, actor: User, case: Case) -> list[User]:
         stmt = select(User).where(User.id == actor.id)
     users = session.scalars(stmt.where(User.is_active_flag.is_(True)).order_by(User.name, User.id))
     return [u for u in users if u.id not in current and (u.id == actor.id or u.role != Role.ACCOUNT_MANAGER)]
+
+
+@dataclass(frozen=True)
+class ContactsView:
+    """The case page's "Contacts" card, as ``viewer`` may see it."""
+
+    opener: User | None
+    #: (watcher, whether the viewer may remove it); customers see their own organisation's only.
+    watchers: list[tuple[CaseWatcher, bool]]
+    #: Who answers for the vendor: the owner's name, or the queue while unowned.
+    vendor_side: str
+    candidates: list[User]
+    watching: bool
+
+
+def contacts_view(session: Session, viewer: User, case: Case) -> ContactsView:
+    found = watchers_of(session, case)
+    customer = viewer.role in CUSTOMER_ROLES
+    shown = [w for w in found if not customer or w.user.role in CUSTOMER_ROLES]
+    rows = []
+    for w in shown:
+        try:
+            _check_may_manage(viewer, case, w.user)
+            rows.append((w, True))
+        except ForbiddenError:
+            rows.append((w, False))
+    owner = _owner(session, case)
+    vendor_side = owner.name if owner is not None else f"the {case.queue} support queue (unassigned)"
+    opener = _opener(session, case)
+    return ContactsView(
+        opener=opener,
+        watchers=rows,
+        vendor_side=vendor_side,
+        candidates=[u for u in watch_candidates(session, viewer, case) if opener is None or u.id != opener.id],
+        watching=any(w.user_id == viewer.id for w in found),
+    )

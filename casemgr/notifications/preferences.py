@@ -65,7 +65,7 @@ def preferences_of(session: Session, user: User) -> dict[str, str]:
             NotificationPreference.user_id == user.id
         )
     )
-    found = dict(rows.tuples())
+    found = {kind: mode for kind, mode in rows}
     return {kind: found.get(kind, DEFAULT_MODE) for kind in KINDS}
 
 
