@@ -50,7 +50,8 @@ class Notification(Base):
     #: What it is about (casemgr.notifications.preferences.KINDS), for the user's preferences.
     kind: Mapped[str | None] = mapped_column(String(32))
     #: An in-app message whose e-mail waits for the user's daily digest (until digested_at).
-    held_for_digest: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    #: A server default only: rows queued for one combined INSERT need not name it (casemgr.bulk).
+    held_for_digest: Mapped[bool] = mapped_column(server_default=text("false"))
     digested_at: Mapped[datetime | None]
 
 
