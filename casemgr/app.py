@@ -56,6 +56,10 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     for event_type in EVENT_TYPES:  # outbound webhooks follow the core's own case events
         registry.events.subscribe(event_type, enqueue)
     registry.tick_jobs.append(tick_job)
+    from casemgr.cases.commitments import missed_commitments_tick
+    from casemgr.notifications.digest import digest_tick
+
+    registry.tick_jobs += [missed_commitments_tick, digest_tick]  # missed promises told; daily digests
     _register_error_pages(app)
     _refuse_nul_characters(app)
 

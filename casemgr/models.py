@@ -2,11 +2,11 @@
 
 from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
 from casemgr.auth.models import ApiToken, User
-from casemgr.cases.models import Attachment, Case, CaseEvent, Commitment, Counter
+from casemgr.cases.models import Attachment, Case, CaseEvent, CaseWatcher, Commitment, Counter
 from casemgr.channels.models import AlertLink, InboundMessage, WebhookDelivery, WebhookEndpoint
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
 from casemgr.db import Base
-from casemgr.notifications.models import Notification
+from casemgr.notifications.models import Notification, NotificationDigest, NotificationPreference
 from casemgr.organizations.models import AccountAssignment, Organization, Site
 from casemgr.safety.models import SafetyBlock
 
@@ -20,12 +20,15 @@ __all__ = [
     "BusinessCalendar",
     "Case",
     "CaseEvent",
+    "CaseWatcher",
     "Commitment",
     "Component",
     "Contract",
     "Counter",
     "InboundMessage",
     "Notification",
+    "NotificationDigest",
+    "NotificationPreference",
     "Organization",
     "Part",
     "Product",

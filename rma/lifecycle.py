@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr import events
 from casemgr.auth.models import User
-from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
+from casemgr.auth.roles import CASE_WORKER_ROLES, Role
 from casemgr.cases import timeline
 from casemgr.cases.models import Case
+from casemgr.cases.watchers import customer_contacts, tell
 from casemgr.errors import ConflictError, ForbiddenError
-from casemgr.notifications.services import notify
 from rma.models import Rma
 from rma.states import RmaState, transition
 
@@ -47,14 +47,25 @@ def case_owner(session: Session, case: Case) -> list[User]:
 
 
 def customers_to_notify(session: Session, case: Case) -> list[User]:
-    """Whoever opened the case if a customer, else the organisation's customer admins."""
-    if case.opened_by is not None and case.opened_by.role in CUSTOMER_ROLES:
-        return [case.opened_by]
-    return list(
-        session.scalars(
-            select(User).where(User.organization_id == case.organization_id, User.role == Role.CUSTOMER_ADMIN)
-        )
-    )
+    """The case's customer contacts (casemgr.cases.watchers): opener and watchers, else the admins."""
+    return customer_contacts(session, case)
+
+
+#: Carriers' public tracking pages; the tracking number goes in quoted (never raw user text in a URL).
+TRACKING_PAGES = {
+    "ups": "https://www.ups.com/track?tracknum={}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "dhl": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?tracking-id={}",
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
+    "tnt": "https://www.tnt.com/express/en_us/site/shipping-tools/tracking.html?cons={}",
+}
+
+
+def tracking_url(carrier: str, tracking: str) -> str | None:
+    """The carrier's tracking page for ``tracking``, or None for a carrier we do not know."""
+    page = TRACKING_PAGES.get("".join(ch for ch in carrier.lower() if ch.isalnum()))
+    number = tracking.strip()
+    return page.format(quote(number, safe="")) if page and number else None
 
 
 STATE_WORDS = {
@@ -97,15 +108,14 @@ def record_move(
         channel=f"rma_{target.value}",
         data={"rma": rma.number, "from": before.value, "to": target.value, "by": who},
     )
-    users = case_owner(session, case) + customers_to_notify(session, case)
-    notify(
+    tell(
         session,
-        users,
-        subject=f"{case.number} {rma.number}: {STATE_WORDS[target]}",
-        body=body,
+        case,
+        actor,
+        kind="rma",
+        what=f"{rma.number} {STATE_WORDS[target]}",
+        body=f"{who} recorded on {case.number}: {body}",
         now=now,
-        case_id=case.id,
-        severity=case.severity,
     )
     # The return clock (return_due_at) is one of the case's deadlines: the escalation
     # ladder's ``return_overdue`` step reminds vendor staff when it passes.

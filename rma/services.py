@@ -21,6 +21,7 @@ from casemgr.cases import timeline
 from casemgr.cases.models import Case
 from casemgr.cases.rules import CaseRuleError
 from casemgr.cases.services import account_managers_of
+from casemgr.cases.watchers import tell
 from casemgr.concurrency import detect_conflicts
 from casemgr.contracts.services import active_contract_for
 from casemgr.errors import ForbiddenError, NotFoundError
@@ -31,11 +32,11 @@ from rma import rules
 from rma.lifecycle import (
     case_owner,
     check_version,
-    customers_to_notify,
     record_move,
     record_note,
     require_field_or_worker,
     require_worker,
+    tracking_url,
 )
 from rma.models import Dispatch, FailureAnalysis, Rma, Shipment
 from rma.states import RmaKind, RmaState, transition
@@ -220,15 +221,15 @@ def open_rma(
         " marked failed and will never be reinstalled.",
         data={"rma": number, "from": None, "to": S.REQUESTED.value, "by": actor.name},
     )
-    users = case_owner(session, case) + customers_to_notify(session, case)
-    notify(
+    tell(
         session,
-        users,
-        subject=f"{case.number} {number}: replacement requested",
-        body=f"{number} opened for {component.slot} of {asset.serial}.",
+        case,
+        actor,
+        kind="rma",
+        what=f"{number} replacement requested",
+        body=f"{actor.name} opened {number} on {case.number} for {component.slot} of {asset.serial}"
+        f" ({rules.KIND_LABELS[chosen]}).",
         now=now,
-        case_id=case.id,
-        severity=case.severity,
     )
     if ent.covered:
         rma.approved_by_id, rma.approved_at = actor.id, now
@@ -294,8 +295,15 @@ def ship_replacement(
     transition(rma.kind, rma.state, S.SHIPPED)
     shipment = Shipment(direction="out", carrier=carrier, tracking=tracking, shipped_at=now)
     rma.shipments.append(shipment)
+    url = tracking_url(carrier, tracking)
     record_move(
-        session, actor, rma, S.SHIPPED, now, f"{rma.replacement_part.part_number} via {carrier}, tracking {tracking}."
+        session,
+        actor,
+        rma,
+        S.SHIPPED,
+        now,
+        f"{rma.replacement_part.part_number} via {carrier}, tracking {tracking}."
+        + (f" Track it: {url}" if url else ""),
     )
     session.commit()
     return shipment
@@ -372,7 +380,7 @@ def _site_window(start: datetime, end: datetime, tz: str) -> str:
     """The visit window as the site reads it: "2026-11-24 16:00-18:00 EST"."""
     a, b = start.astimezone(ZoneInfo(tz)), end.astimezone(ZoneInfo(tz))
     until = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%Y-%m-%d %H:%M}"
-    return f"on {a:%Y-%m-%d %H:%M}-{until} {b:%Z} (site time)"
+    return f"on {a:%Y-%m-%d %H:%M}-{until} {b:%Z} (site time, {tz})"
 
 
 def _dispatch(
@@ -840,14 +848,14 @@ def correct_failed_mark(
     else:
         rma.updated_at = now
         record_note(session, actor, rma, statement, now, correction=True, serial=component.serial)
-        notify(
+        tell(
             session,
-            case_owner(session, case) + customers_to_notify(session, case),
-            subject=f"{case.number} {rma.number}: failed mark corrected",
+            case,
+            actor,
+            kind="rma",
+            what=f"{rma.number} failed mark corrected",
             body=f"{rma.number}: {statement}",
             now=now,
-            case_id=case.id,
-            severity=case.severity,
         )
     correction = ComponentCorrection(
         case_id=case.id,

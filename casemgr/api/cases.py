@@ -26,13 +26,17 @@ from casemgr.api.schemas import (
     EventSchema,
     SeverityChangeSchema,
     StatusChangeSchema,
+    WatcherCreateSchema,
+    WatcherListSchema,
+    WatcherSchema,
 )
 from casemgr.auth import policy
 from casemgr.auth.models import User
-from casemgr.cases import commitments, services
+from casemgr.auth.roles import CUSTOMER_ROLES
+from casemgr.cases import commitments, services, watchers
 from casemgr.cases.attachments import AttachmentStore
 from casemgr.cases.models import Case
-from casemgr.cases.queries import timeline
+from casemgr.cases.queries import readable_body, timeline
 from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
 from casemgr.db import get_session
 from casemgr.registry import registry_of
@@ -179,12 +183,15 @@ class Comments(MethodView):
 
 
 def _event(e) -> dict[str, Any]:
+    data = e.data or {}
     return {
         "id": e.id,
         "kind": e.kind,
         "public": e.public,
         "actor": e.actor.email if e.actor else None,
-        "body": e.body,
+        "body": readable_body(e),
+        "from_": data.get("from"),
+        "to": data.get("to"),
         "created_at": e.created_at,
     }
 
@@ -266,3 +273,42 @@ class Commitments(MethodView):
             due_at=body["due_at"],
             now=now(),
         )
+
+
+def _watcher(w) -> dict[str, Any]:
+    return {
+        "email": w.user.email,
+        "name": w.user.name,
+        "side": "customer" if w.user.role in CUSTOMER_ROLES else "vendor",
+        "added_at": w.created_at,
+    }
+
+
+@blp.route("/cases/<number>/watchers")
+class Watchers(MethodView):
+    @blp.response(200, WatcherListSchema)
+    def get(self, number):
+        """Who watches the case besides its opener and owner (customers see their own organisation's)."""
+        case, user = case_or_404(number), api_user()
+        items = watchers.watchers_of(get_session(), case)
+        if user.role in CUSTOMER_ROLES:
+            items = [w for w in items if w.user.role in CUSTOMER_ROLES]
+        return {"items": [_watcher(w) for w in items]}
+
+    @blp.arguments(WatcherCreateSchema())
+    @blp.response(201, WatcherSchema)
+    def post(self, body, number):
+        """Add a watcher by e-mail address: customers add people of their own organisation, support
+        staff anyone who may read the case, others only themselves."""
+        case = case_or_404(number)
+        watcher = watchers.add_watcher(get_session(), api_user(), case, email=body["email"], now=now())
+        return _watcher(watcher)
+
+
+@blp.route("/cases/<number>/watchers/<email>")
+class Watcher(MethodView):
+    @blp.response(204)
+    def delete(self, number, email):
+        """Remove a watcher (same rules as adding)."""
+        case = case_or_404(number)
+        watchers.remove_watcher(get_session(), api_user(), case, email=email, now=now())

@@ -115,7 +115,47 @@ class EventSchema(StrictSchema):
     public = fields.Boolean()
     actor = fields.String(allow_none=True)
     body = fields.String()
+    from_ = fields.Raw(
+        data_key="from",
+        allow_none=True,
+        metadata={"description": "the value before: a status, a severity, an owner or an RMA state"},
+    )
+    to = fields.Raw(allow_none=True, metadata={"description": "the value after (null for entries that move nothing)"})
     created_at = fields.DateTime()
+
+
+class WatcherSchema(StrictSchema):
+    email = fields.String()
+    name = fields.String()
+    side = fields.String(metadata={"description": "customer or vendor"})
+    added_at = fields.DateTime()
+
+
+class WatcherListSchema(StrictSchema):
+    items = fields.List(fields.Nested(WatcherSchema))
+
+
+class WatcherCreateSchema(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class PreferencesSchema(StrictSchema):
+    preferences = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "kind of notification -> immediate, digest or in_app"},
+    )
+    kinds = fields.Dict(keys=fields.String(), values=fields.String(), dump_only=True)
+    severity_1_always_immediate = fields.Boolean(dump_only=True)
+
+
+class PreferencesUpdateSchema(StrictSchema):
+    preferences = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=32)),
+        values=fields.String(validate=validate.Length(max=16)),
+        required=True,
+        metadata={"description": "the kinds to change (others keep their mode)"},
+    )
 
 
 class EventListSchema(StrictSchema):

@@ -66,7 +66,22 @@ def home():
 def settings():
     from casemgr.auth.tokens import tokens_of
 
-    return render_template("auth/settings.html", tokens=tokens_of(get_session(), current_user), new_token=None)
+    return settings_page(tokens_of(get_session(), current_user), None)
+
+
+def settings_page(tokens, new_token, **extra):
+    """The settings page: tokens, and how the user hears about cases (casemgr.notifications)."""
+    from casemgr.notifications.preferences import KINDS, MODES, preferences_of
+
+    return render_template(
+        "auth/settings.html",
+        tokens=tokens,
+        new_token=new_token,
+        preferences=extra.pop("preferences", None) or preferences_of(get_session(), current_user),
+        kinds=KINDS,
+        modes=MODES,
+        **extra,
+    )
 
 
 @bp.post("/settings/tokens")
@@ -78,7 +93,7 @@ def create_api_token():
 
     session = get_session()
     _, text = create_token(session, current_user, request.form.get("name", ""), now())
-    response = render_template("auth/settings.html", tokens=tokens_of(session, current_user), new_token=text)
+    response = settings_page(tokens_of(session, current_user), text)
     return response, 201, {"Cache-Control": "no-store"}
 
 

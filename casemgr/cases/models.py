@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from casemgr.assets.models import Asset, Component
@@ -103,6 +103,9 @@ class Commitment(Base):
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="open")
     kept_at: Mapped[datetime | None]
+    #: When the customer was told it was missed (once). The status stays open: the
+    #: escalation ladder's commitment_missed steps read open commitments past due.
+    missed_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime]
 
@@ -110,6 +113,23 @@ class Commitment(Base):
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status == "open" and self.due_at < now
+
+
+class CaseWatcher(Base):
+    """Someone who follows a case besides its opener and owner: a user of the case's
+    organisation, or vendor staff (casemgr.cases.watchers says who may add whom)."""
+
+    __tablename__ = "case_watcher"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    #: None when added by automation (the Cc: of an inbound e-mail).
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class CaseEvent(Base):

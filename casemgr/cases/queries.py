@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.cases.models import Attachment, Case, CaseEvent
-from casemgr.cases.rules import OPEN_STATUSES, STATUSES
+from casemgr.cases.rules import OPEN_STATUSES, STATUSES, severity_body, status_body
 
 SORTS = {
     "oldest": (Case.created_at.asc(), Case.id.asc()),
@@ -109,3 +109,16 @@ def get_attachment_for(session: Session, actor: User, case: Case, attachment_id:
     if attachment.event is not None and not attachment.event.public and not policy.can_see_internal(actor):
         return None
     return attachment
+
+
+def readable_body(event: CaseEvent) -> str:
+    """The entry's text; status and severity changes recorded before their bodies were
+    written out (empty) read from their from/to."""
+    if event.body:
+        return event.body
+    data = event.data or {}
+    if event.kind == "status_changed" and data.get("from") in STATUSES and data.get("to") in STATUSES:
+        return status_body(data["from"], data["to"])
+    if event.kind == "severity_changed" and isinstance(data.get("from"), int) and isinstance(data.get("to"), int):
+        return severity_body(data["from"], data["to"])
+    return ""

@@ -23,6 +23,16 @@ STATUS_LABELS = {
     "closed": "Closed",
 }
 
+#: What a status means to the customer, in plain words (timeline bodies, notifications).
+STATUS_PLAIN = {
+    "new": "Received, an engineer will pick it up",
+    "in_progress": "We are working on it",
+    "waiting_customer": "Waiting for your reply",
+    "waiting_vendor": "Waiting on us (parts, a specialist team or a third party)",
+    "resolved": "Resolved, please confirm",
+    "closed": "Closed",
+}
+
 SEVERITY_DEFINITIONS: Mapping[int, tuple[str, str]] = {
     1: ("Critical", "Production down or data at risk."),
     2: ("High", "Production impaired or redundancy lost."),
@@ -120,3 +130,24 @@ def check_text(label: str, value: str, limit: int, *, required: bool = True) -> 
     if len(value) > limit:
         raise CaseRuleError(f"{label} is too long ({len(value)} characters; at most {limit}).")
     return value
+
+
+def status_body(old: str, new: str, note: str = "") -> str:
+    """The readable timeline entry of a status change: the new status in plain words, what
+    it was before, and the note to the customer (e.g. the resolution) if any."""
+    text = f"{STATUS_PLAIN.get(new, new)} (was: {STATUS_LABELS.get(old, old).lower()})."
+    note = (note or "").strip()
+    return f"{text}\n{note}" if note else text
+
+
+def severity_words(severity: int) -> str:
+    name = SEVERITY_DEFINITIONS.get(severity, ("",))[0]
+    return f"severity {severity} ({name.lower()})" if name else f"severity {severity}"
+
+
+def severity_body(old: int, new: int, reason: str = "") -> str:
+    """The readable timeline entry of a severity change, with its reason if one was given."""
+    way = "Raised" if new < old else "Lowered"
+    text = f"{way} from {severity_words(old)} to {severity_words(new)}."
+    reason = (reason or "").strip()
+    return f"{text} Reason: {reason}" if reason else text

@@ -22,11 +22,13 @@ from casemgr.cases import rules, timeline
 from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
+from casemgr.cases.watchers import tell, who
 from casemgr.concurrency import detect_conflicts
 from casemgr.contracts.coverage import pick_active
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
 from casemgr.db import insert_one
 from casemgr.errors import ConflictError, ForbiddenError
+from casemgr.notifications.links import case_link
 from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
 from casemgr.organizations.models import AccountAssignment, Organization, Site
@@ -333,8 +335,8 @@ def add_comment(
     case.updated_at = now
     if is_customer:
         resumed = rules.status_after_customer_reply(case.status)
-        if resumed:
-            _set_status(session, case, actor, resumed, now, note="customer replied")
+        if resumed:  # the reply itself is the news: no separate status notice
+            _set_status(session, case, actor, resumed, now, note="customer replied", announce=False)
     if public and not is_customer:
         # The vendor's first public reply is the first response; each one restarts next-update.
         if case.first_response_at is None:
@@ -344,11 +346,35 @@ def add_comment(
         case.last_vendor_update_at = now
     if public:
         events.publish(session, events.PublicReplyAdded(case.id, by_vendor=not is_customer, at=now))
+        files = f"\n\n({len(uploads)} file{'s' if len(uploads) != 1 else ''} attached)" if uploads else ""
+        side = f" ({case.organization.name})" if is_customer else ""
+        tell(
+            session,
+            case,
+            actor,
+            kind="reply",
+            what=f"{actor.name}{side} replied",
+            body=f"{actor.name}{side} replied on {case.number}:\n\n{body}{files}",
+            now=now,
+            audience="vendor" if is_customer else "customer",
+        )
     session.commit()
     return event
 
 
-def _set_status(session: Session, case: Case, actor: User | None, new: str, now: datetime, note: str = "") -> None:
+def _set_status(
+    session: Session,
+    case: Case,
+    actor: User | None,
+    new: str,
+    now: datetime,
+    note: str = "",
+    *,
+    announce: bool = True,
+) -> None:
+    """The one place a case's status changes: a readable public entry (the new status in
+    plain words, the old one, the note), the domain event, and (``announce``) the notice
+    to the contacts: a vendor's change to the customer side, a customer's to the vendor."""
     old = case.status
     case.status = new
     case.updated_at = now
@@ -362,8 +388,30 @@ def _set_status(session: Session, case: Case, actor: User | None, new: str, now:
         case.closed_at = now
     elif old == "resolved":
         case.resolved_at = None
-    timeline.append(session, case, actor, "status_changed", now, public=True, body=note, data={"from": old, "to": new})
+    body = rules.status_body(old, new, note)
+    timeline.append(
+        session,
+        case,
+        actor,
+        "status_changed",
+        now,
+        public=True,
+        body=body,
+        data={"from": old, "to": new, "note": note},
+    )
     events.publish(session, events.CaseStatusChanged(case.id, old, new, now))
+    if announce:
+        by_customer = actor is not None and policy.can_reply_as_customer(actor, case)
+        tell(
+            session,
+            case,
+            actor,
+            kind="status",
+            what=rules.STATUS_PLAIN[new],
+            body=f"{who(actor)} changed the status of {case.number}: {body}",
+            now=now,
+            audience="vendor" if by_customer else "customer",
+        )
 
 
 @detect_conflicts("case")
@@ -407,6 +455,8 @@ def change_severity(
     old = case.severity
     case.severity = severity
     case.updated_at = now
+    reason = reason.strip()[:500]
+    body = rules.severity_body(old, severity, reason)
     timeline.append(
         session,
         case,
@@ -414,10 +464,19 @@ def change_severity(
         "severity_changed",
         now,
         public=True,
-        body=reason.strip()[:500],
-        data={"from": old, "to": severity},
+        body=body,
+        data={"from": old, "to": severity, "reason": reason},
     )
     events.publish(session, events.CaseSeverityChanged(case.id, old, severity, now))
+    tell(
+        session,
+        case,
+        actor,
+        kind="severity",
+        what=f"Severity {'raised' if severity < old else 'lowered'} to {severity}",
+        body=f"{actor.name} changed the severity of {case.number}: {body}",
+        now=now,
+    )
     session.commit()
 
 
@@ -439,6 +498,18 @@ def assign_owner(
     if case.status == "new":
         _set_status(session, case, actor, "in_progress", now, note="taken by an engineer")
     timeline.append(session, case, actor, "owner_changed", now, public=False, data={"from": old, "to": owner.name})
+    if owner.id != actor.id:
+        notify(
+            session,
+            [owner],
+            subject=f"[{case.number}] Assigned to you by {actor.name}: {case.subject}",
+            body=f"{actor.name} assigned {case.number} ({case.organization.name}, severity {case.severity}) to"
+            f" you.\n\nOpen the case: {case_link(case.number)}\n",
+            now=now,
+            case_id=case.id,
+            severity=case.severity,
+            kind="watching",
+        )
     session.commit()
 
 

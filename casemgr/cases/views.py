@@ -11,7 +11,7 @@ from casemgr.assets.queries import assets_with_coverage
 from casemgr.auth import policy
 from casemgr.auth.roles import can_open_cases
 from casemgr.cases import commitments as commitment_services
-from casemgr.cases import services
+from casemgr.cases import services, watchers
 from casemgr.cases.action_plans import CATALOGUE, PlanStep, send_action_plan
 from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.forms import (
@@ -24,7 +24,7 @@ from casemgr.cases.forms import (
     SeverityForm,
     StatusForm,
 )
-from casemgr.cases.queries import QueueFilter, case_queue, get_attachment_for, timeline
+from casemgr.cases.queries import QueueFilter, case_queue, get_attachment_for, readable_body, timeline
 from casemgr.cases.rules import STATUS_LABELS, status_moves_for_vendor
 from casemgr.db import get_session
 from casemgr.errors import DomainError, SafetyRefused
@@ -33,6 +33,7 @@ from casemgr.registry import registry_of
 from casemgr.web import actor, case_or_404, form_action, now
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+bp.add_app_template_filter(readable_body, "readable")
 
 
 def _store() -> AttachmentStore:
@@ -158,6 +159,8 @@ def render_case(case, status: int = 200, **forms):
         plan_rows=forms.get("plan_rows") or [],
         site_tz=case.asset.site.timezone if case.asset else "UTC",
         open_form=next((name for name in forms if name.endswith("_form")), None),
+        contacts=watchers.contacts_view(session, user, case),
+        watcher_email=forms.get("watcher_email", ""),
     ), status
 
 
@@ -345,6 +348,29 @@ def add_commitment(number: str):
 def commitment_kept(number: str, commitment_id: int):
     case = case_or_404(number)
     return _run(case, lambda: commitment_services.mark_kept(get_session(), actor(), case, commitment_id, now()))
+
+
+@bp.post("/<number>/watchers")
+@login_required
+def add_watcher(number: str):
+    """Add a watcher chosen from the list, or named by e-mail address."""
+    case = case_or_404(number)
+    user_id = request.form.get("user_id", type=int)
+    email = (request.form.get("email") or "").strip()[:254]
+    return _run(
+        case,
+        lambda: watchers.add_watcher(
+            get_session(), actor(), case, user_id=user_id if not email else None, email=email or None, now=now()
+        ),
+        watcher_email=email,
+    )
+
+
+@bp.post("/<number>/watchers/<id:user_id>/remove")
+@login_required
+def remove_watcher(number: str, user_id: int):
+    case = case_or_404(number)
+    return _run(case, lambda: watchers.remove_watcher(get_session(), actor(), case, user_id=user_id, now=now()))
 
 
 @bp.post("/<number>/action-plan")

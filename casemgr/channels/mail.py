@@ -50,6 +50,7 @@ from casemgr.cases import services
 from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.models import Case
 from casemgr.cases.rules import CaseRuleError
+from casemgr.cases.watchers import add_watchers_by_email
 from casemgr.channels import mail_ids
 from casemgr.channels import mail_services as filing
 from casemgr.channels.mail_parse import (
@@ -286,6 +287,8 @@ def _file_on_case(
         ):
             row.outcome = "note" if is_vendor_staff else "reply"
             try:
+                # An authenticated sender's Cc: are people it wants to hear: the known ones watch the case.
+                add_watchers_by_email(session, case, mail.cc, now)
                 services.add_comment(
                     session,
                     user,

@@ -93,6 +93,8 @@ class ParsedMail:
     references: str
     #: To, Cc, Delivered-To, X-Original-To values (where a reply address may be).
     recipients: list[str]
+    #: The addresses in Cc: (known users among them become watchers of the case).
+    cc: list[str]
     authentication_results: list[str]
     auto: str | None
     attachments: list[SpooledFile] = field(default_factory=list)
@@ -403,6 +405,7 @@ def parse(source: BinaryIO, spool: Path, max_attachment_bytes: int) -> ParsedMai
         in_reply_to=_header(message, "In-Reply-To"),
         references=_header(message, "References"),
         recipients=recipients,
+        cc=[address.lower() for _name, address in getaddresses(_all_headers(message, "Cc")) if "@" in address],
         authentication_results=_all_headers(message, "Authentication-Results"),
         auto=auto_reason(message, sender, subject)
         or ("automatic reply (out-of-office text)" if AUTO_BODY.search(full_text[:300]) else None),

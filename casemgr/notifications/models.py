@@ -8,9 +8,9 @@ records the result; a crashed sender's lease expires and the row is due again.""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casemgr.db import Base
@@ -32,6 +32,13 @@ class Notification(Base):
             sqlite_where=text("status = 'pending'"),
         ),
         Index("uq_notification_message_id", "message_id", unique=True),
+        # The digest job reads only the messages still waiting for a digest.
+        Index(
+            "ix_notification_held",
+            "user_id",
+            postgresql_where=text("held_for_digest AND digested_at IS NULL"),
+            sqlite_where=text("held_for_digest AND digested_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,3 +67,34 @@ class Notification(Base):
     claimed_until: Mapped[datetime | None]
     discarded_at: Mapped[datetime | None]
     discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: What it is about (casemgr.notifications.preferences.KINDS), for the user's preferences.
+    kind: Mapped[str | None] = mapped_column(String(32))
+    #: An in-app message whose e-mail waits for the user's daily digest (until digested_at).
+    #: A server default only: rows queued for one combined INSERT need not name it (casemgr.bulk).
+    held_for_digest: Mapped[bool] = mapped_column(server_default=text("false"))
+    digested_at: Mapped[datetime | None]
+
+
+class NotificationPreference(Base):
+    """How one user hears about one kind of case change; no row means immediately."""
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (CheckConstraint("mode IN ('immediate', 'digest', 'in_app')", name="mode"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime]
+
+
+class NotificationDigest(Base):
+    """One daily digest e-mail per user and day: the row is the exactly-once claim."""
+
+    __tablename__ = "notification_digest"
+    __table_args__ = (UniqueConstraint("user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    day: Mapped[date]
+    items: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime]

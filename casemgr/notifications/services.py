@@ -23,6 +23,7 @@ from casemgr.bulk import bulk_insert, insert_at_commit
 from casemgr.cases.models import Case
 from casemgr.notifications.mail import MailSettings, Outbound, build_message, new_message_id
 from casemgr.notifications.models import Notification
+from casemgr.notifications.preferences import email_delivery, modes_of
 from casemgr.notifications.senders import Sender
 
 _NOTIFICATION_TABLE = Notification.__table__
@@ -45,6 +46,11 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 16)), LONGEST_BACKOFF)
 
 
+def one_line(text: str) -> str:
+    """Text fit for a mail header: no CR, LF or other control characters (no header injection)."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text or "").split())
+
+
 def notification_rows(
     users: Iterable[User],
     *,
@@ -55,22 +61,30 @@ def notification_rows(
     severity: int | None = None,
     email_not_before: datetime | None = None,
     email: bool = True,
+    kind: str | None = None,
+    modes: dict[int, str] | None = None,
 ) -> list[dict]:
-    """The rows :func:`notify` writes, as plain values, for callers that insert many at once."""
+    """The rows :func:`notify` writes, as plain values, for callers that insert many at once.
+
+    ``modes`` (user id -> preference mode, :mod:`casemgr.notifications.preferences`) decides
+    each user's e-mail: sent now, held for the daily digest (the in-app row is marked
+    ``held_for_digest``), or none; without it every user is mailed now."""
     rows: list[dict] = []
     seen: set[int] = set()
     common = {
         "case_id": case_id,
         "severity": severity,
-        "subject": subject[:300],
+        "subject": one_line(subject)[:300],
         "body": body,
         "created_at": now,
         "attempts": 0,
+        "kind": kind,
     }
     for user in users:
         if user.id in seen or not user.is_active:
             continue
         seen.add(user.id)
+        delivery = email_delivery(modes.get(user.id, "immediate"), severity) if modes is not None else "now"
         rows.append(
             {
                 **common,
@@ -80,9 +94,10 @@ def notification_rows(
                 "status": "sent",
                 "sent_at": now,
                 "next_attempt_at": now,
+                "held_for_digest": email and delivery == "digest",
             }
         )
-        if email:
+        if email and delivery == "now":
             rows.append(
                 {
                     **common,
@@ -92,6 +107,7 @@ def notification_rows(
                     "status": "pending",
                     "sent_at": None,
                     "next_attempt_at": max(email_not_before or now, now),
+                    "held_for_digest": False,
                 }
             )
     return rows
@@ -108,14 +124,20 @@ def notify(
     severity: int | None = None,
     email_not_before: datetime | None = None,
     email: bool = True,
+    kind: str | None = None,
 ) -> int:
     """One in-app message per user, plus an e-mail through the outbox; returns the rows written.
 
     ``email_not_before`` holds the e-mail (never the in-app message) until then,
-    e.g. until coverage hours start for a low-severity case. The rows are plain
-    values written when the caller commits, with the transaction's other queued
-    rows (:func:`casemgr.bulk.insert_at_commit`): nothing reads them back before.
+    e.g. until coverage hours start for a low-severity case. With ``kind`` (one of
+    :data:`casemgr.notifications.preferences.KINDS`) each user's preference for it
+    decides the e-mail (one query): now, in the daily digest, or none; Severity 1
+    always mails now. The rows are plain values written when the caller commits, with
+    the transaction's other queued rows (:func:`casemgr.bulk.insert_at_commit`):
+    nothing reads them back before.
     """
+    users = [u for u in users if u.is_active]
+    modes = modes_of(session, (u.id for u in users), kind) if kind is not None and email and users else None
     rows = notification_rows(
         users,
         subject=subject,
@@ -125,6 +147,8 @@ def notify(
         severity=severity,
         email_not_before=email_not_before,
         email=email,
+        kind=kind,
+        modes=modes,
     )
     insert_at_commit(session, _NOTIFICATION_TABLE, rows)
     return len(rows)

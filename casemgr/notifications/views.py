@@ -1,8 +1,9 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from casemgr.db import get_session
 from casemgr.notifications import outbox
+from casemgr.notifications.preferences import KINDS, set_preferences
 from casemgr.notifications.services import LONGEST_BACKOFF, inbox_with_cases, mark_all_read
 from casemgr.web import actor, form_action, now
 
@@ -53,3 +54,24 @@ def outbox_discard(notification_id: int):
         return redirect(url_for("notifications.outbox_page"))
 
     return form_action(run, lambda exc: _render_outbox(exc.message))
+
+
+@bp.post("/preferences")
+@login_required
+def preferences():
+    """The settings page's "How you hear about cases" form: one mode per kind."""
+    from casemgr.auth.tokens import tokens_of
+    from casemgr.auth.views import settings_page
+
+    session = get_session()
+    wanted = {kind: request.form.get(f"mode_{kind}", "") for kind in KINDS if f"mode_{kind}" in request.form}
+
+    def saved():
+        set_preferences(session, actor(), wanted, now())
+        flash("Notification preferences saved.", "info")
+        return redirect(url_for("auth.settings"))
+
+    def refused(exc):
+        return settings_page(tokens_of(session, actor()), None, preferences_error=str(exc))
+
+    return form_action(saved, refused)

@@ -166,6 +166,48 @@ def _alert_from_a_vendor_account(s, w, store, case):
     assert outcome.action == "triage" and outcome.case_number != case.number
 
 
+def _watcher_named_unsafely(s, w, store, case):
+    """A watcher's name goes into the public audit entry: the guard reads it like any vendor text."""
+    from casemgr.auth.models import User
+    from casemgr.cases.watchers import add_watcher
+
+    odd = User(
+        email="odd@acme.example.com",
+        name=UNSAFE[:200],
+        password_hash="x",
+        role="customer_user",
+        organization_id=w.acme.id,
+        created_at=T0,
+    )
+    s.add(odd)
+    s.commit()
+    add_watcher(s, w.user("engineer"), case, user_id=odd.id, now=T0)
+
+
+def _missed_commitment_worded_unsafely(s, w, store, case):
+    """A commitment's text is repeated in the public "missed" entry: guarded again there."""
+    from datetime import timedelta
+
+    from casemgr.cases.commitments import announce_missed
+    from casemgr.cases.models import Commitment
+
+    eng = w.user("engineer")
+    s.add(
+        Commitment(
+            case_id=case.id,
+            description=UNSAFE[:500],
+            recipient="Ana",
+            owner_id=eng.id,
+            due_at=T0,
+            status="open",
+            created_by_id=eng.id,
+            created_at=T0,
+        )
+    )
+    s.commit()
+    announce_missed(s, T0 + timedelta(hours=1))
+
+
 def _bay2(w):
     return next(c.id for c in w.acme_asset.components if c.slot == "bay 2")
 
@@ -279,6 +321,8 @@ SCENARIOS = {
             s, case, [(UNSAFE, 5 << 20)], 1 << 20, public=True, now=T0
         ),
     ),
+    "casemgr.cases.watchers:_audit": (REFUSED, _watcher_named_unsafely),
+    "casemgr.cases.commitments:announce_missed": (REFUSED, _missed_commitment_worded_unsafely),
 }
 
 

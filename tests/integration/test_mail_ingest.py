@@ -397,3 +397,24 @@ def test_unsafe_advice_from_an_unverified_sender_is_held_back_for_staff(ingest_c
     [note] = comments(session)
     assert not note.public and note.data["held_back"] and "reinsert" in note.body
     assert session.scalar(select(func.count()).select_from(SafetyBlock)) == 1
+
+
+def test_known_colleagues_in_cc_of_an_authenticated_reply_become_watchers(acme_case, ingest_cli, session, world):
+    from casemgr.cases.models import CaseWatcher
+
+    colleague = world.user("acme_user").email
+    data = (MAIL / "reply_by_address.eml").read_bytes()
+    cc = f"Cc: Colleague <{colleague.upper()}>, stranger@elsewhere.example, admin@globex.example.com\r\n".encode()
+    data = data.replace(b"\nTo: Casemgr Support", b"\n" + cc.rstrip(b"\r\n") + b"\nTo: Casemgr Support", 1)
+    assert ingest_cli(data).output.startswith("reply CS-000001")
+    watching = session.scalars(select(CaseWatcher.user_id)).all()
+    assert watching == [world.user("acme_user").id]  # not the stranger, not another tenant's admin
+
+
+def test_cc_of_an_unverified_message_adds_no_watcher(acme_case, ingest_cli, session, world):
+    from casemgr.cases.models import CaseWatcher
+
+    data = (MAIL / "reply_with_number.eml").read_bytes()
+    data = data.replace(b"\nTo: ", f"\nCc: {world.user('acme_user').email}\nTo: ".encode(), 1)
+    assert ingest_cli(data).output.startswith("unverified")
+    assert session.scalars(select(CaseWatcher)).all() == []

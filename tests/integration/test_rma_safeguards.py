@@ -174,7 +174,7 @@ def test_a_manager_corrects_an_open_rma_cancelling_it_and_restoring_the_componen
             Notification.user_id == world.user("acme_admin").id, Notification.channel == "in_app"
         )
     ).all()
-    assert f"{case.number} {rma.number}: cancelled" in customer_news
+    assert f"[{case.number}] {rma.number} cancelled: {case.subject}" in customer_news
     assert count(session, SafetyBlock) == 0  # the public statement passed the safety guard
     # The part is healthy again: a later, real failure can open an RMA for it.
     assert open_on(session, world, clock, case, bay4).state == "approved"
