@@ -8,6 +8,7 @@ JSON error or a CLI message.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from casemgr.errors import RuleError
 
@@ -101,7 +102,15 @@ def status_after_customer_reply(current: str) -> str | None:
     return None
 
 
-def check_close(current: str, reason: str, has_handoff: bool) -> None:
+def needs_handoff(has_asset: bool, entitled: bool, end_of_support_on: date | None, today: date) -> bool:
+    """A case about an asset the customer has no cover for -- no active contract, or a
+    product past its end of support -- must not be closed by the vendor until someone
+    owns the customer's way forward: the account team (a recorded hand-off), or the
+    customer, who confirms the resolution. Triage cases (no asset) are not about a product."""
+    return has_asset and (not entitled or (end_of_support_on is not None and end_of_support_on <= today))
+
+
+def check_close(current: str, reason: str, has_handoff: bool, *, handoff_required: bool = False) -> None:
     if current == "closed":
         raise CaseRuleError("The case is already closed.")
     if reason not in CLOSE_REASONS:
@@ -110,6 +119,12 @@ def check_close(current: str, reason: str, has_handoff: bool) -> None:
         raise CaseRuleError(
             "A case cannot be closed as 'product no longer supported' without a hand-off to the"
             " organisation's account manager with the path offered."
+        )
+    if handoff_required and not has_handoff:
+        raise CaseRuleError(
+            "This case is not covered (no active contract, or the product is past its end of support): it can"
+            " only close once the customer confirms the resolution, or with a hand-off to the organisation's"
+            " account manager (close as 'product no longer supported' with the path offered)."
         )
 
 

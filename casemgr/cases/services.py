@@ -654,7 +654,15 @@ def close_case(
             data={"account_manager_id": manager.id, "account_manager": manager.name, "path": path},
         )
         has_handoff = True
-    rules.check_close(case.status, reason, has_handoff)
+    has_handoff = has_handoff or (
+        session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.kind == "handoff").limit(1))
+        is not None
+    )
+    product = case.asset.product if case.asset is not None else None
+    required = rules.needs_handoff(
+        case.asset_id is not None, case.entitled, product.end_of_support_on if product else None, now.date()
+    )
+    rules.check_close(case.status, reason, has_handoff, handoff_required=required)
     case.close_reason = reason
     _set_status(session, case, actor, "closed", now, note=rules.CLOSE_REASONS[reason] + (f": {note}" if note else ""))
     session.commit()

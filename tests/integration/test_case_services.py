@@ -313,3 +313,35 @@ def test_the_timeline_refuses_edits_and_deletes(session, world, store, clock):
     session.delete(session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id)))
     with pytest.raises(RuntimeError, match="append-only"):
         session.flush()
+
+
+def test_a_case_on_an_unsupported_product_closes_only_with_a_handoff_or_the_customers_word(
+    session, world, store, clock
+):
+    """Past its end of support, no reason lets the vendor close the case quietly: the account
+    manager takes the hand-off, or the customer confirms the resolution."""
+    world.acme_asset.product.end_of_support_on = clock.now().date() - timedelta(days=1)
+    session.commit()
+    engineer, now = world.user("engineer"), clock.now()
+    case = open_for(session, world, store, now)
+    for reason in ("resolved", "duplicate", "customer_request"):
+        with pytest.raises(CaseRuleError, match="not covered"):
+            services.close_case(session, engineer, case, reason=reason, expected_version=case.version, now=now)
+        session.rollback()
+    services.change_status(
+        session, engineer, case, new_status="resolved", expected_version=case.version, now=now, note="Replaced"
+    )
+    services.confirm_resolution(session, world.user("acme_admin"), case, expected_version=case.version, now=now)
+    assert case.status == "closed" and case.close_reason == "confirmed"
+    other = open_for(session, world, store, now)
+    services.close_case(
+        session,
+        engineer,
+        other,
+        reason="end_of_support",
+        expected_version=other.version,
+        now=now,
+        handoff_manager_id=world.user("account").id,
+        handoff_path="Trade-in to SA-4800 with three years of Premium support",
+    )
+    assert other.status == "closed"

@@ -74,3 +74,24 @@ def test_the_active_contract_is_the_one_ending_last_among_those_in_force():
     assert pick_active([old, current, renewal], date(2026, 7, 1)) is renewal
     assert pick_active([old, current, renewal], date(2026, 1, 1)) is current
     assert pick_active([old], date(2026, 1, 1)) is None
+
+
+@pytest.mark.parametrize(
+    "has_asset, entitled, eos, expected",
+    [
+        (True, True, None, False),  # covered, supported
+        (True, False, None, True),  # no active contract
+        (True, True, date(2026, 11, 1), True),  # past its end of support
+        (True, True, date(2026, 11, 3), False),  # end of support still ahead
+        (False, False, None, False),  # a triage case is about no product
+    ],
+)
+def test_which_cases_need_a_handoff_or_the_customers_word_to_close(has_asset, entitled, eos, expected):
+    assert rules.needs_handoff(has_asset, entitled, eos, date(2026, 11, 2)) is expected
+
+
+def test_an_uncovered_case_closes_only_with_a_handoff():
+    for reason in ("resolved", "duplicate", "customer_request"):
+        with pytest.raises(CaseRuleError, match="not covered"):
+            rules.check_close("resolved", reason, has_handoff=False, handoff_required=True)
+    rules.check_close("resolved", "resolved", has_handoff=True, handoff_required=True)

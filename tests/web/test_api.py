@@ -290,3 +290,14 @@ def test_a_connection_the_database_dropped_fails_one_request_with_503_and_the_ne
     again = new_case(client)
     assert again.status_code == 201, again.get_data(as_text=True)
     assert [c["number"] for c in client.get("/api/v1/cases").get_json()["items"]] == [again.get_json()["number"]]
+
+
+def test_status_closed_through_the_api_never_bypasses_the_handoff_rule(api, world, session):
+    """An uncovered asset's case: `status: closed` is refused like any other vendor close."""
+    number = new_case(api("globex_admin"), asset_serial="GLOBEX-OLD").get_json()["number"]
+    engineer = api("engineer")
+    version = engineer.get(f"/api/v1/cases/{number}").get_json()["version"]
+    response = engineer.post(f"/api/v1/cases/{number}/status", json={"status": "closed", "version": version})
+    error = assert_error(response, 422, "rule_violation")
+    assert "not covered" in error["message"]
+    assert engineer.get(f"/api/v1/cases/{number}").get_json()["status"] != "closed"
