@@ -19,6 +19,7 @@ from casemgr.api.schemas import (
     CasePageSchema,
     CaseQuerySchema,
     CaseSchema,
+    CloseSchema,
     CommentSchema,
     CommitmentCreateSchema,
     CommitmentSchema,
@@ -33,6 +34,7 @@ from casemgr.api.schemas import (
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES
+from casemgr.auth.services import find_user_by_email
 from casemgr.cases import commitments, services, watchers
 from casemgr.cases.attachments import AttachmentStore
 from casemgr.cases.models import Case
@@ -203,6 +205,34 @@ class Events(MethodView):
         """The timeline; customers receive public entries only."""
         case = case_or_404(number)
         return {"items": [_event(e) for e in timeline(get_session(), api_user(), case)]}
+
+
+@blp.route("/cases/<number>/close")
+class Close(MethodView):
+    @blp.arguments(CloseSchema())
+    @blp.response(200, CaseSchema)
+    def post(self, body, number):
+        """Close with a reason (the same rules as the case page): `end_of_support` records the hand-off to
+        the organisation's account manager; a case on an uncovered or unsupported asset closes only that way
+        (or by the customer's confirmation)."""
+        case = case_or_404(number)
+        session, user = get_session(), api_user()
+        manager_id = None
+        if body["handoff_account_manager"]:
+            manager = find_user_by_email(session, body["handoff_account_manager"])
+            manager_id = manager.id if manager is not None else -1  # unknown: refused as not the org's manager
+        services.close_case(
+            session,
+            user,
+            case,
+            reason=body["reason"],
+            note=body["note"],
+            expected_version=body["version"],
+            now=now(),
+            handoff_manager_id=manager_id,
+            handoff_path=body["handoff_path"],
+        )
+        return represent(case, now())
 
 
 @blp.route("/cases/<number>/status")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from casemgr.cases.rules import MAX_BODY, MAX_SUBJECT, STATUSES
+from casemgr.cases.rules import CLOSE_REASONS, MAX_BODY, MAX_SUBJECT, STATUSES
 
 
 class StrictSchema(Schema):
@@ -169,6 +169,24 @@ class StatusChangeSchema(StrictSchema):
         load_default="",
         validate=validate.Length(max=MAX_BODY),
         metadata={"description": "shown to the customer with the change, e.g. the resolution"},
+    )
+
+
+class CloseSchema(StrictSchema):
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(CLOSE_REASONS)),
+        metadata={"description": "end_of_support needs handoff_account_manager and handoff_path"},
+    )
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_BODY))
+    handoff_account_manager = fields.Email(
+        load_default=None, metadata={"description": "the organisation's account manager taking the hand-off"}
+    )
+    handoff_path = fields.String(
+        load_default="",
+        validate=validate.Length(max=2000),
+        metadata={"description": "the path offered to the customer: upgrade, trade-in, extended support..."},
     )
 
 

@@ -301,3 +301,28 @@ def test_status_closed_through_the_api_never_bypasses_the_handoff_rule(api, worl
     error = assert_error(response, 422, "rule_violation")
     assert "not covered" in error["message"]
     assert engineer.get(f"/api/v1/cases/{number}").get_json()["status"] != "closed"
+
+
+def test_closing_through_the_api_with_a_reason_and_a_handoff(api, world, session):
+    number = new_case(api("acme_admin")).get_json()["number"]
+    engineer = api("engineer")
+    version = engineer.get(f"/api/v1/cases/{number}").get_json()["version"]
+    url = f"/api/v1/cases/{number}/close"
+    refused = engineer.post(url, json={"reason": "end_of_support", "version": version, "handoff_path": "Trade-in"})
+    assert_error(refused, 422, "rule_violation")
+    assert_error(engineer.post(url, json={"reason": "nonsense", "version": version}), 422, "validation_error")
+    assert_error(api("acme_admin").post(url, json={"reason": "duplicate", "version": version}), 403, "forbidden")
+    closed = engineer.post(
+        url,
+        json={
+            "reason": "end_of_support",
+            "version": version,
+            "handoff_account_manager": world.user("account").email,
+            "handoff_path": "Trade-in to SA-4800 with three years of Premium support",
+        },
+    )
+    assert closed.status_code == 200, closed.get_data(as_text=True)
+    assert closed.get_json()["status"] == "closed"
+    kinds = [e["kind"] for e in engineer.get(f"/api/v1/cases/{number}/events").get_json()["items"]]
+    assert "handoff" in kinds
+    assert "/api/v1/cases/{number}/close" in api("engineer").get("/api/v1/openapi.json").get_json()["paths"]
