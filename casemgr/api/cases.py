@@ -25,6 +25,7 @@ from casemgr.api.schemas import (
     CommitmentSchema,
     EventListSchema,
     EventSchema,
+    OwnerSchema,
     SeverityChangeSchema,
     StatusChangeSchema,
     WatcherCreateSchema,
@@ -205,6 +206,26 @@ class Events(MethodView):
         """The timeline; customers receive public entries only."""
         case = case_or_404(number)
         return {"items": [_event(e) for e in timeline(get_session(), api_user(), case)]}
+
+
+@blp.route("/cases/<number>/owner")
+class Owner(MethodView):
+    @blp.arguments(OwnerSchema())
+    @blp.response(200, CaseSchema)
+    def post(self, body, number):
+        """Take the case (no `owner`) or hand it to another active support engineer or manager."""
+        case = case_or_404(number)
+        session, user = get_session(), api_user()
+        owner = find_user_by_email(session, body["owner"]) if body["owner"] else user
+        services.assign_owner(
+            session,
+            user,
+            case,
+            owner_id=owner.id if owner is not None else -1,  # unknown: refused like any unfit owner
+            expected_version=body["version"],
+            now=now(),
+        )
+        return represent(case, now())
 
 
 @blp.route("/cases/<number>/close")

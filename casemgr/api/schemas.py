@@ -172,6 +172,13 @@ class StatusChangeSchema(StrictSchema):
     )
 
 
+class OwnerSchema(StrictSchema):
+    owner = fields.Email(
+        load_default=None, metadata={"description": "the engineer or manager to hand the case to; omit to take it"}
+    )
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
 class CloseSchema(StrictSchema):
     reason = fields.String(
         required=True,

@@ -493,7 +493,7 @@ def assign_owner(
     if case.owner_id == owner.id:
         raise CaseRuleError(f"{owner.name} already owns this case.")
     old = case.owner.name if case.owner else None
-    case.owner_id = owner.id
+    case.owner = owner  # the relationship, not only the id: what is read next sees the new owner
     case.updated_at = now
     if case.status == "new":
         _set_status(session, case, actor, "in_progress", now, note="taken by an engineer")

@@ -326,3 +326,21 @@ def test_closing_through_the_api_with_a_reason_and_a_handoff(api, world, session
     kinds = [e["kind"] for e in engineer.get(f"/api/v1/cases/{number}/events").get_json()["items"]]
     assert "handoff" in kinds
     assert "/api/v1/cases/{number}/close" in api("engineer").get("/api/v1/openapi.json").get_json()["paths"]
+
+
+def test_taking_and_assigning_ownership_through_the_api(api, world):
+    number = new_case(api("acme_admin")).get_json()["number"]
+    engineer = api("engineer")
+    case = engineer.get(f"/api/v1/cases/{number}").get_json()
+    taken = engineer.post(f"/api/v1/cases/{number}/owner", json={"version": case["version"]})
+    assert taken.status_code == 200 and taken.get_json()["owner"] == world.user("engineer").email
+    assert taken.get_json()["status"] == "in_progress"
+    version = taken.get_json()["version"]
+    url = f"/api/v1/cases/{number}/owner"
+    for who in ("nobody@vendor.example.com", "admin@acme.example.com"):
+        assert_error(engineer.post(url, json={"owner": who, "version": version}), 422, "rule_violation")
+    assert_error(engineer.post(url, json={"version": version - 1}), 409, "conflict")
+    assert_error(api("acme_admin").post(url, json={"version": version}), 403, "forbidden")
+    other = world.user("engineer2").email
+    handed = engineer.post(url, json={"owner": other, "version": version})
+    assert handed.status_code == 200 and handed.get_json()["owner"] == other
