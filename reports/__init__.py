@@ -15,6 +15,7 @@ from casemgr.registry import Registry
 
 
 def init_app(app: Flask, registry: Registry) -> None:
+    from reports.api import blp as api_blp
     from reports.demo import seed_demo
     from reports.digest import digest_tick
     from reports.views import bp, rating_panel, thanks_panel
@@ -23,4 +24,5 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.home_pages["account_manager"] = "reports.home"
     registry.case_panels += [rating_panel, thanks_panel]
     registry.tick_jobs.append(digest_tick)
+    registry.api_blueprints.append(api_blp)
     registry.demo_seeders.append(seed_demo)

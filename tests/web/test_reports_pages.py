@@ -231,3 +231,31 @@ def test_a_hostile_organisation_name_stays_text_and_the_pdf_fetches_nothing(web,
     flat = " ".join("\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.data)).pages).split())
     assert "@import url(" in flat  # shown as the text it is, in the heading and the footer
     assert flat.count("account review 01 Oct 2026") >= 1
+
+
+def test_the_review_pdf_and_thanks_through_the_api(app, session, world, seeded):
+    from casemgr.auth.tokens import create_token
+
+    def client(key):
+        token = create_token(session, world.user(key), "test", datetime(2026, 11, 2, 9, 0, tzinfo=UTC))[1]
+        c = app.test_client()
+        return lambda method, url, **kw: c.open(url, method=method, headers={"Authorization": f"Bearer {token}"}, **kw)
+
+    account = client("account")
+    pdf = account("GET", f"/api/v1/organizations/{world.acme.id}/review.pdf?{PERIOD}")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages).split())
+    assert "Account review: Acme" in text
+    for key, org in (("engineer", world.acme.id), ("acme_admin", world.acme.id), ("account", world.globex.id)):
+        assert client(key)("GET", f"/api/v1/organizations/{org}/review.pdf").status_code in (403, 404), key
+    number = seeded["s1"].number
+    manager = client("manager")
+    engineer_email = world.user("engineer").email
+    sent = manager("POST", f"/api/v1/cases/{number}/thanks", json={"engineer": engineer_email, "note": "Great save"})
+    assert sent.status_code == 201 and sent.get_json()["kind"] == "thanks"
+    refused = client("engineer")(
+        "POST", f"/api/v1/cases/{number}/thanks", json={"engineer": engineer_email, "note": "x"}
+    )
+    assert refused.status_code == 403
+    unknown = manager("POST", f"/api/v1/cases/{number}/thanks", json={"engineer": "nobody@x.example", "note": "x"})
+    assert unknown.status_code == 422
