@@ -18,7 +18,7 @@ from casemgr.cases.rules import CaseRuleError
 from casemgr.db import get_session
 from casemgr.errors import InvalidInput, TransitionError
 from casemgr.web import now
-from rma import queries, services
+from rma import corrections, dispatch, queries, returns, services
 from rma.models import Rma
 from rma.states import RmaState, allowed_next
 
@@ -92,7 +92,7 @@ class RmaOut(Schema):
     shipments = fields.List(fields.Nested(ShipmentOut))
     analysis = fields.Nested(AnalysisOut, allow_none=True)
     correction = fields.Function(
-        lambda r: CorrectionOut().dump(c) if (c := services.correction_of(get_session(), r)) else None,
+        lambda r: CorrectionOut().dump(c) if (c := corrections.correction_of(get_session(), r)) else None,
         metadata={"description": "a support manager's correction of a mistaken failed mark, or null"},
     )
 
@@ -166,11 +166,11 @@ def _transition(session, user, rma: Rma, body: dict):
         engineer = session.scalar(select(User).where(User.email == email.lower()))
         if engineer is None:
             raise CaseRuleError(f"No user {email}.")
-        return services.schedule_dispatch(
+        return dispatch.schedule_dispatch(
             session, user, rma, engineer_id=engineer.id, window_start=start, window_end=end, **kw
         )
     if to == "on_site":
-        return services.record_arrival(session, user, rma, **kw)
+        return dispatch.record_arrival(session, user, rma, **kw)
     if to == "installed":
         (serial,) = _need(body, "serial")
         return services.install(
@@ -185,20 +185,20 @@ def _transition(session, user, rma: Rma, body: dict):
         )
     if to == "return_pending":
         carrier, tracking = _need(body, "carrier", "tracking")
-        return services.ship_return(session, user, rma, carrier=carrier, tracking=tracking, **kw)
+        return returns.ship_return(session, user, rma, carrier=carrier, tracking=tracking, **kw)
     if to == "returned":
         (serial,) = _need(body, "returned_serial")
         # An unconfirmed serial mismatch is a 422 whose details say how to confirm.
-        return services.receive_return(
+        return returns.receive_return(
             session, user, rma, returned_serial=serial, confirm_mismatch=body["confirm_serial_mismatch"], **kw
         )
     if to == "analysed":
         (result,) = _need(body, "result")
-        return services.analyse(
+        return returns.analyse(
             session, user, rma, result=result, failure_code=body["failure_code"], notes=body["note"], **kw
         )
     if to == "retained":
-        return services.retain(session, user, rma, **kw)
+        return returns.retain(session, user, rma, **kw)
     if to == "closed":
         return services.close(session, user, rma, **kw)
     if to == "cancelled":
@@ -296,7 +296,7 @@ class Correction(MethodView):
         the case's public timeline. 403 for other roles, 409 on a stale `version`, 422 `rule_violation`
         naming why the correction is refused otherwise."""
         rma = rma_or_404(number)
-        services.correct_failed_mark(
+        corrections.correct_failed_mark(
             get_session(), api_user(), rma, reason=body["reason"], now=now(), expected_version=body["version"]
         )
         return rma_or_404(number)

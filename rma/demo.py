@@ -16,7 +16,7 @@ from casemgr.cases import services as case_services
 from casemgr.cases.attachments import AttachmentStore
 from casemgr.cases.models import Case
 from casemgr.organizations.models import Organization
-from rma import services
+from rma import dispatch, returns, services
 from rma.models import Rma
 
 
@@ -80,9 +80,9 @@ def seed(session: Session, now: datetime) -> None:
     services.install(
         session, sam, r, serial=f"{bay2.part.part_number.split('-')[0]}{nw.serial[-6:]}92", now=h(24 * 29 - 2)
     )
-    services.ship_return(session, sam, r, carrier="UPS", tracking="1Z999AA10123456791", now=h(24 * 28))
-    services.receive_return(session, sam, r, returned_serial=bay2.serial, now=h(24 * 25))
-    services.analyse(
+    returns.ship_return(session, sam, r, carrier="UPS", tracking="1Z999AA10123456791", now=h(24 * 28))
+    returns.receive_return(session, sam, r, returned_serial=bay2.serial, now=h(24 * 25))
+    returns.analyse(
         session,
         sam,
         r,
@@ -109,7 +109,7 @@ def seed(session: Session, now: datetime) -> None:
         )
         services.ship_replacement(session, sam, r, carrier="FedEx Priority", tracking="7749 1234 5678", now=h(3.5))
         services.deliver_replacement(session, sam, r, now=h(1.2))
-        services.schedule_dispatch(
+        dispatch.schedule_dispatch(
             session, sam, r, engineer_id=fiona.id, window_start=h(-0.5), window_end=h(-2.5), now=h(1)
         )
 

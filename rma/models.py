@@ -68,7 +68,7 @@ class Rma(Base):
     #: opened before it was kept: read as "active".
     component_state_before: Mapped[str | None] = mapped_column(String(16))
     #: Whether opening this RMA put the serial into quarantine (False: it already was).
-    #: NULL on older RMAs: the quarantine row's reason tells (see services.correct_failed_mark).
+    #: NULL on older RMAs: the quarantine row's reason tells (see rma.corrections.correct_failed_mark).
     quarantine_added: Mapped[bool | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime]

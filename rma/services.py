@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,25 +19,21 @@ from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases import timeline
 from casemgr.cases.models import Case
 from casemgr.cases.rules import CaseRuleError
-from casemgr.cases.services import account_managers_of
 from casemgr.cases.watchers import tell
 from casemgr.concurrency import detect_conflicts
 from casemgr.contracts.services import active_contract_for
 from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
-from casemgr.safety.models import ComponentCorrection
 from rma import rules
 from rma.lifecycle import (
-    case_owner,
     check_version,
     record_move,
-    record_note,
     require_field_or_worker,
     require_worker,
     tracking_url,
 )
-from rma.models import Dispatch, FailureAnalysis, Rma, Shipment
+from rma.models import Rma, Shipment
 from rma.states import RmaKind, RmaState, transition
 
 S = RmaState
@@ -271,7 +266,7 @@ def approve(
 # --- shipping ------------------------------------------------------------------
 
 
-def _tracking(carrier: str, tracking: str) -> tuple[str, str]:
+def tracking_fields(carrier: str, tracking: str) -> tuple[str, str]:
     carrier, tracking = carrier.strip(), tracking.strip()
     if not carrier or not tracking:
         raise CaseRuleError("Carrier and tracking number are both required.")
@@ -291,7 +286,7 @@ def ship_replacement(
 ) -> Shipment:
     require_worker(actor)
     check_version(rma, expected_version)
-    carrier, tracking = _tracking(carrier, tracking)
+    carrier, tracking = tracking_fields(carrier, tracking)
     transition(rma.kind, rma.state, S.SHIPPED)
     shipment = Shipment(direction="out", carrier=carrier, tracking=tracking, shipped_at=now)
     rma.shipments.append(shipment)
@@ -324,180 +319,6 @@ def deliver_replacement(
         shipment.delivered_at = now
     record_move(session, actor, rma, S.DELIVERED, now)
     session.commit()
-
-
-@detect_conflicts("RMA")
-def ship_return(
-    session: Session,
-    actor: User,
-    rma: Rma,
-    *,
-    carrier: str,
-    tracking: str,
-    now: datetime,
-    expected_version: int | None = None,
-) -> Shipment:
-    """The defective part's trip back; for return-and-replace it starts the wait (approved -> return_pending)."""
-    if actor.role in CUSTOMER_ROLES:  # the customer ships it back themselves
-        if actor.organization_id != rma.organization_id:
-            raise NotFoundError(rma.number)
-    else:
-        require_field_or_worker(actor, rma)
-    check_version(rma, expected_version)
-    carrier, tracking = _tracking(carrier, tracking)
-    if rma.disposition == "retained":
-        raise CaseRuleError("This part stays with the customer (keep-your-drive): nothing to return.")
-    if rma.state == S.APPROVED.value and rma.kind == RmaKind.RETURN_AND_REPLACE.value:
-        transition(rma.kind, rma.state, S.RETURN_PENDING)
-        rma.shipments.append(Shipment(direction="return", carrier=carrier, tracking=tracking, shipped_at=now))
-        record_move(
-            session, actor, rma, S.RETURN_PENDING, now, f"Defective part ships back via {carrier}, tracking {tracking}."
-        )
-    elif rma.state == S.RETURN_PENDING.value:
-        rma.shipments.append(Shipment(direction="return", carrier=carrier, tracking=tracking, shipped_at=now))
-        rma.updated_at = now
-        record_note(session, actor, rma, f"defective part shipped back via {carrier}, tracking {tracking}.", now)
-    else:
-        raise CaseRuleError(
-            f"{rma.number} is {rma.state}: the return ships from "
-            f"{'approved' if rma.kind == RmaKind.RETURN_AND_REPLACE.value else 'return_pending'}."
-        )
-    session.commit()
-    return rma.shipments[-1]
-
-
-# --- field engineering ---------------------------------------------------------
-
-
-def field_engineers(session: Session, region: str | None = None) -> list[User]:
-    stmt = select(User).where(User.role == Role.FIELD_ENGINEER, User.is_active_flag.is_(True)).order_by(User.name)
-    if region:
-        stmt = stmt.where(User.region == region)
-    return list(session.scalars(stmt))
-
-
-def _site_window(start: datetime, end: datetime, tz: str) -> str:
-    """The visit window as the site reads it: "2026-11-24 16:00-18:00 EST"."""
-    a, b = start.astimezone(ZoneInfo(tz)), end.astimezone(ZoneInfo(tz))
-    until = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%Y-%m-%d %H:%M}"
-    return f"on {a:%Y-%m-%d %H:%M}-{until} {b:%Z} (site time, {tz})"
-
-
-def _dispatch(
-    session: Session,
-    actor: User,
-    rma: Rma,
-    engineer: User,
-    window_start: datetime,
-    window_end: datetime,
-    now: datetime,
-    note: str = "",
-) -> Dispatch:
-    if window_end <= window_start:
-        raise CaseRuleError("The visit window must end after it starts.")
-    transition(rma.kind, rma.state, S.DISPATCHED)
-    site = rma.asset.site
-    dispatch = Dispatch(
-        engineer_id=engineer.id,
-        window_start=window_start,
-        window_end=window_end,
-        contact_name=site.contact_name,
-        contact_phone=site.contact_phone,
-        created_at=now,
-    )
-    rma.dispatches.append(dispatch)
-    rma.field_engineer_id = engineer.id
-    window = _site_window(window_start, window_end, site.timezone)
-    record_move(
-        session, actor, rma, S.DISPATCHED, now, (note + " " if note else "") + f"{engineer.name} will visit {window}."
-    )
-    notify(
-        session,
-        [engineer],
-        subject=f"Dispatch {rma.number}: {rma.asset.serial} at {site.name}",
-        body=f"Visit {window} at {site.name}, {site.address}.",
-        now=now,
-        case_id=rma.case_id,
-    )
-    return dispatch
-
-
-@detect_conflicts("RMA")
-def schedule_dispatch(
-    session: Session,
-    actor: User,
-    rma: Rma,
-    *,
-    engineer_id: int,
-    window_start: datetime,
-    window_end: datetime,
-    now: datetime,
-    expected_version: int | None = None,
-) -> Dispatch:
-    require_worker(actor)
-    check_version(rma, expected_version)
-    engineer = session.get(User, engineer_id)
-    if engineer is None or engineer.role != Role.FIELD_ENGINEER or not engineer.is_active:
-        raise CaseRuleError("Choose an active field engineer.")
-    dispatch = _dispatch(session, actor, rma, engineer, window_start, window_end, now)
-    session.commit()
-    return dispatch
-
-
-@detect_conflicts("RMA")
-def revisit(
-    session: Session,
-    actor: User,
-    rma: Rma,
-    *,
-    reason: str,
-    window_start: datetime,
-    window_end: datetime,
-    now: datetime,
-    expected_version: int | None = None,
-) -> Dispatch:
-    """The visit could not finish (wrong part, no access): on_site -> dispatched, new window."""
-    require_field_or_worker(actor, rma)
-    check_version(rma, expected_version)
-    if not reason.strip():
-        raise CaseRuleError("Say why the visit could not be completed.")
-    engineer = rma.field_engineer or actor
-    dispatch = _dispatch(
-        session, actor, rma, engineer, window_start, window_end, now, f"Visit not completed: {reason.strip()[:500]}."
-    )
-    session.commit()
-    return dispatch
-
-
-@detect_conflicts("RMA")
-def record_arrival(
-    session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None
-) -> None:
-    require_field_or_worker(actor, rma)
-    check_version(rma, expected_version)
-    transition(rma.kind, rma.state, S.ON_SITE)
-    dispatch = rma.current_dispatch
-    if dispatch is None:  # ON_SITE follows DISPATCHED, which records a dispatch
-        raise CaseRuleError(f"{rma.number} has no dispatch to arrive for.")
-    dispatch.arrived_at = now
-    record_move(session, actor, rma, S.ON_SITE, now)
-    session.commit()
-
-
-@detect_conflicts("RMA")
-def add_visit_note(session: Session, actor: User, rma: Rma, *, notes: str, now: datetime) -> None:
-    require_field_or_worker(actor, rma)
-    if rma.current_dispatch is None or not notes.strip():
-        raise CaseRuleError("Write a note about the visit.")
-    dispatch = rma.current_dispatch
-    stamp = f"[{now:%Y-%m-%d %H:%M} UTC] {notes.strip()}"
-    dispatch.notes = f"{dispatch.notes}\n{stamp}".strip()
-    rma.updated_at = now
-    record_note(session, actor, rma, f"on-site note: {notes.strip()}", now, public=False)
-    session.commit()
-
-
-# --- installation and the return leg -------------------------------------------
 
 
 @detect_conflicts("RMA")
@@ -584,135 +405,6 @@ def install(
     return component
 
 
-class SerialMismatchUnconfirmed(CaseRuleError):
-    """The returned serial is not the failed one: receiving needs an explicit confirmation."""
-
-    def __init__(self, expected: str, returned: str) -> None:
-        self.expected, self.returned = expected, returned
-        super().__init__(
-            f"The part received is SN {returned}, but this RMA expects SN {expected} (the failed part). "
-            f"Check the label; if it really is SN {returned}, confirm that the part received is "
-            f"SN {returned}, not SN {expected}.",
-            details={
-                "expected_serial": expected,
-                "returned_serial": returned,
-                "confirm_with": "confirm_serial_mismatch",
-            },
-        )
-
-
-@detect_conflicts("RMA")
-def receive_return(
-    session: Session,
-    actor: User,
-    rma: Rma,
-    *,
-    returned_serial: str,
-    now: datetime,
-    expected_version: int | None = None,
-    confirm_mismatch: bool = False,
-) -> FailureAnalysis:
-    """Receiving checks the serial against the failed component. A different serial is
-    refused unless ``confirm_mismatch`` says the receiver checked it; once accepted it is
-    recorded with both serials, flagged on the case and sent to the owner and account team."""
-    require_worker(actor)
-    check_version(rma, expected_version)
-    returned = rules.normalise_serial(returned_serial)
-    if not returned:
-        raise CaseRuleError("Enter the serial printed on the returned part.")
-    transition(rma.kind, rma.state, S.RETURNED)
-    expected = rma.failed_component.serial
-    matches = rules.serial_matches(expected, returned)
-    if not matches and not confirm_mismatch:
-        raise SerialMismatchUnconfirmed(expected, returned)
-    analysis = FailureAnalysis(
-        asset_id=rma.asset_id,
-        part_id=rma.failed_component.part_id,
-        expected_serial=expected,
-        returned_serial=returned,
-        serial_matches=matches,
-        received_at=now,
-        received_by_id=actor.id,
-    )
-    rma.analysis = analysis
-    shipment = rma.shipment("return")
-    if shipment is not None and shipment.delivered_at is None:
-        shipment.delivered_at = now
-    note = (
-        f"Received SN {returned}."
-        if matches
-        else (
-            f"SERIAL MISMATCH: received SN {returned}, expected SN {expected}. {actor.name} confirmed the part "
-            f"received is SN {returned}, not SN {expected}. Support will follow up."
-        )
-    )
-    record_move(session, actor, rma, S.RETURNED, now, note)
-    if not matches:
-        notify(
-            session,
-            case_owner(session, rma.case) + account_managers_of(session, rma.organization_id),
-            subject=f"{rma.number}: returned serial does not match",
-            body=note,
-            now=now,
-            case_id=rma.case_id,
-        )
-    session.commit()
-    return analysis
-
-
-@detect_conflicts("RMA")
-def analyse(
-    session: Session,
-    actor: User,
-    rma: Rma,
-    *,
-    result: str,
-    failure_code: str = "",
-    notes: str = "",
-    now: datetime,
-    expected_version: int | None = None,
-) -> FailureAnalysis:
-    require_worker(actor)
-    check_version(rma, expected_version)
-    if result not in ("confirmed", "no_fault_found"):
-        raise CaseRuleError("The result is a confirmed failure or no fault found.")
-    if result == "confirmed" and failure_code not in rules.FAILURE_CODES:
-        raise CaseRuleError("A confirmed failure needs a failure code.")
-    if rma.analysis is None:
-        raise CaseRuleError("Receive the defective part before analysing it.")
-    transition(rma.kind, rma.state, S.ANALYSED)
-    fa = rma.analysis
-    fa.result, fa.failure_code, fa.notes = result, failure_code if result == "confirmed" else "", notes.strip()[:4000]
-    fa.analysed_at, fa.analysed_by_id = now, actor.id
-    text = (
-        f"Failure confirmed ({failure_code}: {rules.FAILURE_CODES[failure_code]})"
-        if result == "confirmed"
-        else "No fault found"
-    ) + f" on SN {fa.returned_serial} ({rma.failed_component.part.part_number})."
-    if not fa.serial_matches:
-        text += (
-            f" Serial mismatch: SN {fa.returned_serial} was received and analysed in place of the expected"
-            f" SN {fa.expected_serial}."
-        )
-    record_move(session, actor, rma, S.ANALYSED, now, text + (f" {fa.notes}" if fa.notes else ""))
-    session.commit()
-    return fa
-
-
-@detect_conflicts("RMA")
-def retain(session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None) -> None:
-    """The customer keeps a pending return after all: only with the keep-your-drive entitlement."""
-    require_worker(actor)
-    check_version(rma, expected_version)
-    ent, _ = entitlement_for(session, rma.case, now)
-    if "retained" not in rules.disposition_options(ent, rma.data_bearing, rma.kind):
-        raise CaseRuleError("Keep-your-drive is not part of this contract: the part is returned or destroyed.")
-    transition(rma.kind, rma.state, S.RETAINED)
-    rma.disposition, rma.retained_at, rma.return_due_at = "retained", now, None
-    record_move(session, actor, rma, S.RETAINED, now, "Keep-your-drive: a retention certificate is issued.")
-    session.commit()
-
-
 @detect_conflicts("RMA")
 def close(session: Session, actor: User, rma: Rma, *, now: datetime, expected_version: int | None = None) -> None:
     require_worker(actor)
@@ -732,147 +424,3 @@ def cancel(
         raise CaseRuleError("Say why the RMA is cancelled.")
     record_move(session, actor, rma, S.CANCELLED, now, reason.strip()[:500])
     session.commit()
-
-
-# --- correcting a mistaken failed mark -----------------------------------------
-
-#: While nothing has shipped, a support manager may correct an RMA's failed mark.
-CORRECTABLE_STATES = (S.REQUESTED.value, S.APPROVED.value, S.CANCELLED.value)
-
-
-def correction_of(session: Session, rma: Rma) -> ComponentCorrection | None:
-    return session.scalar(
-        select(ComponentCorrection)
-        .where(ComponentCorrection.source == rma.number)
-        .order_by(ComponentCorrection.id)
-        .limit(1)
-    )
-
-
-def _quarantined_by(session: Session, rma: Rma) -> QuarantinedSerial | None:
-    """The serial's quarantine row if this RMA put it there, else None."""
-    row = session.get(QuarantinedSerial, rma.failed_component.serial)
-    if row is None or rma.quarantine_added is False:
-        return None
-    if rma.quarantine_added is None:  # older RMA: the row opening wrote names the RMA and its moment
-        made_here = (
-            row.component_id == rma.failed_component_id
-            and row.reason.endswith("(RMA)")
-            and row.quarantined_at == rma.created_at
-        )
-        return row if made_here else None
-    return row
-
-
-def correction_blocker(session: Session, rma: Rma) -> str | None:
-    """Why this RMA's failed mark cannot be corrected, or None when it can.
-
-    Only before anything shipped (requested, approved, or cancelled with no shipment),
-    never once the part came out, and only a mark this RMA made."""
-    component = rma.failed_component
-    part = f"{component.slot} (SN {component.serial})"
-    done = correction_of(session, rma)
-    if done is not None:
-        return f"{rma.number}'s failed mark was already corrected on {done.created_at:%Y-%m-%d %H:%M} UTC."
-    if component.state == "removed" or rma.installed_component_id is not None:
-        return (
-            f"{part} has been removed from {rma.asset.serial}: a part that came out is never corrected back "
-            "into service."
-        )
-    if rma.shipments:
-        legs = " and ".join(
-            dict.fromkeys("the replacement" if s.direction == "out" else "the return leg" for s in rma.shipments)
-        )
-        return f"{rma.number} has shipped ({legs}): a failed mark can only be corrected before anything ships."
-    if rma.state not in CORRECTABLE_STATES:
-        return (
-            f"{rma.number} is {rma.state}: a failed mark can only be corrected while the RMA is requested or "
-            "approved, or cancelled before anything shipped."
-        )
-    if component.state != "failed":
-        return f"{part} is {component.state}, not failed: there is no failed mark to correct."
-    quarantined_before = (
-        session.get(QuarantinedSerial, component.serial) is not None and _quarantined_by(session, rma) is None
-    )
-    if (rma.component_state_before or "active") == "failed" or quarantined_before:
-        return (
-            f"{part} was already failed or quarantined before {rma.number} was opened: this RMA did not mark "
-            "it, so there is nothing of its own to correct."
-        )
-    other = session.scalar(
-        select(Rma.number).where(
-            Rma.failed_component_id == component.id,
-            Rma.id != rma.id,
-            Rma.state.not_in((S.CLOSED.value, S.CANCELLED.value)),
-        )
-    )
-    if other:
-        return f"{other} is open for {part}: cancel or correct that RMA first."
-    return None
-
-
-@detect_conflicts("RMA")
-def correct_failed_mark(
-    session: Session, actor: User, rma: Rma, *, reason: str, now: datetime, expected_version: int | None = None
-) -> ComponentCorrection:
-    """A support manager undoes a mistaken failed mark: the RMA is cancelled if still open,
-    the component gets back the state it had before, the quarantine row this RMA wrote is
-    deleted, the case says so in public, and the correction is kept for the Safety blocks page."""
-    if actor.role not in MANAGERS:
-        raise ForbiddenError("Only a support manager or an administrator can correct a failed mark.")
-    check_version(rma, expected_version)
-    reason = (reason or "").strip()[:500]
-    if not reason:
-        raise CaseRuleError(
-            "Say why the failed mark was a mistake (recorded on the case and on the Safety blocks page)."
-        )
-    blocker = correction_blocker(session, rma)
-    if blocker:
-        raise CaseRuleError(blocker)
-    component, case = rma.failed_component, rma.case
-    restored = rma.component_state_before or "active"
-    row = _quarantined_by(session, rma)
-    component.state = restored
-    if row is not None:
-        session.delete(row)
-    session.flush()  # the safety guard reads the component's state and quarantine from the database
-    was_open = rma.state != S.CANCELLED.value
-    statement = (
-        f"Correction by {actor.name}: {component.slot} (SN {component.serial}, "
-        f"{component.part.part_number}) was marked failed by mistake. Its state is back to {restored}"
-        f"{' and its serial is out of quarantine' if row is not None else ''}"
-        f"{'; this RMA is cancelled' if was_open else ''}. Reason: {reason}"
-    )
-    if was_open:
-        record_move(session, actor, rma, S.CANCELLED, now, statement)
-    else:
-        rma.updated_at = now
-        record_note(session, actor, rma, statement, now, correction=True, serial=component.serial)
-        tell(
-            session,
-            case,
-            actor,
-            kind="rma",
-            what=f"{rma.number} failed mark corrected",
-            body=f"{rma.number}: {statement}",
-            now=now,
-        )
-    correction = ComponentCorrection(
-        case_id=case.id,
-        organization_id=rma.organization_id,
-        component_id=component.id,
-        actor_id=actor.id,
-        source=rma.number,
-        component_serial=component.serial,
-        slot=component.slot,
-        part_number=component.part.part_number,
-        from_state="failed",
-        restored_state=restored,
-        cancelled_source=was_open,
-        quarantine_lifted=row is not None,
-        reason=reason,
-        created_at=now,
-    )
-    session.add(correction)
-    session.commit()
-    return correction

@@ -22,7 +22,7 @@ from casemgr.cases.models import CaseEvent
 from casemgr.db import get_session
 from casemgr.errors import InvalidInput, SafetyRefused
 from casemgr.web import actor, form_action, now
-from rma import pdf, queries, rules, services
+from rma import corrections, dispatch, pdf, queries, returns, rules, services
 from rma.lifecycle import STATE_WORDS
 from rma.models import Rma
 from rma.states import RmaState, allowed_next
@@ -131,7 +131,7 @@ def _page(
     refusals=None,
     status: int = 200,
     posted=None,
-    mismatch: services.SerialMismatchUnconfirmed | None = None,
+    mismatch: returns.SerialMismatchUnconfirmed | None = None,
 ):
     """``posted``: the form just refused, so its text stays in the fields; ``mismatch``: the
     returned serial differs and receiving waits for the receiver's confirmation."""
@@ -147,8 +147,8 @@ def _page(
         refusals=refusals or [],
         rules=rules,
         mismatch=mismatch,
-        correction=services.correction_of(session, rma),
-        can_correct=is_manager and services.correction_blocker(session, rma) is None,
+        correction=corrections.correction_of(session, rma),
+        can_correct=is_manager and corrections.correction_blocker(session, rma) is None,
         state_before=rma.component_state_before or "active",
         progress=lambda r: progress(r, events),
         allowed=[s.value for s in allowed_next(rma.kind, rma.state)],
@@ -161,7 +161,7 @@ def _page(
         is_assigned=user.role == Role.FIELD_ENGINEER and rma.field_engineer_id == user.id,
         is_customer=user.role in CUSTOMER_ROLES,
         can_case=queries.can_see_case_page(user),
-        engineers=services.field_engineers(session) if user.role in CASE_WORKER_ROLES else [],
+        engineers=dispatch.field_engineers(session) if user.role in CASE_WORKER_ROLES else [],
         site_tz=rma.asset.site.timezone,
         return_days=return_days(),
         posted=posted,
@@ -225,10 +225,10 @@ ACTIONS = {
         s, u, r, carrier=f.get("carrier", ""), tracking=f.get("tracking", ""), now=t, expected_version=_version()
     ),
     "deliver": lambda s, u, r, f, t: services.deliver_replacement(s, u, r, now=t, expected_version=_version()),
-    "ship-return": lambda s, u, r, f, t: services.ship_return(
+    "ship-return": lambda s, u, r, f, t: returns.ship_return(
         s, u, r, carrier=f.get("carrier", ""), tracking=f.get("tracking", ""), now=t, expected_version=_version()
     ),
-    "dispatch": lambda s, u, r, f, t: services.schedule_dispatch(
+    "dispatch": lambda s, u, r, f, t: dispatch.schedule_dispatch(
         s,
         u,
         r,
@@ -238,9 +238,9 @@ ACTIONS = {
         now=t,
         expected_version=_version(),
     ),
-    "arrive": lambda s, u, r, f, t: services.record_arrival(s, u, r, now=t, expected_version=_version()),
-    "note": lambda s, u, r, f, t: services.add_visit_note(s, u, r, notes=f.get("notes", ""), now=t),
-    "revisit": lambda s, u, r, f, t: services.revisit(
+    "arrive": lambda s, u, r, f, t: dispatch.record_arrival(s, u, r, now=t, expected_version=_version()),
+    "note": lambda s, u, r, f, t: dispatch.add_visit_note(s, u, r, notes=f.get("notes", ""), now=t),
+    "revisit": lambda s, u, r, f, t: dispatch.revisit(
         s,
         u,
         r,
@@ -261,7 +261,7 @@ ACTIONS = {
         expected_version=_version(),
         channel="web",
     ),
-    "receive": lambda s, u, r, f, t: services.receive_return(
+    "receive": lambda s, u, r, f, t: returns.receive_return(
         s,
         u,
         r,
@@ -270,7 +270,7 @@ ACTIONS = {
         expected_version=_version(),
         confirm_mismatch=_mismatch_confirmed(f),
     ),
-    "analyse": lambda s, u, r, f, t: services.analyse(
+    "analyse": lambda s, u, r, f, t: returns.analyse(
         s,
         u,
         r,
@@ -280,12 +280,12 @@ ACTIONS = {
         now=t,
         expected_version=_version(),
     ),
-    "retain": lambda s, u, r, f, t: services.retain(s, u, r, now=t, expected_version=_version()),
+    "retain": lambda s, u, r, f, t: returns.retain(s, u, r, now=t, expected_version=_version()),
     "close": lambda s, u, r, f, t: services.close(s, u, r, now=t, expected_version=_version()),
     "cancel": lambda s, u, r, f, t: services.cancel(
         s, u, r, reason=f.get("reason", ""), now=t, expected_version=_version()
     ),
-    "correct": lambda s, u, r, f, t: services.correct_failed_mark(
+    "correct": lambda s, u, r, f, t: corrections.correct_failed_mark(
         s, u, r, reason=f.get("reason", ""), now=t, expected_version=_version()
     ),
 }
@@ -322,7 +322,7 @@ def act(number: str, action: str):
     def refused(exc):
         """The RMA page again, what was typed kept: a refused move (409) names the allowed
         states, a serial mismatch asks for the confirmation, the safety guard says why."""
-        mismatch = exc if isinstance(exc, services.SerialMismatchUnconfirmed) else None
+        mismatch = exc if isinstance(exc, returns.SerialMismatchUnconfirmed) else None
         fresh = get_session().get(Rma, rma.id)
         if fresh is None:
             abort(404)

@@ -367,6 +367,7 @@ def test_rma_moves_tell_the_customer_with_tracking_link_and_the_visit_in_site_ti
 
 
 def test_a_dispatch_names_the_window_in_the_site_s_zone(session, world, failed_case):
+    from rma import dispatch as rma_dispatch
     from rma import services as rma_services
 
     world.premium.onsite = True
@@ -387,7 +388,7 @@ def test_a_dispatch_names_the_window_in_the_site_s_zone(session, world, failed_c
     )
     rma_services.ship_replacement(session, eng, rma, carrier="FedEx", tracking="77", now=T0)
     rma_services.deliver_replacement(session, eng, rma, now=T0)
-    rma_services.schedule_dispatch(
+    rma_dispatch.schedule_dispatch(
         session,
         eng,
         rma,

@@ -27,6 +27,7 @@ from casemgr.safety.models import SafetyBlock
 from casemgr.safety.services import SafetyBlocked
 from escalation.services import Settings, request_escalation
 from reports.services import rate_case
+from rma import returns
 from rma import services as rma_services
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -150,9 +151,9 @@ def _return_shipped_with_a_note(s, w, store, case):
     rma_services.ship_replacement(s, w.user("engineer"), rma, carrier="UPS", tracking="1Z1", now=T0)
     rma_services.deliver_replacement(s, w.user("engineer"), rma, now=T0)
     rma_services.install(s, w.user("engineer"), rma, serial="NEW-D2", now=T0)
-    first = rma_services.ship_return(s, w.user("engineer"), rma, carrier="UPS", tracking="1Z2", now=T0)
+    first = returns.ship_return(s, w.user("engineer"), rma, carrier="UPS", tracking="1Z2", now=T0)
     assert first.direction == "return"
-    rma_services.ship_return(s, w.user("engineer"), rma, carrier=UNSAFE[:64], tracking="1Z3", now=T0)
+    returns.ship_return(s, w.user("engineer"), rma, carrier=UNSAFE[:64], tracking="1Z3", now=T0)
 
 
 def _alert_from_a_vendor_account(s, w, store, case):

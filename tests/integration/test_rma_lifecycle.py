@@ -23,7 +23,7 @@ from casemgr.safety.services import SafetyBlocked
 from escalation.defaults import seed_default_ladders
 from escalation.models import EscalationFiring, EscalationSchedule, EscalationStep
 from escalation.services import Settings, run_due
-from rma import queries, services
+from rma import dispatch, queries, returns, services
 from rma.models import Rma
 from rma.states import TransitionRefused
 
@@ -88,18 +88,18 @@ def test_advance_replacement_end_to_end_with_serial_mismatch(session, world, clo
     assert rma.state == "return_pending" and rma.return_due_at == clock.now() + timedelta(days=7)
     assert (new.slot, new.serial, new.state) == ("bay 4", "NEW-D4", "active")
     assert bay4.state == "removed" and rma.installed_component_id == new.id
-    services.ship_return(session, world.user("acme_admin"), rma, carrier="UPS", tracking="1Z2", now=step(clock))
-    with pytest.raises(services.SerialMismatchUnconfirmed, match="SN ACME-001-D3, not SN ACME-001-D4"):
-        services.receive_return(session, eng, rma, returned_serial="ACME-001-D3", now=step(clock))
+    returns.ship_return(session, world.user("acme_admin"), rma, carrier="UPS", tracking="1Z2", now=step(clock))
+    with pytest.raises(returns.SerialMismatchUnconfirmed, match="SN ACME-001-D3, not SN ACME-001-D4"):
+        returns.receive_return(session, eng, rma, returned_serial="ACME-001-D3", now=step(clock))
     session.rollback()
     assert rma.state == "return_pending" and rma.analysis is None  # nothing recorded without the confirmation
-    fa = services.receive_return(
+    fa = returns.receive_return(
         session, eng, rma, returned_serial="ACME-001-D3", now=clock.now(), confirm_mismatch=True
     )
     assert rma.state == "returned" and fa.serial_matches is False and fa.expected_serial == "ACME-001-D4"
     assert fa.returned_serial == "ACME-001-D3"
     assert rma.shipment("return").delivered_at == clock.now()
-    services.analyse(session, eng, rma, result="confirmed", failure_code="MEDIA", now=step(clock))
+    returns.analyse(session, eng, rma, result="confirmed", failure_code="MEDIA", now=step(clock))
     services.close(session, eng, rma, now=step(clock))
     moves = [(e.data["from"], e.data["to"]) for e in rma_events(session, case)]
     assert moves == [
@@ -149,7 +149,7 @@ def test_onsite_dispatch_end_to_end_with_keep_your_drive(session, world, clock):
     services.ship_replacement(session, eng, rma, carrier="FedEx", tracking="77", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     start = clock.now() + timedelta(hours=2)
-    services.schedule_dispatch(
+    dispatch.schedule_dispatch(
         session,
         eng,
         rma,
@@ -160,15 +160,15 @@ def test_onsite_dispatch_end_to_end_with_keep_your_drive(session, world, clock):
     )
     assert rma.state == "dispatched" and rma.field_engineer_id == field.id
     with pytest.raises(ForbiddenError):  # another field engineer is not assigned
-        services.record_arrival(session, eng2_field(session, world, clock), rma, now=clock.now())
-    services.record_arrival(session, field, rma, now=step(clock, 120))
-    services.add_visit_note(session, field, rma, notes="Rack 12, cage B", now=step(clock))
+        dispatch.record_arrival(session, eng2_field(session, world, clock), rma, now=clock.now())
+    dispatch.record_arrival(session, field, rma, now=step(clock, 120))
+    dispatch.add_visit_note(session, field, rma, notes="Rack 12, cage B", now=step(clock))
     assert rma.current_dispatch.arrived_at is not None and "Rack 12" in rma.current_dispatch.notes
     services.install(session, field, rma, serial="KYD-NEW", now=step(clock))
     assert rma.state == "retained" and rma.retained_at == clock.now() and rma.return_due_at is None
     assert bay4.state == "removed" and session.get(QuarantinedSerial, "ACME-001-D4") is not None
     with pytest.raises(TransitionRefused, match="retained"):
-        services.receive_return(session, world.user("engineer"), rma, returned_serial="ACME-001-D4", now=clock.now())
+        returns.receive_return(session, world.user("engineer"), rma, returned_serial="ACME-001-D4", now=clock.now())
     session.rollback()
     services.close(session, eng, rma, now=step(clock))
     assert [e.data["to"] for e in rma_events(session, case)][-5:] == [
@@ -226,14 +226,14 @@ def test_return_and_replace_needs_a_manager_without_contract_and_ships_after_ret
         services.ship_replacement(session, eng, rma, carrier="DHL", tracking="1", now=clock.now())
     assert "'approved'" in str(refused.value) and "return_pending, cancelled" in str(refused.value)
     session.rollback()
-    services.ship_return(session, world.user("globex_admin"), rma, carrier="DHL", tracking="R1", now=step(clock))
-    services.receive_return(session, eng, rma, returned_serial="globex-old-d1", now=step(clock))
+    returns.ship_return(session, world.user("globex_admin"), rma, carrier="DHL", tracking="R1", now=step(clock))
+    returns.receive_return(session, eng, rma, returned_serial="globex-old-d1", now=step(clock))
     assert rma.analysis.serial_matches
     services.ship_replacement(session, eng, rma, carrier="DHL", tracking="O1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     services.install(session, eng, rma, serial="GX-NEW-1", now=step(clock))
     assert rma.state == "installed" and rma.return_due_at is None
-    services.analyse(session, eng, rma, result="no_fault_found", now=step(clock))
+    returns.analyse(session, eng, rma, result="no_fault_found", now=step(clock))
     services.close(session, eng, rma, now=step(clock))
     assert [e.data["to"] for e in rma_events(session, case)] == [
         "requested",
@@ -320,7 +320,7 @@ def test_overdue_returns_go_up_the_ladder_to_the_field_engineer_and_account_team
     )
     services.ship_replacement(session, eng, rma, carrier="UPS", tracking="1", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
-    services.schedule_dispatch(
+    dispatch.schedule_dispatch(
         session,
         eng,
         rma,
@@ -329,7 +329,7 @@ def test_overdue_returns_go_up_the_ladder_to_the_field_engineer_and_account_team
         window_end=clock.now() + timedelta(hours=1),
         now=clock.now(),
     )
-    services.record_arrival(session, field, rma, now=step(clock))
+    dispatch.record_arrival(session, field, rma, now=step(clock))
     services.install(session, field, rma, serial="R-NEW", now=step(clock), return_days=10)
     installed = clock.now()
     factory = registry_of(app).db.write_session_factory
@@ -364,7 +364,7 @@ def test_overdue_returns_go_up_the_ladder_to_the_field_engineer_and_account_team
         .select_from(Notification)
         .where(Notification.user_id == world.user("acme_admin").id, Notification.subject.contains("not returned"))
     )
-    services.receive_return(
+    returns.receive_return(
         session,
         eng,
         session.get(Rma, rma.id),
@@ -443,8 +443,8 @@ def test_a_quarantined_serial_cannot_come_back_through_another_rma(session, worl
     rma = services.open_rma(
         session, eng, case, component_id=bay2.id, kind="return_and_replace", now=clock.now(), problem=PROBLEM
     )
-    services.ship_return(session, eng, rma, carrier="DHL", tracking="R", now=step(clock))
-    services.receive_return(session, eng, rma, returned_serial="GLOBEX-001-D2", now=step(clock))
+    returns.ship_return(session, eng, rma, carrier="DHL", tracking="R", now=step(clock))
+    returns.receive_return(session, eng, rma, returned_serial="GLOBEX-001-D2", now=step(clock))
     services.ship_replacement(session, eng, rma, carrier="DHL", tracking="O", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
     with pytest.raises(SafetyBlocked):

@@ -17,7 +17,7 @@ from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.notifications.models import Notification
 from casemgr.safety.models import ComponentCorrection, SafetyBlock
-from rma import services
+from rma import corrections, returns, services
 from rma.models import FailureAnalysis, Rma
 from tests.integration.test_rma_lifecycle import PROBLEM, open_case, step
 
@@ -124,7 +124,7 @@ def test_opening_keeps_the_components_state_before_and_whether_it_quarantined(se
 
 
 def correct(session, world, rma, actor="manager", reason="Case was about fan noise; bay 4 chosen by mistake", **kw):
-    return services.correct_failed_mark(session, world.user(actor), rma, reason=reason, now=kw.pop("now"), **kw)
+    return corrections.correct_failed_mark(session, world.user(actor), rma, reason=reason, now=kw.pop("now"), **kw)
 
 
 @pytest.mark.parametrize("actor", ["manager", "admin"])
@@ -221,7 +221,7 @@ def test_a_part_failed_before_the_rma_is_not_this_rmas_mistake(session, world, c
     case, bay4 = open_case(session, world, clock)
     mark_component(session, world.user("engineer"), bay4, "failed", clock.now())
     rma = open_on(session, world, clock, case, bay4)
-    assert services.correction_blocker(session, rma).endswith("so there is nothing of its own to correct.")
+    assert corrections.correction_blocker(session, rma).endswith("so there is nothing of its own to correct.")
     with pytest.raises(CaseRuleError, match="already failed or quarantined before RMA-000001"):
         correct(session, world, rma, now=step(clock))
     session.rollback()
@@ -250,7 +250,7 @@ def test_nothing_is_corrected_once_the_return_leg_started(session, world, clock)
     case, bay2 = open_case(session, world, clock, org="globex", serial="GLOBEX-001", slot="bay 2")
     eng = world.user("engineer")
     rma = open_on(session, world, clock, case, bay2, kind="return_and_replace")
-    services.ship_return(session, eng, rma, carrier="DHL", tracking="R1", now=step(clock))
+    returns.ship_return(session, eng, rma, carrier="DHL", tracking="R1", now=step(clock))
     assert rma.state == "return_pending"
     with pytest.raises(CaseRuleError, match=r"has shipped \(the return leg\)"):
         correct(session, world, rma, now=step(clock))
@@ -295,7 +295,7 @@ def test_another_open_rma_for_the_component_must_go_first(session, world, clock)
     with pytest.raises(CaseRuleError, match="RMA-000002 is open for bay 4"):
         correct(session, world, first, now=step(clock))
     session.rollback()
-    assert "already failed" in services.correction_blocker(session, second)  # it found the part failed
+    assert "already failed" in corrections.correction_blocker(session, second)  # it found the part failed
 
 
 def test_older_rmas_fall_back_to_active_and_the_quarantine_row_opening_wrote(session, world, clock):
@@ -348,15 +348,15 @@ def test_a_different_serial_is_refused_until_confirmed_and_then_recorded_with_bo
 ):
     rma, eng = awaiting_return, world.user("engineer")
     version = rma.version
-    with pytest.raises(services.SerialMismatchUnconfirmed) as refused:
-        services.receive_return(session, eng, rma, returned_serial=" acme-001-d3 ", now=step(clock))
+    with pytest.raises(returns.SerialMismatchUnconfirmed) as refused:
+        returns.receive_return(session, eng, rma, returned_serial=" acme-001-d3 ", now=step(clock))
     assert (refused.value.expected, refused.value.returned) == ("ACME-001-D4", "ACME-001-D3")
     assert "confirm that the part received is SN ACME-001-D3, not SN ACME-001-D4" in str(refused.value)
     session.rollback()
     session.expire_all()
     rma = session.get(Rma, rma.id)
     assert rma.state == "return_pending" and rma.version == version and count(session, FailureAnalysis) == 0
-    fa = services.receive_return(
+    fa = returns.receive_return(
         session,
         eng,
         rma,
@@ -380,7 +380,7 @@ def test_a_different_serial_is_refused_until_confirmed_and_then_recorded_with_bo
         )
         > 0
     )
-    services.analyse(session, eng, rma, result="no_fault_found", now=step(clock))
+    returns.analyse(session, eng, rma, result="no_fault_found", now=step(clock))
     analysed = session.scalars(
         select(CaseEvent.body).where(CaseEvent.case_id == rma.case_id).order_by(CaseEvent.id.desc())
     ).first()
@@ -389,11 +389,11 @@ def test_a_different_serial_is_refused_until_confirmed_and_then_recorded_with_bo
 
 
 def test_the_matching_serial_needs_no_confirmation(session, world, clock, awaiting_return):
-    fa = services.receive_return(
+    fa = returns.receive_return(
         session, world.user("engineer"), awaiting_return, returned_serial="acme-001-d4", now=step(clock)
     )
     assert fa.serial_matches and fa.returned_serial == "ACME-001-D4"
-    services.analyse(
+    returns.analyse(
         session, world.user("engineer"), awaiting_return, result="confirmed", failure_code="MEDIA", now=step(clock)
     )
     body = session.scalars(select(CaseEvent.body).order_by(CaseEvent.id.desc())).first()

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from casemgr.assets.models import Component
-from rma import services
+from rma import dispatch, services
 from rma.models import Rma
 from tests.integration.test_rma_lifecycle import PROBLEM, open_case, step
 
@@ -34,7 +34,7 @@ def acme_rma(session, world, clock):
     )
     services.ship_replacement(session, eng, rma, carrier="FedEx", tracking="FX-123", now=step(clock))
     services.deliver_replacement(session, eng, rma, now=step(clock))
-    services.schedule_dispatch(
+    dispatch.schedule_dispatch(
         session,
         eng,
         rma,

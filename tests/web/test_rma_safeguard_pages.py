@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from casemgr.assets.models import Component, QuarantinedSerial
 from casemgr.safety.models import ComponentCorrection
-from rma import services
+from rma import returns, services
 from rma.models import FailureAnalysis, Rma
 from tests.integration.test_rma_lifecycle import PROBLEM, open_case, step
 from tests.web.test_rma_pages import pdf_text
@@ -297,10 +297,10 @@ def test_a_different_serial_comes_back_with_a_warning_and_a_checkbox(session, wo
 
 def test_once_accepted_the_rma_page_and_pdf_name_both_serials(session, world, web, clock, returning):
     eng = world.user("engineer")
-    services.receive_return(
+    returns.receive_return(
         session, eng, returning, returned_serial="ACME-001-D3", now=step(clock), confirm_mismatch=True
     )
-    services.analyse(session, eng, returning, result="confirmed", failure_code="MEDIA", now=step(clock))
+    returns.analyse(session, eng, returning, result="confirmed", failure_code="MEDIA", now=step(clock))
     banner = "Serial mismatch: the part received is SN ACME-001-D3, not SN ACME-001-D2."
     for email in (ENG, CUSTOMER):
         page = web(email).get(f"/rmas/{returning.number}")
