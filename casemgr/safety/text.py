@@ -461,6 +461,11 @@ class _Vocabulary:
         return kept
 
 
+_EMPTY = re.compile(r"\b(?:empty|vacant|unused|unpopulated|free)\s+$")
+_ACCESSORY_OF = re.compile(
+    r"\b(?:tray|trays|caddy|caddies|carrier|carriers|sled|sleds|bracket|brackets|blank|blanks|blanking panel|filler"
+    r"|bezel|handle|screws?|rails?|label|sticker)\s+(?:from|of|for|in|out of)\s+(?:the\s+)?$"
+)
 _ATTACH_GAP = re.compile(r"\s*[(,]?\s*(?:(?:in|at|from|on|inside|of|with)\s+)?")  # "the drive in bay 5"
 # "the drive in bay 7" when bay 7 is not on the case: some other drive, not the failed one
 _UNKNOWN_QUALIFIER = re.compile(
@@ -520,6 +525,10 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             head.type == "kind" and not qualified and _UNKNOWN_QUALIFIER.match(sent, end)
         ):
             comps = last if head.type == "pronoun" else frozenset()
+        if head.type != "pronoun" and _EMPTY.search(sent, max(0, head.start - 12), head.start):
+            comps = frozenset()  # "fit blanks on empty slots": no part there
+        if head.type == "slot" and _ACCESSORY_OF.search(sent, max(0, head.start - 40), head.start):
+            comps = frozenset()  # "the drive tray from bay 4 can be reused": the tray, not the drive
         if head.type == "slot" and not qualified and comps and comps <= filled:
             comps = frozenset()  # "after the replacement is seated in bay 4: ... bay 4 set good": the new part
         location = head.location and not qualified
@@ -883,6 +892,8 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     (
         re.compile(
             r"\b(?P<v>out\s*/\s*(?:back\s+)?in|out\s+and\s+(?:back\s+)?in|out\s*,[^.;]{0,24}?,\s*(?:back\s+)?in)\b"
+            r"(?!\s+(?:the\s+|its\s+|a\s+|an\s+|their\s+)?(?:[\w'-]+\s+){0,2}?(?:box|bag|packaging|carton|sleeve"
+            r"|pouch|mailer|crate|shipper|envelope|container)\b)"  # "make sure it is out and in its bag"
         ),
         _A.REINSERT_COMPONENT,
         False,
@@ -1139,6 +1150,8 @@ _STRONG = re.compile(
     r"[;:.!?](?=\s|$)|[()\[\]]|\b(?:but|however|instead(?! of)|otherwise|except|although|though"
     r"|whereas|rather(?! than)|unless)\b"
 )
+_OR = re.compile(r"\b(?:or|nor)\b")
+_LINK_BREAK = re.compile(r"\b(?:and|then|so|before|after|until|while|once|if|when|because|since|as soon)\b")
 _SUBORD = re.compile(r",|\b(?:so|before|after|until|while|once|if|when|because|since|as)\b")
 _COORD = re.compile(r"\b(?:and|or|then)\b")
 
@@ -1146,7 +1159,7 @@ _COORD = re.compile(r"\b(?:and|or|then)\b")
 
 _NEG_CUE = re.compile(
     r"\b(?:not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
-    r"|against|without|instead of|rather than"
+    r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
     r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
     r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
     r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't)\b"
@@ -1177,6 +1190,10 @@ _GAP_WORDS = frozenset(
         "trying",
         "attempt",
         "attempting",
+        "need",
+        "needs",
+        "have",
+        "has",
         "attempted",
         "ever",
         "even",
@@ -1370,6 +1387,7 @@ _WHO = (
 _TRIED = re.compile(
     rf"(?<!have )(?<!did )(?<!had )\b(?:{_WHO}|you)\s+(?:already\s+|also\s+|then\s+)?(?:tried|attempted"
     r"|kept|started|began|went ahead and)\s+(?:to\s+)?$"
+    r"|^\W*(?:already\s+|also\s+)?(?:tried|attempted)\s+(?:to\s+)?$"  # a note without its subject: "tried reseating it"
 )
 _NARRATOR = re.compile(
     rf"\b(?:{_WHO}|you'd|you've|they'd|they've|we'd|we've|i've|he'd"
@@ -1390,6 +1408,9 @@ _REPORTED = re.compile(
     r"|question(?:s|ed)?|enquired|inquired)\s+(?:\w+\s+){0,2}?(?:if|whether)\b"
     rf"|\b(?:{_WHO}|cust|site|they|customers?)\s+(?:(?:had|has|have|also|then|just|already)\s+)?(?:asked|wanted"
     r"|requested|offered|proposed|planned|intended|hoped|wished|insisted on|was keen|were keen)\s+(?:to\s+)?$"
+    r"|\b(?:ask|asks|asked|asking|request|requests|requested|sought|seeks|wants?|wanted)\s+(?:\w+\s+){0,2}?"
+    r"(?:permission|approval|authori[sz]ation|sign-off|the go-ahead|the ok|the okay|an exception)\s+to\s+$"
+    r"|\b(?:question|questions|query|queries|request|requests)\s+(?:about|regarding|re|on|concerning)\s+$"
 )
 # "I know it's tempting to reseat it, but please don't": the reply talks the customer out of it
 _TEMPTING = re.compile(
@@ -1598,6 +1619,17 @@ class _Sentence:
             if "," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in re.findall(r"[\w']+", gap)):
                 return True
         return False
+
+    def negation_carries(self, negated_start: int, verb_start: int) -> bool:
+        """A negation reaches the later verbs of an "or" list: "do not use it as a spare or move it",
+        "nobody should reinsert, re-plug or test it" (neither action is asked for)."""
+        link = self.text[negated_start:verb_start]
+        if _STRONG.search(link) or _LINK_BREAK.search(link):
+            return False
+        if _OR.search(link):
+            return True
+        tail = self.text[verb_start : self._first_at_or_after(self.strong_starts, verb_start)]
+        return "," in link and bool(_OR.search(tail[:60]))  # the middle of "A, B or C"
 
     def object_end(self, start: int, shared: bool = True) -> int:
         """End of an action's object: a boundary, or "and/or/then" unless a noun phrase follows it.
@@ -1885,8 +1917,11 @@ def scan_reply(
                     if not decision.allowed and key not in seen:
                         seen.add(key)
                         findings.append(Finding(decision, components[index], excerpt, last_deed[0]))
+        negated_at: list[int] = []
         for readings in _verb_matches(sentence.text):
-            if sentence.negated(readings[0][0].start()):
+            verb_start = readings[0][0].start()
+            if sentence.negated(verb_start) or (negated_at and sentence.negation_carries(negated_at[-1], verb_start)):
+                negated_at.append(verb_start)
                 continue
             comps: frozenset[int] = frozenset()
             action = readings[0][1]

@@ -411,6 +411,32 @@ def test_scan_reply_dev8_dev9_phrasings(text: str, expected_blocked: bool) -> No
     assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
 
 
+DEV10_PHRASINGS = [
+    # a negation reaches every verb of an "or" list
+    ("Please do not try to keep ZK1234ABC as a spare or slide it into bay 5.", SAFE),
+    ("Nobody should reseat, re-plug or test the failed supply.", SAFE),
+    ("Nobody needs to reinsert the failed drive.", SAFE),
+    ("Do not reseat the new drive yet; put the failed drive back in instead.", UNSAFE),
+    # requests reported and declined, notes without a subject, comparisons
+    ("The site asked for permission to keep the failed PSU as a spare. Declined.", SAFE),
+    ("Tried reseating the failed drive twice on the call, no change.", SAFE),
+    ("A loaner is far safer than reusing the failed supply.", SAFE),
+    ("About your question about reinstalling the failed drive in a lab box: we advise against it.", SAFE),
+    # accessories and packaging are not the part
+    ("The tray from bay 4 can be reused for the replacement.", SAFE),
+    ("Make sure the failed drive is out and in its anti-static bag.", SAFE),
+    ("Pull the failed drive out and back in.", UNSAFE),
+    ("Please put the drive from bay 4 back in.", UNSAFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"), DEV10_PHRASINGS, ids=[f"d10_{i:02d}" for i in range(len(DEV10_PHRASINGS))]
+)
+def test_scan_reply_dev10_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
+
+
 def test_no_dot_before_a_word_ends_a_sentence() -> None:
     assert split_sentences("No. It stays out. Use bay no. 5 instead.") == [
         "No.",
