@@ -133,6 +133,10 @@ _NOMINAL = (
 )
 
 
+# "bays 4 and 5", "psus 1 & 2": each position named in full, as "bay 4 and bay 5"
+_PLURAL_POSITIONS = re.compile(r"\b(bay|slot|fan|psu|disk|drive|dimm)s\s+(\d+)\s*(and|or|&|,)\s*(\d+)\b")
+
+
 def normalise(text: str) -> str:
     text = text.lower().translate(_QUOTES)
     text = re.sub(rf"(?<=\w)[{_DASH}_](?=\w)", " ", text)  # re-insert -> re insert
@@ -154,6 +158,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"/c\d+(?:/e\d+)?/s(\d+)\b", r" bay \1 ", text)  # storcli /c0/e252/s4: the drive in bay 4
     text = _NUMBERED.sub(lambda m: f"{m[1]} {_NUMBER_WORDS[m[2]]}", text)
     text = _ORDINAL.sub(lambda m: f"{m[2]} {_ORDINALS[m[1]]}", text)
+    text = _PLURAL_POSITIONS.sub(lambda m: f"{m[1]} {m[2]} {m[3]} {m[1]} {m[4]}", text)  # bays 4 and 5
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -184,7 +189,7 @@ _COMPOUND = (
     r"\s+(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
     r"|profile|table|board|header|cables?|cords?|connector|config\w*|logs?|leds?|lights?|status|page|menu|tab"
     r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy|reboot|restart"
-    r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure)s?\b"
+    r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure|work|job|task|procedure|bug|glitch|quirk)s?\b"
 )
 _EVENT_AFTER = re.compile(r"\s+(?:reboot|restart|upgrade|update|failover|takeover|giveback|reset|firmware)s?\b")
 _ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
@@ -273,8 +278,9 @@ _STOP = _words(
 _MODS = rf"(?:(?!(?:{_STOP}|{_UNHEALTHY_ADJ}|{_OTHER_ADJ})\b)[\w.]+\s+){{0,3}}"  # "the 3.84tb nvme ssd"
 _PRONOUN = re.compile(
     r"\b(?:both(?: of them)?|them all|all of them|it|its|them|they"
-    r"|(?:that|this|the same)\s+(?:one|unit|part|component|device|module))\b"
-)
+    r"|(?:that|this|the same)\s+(?:one|unit|part|component|device|module)"
+    r"|the\s+(?:component|module)(?!\s+(?:in|at|from|on|of)\b))\b"
+)  # "recommended action: reseat the component": the part just named
 _PLURAL_PRONOUNS = ("both", "both of them", "them all", "all of them")  # the last two parts named, together
 # "the supply that failed", "the drive you pulled": a relative clause makes a kind mention unhealthy
 _UNHEALTHY_AFTER = re.compile(
@@ -849,6 +855,7 @@ _SERVICE = _words(
 )
 _PAST = re.compile(r"(?:ed|brought|slid|stuck|took|taken)$")  # narration unless passive ("should be reseated")
 _A = ActionKind
+_PHYSICAL_BACK = frozenset({_A.REINSERT_COMPONENT, _A.RESEAT_COMPONENT})
 _OUT_AND_IN = _forms(
     "pull", "take", "slide", "pop", "remove", "unplug", "eject", "jiggle", "wiggle", "yank", "ease", "work"
 )
@@ -963,6 +970,13 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     ),
     (
         re.compile(rf"\b(?P<v>{_PLACE}){_OBJ}\s+(?:back|again|once more|one more time|home)\b"),
+        _A.REINSERT_COMPONENT,
+        True,
+        False,
+    ),
+    # "drop it back into its slot" (but "drop it back at the depot" returns it)
+    (
+        re.compile(rf"\b(?P<v>{_forms('drop', 'lower')}){_OBJ}\s+back\s+(?:in|into|onto)\b"),
         _A.REINSERT_COMPONENT,
         True,
         False,
@@ -1570,11 +1584,15 @@ class _Sentence:
         topic: bool = True,
         refused: bool = False,
         preceding: str = "",
+        first_naming: bool = False,
     ):
         self.text, self.previous, self.following = text, previous, following
         self.refused = refused  # the sentence before is a flat "no": what follows explains it
         self.preceding = preceding
         mentions = vocab.mentions(text)
+        unhealthy = [i for i, c in enumerate(vocab.components) if c.unsafe]
+        #: the case's one unhealthy part: what "put it back in" means when nothing was named before
+        self.sole_unhealthy = frozenset(unhealthy) if len(unhealthy) == 1 and first_naming else frozenset()
         self.phrases = _phrases(text, mentions, previous, topic)
         self.starts = [p.start for p in self.phrases]
         self.anchors = [p for p in self.phrases if not p.location and not p.weak]  # what a later "it" can point at
@@ -1740,6 +1758,9 @@ class _Sentence:
         past = bool(_PAST.search(word)) and word[0] not in ":="  # "psu2: enabled" is a setting, not narration
         passive = (past or word in ("put", "set")) and bool(_PASSIVE.search(lead))  # "the drive should be reseated"
         wanted = self._wanted_done(v_start) if past or word in ("put", "set") else None
+        j = bisect_left(self.starts, match.end("v"))
+        if wanted is not None and wanted.type == "pronoun" and j < len(self.phrases) and self.phrases[j].start < v_end:
+            wanted = None  # "have them put psu 2 back in": "them" are people, the verb has its own object
         if not as_instruction and self._not_an_instruction(match, lead, word, past, passive, wanted):
             return frozenset(), action
         if (
@@ -1806,6 +1827,8 @@ class _Sentence:
                 and _BACK_INTO.fullmatch(sent, objects[-1].end, self.phrases[i].start)
             ):
                 comps = self.phrases[i].comps
+            elif action in _PHYSICAL_BACK and not self.phrases[i:] and not sent.rstrip().endswith("?"):
+                comps = self.sole_unhealthy  # "honestly? i'd just stick it back in." on a failed-drive case
         if len(objects) == 1 and objects[0].type == "pronoun" and self.phrases[-1].start > objects[0].end:
             appos = self.phrases[-1]  # "press that one back in, the amber one in slot 2": named at the end
             if re.fullmatch(r"[^,;:.!?()]*,\s*", sent[objects[0].end : appos.start]) and re.fullmatch(
@@ -1889,6 +1912,7 @@ def scan_reply(
     seen: set[tuple[int, str, ActionKind]] = set()
     previous: frozenset[int] = frozenset()
     topic = False  # whether anything has been named yet
+    named_any = False  # whether any part was named, even in a status line about healthy parts
     excerpts = split_sentences(text)
     quoted_lines, pos = [], 0  # "> can we put it back in? Do we need a new one?": the customer's lines, quoted
     for excerpt in excerpts:
@@ -1901,7 +1925,10 @@ def scan_reply(
         following = normalise(excerpts[number + 1]) if number + 1 < len(excerpts) else ""
         preceding = normalise(excerpts[number - 1]) if number else ""
         refused = bool(_REFUSAL_ANSWER.fullmatch(preceding)) if number else False
-        sentence = _Sentence(normalise(excerpt), vocab, previous, following, topic, refused, preceding)
+        sentence = _Sentence(
+            normalise(excerpt), vocab, previous, following, topic, refused, preceding, first_naming=not named_any
+        )
+        named_any = named_any or bool(sentence.anchors)
         answered = bool(_AFFIRM.match(following))
         quoted = quoted_lines[number]
         for redo in _REDO.finditer(sentence.text):  # "you reseated bay 4 on monday. please do it once more"

@@ -427,6 +427,17 @@ DEV10_PHRASINGS = [
     ("Make sure the failed drive is out and in its anti-static bag.", SAFE),
     ("Pull the failed drive out and back in.", UNSAFE),
     ("Please put the drive from bay 4 back in.", UNSAFE),
+    # people after "have" are not the part; both positions of "bays 4 and 5"; "drop ... back in"
+    ("If the courier is late, have them put PSU 2 back in for the weekend.", UNSAFE),
+    ("Swap bays 4 and 5 to see whether the fault moves.", UNSAFE),
+    ("Check bays 1 and 5 for dust.", SAFE),
+    ("Lift the failed drive out, then drop it back into bay 4.", UNSAFE),
+    ("Drop the failed drive back at the depot on your way home.", SAFE),
+    # "the component" is the part just named, unless a position follows; a pronoun with nothing named
+    ("Alert: ZK1234ABC (FAILED). Recommended action: reseat the component.", UNSAFE),
+    ("Please reseat the module in bay 5.", SAFE),
+    ("The drive in bay 5 is healthy. Please push it back in firmly.", SAFE),
+    ("The failed drive may have been knocked during the DIMM work. Please click it back in.", UNSAFE),
 ]
 
 
@@ -435,6 +446,12 @@ DEV10_PHRASINGS = [
 )
 def test_scan_reply_dev10_phrasings(text: str, expected_blocked: bool) -> None:
     assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
+
+
+def test_it_with_nothing_named_before_is_the_cases_one_failed_part() -> None:
+    assert scan_reply("Honestly? I'd just stick it back in.", CASE_COMPONENTS, ASSET)
+    assert not scan_reply("Is it back in?", CASE_COMPONENTS, ASSET)
+    assert not scan_reply("PSU 1 is fine. Push it back in firmly.", CASE_COMPONENTS, ASSET)
 
 
 def test_no_dot_before_a_word_ends_a_sentence() -> None:
