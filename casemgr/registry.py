@@ -48,6 +48,10 @@ DemoStep = Callable[[Session, datetime], None]
 ReturnSource = Callable[[Session, list[int]], dict[int, list[Any]]]
 
 
+#: ``serviced(actor)``: a SELECT of the ids of the cases a field engineer services (their dispatches).
+ServicedCases = Callable[[Any], Any]
+
+
 #: ``listener(session, event)``: runs inside the transaction of the change (casemgr.events).
 Listener = Callable[[Session, Any], None]
 
@@ -98,6 +102,7 @@ class Registry:
     demo_finishers: list[DemoStep] = field(default_factory=list)
     on_serve: list[Callable[[], None]] = field(default_factory=list)  # started by `casemgr serve`
     case_timer: CaseTimer | None = None
+    serviced_cases: ServicedCases | None = None  # field engineers see these cases and their assets
     api: Any = None  # the flask_smorest.Api serving /api/v1 (its OpenAPI document)
 
     def __post_init__(self) -> None:

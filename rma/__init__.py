@@ -18,7 +18,7 @@ from casemgr.registry import Registry
 def init_app(app: Flask, registry: Registry) -> None:
     from rma.api import blp as api_blp
     from rma.cli import rma_group
-    from rma.queries import pending_returns
+    from rma.queries import pending_returns, serviced_case_ids
     from rma.views import bp, case_panel
 
     app.config.setdefault("RMA_RETURN_DAYS", 10)
@@ -27,6 +27,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.case_panels.append(case_panel)
     registry.api_blueprints.append(api_blp)
     registry.return_sources.append(pending_returns)  # overdue returns go up the escalation ladder
+    registry.serviced_cases = serviced_case_ids  # field engineers see the case and asset behind their visits
     registry.demo_seeders.append(seed_demo)
     app.cli.add_command(rma_group)
 

@@ -12,7 +12,7 @@ from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.errors import NotFoundError
 from casemgr.organizations.models import AccountAssignment
 from escalation.ladder import PendingReturn
-from rma.models import Rma
+from rma.models import Dispatch, Rma
 from rma.states import RmaState
 
 S = RmaState
@@ -43,8 +43,20 @@ def get_rma_for(session: Session, actor: User, number: str) -> Rma:
     return rma
 
 
-def can_see_case_page(actor: User) -> bool:
-    return actor.role != Role.FIELD_ENGINEER
+def serviced_case_ids(actor: User):
+    """The cases a field engineer services: RMAs assigned to them or with a visit of theirs
+    (the core's policy shows them these cases and their assets, read-only)."""
+    dispatched = select(Dispatch.rma_id).where(Dispatch.engineer_id == actor.id)
+    return select(Rma.case_id).where(or_(Rma.field_engineer_id == actor.id, Rma.id.in_(dispatched)))
+
+
+def can_see_case_page(actor: User, rma: Rma | None = None) -> bool:
+    """Field engineers see the case behind an RMA they service, not every case of their region."""
+    if actor.role != Role.FIELD_ENGINEER:
+        return True
+    return rma is not None and (
+        rma.field_engineer_id == actor.id or any(d.engineer_id == actor.id for d in rma.dispatches)
+    )
 
 
 # --- reading -----------------------------------------------------------------------

@@ -160,7 +160,7 @@ def _page(
         is_manager=is_manager,
         is_assigned=user.role == Role.FIELD_ENGINEER and rma.field_engineer_id == user.id,
         is_customer=user.role in CUSTOMER_ROLES,
-        can_case=queries.can_see_case_page(user),
+        can_case=queries.can_see_case_page(user, rma),
         engineers=dispatch.field_engineers(session) if user.role in CASE_WORKER_ROLES else [],
         site_tz=rma.asset.site.timezone,
         return_days=return_days(),

@@ -36,7 +36,7 @@ def assets_with_coverage(
 ) -> list[AssetCoverage]:
     stmt = (
         select(Asset)
-        .where(policy.org_filter(actor, Asset.organization_id))
+        .where(policy.asset_filter(actor))
         .options(
             selectinload(Asset.product),
             selectinload(Asset.site),

@@ -7,6 +7,7 @@ the edges turn into a 404 whether the object exists or not.
 
 from __future__ import annotations
 
+from flask import has_app_context
 from sqlalchemy import ColumnElement, bindparam, false, select, true
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases.models import Case
 from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.organizations.models import AccountAssignment, Organization
+from casemgr.registry import registry_of
 
 
 def assigned_org_ids(actor: User):
@@ -65,8 +67,29 @@ def _org_scope(column, scope: str, org_id: int | None, user_id: int | None) -> C
     return false()
 
 
+def serviced_case_ids(actor: User):
+    """Sub-select of the cases a field engineer services (the RMA area says which: those
+    behind their dispatches), or None for everyone else."""
+    if actor.role != Role.FIELD_ENGINEER or not has_app_context():
+        return None
+    serviced = registry_of().serviced_cases
+    return serviced(actor) if serviced is not None else None
+
+
 def case_filter(actor: User) -> ColumnElement[bool]:
+    serviced = serviced_case_ids(actor)
+    if serviced is not None:
+        return Case.id.in_(serviced)  # read-only: can_work_case() is False for field engineers
     return org_filter(actor, Case.organization_id)
+
+
+def asset_filter(actor: User) -> ColumnElement[bool]:
+    """The assets ``actor`` may see: their organisations', or for a field engineer those of
+    the cases they service."""
+    serviced = serviced_case_ids(actor)
+    if serviced is not None:
+        return Asset.id.in_(select(Case.asset_id).where(Case.id.in_(serviced), Case.asset_id.is_not(None)))
+    return org_filter(actor, Asset.organization_id)
 
 
 def get_case_for(session: Session, actor: User, number: str) -> Case:
@@ -77,7 +100,7 @@ def get_case_for(session: Session, actor: User, number: str) -> Case:
 
 
 def get_asset_for(session: Session, actor: User, serial: str) -> Asset:
-    asset = session.scalar(select(Asset).where(Asset.serial == serial, org_filter(actor, Asset.organization_id)))
+    asset = session.scalar(select(Asset).where(Asset.serial == serial, asset_filter(actor)))
     if asset is None:
         raise NotFoundError(f"No asset {serial}.")
     return asset

@@ -356,7 +356,13 @@ def watch_candidates(session: Session, actor: User, case: Case) -> list[User]:
     else:
         stmt = select(User).where(User.id == actor.id)
     users = session.scalars(stmt.where(User.is_active_flag.is_(True)).order_by(User.name, User.id))
-    return [u for u in users if u.id not in current and (u.id == actor.id or u.role != Role.ACCOUNT_MANAGER)]
+    return [
+        u
+        for u in users
+        if u.id not in current
+        and (u.id == actor.id or u.role != Role.ACCOUNT_MANAGER)
+        and (u.id != actor.id or can_watch(session, actor, case))  # a field engineer reads, does not watch
+    ]
 
 
 @dataclass(frozen=True)

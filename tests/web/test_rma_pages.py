@@ -113,7 +113,12 @@ def test_field_engineers_see_assigned_and_regional_rmas_only(session, world, web
     session.commit()
     assert field.get(f"/rmas/{acme_rma.number}").status_code == 200
     assert field.get(f"/rmas/{globex_rma.number}").status_code == 404
-    assert field.get(f"/cases/{acme_rma.case.number}").status_code == 404  # cases only through RMAs
+    # the case behind their own dispatch opens (read-only); a region's RMA alone does not open its case
+    globex_rma.region = "apac"
+    session.commit()
+    assert field.get(f"/rmas/{globex_rma.number}").status_code == 200
+    assert field.get(f"/cases/{acme_rma.case.number}").status_code == 200
+    assert field.get(f"/cases/{globex_rma.case.number}").status_code == 404
 
 
 def test_customers_and_account_managers_see_their_own(world, web, acme_rma, globex_rma):
