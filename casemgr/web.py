@@ -17,6 +17,7 @@ from casemgr.cases.rules import SEVERITY_DEFINITIONS, STATUS_LABELS
 from casemgr.errors import DomainError
 from casemgr.extensions import login_manager
 from casemgr.registry import registry_of
+from casemgr.timezones import same_offset, viewer_zone
 
 
 def now() -> datetime:
@@ -77,6 +78,8 @@ def register_web(app: Flask) -> None:
 
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["site_time"] = format_site_time
+    app.jinja_env.filters["in_zone"] = format_in_zone
     app.jinja_env.filters["ago"] = format_age
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["sentence"] = lambda text: (text or "")[:1].upper() + (text or "")[1:]  # "Drive SN ..."
@@ -112,13 +115,30 @@ def register_web(app: Flask) -> None:
 
 
 def format_when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+    """A time in the viewer's zone, with the zone's abbreviation (UTC outside a request)."""
+    return value.astimezone(viewer_zone()).strftime("%Y-%m-%d %H:%M %Z") if value else "—"
 
 
-def format_local(value: datetime | None, tz: str) -> str:
+def format_local(value: datetime | None, tz: str | None = None) -> str:
+    """A time on a page: in the viewer's zone, whatever the site's (one zone per screen)."""
+    return format_when(value)
+
+
+def format_in_zone(value: datetime | None, tz: str) -> str:
+    """A time in one named zone, e.g. a site's "local time now"."""
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z") if value else "—"
+
+
+def format_site_time(value: datetime | None, tz: str) -> str:
+    """Where the site matters (visit windows, coverage): the viewer's time, and the site's
+    local time beside it when the two zones differ at that instant."""
     if value is None:
         return "—"
-    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+    site, mine = ZoneInfo(tz), viewer_zone()
+    shown = format_when(value)
+    if same_offset(value, site, mine):
+        return shown
+    return f"{shown} (site {value.astimezone(site).strftime('%Y-%m-%d %H:%M %Z')})"
 
 
 def format_age(value: datetime | None) -> str:

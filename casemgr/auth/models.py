@@ -34,6 +34,8 @@ class User(UserMixin, Base):
     #: Support engineers: the queue they work (L1-L3); a case moved to L2 pages the L2 engineers.
     tier: Mapped[str | None] = mapped_column(String(2))
     is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
+    #: The IANA zone the user chose in Settings; None: the browser's, else their site's (casemgr.timezones).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
     organization: Mapped[Organization] = relationship()

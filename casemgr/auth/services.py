@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 from functools import cache
@@ -12,10 +13,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES, TIERS, Role
-from casemgr.errors import RuleError
+from casemgr.errors import InvalidInput, RuleError
 from casemgr.organizations.models import Organization
 
 MIN_PASSWORD = 10
+log = logging.getLogger(__name__)
 
 
 class UserError(RuleError):
@@ -83,3 +85,18 @@ def create_user(
     session.add(user)
     session.commit()
     return user
+
+
+def set_timezone(session: Session, user: User, name: str) -> str | None:
+    """The zone ``user`` sees times in; "" means automatic (the browser's, else the site's).
+    Returns the zone saved (None for automatic); an unknown name raises InvalidInput."""
+    from casemgr.timezones import valid_zone
+
+    name = (name or "").strip()
+    zone = valid_zone(name) if name else None
+    if name and zone is None:
+        raise InvalidInput(f"Unknown time zone {name[:64]!r}: choose one from the list (e.g. Europe/Berlin).")
+    user.timezone = zone
+    session.commit()
+    log.info("user %s set their time zone to %s", user.email, zone or "automatic")
+    return zone

@@ -72,6 +72,7 @@ def settings():
 def settings_page(tokens, new_token, **extra):
     """The settings page: tokens, and how the user hears about cases (casemgr.notifications)."""
     from casemgr.notifications.preferences import KINDS, MODES, preferences_of
+    from casemgr.timezones import viewer_zone, zone_names
 
     return render_template(
         "auth/settings.html",
@@ -80,6 +81,8 @@ def settings_page(tokens, new_token, **extra):
         preferences=extra.pop("preferences", None) or preferences_of(get_session(), current_user),
         kinds=KINDS,
         modes=MODES,
+        zone_names=zone_names(),
+        viewer_zone_name=viewer_zone().key,
         **extra,
     )
 
@@ -106,3 +109,20 @@ def revoke_api_token(token_id: int):
     if revoke(get_session(), current_user, token_id, now()):
         flash("Token revoked: it no longer works.", "info")
     return redirect(url_for("auth.settings"))
+
+
+@bp.post("/settings/timezone")
+@login_required
+def save_timezone():
+    """One time zone per person: every time on every page is shown in it."""
+    from casemgr.auth.services import set_timezone
+    from casemgr.errors import InvalidInput
+    from casemgr.web import actor
+
+    try:
+        zone = set_timezone(get_session(), actor(), request.form.get("timezone", ""))
+    except InvalidInput as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("auth.settings") + "#timezone")
+    flash(f"Times are now shown in {zone}." if zone else "Times now follow your browser's time zone.", "info")
+    return redirect(url_for("auth.settings") + "#timezone")

@@ -1,5 +1,7 @@
 """Case forms. Field validation here; business rules in ``rules``/``services``."""
 
+from datetime import datetime
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -7,6 +9,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from casemgr.cases.rules import CLOSE_REASONS, MAX_BODY, MAX_SUBJECT, SEVERITY_DEFINITIONS
 from casemgr.forms import options
+from casemgr.timezones import NonexistentLocalTime, read_local, viewer_zone
+from casemgr.timezones import label as zone_label
 
 SEVERITY_CHOICES = options((str(n), f"{n} — {name}: {text}") for n, (name, text) in SEVERITY_DEFINITIONS.items())
 
@@ -76,4 +80,20 @@ class CommitmentForm(FlaskForm):
     description = StringField("What was promised", validators=[DataRequired(), Length(max=500)])
     recipient = StringField("To whom", validators=[DataRequired(), Length(max=200)])
     owner_id = SelectField("Owner", validators=[DataRequired()])
-    due_at = DateTimeLocalField("Due (UTC)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    due_at = DateTimeLocalField("Due", format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs):
+        """The due time is typed in the viewer's zone, and the label says which."""
+        super().__init__(*args, **kwargs)
+        self.zone = viewer_zone()
+        self.due_at.label.text = f"Due ({zone_label(self.zone)})"
+
+    def due_instant(self) -> datetime | None:
+        """The due time as a UTC instant, or None with a field error (a time the zone skips)."""
+        if self.due_at.data is None:
+            return None
+        try:
+            return read_local(self.due_at.data, self.zone)
+        except NonexistentLocalTime as exc:
+            self.due_at.errors = [*self.due_at.errors, str(exc)]
+            return None

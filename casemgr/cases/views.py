@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
@@ -324,9 +322,9 @@ def add_commitment(number: str):
     form.owner_id.choices = options((u.id, u.name) for u in services.case_workers(get_session()))
     if not form.validate():
         return render_case(case, 400, error="Check the commitment form.", commitment_form=form)
-    if form.due_at.data is None:  # InputRequired: validate() has refused the form already
+    due = form.due_instant()  # read in the zone the form states (the viewer's)
+    if due is None:
         return render_case(case, 400, error="Check the commitment form.", commitment_form=form)
-    due = form.due_at.data.replace(tzinfo=UTC)
     return _run(
         case,
         lambda: commitment_services.record_commitment(

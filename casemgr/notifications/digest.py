@@ -2,7 +2,7 @@
 
 A user who chose "daily digest" for a kind sees its in-app messages at once; their
 e-mails wait (``held_for_digest``) until the first scheduler tick of the next digest
-time (07:00 UTC), when one e-mail gathers them all. The day's
+time (07:00 in the user's own zone: casemgr.timezones), when one e-mail gathers them all. The day's
 :class:`~casemgr.notifications.models.NotificationDigest` row is the claim: with several
 schedulers running, each user still gets one digest a day.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import select, update
@@ -21,10 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from casemgr.auth.models import User
 from casemgr.notifications.models import Notification, NotificationDigest
 from casemgr.registry import registry_of
+from casemgr.timezones import zone_name_for
 
 log = logging.getLogger(__name__)
 
-#: Digests go out from this time of day (UTC).
+#: Digests go out from this time of day, in each user's zone.
 SEND_FROM = time(7, 0)
 #: One message's body in a digest is cut to this many characters (the case page has it whole).
 ITEM_CHARS = 2000
@@ -44,13 +46,14 @@ def compose(user: User, items: list[Notification]) -> tuple[str, str]:
     by_case: dict[int | None, list[Notification]] = defaultdict(list)
     for item in items:
         by_case[item.case_id].append(item)
+    zone = ZoneInfo(zone_name_for(user))
     subject = f"Your daily digest: {len(items)} update{'s' if len(items) != 1 else ''}"
     if len(by_case) > 1 or None not in by_case:
         subject += f" on {len(by_case)} case{'s' if len(by_case) != 1 else ''}"
     parts = [f"Hello {user.name},", "", "Here is what happened on the cases you follow since your last digest.", ""]
     for group in by_case.values():
         for item in group:
-            parts.append(f"== {item.subject}  ({item.created_at:%Y-%m-%d %H:%M} UTC)")
+            parts.append(f"== {item.subject}  ({item.created_at.astimezone(zone):%Y-%m-%d %H:%M %Z})")
             text = item.body.strip()
             parts.append(text if len(text) <= ITEM_CHARS else text[:ITEM_CHARS] + " [...]")
             parts.append("")
@@ -59,10 +62,8 @@ def compose(user: User, items: list[Notification]) -> tuple[str, str]:
 
 
 def send_daily_digests(factory: sessionmaker[Session], now: datetime) -> int:
-    """Send today's digests that are due; returns how many were queued."""
-    if now.time() < SEND_FROM:
-        return 0
-    day = now.date()
+    """Send the digests that are due (07:00 or later on the user's own clock, once per
+    local day); returns how many were queued."""
     with factory() as session:
         waiting = set(
             session.scalars(
@@ -75,9 +76,23 @@ def send_daily_digests(factory: sessionmaker[Session], now: datetime) -> int:
                 )
             )
         )
-        done = set(session.scalars(select(NotificationDigest.user_id).where(NotificationDigest.day == day)))
+        due: dict[int, date] = {}
+        for user in session.scalars(select(User).where(User.id.in_(sorted(i for i in waiting if i is not None)))):
+            local = now.astimezone(ZoneInfo(zone_name_for(user)))
+            if local.time() >= SEND_FROM:
+                due[user.id] = local.date()
+        done = {
+            (user_id, day)
+            for user_id, day in session.execute(
+                select(NotificationDigest.user_id, NotificationDigest.day).where(
+                    NotificationDigest.user_id.in_(sorted(due)), NotificationDigest.day.in_(sorted(set(due.values())))
+                )
+            )
+        }
     sent = 0
-    for user_id in sorted(i for i in waiting - done if i is not None):
+    for user_id, day in sorted(due.items()):
+        if (user_id, day) in done:
+            continue
         with factory() as session:
             if _send_one(session, user_id, day, now):
                 sent += 1

@@ -176,6 +176,7 @@ def test_each_preference_mode_decides_the_mail_and_in_app_always_appears(session
 
 def test_the_daily_digest_goes_once_a_day_with_what_was_held(session, world, store, case, app, clock):
     eng, admin = world.user("engineer"), world.user("acme_admin")
+    admin.timezone = "UTC"  # the digest time is the user's own 07:00 (see test_time_zones.py)
     set_preferences(session, admin, {"reply": "digest", "commitment": "digest"}, T0)
     services.add_comment(session, eng, store, case, body="First update", public=True, now=T0)
     services.add_comment(session, eng, store, case, body="Second update", public=True, now=T0 + timedelta(hours=1))

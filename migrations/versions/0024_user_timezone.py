@@ -1,0 +1,25 @@
+"""One time zone per person: the zone a user chose in Settings (NULL: the browser's, else
+their site's).
+
+Revision ID: 0024
+Revises: 0017
+Create Date: 2026-12-02
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0024"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("user") as batch:
+        batch.add_column(sa.Column("timezone", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("user") as batch:
+        batch.drop_column("timezone")
