@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from casemgr.cases import services
-from casemgr.cases.attachments import AttachmentStore, Upload
+from casemgr.cases.attachments import LocalAttachmentStore, Upload
 from casemgr.cases.models import Attachment
 
 
 @pytest.fixture
 def globex_case(app, session, world, clock, tmp_path):
-    store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    store = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
     case = services.open_case(
         session,
         world.user("globex_admin"),
@@ -68,7 +68,7 @@ def test_lists_never_show_another_organisations_cases_or_assets(world, web, glob
 
 
 def test_the_account_manager_sees_assigned_partners_read_only(world, web, session, clock, app):
-    store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    store = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
     case = services.open_case(
         session,
         world.user("acme_admin"),
@@ -98,7 +98,7 @@ def test_internal_attachments_are_not_served_to_the_customer(world, web, session
     from casemgr.auth.policy import get_case_for
 
     engineer = world.user("engineer")
-    store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    store = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
     case = get_case_for(session, engineer, number)
     event = services.add_comment(
         session,
