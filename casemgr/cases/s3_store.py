@@ -58,7 +58,13 @@ def _reason(exc: Exception) -> str:
     """Why a call failed, in words fit for a log line and a readiness answer (no secrets)."""
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "error")
-        return {"NoSuchBucket": "the bucket does not exist", "AccessDenied": "access denied"}.get(code, code)
+        if code in ("404", "NotFound") and exc.operation_name == "HeadBucket":
+            code = "NoSuchBucket"
+        return {
+            "NoSuchBucket": "the bucket does not exist",
+            "AccessDenied": "access denied",
+            "403": "access denied",
+        }.get(code, code)
     return "the object store is unreachable"
 
 
@@ -121,6 +127,8 @@ class S3AttachmentStore(AttachmentStore):
         key = f"{self.prefix}/.probe/{secrets.token_hex(8)}" if self.prefix else f".probe/{secrets.token_hex(8)}"
         client = s3_client(self.endpoint_url, probe=True)
         try:
+            # Some servers create a missing bucket on the first write: ask for it first.
+            client.head_bucket(Bucket=self.bucket)
             client.put_object(Bucket=self.bucket, Key=key, Body=b"ok")
             client.delete_object(Bucket=self.bucket, Key=key)
         except (BotoCoreError, ClientError) as exc:
