@@ -13,6 +13,7 @@ configuration.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterator
 from functools import cache
@@ -30,6 +31,7 @@ from casemgr.cases.attachments import DOWNLOAD_CHUNK, AttachmentStore, StoredBlo
 #: Parts of 8 MB, two at a time: a 50 MB upload holds at most a few parts' buffers.
 TRANSFER = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2)
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+log = logging.getLogger(__name__)
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -68,6 +70,12 @@ def _reason(exc: Exception) -> str:
     return "the object store is unreachable"
 
 
+def _unavailable(location: str, exc: Exception, message: str) -> StoreUnavailable:
+    """The refusal the user sees, after logging what the store said (for the operator)."""
+    log.warning("attachment store %s: %s (%s: %s)", location, message, type(exc).__name__, exc)
+    return StoreUnavailable(message)
+
+
 class S3AttachmentStore(AttachmentStore):
     def __init__(self, bucket: str, prefix: str, max_bytes: int, *, endpoint_url: str | None = None) -> None:
         super().__init__(max_bytes)
@@ -93,9 +101,9 @@ class S3AttachmentStore(AttachmentStore):
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in _MISSING:
                 return False
-            raise StoreUnavailable(f"Attachments cannot be stored right now: {_reason(exc)}.") from exc
+            raise _unavailable(self.location, exc, f"Attachments cannot be stored right now: {_reason(exc)}.") from exc
         except BotoCoreError as exc:
-            raise StoreUnavailable(f"Attachments cannot be stored right now: {_reason(exc)}.") from exc
+            raise _unavailable(self.location, exc, f"Attachments cannot be stored right now: {_reason(exc)}.") from exc
         return True
 
     def put(self, spooled: Path, sha256: str, size: int) -> None:
@@ -110,7 +118,7 @@ class S3AttachmentStore(AttachmentStore):
                 Config=TRANSFER,
             )
         except (BotoCoreError, ClientError) as exc:
-            raise StoreUnavailable(f"Attachments cannot be stored right now: {_reason(exc)}.") from exc
+            raise _unavailable(self.location, exc, f"Attachments cannot be stored right now: {_reason(exc)}.") from exc
 
     def open(self, sha256: str) -> StoredBlob | None:
         try:
@@ -118,9 +126,9 @@ class S3AttachmentStore(AttachmentStore):
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in _MISSING:
                 return None
-            raise StoreUnavailable(f"The file cannot be read right now: {_reason(exc)}.") from exc
+            raise _unavailable(self.location, exc, f"The file cannot be read right now: {_reason(exc)}.") from exc
         except BotoCoreError as exc:
-            raise StoreUnavailable(f"The file cannot be read right now: {_reason(exc)}.") from exc
+            raise _unavailable(self.location, exc, f"The file cannot be read right now: {_reason(exc)}.") from exc
         return StoredBlob(int(answer["ContentLength"]), _body_chunks(answer["Body"]))
 
     def probe(self) -> None:
@@ -132,7 +140,7 @@ class S3AttachmentStore(AttachmentStore):
             client.put_object(Bucket=self.bucket, Key=key, Body=b"ok")
             client.delete_object(Bucket=self.bucket, Key=key)
         except (BotoCoreError, ClientError) as exc:
-            raise StoreUnavailable(f"{self.location} is not writable: {_reason(exc)}") from exc
+            raise _unavailable(self.location, exc, f"{self.location} is not writable: {_reason(exc)}") from exc
 
 
 def _body_chunks(body: Any) -> Iterator[bytes]:
