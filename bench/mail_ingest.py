@@ -39,7 +39,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench.pg import drop_database, fresh_database  # noqa: E402
 from casemgr import create_app  # noqa: E402
-from casemgr.cases.attachments import AttachmentStore  # noqa: E402
+from casemgr.cases.attachments import LocalAttachmentStore  # noqa: E402
 from casemgr.cases.models import Attachment, Case  # noqa: E402
 from casemgr.channels import mail_ids  # noqa: E402
 from casemgr.channels.mail import MailSettings, ingest  # noqa: E402
@@ -115,7 +115,7 @@ def run(kind: str, n: int, tmp: Path) -> None:
     upgrade(db.engine)
     with new_session(app) as session:
         build_world(session, NOW)
-    store = AttachmentStore(tmp / f"files-{kind}", 25 * 1024 * 1024)
+    store = LocalAttachmentStore(tmp / f"files-{kind}", 25 * 1024 * 1024)
     settings = MailSettings.from_config(app.config)
     plan = ["new"] * (n // 10) + ["reply"] * (n * 6 // 10) + ["subject"] * (n * 2 // 10)
     plan += ["unknown"] * (n - len(plan))

@@ -38,7 +38,7 @@ from casemgr import create_app  # noqa: E402
 from casemgr.assets.models import Asset, Product  # noqa: E402
 from casemgr.auth.models import User  # noqa: E402
 from casemgr.cases import services, watchers  # noqa: E402
-from casemgr.cases.attachments import AttachmentStore  # noqa: E402
+from casemgr.cases.attachments import LocalAttachmentStore  # noqa: E402
 from casemgr.clock import FixedClock  # noqa: E402
 from casemgr.db import new_session  # noqa: E402
 from casemgr.migrate import upgrade  # noqa: E402
@@ -94,7 +94,7 @@ def run(kind: str, url: str, events: int) -> None:
 
         for engine in {id(e): e for e in (db.engine, db.write_session_factory.kw["bind"])}.values():
             event.listen(engine, "before_cursor_execute", count)
-        store = AttachmentStore(Path(tmp) / "files", 1 << 20)
+        store = LocalAttachmentStore(Path(tmp) / "files", 1 << 20)
         session = new_session(app, write=True)
         people = seed(session)
         for i in range(0, max(WATCHERS), 2):  # half the watchers hold their mail for the digest

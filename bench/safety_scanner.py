@@ -4,7 +4,8 @@
     .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
     .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Development parts: dev, dev2 ... dev10. Held-out parts: heldout, heldout2 and heldout4 (heldout3 became dev10 once measured).
+Development parts: dev, dev2 ... dev10. Held-out parts: heldout, heldout2 and heldout4
+(heldout3 became dev10 once measured).
 Only a development part's mistakes can be listed: the held-out parts are for the
 honest figures and are never tuned on (the corpus README says how they were
 written), so only their figures are printed, never their rows. A part whose

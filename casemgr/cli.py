@@ -1,4 +1,4 @@
-"""The ``casemgr`` command: serve, db, user, demo, assets import."""
+"""The ``casemgr`` command: serve, db, user, demo, assets import, mail, attachments copy-to-s3."""
 
 from __future__ import annotations
 
@@ -59,6 +59,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(assets_group)
     app.cli.add_command(token_group)
     app.cli.add_command(mail_group)
+    from casemgr.cases.store_copy import attachments_group
+
+    app.cli.add_command(attachments_group)
 
 
 @click.command()
@@ -334,9 +337,9 @@ def mail_ingest() -> None:
 
 
 def _mail_store(app: Flask):
-    from casemgr.cases.attachments import AttachmentStore
+    from casemgr.cases.attachments import attachment_store
 
-    return AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    return attachment_store(app.config)
 
 
 @mail_group.command("fetch")

@@ -19,6 +19,10 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "DATABASE_URL": database_url,
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path),
         "ATTACHMENT_DIR": env.get("CASEMGR_ATTACHMENT_DIR") or str(instance_path / "attachments"),
+        #: s3://bucket/prefix: attachments in an S3-compatible bucket shared by every host instead
+        #: of ATTACHMENT_DIR (credentials and region from boto3's own chain, never from here).
+        "ATTACHMENT_URL": env.get("CASEMGR_ATTACHMENT_URL", ""),
+        "S3_ENDPOINT_URL": env.get("CASEMGR_S3_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL", ""),
         "MAX_CONTENT_LENGTH": max_mb * 1024 * 1024,
         "MAX_UPLOAD_MB": max_mb,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -19,7 +19,7 @@ from casemgr.assets.models import Asset, Component, Part, Product
 from casemgr.assets.services import mark_component
 from casemgr.auth.models import User
 from casemgr.cases import services as case_services
-from casemgr.cases.attachments import AttachmentStore, Upload
+from casemgr.cases.attachments import Upload, attachment_store
 from casemgr.contracts.models import Contract, SupportPlan
 from casemgr.first_run import default_calendars
 from casemgr.organizations.models import AccountAssignment, Organization, Site
@@ -339,7 +339,7 @@ def _seed(session: Session, config: dict[str, Any], now: datetime) -> None:
 
 
 def _seed_cases(session: Session, config: dict[str, Any], now: datetime, users: dict[str, User]) -> None:
-    store = AttachmentStore(config["ATTACHMENT_DIR"], config["MAX_CONTENT_LENGTH"])
+    store = attachment_store(config)
     ana = users["ana.admin@northwind.example.com"]
     jana = users["jana.koch@bergmann-auto.example.com"]
     haruka = users["haruka.sato@sakura-fin.example.com"]

@@ -20,7 +20,7 @@ from werkzeug.security import generate_password_hash
 from casemgr.assets.models import Asset, Component, Part, Product
 from casemgr.auth.models import User
 from casemgr.cases import services as case_services
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Case
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan
 from casemgr.organizations.models import AccountAssignment, Organization, Site
@@ -312,7 +312,7 @@ def create_case(
     return case_services.open_case(
         session,
         opener,
-        AttachmentStore("/nonexistent/no-uploads-here", 1 << 20),
+        LocalAttachmentStore("/nonexistent/no-uploads-here", 1 << 20),
         asset_serial=asset.serial,
         severity=severity,
         subject=subject,

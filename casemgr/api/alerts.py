@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from casemgr.api.auth import api_user
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import attachment_store
 from casemgr.channels.alerts import alerts_from_payload, receive
 from casemgr.db import get_session
 from casemgr.web import now
@@ -67,6 +67,6 @@ class Alerts(MethodView):
     @blp.response(202, AlertResults)
     def post(self, payload):
         """Each alert fingerprint opens or updates one case of the token's organisation; never dropped."""
-        store = AttachmentStore(current_app.config["ATTACHMENT_DIR"], current_app.config["MAX_CONTENT_LENGTH"])
+        store = attachment_store(current_app.config)
         outcomes = receive(get_session(), api_user(), alerts_from_payload(payload), store, now())
         return {"results": [o.__dict__ for o in outcomes]}

@@ -37,7 +37,7 @@ from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES
 from casemgr.auth.services import find_user_by_email
 from casemgr.cases import commitments, services, watchers
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import AttachmentStore, attachment_store
 from casemgr.cases.models import Case
 from casemgr.cases.queries import readable_body, timeline
 from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
@@ -49,7 +49,7 @@ blp = Blueprint("api_cases", __name__, description="Support cases")
 
 
 def _store() -> AttachmentStore:
-    return AttachmentStore(current_app.config["ATTACHMENT_DIR"], current_app.config["MAX_CONTENT_LENGTH"])
+    return attachment_store(current_app.config)
 
 
 def case_or_404(number: str) -> Case:

@@ -122,3 +122,12 @@ def readable_body(event: CaseEvent) -> str:
     if event.kind == "severity_changed" and isinstance(data.get("from"), int) and isinstance(data.get("to"), int):
         return severity_body(data["from"], data["to"])
     return ""
+
+
+def visible_attachments(session: Session, actor: User, case: Case) -> list[Attachment]:
+    """The case's files the actor may see (those of internal notes only for vendor staff), oldest first."""
+    stmt = select(Attachment).outerjoin(CaseEvent, CaseEvent.id == Attachment.event_id)
+    stmt = stmt.where(Attachment.case_id == case.id).order_by(Attachment.id)
+    if not policy.can_see_internal(actor):
+        stmt = stmt.where((Attachment.event_id.is_(None)) | (CaseEvent.public.is_(True)))
+    return list(session.scalars(stmt))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from casemgr.assets.queries import assets_with_coverage
@@ -11,7 +11,8 @@ from casemgr.auth.roles import can_open_cases
 from casemgr.cases import commitments as commitment_services
 from casemgr.cases import services, watchers
 from casemgr.cases.action_plans import CATALOGUE, PlanStep, send_action_plan
-from casemgr.cases.attachments import AttachmentStore, Upload
+from casemgr.cases.attachments import AttachmentStore, Upload, attachment_store
+from casemgr.cases.downloads import attachment_response
 from casemgr.cases.forms import (
     CloseForm,
     CommitmentForm,
@@ -35,7 +36,7 @@ bp.add_app_template_filter(readable_body, "readable")
 
 
 def _store() -> AttachmentStore:
-    return AttachmentStore(current_app.config["ATTACHMENT_DIR"], current_app.config["MAX_CONTENT_LENGTH"])
+    return attachment_store(current_app.config)
 
 
 def _uploads(field) -> list[Upload]:
@@ -395,11 +396,4 @@ def download(number: str, attachment_id: int):
     attachment = get_attachment_for(get_session(), actor(), case, attachment_id)
     if attachment is None:
         abort(404)
-    path = _store().path_for(attachment.sha256)
-    if not path.exists():
-        abort(404)
-    response = send_file(
-        path, mimetype="application/octet-stream", as_attachment=True, download_name=attachment.filename
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(_store(), attachment)

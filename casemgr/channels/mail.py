@@ -197,7 +197,7 @@ def _ingest(
     if filing.already_filed(session, mail.message_key) is not None:
         log.info("mail %s from %s already filed: nothing to do", mail.message_key, mail.sender)
         return Outcome("duplicate", None, mail.message_key)
-    originals = AttachmentStore(store.root, store.max_bytes * ORIGINAL_FACTOR)
+    originals = store.with_limit(store.max_bytes * ORIGINAL_FACTOR)
     with ExitStack() as stack:
         uploads, left_out = _uploads(mail, stack, store)
         try:

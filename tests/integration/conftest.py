@@ -8,14 +8,14 @@ import pytest
 
 from casemgr.assets.services import mark_component
 from casemgr.cases import services
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import LocalAttachmentStore
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def store(tmp_path):
-    return AttachmentStore(tmp_path / "files", 1024 * 1024)
+    return LocalAttachmentStore(tmp_path / "files", 1024 * 1024)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, select
 
 from casemgr.cases import services
-from casemgr.cases.attachments import AttachmentStore, Upload
+from casemgr.cases.attachments import LocalAttachmentStore, Upload
 from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ConflictError, ForbiddenError
@@ -18,7 +18,7 @@ from casemgr.notifications.models import Notification
 
 @pytest.fixture
 def store(tmp_path):
-    return AttachmentStore(tmp_path / "files", max_bytes=1024)
+    return LocalAttachmentStore(tmp_path / "files", max_bytes=1024)
 
 
 def open_for(session, world, store, now, *, who="acme_admin", serial="ACME-001", **kw):

@@ -9,7 +9,7 @@ from sqlalchemy import event, inspect, select
 
 from casemgr.assets.models import Asset
 from casemgr.cases import services
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.db import EntityColumns, insert_one, new_session
 from casemgr.notifications.models import Notification
@@ -40,7 +40,7 @@ class Statements:
 
 @pytest.fixture
 def store(tmp_path):
-    return AttachmentStore(tmp_path / "files", max_bytes=1024)
+    return LocalAttachmentStore(tmp_path / "files", max_bytes=1024)
 
 
 @pytest.fixture

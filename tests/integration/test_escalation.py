@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from casemgr.auth.models import User
 from casemgr.cases import commitments, services
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ForbiddenError
@@ -27,7 +27,7 @@ SETTINGS = Settings()
 
 @pytest.fixture
 def store(tmp_path):
-    return AttachmentStore(tmp_path / "files", 10 * 1024 * 1024)
+    return LocalAttachmentStore(tmp_path / "files", 10 * 1024 * 1024)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.channels.mail import MailSettings, ingest
 from casemgr.channels.models import InboundMessage
@@ -266,7 +266,7 @@ def test_a_large_message_is_streamed_to_the_store(mail_app, world, session, tmp_
     path = tmp_path / "big.eml"
     path.write_bytes(raw)
     del body
-    store = AttachmentStore(tmp_path / "files", 64 * 1024 * 1024)
+    store = LocalAttachmentStore(tmp_path / "files", 64 * 1024 * 1024)
     settings = MailSettings.from_config(mail_app.config)
     ingest(session, (MAIL / "dmarc_trusted_new_case.eml").read_bytes(), store, clock.now(), settings)
     tracemalloc.start()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from casemgr.cases import rules, services
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Case, Counter
 from casemgr.numbering import next_value
 
@@ -17,7 +17,7 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def store(tmp_path):
-    return AttachmentStore(tmp_path / "files", max_bytes=1024)
+    return LocalAttachmentStore(tmp_path / "files", max_bytes=1024)
 
 
 def _portal(session, world, store, subject: str = "Disk failed") -> Case:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from casemgr.cases import commitments, services
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Case, CaseEvent, Commitment
 from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ForbiddenError, NotFoundError
@@ -28,7 +28,7 @@ M = timedelta(minutes=1)
 
 @pytest.fixture
 def store(tmp_path):
-    return AttachmentStore(tmp_path / "files", 10_000_000)
+    return LocalAttachmentStore(tmp_path / "files", 10_000_000)
 
 
 def open_at(session, world, store, at, severity, *, who="acme_admin", serial="ACME-001"):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from casemgr.assets.models import Component, QuarantinedSerial
 from casemgr.assets.services import install_component
 from casemgr.cases import services as case_services
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ForbiddenError, NotFoundError
@@ -38,7 +38,7 @@ def open_case(session, world, clock, *, org="acme", serial="ACME-001", slot="bay
     ]
     asset.site.region = {"acme": "us-east", "globex": "eu-central"}[org]
     component = next(c for c in asset.components if c.slot == slot)
-    store = AttachmentStore("/nonexistent/no-uploads-here", 1 << 20)  # these cases carry no files
+    store = LocalAttachmentStore("/nonexistent/no-uploads-here", 1 << 20)  # these cases carry no files
     case = case_services.open_case(
         session,
         world.user(f"{org}_admin"),

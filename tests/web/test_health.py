@@ -38,3 +38,15 @@ def test_an_unreachable_database_is_not_ready_but_the_process_is_alive(unreachab
     response = client.get("/readyz")
     assert response.status_code == 503 and response.get_json()["database"] == "unreachable"
     assert response.headers["Retry-After"] == "5"
+
+
+def test_an_attachment_folder_that_cannot_be_written_makes_the_worker_not_ready(app, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the attachment folder should be")
+    app.config["ATTACHMENT_DIR"] = str(blocker / "attachments")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    body = response.get_json()
+    assert body["database"] == "ok" and body["attachments"].startswith(
+        "unwritable: the attachment folder is not writable"
+    )

@@ -15,7 +15,7 @@ import pypdf
 import pytest
 
 from casemgr.cases import services
-from casemgr.cases.attachments import AttachmentStore
+from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.registry import registry_of
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -28,7 +28,7 @@ ACME_ADMIN, GLOBEX_ADMIN = "admin@acme.example.com", "admin@globex.example.com"
 @pytest.fixture
 def seeded(session, world, tmp_path):
     """Acme: an S1 resolved in the period (rated), an S2 and an S3 still open; Globex: one S1."""
-    store = AttachmentStore(tmp_path / "files", 10_000_000)
+    store = LocalAttachmentStore(tmp_path / "files", 10_000_000)
     engineer = world.user("engineer")
 
     def open_(who, serial, severity, at, subject):

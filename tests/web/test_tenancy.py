@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from casemgr.cases import services
-from casemgr.cases.attachments import AttachmentStore, Upload
+from casemgr.cases.attachments import LocalAttachmentStore, Upload
 from casemgr.cases.models import Attachment
 
 
 @pytest.fixture
 def globex_case(app, session, world, clock, tmp_path):
-    store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    store = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
     case = services.open_case(
         session,
         world.user("globex_admin"),
@@ -58,6 +58,24 @@ def test_every_case_and_asset_url_of_another_organisation_answers_404(world, web
         assert "Globex secret" not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("key", ["acme_admin", "acme_user", "account", "field"])
+def test_the_api_file_routes_of_another_organisations_case_answer_404(api, world, globex_case, key):
+    number, attachment_id = globex_case
+    client = api(key)
+    for response in (
+        client.get(f"/api/v1/cases/{number}/attachments"),
+        client.get(f"/api/v1/cases/{number}/attachments/{attachment_id}"),
+        client.post(
+            f"/api/v1/cases/{number}/attachments",
+            data={"file": [(io.BytesIO(b"x"), "x.log")]},
+            content_type="multipart/form-data",
+        ),
+    ):
+        assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found", key
+        assert b"globex only" not in response.data and b"secret.log" not in response.data
+    assert api("engineer").get(f"/api/v1/cases/{number}/attachments/{attachment_id}").data == b"globex only"
+
+
 @pytest.mark.parametrize("email", ["admin@acme.example.com", "am@vendor.example.com"])
 def test_lists_never_show_another_organisations_cases_or_assets(world, web, globex_case, email):
     number, _ = globex_case
@@ -68,7 +86,7 @@ def test_lists_never_show_another_organisations_cases_or_assets(world, web, glob
 
 
 def test_the_account_manager_sees_assigned_partners_read_only(world, web, session, clock, app):
-    store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    store = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
     case = services.open_case(
         session,
         world.user("acme_admin"),
@@ -98,7 +116,7 @@ def test_internal_attachments_are_not_served_to_the_customer(world, web, session
     from casemgr.auth.policy import get_case_for
 
     engineer = world.user("engineer")
-    store = AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    store = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
     case = get_case_for(session, engineer, number)
     event = services.add_comment(
         session,

@@ -120,6 +120,6 @@ def test_the_daily_digest_comes_at_seven_on_the_users_own_clock(session, world, 
 
 
 def _store(app):
-    from casemgr.cases.attachments import AttachmentStore
+    from casemgr.cases.attachments import LocalAttachmentStore
 
-    return AttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
+    return LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
