@@ -34,6 +34,12 @@ SCHEDULER_FAILURES = Counter(
 )
 
 
+for _label in ("on_time", "late"):  # shown from 0 on: an alert on either exists from the start
+    ESCALATION_FIRINGS.labels(timing=_label)
+for _label in ("escalation", "tick_job", "delivery"):
+    SCHEDULER_FAILURES.labels(part=_label)
+
+
 def count_firings(on_time: int, late: int) -> None:
     if on_time:
         ESCALATION_FIRINGS.labels(timing="on_time").inc(on_time)

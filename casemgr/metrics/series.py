@@ -34,6 +34,11 @@ MAIL_INGESTED = Counter(
     ["outcome"],
     registry=SERIES,
 )
+#: What ``casemgr.channels.mail.ingest`` can do with a message; each shown from 0 on, so that
+#: a rate or an alert on one exists before the first such message.
+MAIL_OUTCOMES = ("reply", "note", "unverified", "case", "triage", "ignored", "duplicate", "dead_letter")
+for _outcome in MAIL_OUTCOMES:
+    MAIL_INGESTED.labels(outcome=_outcome)
 #: The endpoint label of a request no route matched (a 404 for an unknown path).
 UNMATCHED = "unmatched"
 #: Methods labelled as themselves; any other (a client may send any token) is "other".
