@@ -84,16 +84,16 @@ def formatter(log_format: str | None = None, stream=None) -> logging.Formatter:
 
 def configure_logging(level: str = "INFO", log_format: str = "auto", stream=None) -> None:
     """The process's log handler (CLI, serve, scheduler, gunicorn workers); once per process."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own line per pass says what it did
     root = logging.getLogger()
     if any(isinstance(f, RequestContext) for h in root.handlers for f in h.filters):
-        return
+        return  # already configured (a second app, or gunicorn's logconfig_dict)
     handler = logging.StreamHandler(stream)
     handler.addFilter(RequestContext())
     handler.setFormatter(formatter(log_format, stream))
     root.addHandler(handler)
     root.setLevel(level.upper())
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own line per pass says what it did
 
 
 def init_request_logging(app: Flask) -> None:

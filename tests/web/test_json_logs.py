@@ -52,6 +52,7 @@ def test_configure_logging_writes_json_lines_to_a_pipe(monkeypatch):
     monkeypatch.setattr(
         root, "handlers", [h for h in saved if not any(isinstance(f, RequestContext) for f in h.filters)]
     )
+    monkeypatch.setattr(root, "level", root.level)  # configure_logging sets it: restored after the test
     pipe = io.StringIO()
     configure_logging("INFO", "auto", pipe)
     logging.getLogger("casemgr.test").info("hello %s", "there", extra={"case_number": "CS-000001"})
