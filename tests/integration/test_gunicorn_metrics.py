@@ -124,7 +124,7 @@ def per_worker_healthz(metrics_dir: Path) -> dict[int, float]:
     return counts
 
 
-def test_metrics_sum_both_workers_and_every_log_line_is_json(server):
+def test_metrics_sum_both_workers_and_the_scheduler_and_every_log_line_is_json(server, db_url, tmp_path):
     def hit(i: int) -> int:
         return server.get("/healthz", {"X-Request-ID": f"load-{i}"})[0]
 
@@ -159,9 +159,11 @@ def test_metrics_sum_both_workers_and_every_log_line_is_json(server):
     )
     assert isinstance(mine["duration_ms"], float) and mine["level"] == "INFO" and mine["timestamp"].endswith("+00:00")
     assert not any(line["logger"] == "gunicorn.access" for line in lines), "the app's own line replaces the access log"
+    scheduler_joins_the_metrics_and_logs_its_counts(server, db_url, tmp_path)
 
 
-def test_the_scheduler_writes_its_pass_to_the_same_metrics_and_logs_its_counts(server, db_url, tmp_path):
+def scheduler_joins_the_metrics_and_logs_its_counts(server: Server, db_url: str, tmp_path: Path) -> None:
+    """A real ``casemgr scheduler`` beside the workers (one gunicorn start serves both checks)."""
     env = environment(db_url, tmp_path, server.metrics_dir)
     env["CASEMGR_TICK_SECONDS"] = "1"
     stderr = tmp_path / "scheduler.stderr"
