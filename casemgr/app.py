@@ -13,6 +13,7 @@ from casemgr.config import load_config
 from casemgr.db import Database, close_request_session
 from casemgr.extensions import csrf, limiter, login_manager
 from casemgr.logs import configure_logging, init_request_logging
+from casemgr.metrics import init_metrics
 from casemgr.registry import KEY, Registry
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -38,8 +39,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions[KEY] = registry  # Flask's place for an extension's state: read with registry_of(app)
     app.teardown_appcontext(close_request_session)
     if not app.testing:  # tests read log records through pytest's caplog
-        configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+        configure_logging(app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT", "auto"))
     init_request_logging(app)
+    init_metrics(app, registry)  # its request timer starts before any other hook can answer
     _listen_core_sessions(registry)
 
     csrf.init_app(app)

@@ -37,6 +37,12 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "RATELIMIT_HEADERS_ENABLED": True,  # a 429 says when to try again (Retry-After)
         "PAGE_SIZE": 50,
         "LOG_LEVEL": env.get("CASEMGR_LOG_LEVEL", "INFO"),
+        #: json (one object per line), text, or auto: json unless standard error is a terminal.
+        "LOG_FORMAT": env.get("CASEMGR_LOG_FORMAT", "auto"),
+        #: GET /metrics with ``Authorization: Bearer <this>`` from anywhere (casemgr.metrics.access).
+        "METRICS_TOKEN": env.get("CASEMGR_METRICS_TOKEN", ""),
+        #: Addresses that may read /metrics without the token, when not proxied; "none" for none.
+        "METRICS_ALLOWED_NETWORKS": env.get("CASEMGR_METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128"),
         "SMTP_URL": env.get("SMTP_URL", ""),
         # Networks webhooks may be sent to besides public addresses (CIDRs, comma-separated).
         "WEBHOOK_ALLOWED_NETWORKS": env.get("CASEMGR_WEBHOOK_ALLOWED_NETWORKS", ""),

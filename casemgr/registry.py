@@ -16,7 +16,7 @@ views, with :func:`registry_for` (a session this app made).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -51,6 +51,9 @@ ReturnSource = Callable[[Session, list[int]], dict[int, list[Any]]]
 #: ``serviced(actor)``: a SELECT of the ids of the cases a field engineer services (their dispatches).
 ServicedCases = Callable[[Any], Any]
 
+#: ``source(session, now)``: Prometheus metric families read from the database at scrape time
+#: (cheap, indexed queries: casemgr.metrics).
+MetricSource = Callable[[Session, datetime], Iterable[Any]]
 
 #: ``listener(session, event)``: runs inside the transaction of the change (casemgr.events).
 Listener = Callable[[Session, Any], None]
@@ -103,6 +106,8 @@ class Registry:
     on_serve: list[Callable[[], None]] = field(default_factory=list)  # started by `casemgr serve`
     case_timer: CaseTimer | None = None
     serviced_cases: ServicedCases | None = None  # field engineers see these cases and their assets
+    metric_sources: list[MetricSource] = field(default_factory=list)  # scraped by GET /metrics
+    metrics_access: Any = None  # casemgr.metrics.access.MetricsAccess: who may read /metrics
     api: Any = None  # the flask_smorest.Api serving /api/v1 (its OpenAPI document)
 
     def __post_init__(self) -> None:

@@ -20,6 +20,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     from escalation.api import blp, next_escalation
     from escalation.cli import escalation_group, scheduler_command
     from escalation.context import forget_edited_ladders
+    from escalation.metrics import lag_metrics
     from escalation.scheduler import make_scheduler
     from escalation.services import Settings, refresh_case, time_new_case
     from escalation.views import bp, case_panel
@@ -51,6 +52,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.cli.add_command(scheduler_command)
     registry.on_serve.append(lambda: make_scheduler(app, blocking=False).start())
     registry.first_run_steps.append(default_ladders)
+    registry.metric_sources.append(lag_metrics)
     registry.demo_finishers.append(replay_demo)
 
 

@@ -28,6 +28,7 @@ from escalation import actions
 from escalation.clocks import breaches, compute_dues
 from escalation.context import CASE_BATCH_OPTIONS, CaseContext, Ladders, Plans, load_context, load_contexts
 from escalation.ladder import HIERARCHY, DueFiring, plan
+from escalation.metrics import count_firings
 from escalation.models import EscalationSchedule
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,15 @@ class RunStats:
     fired: int = 0
     failed: list[int] = field(default_factory=list)
     conflicts: int = 0
+    #: Of the fired steps, those fired after their due time had passed while no runner ran.
+    late: int = 0
+
+    def committed(self, firings: list[dict]) -> None:
+        """Count the firings of a batch once its transaction has committed (stats and metrics)."""
+        late = sum(1 for f in firings if f["late_seconds"])
+        self.fired += len(firings)
+        self.late += late
+        count_firings(len(firings) - late, late)
 
 
 #: Cases claimed per transaction: large enough that per-batch queries vanish, small
@@ -179,8 +189,9 @@ def _fire_batch(
     ladders: Ladders,
     people: actions.People,
     stats: RunStats,
-) -> int:
+) -> list[dict]:
     """Fire every due step of the claimed cases, oldest first per case; the caller commits.
+    Returns the firings written (for the caller to count once committed).
 
     Each case is evaluated on its own: one that raises is left untouched (its
     pending changes discarded, its schedule still due) and the rest go ahead.
@@ -190,7 +201,6 @@ def _fire_batch(
     out = actions.Writes(people)
     schedule: list[dict] = []
     changed: list[dict] = []
-    fired = 0
     for ctx in load_contexts(session, cases, plans):
         mine = actions.Writes(people)
         case = ctx.case
@@ -207,7 +217,6 @@ def _fire_batch(
         row = _runner_changes(case)
         session.expunge(case)  # its changes are written below, in one statement for the batch
         out.extend(mine)
-        fired += len(due)
         schedule.append({"b_case_id": case.id, "next_check_at": next_at, "updated_at": now})
         if row is not None:
             changed.append(row)
@@ -222,7 +231,7 @@ def _fire_batch(
             .values(next_check_at=bindparam("next_check_at"), updated_at=bindparam("updated_at")),
             schedule,
         )
-    return fired
+    return out.firings
 
 
 #: What the runner may change on a case: its clocks, breach flags, tier and level.
@@ -297,9 +306,9 @@ def run_due(
             stats.cases += len(case_ids)
             failed_before = len(stats.failed)
             try:
-                fired = _fire_batch(session, case_ids, now, plans, ladders, people, stats)
+                firings = _fire_batch(session, case_ids, now, plans, ladders, people, stats)
                 session.commit()
-                stats.fired += fired
+                stats.committed(firings)
                 session.expunge_all()  # memory stays bounded by the batch, not the pass
             except (IntegrityError, StaleDataError):
                 session.rollback()
@@ -322,8 +331,9 @@ def _one_by_one(
             session.rollback()  # another runner has it, or already moved it on
             continue
         try:
-            stats.fired += _fire_batch(session, [case_id], now, plans, ladders, people, stats)
+            firings = _fire_batch(session, [case_id], now, plans, ladders, people, stats)
             session.commit()
+            stats.committed(firings)
         except (IntegrityError, StaleDataError):
             session.rollback()  # another runner fired it first: exactly once holds
             stats.conflicts += 1

@@ -61,6 +61,7 @@ from casemgr.channels.mail_parse import (
     parse,
 )
 from casemgr.errors import DomainError
+from casemgr.metrics.series import MAIL_INGESTED
 from casemgr.notifications.services import queue_email
 from casemgr.organizations.models import Organization
 from casemgr.safety.services import SafetyBlocked
@@ -122,7 +123,16 @@ def match_case_number(mail: ParsedMail, settings: MailSettings) -> tuple[str | N
 def ingest(
     session: Session, source: bytes | BinaryIO, store: AttachmentStore, now: datetime, settings: MailSettings
 ) -> Outcome:
-    """File one message. Returns what was done; raises only when the database cannot be used."""
+    """File one message. Returns what was done (counted once committed); raises only when
+    the database cannot be used."""
+    outcome = _ingest_stream(session, source, store, now, settings)
+    MAIL_INGESTED.labels(outcome=outcome.action).inc()
+    return outcome
+
+
+def _ingest_stream(
+    session: Session, source: bytes | BinaryIO, store: AttachmentStore, now: datetime, settings: MailSettings
+) -> Outcome:
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
     spool = Path(tempfile.mkdtemp(prefix="casemgr-mail-"))
     mail: ParsedMail | None = None

@@ -19,6 +19,7 @@ from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.errors import SafetyRefused
+from casemgr.metrics.series import SAFETY_BLOCKS
 from casemgr.safety.models import SafetyBlock
 from casemgr.safety.rules import ActionKind, AssetFacts, ComponentFacts, Decision, evaluate
 from casemgr.safety.text import Finding, scan_reply
@@ -130,6 +131,8 @@ def record_refusals(
             )
         )
     session.commit()
+    for r in refusals:  # counted once the audit trail is kept
+        SAFETY_BLOCKS.labels(channel=channel, action=r.action).inc()
     raise SafetyBlocked(refusals)
 
 
