@@ -1,4 +1,4 @@
-"""The ``casemgr`` command: serve, db, user, demo, assets import."""
+"""The ``casemgr`` command: serve, db, user, demo, assets import; set-up commands in casemgr.admin.commands."""
 
 from __future__ import annotations
 
@@ -59,6 +59,10 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(assets_group)
     app.cli.add_command(token_group)
     app.cli.add_command(mail_group)
+    from casemgr.admin.commands import COMMANDS as setup_commands
+
+    for command in setup_commands:  # org, site, account-manager, contract
+        app.cli.add_command(command)
 
 
 @click.command()
