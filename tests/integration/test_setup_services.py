@@ -12,8 +12,8 @@ from casemgr.admin import account_managers, editing
 from casemgr.admin.audit import trail
 from casemgr.admin.models import AdminAudit
 from casemgr.cases.rules import CaseRuleError
-from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.contracts.models import Contract
+from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from tests.factories import create_case, create_user
 
 
