@@ -278,8 +278,8 @@ def create_plan(
         advance_replacement=advance_replacement,
         keep_your_drive=keep_your_drive,
         description=name,
-        included=included.strip(),
-        not_included=not_included.strip(),
+        included=(included or "").strip(),
+        not_included=(not_included or "").strip(),
     )
     summary = f"{plan.code} {plan.name}: {calendar.describe()}"
     _created(session, actor, plan, f"Plan {plan.code!r}", summary, now=now, channel=channel)
