@@ -165,7 +165,7 @@ def test_a_plan_is_created_with_targets_in_hours_and_minutes(web, world, session
         "On-site field engineer"
     ]
     page = admin.get(f"/admin/support-plans/{plan.id}").get_data(as_text=True)
-    assert 'name="s1_resolution_h" size="4" type="text" value="4"' in page.replace('inputmode="numeric" ', "")
+    assert 'name="s1_resolution_h" size="3" type="text" value="4"' in page.replace('inputmode="numeric" ', "")
 
 
 def test_an_impossible_plan_is_refused_and_keeps_the_typed_hours(web, world, session):
