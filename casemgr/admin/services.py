@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casemgr.admin import audit
-from casemgr.admin.targets import validate_targets
+from casemgr.admin.targets import validate_targets, validate_weekly_hours
 from casemgr.assets.models import Asset, Component, Part, Product
 from casemgr.assets.services import EntryGuard
 from casemgr.auth.models import User
@@ -262,6 +262,7 @@ def create_plan(
         raise CaseRuleError("A business-hours plan needs weekly hours (or set always: true for 24x7).")
     if set(weekly_hours) - set(DAYS):
         raise CaseRuleError(f"Weekly hours use the days {', '.join(DAYS)}.")
+    validate_weekly_hours(weekly_hours)
     calendar = BusinessCalendar(
         name=f"{code} coverage",
         always=always,

@@ -4,6 +4,7 @@ enter and read them as hours and minutes."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from casemgr.cases.rules import CaseRuleError
@@ -32,6 +33,20 @@ def validate_targets(targets: dict[str, Any]) -> None:
                 )
         if row["first_response"] > row["resolution"]:
             raise CaseRuleError(f"Severity {severity}: the first response cannot come after the resolution.")
+
+
+_CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+def validate_weekly_hours(weekly_hours: dict[str, Any]) -> None:
+    """Each day's windows are ``[["08:00", "18:00"], ...]``: HH:MM local times, each
+    window opening before it closes (24:00 is the end of the day)."""
+    for day, windows in weekly_hours.items():
+        for window in windows or []:
+            if len(window) != 2 or not all(isinstance(t, str) and _CLOCK_TIME.match(t) for t in window):
+                raise CaseRuleError(f"{day.title()}: hours are HH:MM to HH:MM, e.g. 08:00 to 18:00.")
+            if window[0] >= window[1]:
+                raise CaseRuleError(f"{day.title()}: {window[0]} to {window[1]} closes before it opens.")
 
 
 def split(minutes: int) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from casemgr.admin.audit import describe_changes
-from casemgr.admin.targets import join, split, spoken, validate_targets
+from casemgr.admin.targets import join, split, spoken, validate_targets, validate_weekly_hours
 from casemgr.cases.rules import CaseRuleError
 
 
@@ -55,3 +55,21 @@ def test_an_audit_summary_names_only_the_fields_that_changed():
     after = {"name": "Acme Corp", "region": "eu", "timezone": "Europe/Berlin"}
     assert describe_changes(before, after) == "name: 'Acme' -> 'Acme Corp'; timezone: 'UTC' -> 'Europe/Berlin'"
     assert describe_changes(before, dict(before)) == ""
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ({"mon": [["9am", "17:00"]]}, "HH:MM to HH:MM"),
+        ({"tue": [["08:00"]]}, "HH:MM to HH:MM"),
+        ({"wed": [["25:00", "26:00"]]}, "HH:MM to HH:MM"),
+        ({"thu": [["18:00", "08:00"]]}, "closes before it opens"),
+    ],
+)
+def test_weekly_hours_are_refused_unless_each_window_is_hh_mm_to_a_later_hh_mm(hours, message):
+    with pytest.raises(CaseRuleError, match=message):
+        validate_weekly_hours(hours)
+
+
+def test_weekly_hours_may_run_to_the_end_of_the_day():
+    validate_weekly_hours({"fri": [["08:00", "12:00"], ["13:00", "24:00"]], "sat": []})

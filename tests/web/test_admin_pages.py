@@ -256,3 +256,11 @@ def test_unknown_or_vendor_objects_answer_404_to_the_administrator(web, world):
         "/admin/support-plans/999999",
     ):
         assert admin.get(url).status_code == 404, url
+
+
+def test_business_hours_typed_wrong_are_refused_and_kept(web, world, session):
+    form = {"code": "SILVER", "name": "Silver", "days": ["mon"], "opens": "9am", "closes": "17:00", **_targets_form()}
+    response = web(ADMIN).post("/admin/support-plans", form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "HH:MM to HH:MM" in page and 'value="9am"' in page
+    assert session.scalar(select(SupportPlan).where(SupportPlan.code == "SILVER")) is None
