@@ -1,4 +1,5 @@
-"""The ``casemgr`` command: serve, db, user, demo, assets import, mail, attachments copy-to-s3."""
+"""The ``casemgr`` command: serve, db, user, demo, assets import, mail, attachments copy-to-s3;
+set-up commands in casemgr.admin.commands."""
 
 from __future__ import annotations
 
@@ -62,6 +63,10 @@ def register_cli(app: Flask) -> None:
     from casemgr.cases.store_copy import attachments_group
 
     app.cli.add_command(attachments_group)
+    from casemgr.admin.commands import COMMANDS as setup_commands
+
+    for command in setup_commands:  # org, site, account-manager, contract
+        app.cli.add_command(command)
 
 
 @click.command()
@@ -210,8 +215,9 @@ def init(vendor_name: str, admin_email: str, password_stdin: bool) -> None:
     click.echo("  1. Run the app: `casemgr serve` (embedded), or gunicorn 'casemgr:create_app()'")
     click.echo("     and `casemgr scheduler` (README: Running in production).")
     click.echo(f"  2. Log in as {admin_email.strip().lower()} and create an API token in Settings.")
-    click.echo("  3. Add partners: POST /api/v1/organizations, /sites, /parts, /products, /plans, /contracts")
-    click.echo("     (reference at /api/v1/docs), `casemgr assets import FILE.csv`, and")
+    click.echo("  3. Add partners on the Admin pages (/admin/), or with `casemgr org create`, `casemgr site create`,")
+    click.echo("     `casemgr contract create`, or POST /api/v1/organizations, /sites, /parts, /products, /plans,")
+    click.echo("     /contracts (reference at /api/v1/docs); then `casemgr assets import FILE.csv`, and")
     click.echo("     `casemgr user create --org NAME --role customer_admin --email ...` for their users.")
 
 

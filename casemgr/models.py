@@ -1,5 +1,6 @@
 """Every core model, imported in one place so the metadata is complete (Alembic, tests)."""
 
+from casemgr.admin.models import AdminAudit
 from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
 from casemgr.auth.models import ApiToken, User
 from casemgr.cases.models import Attachment, Case, CaseEvent, CaseWatcher, Commitment, Counter
@@ -12,6 +13,7 @@ from casemgr.safety.models import SafetyBlock
 
 __all__ = [
     "AccountAssignment",
+    "AdminAudit",
     "AlertLink",
     "ApiToken",
     "Asset",

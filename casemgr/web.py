@@ -50,6 +50,8 @@ class CookieSessions(SecureCookieSessionInterface):
 
 def register_web(app: Flask) -> None:
     app.session_interface = CookieSessions()
+    from casemgr.admin.catalogue_views import bp as admin_catalogue_bp
+    from casemgr.admin.views import bp as admin_bp
     from casemgr.assets.views import bp as assets_bp
     from casemgr.auth.views import bp as auth_bp
     from casemgr.cases.views import bp as cases_bp
@@ -63,6 +65,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(safety_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_catalogue_bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

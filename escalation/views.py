@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from markupsafe import Markup
 
+from casemgr.admin import targets as targets_rules
 from casemgr.auth.roles import Role
 from casemgr.cases.rules import SEVERITY_DEFINITIONS
 from casemgr.db import get_session
@@ -112,6 +113,14 @@ def delete_step(step_id: int):
     return form_action(deleted, lambda exc: _ladders_page(str(exc)))
 
 
+def _hours_and_minutes(name: str) -> int:
+    """A target typed as hours (``name-h``) and minutes (``name-m``; either may be empty)."""
+    hours, minutes = (request.form.get(f"{name}-{unit}", "").strip() or "0" for unit in ("h", "m"))
+    if not (hours.isdigit() and minutes.isdigit()) or int(minutes) > 59:
+        raise ValueError(name)
+    return targets_rules.join(int(hours), int(minutes))
+
+
 @bp.route("/admin/plans", methods=["GET", "POST"])
 @login_required
 def plans():
@@ -122,12 +131,14 @@ def plans():
         try:
             plan_id = int(request.form["plan_id"])
             targets = {
-                str(sev): {clock: int(request.form[f"{sev}-{clock}"]) for clock in CLOCKS}
+                str(sev): {clock: _hours_and_minutes(f"{sev}-{clock}") for clock in CLOCKS}
                 for sev in SEVERITY_DEFINITIONS
             }
         except (KeyError, ValueError):
-            flash("Every target must be a whole number of minutes.", "error")
-            return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS), 400
+            flash("Every target is whole hours and minutes (0 to 59).", "error")
+            return render_template(
+                "escalation/plans.html", plans=all_plans, clocks=CLOCKS, split=targets_rules.split
+            ), 400
 
         def saved():
             admin.save_targets(session, actor(), plan_id, targets, now(), settings())
@@ -136,7 +147,7 @@ def plans():
 
         def refused(exc):
             flash(str(exc), "error")
-            return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS)
+            return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS, split=targets_rules.split)
 
         return form_action(saved, refused)
-    return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS)
+    return render_template("escalation/plans.html", plans=all_plans, clocks=CLOCKS, split=targets_rules.split)

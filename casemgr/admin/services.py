@@ -1,6 +1,8 @@
-"""Administration use cases (the ``admin`` role): each validates, writes and commits once.
+"""Administration use cases (the ``admin`` role): each validates, writes, is audited
+(``casemgr.admin.audit``) and commits once.
 
-Used by the REST API so that a deployment can be set up through the API alone.
+The REST API, the admin pages and the CLI call the same functions; edits of what these
+create are in ``casemgr.admin.editing``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from casemgr.admin import audit
+from casemgr.admin.targets import validate_targets, validate_weekly_hours
 from casemgr.assets.models import Asset, Component, Part, Product
 from casemgr.assets.services import EntryGuard
 from casemgr.auth.models import User
@@ -39,12 +43,33 @@ def _commit(session: Session, what: str):
         raise ConflictError(f"{what} already exists.") from None
 
 
-def _timezone(name: str) -> str:
+def timezone_name(name: str) -> str:
+    """``name`` if it is an IANA time zone (zoneinfo knows it); a rule error otherwise."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise CaseRuleError(f"Unknown time zone {name!r}; use an IANA name such as Europe/Berlin.") from None
     return name
+
+
+def find_parts(session: Session, part_numbers: list[str]) -> list[Part]:
+    return [_one(session, Part, Part.part_number, pn.strip(), "part") for pn in part_numbers]
+
+
+def find_plan(session: Session, code: str) -> SupportPlan:
+    return _one(session, SupportPlan, SupportPlan.code, code.strip(), "plan")
+
+
+def find_assets(session: Session, organization_id: int, serials: list[str]) -> list[Asset]:
+    """The assets by serial, each of the organisation (a contract covers its own assets only)."""
+    assets = []
+    for serial in serials:
+        asset = _one(session, Asset, Asset.serial, serial.strip().upper(), "asset")
+        if asset.organization_id != organization_id:
+            raise CaseRuleError(f"Asset {asset.serial} belongs to another organisation.")
+        if asset not in assets:
+            assets.append(asset)
+    return assets
 
 
 def _one(session: Session, model, column, value, label: str):
@@ -54,11 +79,26 @@ def _one(session: Session, model, column, value, label: str):
     return row
 
 
-def create_organization(session: Session, actor: User, *, name: str, now: datetime) -> Organization:
+def _created(session: Session, actor: User, obj, what: str, summary: str, *, now: datetime, channel: str) -> None:
+    """Add ``obj``, audit its creation and commit (a duplicate is a 409)."""
+    session.add(obj)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ConflictError(f"{what} already exists.") from None
+    audit.record(session, actor, "created", obj, summary=summary, channel=channel, now=now)
+    _commit(session, what)
+
+
+def create_organization(
+    session: Session, actor: User, *, name: str, now: datetime, channel: str = "api"
+) -> Organization:
     require_admin(actor)
+    if not name.strip():
+        raise CaseRuleError("The name cannot be empty.")
     org = Organization(name=name.strip(), is_vendor=False, created_at=now)
-    session.add(org)
-    _commit(session, f"Organisation {name!r}")
+    _created(session, actor, org, f"Organisation {name.strip()!r}", org.name, now=now, channel=channel)
     return org
 
 
@@ -73,19 +113,23 @@ def create_site(
     contact_name: str = "",
     contact_phone: str = "",
     region: str = "",
+    now: datetime,
+    channel: str = "api",
 ) -> Site:
     require_admin(actor)
+    if not name.strip():
+        raise CaseRuleError("The name cannot be empty.")
     site = Site(
         organization_id=org.id,
         name=name.strip(),
-        timezone=_timezone(timezone),
+        timezone=timezone_name(timezone),
         address=address,
         contact_name=contact_name,
         contact_phone=contact_phone,
         region=region,
     )
-    session.add(site)
-    _commit(session, f"Site {name!r} of {org.name}")
+    what = f"Site {name.strip()!r} of {org.name}"
+    _created(session, actor, site, what, f"{site.name} ({site.timezone})", now=now, channel=channel)
     return site
 
 
@@ -98,6 +142,8 @@ def create_part(
     kind: str,
     data_bearing: bool,
     customer_replaceable: bool,
+    now: datetime,
+    channel: str = "api",
 ) -> Part:
     require_admin(actor)
     part = Part(
@@ -107,8 +153,8 @@ def create_part(
         data_bearing=data_bearing,
         customer_replaceable=customer_replaceable,
     )
-    session.add(part)
-    _commit(session, f"Part {part_number!r}")
+    summary = f"{part.part_number} ({part.kind}{', data-bearing' if data_bearing else ''})"
+    _created(session, actor, part, f"Part {part.part_number!r}", summary, now=now, channel=channel)
     return part
 
 
@@ -120,14 +166,16 @@ def create_product(
     product_line: str,
     end_of_support_on: date | None,
     compatible_parts: list[str],
+    now: datetime,
+    channel: str = "api",
 ) -> Product:
     require_admin(actor)
-    parts = [_one(session, Part, Part.part_number, pn, "part") for pn in compatible_parts]
+    parts = find_parts(session, compatible_parts)
     product = Product(
         model=model.strip(), product_line=product_line, end_of_support_on=end_of_support_on, compatible_parts=parts
     )
-    session.add(product)
-    _commit(session, f"Product {model!r}")
+    summary = f"{product.model}, parts {[p.part_number for p in parts]}, end of support {end_of_support_on or '-'}"
+    _created(session, actor, product, f"Product {product.model!r}", summary, now=now, channel=channel)
     return product
 
 
@@ -203,20 +251,22 @@ def create_plan(
     onsite: bool,
     advance_replacement: bool,
     keep_your_drive: bool,
+    now: datetime,
+    included: str = "",
+    not_included: str = "",
+    channel: str = "api",
 ) -> SupportPlan:
     require_admin(actor)
-    for severity in ("1", "2", "3", "4"):
-        row = targets.get(severity)
-        if not row or set(row) != {"first_response", "next_update", "resolution"}:
-            raise CaseRuleError(f"Targets for severity {severity} need first_response, next_update and resolution.")
+    validate_targets(targets)
     if not always and not any(weekly_hours.get(d) for d in DAYS):
         raise CaseRuleError("A business-hours plan needs weekly hours (or set always: true for 24x7).")
     if set(weekly_hours) - set(DAYS):
         raise CaseRuleError(f"Weekly hours use the days {', '.join(DAYS)}.")
+    validate_weekly_hours(weekly_hours)
     calendar = BusinessCalendar(
         name=f"{code} coverage",
         always=always,
-        timezone=_timezone(timezone) if timezone else None,
+        timezone=timezone_name(timezone) if timezone else None,
         weekly_hours=weekly_hours,
         holidays=[d.isoformat() for d in holidays],
     )
@@ -229,9 +279,11 @@ def create_plan(
         advance_replacement=advance_replacement,
         keep_your_drive=keep_your_drive,
         description=name,
+        included=(included or "").strip(),
+        not_included=(not_included or "").strip(),
     )
-    session.add(plan)
-    _commit(session, f"Plan {code!r}")
+    summary = f"{plan.code} {plan.name}: {calendar.describe()}"
+    _created(session, actor, plan, f"Plan {plan.code!r}", summary, now=now, channel=channel)
     return plan
 
 
@@ -245,6 +297,8 @@ def create_contract(
     starts_on: date,
     ends_on: date,
     asset_serials: list[str],
+    now: datetime,
+    channel: str = "api",
 ) -> Contract:
     require_admin(actor)
     if ends_on < starts_on:
@@ -252,18 +306,13 @@ def create_contract(
     org = session.get(Organization, organization_id)
     if org is None or org.is_vendor:
         raise CaseRuleError(f"No partner organisation {organization_id}.")
-    plan = _one(session, SupportPlan, SupportPlan.code, plan_code, "plan")
-    assets = []
-    for serial in asset_serials:
-        asset = _one(session, Asset, Asset.serial, serial.upper(), "asset")
-        if asset.organization_id != org.id:
-            raise CaseRuleError(f"Asset {asset.serial} belongs to another organisation.")
-        assets.append(asset)
+    plan = find_plan(session, plan_code)
+    assets = find_assets(session, org.id, asset_serials)
     contract = Contract(
         number=number.strip(), organization_id=org.id, plan=plan, starts_on=starts_on, ends_on=ends_on, assets=assets
     )
-    session.add(contract)
-    _commit(session, f"Contract {number!r}")
+    summary = f"{contract.number}: {plan.code}, {starts_on} to {ends_on}, assets {[a.serial for a in assets]}"
+    _created(session, actor, contract, f"Contract {contract.number!r}", summary, now=now, channel=channel)
     return contract
 
 

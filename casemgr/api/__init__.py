@@ -28,7 +28,7 @@ class CasemgrApi(Api):
 
 
 def init_api(app: Flask) -> CasemgrApi:
-    from casemgr.api import admin, alerts, assets, attachments, cases, docs, outbox, preferences, webhooks
+    from casemgr.api import admin, alerts, assets, attachments, cases, docs, outbox, preferences, setup, webhooks
 
     app.config.update(
         API_TITLE="Casemgr API",
@@ -56,6 +56,7 @@ def init_api(app: Flask) -> CasemgrApi:
         alerts.blp,
         webhooks.blp,
         admin.blp,
+        setup.blp,
         outbox.blp,
         preferences.blp,
     ):

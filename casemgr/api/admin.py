@@ -26,7 +26,7 @@ from casemgr.api.admin_schemas import (
 from casemgr.api.auth import api_user
 from casemgr.assets.models import Part, Product
 from casemgr.auth.models import User
-from casemgr.contracts.models import Contract, SupportPlan
+from casemgr.contracts.models import SupportPlan
 from casemgr.db import get_session
 from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.organizations.models import Organization, Site
@@ -80,7 +80,7 @@ class Sites(MethodView):
     @blp.response(201, SiteOut)
     def post(self, body, org_id):
         """Add a site (its time zone drives business-hours coverage)."""
-        return admin.create_site(get_session(), _admin(), _org(org_id), **body)
+        return admin.create_site(get_session(), _admin(), _org(org_id), now=now(), **body)
 
 
 @blp.route("/parts")
@@ -94,7 +94,7 @@ class Parts(MethodView):
     @blp.response(201, PartOut)
     def post(self, body):
         """Add a field-replaceable part; data-bearing parts get keep-your-drive handling."""
-        return admin.create_part(get_session(), _admin(), **body)
+        return admin.create_part(get_session(), _admin(), now=now(), **body)
 
 
 @blp.route("/products")
@@ -108,7 +108,7 @@ class Products(MethodView):
     @blp.response(201, ProductOut)
     def post(self, body):
         """Add a product model and the parts that fit it."""
-        return admin.create_product(get_session(), _admin(), **body)
+        return admin.create_product(get_session(), _admin(), now=now(), **body)
 
 
 @blp.route("/plans")
@@ -122,21 +122,23 @@ class Plans(MethodView):
     @blp.response(201, PlanOut)
     def post(self, body):
         """Add a plan: targets per severity, coverage calendar, entitlements."""
-        return admin.create_plan(get_session(), _admin(), **body)
+        return admin.create_plan(get_session(), _admin(), now=now(), **body)
 
 
 @blp.route("/contracts")
 class Contracts(MethodView):
     @blp.response(200, ContractOut(many=True))
     def get(self):
-        """Every contract with its covered assets."""
-        return _all(Contract, Contract.number)
+        """The contracts the caller may see (customers: their own; admins: all), with the plan's terms."""
+        from casemgr.api.setup import visible_contracts
+
+        return visible_contracts()
 
     @blp.arguments(ContractIn())
     @blp.response(201, ContractOut)
     def post(self, body):
         """Add a contract covering some of the organisation's assets."""
-        return admin.create_contract(get_session(), _admin(), **body)
+        return admin.create_contract(get_session(), _admin(), now=now(), **body)
 
 
 @blp.route("/users")

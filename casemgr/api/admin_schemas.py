@@ -11,10 +11,14 @@ class OrganizationIn(Schema):
     name = Name()
 
 
+Version = lambda: fields.Integer(metadata={"description": "Send it back (or as If-Match) to change the object."})  # noqa: E731
+
+
 class OrganizationOut(Schema):
     id = fields.Integer()
     name = fields.String()
     is_vendor = fields.Boolean()
+    version = Version()
 
 
 class SiteIn(Schema):
@@ -28,10 +32,14 @@ class SiteIn(Schema):
 
 class SiteOut(Schema):
     id = fields.Integer()
+    organization_id = fields.Integer()
     name = fields.String()
     timezone = fields.String()
     address = fields.String()
+    contact_name = fields.String()
+    contact_phone = fields.String()
     region = fields.String()
+    version = Version()
 
 
 class PartIn(Schema):
@@ -44,6 +52,7 @@ class PartIn(Schema):
 
 class PartOut(PartIn):
     id = fields.Integer()
+    version = Version()
 
 
 class ProductIn(Schema):
@@ -61,6 +70,7 @@ class ProductOut(Schema):
     product_line = fields.String()
     end_of_support_on = fields.Date(allow_none=True)
     compatible_parts = fields.Pluck(PartOut, "part_number", many=True)
+    version = Version()
 
 
 class ComponentIn(Schema):
@@ -106,15 +116,23 @@ class PlanIn(Schema):
     onsite = fields.Boolean(load_default=False)
     advance_replacement = fields.Boolean(load_default=False)
     keep_your_drive = fields.Boolean(load_default=False)
+    included = fields.String(load_default="", validate=validate.Length(max=4000))
+    not_included = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
 class PlanOut(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
-    targets = fields.Dict()
+    targets = fields.Dict(metadata={"description": "Minutes per severity and clock."})
     coverage_hours = fields.Function(lambda p: p.calendar.describe())
     entitlements = fields.List(fields.String())
+    onsite = fields.Boolean()
+    advance_replacement = fields.Boolean()
+    keep_your_drive = fields.Boolean()
+    included = fields.String(metadata={"description": "What the plan covers, in plain words."})
+    not_included = fields.String(metadata={"description": "What it does not cover."})
+    version = Version()
 
 
 class ContractIn(Schema):
@@ -128,14 +146,28 @@ class ContractIn(Schema):
     )
 
 
+class ContractPlanOut(Schema):
+    """The plan as the customer reads it on their contract."""
+
+    code = fields.String()
+    name = fields.String()
+    coverage_hours = fields.Function(lambda p: p.calendar.describe())
+    entitlements = fields.List(fields.String())
+    included = fields.String()
+    not_included = fields.String()
+
+
 class ContractOut(Schema):
     id = fields.Integer()
     number = fields.String()
     organization_id = fields.Integer()
+    organization = fields.Pluck(OrganizationOut, "name")
     plan = fields.Pluck(PlanOut, "code")
+    plan_details = fields.Nested(ContractPlanOut, attribute="plan", dump_only=True)
     starts_on = fields.Date()
     ends_on = fields.Date()
     asset_serials = fields.Function(lambda c: [a.serial for a in c.assets])
+    version = Version()
 
 
 class UserIn(Schema):

@@ -31,6 +31,8 @@ def represent(row: AssetCoverage) -> dict:
             "plan": c.plan.name if c else None,
             "coverage_hours": c.plan.calendar.describe() if c else None,
             "entitlements": c.plan.entitlements if c else [],
+            "included": c.plan.included if c else "",
+            "not_included": c.plan.not_included if c else "",
             "starts_on": c.starts_on if c else None,
             "ends_on": c.ends_on if c else None,
         },

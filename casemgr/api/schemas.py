@@ -27,6 +27,8 @@ class CoverageSchema(StrictSchema):
     plan = fields.String(allow_none=True)
     coverage_hours = fields.String(allow_none=True)
     entitlements = fields.List(fields.String())
+    included = fields.String(metadata={"description": "What the plan covers, in plain words."})
+    not_included = fields.String(metadata={"description": "What the plan does not cover."})
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +28,9 @@ class Product(Base):
     model: Mapped[str] = mapped_column(String(100), unique=True)
     product_line: Mapped[str] = mapped_column(String(100))
     end_of_support_on: Mapped[date | None]
+    #: Optimistic lock: an edit names the version it read (casemgr.admin.editing).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
     compatible_parts: Mapped[list[Part]] = relationship(secondary=product_part, order_by="Part.part_number")
 
@@ -44,6 +48,8 @@ class Part(Base):
     #: Holds customer data (drives, SSDs, NVRAM): keep-your-drive applies.
     data_bearing: Mapped[bool] = mapped_column(default=False)
     customer_replaceable: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
 
 class Asset(Base):

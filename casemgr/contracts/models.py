@@ -61,6 +61,12 @@ class SupportPlan(Base):
     onsite: Mapped[bool] = mapped_column(default=False)
     advance_replacement: Mapped[bool] = mapped_column(default=False)
     keep_your_drive: Mapped[bool] = mapped_column(default=False)
+    #: Plain words for the customer: what the plan covers, and what it does not.
+    included: Mapped[str] = mapped_column(Text, default="", server_default="")
+    not_included: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Optimistic lock: an edit names the version it read (casemgr.admin.editing).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
     calendar: Mapped[BusinessCalendar] = relationship()
 
@@ -84,6 +90,8 @@ class Contract(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id"))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
     organization: Mapped[Organization] = relationship()
     plan: Mapped[SupportPlan] = relationship()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,6 +21,9 @@ class Organization(Base):
     #: Active webhook endpoints, kept by casemgr.channels.webhooks: most organisations
     #: have none, and then a case event costs the webhook listener no query.
     webhook_endpoints: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Optimistic lock: an edit names the version it read (casemgr.admin.editing).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
     sites: Mapped[list[Site]] = relationship(back_populates="organization", order_by="Site.name")
 
@@ -38,6 +42,8 @@ class Site(Base):
     contact_phone: Mapped[str] = mapped_column(String(64), default="")
     #: Field-service region ("us-east", "eu-central"...): RMAs dispatch to engineers of this region.
     region: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
     organization: Mapped[Organization] = relationship(back_populates="sites")
 

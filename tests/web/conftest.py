@@ -23,6 +23,12 @@ def api(app, session, world, clock):
         def post(self, url, json=None, **kw):
             return self.client.post(url, json=json, headers=self.headers, **kw)
 
+        def patch(self, url, json=None, headers=None, **kw):
+            return self.client.patch(url, json=json, headers={**self.headers, **(headers or {})}, **kw)
+
+        def delete(self, url, **kw):
+            return self.client.delete(url, headers=self.headers, **kw)
+
     def make(key: str | None):
         return Client(create_token(session, world.user(key), "test", clock.now())[1] if key else None)
 

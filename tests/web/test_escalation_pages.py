@@ -168,13 +168,18 @@ def test_plan_targets_are_validated_and_retime_open_cases(world, web, ladders, s
     number = case_number(open_case(web(ACME), severity="1"))
     manager = web(MANAGER)
     form = {
-        f"{s}-{c}": str(v)
+        f"{s}-{c}-{unit}": value
         for s in range(1, 5)
-        for c, v in (("first_response", 60), ("next_update", 120), ("resolution", 480))
+        for c, h, m in (("first_response", "1", ""), ("next_update", "1", "30"), ("resolution", "8", "0"))
+        for unit, value in (("h", h), ("m", m))
     }
-    bad = manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id), "1-resolution": "ten"})
-    assert bad.status_code == 400 and "whole number of minutes" in bad.get_data(as_text=True)
-    worse = manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id), "1-first_response": "900"})
+    page = manager.get("/admin/plans").get_data(as_text=True)
+    assert 'name="1-first_response-h" value="0"' in page and 'name="1-first_response-m" value="30"' in page
+    bad = manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id), "1-resolution-h": "ten"})
+    assert bad.status_code == 400 and "whole hours and minutes" in bad.get_data(as_text=True)
+    minutes = manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id), "1-resolution-m": "75"})
+    assert minutes.status_code == 400
+    worse = manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id), "1-first_response-h": "15"})
     assert worse.status_code == 422 and "first response cannot be later than resolution" in worse.get_data(as_text=True)
     assert manager.post("/admin/plans", data={**form, "plan_id": str(world.premium.id)}).status_code == 302
     session.expire_all()

@@ -146,3 +146,19 @@ def test_another_organisations_component_serial_answers_as_an_unknown_one(api, w
     assert messages[0].replace("GLOBEX-001-D1", "X") == messages[1].replace("MADE-UP-D1", "X")
     own = client.post("/api/v1/cases", json={**base, "component_serial": "acme-001-d1"})
     assert own.status_code == 201 and own.get_json()["component_serial"] == "ACME-001-D1"
+
+
+@pytest.mark.parametrize("key", ["acme_admin", "acme_user", "account"])
+def test_another_organisations_contract_answers_404_by_the_api(api, world, session, key):
+    """GET /api/v1/contracts/{id} is tenant-scoped: a customer or an account manager reads their
+    partners' contracts only; another's answers as an unknown id."""
+    from casemgr.contracts.models import Contract
+
+    globex = session.scalar(select(Contract).where(Contract.number == "C-GLOBEX"))
+    client = api(key)
+    foreign, unknown = client.get(f"/api/v1/contracts/{globex.id}"), client.get("/api/v1/contracts/999999")
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.get_json()["error"]["message"].replace(str(globex.id), "N") == unknown.get_json()["error"][
+        "message"
+    ].replace("999999", "N")
+    assert "C-GLOBEX" not in client.get("/api/v1/contracts").get_data(as_text=True)
