@@ -279,6 +279,7 @@ def create_account(
     region: str | None,
     now: datetime,
     tier: str | None = None,
+    channel: str = "api",
 ) -> User:
     require_admin(actor)
     org = (
@@ -299,6 +300,8 @@ def create_account(
             now=now,
             region=region,
             tier=tier,
+            actor=actor,
+            channel=channel,
         )
     except UserError as exc:
         session.rollback()

@@ -26,6 +26,7 @@ ERROR_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    428: "precondition_required",
     429: "rate_limited",
     500: "internal_error",
 }

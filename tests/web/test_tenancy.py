@@ -128,3 +128,34 @@ def test_another_organisations_component_serial_answers_as_an_unknown_one(api, w
     assert messages[0].replace("GLOBEX-001-D1", "X") == messages[1].replace("MADE-UP-D1", "X")
     own = client.post("/api/v1/cases", json={**base, "component_serial": "acme-001-d1"})
     assert own.status_code == 201 and own.get_json()["component_serial"] == "ACME-001-D1"
+
+
+def foreign_user_urls(user_id: int) -> list[tuple[str, str]]:
+    return [
+        ("GET", f"/admin/users/{user_id}"),
+        ("POST", f"/admin/users/{user_id}"),
+        ("POST", f"/admin/users/{user_id}/deactivate"),
+        ("POST", f"/admin/users/{user_id}/reactivate"),
+        ("POST", f"/admin/users/{user_id}/password-reset"),
+    ]
+
+
+def test_a_customer_admin_gets_404_for_every_user_page_of_another_organisation(world, web, api):
+    """User administration (issue 17): pages and API alike; the user is left as it was."""
+    globex_admin = world.user("globex_admin")
+    client = web("admin@acme.example.com")
+    for method, url in foreign_user_urls(globex_admin.id):
+        data = {"version": "1", "name": "Hijacked", "role": "customer_user"}
+        response = client.get(url) if method == "GET" else client.post(url, data=data)
+        assert response.status_code == 404, (method, url)
+        assert "admin@globex.example.com" not in response.get_data(as_text=True)
+    token = api("acme_admin")
+    for method, url in [("GET", f"/api/v1/users/{globex_admin.id}")] + [
+        ("POST", f"/api/v1/users/{globex_admin.id}/{action}")
+        for action in ("deactivate", "reactivate", "password-reset")
+    ]:
+        response = token.get(url) if method == "GET" else token.post(url, json={})
+        assert response.status_code == 404, (method, url)
+    listed = {u["email"] for u in token.get(f"/api/v1/users?organization_id={world.globex.id}").get_json()}
+    assert listed == set()
+    assert globex_admin.is_active and globex_admin.name != "Hijacked"
