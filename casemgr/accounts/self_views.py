@@ -46,9 +46,9 @@ def forgot_password():
     return render_template("accounts/forgot.html", form=form)
 
 
-def _render_set_password(token: str, form: SetPasswordForm, state: str, status: int = 200, error: str | None = None):
+def _render_set_password(token: str, form: SetPasswordForm, state: str, status: int = 200, email: str = ""):
     page = render_template(
-        "accounts/set_password.html", form=form, token=token, state=state, min_length=MIN_PASSWORD, error=error
+        "accounts/set_password.html", form=form, token=token, state=state, min_length=MIN_PASSWORD, email=email
     )
     return page, status, NO_STORE
 
@@ -62,10 +62,11 @@ def set_password(token: str):
     checked = links.check_link(session, token, now())
     if checked.state != "valid":
         return _render_set_password(token, form, checked.state, 410 if checked.state != "unknown" else 404)
+    email = checked.user.email if checked.user is not None else ""
     if request.method == "GET":
-        return _render_set_password(token, form, "valid")
+        return _render_set_password(token, form, "valid", email=email)
     if not form.validate():
-        return _render_set_password(token, form, "valid", 400)
+        return _render_set_password(token, form, "valid", 400, email=email)
     try:
         user = selfservice.set_password_with_link(session, token, form.password.data or "", now=now())
     except ConflictError:
@@ -74,7 +75,7 @@ def set_password(token: str):
     except DomainError as exc:
         rollback_request_session()
         form.password.errors = [*form.password.errors, exc.message]
-        return _render_set_password(token, form, "valid", exc.status)
+        return _render_set_password(token, form, "valid", exc.status, email=email)
     login_user(user)
     flash("Your password is set. Welcome to Casemgr.", "info")
     return redirect(url_for("auth.home"), 303)
