@@ -11,12 +11,21 @@ from casemgr.forms import options
 TIER_CHOICES = options([("", "No tier"), *((t, t) for t in TIERS)])
 
 
+def _strip(value: str | None) -> str | None:
+    """A pasted address often brings a space along."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def role_choices(values: list[str]):
     return options((v, ROLE_LABELS[Role(v)]) for v in values)
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField(
+        "E-mail",
+        filters=[_strip],
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
     name = StringField("Name", validators=[Optional(), Length(max=200)])
     organization_id = SelectField("Organisation", validators=[DataRequired(message="Choose the organisation.")])
     role = SelectField("Role", validators=[DataRequired(message="Choose a role.")])
@@ -58,4 +67,8 @@ class ChangePasswordForm(SetPasswordForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField(
+        "E-mail",
+        filters=[_strip],
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )

@@ -216,3 +216,14 @@ def test_the_account_audit_trail_is_append_only(session, world):
     with pytest.raises(RuntimeError, match="append-only"):
         session.flush()
     session.rollback()
+
+
+def test_each_action_is_logged_with_actor_and_target(session, world, caplog):
+    admin, user = world.user("admin"), world.user("acme_user")
+    with caplog.at_level("INFO", logger="casemgr.accounts"):
+        services.deactivate_user(session, admin, user, now=T0, channel="api")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "casemgr.accounts"]
+    assert (
+        line
+        == f"deactivated: root@vendor.example.com (user {admin.id}) on user@acme.example.com (user {user.id}) via api"
+    )
