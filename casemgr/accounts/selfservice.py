@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from casemgr.accounts import audit, links, mail
 from casemgr.accounts.rules import AccountRuleError, check_password
 from casemgr.auth.models import User
 from casemgr.auth.services import find_user_by_email
+from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ConflictError
 
 
@@ -36,6 +38,7 @@ def request_password_reset(session: Session, email: str, *, now: datetime, chann
     session.commit()
 
 
+@detect_conflicts("account")
 def set_password_with_link(session: Session, token: str, password: str, *, now: datetime) -> User:
     """Use an invitation or reset link: the password is checked, set, and the link spent.
 
@@ -58,6 +61,7 @@ def set_password_with_link(session: Session, token: str, password: str, *, now: 
     return user
 
 
+@detect_conflicts("account")
 def change_password(session: Session, user: User, *, current: str, new: str, now: datetime) -> User:
     """The current password is required; every other session of the user ends."""
     if not user.check_password(current or ""):
@@ -73,7 +77,15 @@ def change_password(session: Session, user: User, *, current: str, new: str, now
 
 
 def end_sessions(session: Session, user: User, *, now: datetime) -> None:
-    """Log out on the server: every session cookie of the user stops working."""
-    user.session_generation += 1
+    """Log out on the server: every session cookie of the user stops working.
+
+    One UPDATE that neither checks nor raises the account's version: logging out never
+    conflicts with an administrator's change, nor makes their open page stale."""
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
     audit.record(session, user, user, "logged_out", channel="web", now=now)
     session.commit()

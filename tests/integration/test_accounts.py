@@ -227,3 +227,15 @@ def test_each_action_is_logged_with_actor_and_target(session, world, caplog):
         line
         == f"deactivated: root@vendor.example.com (user {admin.id}) on user@acme.example.com (user {user.id}) via api"
     )
+
+
+def test_logging_out_ends_the_sessions_without_making_an_administrators_page_stale(session, world):
+    user = world.user("acme_user")
+    generation, version = user.session_generation, user.version
+    selfservice.end_sessions(session, user, now=T0)
+    session.expire_all()
+    assert (user.session_generation, user.version) == (generation + 1, version)
+    services.update_user(
+        session, world.user("admin"), user, expected_version=version, role="customer_admin", now=T0, channel="web"
+    )
+    assert events(session, user)[0] == ("logged_out", user.id, "web")
