@@ -239,3 +239,21 @@ def test_logging_out_ends_the_sessions_without_making_an_administrators_page_sta
         session, world.user("admin"), user, expected_version=version, role="customer_admin", now=T0, channel="web"
     )
     assert events(session, user)[0] == ("logged_out", user.id, "web")
+
+
+def test_a_link_is_spent_once_even_when_two_requests_hold_it_at_the_same_moment(app, session, world):
+    from casemgr.accounts import links
+    from casemgr.db import new_session
+
+    user = world.user("acme_user")
+    token = links.issue_link(session, user, "reset", T0, None)
+    session.commit()
+    other = new_session(app)
+    try:
+        first, second = links.check_link(session, token, T0), links.check_link(other, token, T0)
+        assert first.state == second.state == "valid"
+        assert links.consume(session, first.link, T0) is True
+        session.flush()
+        assert links.consume(session, second.link, T0) is False
+    finally:
+        other.close()

@@ -32,6 +32,16 @@ def test_an_admin_lists_users_by_organisation_and_invites_one(api, world, sessio
     assert (audit.kind, audit.channel, audit.actor_id) == ("invited", "api", world.user("admin").id)
 
 
+def test_an_account_created_with_a_password_is_audited_too(api, world, session):
+    created = api("admin").post(
+        "/api/v1/users",
+        json={"email": "direct@vendor.example.com", "role": "support_manager", "password": "a long enough secret"},
+    )
+    assert created.status_code == 201 and created.get_json()["status"] == "active"
+    audit = session.scalar(select(AccountEvent).where(AccountEvent.user_id == created.get_json()["id"]))
+    assert (audit.kind, audit.channel, audit.detail) == ("created", "api", "as support_manager in Vendor")
+
+
 def test_invitations_refuse_bad_input_with_the_error_envelope(api, world):
     root = api("admin")
     assert_error(root.post("/api/v1/users", json={"email": "x", "role": "customer_user"}), 422, "validation_error")
