@@ -85,11 +85,13 @@ def _listen_core_sessions(registry: Registry) -> None:
     """The core's rules on every session of this app: audit trails stay append-only,
     and rows queued for the commit are written with it."""
     from casemgr import bulk
+    from casemgr.accounts.models import account_events_are_append_only
     from casemgr.cases.models import timeline_is_append_only
     from casemgr.safety.models import audit_is_append_only
 
     registry.listen_sessions("before_flush", timeline_is_append_only)
     registry.listen_sessions("before_flush", audit_is_append_only)
+    registry.listen_sessions("before_flush", account_events_are_append_only)
     registry.listen_sessions("before_commit", bulk.write_queued)
     registry.listen_sessions("after_transaction_end", bulk.drop_queued)
 

@@ -54,6 +54,9 @@ def loaded_app() -> Flask:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(db_group)
+    from casemgr.accounts.cli import add_user_commands
+
+    add_user_commands(user_group)
     app.cli.add_command(user_group)
     app.cli.add_command(init)
     app.cli.add_command(demo)
@@ -170,6 +173,7 @@ def user_create(
                 now=_clock_now(),
                 region=region,
                 tier=tier,
+                channel="cli",
             )
         except UserError as exc:
             raise click.ClickException(str(exc)) from None

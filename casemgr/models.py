@@ -1,5 +1,6 @@
 """Every core model, imported in one place so the metadata is complete (Alembic, tests)."""
 
+from casemgr.accounts.models import AccountEvent, AccountLink
 from casemgr.admin.models import AdminAudit
 from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
 from casemgr.auth.models import ApiToken, User
@@ -12,6 +13,8 @@ from casemgr.organizations.models import AccountAssignment, Organization, Site
 from casemgr.safety.models import SafetyBlock
 
 __all__ = [
+    "AccountEvent",
+    "AccountLink",
     "AccountAssignment",
     "AdminAudit",
     "AlertLink",

@@ -31,8 +31,8 @@ def actor():
     from casemgr.auth.models import User
     from casemgr.db import get_session
 
-    user_id = current_user.get_id()
-    user = get_session().get(User, int(user_id)) if user_id is not None else None
+    user_id = current_user.id if current_user.is_authenticated else None
+    user = get_session().get(User, user_id) if user_id is not None else None
     if user is None:
         abort(401)
     return user
@@ -50,6 +50,8 @@ class CookieSessions(SecureCookieSessionInterface):
 
 def register_web(app: Flask) -> None:
     app.session_interface = CookieSessions()
+    from casemgr.accounts.self_views import bp as account_bp
+    from casemgr.accounts.views import bp as accounts_bp
     from casemgr.admin.catalogue_views import bp as admin_catalogue_bp
     from casemgr.admin.views import bp as admin_bp
     from casemgr.assets.views import bp as assets_bp
@@ -67,18 +69,27 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(safety_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_catalogue_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(account_bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        """The session's user, if the session is still live: its id carries the user's
+        session generation, which logout, a password change and deactivation raise."""
         from casemgr.auth.models import User
         from casemgr.db import get_session
 
+        user_id, _, generation = session_id.partition(":")
+        if not user_id.isdigit() or not generation.isdigit() or int(user_id) > 2**31 - 1:
+            return None
         user = get_session().get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        if user is None or not user.is_active or str(user.session_generation) != generation:
+            return None
+        return user
 
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["local"] = format_local

@@ -328,6 +328,7 @@ def create_account(
     region: str | None,
     now: datetime,
     tier: str | None = None,
+    channel: str = "api",
 ) -> User:
     require_admin(actor)
     org = (
@@ -348,6 +349,8 @@ def create_account(
             now=now,
             region=region,
             tier=tier,
+            actor=actor,
+            channel=channel,
         )
     except UserError as exc:
         session.rollback()

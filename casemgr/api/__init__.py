@@ -28,7 +28,7 @@ class CasemgrApi(Api):
 
 
 def init_api(app: Flask) -> CasemgrApi:
-    from casemgr.api import admin, alerts, assets, attachments, cases, docs, outbox, preferences, setup, webhooks
+    from casemgr.api import admin, alerts, assets, attachments, cases, docs, outbox, preferences, setup, users, webhooks
 
     app.config.update(
         API_TITLE="Casemgr API",
@@ -57,6 +57,7 @@ def init_api(app: Flask) -> CasemgrApi:
         webhooks.blp,
         admin.blp,
         setup.blp,
+        users.blp,
         outbox.blp,
         preferences.blp,
     ):

@@ -20,8 +20,6 @@ from casemgr.api.admin_schemas import (
     ProductOut,
     SiteIn,
     SiteOut,
-    UserIn,
-    UserOut,
 )
 from casemgr.api.auth import api_user
 from casemgr.assets.models import Part, Product
@@ -139,17 +137,3 @@ class Contracts(MethodView):
     def post(self, body):
         """Add a contract covering some of the organisation's assets."""
         return admin.create_contract(get_session(), _admin(), now=now(), **body)
-
-
-@blp.route("/users")
-class Users(MethodView):
-    @blp.response(200, UserOut(many=True))
-    def get(self):
-        """Every user."""
-        return _all(User, User.email)
-
-    @blp.arguments(UserIn())
-    @blp.response(201, UserOut)
-    def post(self, body):
-        """Create a user; the password is hashed and never returned."""
-        return admin.create_account(get_session(), _admin(), now=now(), **body)

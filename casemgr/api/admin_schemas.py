@@ -185,16 +185,6 @@ class UserIn(Schema):
     )
 
 
-class UserOut(Schema):
-    id = fields.Integer()
-    email = fields.String()
-    name = fields.String()
-    role = fields.String()
-    organization_id = fields.Integer()
-    region = fields.String(allow_none=True)
-    tier = fields.String(allow_none=True)
-
-
 class InstallIn(Schema):
     part_number = Name(64)
     serial = Name(64)

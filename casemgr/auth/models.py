@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -37,8 +38,23 @@ class User(UserMixin, Base):
     #: The IANA zone the user chose in Settings; None: the browser's, else their site's (casemgr.timezones).
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    #: Part of every login session's id (:meth:`get_id`): raising it ends all of the user's
+    #: sessions on the server (logout, password change, deactivation).
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: Optimistic lock: an administrator's change must name the version it read.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     organization: Mapped[Organization] = relationship()
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    def get_id(self) -> str:  # flask-login: what the session cookie holds
+        return f"{self.id}:{self.session_generation}"
+
+    @property
+    def has_password(self) -> bool:
+        """False for an invited user who has not yet set a password."""
+        return bool(self.password_hash)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -56,7 +56,11 @@ def create_user(
     now: datetime,
     region: str | None = None,
     tier: str | None = None,
+    actor: User | None = None,
+    channel: str | None = None,
 ) -> User:
+    """Create an account with its password. With ``channel`` (web, api, cli) the creation is
+    recorded in the account audit trail as done by ``actor`` (None: the command line)."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise UserError(f"{email!r} is not an e-mail address.")
@@ -83,6 +87,11 @@ def create_user(
     )
     user.set_password(password)
     session.add(user)
+    if channel is not None:
+        from casemgr.accounts.audit import record
+
+        session.flush()
+        record(session, actor, user, "created", channel=channel, now=now, detail=f"as {role} in {organization.name}")
     session.commit()
     return user
 

@@ -47,6 +47,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    from casemgr.accounts.self_views import logout_everywhere
+
+    logout_everywhere()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -71,11 +74,13 @@ def settings():
 
 def settings_page(tokens, new_token, **extra):
     """The settings page: tokens, and how the user hears about cases (casemgr.notifications)."""
+    from casemgr.accounts.forms import ChangePasswordForm
     from casemgr.notifications.preferences import KINDS, MODES, preferences_of
     from casemgr.timezones import viewer_zone, zone_names
 
     return render_template(
         "auth/settings.html",
+        password_form=extra.pop("password_form", None) or ChangePasswordForm(formdata=None),
         tokens=tokens,
         new_token=new_token,
         preferences=extra.pop("preferences", None) or preferences_of(get_session(), current_user),

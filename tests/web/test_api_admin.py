@@ -95,7 +95,7 @@ def test_a_deployment_is_set_up_through_the_api_alone(api, app, clock):
 
 def test_administration_is_for_admins_and_refuses_duplicates_and_bad_input(api, world):
     assert_error(api("manager").post("/api/v1/organizations", json={"name": "X"}), 403, "forbidden")
-    assert_error(api("acme_admin").get("/api/v1/users"), 403, "forbidden")
+    assert_error(api("acme_user").get("/api/v1/users"), 403, "forbidden")
     root = api("admin")
     assert_error(root.post("/api/v1/organizations", json={"name": "Acme"}), 409, "conflict")
     assert_error(root.post("/api/v1/organizations/999/sites", json={"name": "x", "timezone": "UTC"}), 404, "not_found")

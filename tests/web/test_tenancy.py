@@ -162,3 +162,34 @@ def test_another_organisations_contract_answers_404_by_the_api(api, world, sessi
         "message"
     ].replace("999999", "N")
     assert "C-GLOBEX" not in client.get("/api/v1/contracts").get_data(as_text=True)
+
+
+def foreign_user_urls(user_id: int) -> list[tuple[str, str]]:
+    return [
+        ("GET", f"/admin/users/{user_id}"),
+        ("POST", f"/admin/users/{user_id}"),
+        ("POST", f"/admin/users/{user_id}/deactivate"),
+        ("POST", f"/admin/users/{user_id}/reactivate"),
+        ("POST", f"/admin/users/{user_id}/password-reset"),
+    ]
+
+
+def test_a_customer_admin_gets_404_for_every_user_page_of_another_organisation(world, web, api):
+    """User administration (issue 17): pages and API alike; the user is left as it was."""
+    globex_admin = world.user("globex_admin")
+    client = web("admin@acme.example.com")
+    for method, url in foreign_user_urls(globex_admin.id):
+        data = {"version": "1", "name": "Hijacked", "role": "customer_user"}
+        response = client.get(url) if method == "GET" else client.post(url, data=data)
+        assert response.status_code == 404, (method, url)
+        assert "admin@globex.example.com" not in response.get_data(as_text=True)
+    token = api("acme_admin")
+    for method, url in [("GET", f"/api/v1/users/{globex_admin.id}")] + [
+        ("POST", f"/api/v1/users/{globex_admin.id}/{action}")
+        for action in ("deactivate", "reactivate", "password-reset")
+    ]:
+        response = token.get(url) if method == "GET" else token.post(url, json={})
+        assert response.status_code == 404, (method, url)
+    listed = {u["email"] for u in token.get(f"/api/v1/users?organization_id={world.globex.id}").get_json()}
+    assert listed == set()
+    assert globex_admin.is_active and globex_admin.name != "Hijacked"
