@@ -1,6 +1,7 @@
 """Every core model, imported in one place so the metadata is complete (Alembic, tests)."""
 
-from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
+from casemgr.assets.models import Asset, AssetImportJob, Component, Part, Product, QuarantinedSerial, product_part
+from casemgr.audit import AuditEntry
 from casemgr.auth.models import ApiToken, User
 from casemgr.cases.models import Attachment, Case, CaseEvent, CaseWatcher, Commitment, Counter
 from casemgr.channels.models import AlertLink, InboundMessage, WebhookDelivery, WebhookEndpoint
@@ -15,6 +16,8 @@ __all__ = [
     "AlertLink",
     "ApiToken",
     "Asset",
+    "AssetImportJob",
+    "AuditEntry",
     "Attachment",
     "Base",
     "BusinessCalendar",

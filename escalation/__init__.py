@@ -17,6 +17,7 @@ from casemgr.registry import Registry
 def init_app(app: Flask, registry: Registry) -> None:
     from casemgr import events
     from casemgr.cases.models import Case
+    from escalation.admin import refresh_cases_on_calendar
     from escalation.api import blp, next_escalation
     from escalation.cli import escalation_group, scheduler_command
     from escalation.context import forget_edited_ladders
@@ -41,6 +42,10 @@ def init_app(app: Flask, registry: Registry) -> None:
         events.CaseDeadlinesChanged,
     ):
         registry.events.subscribe(event_type, recompute)
+    registry.events.subscribe(
+        events.CoverageCalendarChanged,
+        lambda session, event: refresh_cases_on_calendar(session, event.calendar_id, event.at, settings),
+    )
     registry.listen_sessions("after_flush", forget_edited_ladders)
 
     app.register_blueprint(bp)

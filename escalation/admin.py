@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
@@ -126,8 +126,20 @@ def save_targets(
     return plan
 
 
+def refresh_cases_on_calendar(session: Session, calendar_id: int, now: datetime, settings: Settings) -> None:
+    """A coverage calendar changed (``CoverageCalendarChanged``): re-time the open cases on
+    plans that use it, and those without a contract (they run on the fallback plan)."""
+    _refresh_open_cases(session, now, settings, calendar_id=calendar_id)
+
+
 def _refresh_open_cases(
-    session: Session, now: datetime, settings: Settings, *, severity: int | None = None, plan_id: int | None = None
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    *,
+    severity: int | None = None,
+    plan_id: int | None = None,
+    calendar_id: int | None = None,
 ) -> None:
     """A rule change re-times the open cases it touches (their pauses come from the timeline)."""
     stmt = select(Case).where(Case.status.in_(sorted(OPEN_STATUSES)))
@@ -135,6 +147,14 @@ def _refresh_open_cases(
         stmt = stmt.where(Case.severity == severity)
     if plan_id is not None:
         stmt = stmt.join(Contract, Contract.id == Case.contract_id).where(Contract.plan_id == plan_id)
+    if calendar_id is not None:
+        on_calendar = select(Contract.id).join(SupportPlan, SupportPlan.id == Contract.plan_id)
+        stmt = stmt.where(
+            or_(
+                Case.contract_id.is_(None),
+                Case.contract_id.in_(on_calendar.where(SupportPlan.calendar_id == calendar_id)),
+            )
+        )
     all_ladders = Ladders.load(session)
     for case in session.scalars(stmt):
         refresh_case(session, case, now, settings, all_ladders)
