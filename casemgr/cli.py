@@ -1,4 +1,4 @@
-"""The ``casemgr`` command: serve, db, user, demo, assets import."""
+"""The ``casemgr`` command: serve, db, user, demo, assets import, calendar import-ics."""
 
 from __future__ import annotations
 
@@ -59,6 +59,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(assets_group)
     app.cli.add_command(token_group)
     app.cli.add_command(mail_group)
+    from casemgr.contracts.cli import calendar_group
+
+    app.cli.add_command(calendar_group)
 
 
 @click.command()
