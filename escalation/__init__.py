@@ -21,6 +21,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     from escalation.api import blp, next_escalation
     from escalation.cli import escalation_group, scheduler_command
     from escalation.context import forget_edited_ladders
+    from escalation.ladder_api import blp as ladder_blp
     from escalation.scheduler import make_scheduler
     from escalation.services import Settings, refresh_case, time_new_case
     from escalation.views import bp, case_panel
@@ -51,6 +52,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.register_blueprint(bp)
     registry.case_panels.append(case_panel)
     registry.api_blueprints.append(blp)
+    registry.api_blueprints.append(ladder_blp)
     registry.case_api_extras.append(next_escalation)
     app.cli.add_command(escalation_group)
     app.cli.add_command(scheduler_command)
