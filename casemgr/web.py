@@ -49,6 +49,7 @@ class CookieSessions(SecureCookieSessionInterface):
 
 def register_web(app: Flask) -> None:
     app.session_interface = CookieSessions()
+    from casemgr.assets.import_views import bp as asset_import_bp
     from casemgr.assets.views import bp as assets_bp
     from casemgr.auth.views import bp as auth_bp
     from casemgr.cases.views import bp as cases_bp
@@ -59,6 +60,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(assets_bp)
+    app.register_blueprint(asset_import_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(safety_bp)
