@@ -53,6 +53,7 @@ def register_web(app: Flask) -> None:
     from casemgr.assets.views import bp as assets_bp
     from casemgr.auth.views import bp as auth_bp
     from casemgr.cases.views import bp as cases_bp
+    from casemgr.contracts.views import bp as calendars_bp
     from casemgr.health import bp as health_bp
     from casemgr.notifications.views import bp as notifications_bp
     from casemgr.safety.views import bp as safety_bp
@@ -61,6 +62,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(asset_import_bp)
+    app.register_blueprint(calendars_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(safety_bp)
