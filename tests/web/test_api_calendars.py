@@ -12,6 +12,8 @@ from sqlalchemy import select
 from casemgr.audit import AuditEntry
 from casemgr.cases.models import Case
 from casemgr.contracts.models import BusinessCalendar
+from casemgr.registry import registry_of
+from escalation.services import Settings, run_due
 from tests.unit.test_calendar_rules import ics
 from tests.web.test_api import assert_error, new_case
 
@@ -145,6 +147,23 @@ def test_a_holiday_moves_the_deadline_of_an_open_case_and_of_a_new_one(api, sess
     assert first_response_due(session, opened_after) == datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
     manager.post(f"/api/v1/calendars/{business_id(session)}/holidays", json={"remove": ["2026-11-02"]})
     assert first_response_due(session, open_before) == datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+
+
+def test_on_a_holiday_the_clock_stands_still_and_breaches_come_after_it(app, api, session, clock):
+    manager, customer = api("manager"), api("globex_admin")
+    manager.post(f"/api/v1/calendars/{business_id(session)}/holidays", json={"add": ["2026-11-02"]})
+    number = new_case(customer, asset_serial="GLOBEX-001", severity=4).get_json()["number"]
+    factory, settings = registry_of(app).db.write_session_factory, Settings.from_app(app)
+
+    def breached_at(at: datetime) -> bool:
+        clock.set(at)
+        run_due(factory, clock.now(), settings)
+        return customer.get(f"/api/v1/cases/{number}").get_json()["sla"]["first_response_breached"]
+
+    # Without the holiday the 2-hour target ran out at 11:00 UTC on Monday.
+    assert breached_at(datetime(2026, 11, 2, 16, 0, tzinfo=UTC)) is False
+    assert breached_at(datetime(2026, 11, 3, 8, 59, tzinfo=UTC)) is False
+    assert breached_at(datetime(2026, 11, 3, 9, 1, tzinfo=UTC)) is True
 
 
 def test_the_openapi_document_describes_the_calendar_routes(api, app):
