@@ -5,8 +5,8 @@ The upload creates an :class:`AssetImportJob` (``start_import``) and a thread ru
 ``processed_rows`` is written every ``PROGRESS_EVERY`` rows from a session of its own
 (so any app server answering the page's poll sees it), then everything is written in
 one transaction, or nothing when any row is refused (the importer's rule). A server
-that dies mid-import leaves the job ``running`` with nothing imported; the page says
-how long it has been silent.
+that dies mid-import leaves the job ``running`` with nothing of it imported: upload
+the file again.
 
 The API's synchronous import (``import_now``) shares the rules and the audit.
 """
