@@ -1,5 +1,5 @@
-"""The ``casemgr`` command: serve, db, user, demo, assets import, mail, attachments copy-to-s3;
-set-up commands in casemgr.admin.commands."""
+"""The ``casemgr`` command: serve, db, user, demo, assets import, mail, attachments copy-to-s3,
+calendar import-ics; set-up commands in casemgr.admin.commands."""
 
 from __future__ import annotations
 
@@ -70,6 +70,9 @@ def register_cli(app: Flask) -> None:
 
     for command in setup_commands:  # org, site, account-manager, contract
         app.cli.add_command(command)
+    from casemgr.contracts.cli import calendar_group
+
+    app.cli.add_command(calendar_group)
 
 
 @click.command()

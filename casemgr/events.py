@@ -70,3 +70,12 @@ class CaseDeadlinesChanged:
 
     case_id: int
     at: datetime
+
+
+@dataclass(frozen=True)
+class CoverageCalendarChanged:
+    """A coverage calendar's hours, zone or holidays changed: the open cases on plans that
+    use it must be re-timed."""
+
+    calendar_id: int
+    at: datetime

@@ -2,7 +2,8 @@
 
 from casemgr.accounts.models import AccountEvent, AccountLink
 from casemgr.admin.models import AdminAudit
-from casemgr.assets.models import Asset, Component, Part, Product, QuarantinedSerial, product_part
+from casemgr.assets.models import Asset, AssetImportJob, Component, Part, Product, QuarantinedSerial, product_part
+from casemgr.audit import AuditEntry
 from casemgr.auth.models import ApiToken, User
 from casemgr.cases.models import Attachment, Case, CaseEvent, CaseWatcher, Commitment, Counter
 from casemgr.channels.models import AlertLink, InboundMessage, WebhookDelivery, WebhookEndpoint
@@ -20,6 +21,8 @@ __all__ = [
     "AlertLink",
     "ApiToken",
     "Asset",
+    "AssetImportJob",
+    "AuditEntry",
     "Attachment",
     "Base",
     "BusinessCalendar",

@@ -54,9 +54,11 @@ def register_web(app: Flask) -> None:
     from casemgr.accounts.views import bp as accounts_bp
     from casemgr.admin.catalogue_views import bp as admin_catalogue_bp
     from casemgr.admin.views import bp as admin_bp
+    from casemgr.assets.import_views import bp as asset_import_bp
     from casemgr.assets.views import bp as assets_bp
     from casemgr.auth.views import bp as auth_bp
     from casemgr.cases.views import bp as cases_bp
+    from casemgr.contracts.views import bp as calendars_bp
     from casemgr.health import bp as health_bp
     from casemgr.notifications.views import bp as notifications_bp
     from casemgr.safety.views import bp as safety_bp
@@ -64,6 +66,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(assets_bp)
+    app.register_blueprint(asset_import_bp)
+    app.register_blueprint(calendars_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(safety_bp)

@@ -17,9 +17,11 @@ from casemgr.registry import Registry
 def init_app(app: Flask, registry: Registry) -> None:
     from casemgr import events
     from casemgr.cases.models import Case
+    from escalation.admin import refresh_cases_on_calendar
     from escalation.api import blp, next_escalation
     from escalation.cli import escalation_group, scheduler_command
     from escalation.context import forget_edited_ladders
+    from escalation.ladder_api import blp as ladder_blp
     from escalation.metrics import lag_metrics
     from escalation.scheduler import make_scheduler
     from escalation.services import Settings, refresh_case, time_new_case
@@ -42,11 +44,16 @@ def init_app(app: Flask, registry: Registry) -> None:
         events.CaseDeadlinesChanged,
     ):
         registry.events.subscribe(event_type, recompute)
+    registry.events.subscribe(
+        events.CoverageCalendarChanged,
+        lambda session, event: refresh_cases_on_calendar(session, event.calendar_id, event.at, settings),
+    )
     registry.listen_sessions("after_flush", forget_edited_ladders)
 
     app.register_blueprint(bp)
     registry.case_panels.append(case_panel)
     registry.api_blueprints.append(blp)
+    registry.api_blueprints.append(ladder_blp)
     registry.case_api_extras.append(next_escalation)
     app.cli.add_command(escalation_group)
     app.cli.add_command(scheduler_command)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from casemgr import audit
 from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES, TIERS, Role
 from casemgr.cases.models import Case
 from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
+from casemgr.concurrency import detect_conflicts
 from casemgr.contracts.models import Contract, SupportPlan
-from casemgr.errors import ForbiddenError
+from casemgr.errors import ConflictError, ForbiddenError
 from escalation.context import Ladders
 from escalation.ladder import HIERARCHY
 from escalation.models import EscalationFiring, EscalationLadder, EscalationStep
@@ -65,9 +67,28 @@ def check_target_exists(session: Session, action: str, target: str) -> None:
             raise CaseRuleError(f"{target!r} names no active vendor user; check the e-mail address.")
 
 
+def _describe(step: EscalationStep) -> str:
+    after = f"{step.offset_minutes} min" if step.offset_minutes is not None else f"{step.offset_percent}%"
+    repeat = f", every {step.repeat_minutes} min" if step.repeat_minutes else ""
+    return f"#{step.position} {step.name!r}: {step.condition} after {after} -> {step.action} {step.target}{repeat}"
+
+
+@detect_conflicts("ladder step")
 def save_step(
-    session: Session, actor: User, ladder_id: int, step_id: int | None, values: dict, now: datetime, settings: Settings
+    session: Session,
+    actor: User,
+    ladder_id: int,
+    step_id: int | None,
+    values: dict,
+    now: datetime,
+    settings: Settings,
+    *,
+    expected_version: int | None = None,
 ) -> EscalationStep:
+    """Add a step (``step_id`` None) or change one, validated; audited; open cases re-timed.
+
+    ``expected_version``: the step's version the caller edited (the API sends it); a step
+    changed since is a conflict, never overwritten."""
     require_manager(actor)
     ladder = session.get(EscalationLadder, ladder_id)
     if ladder is None:
@@ -83,10 +104,18 @@ def save_step(
     step = session.get(EscalationStep, step_id) if step_id else None
     if step is None or step.ladder_id != ladder.id:
         step = EscalationStep(ladder=ladder, position=len(ladder.steps) + 1)
+    elif expected_version is not None and expected_version != step.version:
+        raise ConflictError(
+            f"Step {step.position} of {ladder.name} was changed by someone else (version {step.version}, "
+            f"you edited version {expected_version}). Reload and try again."
+        )
+    before = _describe(step) if step.id else None
     for key, value in values.items():
         setattr(step, key, value.strip() if isinstance(value, str) else value)
     session.add(step)
     session.flush()
+    change = f"{before} -> {_describe(step)}" if before else f"added {_describe(step)}"
+    audit.record(session, actor, "ladder.step_saved", "ladder", ladder.id, f"{ladder.name}: {change}", now)
     _refresh_open_cases(session, now, settings, severity=ladder.severity)
     session.commit()
     return step
@@ -100,7 +129,9 @@ def delete_step(session: Session, actor: User, step_id: int, now: datetime, sett
         raise CaseRuleError("No such step.")
     if session.scalar(select(EscalationFiring.id).where(EscalationFiring.step_id == step.id).limit(1)):
         raise CaseRuleError("This step has already fired on cases; change its timing instead of deleting it.")
-    severity = step.ladder.severity
+    ladder = step.ladder
+    severity = ladder.severity
+    audit.record(session, actor, "ladder.step_deleted", "ladder", ladder.id, f"{ladder.name}: {_describe(step)}", now)
     session.delete(step)
     session.flush()
     _refresh_open_cases(session, now, settings, severity=severity)
@@ -126,8 +157,20 @@ def save_targets(
     return plan
 
 
+def refresh_cases_on_calendar(session: Session, calendar_id: int, now: datetime, settings: Settings) -> None:
+    """A coverage calendar changed (``CoverageCalendarChanged``): re-time the open cases on
+    plans that use it, and those without a contract (they run on the fallback plan)."""
+    _refresh_open_cases(session, now, settings, calendar_id=calendar_id)
+
+
 def _refresh_open_cases(
-    session: Session, now: datetime, settings: Settings, *, severity: int | None = None, plan_id: int | None = None
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    *,
+    severity: int | None = None,
+    plan_id: int | None = None,
+    calendar_id: int | None = None,
 ) -> None:
     """A rule change re-times the open cases it touches (their pauses come from the timeline)."""
     stmt = select(Case).where(Case.status.in_(sorted(OPEN_STATUSES)))
@@ -135,6 +178,14 @@ def _refresh_open_cases(
         stmt = stmt.where(Case.severity == severity)
     if plan_id is not None:
         stmt = stmt.join(Contract, Contract.id == Case.contract_id).where(Contract.plan_id == plan_id)
+    if calendar_id is not None:
+        on_calendar = select(Contract.id).join(SupportPlan, SupportPlan.id == Contract.plan_id)
+        stmt = stmt.where(
+            or_(
+                Case.contract_id.is_(None),
+                Case.contract_id.in_(on_calendar.where(SupportPlan.calendar_id == calendar_id)),
+            )
+        )
     all_ladders = Ladders.load(session)
     for case in session.scalars(stmt):
         refresh_case(session, case, now, settings, all_ladders)

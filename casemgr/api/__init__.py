@@ -28,7 +28,20 @@ class CasemgrApi(Api):
 
 
 def init_api(app: Flask) -> CasemgrApi:
-    from casemgr.api import admin, alerts, assets, attachments, cases, docs, outbox, preferences, setup, users, webhooks
+    from casemgr.api import (
+        admin,
+        alerts,
+        assets,
+        attachments,
+        calendars,
+        cases,
+        docs,
+        outbox,
+        preferences,
+        setup,
+        users,
+        webhooks,
+    )
 
     app.config.update(
         API_TITLE="Casemgr API",
@@ -58,6 +71,7 @@ def init_api(app: Flask) -> CasemgrApi:
         admin.blp,
         setup.blp,
         users.blp,
+        calendars.blp,
         outbox.blp,
         preferences.blp,
     ):

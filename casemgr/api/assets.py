@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields
 
 from casemgr.api.admin_schemas import AssetIn, InstallIn
 from casemgr.api.auth import api_user
 from casemgr.api.schemas import AssetQuerySchema, AssetSchema
+from casemgr.assets import import_jobs
 from casemgr.assets.queries import AssetCoverage, asset_coverage, assets_with_coverage
 from casemgr.assets.services import install_component
 from casemgr.db import get_session
+from casemgr.errors import InvalidInput
 from casemgr.web import now
 
 blp = Blueprint("api_assets", __name__, description="Registered hardware")
@@ -72,6 +76,40 @@ class Assets(MethodView):
             now=now(),
         )
         return represent(asset_coverage(session, user, asset.serial, now().date()))
+
+
+class ImportUpload(Schema):
+    file = Upload(required=True, metadata={"description": "the CSV: serial, product_model, organization, site[, ...]"})
+
+
+class ImportLineError(Schema):
+    line = fields.Integer()
+    message = fields.String()
+
+
+class ImportSummary(Schema):
+    imported = fields.Integer()
+    components = fields.Integer()
+
+
+@blp.route("/assets/import")
+class AssetImport(MethodView):
+    @blp.arguments(ImportUpload(), location="files")
+    @blp.response(201, ImportSummary)
+    @blp.alt_response(422, description="Refused rows (nothing imported): `details` lists {line, message}")
+    def post(self, files):
+        """Import assets from a CSV upload (admin role): all rows or none. A refused file is a 422
+        whose `details` name each bad line and what is wrong with it."""
+        upload = files["file"]
+        result = import_jobs.import_now(
+            get_session(), api_user(), filename=upload.filename or "upload.csv", data=upload.read(), now=now()
+        )
+        if result.errors:
+            raise InvalidInput(
+                f"{len(result.errors)} row(s) refused; nothing was imported.",
+                details=[{"line": e.line, "message": e.message} for e in result.errors],
+            )
+        return {"imported": result.imported, "components": result.components}
 
 
 @blp.route("/assets/<serial>")

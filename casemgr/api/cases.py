@@ -23,6 +23,7 @@ from casemgr.api.schemas import (
     CommentSchema,
     CommitmentCreateSchema,
     CommitmentSchema,
+    ConfirmSchema,
     EventListSchema,
     EventSchema,
     OwnerSchema,
@@ -253,6 +254,18 @@ class Close(MethodView):
             handoff_manager_id=manager_id,
             handoff_path=body["handoff_path"],
         )
+        return represent(case, now())
+
+
+@blp.route("/cases/<number>/confirm")
+class Confirm(MethodView):
+    @blp.arguments(ConfirmSchema())
+    @blp.response(200, CaseSchema)
+    def post(self, body, number):
+        """The customer confirms the resolution and the case closes (the case page's rules: only the
+        case's organisation, only a resolved case, the version you saw)."""
+        case = case_or_404(number)
+        services.confirm_resolution(get_session(), api_user(), case, expected_version=body["version"], now=now())
         return represent(case, now())
 
 

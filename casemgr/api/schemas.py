@@ -181,6 +181,14 @@ class OwnerSchema(StrictSchema):
     version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
+class ConfirmSchema(StrictSchema):
+    version = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "the case version you saw: a changed case is a 409"},
+    )
+
+
 class CloseSchema(StrictSchema):
     reason = fields.String(
         required=True,

@@ -14,3 +14,7 @@ class InstallForm(FlaskForm):
 
 class MarkForm(FlaskForm):
     state = SelectField("State", choices=options((s, s) for s in MARKABLE_STATES), validators=[DataRequired()])
+
+
+class ImportForm(FlaskForm):
+    """The CSV upload of /admin/assets/import (the file itself is read from ``request.files``)."""

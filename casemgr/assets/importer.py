@@ -67,7 +67,11 @@ def import_assets(
     now: datetime,
     progress: Callable[[int], object] = lambda _n: None,
     channel: str = "cli",
+    checked: Callable[[], object] = lambda: None,
 ) -> ImportResult:
+    """``progress(1)`` after each row is read; ``checked()`` once every row is, before the
+    install checks and anything is written (a background job ends its read snapshot there:
+    on SQLite a write may only follow a snapshot that no other writer has passed)."""
     result = ImportResult()
     reader = csv.DictReader(lines)
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
@@ -93,6 +97,7 @@ def import_assets(
             planned.append((line, asset, contract))
         except ValueError as exc:
             result.errors.append(RowError(line, str(exc)))
+    checked()
     for asset, refusals in _check_components(session, planned, result.errors):
         # the audit trail of a refused row (its organisation, no actor); nothing of the import is written
         with contextlib.suppress(safety.SafetyBlocked):

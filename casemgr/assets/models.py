@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemgr.db import Base
@@ -135,3 +135,35 @@ class QuarantinedSerial(Base):
     #: The component record it came out of, for the history.
     component_id: Mapped[int | None] = mapped_column(ForeignKey("component.id"))
     quarantined_at: Mapped[datetime]
+
+
+IMPORT_JOB_STATES = ("queued", "running", "done", "refused", "failed")
+
+
+class AssetImportJob(Base):
+    """One uploaded asset CSV being imported on a background thread; the page polls it.
+
+    ``processed_rows`` counts the rows checked so far (the progress bar). The import
+    itself stays all or nothing: ``done`` wrote every row, ``refused`` wrote none
+    (``errors`` names each bad line), ``failed`` hit an unexpected error (``message``).
+    """
+
+    __tablename__ = "asset_import_job"
+    __table_args__ = (CheckConstraint("status IN ('queued', 'running', 'done', 'refused', 'failed')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    filename: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    #: Data rows in the file (lines after the header).
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    imported: Mapped[int] = mapped_column(default=0)
+    components: Mapped[int] = mapped_column(default=0)
+    #: [{"line": 3, "message": "unknown product model 'X'"}, ...]
+    errors: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    message: Mapped[str] = mapped_column(Text, default="")
+    #: The uploaded file, kept until the job ends (then emptied).
+    content: Mapped[str] = mapped_column(Text, default="")

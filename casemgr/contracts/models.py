@@ -35,6 +35,9 @@ class BusinessCalendar(Base):
     weekly_hours: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     #: ["2026-12-25", ...] local dates without coverage.
     holidays: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: Bumped by every edit: a concurrent edit is a conflict, never a silent overwrite.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     def describe(self) -> str:
         if self.always:
