@@ -54,12 +54,14 @@ def register_web(app: Flask) -> None:
     from casemgr.cases.views import bp as cases_bp
     from casemgr.health import bp as health_bp
     from casemgr.notifications.views import bp as notifications_bp
+    from casemgr.queue.views import bp as queue_bp
     from casemgr.safety.views import bp as safety_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(queue_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(safety_bp)
 
