@@ -67,8 +67,13 @@ class QueueFilter:
         )
 
     def to_args(self) -> dict[str, str]:
-        """The query string of this filter (without the page): what a saved view stores."""
-        args: dict[str, str] = {"status": self.status, "sort": self.sort}
+        """The query string of this filter (without the page, the status and sort left out when
+        they are the vendor's defaults, "open" and "due"): what links and saved views carry."""
+        args: dict[str, str] = {}
+        if self.status != "open":
+            args["status"] = self.status
+        if self.sort != "due":
+            args["sort"] = self.sort
         if self.severity:
             args["severity"] = str(self.severity)
         if self.organization_id:
