@@ -220,3 +220,21 @@ def test_a_macro_edit_names_the_version_it_read(session, world, clock):
 
     with pytest.raises(ConflictError):
         macros.update_macro(session, manager, macro.id, name="Ack", body="Hey", expected_version=1, now=clock.now())
+
+
+def test_the_escalation_runner_keeps_the_stored_deadline_current(app, session, world, store, clock):
+    """The runner writes its batch with one Core UPDATE, not a flush: it derives the deadline itself."""
+    from casemgr.registry import registry_of
+    from escalation.defaults import seed_default_ladders
+    from escalation.services import run_due
+
+    seed_default_ladders(session)
+    case = open_case(session, world, store, clock.now())
+    table = Case.__table__
+    session.execute(table.update().where(table.c.id == case.id).values(next_due_at=None, at_risk_at=None))
+    session.commit()  # a stale stored deadline (as an older release would have left it)
+    run_due(registry_of(app).db.write_session_factory, clock.now() + timedelta(minutes=61), Settings())
+    session.expire_all()
+    stored = session.get(Case, case.id)
+    assert stored.next_due_kind == "first_response"
+    assert stored.next_due_at == stored.first_response_due_at is not None
