@@ -83,13 +83,15 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
 def _listen_core_sessions(registry: Registry) -> None:
     """The core's rules on every session of this app: audit trails stay append-only,
-    and rows queued for the commit are written with it."""
+    each case's stored next deadline follows its clocks, and rows queued for the commit are written with it."""
     from casemgr import bulk
     from casemgr.accounts.models import account_events_are_append_only
     from casemgr.cases.models import timeline_is_append_only
+    from casemgr.queue.deadlines import keep_deadlines_current
     from casemgr.safety.models import audit_is_append_only
 
     registry.listen_sessions("before_flush", timeline_is_append_only)
+    registry.listen_sessions("before_flush", keep_deadlines_current)  # the queue's next deadline
     registry.listen_sessions("before_flush", audit_is_append_only)
     registry.listen_sessions("before_flush", account_events_are_append_only)
     registry.listen_sessions("before_commit", bulk.write_queued)

@@ -11,6 +11,7 @@ from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, co
 from casemgr.db import Base
 from casemgr.notifications.models import Notification, NotificationDigest, NotificationPreference
 from casemgr.organizations.models import AccountAssignment, Organization, Site
+from casemgr.queue.models import Macro, SavedView
 from casemgr.safety.models import SafetyBlock
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Contract",
     "Counter",
     "InboundMessage",
+    "Macro",
     "Notification",
     "NotificationDigest",
     "NotificationPreference",
@@ -42,6 +44,7 @@ __all__ = [
     "Product",
     "QuarantinedSerial",
     "SafetyBlock",
+    "SavedView",
     "Site",
     "SupportPlan",
     "User",

@@ -61,6 +61,7 @@ def register_web(app: Flask) -> None:
     from casemgr.contracts.views import bp as calendars_bp
     from casemgr.health import bp as health_bp
     from casemgr.notifications.views import bp as notifications_bp
+    from casemgr.queue.views import bp as queue_bp
     from casemgr.safety.views import bp as safety_bp
 
     app.register_blueprint(auth_bp)
@@ -69,6 +70,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(asset_import_bp)
     app.register_blueprint(calendars_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(queue_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(safety_bp)
     app.register_blueprint(admin_bp)

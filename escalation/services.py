@@ -23,6 +23,7 @@ from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError, check_text
 from casemgr.errors import ForbiddenError
 from casemgr.notifications.services import notify
+from casemgr.queue.deadlines import DEADLINE_FIELDS, apply_deadline
 from casemgr.registry import DueTimes, ReturnSource, registry_of
 from escalation import actions
 from escalation.clocks import breaches, compute_dues
@@ -243,6 +244,7 @@ RUNNER_FIELDS = (
     "resolution_breached",
     "queue",
     "escalation_level",
+    *DEADLINE_FIELDS,  # the queue's next deadline, derived from the clocks
 )
 
 
@@ -253,6 +255,7 @@ def _runner_changes(case: Case) -> dict | None:
     attribute's history (SQLAlchemy's public ``inspect(obj).attrs[name].history``) tells
     what it changed, and ``case.version`` is still the version it read.
     """
+    apply_deadline(case)  # the batch's UPDATE bypasses the flush that keeps it current
     attrs = inspect(case).attrs
     if not any(attrs[name].history.has_changes() for name in RUNNER_FIELDS):
         return None
@@ -379,6 +382,7 @@ def request_escalation(
         raise CaseRuleError("This case is already escalated to the director, the highest level.")
     case.escalation_level += 1
     case.updated_at = now
+    case.customer_escalated_at = now  # the queue's "customer escalated" marker
     level = HIERARCHY[case.escalation_level]
     event = timeline.append(
         session,

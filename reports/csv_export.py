@@ -79,7 +79,7 @@ def _lines(header: list[str], rows) -> Iterator[str]:
 
 def queue_csv(session: Session, actor: User, flt: QueueFilter, now: datetime) -> Iterator[str]:
     """The case list (``/cases/``) with its filters and sort, every page."""
-    conditions = queue_conditions(actor, flt)
+    conditions = queue_conditions(actor, flt, now)
     owner = aliased(User)
     stmt = (
         select(Case, Organization.name, Asset.serial, owner.name)

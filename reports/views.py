@@ -142,7 +142,7 @@ def team():
 @bp.get("/cases/export.csv")
 @login_required
 def queue_csv():
-    flt = QueueFilter.from_args(request.args)
+    flt = QueueFilter.from_args(request.args, vendor=not actor().is_customer)
     return _csv(csv_export.queue_csv, "cases.csv", actor(), flt, now())
 
 

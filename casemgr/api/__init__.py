@@ -38,6 +38,7 @@ def init_api(app: Flask) -> CasemgrApi:
         docs,
         outbox,
         preferences,
+        queue,
         setup,
         users,
         webhooks,
@@ -74,6 +75,7 @@ def init_api(app: Flask) -> CasemgrApi:
         calendars.blp,
         outbox.blp,
         preferences.blp,
+        queue.blp,
     ):
         plug_in(app, api, blp)
     app.register_blueprint(docs.bp)

@@ -40,9 +40,10 @@ from casemgr.auth.services import find_user_by_email
 from casemgr.cases import commitments, services, watchers
 from casemgr.cases.attachments import AttachmentStore, attachment_store
 from casemgr.cases.models import Case
-from casemgr.cases.queries import readable_body, timeline
-from casemgr.cases.rules import OPEN_STATUSES, CaseRuleError
+from casemgr.cases.queries import SORTS, QueueFilter, queue_conditions, readable_body, timeline
+from casemgr.cases.rules import CaseRuleError
 from casemgr.db import get_session
+from casemgr.queue.rules import urgency
 from casemgr.registry import registry_of
 from casemgr.web import now
 
@@ -87,22 +88,46 @@ def represent(case: Case, at: datetime, *, just_opened: bool = False) -> dict[st
             "paused": case.sla_paused_at is not None,
         },
         "next_escalation": None,
+        "queue": None if api_user().is_customer else queue_fields(case, at),
     }
     for extra in registry_of().case_api_extras:
         data.update(extra(get_session(), case, at, just_opened))  # e.g. the next escalation step, from escalation/
     return data
 
 
-def _cursor(case: Case) -> str:
-    return base64.urlsafe_b64encode(f"{case.updated_at.isoformat()}|{case.id}".encode()).decode()
+def queue_fields(case: Case, at: datetime) -> dict[str, Any]:
+    return {
+        "next_due_at": case.next_due_at,
+        "next_due_kind": case.next_due_kind,
+        "at_risk_at": case.at_risk_at,
+        "urgency": urgency(case.next_due_at, case.at_risk_at, at),
+        "customer_escalated_at": case.customer_escalated_at,
+    }
 
 
-def _parse_cursor(text: str) -> tuple[datetime, int]:
+def _cursor(case: Case, sort: str) -> str:
+    key = case.updated_at if sort == "updated" else case.next_due_at
+    stamp = key.isoformat() if key is not None else ""
+    return base64.urlsafe_b64encode(f"{sort}|{stamp}|{case.id}".encode()).decode()
+
+
+def _parse_cursor(text: str, sort: str) -> tuple[datetime | None, int]:
     try:
-        stamp, _, ident = base64.urlsafe_b64decode(text.encode()).decode().partition("|")
-        return datetime.fromisoformat(stamp), int(ident)
+        kind, stamp, ident = base64.urlsafe_b64decode(text.encode()).decode().split("|")
+        if kind != sort or (not stamp and sort == "updated"):
+            raise ValueError(kind)
+        return (datetime.fromisoformat(stamp) if stamp else None), int(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(400, "The cursor is not one this API returned.") from None
+        raise ApiError(400, "The cursor is not one this API returned for this sort.") from None
+
+
+def _after_cursor(sort: str, stamp: datetime | None, ident: int):
+    """Cases after the cursor in the sort's order."""
+    if sort == "updated":
+        return (Case.updated_at < stamp) | ((Case.updated_at == stamp) & (Case.id < ident))
+    if stamp is None:  # among the cases with no running clock (sorted last)
+        return Case.next_due_at.is_(None) & (Case.id > ident)
+    return (Case.next_due_at > stamp) | ((Case.next_due_at == stamp) & (Case.id > ident)) | Case.next_due_at.is_(None)
 
 
 @blp.route("/cases")
@@ -110,32 +135,39 @@ class Cases(MethodView):
     @blp.arguments(CaseQuerySchema(), location="query")
     @blp.response(200, CasePageSchema)
     def get(self, args):
-        """List the cases the caller may see, most recently updated first (cursor pagination)."""
-        session, user = get_session(), api_user()
-        stmt = select(Case).where(policy.case_filter(user))
-        status = args.get("status", "open")
-        if status == "open":
-            stmt = stmt.where(Case.status.in_(sorted(OPEN_STATUSES)))
-        elif status != "all":
-            stmt = stmt.where(Case.status == status)
-        if "severity" in args:
-            stmt = stmt.where(Case.severity == args["severity"])
-        if "org" in args:
-            stmt = stmt.where(Case.organization_id == args["org"])
+        """List the cases the caller may see (cursor pagination): most recently updated first, or
+        with `sort=due` (vendor staff) most urgent first, the next SLA deadline ascending, cases
+        with no running clock last. Vendor staff may filter by `breached`, `at_risk` and
+        `escalated` (customer-escalated); everyone by `not_entitled` and `mine`."""
+        session, user, at = get_session(), api_user(), now()
+        vendor = not user.is_customer
+        sort = args["sort"]
+        if sort == "due" and not vendor:
+            raise ApiError(400, "sort=due is for vendor staff; use sort=updated.")
+        flt = QueueFilter(
+            status=args.get("status", "open"),
+            severity=args.get("severity"),
+            organization_id=args.get("org"),
+            mine=args.get("mine", False),
+            breached=vendor and args.get("breached", False),
+            at_risk=vendor and args.get("at_risk", False),
+            escalated=vendor and args.get("escalated", False),
+            not_entitled=args.get("not_entitled", False),
+        )
+        stmt = select(Case).where(*queue_conditions(user, flt, at))
         if "updated_since" in args:
             since = args["updated_since"]
             if since.tzinfo is None:
                 raise ApiError(400, "updated_since needs a time zone offset, e.g. 2026-11-02T09:00:00Z.")
             stmt = stmt.where(Case.updated_at >= since)
         if args.get("cursor"):
-            stamp, ident = _parse_cursor(args["cursor"])
-            stmt = stmt.where((Case.updated_at < stamp) | ((Case.updated_at == stamp) & (Case.id < ident)))
+            stmt = stmt.where(_after_cursor(sort, *_parse_cursor(args["cursor"], sort)))
+        order = (Case.updated_at.desc(), Case.id.desc()) if sort == "updated" else SORTS["due"]
         limit = args["limit"]
-        rows = list(session.scalars(stmt.order_by(Case.updated_at.desc(), Case.id.desc()).limit(limit + 1)))
-        at = now()
+        rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
         return {
             "items": [represent(c, at) for c in rows[:limit]],
-            "next_cursor": _cursor(rows[limit - 1]) if len(rows) > limit else None,
+            "next_cursor": _cursor(rows[limit - 1], sort) if len(rows) > limit else None,
         }
 
     @blp.arguments(CaseCreateSchema())

@@ -64,6 +64,18 @@ class NextEscalationSchema(StrictSchema):
     what = fields.String()
 
 
+class QueueFieldsSchema(StrictSchema):
+    """Vendor staff only (null for customers): what the queue sorts and marks by."""
+
+    next_due_at = fields.DateTime(allow_none=True, metadata={"description": "the next running SLA deadline"})
+    next_due_kind = fields.String(
+        allow_none=True, metadata={"description": "first_response, next_update or resolution"}
+    )
+    at_risk_at = fields.DateTime(allow_none=True, metadata={"description": "from then on the deadline is at risk"})
+    urgency = fields.String(metadata={"description": "breached, at_risk, on_track or none (no clock runs)"})
+    customer_escalated_at = fields.DateTime(allow_none=True)
+
+
 class CaseSchema(StrictSchema):
     number = fields.String()
     organization = fields.String()
@@ -82,6 +94,7 @@ class CaseSchema(StrictSchema):
     updated_at = fields.DateTime()
     sla = fields.Nested(SlaSchema)
     next_escalation = fields.Nested(NextEscalationSchema, allow_none=True)
+    queue = fields.Nested(QueueFieldsSchema, allow_none=True)
 
 
 class CaseCreateSchema(StrictSchema):
@@ -97,6 +110,16 @@ class CaseQuerySchema(StrictSchema):
     severity = fields.Integer(validate=validate.Range(min=1, max=4))
     org = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     updated_since = fields.DateTime()
+    sort = fields.String(
+        load_default="updated",
+        validate=validate.OneOf(("updated", "due")),
+        metadata={"description": "updated: most recently updated first; due: most urgent first (vendor staff)"},
+    )
+    breached = fields.Boolean(metadata={"description": "only cases whose next deadline has passed (vendor staff)"})
+    at_risk = fields.Boolean(metadata={"description": "only cases whose next deadline is at risk (vendor staff)"})
+    escalated = fields.Boolean(metadata={"description": "only cases the customer escalated (vendor staff)"})
+    not_entitled = fields.Boolean(metadata={"description": "only cases opened without entitlement"})
+    mine = fields.Boolean(metadata={"description": "only cases the caller owns"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(validate=validate.Length(max=100))
 

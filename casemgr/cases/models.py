@@ -32,6 +32,8 @@ class Case(Base):
         CheckConstraint("severity BETWEEN 1 AND 4", name="severity"),
         Index("ix_support_case_queue", "status", "severity", "created_at"),
         Index("ix_support_case_org_status", "organization_id", "status"),
+        #: The queue's default order (most urgent first): closed cases have no deadline.
+        Index("ix_support_case_next_due", "next_due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +69,14 @@ class Case(Base):
     resolution_breached: Mapped[bool] = mapped_column(default=False)
     #: Set while the case waits on the customer: every clock is paused.
     sla_paused_at: Mapped[datetime | None]
+    #: The earliest running SLA deadline and its clock (casemgr.queue.rules.next_deadline),
+    #: kept current on every flush (casemgr.queue.deadlines): the queue sorts by it in SQL.
+    next_due_at: Mapped[datetime | None]
+    next_due_kind: Mapped[str | None] = mapped_column(String(16))
+    #: From then on the next deadline is at risk (casemgr.queue.rules).
+    at_risk_at: Mapped[datetime | None]
+    #: The customer's latest request for escalation (set by the escalation area).
+    customer_escalated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

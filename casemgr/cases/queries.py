@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -13,11 +14,18 @@ from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import OPEN_STATUSES, STATUSES, severity_body, status_body
 
 SORTS = {
+    #: Most urgent first: the next SLA deadline ascending (breached ones are the earliest),
+    #: cases with no running clock last. Served by ix_support_case_next_due.
+    "due": (Case.next_due_at.asc().nulls_last(), Case.id.asc()),
+    "severity": (Case.severity.asc(), Case.created_at.asc(), Case.id.asc()),
     "oldest": (Case.created_at.asc(), Case.id.asc()),
     "newest": (Case.created_at.desc(), Case.id.desc()),
-    "severity": (Case.severity.asc(), Case.created_at.asc(), Case.id.asc()),
     "updated": (Case.updated_at.desc(), Case.id.desc()),
 }
+#: Sorts and filters only vendor staff get (customers' lists never show the clocks' state).
+VENDOR_SORTS = frozenset({"due"})
+#: The flags of the queue, as query-string keys.
+FLAGS = ("breached", "at_risk", "escalated", "not_entitled")
 
 
 @dataclass(frozen=True)
@@ -26,24 +34,54 @@ class QueueFilter:
     severity: int | None = None
     organization_id: int | None = None
     mine: bool = False
-    sort: str = "severity"
+    sort: str = "due"
     page: int = 1
+    #: The next deadline has passed.
+    breached: bool = False
+    #: The next deadline is at risk (casemgr.queue.rules) and not yet passed.
+    at_risk: bool = False
+    #: The customer requested escalation.
+    escalated: bool = False
+    not_entitled: bool = False
 
     @classmethod
-    def from_args(cls, args) -> QueueFilter:
+    def from_args(cls, args, *, vendor: bool = True) -> QueueFilter:
+        """The filter from a query string; vendor-only sorts and flags are ignored for others."""
         status = args.get("status", "open")
         if status not in STATUSES and status not in ("open", "all"):
             status = "open"
         severity = args.get("severity", type=int)
-        sort = args.get("sort", "severity")
+        default_sort = "due" if vendor else "severity"
+        sort = args.get("sort", default_sort)
+        if sort not in SORTS or (sort in VENDOR_SORTS and not vendor):
+            sort = default_sort
+        flags = {flag: vendor and args.get(flag) == "1" for flag in FLAGS}
         return cls(
             status=status,
             severity=severity if severity in (1, 2, 3, 4) else None,
             organization_id=args.get("org", type=int),
             mine=args.get("mine") == "1",
-            sort=sort if sort in SORTS else "severity",
+            sort=sort,
             page=max(args.get("page", 1, type=int), 1),
+            **flags,
         )
+
+    def to_args(self) -> dict[str, str]:
+        """The query string of this filter (without the page, the status and sort left out when
+        they are the vendor's defaults, "open" and "due"): what links and saved views carry."""
+        args: dict[str, str] = {}
+        if self.status != "open":
+            args["status"] = self.status
+        if self.sort != "due":
+            args["sort"] = self.sort
+        if self.severity:
+            args["severity"] = str(self.severity)
+        if self.organization_id:
+            args["org"] = str(self.organization_id)
+        if self.mine:
+            args["mine"] = "1"
+        args.update({flag: "1" for flag in FLAGS if getattr(self, flag)})
+        return args
 
 
 @dataclass(frozen=True)
@@ -58,8 +96,9 @@ class QueuePage:
         return max((self.total + self.page_size - 1) // self.page_size, 1)
 
 
-def queue_conditions(actor: User, flt: QueueFilter) -> list:
-    """The scoped WHERE clause of a case list: shared by the page and its CSV export."""
+def queue_conditions(actor: User, flt: QueueFilter, now: datetime | None = None) -> list:
+    """The scoped WHERE clause of a case list: shared by the page, the API and the CSV export.
+    ``now`` is needed by the breached and at-risk flags."""
     conditions = [policy.case_filter(actor)]
     if flt.status == "open":
         conditions.append(Case.status.in_(sorted(OPEN_STATUSES)))
@@ -71,11 +110,23 @@ def queue_conditions(actor: User, flt: QueueFilter) -> list:
         conditions.append(Case.organization_id == flt.organization_id)
     if flt.mine:
         conditions.append(Case.owner_id == actor.id)
+    if (flt.breached or flt.at_risk) and now is None:
+        raise ValueError("the breached and at-risk filters need the current time")
+    if flt.breached:
+        conditions.append(Case.next_due_at <= now)
+    if flt.at_risk:
+        conditions += [Case.next_due_at > now, Case.at_risk_at <= now]
+    if flt.escalated:
+        conditions.append(Case.customer_escalated_at.is_not(None))
+    if flt.not_entitled:
+        conditions.append(Case.entitled.is_(False))
     return conditions
 
 
-def case_queue(session: Session, actor: User, flt: QueueFilter, page_size: int) -> QueuePage:
-    conditions = queue_conditions(actor, flt)
+def case_queue(session: Session, actor: User, flt: QueueFilter, page_size: int, now: datetime) -> QueuePage:
+    """One page of the queue: a count and a page of cases with their organisation, asset and
+    owner (three more statements), whatever the number of cases."""
+    conditions = queue_conditions(actor, flt, now)
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     stmt = (
         select(Case)

@@ -32,6 +32,7 @@ from casemgr.notifications.links import case_link
 from casemgr.notifications.services import notify
 from casemgr.numbering import next_value
 from casemgr.organizations.models import AccountAssignment, Organization, Site
+from casemgr.queue.deadlines import apply_deadline
 from casemgr.registry import registry_for
 from casemgr.safety import services as safety
 
@@ -150,6 +151,7 @@ def _insert_case(session: Session, case: Case, now: datetime, **loaded: Any) -> 
         due = registry.time_new_case(session, case, now)  # the INSERT carries them
         case.first_response_due_at, case.next_update_due_at = due.first_response, due.next_update
         case.resolution_due_at = due.resolution
+    apply_deadline(case)  # the queue's next deadline: insert_one runs no flush listener
     case.number = rules.format_case_number(next_value(session, "case"))
     insert_one(session, case)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from casemgr.assets.queries import assets_with_coverage
 from casemgr.auth import policy
-from casemgr.auth.roles import can_open_cases
+from casemgr.auth.roles import TIERS, can_open_cases
 from casemgr.cases import commitments as commitment_services
 from casemgr.cases import services, watchers
 from casemgr.cases.action_plans import CATALOGUE, PlanStep, send_action_plan
@@ -23,11 +23,13 @@ from casemgr.cases.forms import (
     SeverityForm,
     StatusForm,
 )
-from casemgr.cases.queries import QueueFilter, case_queue, get_attachment_for, readable_body, timeline
+from casemgr.cases.queries import get_attachment_for, readable_body, timeline
 from casemgr.cases.rules import STATUS_LABELS, status_moves_for_vendor
 from casemgr.db import get_session
 from casemgr.errors import DomainError, SafetyRefused
 from casemgr.forms import options
+from casemgr.queue import macros as macro_services
+from casemgr.queue.page import render_queue
 from casemgr.registry import registry_of
 from casemgr.web import actor, case_or_404, form_action, now
 
@@ -46,16 +48,7 @@ def _uploads(field) -> list[Upload]:
 @bp.get("/")
 @login_required
 def list_cases():
-    session = get_session()
-    flt = QueueFilter.from_args(request.args)
-    page = case_queue(session, actor(), flt, current_app.config["PAGE_SIZE"])
-    return render_template(
-        "cases/list.html",
-        page=page,
-        flt=flt,
-        organizations=policy.visible_organizations(session, actor()),
-        can_open=can_open_cases(actor().role),
-    )
+    return render_queue(request.args)  # casemgr.queue.page
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -160,13 +153,24 @@ def render_case(case, status: int = 200, **forms):
         open_form=next((name for name in forms if name.endswith("_form")), None),
         contacts=watchers.contacts_view(session, user, case),
         watcher_email=forms.get("watcher_email", ""),
+        macros=macro_services.macros(session) if user.works_cases else [],
+        TIERS=TIERS,
     ), status
 
 
 @bp.get("/<number>")
 @login_required
 def show_case(number: str):
-    return render_case(case_or_404(number))
+    """The case page; ``?macro=<id>`` fills the reply box with that macro for this case."""
+    case = case_or_404(number)
+    macro_id = request.args.get("macro", type=int)
+    if macro_id and actor().works_cases:
+        try:
+            text = macro_services.apply_macro(get_session(), actor(), case, macro_id)
+        except DomainError as exc:
+            return render_case(case, error=str(exc))
+        return render_case(case, reply=ReplyForm(body=text))
+    return render_case(case)
 
 
 def render_refusal(case, exc: DomainError, **forms):
@@ -177,11 +181,12 @@ def render_refusal(case, exc: DomainError, **forms):
     return render_case(case, error=str(exc), **forms)
 
 
-def _run(case, action, **forms):
-    """Call one service for a form of the case page; back to the case when done."""
+def _run(case, action, done_message: str = "Saved.", **forms):
+    """Call one service for a form of the case page; back to the case, with a confirmation, when done."""
 
     def done():
         action()
+        flash(done_message, "info")
         return redirect(url_for("cases.show_case", number=case.number))
 
     return form_action(done, lambda exc: render_refusal(case, exc, **forms))
@@ -206,6 +211,7 @@ def reply(number: str):
             now=now(),
             uploads=_uploads(form.attachments),
         ),
+        "Internal note added." if form.visibility.data == "internal" else "Reply sent.",
         reply=form,
     )
 
@@ -229,6 +235,7 @@ def change_status(number: str):
             now=now(),
             note=form.note.data or "",
         ),
+        f"Status set to {STATUS_LABELS.get(form.status.data, form.status.data)}.",
         status_form=form,
     )
 
@@ -251,6 +258,7 @@ def change_severity(number: str):
             now=now(),
             reason=form.reason.data or "",
         ),
+        f"Severity changed to {form.severity.data}.",
         severity_form=form,
     )
 
@@ -272,6 +280,7 @@ def change_owner(number: str):
             expected_version=form.expected_version(),
             now=now(),
         ),
+        "Owner changed.",
     )
 
 
@@ -296,6 +305,7 @@ def close(number: str):
             handoff_manager_id=manager,
             handoff_path=form.handoff_path.data or "",
         ),
+        "Case closed.",
         close_form=form,
     )
 
@@ -312,6 +322,7 @@ def confirm(number: str):
         lambda: services.confirm_resolution(
             get_session(), actor(), case, expected_version=form.expected_version(), now=now()
         ),
+        "Resolution confirmed: the case is closed.",
     )
 
 
@@ -338,6 +349,7 @@ def add_commitment(number: str):
             due_at=due,
             now=now(),
         ),
+        "Commitment recorded.",
         commitment_form=form,
     )
 
@@ -346,7 +358,11 @@ def add_commitment(number: str):
 @login_required
 def commitment_kept(number: str, commitment_id: int):
     case = case_or_404(number)
-    return _run(case, lambda: commitment_services.mark_kept(get_session(), actor(), case, commitment_id, now()))
+    return _run(
+        case,
+        lambda: commitment_services.mark_kept(get_session(), actor(), case, commitment_id, now()),
+        "Commitment marked kept.",
+    )
 
 
 @bp.post("/<number>/watchers")
@@ -361,6 +377,7 @@ def add_watcher(number: str):
         lambda: watchers.add_watcher(
             get_session(), actor(), case, user_id=user_id if not email else None, email=email or None, now=now()
         ),
+        "Watcher added.",
         watcher_email=email,
     )
 
@@ -369,7 +386,11 @@ def add_watcher(number: str):
 @login_required
 def remove_watcher(number: str, user_id: int):
     case = case_or_404(number)
-    return _run(case, lambda: watchers.remove_watcher(get_session(), actor(), case, user_id=user_id, now=now()))
+    return _run(
+        case,
+        lambda: watchers.remove_watcher(get_session(), actor(), case, user_id=user_id, now=now()),
+        "Watcher removed.",
+    )
 
 
 @bp.post("/<number>/action-plan")
@@ -386,7 +407,9 @@ def action_plan(number: str):
         )
     ]
     steps = [PlanStep(a, c or None, n) for a, c, n in rows if a]
-    return _run(case, lambda: send_action_plan(get_session(), actor(), case, steps, now()), plan_rows=rows)
+    return _run(
+        case, lambda: send_action_plan(get_session(), actor(), case, steps, now()), "Action plan sent.", plan_rows=rows
+    )
 
 
 @bp.get("/<number>/attachments/<id:attachment_id>")

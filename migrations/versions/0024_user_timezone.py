@@ -2,7 +2,7 @@
 their site's).
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0023
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0020"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -43,6 +43,8 @@ def foreign_urls(number: str, attachment_id: int) -> list[tuple[str, str]]:
         ("POST", f"/cases/{number}/owner"),
         ("POST", f"/cases/{number}/close"),
         ("POST", f"/cases/{number}/confirm"),
+        ("POST", f"/cases/{number}/tier"),
+        ("GET", f"/cases/{number}?macro=1"),
     ]
 
 
