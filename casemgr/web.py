@@ -55,6 +55,7 @@ def register_web(app: Flask) -> None:
     from casemgr.health import bp as health_bp
     from casemgr.notifications.views import bp as notifications_bp
     from casemgr.safety.views import bp as safety_bp
+    from casemgr.search.views import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
@@ -62,6 +63,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(safety_bp)
+    app.register_blueprint(search_bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

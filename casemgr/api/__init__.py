@@ -28,7 +28,7 @@ class CasemgrApi(Api):
 
 
 def init_api(app: Flask) -> CasemgrApi:
-    from casemgr.api import admin, alerts, assets, cases, docs, outbox, preferences, webhooks
+    from casemgr.api import admin, alerts, assets, cases, docs, outbox, preferences, search, webhooks
 
     app.config.update(
         API_TITLE="Casemgr API",
@@ -49,7 +49,7 @@ def init_api(app: Flask) -> CasemgrApi:
     from casemgr.web import IdConverter
 
     api.register_converter(IdConverter, lambda _c: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
-    for blp in (assets.blp, cases.blp, alerts.blp, webhooks.blp, admin.blp, outbox.blp, preferences.blp):
+    for blp in (assets.blp, cases.blp, alerts.blp, webhooks.blp, admin.blp, outbox.blp, preferences.blp, search.blp):
         plug_in(app, api, blp)
     app.register_blueprint(docs.bp)
     return api

@@ -30,6 +30,7 @@ from casemgr.db import get_session
 from casemgr.errors import DomainError, SafetyRefused
 from casemgr.forms import options
 from casemgr.registry import registry_of
+from casemgr.search.text import case_number
 from casemgr.web import actor, case_or_404, form_action, now
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -167,6 +168,9 @@ def render_case(case, status: int = 200, **forms):
 @bp.get("/<number>")
 @login_required
 def show_case(number: str):
+    canonical = case_number(number)
+    if canonical is not None and canonical != number:  # cs-000123, CS123: to the case's own URL, if visible
+        return redirect(url_for("cases.show_case", number=case_or_404(canonical).number))
     return render_case(case_or_404(number))
 
 

@@ -1,0 +1,130 @@
+"""Search: full-text indexes kept current by the database itself, and case-insensitive
+identifier look-ups.
+
+PostgreSQL: GIN indexes on the tsvector of each searchable text (an IMMUTABLE SQL
+function per document, so the queries name the same expression the index holds); an
+index on an expression is current in the transaction of every write, whatever wrote it
+(the ORM, ``insert_one``, a bulk COPY). SQLite: one external-content FTS5 table per
+searchable text, kept current by triggers on the source table. Both: a case-insensitive
+index on tracking numbers (``upper(tracking)``; SQLite: ``COLLATE NOCASE``) for the
+exact-identifier jump to a shipment. The FTS5
+tables are filled from the existing rows (backfill); the PostgreSQL indexes are built
+from them.
+
+Revision ID: 0022
+Revises: 0017
+Create Date: 2026-12-02
+"""
+
+from alembic import op
+
+revision = "0022"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+#: (FTS5 table, source table, indexed columns, condition for a row to be indexed).
+FTS_TABLES = (
+    ("support_case_fts", "support_case", ("subject", "description"), None),
+    ("case_event_fts", "case_event", ("body",), "body != ''"),
+    ("rma_fts", "rma", ("problem",), "problem != ''"),
+)
+
+#: (function, arguments, tsvector expression, GIN index, table, indexed call).
+PG_DOCUMENTS = (
+    (
+        "casemgr_case_document",
+        "subject text, description text",
+        "setweight(to_tsvector('english'::regconfig, subject), 'A')"
+        " || setweight(to_tsvector('english'::regconfig, description), 'B')",
+        "ix_support_case_search",
+        "support_case",
+        "casemgr_case_document(subject, description)",
+    ),
+    (
+        "casemgr_event_document",
+        "body text",
+        "to_tsvector('english'::regconfig, body)",
+        "ix_case_event_search",
+        "case_event",
+        "casemgr_event_document(body)",
+    ),
+    (
+        "casemgr_rma_document",
+        "problem text",
+        "to_tsvector('english'::regconfig, problem)",
+        "ix_rma_search",
+        "rma",
+        "casemgr_rma_document(problem)",
+    ),
+)
+
+#: Carrier tracking numbers are stored as typed, and looked up in any case: (index, table, column).
+#: (Case and RMA numbers and serials are stored upper case, under unique or plain indexes already.)
+UPPER_INDEXES = (("ix_rma_shipment_tracking_upper", "rma_shipment", "tracking"),)
+
+
+def _sqlite_fts_up() -> None:
+    for fts, source, columns, condition in FTS_TABLES:
+        cols = ", ".join(columns)
+        new = ", ".join(f"new.{c}" for c in columns)
+        old = ", ".join(f"old.{c}" for c in columns)
+        when_new = f" WHEN new.{condition}" if condition else ""
+        when_old = f" WHEN old.{condition}" if condition else ""
+        op.execute(
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{source}', content_rowid='id',"
+            " tokenize='porter unicode61')"
+        )
+        op.execute(
+            f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {source}{when_new} BEGIN"
+            f" INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
+        )
+        op.execute(
+            f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {source}{when_old} BEGIN"
+            f" INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
+        )
+        op.execute(
+            f"CREATE TRIGGER {fts}_au_old AFTER UPDATE OF {cols} ON {source}{when_old} BEGIN"
+            f" INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
+        )
+        op.execute(
+            f"CREATE TRIGGER {fts}_au_new AFTER UPDATE OF {cols} ON {source}{when_new} BEGIN"
+            f" INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
+        )
+        where = f" WHERE {condition}" if condition else ""
+        op.execute(f"INSERT INTO {fts}(rowid, {cols}) SELECT id, {cols} FROM {source}{where}")
+
+
+def _sqlite_fts_down() -> None:
+    for fts, _source, _columns, _condition in FTS_TABLES:
+        for suffix in ("ai", "ad", "au_old", "au_new"):
+            op.execute(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
+        op.execute(f"DROP TABLE IF EXISTS {fts}")
+
+
+def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        for function, arguments, expression, index, table, call in PG_DOCUMENTS:
+            op.execute(
+                f"CREATE FUNCTION {function}({arguments}) RETURNS tsvector"
+                f" LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT {expression} $$"
+            )
+            op.execute(f"CREATE INDEX {index} ON {table} USING gin ({call})")
+    else:
+        _sqlite_fts_up()
+    for index, table, column in UPPER_INDEXES:
+        # SQLite: a case-insensitive collation (SQLAlchemy cannot reflect an index on an expression there).
+        key = f"upper({column})" if dialect == "postgresql" else f"{column} COLLATE NOCASE"
+        op.execute(f"CREATE INDEX {index} ON {table} ({key})")
+
+
+def downgrade() -> None:
+    for index, _table, _column in UPPER_INDEXES:
+        op.execute(f"DROP INDEX {index}")
+    if op.get_bind().dialect.name == "postgresql":
+        for function, arguments, _expression, index, _table, _call in PG_DOCUMENTS:
+            op.execute(f"DROP INDEX {index}")
+            op.execute(f"DROP FUNCTION {function}({arguments})")
+    else:
+        _sqlite_fts_down()
