@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
 from casemgr.search.sources import (
+    NO_EXCERPT,
     Hit,
     TextSearch,
     constant,
-    fts5_columns,
     fts5_matches,
+    fts5_score,
     fts5_table,
+    pg_document,
     pg_matches,
     pg_score,
 )
@@ -40,19 +42,19 @@ def _url(number: str) -> str:
 
 class RmaText:
     kind = "rma"
+    fts5 = "rma_fts"
 
     def statement(self, search: TextSearch) -> Select[Any] | None:
         head = (constant("rma", "kind"), Rma.number.label("key"), Rma.number.label("title"))
         scope = rma_filter(search.actor)
         if search.dialect == "postgresql":
-            document = func.casemgr_rma_document(Rma.problem)
+            document = pg_document("rma")
             return select(*head, pg_score(document, search), Rma.id.label("sid"), Rma.problem.label("excerpt")).where(
                 pg_matches(document, search), scope
             )
         fts = fts5_table("rma_fts")
-        score, excerpt = fts5_columns("rma_fts")
         return (
-            select(*head, score, Rma.id.label("sid"), excerpt)
+            select(*head, fts5_score("rma_fts"), Rma.id.label("sid"), NO_EXCERPT)
             .select_from(fts.join(Rma, Rma.id == fts.c.rowid))
             .where(fts5_matches("rma_fts", search), scope)
         )

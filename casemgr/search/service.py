@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select, text, union_all
 from sqlalchemy.orm import Session
 
 from casemgr.auth.models import User
@@ -26,6 +26,9 @@ from casemgr.search.sources import (
     constant,
     core_identifier_sources,
     core_text_sources,
+    fts5_matches,
+    fts5_snippet,
+    fts5_table,
 )
 from casemgr.search.text import (
     MARK_END,
@@ -100,6 +103,11 @@ def _text_hits(session: Session, actor: User, query: Query, offset: int, limit: 
     if dialect == "sqlite" and not query.words:
         return []
     ctx = TextSearch(actor, query, dialect, candidates)
+    if dialect == "postgresql":
+        # A plan per query: how selective the words and the tenant are decides between the GIN
+        # index and the tenant's own rows; a generic plan (psycopg prepares repeated statements)
+        # would pick one for every word. SET LOCAL ends with the request's transaction.
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     sources = {s.kind + type(s).__name__: s for s in text_sources(session) if query.kind in (None, s.kind)}
     by_name: dict[str, TextSource] = {}
     parts = []
@@ -127,7 +135,30 @@ def _text_hits(session: Session, actor: User, query: Query, offset: int, limit: 
     stmt = select(page.c.kind, page.c.key, page.c.title, page.c.sid, page.c.source, excerpt.label("snippet")).order_by(
         page.c.score.desc(), page.c.kind, page.c.sid.desc()
     )
+    found = session.execute(stmt).all()
+    snippets: dict[tuple[str, int], str] = {}
+    if dialect == "sqlite":
+        for name in {row.source for row in found}:
+            sids = [row.sid for row in found if row.source == name]
+            snippets.update(((name, sid), text) for sid, text in _fts5_snippets(session, by_name[name].fts5, ctx, sids))
     return [
-        Hit(row.kind, row.key, row.title, highlighted(row.snippet), by_name[row.source].url(row.key, row.sid))
-        for row in session.execute(stmt)
+        Hit(
+            row.kind,
+            row.key,
+            row.title,
+            highlighted(snippets.get((row.source, row.sid), row.snippet)),
+            by_name[row.source].url(row.key, row.sid),
+        )
+        for row in found
     ]
+
+
+def _fts5_snippets(session: Session, fts5: str, ctx: TextSearch, sids: list[int]) -> list[Any]:
+    """(rowid, snippet) of the page's rows: FTS5 makes snippets in a MATCH query only."""
+    table = fts5_table(fts5)
+    stmt = (
+        select(table.c.rowid, fts5_snippet(fts5))
+        .select_from(table)
+        .where(fts5_matches(fts5, ctx), table.c.rowid.in_(sids))
+    )
+    return list(session.execute(stmt).all())

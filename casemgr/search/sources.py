@@ -26,10 +26,11 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session
 
-from casemgr.assets.models import Asset, Component
+from casemgr.assets.models import Asset, Component, Part, Product
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.cases.models import Case, CaseEvent
+from casemgr.organizations.models import Site
 from casemgr.search.text import MARK_END, MARK_START, Query, case_number, identifier, plain_snippet
 
 #: The text search configuration of every tsvector (the migration's document functions).
@@ -69,6 +70,8 @@ class TextSearch:
 
 class TextSource(Protocol):
     kind: str
+    #: Its FTS5 table on SQLite, whose snippet() the service asks for the rows of the page.
+    fts5: str
 
     def statement(self, search: TextSearch) -> Select[Any] | None:
         """The matches the actor may see (None: this actor can see none of this kind)."""
@@ -94,13 +97,25 @@ def fts5_table(name: str) -> TableClause:
     return sa_table(name, column("rowid"))
 
 
-def fts5_columns(name: str, weights: tuple[float, ...] = ()) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    """(score, snippet) of the FTS5 table ``name`` in its MATCH query: bm25 is lower for
-    better matches, so the score is its negation."""
+def fts5_score(name: str, weights: tuple[float, ...] = ()) -> ColumnElement[Any]:
+    """The bm25 rank of a row of the FTS5 table ``name`` in its MATCH query (lower is
+    better there, so the score is its negation)."""
     fts: ColumnElement[Any] = literal_column(name)
-    score = -func.bm25(fts, *weights)
-    snippet = func.snippet(fts, -1, MARK_START, MARK_END, "…", 16)
-    return cast(score, Float).label("score"), snippet.label("excerpt")
+    return cast(-func.bm25(fts, *weights), Float).label("score")
+
+
+def fts5_snippet(name: str) -> ColumnElement[Any]:
+    """FTS5's snippet() of the best column, matched words between the marks."""
+    return func.snippet(literal_column(name), -1, MARK_START, MARK_END, "…", 16)
+
+
+#: SQLite: snippets are made for the page's rows only (``service``).
+NO_EXCERPT: ColumnElement[Any] = literal_column("''").label("excerpt")
+
+
+def pg_document(table: str) -> ColumnElement[Any]:
+    """The stored tsvector (migration 0022) of the table's row: the GIN index's column."""
+    return literal_column(f"{table}.search_document")
 
 
 def fts5_matches(name: str, search: TextSearch) -> ColumnElement[bool]:
@@ -123,6 +138,7 @@ class CaseText:
     """Case subjects and descriptions."""
 
     kind = "case"
+    fts5 = "support_case_fts"
 
     def statement(self, search: TextSearch) -> Select[Any] | None:
         if not can_see_any_case(search.actor):
@@ -130,13 +146,13 @@ class CaseText:
         head = (constant("case", "kind"), Case.number.label("key"), Case.subject.label("title"))
         scope = policy.org_filter(search.actor, Case.organization_id)
         if search.dialect == "postgresql":
-            document = func.casemgr_case_document(Case.subject, Case.description)
+            document = pg_document("support_case")
             return sa_select(
                 *head, pg_score(document, search), Case.id.label("sid"), Case.description.label("excerpt")
             ).where(pg_matches(document, search), scope)
         fts = fts5_table("support_case_fts")
         return (
-            sa_select(*head, *_score_first(fts5_columns("support_case_fts", (4.0, 1.0)), Case.id))
+            sa_select(*head, fts5_score("support_case_fts", (4.0, 1.0)), Case.id.label("sid"), NO_EXCERPT)
             .select_from(fts.join(Case, Case.id == fts.c.rowid))
             .where(fts5_matches("support_case_fts", search), scope)
         )
@@ -149,6 +165,7 @@ class TimelineText:
     """Comments and other timeline entries with a body; internal ones for vendor staff only."""
 
     kind = "comment"
+    fts5 = "case_event_fts"
 
     def statement(self, search: TextSearch) -> Select[Any] | None:
         if not can_see_any_case(search.actor):
@@ -158,7 +175,7 @@ class TimelineText:
         if not policy.can_see_internal(search.actor):
             scope.append(CaseEvent.public.is_(True))
         if search.dialect == "postgresql":
-            document = func.casemgr_event_document(CaseEvent.body)
+            document = pg_document("case_event")
             return (
                 sa_select(*head, pg_score(document, search), CaseEvent.id.label("sid"), CaseEvent.body.label("excerpt"))
                 .join(Case, Case.id == CaseEvent.case_id)
@@ -166,19 +183,13 @@ class TimelineText:
             )
         fts = fts5_table("case_event_fts")
         return (
-            sa_select(*head, *_score_first(fts5_columns("case_event_fts"), CaseEvent.id))
+            sa_select(*head, fts5_score("case_event_fts"), CaseEvent.id.label("sid"), NO_EXCERPT)
             .select_from(fts.join(CaseEvent, CaseEvent.id == fts.c.rowid).join(Case, Case.id == CaseEvent.case_id))
             .where(fts5_matches("case_event_fts", search), *scope)
         )
 
     def url(self, key: str, sid: int) -> str:
         return url_for("cases.show_case", number=key, _anchor=f"event-{sid}")
-
-
-def _score_first(score_and_excerpt: tuple[ColumnElement[Any], ColumnElement[Any]], sid: Any) -> list[Any]:
-    """The columns after ``title`` in the order every source selects them."""
-    score, excerpt = score_and_excerpt
-    return [score, sid.label("sid"), excerpt]
 
 
 class CaseNumbers:
@@ -209,19 +220,25 @@ class SerialNumbers:
             return []
         scope = policy.org_filter(actor, Asset.organization_id)
         hits: list[Hit] = []
-        asset = session.scalar(sa_select(Asset).where(Asset.serial == serial, scope))
+        asset = session.execute(
+            sa_select(Asset.serial, Product.model, Site.name)
+            .join(Product, Product.id == Asset.product_id)
+            .join(Site, Site.id == Asset.site_id)
+            .where(Asset.serial == serial, scope)
+        ).first()
         if asset is not None:
-            hits.append(self._hit(asset.serial, f"{asset.product.model} at {asset.site.name}", "Asset"))
+            hits.append(self._hit(asset.serial, f"{asset.model} at {asset.name}", "Asset"))
         rows = session.execute(
-            sa_select(Component, Asset.serial)
+            sa_select(Component.serial, Component.slot, Component.state, Part.description, Asset.serial.label("asset"))
             .join(Asset, Asset.id == Component.asset_id)
+            .join(Part, Part.id == Component.part_id)
             .where(Component.serial == serial, scope)
             .order_by(Component.id.desc())
             .limit(10)
         ).all()
-        for component, asset_serial in rows:
-            where = "removed from" if component.state == "removed" else f"{component.slot} of"
-            hits.append(self._hit(asset_serial, f"{component.part.description} {component.serial}", where))
+        for row in rows:
+            where = "removed from" if row.state == "removed" else f"{row.slot} of"
+            hits.append(self._hit(row.asset, f"{row.description} {row.serial}", where))
         return hits
 
     @staticmethod

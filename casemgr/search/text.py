@@ -95,9 +95,9 @@ def rma_number(text: str) -> str | None:
 
 
 def identifier(text: str) -> str | None:
-    """The query as a serial or tracking number (one token, upper case), or None."""
+    """The query as a serial or tracking number (one token with a digit, upper case), or None."""
     token = text.strip()
-    return token.upper() if _IDENTIFIER.match(token) else None
+    return token.upper() if _IDENTIFIER.match(token) and any(c.isdigit() for c in token) else None
 
 
 def highlighted(raw: str | None) -> Markup:

@@ -1,15 +1,14 @@
 """Search: full-text indexes kept current by the database itself, and case-insensitive
 identifier look-ups.
 
-PostgreSQL: GIN indexes on the tsvector of each searchable text (an IMMUTABLE SQL
-function per document, so the queries name the same expression the index holds); an
-index on an expression is current in the transaction of every write, whatever wrote it
-(the ORM, ``insert_one``, a bulk COPY). SQLite: one external-content FTS5 table per
-searchable text, kept current by triggers on the source table. Both: a case-insensitive
-index on tracking numbers (``upper(tracking)``; SQLite: ``COLLATE NOCASE``) for the
-exact-identifier jump to a shipment. The FTS5
-tables are filled from the existing rows (backfill); the PostgreSQL indexes are built
-from them.
+PostgreSQL: a stored generated ``search_document`` tsvector column on each searchable
+table, under a GIN index: the database computes it in the statement of every write,
+whatever wrote it (the ORM, ``insert_one``, a bulk COPY), so it is never stale. SQLite:
+one external-content FTS5 table per searchable text, kept current by triggers on the
+source table. Both: a case-insensitive index on tracking numbers (``upper(tracking)``;
+SQLite: ``COLLATE NOCASE``) for the exact-identifier jump to a shipment. The FTS5 tables
+are filled from the existing rows, and adding the generated columns computes
+them for every existing row (the backfill).
 
 Revision ID: 0022
 Revises: 0017
@@ -30,33 +29,17 @@ FTS_TABLES = (
     ("rma_fts", "rma", ("problem",), "problem != ''"),
 )
 
-#: (function, arguments, tsvector expression, GIN index, table, indexed call).
+#: (table, GIN index, tsvector expression) of a generated column ``search_document``: stored, so
+#: matching and ranking read it instead of parsing the text again.
 PG_DOCUMENTS = (
     (
-        "casemgr_case_document",
-        "subject text, description text",
-        "setweight(to_tsvector('english'::regconfig, subject), 'A')"
-        " || setweight(to_tsvector('english'::regconfig, description), 'B')",
-        "ix_support_case_search",
         "support_case",
-        "casemgr_case_document(subject, description)",
+        "ix_support_case_search",
+        "setweight(to_tsvector('english'::regconfig, coalesce(subject, '')), 'A')"
+        " || setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B')",
     ),
-    (
-        "casemgr_event_document",
-        "body text",
-        "to_tsvector('english'::regconfig, body)",
-        "ix_case_event_search",
-        "case_event",
-        "casemgr_event_document(body)",
-    ),
-    (
-        "casemgr_rma_document",
-        "problem text",
-        "to_tsvector('english'::regconfig, problem)",
-        "ix_rma_search",
-        "rma",
-        "casemgr_rma_document(problem)",
-    ),
+    ("case_event", "ix_case_event_search", "to_tsvector('english'::regconfig, coalesce(body, ''))"),
+    ("rma", "ix_rma_search", "to_tsvector('english'::regconfig, coalesce(problem, ''))"),
 )
 
 #: Carrier tracking numbers are stored as typed, and looked up in any case: (index, table, column).
@@ -105,12 +88,11 @@ def _sqlite_fts_down() -> None:
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        for function, arguments, expression, index, table, call in PG_DOCUMENTS:
+        for table, index, expression in PG_DOCUMENTS:  # adding the column computes it for every row
             op.execute(
-                f"CREATE FUNCTION {function}({arguments}) RETURNS tsvector"
-                f" LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT {expression} $$"
+                f"ALTER TABLE {table} ADD COLUMN search_document tsvector GENERATED ALWAYS AS ({expression}) STORED"
             )
-            op.execute(f"CREATE INDEX {index} ON {table} USING gin ({call})")
+            op.execute(f"CREATE INDEX {index} ON {table} USING gin (search_document)")
     else:
         _sqlite_fts_up()
     for index, table, column in UPPER_INDEXES:
@@ -123,8 +105,8 @@ def downgrade() -> None:
     for index, _table, _column in UPPER_INDEXES:
         op.execute(f"DROP INDEX {index}")
     if op.get_bind().dialect.name == "postgresql":
-        for function, arguments, _expression, index, _table, _call in PG_DOCUMENTS:
+        for table, index, _expression in PG_DOCUMENTS:
             op.execute(f"DROP INDEX {index}")
-            op.execute(f"DROP FUNCTION {function}({arguments})")
+            op.execute(f"ALTER TABLE {table} DROP COLUMN search_document")
     else:
         _sqlite_fts_down()
