@@ -128,3 +128,23 @@ def test_another_organisations_component_serial_answers_as_an_unknown_one(api, w
     assert messages[0].replace("GLOBEX-001-D1", "X") == messages[1].replace("MADE-UP-D1", "X")
     own = client.post("/api/v1/cases", json={**base, "component_serial": "acme-001-d1"})
     assert own.status_code == 201 and own.get_json()["component_serial"] == "ACME-001-D1"
+
+
+@pytest.mark.parametrize(
+    "email", ["admin@acme.example.com", "user@acme.example.com", "am@vendor.example.com", "field@vendor.example.com"]
+)
+def test_search_never_finds_or_jumps_to_another_organisations_case_or_asset(world, web, globex_case, email):
+    number, _ = globex_case
+    client = web(email)
+    for url in (
+        "/search?q=Globex+secret",
+        "/search?q=Confidential&kind=case",
+        f"/search?q={number.lower()}",
+        "/search?q=globex-001",
+        "/search?q=GLOBEX-001-D1",
+        f"/cases/{number.lower()}",
+    ):
+        response = client.get(url)
+        assert response.status_code in (200, 404), (email, url)
+        body = response.get_data(as_text=True)
+        assert number not in body and "Globex secret" not in body and "Location" not in response.headers, (email, url)
