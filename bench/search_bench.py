@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any 
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.pg import fresh_database  # noqa: E402
+from bench.pg import PG_ADMIN, fresh_database  # noqa: E402
 from casemgr import create_app  # noqa: E402
 from casemgr.auth.models import User  # noqa: E402
 from casemgr.clock import FixedClock  # noqa: E402
@@ -355,6 +355,12 @@ def measure(app, args, words: Words) -> dict[str, str]:
 
 def run(db: str, args) -> dict[str, str]:
     log(f"--- {db}: {args.cases} cases, {args.events} events, {args.orgs} partners")
+    if args.reuse and db == "postgres":  # measure again on the data of the last run (same sizes)
+        url = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DB
+        app = create_app(
+            {"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 24, "CLOCK": FixedClock(NOW), "TESTING": True}
+        )
+        return measure(app, args, Words(random.Random(3)))
     if db == "postgres":
         url = fresh_database(PG_DB)
     else:
@@ -383,6 +389,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=500_000)
     parser.add_argument("--orgs", type=int, default=200)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--reuse", action="store_true", help="PostgreSQL: measure the last run's data again")
     args = parser.parse_args()
     report = {}
     for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):

@@ -24,7 +24,7 @@ from casemgr.search.sources import (
     pg_matches,
     pg_score,
 )
-from casemgr.search.text import Query, identifier, plain_snippet, rma_number
+from casemgr.search.text import Query, case_number, identifier, plain_snippet, rma_number
 from rma.models import Rma, Shipment
 from rma.queries import rma_filter
 
@@ -75,7 +75,7 @@ class RmaIdentifiers:
             rma = session.scalar(select(Rma).where(Rma.number == number, scope))
             return [self._hit(rma.number, plain_snippet(rma.problem))] if rma is not None else []
         tracking = identifier(query.text)
-        if tracking is None:
+        if tracking is None or case_number(query.text) is not None:
             return []
         rows = session.execute(
             select(Rma.number, Shipment.carrier, Shipment.tracking, Shipment.direction)

@@ -31,7 +31,7 @@ from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.organizations.models import Site
-from casemgr.search.text import MARK_END, MARK_START, Query, case_number, identifier, plain_snippet
+from casemgr.search.text import MARK_END, MARK_START, Query, case_number, identifier, is_a_number, plain_snippet
 
 #: The text search configuration of every tsvector (the migration's document functions).
 PG_CONFIG: ColumnElement[Any] = literal_column("'english'::regconfig")
@@ -216,7 +216,7 @@ class SerialNumbers:
 
     def find(self, session: Session, actor: User, query: Query) -> list[Hit]:
         serial = identifier(query.text)
-        if serial is None:
+        if serial is None or is_a_number(query):
             return []
         scope = policy.org_filter(actor, Asset.organization_id)
         hits: list[Hit] = []

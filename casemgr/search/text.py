@@ -94,6 +94,11 @@ def rma_number(text: str) -> str | None:
     return f"RMA-{int(match.group(1)):06d}" if match else None
 
 
+def is_a_number(query: Query) -> bool:
+    """A case or RMA number: only the number sources look it up (serials never take that form)."""
+    return case_number(query.text) is not None or rma_number(query.text) is not None
+
+
 def identifier(text: str) -> str | None:
     """The query as a serial or tracking number (one token with a digit, upper case), or None."""
     token = text.strip()
