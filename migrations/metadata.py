@@ -22,7 +22,7 @@ OUTSIDE_THE_MODELS_INDEXES = (
 
 def include_name(name, type_, parent_names) -> bool:
     """Alembic's ``include_name`` hook: compare everything but the objects above."""
-    if type_ == "table":
+    if type_ == "table":  # the FTS5 tables, their shadow tables and their content views
         return not (name or "").startswith(OUTSIDE_THE_MODELS)
     if type_ == "index":
         return name not in OUTSIDE_THE_MODELS_INDEXES

@@ -56,7 +56,8 @@ class RmaText:
         return (
             select(*head, fts5_score("rma_fts"), Rma.id.label("sid"), NO_EXCERPT)
             .select_from(fts.join(Rma, Rma.id == fts.c.rowid))
-            .where(fts5_matches("rma_fts", search), scope)
+            # Field engineers (scope "none" for organisations) match on the words alone: rma_filter decides.
+            .where(fts5_matches("rma_fts", search.fts5_scoped_match("problem")), scope)
         )
 
     def url(self, key: str, sid: int) -> str:

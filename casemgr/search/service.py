@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, text, union_all
 from sqlalchemy.orm import Session
 
+from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.registry import registry_for
 from casemgr.search.sources import (
@@ -102,7 +103,10 @@ def _text_hits(session: Session, actor: User, query: Query, offset: int, limit: 
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite" and not query.words:
         return []
-    ctx = TextSearch(actor, query, dialect, candidates)
+    assigned: tuple[int, ...] = ()
+    if policy.scope_of(actor) == "assigned":
+        assigned = tuple(session.scalars(policy.assigned_org_ids(actor)))
+    ctx = TextSearch(actor, query, dialect, candidates, assigned)
     if dialect == "postgresql":
         # A plan per query: how selective the words and the tenant are decides between the GIN
         # index and the tenant's own rows; a generic plan (psycopg prepares repeated statements)
@@ -159,6 +163,6 @@ def _fts5_snippets(session: Session, fts5: str, ctx: TextSearch, sids: list[int]
     stmt = (
         select(table.c.rowid, fts5_snippet(fts5))
         .select_from(table)
-        .where(fts5_matches(fts5, ctx), table.c.rowid.in_(sids))
+        .where(fts5_matches(fts5, ctx.fts5_match), table.c.rowid.in_(sids))
     )
     return list(session.execute(stmt).all())

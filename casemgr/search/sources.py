@@ -63,9 +63,27 @@ class TextSearch:
     def tsquery(self) -> ColumnElement[Any]:
         return func.websearch_to_tsquery(PG_CONFIG, bindparam("search_q", self.query.text))
 
+    #: The partners of an account manager (their ``scope`` tokens in the FTS5 tables).
+    assigned_orgs: tuple[int, ...] = ()
+
     @property
     def fts5_match(self) -> ColumnElement[Any]:
+        """The words alone (the snippets of rows already found and scoped)."""
         return bindparam("search_match", self.query.fts5_match)
+
+    def fts5_scoped_match(self, columns: str, *, public_only: bool = False) -> ColumnElement[Any]:
+        """The words in ``columns``, and -- for a customer or an account manager -- the
+        organisation (and visibility) tokens of the table's ``scope`` column (migration
+        0022): FTS5 intersects the posting lists, so a small tenant's search reads its
+        own matches, not everybody's. The SQL filters on the joined rows still decide."""
+        expr = f"{{{columns}}} : ({self.query.fts5_match})"
+        scope = policy.scope_of(self.actor)
+        orgs = (self.actor.organization_id,) if scope == "own" else self.assigned_orgs if scope == "assigned" else ()
+        if scope in ("own", "assigned"):
+            expr += " AND scope : (" + (" OR ".join(f'"o{org}"' for org in orgs) or '"o0"') + ")"
+        if public_only:
+            expr += ' AND scope : "public"'
+        return bindparam("search_scoped_match", expr, unique=True)  # one per source, each its own value
 
 
 class TextSource(Protocol):
@@ -106,7 +124,7 @@ def fts5_score(name: str, weights: tuple[float, ...] = ()) -> ColumnElement[Any]
 
 def fts5_snippet(name: str) -> ColumnElement[Any]:
     """FTS5's snippet() of the best column, matched words between the marks."""
-    return func.snippet(literal_column(name), -1, MARK_START, MARK_END, "…", 16)
+    return func.snippet(literal_column(name), -1, MARK_START, MARK_END, "…", 16)  # matched on the words only
 
 
 #: SQLite: snippets are made for the page's rows only (``service``).
@@ -118,8 +136,8 @@ def pg_document(table: str) -> ColumnElement[Any]:
     return literal_column(f"{table}.search_document")
 
 
-def fts5_matches(name: str, search: TextSearch) -> ColumnElement[bool]:
-    return literal_column(name).op("MATCH")(search.fts5_match)
+def fts5_matches(name: str, match: ColumnElement[Any]) -> ColumnElement[bool]:
+    return literal_column(name).op("MATCH")(match)
 
 
 def pg_matches(document: ColumnElement[Any], search: TextSearch) -> ColumnElement[bool]:
@@ -154,7 +172,7 @@ class CaseText:
         return (
             sa_select(*head, fts5_score("support_case_fts", (4.0, 1.0)), Case.id.label("sid"), NO_EXCERPT)
             .select_from(fts.join(Case, Case.id == fts.c.rowid))
-            .where(fts5_matches("support_case_fts", search), scope)
+            .where(fts5_matches("support_case_fts", search.fts5_scoped_match("subject description")), scope)
         )
 
     def url(self, key: str, sid: int) -> str:
@@ -172,7 +190,8 @@ class TimelineText:
             return None
         head = (constant("comment", "kind"), Case.number.label("key"), Case.subject.label("title"))
         scope = [policy.org_filter(search.actor, Case.organization_id)]
-        if not policy.can_see_internal(search.actor):
+        public_only = not policy.can_see_internal(search.actor)
+        if public_only:
             scope.append(CaseEvent.public.is_(True))
         if search.dialect == "postgresql":
             document = pg_document("case_event")
@@ -185,7 +204,7 @@ class TimelineText:
         return (
             sa_select(*head, fts5_score("case_event_fts"), CaseEvent.id.label("sid"), NO_EXCERPT)
             .select_from(fts.join(CaseEvent, CaseEvent.id == fts.c.rowid).join(Case, Case.id == CaseEvent.case_id))
-            .where(fts5_matches("case_event_fts", search), *scope)
+            .where(fts5_matches("case_event_fts", search.fts5_scoped_match("body", public_only=public_only)), *scope)
         )
 
     def url(self, key: str, sid: int) -> str:

@@ -22,11 +22,22 @@ down_revision = "0017"
 branch_labels = None
 depends_on = None
 
-#: (FTS5 table, source table, indexed columns, condition for a row to be indexed).
+#: (FTS5 table, source table, indexed columns, condition for a row to be indexed, scope).
+#: ``scope`` holds tokens of who may see the row -- ``o<organization id>``, and ``public`` or
+#: ``internal`` for timeline entries -- so that a customer's search is the intersection of
+#: the word's and the tenant's posting lists inside FTS5 (the SQL filters on the joined rows
+#: stay, and decide). ``{p}`` is ``new``, ``old`` or the source table.
 FTS_TABLES = (
-    ("support_case_fts", "support_case", ("subject", "description"), None),
-    ("case_event_fts", "case_event", ("body",), "body != ''"),
-    ("rma_fts", "rma", ("problem",), "problem != ''"),
+    ("support_case_fts", "support_case", ("subject", "description"), None, "'o' || {p}.organization_id"),
+    (
+        "case_event_fts",
+        "case_event",
+        ("body",),
+        "body != ''",
+        "'o' || (SELECT organization_id FROM support_case WHERE id = {p}.case_id)"
+        " || CASE WHEN {p}.public THEN ' public' ELSE ' internal' END",
+    ),
+    ("rma_fts", "rma", ("problem",), "problem != ''", "'o' || {p}.organization_id"),
 )
 
 #: (table, GIN index, tsvector expression) of a generated column ``search_document``: stored, so
@@ -48,41 +59,47 @@ UPPER_INDEXES = (("ix_rma_shipment_tracking_upper", "rma_shipment", "tracking"),
 
 
 def _sqlite_fts_up() -> None:
-    for fts, source, columns, condition in FTS_TABLES:
+    for fts, source, columns, condition, scope in FTS_TABLES:
         cols = ", ".join(columns)
-        new = ", ".join(f"new.{c}" for c in columns)
-        old = ", ".join(f"old.{c}" for c in columns)
+        new = ", ".join(f"new.{c}" for c in columns) + ", " + scope.format(p="new")
+        old = ", ".join(f"old.{c}" for c in columns) + ", " + scope.format(p="old")
         when_new = f" WHEN new.{condition}" if condition else ""
         when_old = f" WHEN old.{condition}" if condition else ""
+        where = f" WHERE {condition}" if condition else ""
+        # The content FTS5 reads columns back from (snippets): the source's rows with their scope.
         op.execute(
-            f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{source}', content_rowid='id',"
+            f"CREATE VIEW {fts}_content AS SELECT id, {cols}, {scope.format(p=source)} AS scope FROM {source}{where}"
+        )
+        op.execute(
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, scope, content='{fts}_content', content_rowid='id',"
             " tokenize='porter unicode61')"
         )
         op.execute(
             f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {source}{when_new} BEGIN"
-            f" INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
+            f" INSERT INTO {fts}(rowid, {cols}, scope) VALUES (new.id, {new}); END"
         )
         op.execute(
             f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {source}{when_old} BEGIN"
-            f" INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
+            f" INSERT INTO {fts}({fts}, rowid, {cols}, scope) VALUES ('delete', old.id, {old}); END"
+        )
+        watched = f"{cols}, organization_id" if "{p}.organization_id" in scope else cols
+        op.execute(
+            f"CREATE TRIGGER {fts}_au_old AFTER UPDATE OF {watched} ON {source}{when_old} BEGIN"
+            f" INSERT INTO {fts}({fts}, rowid, {cols}, scope) VALUES ('delete', old.id, {old}); END"
         )
         op.execute(
-            f"CREATE TRIGGER {fts}_au_old AFTER UPDATE OF {cols} ON {source}{when_old} BEGIN"
-            f" INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
+            f"CREATE TRIGGER {fts}_au_new AFTER UPDATE OF {watched} ON {source}{when_new} BEGIN"
+            f" INSERT INTO {fts}(rowid, {cols}, scope) VALUES (new.id, {new}); END"
         )
-        op.execute(
-            f"CREATE TRIGGER {fts}_au_new AFTER UPDATE OF {cols} ON {source}{when_new} BEGIN"
-            f" INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
-        )
-        where = f" WHERE {condition}" if condition else ""
-        op.execute(f"INSERT INTO {fts}(rowid, {cols}) SELECT id, {cols} FROM {source}{where}")
+        op.execute(f"INSERT INTO {fts}(rowid, {cols}, scope) SELECT id, {cols}, scope FROM {fts}_content")
 
 
 def _sqlite_fts_down() -> None:
-    for fts, _source, _columns, _condition in FTS_TABLES:
+    for fts, *_rest in FTS_TABLES:
         for suffix in ("ai", "ad", "au_old", "au_new"):
             op.execute(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
         op.execute(f"DROP TABLE IF EXISTS {fts}")
+        op.execute(f"DROP VIEW IF EXISTS {fts}_content")
 
 
 def upgrade() -> None:

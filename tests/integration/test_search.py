@@ -200,3 +200,11 @@ def test_pages_follow_each_other_with_the_cursor_and_end(ctx, session, world, cl
 def test_a_query_of_fts_syntax_is_searched_as_words(ctx, session, world):
     for text in ['"unbalanced', "a AND OR NOT", "col:value*", "NEAR(x y)", "-", "!!!", "'; DROP TABLE x; --"]:
         assert isinstance(found(session, world.user("engineer"), text), list), text
+
+
+def test_the_visibility_tokens_of_the_index_are_never_matched_by_words(ctx, session, world, clock):
+    case = create_case(session, asset=world.acme_asset, opener=world.user("acme_admin"))
+    comment(session, world.user("engineer"), case, "A note", public=False, now=clock.now())
+    for who in ("engineer", "acme_admin"):
+        for word in ("public", "internal", f"o{world.acme.id}"):
+            assert found(session, world.user(who), word) == [], (who, word)
