@@ -123,6 +123,17 @@ def _holds_nul(value: object) -> bool:
     return False
 
 
+def _checks_nul_itself(app: Flask, endpoint: str | None) -> bool:
+    """A view (or MethodView class) with ``checks_nul_itself = True`` validates NUL
+    characters in its own query string, and answers them as its other bad input (the
+    search API: 422). Its path, body and credentials are checked here all the same."""
+    view = app.view_functions.get(endpoint or "")
+    return bool(
+        getattr(view, "checks_nul_itself", False)
+        or getattr(getattr(view, "view_class", None), "checks_nul_itself", False)
+    )
+
+
 def _refuse_nul_characters(app: Flask) -> None:
     """A NUL character is never meaningful text, and PostgreSQL refuses it in any string:
     a request carrying one (path, query, form, JSON body, credentials) is answered 400
@@ -133,10 +144,11 @@ def _refuse_nul_characters(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul():
+        query_checked_by_view = _checks_nul_itself(app, request.endpoint)
         json_body = request.get_json(silent=True) if request.is_json else None
         if (
             "\x00" in request.path
-            or any(_holds_nul(v) for v in request.args.listvalues())
+            or (not query_checked_by_view and any(_holds_nul(v) for v in request.args.listvalues()))
             or any(_holds_nul(v) for v in request.form.listvalues())
             or _holds_nul(json_body)
             or "\x00" in (request.headers.get("Authorization") or "")

@@ -104,6 +104,9 @@ class Registry:
     demo_seeders: list[DemoStep] = field(default_factory=list)
     demo_finishers: list[DemoStep] = field(default_factory=list)
     on_serve: list[Callable[[], None]] = field(default_factory=list)  # started by `casemgr serve`
+    #: casemgr.search: an area's text sources (TextSource) and exact-identifier sources (IdentifierSource).
+    search_text_sources: list[Any] = field(default_factory=list)
+    search_identifier_sources: list[Any] = field(default_factory=list)
     case_timer: CaseTimer | None = None
     serviced_cases: ServicedCases | None = None  # field engineers see these cases and their assets
     metric_sources: list[MetricSource] = field(default_factory=list)  # scraped by GET /metrics

@@ -63,6 +63,7 @@ def register_web(app: Flask) -> None:
     from casemgr.notifications.views import bp as notifications_bp
     from casemgr.queue.views import bp as queue_bp
     from casemgr.safety.views import bp as safety_bp
+    from casemgr.search.views import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
@@ -77,6 +78,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(admin_catalogue_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(search_bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from casemgr.db import make_engine
+from migrations.metadata import include_name
 from migrations.metadata import target_metadata as _metadata
 
 config = context.config
@@ -34,7 +35,13 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

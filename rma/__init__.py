@@ -19,6 +19,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     from rma.api import blp as api_blp
     from rma.cli import rma_group
     from rma.queries import pending_returns, serviced_case_ids
+    from rma.search import RmaIdentifiers, RmaText
     from rma.views import bp, case_panel
 
     app.config.setdefault("RMA_RETURN_DAYS", 10)
@@ -29,6 +30,8 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.return_sources.append(pending_returns)  # overdue returns go up the escalation ladder
     registry.serviced_cases = serviced_case_ids  # field engineers see the case and asset behind their visits
     registry.demo_seeders.append(seed_demo)
+    registry.search_text_sources.append(RmaText())  # RMA numbers, tracking and problem text in search
+    registry.search_identifier_sources.append(RmaIdentifiers())
     app.cli.add_command(rma_group)
 
 

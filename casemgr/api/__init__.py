@@ -39,6 +39,7 @@ def init_api(app: Flask) -> CasemgrApi:
         outbox,
         preferences,
         queue,
+        search,
         setup,
         users,
         webhooks,
@@ -76,6 +77,7 @@ def init_api(app: Flask) -> CasemgrApi:
         outbox.blp,
         preferences.blp,
         queue.blp,
+        search.blp,
     ):
         plug_in(app, api, blp)
     app.register_blueprint(docs.bp)

@@ -31,6 +31,7 @@ from casemgr.forms import options
 from casemgr.queue import macros as macro_services
 from casemgr.queue.page import render_queue
 from casemgr.registry import registry_of
+from casemgr.search.text import case_number
 from casemgr.web import actor, case_or_404, form_action, now
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -162,6 +163,9 @@ def render_case(case, status: int = 200, **forms):
 @login_required
 def show_case(number: str):
     """The case page; ``?macro=<id>`` fills the reply box with that macro for this case."""
+    canonical = case_number(number)
+    if canonical is not None and canonical != number:  # cs-000123, CS123: to the case's own URL, if visible
+        return redirect(url_for("cases.show_case", number=case_or_404(canonical).number))
     case = case_or_404(number)
     macro_id = request.args.get("macro", type=int)
     if macro_id and actor().works_cases:

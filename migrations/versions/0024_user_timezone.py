@@ -2,7 +2,7 @@
 their site's).
 
 Revision ID: 0024
-Revises: 0023
+Revises: 0022
 Create Date: 2026-12-02
 """
 
@@ -10,14 +10,13 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user") as batch:
-        batch.add_column(sa.Column("timezone", sa.String(length=64), nullable=True))
+    op.add_column("user", sa.Column("timezone", sa.String(length=64), nullable=True))  # no table rebuild
 
 
 def downgrade() -> None:

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 
 from casemgr.db import make_engine
 from casemgr.migrate import heads
-from migrations.metadata import target_metadata
+from migrations.metadata import include_name, target_metadata
 
 
 def test_there_is_exactly_one_migration_head():
@@ -19,7 +19,7 @@ def test_the_migrated_schema_matches_the_models(db_url):
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
             diff = compare_metadata(context, target_metadata)
     finally:
         engine.dispose()

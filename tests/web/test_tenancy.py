@@ -195,3 +195,22 @@ def test_a_customer_admin_gets_404_for_every_user_page_of_another_organisation(w
     listed = {u["email"] for u in token.get(f"/api/v1/users?organization_id={world.globex.id}").get_json()}
     assert listed == set()
     assert globex_admin.is_active and globex_admin.name != "Hijacked"
+
+
+@pytest.mark.parametrize(
+    "email", ["admin@acme.example.com", "user@acme.example.com", "am@vendor.example.com", "field@vendor.example.com"]
+)
+def test_search_never_finds_or_jumps_to_another_organisations_case_or_asset(world, web, globex_case, email):
+    number, _ = globex_case
+    client = web(email)
+    for url in (
+        "/search?q=Globex+secret",
+        "/search?q=Confidential&kind=case",
+        f"/search?q={number.lower()}",
+        "/search?q=globex-001",
+        "/search?q=GLOBEX-001-D1",
+    ):
+        response = client.get(url)  # the page shows the query typed, and no result
+        assert response.status_code == 200, (email, url)
+        assert 'class="search-hit"' not in response.get_data(as_text=True), (email, url)
+    assert client.get(f"/cases/{number.lower()}").status_code == 404
