@@ -13,6 +13,7 @@ from casemgr.config import load_config
 from casemgr.db import Database, close_request_session
 from casemgr.extensions import csrf, limiter, login_manager
 from casemgr.logs import configure_logging, init_request_logging
+from casemgr.outage import database_unavailable, unavailable_response
 from casemgr.registry import KEY, Registry
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -90,21 +91,6 @@ def _listen_core_sessions(registry: Registry) -> None:
     registry.listen_sessions("before_flush", audit_is_append_only)
     registry.listen_sessions("before_commit", bulk.write_queued)
     registry.listen_sessions("after_transaction_end", bulk.drop_queued)
-
-
-def database_unavailable(error: Exception) -> tuple[str, str] | None:
-    """(Retry-After seconds, message) when ``error`` means the database cannot answer right
-    now -- a pooled connection it dropped (restart, failover: the pool is discarded, so the
-    request sent again goes through), or no connection at all (refused, starting up or
-    shutting down, pool exhausted, locked) -- else None: a bug stays a 500."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return "1", "The connection to the database was reset. Nothing was saved; send the request again."
-    if isinstance(error, (OperationalError, PoolTimeout)):
-        return "5", "The database is not answering right now. Nothing was saved; try again in a few seconds."
-    return None
 
 
 def _holds_nul(value: object) -> bool:
@@ -187,6 +173,10 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
         code = e.code or 500
+        unavailable = database_unavailable(getattr(e, "original_exception", None)) if code == 500 else None
+        if unavailable is not None:  # an error handler met the outage too (Flask's last resort)
+            app.logger.warning("database unavailable on %s %s; answered 503", request.method, request.path)
+            return unavailable_response(app, *unavailable, json=wants_json())
         if wants_json():
             data = getattr(e, "data", None) or {}
             details = data.get("messages") or data.get("errors")
@@ -207,16 +197,8 @@ def _register_error_pages(app: Flask) -> None:
             app.logger.warning("rollback after a failed request failed too", exc_info=True)
         unavailable = database_unavailable(e)
         if unavailable is not None:
-            retry_after, message = unavailable
             app.logger.warning("database unavailable on %s %s (%s); answered 503", request.method, request.path, e)
-            if wants_json():
-                response = error_response(503, message, code="database_unavailable")
-            else:
-                response = app.make_response(
-                    (render_template("errors/error.html", code=503, title="Please try again", message=message), 503)
-                )
-            response.headers["Retry-After"] = retry_after
-            return response
+            return unavailable_response(app, *unavailable, json=wants_json())
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return error_response(500, "Internal error; it has been logged.")

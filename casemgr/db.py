@@ -6,6 +6,8 @@ request's session from :func:`get_session` and never commit.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ from flask import Flask, g, request
 from sqlalchemy import DateTime, MetaData, Table, create_engine, event, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.schema import ColumnDefault
@@ -174,9 +177,18 @@ def get_session() -> Session:
 
 
 def close_request_session(_exc: BaseException | None) -> None:
+    """End the request's session. Its ROLLBACK fails when the database went away during the
+    request: the answer is already made (often a 503), so the connection is discarded, never
+    raised from teardown, where it would turn that answer into the server's bare 500."""
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except SQLAlchemyError:
+        logging.getLogger(__name__).warning("closing a request's session failed; connection discarded", exc_info=True)
+        with contextlib.suppress(SQLAlchemyError):  # nothing left to discard
+            session.invalidate()
 
 
 def insert_one(session: Session, obj: Any) -> None:

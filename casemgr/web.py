@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Request, abort, current_app, flash, redirect, url_for
+from flask import Flask, Request, abort, current_app, flash, g, redirect, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -89,6 +89,8 @@ def register_web(app: Flask) -> None:
     def request_globals():
         from casemgr.notifications.services import unread_count
 
+        if g.get("database_unavailable"):  # the 503 page: nothing read (casemgr.outage)
+            return {"now_utc": now(), "unread_notifications": 0, "database_unavailable": True}
         unread = 0
         if current_user.is_authenticated:
             from casemgr.db import get_session
