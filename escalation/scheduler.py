@@ -11,10 +11,19 @@ from flask import Flask
 from casemgr.notifications.mail import MailSettings
 from casemgr.notifications.senders import sender_from_config
 from casemgr.notifications.services import deliver_due
+from casemgr.outage import database_unavailable
 from casemgr.registry import registry_of
 from escalation.services import Settings, run_due
 
 log = logging.getLogger(__name__)
+
+
+def _failed(what: str, error: Exception) -> None:
+    """An outage is one line per tick (the next tick tries again); anything else its traceback."""
+    if database_unavailable(error) is not None:
+        log.warning("%s skipped: the database is not answering (%s); next tick tries again", what, error)
+    else:
+        log.exception("%s failed", what)
 
 
 def tick(app: Flask) -> None:
@@ -32,18 +41,18 @@ def tick(app: Flask) -> None:
             len(stats.failed),
             stats.conflicts,
         )
-    except Exception:
-        log.exception("escalation pass failed")
+    except Exception as error:
+        _failed("escalation pass", error)
     for job in registry.tick_jobs:  # e.g. RMA return reminders
         try:
             job(app, now)
-        except Exception:
-            log.exception("tick job %s failed", getattr(job, "__name__", job))
+        except Exception as error:
+            _failed(f"tick job {getattr(job, '__name__', job)}", error)
     try:
         with db.write_session_factory() as session:
             deliver_due(session, sender_from_config(app.config), now, MailSettings.from_config(app.config))
-    except Exception:
-        log.exception("notification delivery failed")
+    except Exception as error:
+        _failed("notification delivery", error)
 
 
 def make_scheduler(app: Flask, *, blocking: bool) -> BackgroundScheduler | BlockingScheduler:
