@@ -35,7 +35,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["id"] = IdConverter  # before any blueprint registers a route
     clock: Clock = app.config.get("CLOCK") or SystemClock()
-    registry = Registry(clock=clock, db=Database(app.config["DATABASE_URL"]))
+    registry = Registry(
+        clock=clock, db=Database(app.config["DATABASE_URL"], pre_ping=app.config.get("DB_PRE_PING", False))
+    )
     app.extensions[KEY] = registry  # Flask's place for an extension's state: read with registry_of(app)
     app.teardown_appcontext(close_request_session)
     if not app.testing:  # tests read log records through pytest's caplog

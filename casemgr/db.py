@@ -66,13 +66,18 @@ class Base(DeclarativeBase):
         __table__: ClassVar[Table]
 
 
-def make_engine(url: str, *, sqlite_immediate: bool = False) -> Engine:
+def make_engine(url: str, *, sqlite_immediate: bool = False, pre_ping: bool = False) -> Engine:
     """An engine with the per-dialect settings the app relies on.
 
     ``sqlite_immediate`` makes every SQLite transaction take the write lock at
     BEGIN: used by sessions that write (form posts, the runner, the sender) so
     that concurrent writers queue on busy_timeout instead of failing on a stale
     WAL snapshot. Read-only sessions keep the driver's lazy transactions.
+
+    ``pre_ping`` (PostgreSQL) tests each pooled connection as it is checked out, the app's
+    default (``CASEMGR_DB_PRE_PING``): after a database restart the first request of each
+    worker would otherwise meet a dead pooled connection and answer 503; with it, the
+    connection is replaced and the request goes through, for one round trip per checkout.
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -80,11 +85,11 @@ def make_engine(url: str, *, sqlite_immediate: bool = False) -> Engine:
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
-        # No ping before every checkout (a round trip on every request). A connection the
-        # server dropped fails one request instead: SQLAlchemy then discards the whole
-        # pool, and the app answers 503 "retry" (casemgr.app). Recycling after an hour
-        # keeps idle connections clear of server and firewall idle timeouts.
+        # Without pre_ping a connection the server dropped fails one request: SQLAlchemy then
+        # discards the whole pool and the app answers 503 "retry" (casemgr.outage).
+        # Recycling after an hour keeps idle connections clear of idle timeouts.
         kwargs["pool_recycle"] = 3600
+        kwargs["pool_pre_ping"] = pre_ping
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -115,8 +120,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One app's engines and session factories (:func:`casemgr.create_app` makes one per app)."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str, *, pre_ping: bool = False) -> None:
+        self.engine = make_engine(url, pre_ping=pre_ping)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         #: Sessions that write; on SQLite they take the write lock at BEGIN.
         self.write_engine = (

@@ -66,7 +66,7 @@ class Load:
     """``clients`` threads sending, round-robin, an API read, an API write, a page read and a
     form post (a new case) until :meth:`stop`, bounded by ``limit_s`` in any case."""
 
-    def __init__(self, base: str, home: Home, clients: int = 6, limit_s: float = 90) -> None:
+    def __init__(self, base: str, home: Home, clients: int = 6, limit_s: float = 600) -> None:
         self.base, self.home, self.clients, self.limit_s = base, home, clients, limit_s
         self.tally = Tally()
         self._stop = threading.Event()
