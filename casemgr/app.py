@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
+from werkzeug.exceptions import HTTPException
 
 from casemgr.clock import Clock, SystemClock
 from casemgr.config import load_config
@@ -130,6 +131,15 @@ def _refuse_nul_characters(app: Flask) -> None:
         return None
 
 
+def _with_own_headers(response: Response, error: HTTPException) -> Response:
+    """Keep the headers the HTTP error carries besides its body's type: a 405 says which
+    methods the URL allows (``Allow``, RFC 9110), a 401 how to authenticate."""
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 PAGES = {
     400: ("Bad request", "The request could not be understood. Go back and try again."),
     403: ("Not allowed", "Your role cannot do that."),
@@ -144,7 +154,7 @@ def _register_error_pages(app: Flask) -> None:
     """HTML pages for people, the API's JSON error shape under /api/."""
     from flask import request
     from flask_wtf.csrf import CSRFError
-    from werkzeug.exceptions import HTTPException, InternalServerError
+    from werkzeug.exceptions import InternalServerError
 
     from casemgr.api.errors import domain_error_response, error_response
     from casemgr.errors import DomainError
@@ -183,11 +193,12 @@ def _register_error_pages(app: Flask) -> None:
             data = getattr(e, "data", None) or {}
             details = data.get("messages") or data.get("errors")
             message = "The request does not match the schema; see details." if details else (e.description or e.name)
-            return error_response(code, message, details=details)
+            return _with_own_headers(error_response(code, message, details=details), e)
         title, message = PAGES.get(code, (e.name, e.description or ""))
-        return render_template(
+        page = render_template(
             "errors/error.html", code=code, title=title, message=message.format(limit=app.config["MAX_UPLOAD_MB"])
-        ), code
+        )
+        return _with_own_headers(app.make_response((page, code)), e)
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):

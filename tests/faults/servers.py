@@ -121,7 +121,7 @@ class Server:
                 self.proc.wait()
 
 
-def gunicorn(home: Home, workers: int = 2, threads: int = 4) -> Server:
+def gunicorn(home: Home, workers: int = 2, threads: int = 4, extra: list[str] | None = None) -> Server:
     port = free_port()
     command = [
         str(VENV_BIN / "gunicorn"),
@@ -136,6 +136,7 @@ def gunicorn(home: Home, workers: int = 2, threads: int = 4) -> Server:
         "5",
         "--log-level",
         "warning",
+        *(extra or []),
         "casemgr:create_app()",
     ]
     return Server(command, home.env(), port, home.instance / "gunicorn.log")
