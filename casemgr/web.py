@@ -72,6 +72,8 @@ def register_web(app: Flask) -> None:
         from casemgr.auth.models import User
         from casemgr.db import get_session
 
+        if g.get("database_unavailable"):  # rendering the 503 page (casemgr.outage): read nothing
+            return None
         user = get_session().get(User, int(user_id))
         return user if user is not None and user.is_active else None
 

@@ -20,6 +20,10 @@ EXCLUDED_CHECKS = {
     # answers with the error shape, which every other check still validates.
     "positive_data_acceptance",
 }
+#: The response-time limit (ST112) is raised from schemathesis's 10 s: the PDF reports render
+#: in well under a second alone, but this 2-core machine is shared by several test runs at
+#: once; speed is measured by bench/, not here.
+MAX_RESPONSE_SECONDS = "60"
 STATUS = re.compile(r'" (\d{3}) ')
 
 
@@ -46,7 +50,9 @@ def fuzz_server(home: Home) -> Server:
     return server
 
 
-def run_schemathesis(server: Server, token: str, role: str, examples: int, seed: int = 1, max_time: int = 0) -> FuzzRun:
+def run_schemathesis(
+    server: Server, token: str, role: str, examples: int, seed: int = 1, max_time: int = 0, phases: str = ""
+) -> FuzzRun:
     access_log: Path = server.access_log  # type: ignore[attr-defined]
     before = access_log.read_text().count("\n") if access_log.exists() else 0
     command = [
@@ -65,12 +71,16 @@ def run_schemathesis(server: Server, token: str, role: str, examples: int, seed:
         str(seed),
         "--no-color",
         "--request-timeout",
-        "30",
+        "90",
+        "--max-response-time",
+        MAX_RESPONSE_SECONDS,
         "--suppress-health-check",
         "all",
     ]
     if max_time:
         command += ["--max-time", str(max_time)]
+    if phases:
+        command += ["--phases", phases]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=max(900, max_time * 2))
     lines = access_log.read_text().splitlines()[before:]
     statuses = Counter(m.group(1) for line in lines if (m := STATUS.search(line)))

@@ -138,7 +138,7 @@ def send_one(
         body = {"asset_serial": home.asset_serial, "severity": 3, "subject": subject, "description": "load"}
         return api.post(base + "/api/v1/cases", json=body, timeout=30)
     if kind == "page read":
-        return browser.get(base + "/cases", timeout=30, allow_redirects=False)
+        return browser.get(base + "/cases/", timeout=30, allow_redirects=False)
     form = {
         "csrf_token": csrf,
         "asset_serial": home.asset_serial,
