@@ -9,7 +9,6 @@ import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 from tests.faults.servers import ROOT, VENV_BIN, Home, Server, gunicorn
 
@@ -46,14 +45,15 @@ class FuzzRun:
 def fuzz_server(home: Home) -> Server:
     log = home.instance / "access.log"
     server = gunicorn(home, threads=4, extra=["--access-logfile", str(log)])
-    server.access_log = log  # type: ignore[attr-defined]
+    server.access_log = log
     return server
 
 
 def run_schemathesis(
     server: Server, token: str, role: str, examples: int, seed: int = 1, max_time: int = 0, phases: str = ""
 ) -> FuzzRun:
-    access_log: Path = server.access_log  # type: ignore[attr-defined]
+    access_log = server.access_log
+    assert access_log is not None, "a server started by fuzz_server"
     before = access_log.read_text().count("\n") if access_log.exists() else 0
     command = [
         str(VENV_BIN / "schemathesis"),

@@ -97,6 +97,7 @@ class Server:
     def __init__(self, command: list[str], env: dict[str, str], port: int, log: Path) -> None:
         self.base = f"http://127.0.0.1:{port}"
         self.log = log
+        self.access_log: Path | None = None  # gunicorn's, when started with --access-logfile
         with log.open("wb") as out:
             self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
