@@ -10,7 +10,7 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass
 
-from tests.faults.servers import ROOT, VENV_BIN, Home, Server, gunicorn
+from tests.faults.servers import VENV_BIN, Home, Server, gunicorn
 
 #: Checks left out, each for a reason that is not a bug of the API:
 EXCLUDED_CHECKS = {
@@ -81,7 +81,10 @@ def run_schemathesis(
         command += ["--max-time", str(max_time)]
     if phases:
         command += ["--phases", phases]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=max(900, max_time * 2))
+    # cwd: its run cache (.schemathesis/) goes to the instance folder, not the checkout
+    done = subprocess.run(
+        command, cwd=access_log.parent, capture_output=True, text=True, timeout=max(900, max_time * 2)
+    )
     lines = access_log.read_text().splitlines()[before:]
     statuses = Counter(m.group(1) for line in lines if (m := STATUS.search(line)))
     return FuzzRun(role, done.returncode, done.stdout + done.stderr, statuses)
