@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
+from werkzeug.exceptions import HTTPException
 
 from casemgr.clock import Clock, SystemClock
 from casemgr.config import load_config
@@ -14,6 +15,7 @@ from casemgr.db import Database, close_request_session
 from casemgr.extensions import csrf, limiter, login_manager
 from casemgr.logs import configure_logging, init_request_logging
 from casemgr.metrics import init_metrics
+from casemgr.outage import database_unavailable, unavailable_response
 from casemgr.registry import KEY, Registry
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -35,7 +37,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["id"] = IdConverter  # before any blueprint registers a route
     clock: Clock = app.config.get("CLOCK") or SystemClock()
-    registry = Registry(clock=clock, db=Database(app.config["DATABASE_URL"]))
+    registry = Registry(
+        clock=clock, db=Database(app.config["DATABASE_URL"], pre_ping=app.config.get("DB_PRE_PING", False))
+    )
     app.extensions[KEY] = registry  # Flask's place for an extension's state: read with registry_of(app)
     app.teardown_appcontext(close_request_session)
     if not app.testing:  # tests read log records through pytest's caplog
@@ -98,21 +102,6 @@ def _listen_core_sessions(registry: Registry) -> None:
     registry.listen_sessions("after_transaction_end", bulk.drop_queued)
 
 
-def database_unavailable(error: Exception) -> tuple[str, str] | None:
-    """(Retry-After seconds, message) when ``error`` means the database cannot answer right
-    now -- a pooled connection it dropped (restart, failover: the pool is discarded, so the
-    request sent again goes through), or no connection at all (refused, starting up or
-    shutting down, pool exhausted, locked) -- else None: a bug stays a 500."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return "1", "The connection to the database was reset. Nothing was saved; send the request again."
-    if isinstance(error, (OperationalError, PoolTimeout)):
-        return "5", "The database is not answering right now. Nothing was saved; try again in a few seconds."
-    return None
-
-
 def _holds_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -160,6 +149,15 @@ def _refuse_nul_characters(app: Flask) -> None:
         return None
 
 
+def _with_own_headers(response: Response, error: HTTPException) -> Response:
+    """Keep the headers the HTTP error carries besides its body's type: a 405 says which
+    methods the URL allows (``Allow``, RFC 9110), a 401 how to authenticate."""
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 PAGES = {
     400: ("Bad request", "The request could not be understood. Go back and try again."),
     403: ("Not allowed", "Your role cannot do that."),
@@ -174,7 +172,7 @@ def _register_error_pages(app: Flask) -> None:
     """HTML pages for people, the API's JSON error shape under /api/."""
     from flask import request
     from flask_wtf.csrf import CSRFError
-    from werkzeug.exceptions import HTTPException, InternalServerError
+    from werkzeug.exceptions import InternalServerError
 
     from casemgr.api.errors import domain_error_response, error_response
     from casemgr.errors import DomainError
@@ -205,15 +203,20 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
         code = e.code or 500
+        unavailable = database_unavailable(getattr(e, "original_exception", None)) if code == 500 else None
+        if unavailable is not None:  # an error handler met the outage too (Flask's last resort)
+            app.logger.warning("database unavailable on %s %s; answered 503", request.method, request.path)
+            return unavailable_response(app, *unavailable, json=wants_json())
         if wants_json():
             data = getattr(e, "data", None) or {}
             details = data.get("messages") or data.get("errors")
             message = "The request does not match the schema; see details." if details else (e.description or e.name)
-            return error_response(code, message, details=details)
+            return _with_own_headers(error_response(code, message, details=details), e)
         title, message = PAGES.get(code, (e.name, e.description or ""))
-        return render_template(
+        page = render_template(
             "errors/error.html", code=code, title=title, message=message.format(limit=app.config["MAX_UPLOAD_MB"])
-        ), code
+        )
+        return _with_own_headers(app.make_response((page, code)), e)
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):
@@ -225,16 +228,8 @@ def _register_error_pages(app: Flask) -> None:
             app.logger.warning("rollback after a failed request failed too", exc_info=True)
         unavailable = database_unavailable(e)
         if unavailable is not None:
-            retry_after, message = unavailable
             app.logger.warning("database unavailable on %s %s (%s); answered 503", request.method, request.path, e)
-            if wants_json():
-                response = error_response(503, message, code="database_unavailable")
-            else:
-                response = app.make_response(
-                    (render_template("errors/error.html", code=503, title="Please try again", message=message), 503)
-                )
-            response.headers["Retry-After"] = retry_after
-            return response
+            return unavailable_response(app, *unavailable, json=wants_json())
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return error_response(500, "Internal error; it has been logged.")

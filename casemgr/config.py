@@ -17,6 +17,8 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
     max_mb = int(env.get("CASEMGR_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
     return {
         "DATABASE_URL": database_url,
+        #: Test pooled connections at checkout, so a database restart costs no request a 503.
+        "DB_PRE_PING": env.get("CASEMGR_DB_PRE_PING", "1") == "1",
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path),
         "ATTACHMENT_DIR": env.get("CASEMGR_ATTACHMENT_DIR") or str(instance_path / "attachments"),
         #: s3://bucket/prefix: attachments in an S3-compatible bucket shared by every host instead

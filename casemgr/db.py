@@ -6,6 +6,8 @@ request's session from :func:`get_session` and never commit.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ from flask import Flask, g, request
 from sqlalchemy import DateTime, MetaData, Table, create_engine, event, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.schema import ColumnDefault
@@ -63,13 +66,18 @@ class Base(DeclarativeBase):
         __table__: ClassVar[Table]
 
 
-def make_engine(url: str, *, sqlite_immediate: bool = False) -> Engine:
+def make_engine(url: str, *, sqlite_immediate: bool = False, pre_ping: bool = False) -> Engine:
     """An engine with the per-dialect settings the app relies on.
 
     ``sqlite_immediate`` makes every SQLite transaction take the write lock at
     BEGIN: used by sessions that write (form posts, the runner, the sender) so
     that concurrent writers queue on busy_timeout instead of failing on a stale
     WAL snapshot. Read-only sessions keep the driver's lazy transactions.
+
+    ``pre_ping`` (PostgreSQL) tests each pooled connection as it is checked out, the app's
+    default (``CASEMGR_DB_PRE_PING``): after a database restart the first request of each
+    worker would otherwise meet a dead pooled connection and answer 503; with it, the
+    connection is replaced and the request goes through, for one round trip per checkout.
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -77,11 +85,11 @@ def make_engine(url: str, *, sqlite_immediate: bool = False) -> Engine:
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
-        # No ping before every checkout (a round trip on every request). A connection the
-        # server dropped fails one request instead: SQLAlchemy then discards the whole
-        # pool, and the app answers 503 "retry" (casemgr.app). Recycling after an hour
-        # keeps idle connections clear of server and firewall idle timeouts.
+        # Without pre_ping a connection the server dropped fails one request: SQLAlchemy then
+        # discards the whole pool and the app answers 503 "retry" (casemgr.outage).
+        # Recycling after an hour keeps idle connections clear of idle timeouts.
         kwargs["pool_recycle"] = 3600
+        kwargs["pool_pre_ping"] = pre_ping
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -112,8 +120,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One app's engines and session factories (:func:`casemgr.create_app` makes one per app)."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str, *, pre_ping: bool = False) -> None:
+        self.engine = make_engine(url, pre_ping=pre_ping)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         #: Sessions that write; on SQLite they take the write lock at BEGIN.
         self.write_engine = (
@@ -174,9 +182,18 @@ def get_session() -> Session:
 
 
 def close_request_session(_exc: BaseException | None) -> None:
+    """End the request's session. Its ROLLBACK fails when the database went away during the
+    request: the answer is already made (often a 503), so the connection is discarded, never
+    raised from teardown, where it would turn that answer into the server's bare 500."""
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except SQLAlchemyError:
+        logging.getLogger(__name__).warning("closing a request's session failed; connection discarded", exc_info=True)
+        with contextlib.suppress(SQLAlchemyError):  # nothing left to discard
+            session.invalidate()
 
 
 def insert_one(session: Session, obj: Any) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Request, abort, current_app, flash, redirect, url_for
+from flask import Flask, Request, abort, current_app, flash, g, redirect, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -91,6 +91,8 @@ def register_web(app: Flask) -> None:
         from casemgr.auth.models import User
         from casemgr.db import get_session
 
+        if g.get("database_unavailable"):  # rendering the 503 page (casemgr.outage): read nothing
+            return None
         user_id, _, generation = session_id.partition(":")
         if not user_id.isdigit() or not generation.isdigit() or int(user_id) > 2**31 - 1:
             return None
@@ -115,6 +117,8 @@ def register_web(app: Flask) -> None:
     def request_globals():
         from casemgr.notifications.services import unread_count
 
+        if g.get("database_unavailable"):  # the 503 page: nothing read (casemgr.outage)
+            return {"now_utc": now(), "unread_notifications": 0, "database_unavailable": True}
         unread = 0
         if current_user.is_authenticated:
             from casemgr.db import get_session

@@ -13,11 +13,20 @@ from flask import Flask
 from casemgr.notifications.mail import MailSettings
 from casemgr.notifications.senders import sender_from_config
 from casemgr.notifications.services import Delivery, deliver_due
+from casemgr.outage import database_unavailable
 from casemgr.registry import registry_of
 from escalation.metrics import SCHEDULER_FAILURES, SCHEDULER_PASS_SECONDS
 from escalation.services import RunStats, Settings, run_due
 
 log = logging.getLogger(__name__)
+
+
+def _failed(what: str, error: Exception) -> None:
+    """An outage is one line per tick (the next tick tries again); anything else its traceback."""
+    if database_unavailable(error) is not None:
+        log.warning("%s skipped: the database is not answering (%s); next tick tries again", what, error)
+    else:
+        log.exception("%s failed", what)
 
 
 def tick(app: Flask) -> None:
@@ -32,21 +41,21 @@ def tick(app: Flask) -> None:
     delivery: Delivery | None = None
     try:
         stats = run_due(db.write_session_factory, now, Settings.from_app(app))
-    except Exception:
+    except Exception as error:
         SCHEDULER_FAILURES.labels(part="escalation").inc()
-        log.exception("escalation pass failed")
+        _failed("escalation pass", error)
     for job in registry.tick_jobs:  # e.g. RMA return reminders
         try:
             job(app, now)
-        except Exception:
+        except Exception as error:
             SCHEDULER_FAILURES.labels(part="tick_job").inc()
-            log.exception("tick job %s failed", getattr(job, "__name__", job))
+            _failed(f"tick job {getattr(job, '__name__', job)}", error)
     try:
         with db.write_session_factory() as session:
             delivery = deliver_due(session, sender_from_config(app.config), now, MailSettings.from_config(app.config))
-    except Exception:
+    except Exception as error:
         SCHEDULER_FAILURES.labels(part="delivery").inc()
-        log.exception("notification delivery failed")
+        _failed("notification delivery", error)
     elapsed = time.perf_counter() - started
     SCHEDULER_PASS_SECONDS.observe(elapsed)
     _log_pass(now, stats, delivery, elapsed)

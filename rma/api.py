@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from casemgr.api.auth import api_user
 from casemgr.api.cases import case_or_404
+from casemgr.api.schemas import JsonBoolean
 from casemgr.assets.models import Component, Part
 from casemgr.auth.models import User
 from casemgr.cases.rules import CaseRuleError
@@ -106,7 +107,7 @@ class TransitionIn(Schema):
     tracking = Text(64)
     serial = Text(64, metadata={"description": "installed: the new part's serial"})
     returned_serial = Text(64, metadata={"description": "returned: the serial that arrived"})
-    confirm_serial_mismatch = fields.Boolean(
+    confirm_serial_mismatch = JsonBoolean(
         load_default=False,
         metadata={
             "description": "returned: true to record a serial other than the failed one (otherwise 422 rule_violation "

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from casemgr.api.schemas import JsonBoolean
 from casemgr.auth.roles import TIERS, Role
 
 Name = lambda n=200: fields.String(required=True, validate=validate.Length(min=1, max=n))  # noqa: E731
@@ -17,7 +18,7 @@ Version = lambda: fields.Integer(metadata={"description": "Send it back (or as I
 class OrganizationOut(Schema):
     id = fields.Integer()
     name = fields.String()
-    is_vendor = fields.Boolean()
+    is_vendor = JsonBoolean()
     version = Version()
 
 
@@ -46,8 +47,8 @@ class PartIn(Schema):
     part_number = Name(64)
     description = Name()
     kind = Name(32)
-    data_bearing = fields.Boolean(load_default=False)
-    customer_replaceable = fields.Boolean(load_default=False)
+    data_bearing = JsonBoolean(load_default=False)
+    customer_replaceable = JsonBoolean(load_default=False)
 
 
 class PartOut(PartIn):
@@ -101,7 +102,7 @@ class PlanIn(Schema):
         values=fields.Nested(TargetRow),
         required=True,
     )
-    always = fields.Boolean(load_default=False)
+    always = JsonBoolean(load_default=False)
     weekly_hours = fields.Dict(
         keys=fields.String(),
         values=fields.List(
@@ -113,9 +114,9 @@ class PlanIn(Schema):
     )
     holidays = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=366))
     timezone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    onsite = fields.Boolean(load_default=False)
-    advance_replacement = fields.Boolean(load_default=False)
-    keep_your_drive = fields.Boolean(load_default=False)
+    onsite = JsonBoolean(load_default=False)
+    advance_replacement = JsonBoolean(load_default=False)
+    keep_your_drive = JsonBoolean(load_default=False)
     included = fields.String(load_default="", validate=validate.Length(max=4000))
     not_included = fields.String(load_default="", validate=validate.Length(max=4000))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from casemgr.api.schemas import JsonBoolean
 from casemgr.contracts.hours import DAYS, MAX_HOLIDAYS
 
 _TIME = fields.String(
@@ -26,7 +27,7 @@ def _weekly_hours(**kw) -> fields.Dict:
 
 class CalendarIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    always = fields.Boolean(load_default=False, metadata={"description": "24x7: no hours, no holidays apply"})
+    always = JsonBoolean(load_default=False, metadata={"description": "24x7: no hours, no holidays apply"})
     timezone = fields.String(
         load_default=None,
         allow_none=True,
@@ -44,7 +45,7 @@ class CalendarPatch(Schema):
         metadata={"description": "the version you read: a calendar changed since is a 409"},
     )
     name = fields.String(validate=validate.Length(min=1, max=100))
-    always = fields.Boolean()
+    always = JsonBoolean()
     timezone = fields.String(allow_none=True, validate=validate.Length(max=64))
     weekly_hours = _weekly_hours()
     holidays = fields.List(

@@ -12,6 +12,16 @@ class StrictSchema(Schema):
         ordered = True
 
 
+class JsonBoolean(fields.Boolean):
+    """A JSON ``true`` or ``false`` and nothing else: marshmallow's Boolean also takes 0, 1,
+    "yes", "off"..., which the OpenAPI document (``type: boolean``) says are refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # marshmallow's documented hook for custom fields
+        if not isinstance(value, bool):  # 0 and 1 would pass a {True}/{False} membership test
+            raise self.make_error("invalid")
+        return value
+
+
 class ComponentSchema(StrictSchema):
     slot = fields.String()
     serial = fields.String()
@@ -131,7 +141,7 @@ class CasePageSchema(StrictSchema):
 
 class CommentSchema(StrictSchema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY))
-    public = fields.Boolean(load_default=True)
+    public = JsonBoolean(load_default=True)
 
 
 class EventSchema(StrictSchema):

@@ -4,6 +4,7 @@ what is sent changes; ``version`` (or an If-Match header) names the version read
 from marshmallow import Schema, fields, validate
 
 from casemgr.api.admin_schemas import TargetRow
+from casemgr.api.schemas import JsonBoolean
 
 Text = lambda n: fields.String(validate=validate.Length(max=n))  # noqa: E731
 Name = lambda n=200: fields.String(validate=validate.Length(min=1, max=n))  # noqa: E731
@@ -32,8 +33,8 @@ class SitePatch(Versioned):
 class PartPatch(Versioned):
     description = Name()
     kind = Name(32)
-    data_bearing = fields.Boolean()
-    customer_replaceable = fields.Boolean()
+    data_bearing = JsonBoolean()
+    customer_replaceable = JsonBoolean()
 
 
 class ProductPatch(Versioned):
@@ -49,9 +50,9 @@ class PlanPatch(Versioned):
     targets = fields.Dict(
         keys=fields.String(validate=validate.OneOf(["1", "2", "3", "4"])), values=fields.Nested(TargetRow)
     )
-    onsite = fields.Boolean()
-    advance_replacement = fields.Boolean()
-    keep_your_drive = fields.Boolean()
+    onsite = JsonBoolean()
+    advance_replacement = JsonBoolean()
+    keep_your_drive = JsonBoolean()
     included = Text(4000)
     not_included = Text(4000)
 

@@ -266,14 +266,7 @@ def test_token_create_prints_the_token_alone(app, world):
     assert bad.exit_code == 1 and "No active user" in bad.output
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite has no server connection to lose
-@pytest.mark.commits  # another connection terminates the app's pooled ones
-def test_a_connection_the_database_dropped_fails_one_request_with_503_and_the_next_goes_through(
-    api, app, db_url, clock
-):
-    """No ping before every checkout: a dropped connection costs one request, answered 503 "retry"."""
-    client = api("acme_admin")
-    assert client.get("/api/v1/cases").status_code == 200  # the pool now holds a live connection
+def _terminate_other_sessions(db_url: str) -> int:
     engine = create_engine(db_url)
     with engine.begin() as conn:  # what a server restart does to every other session
         dropped = conn.execute(
@@ -283,13 +276,44 @@ def test_a_connection_the_database_dropped_fails_one_request_with_503_and_the_ne
             )
         ).scalar()
     engine.dispose()
-    assert dropped >= 1
-    response = new_case(client)
-    error = assert_error(response, 503, "database_unavailable")
-    assert "send the request again" in error["message"] and response.headers["Retry-After"] == "1"
+    return dropped or 0
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite has no server connection to lose
+@pytest.mark.commits  # another connection terminates the app's pooled ones
+def test_a_connection_the_database_dropped_costs_no_request_with_the_default_pre_ping(api, app, db_url, clock):
+    """Pooled connections are pinged at checkout (CASEMGR_DB_PRE_PING=1): a dead one is replaced."""
+    client = api("acme_admin")
+    assert client.get("/api/v1/cases").status_code == 200  # the pool now holds a live connection
+    assert _terminate_other_sessions(db_url) >= 1
     again = new_case(client)
     assert again.status_code == 201, again.get_data(as_text=True)
     assert [c["number"] for c in client.get("/api/v1/cases").get_json()["items"]] == [again.get_json()["number"]]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+@pytest.mark.commits
+def test_without_pre_ping_a_dropped_connection_fails_one_statement_as_a_retryable_503(db_url):
+    """CASEMGR_DB_PRE_PING=0: the statement that meets the dead connection is an outage asking
+    for an immediate retry (Retry-After 1), the pool is discarded and the next one goes through."""
+    from sqlalchemy.exc import DBAPIError
+
+    from casemgr.db import make_engine
+    from casemgr.outage import database_unavailable
+
+    engine = make_engine(db_url, pre_ping=False)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        assert _terminate_other_sessions(db_url) >= 1
+        with pytest.raises(DBAPIError) as failed, engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        answer = database_unavailable(failed.value)
+        assert answer is not None and answer[0] == "1" and "send the request again" in answer[1]
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
 
 
 def test_status_closed_through_the_api_never_bypasses_the_handoff_rule(api, world, session):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from casemgr.assets.services import mark_component
 from tests.web.test_api import assert_error
 
@@ -182,3 +184,12 @@ def test_installing_through_the_api_refuses_a_quarantined_serial(api, session, w
         404,
         "not_found",
     )
+
+
+@pytest.mark.parametrize("flag", [0, 1, "yes", "false", None])
+def test_a_boolean_field_takes_only_json_true_or_false(api, flag):
+    body = {"part_number": "P-BOOL", "description": "x", "kind": "drive", "customer_replaceable": flag}
+    response = api("admin").post("/api/v1/parts", json=body)
+    assert response.status_code == 422 and "customer_replaceable" in str(response.get_json()["error"]["details"])
+    body["customer_replaceable"] = True
+    assert api("admin").post("/api/v1/parts", json=body).get_json()["customer_replaceable"] is True

@@ -49,3 +49,14 @@ def test_a_page_answers_503_with_retry_after_too(unreachable_app):
     )
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert "try again in a few seconds" in response.get_data(as_text=True)
+
+
+def test_a_logged_in_users_page_answers_the_full_503_page_without_reading_the_database(unreachable_app):
+    client = unreachable_app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = "1:1"  # logged in earlier, before the outage (user id : session generation)
+    response = client.get("/cases/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "app.css" in page and "try again in a few seconds" in page  # base.html, not the plain fallback
+    assert "Log out" not in page  # the user's menu needs the database
