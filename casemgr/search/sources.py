@@ -208,7 +208,7 @@ class TimelineText:
         )
 
     def url(self, key: str, sid: int) -> str:
-        return url_for("cases.show_case", number=key, _anchor=f"event-{sid}")
+        return url_for("cases.show_case", number=key) + f"#event-{sid}"  # the timeline entry
 
 
 class CaseNumbers:

@@ -15,7 +15,7 @@ from tests.faults.servers import ROOT, VENV_BIN
 
 pytestmark = pytest.mark.commits
 
-PASS_LINE = "escalation pass at"
+PASS_LINE = "scheduler pass at"
 OUTAGE_LINE = "escalation pass skipped: the database is not answering"
 
 
