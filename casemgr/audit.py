@@ -1,6 +1,7 @@
 """The administration audit trail: who changed which configuration object, when, and how.
 
-Cases keep their own timeline (``CaseEvent``); configuration (coverage calendars,
+Cases keep their own timeline (``CaseEvent``) and accounts theirs (``AccountEvent``);
+configuration (organisations, sites, catalogue, plans, contracts, coverage calendars,
 escalation ladders, asset imports) has no case to hang on, so its changes are rows
 here, written in the transaction of the change, and a log line each.
 """
@@ -11,8 +12,9 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from casemgr.auth.models import User
 from casemgr.db import Base
 
 log = logging.getLogger("casemgr.audit")
@@ -30,8 +32,12 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[int | None]
+    #: Where it came from: "web", "api" or "cli" ("system" for a job of its own).
+    channel: Mapped[str] = mapped_column(String(8), default="web")
     #: What changed, in words ("3 holidays added: 2026-12-24, ...").
     summary: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User | None] = relationship()
 
 
 def record(
@@ -42,6 +48,7 @@ def record(
     object_id: int | None,
     summary: str,
     now: datetime,
+    channel: str = "web",
 ) -> AuditEntry:
     """Add an audit entry (committed with the change) and log the same line."""
     entry = AuditEntry(
@@ -50,6 +57,7 @@ def record(
         action=action,
         object_type=object_type,
         object_id=object_id,
+        channel=channel,
         summary=summary,
     )
     session.add(entry)

@@ -1,7 +1,6 @@
 """Every core model, imported in one place so the metadata is complete (Alembic, tests)."""
 
 from casemgr.accounts.models import AccountEvent, AccountLink
-from casemgr.admin.models import AdminAudit
 from casemgr.assets.models import Asset, AssetImportJob, Component, Part, Product, QuarantinedSerial, product_part
 from casemgr.audit import AuditEntry
 from casemgr.auth.models import ApiToken, User
@@ -18,7 +17,6 @@ __all__ = [
     "AccountEvent",
     "AccountLink",
     "AccountAssignment",
-    "AdminAudit",
     "AlertLink",
     "ApiToken",
     "Asset",

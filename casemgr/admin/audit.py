@@ -1,5 +1,6 @@
-"""Who did what to which set-up object: a row in ``admin_audit`` and a log line, both in
-the transaction of the change (the row commits with it, or not at all)."""
+"""Who did what to which set-up object: a row in the administration audit trail
+(:class:`casemgr.audit.AuditEntry`) and a log line, both in the transaction of the change
+(the row commits with it, or not at all)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casemgr.admin.models import AdminAudit
+from casemgr import audit
+from casemgr.audit import AuditEntry
 from casemgr.auth.models import User
 
 log = logging.getLogger(__name__)
@@ -32,43 +34,23 @@ def record(
     summary: str,
     channel: str,
     now: datetime,
-) -> AdminAudit:
+) -> AuditEntry:
     """Add the audit row for ``obj`` (flushed, so it has an id) and log the same words."""
     if channel not in CHANNELS:
         raise ValueError(f"Unknown channel {channel!r}.")
     session.flush()  # a new object gets its id
-    entry = AdminAudit(
-        at=now,
-        actor_id=actor.id,
-        action=action,
-        object_type=object_type(obj),
-        object_id=obj.id,
-        channel=channel,
-        summary=summary,
-    )
-    session.add(entry)
-    log.info(
-        "%s (user %s) %s %s %s via %s: %s",
-        actor.email,
-        actor.id,
-        action,
-        entry.object_type,
-        obj.id,
-        channel,
-        summary or "no change",
-    )
-    return entry
+    return audit.record(session, actor, action, object_type(obj), obj.id, summary or "no change", now, channel=channel)
 
 
 def object_type(obj: Any) -> str:
     return {"SupportPlan": "plan"}.get(type(obj).__name__, obj.__tablename__)
 
 
-def trail(session: Session, obj: Any) -> list[AdminAudit]:
+def trail(session: Session, obj: Any) -> list[AuditEntry]:
     """The audit entries of ``obj``, oldest first."""
     stmt = (
-        select(AdminAudit)
-        .where(AdminAudit.object_type == object_type(obj), AdminAudit.object_id == obj.id)
-        .order_by(AdminAudit.id)
+        select(AuditEntry)
+        .where(AuditEntry.object_type == object_type(obj), AuditEntry.object_id == obj.id)
+        .order_by(AuditEntry.id)
     )
     return list(session.scalars(stmt))

@@ -1,5 +1,5 @@
 """Set-up editing: version columns (optimistic locking) on organisations, sites, parts,
-products, plans and contracts; a plan's "included / not included" text; the set-up audit trail.
+products, plans and contracts; a plan's "included / not included" text; the administration audit trail.
 
 Revision ID: 0019
 Revises: 0018
@@ -24,25 +24,25 @@ def upgrade() -> None:
     with op.batch_alter_table("support_plan", schema=None) as batch_op:
         batch_op.add_column(sa.Column("included", sa.Text(), server_default="", nullable=False))
         batch_op.add_column(sa.Column("not_included", sa.Text(), server_default="", nullable=False))
-    op.create_table(
-        "admin_audit",
+    op.create_table(  # the one administration audit trail (set-up, calendars, ladders, imports)
+        "audit_entry",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor_id", sa.Integer(), nullable=False),
-        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("object_type", sa.String(length=32), nullable=False),
-        sa.Column("object_id", sa.Integer(), nullable=False),
+        sa.Column("object_id", sa.Integer(), nullable=True),
         sa.Column("channel", sa.String(length=8), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["actor_id"], ["user.id"], name=op.f("fk_admin_audit_actor_id_user")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_audit")),
+        sa.ForeignKeyConstraint(["actor_id"], ["user.id"], name=op.f("fk_audit_entry_actor_id_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entry")),
     )
-    op.create_index("ix_admin_audit_object", "admin_audit", ["object_type", "object_id"], unique=False)
+    op.create_index("ix_audit_entry_object", "audit_entry", ["object_type", "object_id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_admin_audit_object", table_name="admin_audit")
-    op.drop_table("admin_audit")
+    op.drop_index("ix_audit_entry_object", table_name="audit_entry")
+    op.drop_table("audit_entry")
     with op.batch_alter_table("support_plan", schema=None) as batch_op:
         batch_op.drop_column("not_included")
         batch_op.drop_column("included")

@@ -1,5 +1,5 @@
 """Calendars, ladders and asset imports as administration: a version on each coverage
-calendar (concurrent edits conflict), the administration audit trail, and the asset
+calendar (concurrent edits conflict) and the asset
 import jobs the upload page polls.
 
 Revision ID: 0020
@@ -19,19 +19,6 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("business_calendar", schema=None) as batch_op:
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
-    op.create_table(
-        "audit_entry",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("action", sa.String(length=64), nullable=False),
-        sa.Column("object_type", sa.String(length=32), nullable=False),
-        sa.Column("object_id", sa.Integer(), nullable=True),
-        sa.Column("summary", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["actor_id"], ["user.id"], name=op.f("fk_audit_entry_actor_id_user")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entry")),
-    )
-    op.create_index("ix_audit_entry_object", "audit_entry", ["object_type", "object_id"], unique=False)
     op.create_table(
         "asset_import_job",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -57,7 +44,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("asset_import_job")
-    op.drop_index("ix_audit_entry_object", table_name="audit_entry")
-    op.drop_table("audit_entry")
     with op.batch_alter_table("business_calendar", schema=None) as batch_op:
         batch_op.drop_column("version")

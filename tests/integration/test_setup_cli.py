@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from casemgr.admin.account_managers import account_managers_of
-from casemgr.admin.models import AdminAudit
+from casemgr.audit import AuditEntry
 from casemgr.contracts.models import Contract
 from casemgr.organizations.models import Organization, Site
 
@@ -43,7 +43,7 @@ def test_a_partner_is_set_up_from_a_script(cli, world, session):
     assert session.scalar(select(Contract.organization_id).where(Contract.number == "C-INI-1")) == org.id
     listed = cli("org", "list").output.splitlines()
     assert f"{org.id}\tInitech\t1 site(s)" in listed and not any("Vendor" in line for line in listed)
-    entries = session.scalars(select(AdminAudit).order_by(AdminAudit.id)).all()
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert [(e.object_type, e.action, e.channel, e.actor.email) for e in entries] == [
         ("organization", "created", "cli", ADMIN),
         ("site", "created", "cli", ADMIN),
@@ -94,7 +94,7 @@ def test_account_managers_are_assigned_and_unassigned_from_a_script(cli, world, 
 def test_a_refused_command_says_why_exits_1_and_writes_nothing(cli, world, session, args, message):
     result = cli(*args, "--as", ADMIN)
     assert result.exit_code == 1 and message in result.output
-    assert session.scalar(select(AdminAudit.id)) is None
+    assert session.scalar(select(AuditEntry.id)) is None
 
 
 @pytest.mark.parametrize("email", ["mgr@vendor.example.com", "nobody@vendor.example.com"])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from casemgr.admin import account_managers, editing
 from casemgr.admin.audit import trail
-from casemgr.admin.models import AdminAudit
+from casemgr.audit import AuditEntry
 from casemgr.cases.rules import CaseRuleError
 from casemgr.contracts.models import Contract
 from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
@@ -60,7 +60,7 @@ def test_a_site_time_zone_must_be_one_zoneinfo_knows(session, world, clock):
             session, world.user("admin"), site, version=1, now=clock.now(), channel="web", timezone="Mars/Olympus"
         )
     session.rollback()
-    assert site.timezone == "America/New_York" and session.scalar(select(AdminAudit.id)) is None
+    assert site.timezone == "America/New_York" and session.scalar(select(AuditEntry.id)) is None
 
 
 def test_only_administrators_edit(session, world, clock):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from casemgr.admin.models import AdminAudit
 from casemgr.assets.models import Part, Product
+from casemgr.audit import AuditEntry
 from casemgr.contracts.models import Contract, SupportPlan
 from casemgr.organizations.models import Organization, Site
 
@@ -26,7 +26,7 @@ def test_an_admin_creates_a_partner_and_lands_on_its_page_audited_as_a_web_actio
     assert response.location.endswith(f"/admin/organizations/{org.id}")
     page = admin.get(response.location).get_data(as_text=True)
     assert "<h1>Initech</h1>" in page and "Nobody watches this partner yet." in page
-    entry = session.scalar(select(AdminAudit).where(AdminAudit.object_id == org.id))
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.object_id == org.id))
     assert (entry.action, entry.channel, entry.actor.email) == ("created", "web", ADMIN)
 
 
@@ -241,7 +241,7 @@ def test_every_admin_page_and_form_answers_403_to_anyone_but_an_administrator(we
     for method, url in admin_urls(world, session):
         response = client.get(url) if method == "GET" else client.post(url, {"name": "Hijack", "version": "1"})
         assert response.status_code == 403, (email, method, url)
-    assert session.scalar(select(AdminAudit.id)) is None
+    assert session.scalar(select(AuditEntry.id)) is None
 
 
 def test_unknown_or_vendor_objects_answer_404_to_the_administrator(web, world):

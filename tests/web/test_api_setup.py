@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from casemgr.admin.models import AdminAudit
+from casemgr.audit import AuditEntry
 from casemgr.contracts.models import Contract
 from tests.web.test_api import assert_error
 
@@ -76,7 +76,7 @@ def test_bad_edits_answer_the_error_envelope_and_change_nothing(api, world, sess
         "product": world.acme_asset.product.id,
     }
     assert_error(api("admin").patch(path.format(**ids), json=body), status, code)
-    assert session.scalar(select(AdminAudit.id)) is None
+    assert session.scalar(select(AuditEntry.id)) is None
 
 
 def test_parts_products_and_plans_are_edited_with_their_own_fields(api, world):
@@ -140,7 +140,7 @@ def test_account_managers_are_listed_assigned_and_unassigned(api, world, session
     assert root.delete(f"{url}/{am.id}").status_code == 204
     assert_error(root.delete(f"{url}/{am.id}"), 404, "not_found")
     assert_error(root.get("/api/v1/organizations/999999/account-managers"), 404, "not_found")
-    actions = session.scalars(select(AdminAudit.action).order_by(AdminAudit.id)).all()
+    actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["assigned", "unassigned"]
 
 
@@ -164,7 +164,7 @@ def test_set_up_reads_and_edits_are_for_administrators_only(api, world, session,
         body = {"email": world.user("account").email} if method == "post" else {"version": 1}
         response = call(url) if method in ("get", "delete") else call(url, json=body)
         assert_error(response, 403, "forbidden")
-    assert session.scalar(select(AdminAudit.id)) is None
+    assert session.scalar(select(AuditEntry.id)) is None
 
 
 def test_the_openapi_document_lists_every_set_up_route(api):
