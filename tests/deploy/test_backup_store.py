@@ -63,3 +63,18 @@ def test_a_damaged_or_incomplete_copy_is_refused_and_nothing_is_uploaded(own_s3_
     damaged = _run("restore", folder, own_s3_server, target)
     assert damaged.returncode != 0 and "damaged" in damaged.stderr
     assert keys_in(own_s3_server, target) == set()
+
+
+def test_scripts_restore_refuses_a_folder_with_fewer_files_than_its_manifest_before_the_database(tmp_path):
+    backup = tmp_path / "backup"
+    (backup / "attachments").mkdir(parents=True)
+    (backup / "casemgr.dump").write_bytes(b"dump")
+    digest = hashlib.sha256(b"dump").hexdigest()
+    (backup / "MANIFEST").write_text(f"casemgr backup\ndump: casemgr.dump sha256 {digest}\nattachments: 3 file(s)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEMGR_")}
+    env |= {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "CASEMGR_ATTACHMENT_DIR": str(tmp_path / "store")}
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "restore"), str(backup)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and "MANIFEST says 3: incomplete copy" in done.stderr
+    assert not (tmp_path / "store").exists()
