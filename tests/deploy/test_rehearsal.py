@@ -204,6 +204,9 @@ def test_the_documented_deployment_rehearsed_on_two_hosts(pg_databases, redis_ur
         )
         assert received == Counter((email, subject) for email, subject, _st, _m in mails), "each escalation mail once"
         figures |= {"steps_fired": len(fired), "duplicates": len(duplicates), "escalation_mails": len(mails)}
+        # Each host's /metrics sums its schedulers' files too (the killed one's counts stay).
+        counted = sum(_firings_counted(host.base) for host in (host_a, host_b))
+        assert counted == len(fired), f"/metrics of A and B count {counted} firings, the database holds {len(fired)}"
 
         # 5. Login failures through A and B count together (Redis): 10 per account per 15 minutes.
         browsers = {host.base: requests.Session() for host in (host_a, host_b)}
@@ -245,6 +248,13 @@ def test_the_documented_deployment_rehearsed_on_two_hosts(pg_databases, redis_ur
         figures["duration_s"] = round(time.monotonic() - started, 1)
         print(f"\nrehearsal figures: {figures}")
     assert figures["duration_s"] < 240
+
+
+def _firings_counted(base: str) -> float:
+    """casemgr_escalation_firings_total summed over its labels, from one host's /metrics."""
+    text = requests.get(base + "/metrics", timeout=30).text
+    lines = [line for line in text.splitlines() if line.startswith("casemgr_escalation_firings_total{")]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in lines)
 
 
 def _script(name: str, folder: str, env: dict[str, str]) -> str:
