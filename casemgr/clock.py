@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 
@@ -41,6 +42,20 @@ class FixedClock:
 
     def set(self, instant: datetime) -> None:
         self.current = ensure_utc(instant)
+
+
+@dataclass
+class FileClock:
+    """TEST ONLY: the instant written in a file, read again at every ``now()``.
+
+    Lets a test move the time of separate processes (``casemgr scheduler``) without
+    sleeping: it is used only when ``CASEMGR_TEST_CLOCK_FILE`` names the file, never by
+    default. The file holds one ISO-8601 instant (a missing offset means UTC)."""
+
+    path: Path
+
+    def now(self) -> datetime:
+        return parse_instant(self.path.read_text().strip())
 
 
 def ensure_utc(value: datetime) -> datetime:

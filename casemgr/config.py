@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from casemgr.clock import FileClock
+
 DEFAULT_MAX_UPLOAD_MB = 25
 
 
@@ -56,6 +58,8 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "BASE_URL": env.get("CASEMGR_BASE_URL", "http://127.0.0.1:5000/"),
         #: A customer may request escalation of one case at most once per this many minutes.
         "ESCALATION_REQUEST_INTERVAL_MINUTES": int(env.get("CASEMGR_ESCALATION_REQUEST_INTERVAL", "60")),
+        #: TEST ONLY (rehearsals of several processes): the clock reads its instant from this file.
+        "CLOCK": FileClock(Path(env["CASEMGR_TEST_CLOCK_FILE"])) if env.get("CASEMGR_TEST_CLOCK_FILE") else None,
         "SCHEDULER_TICK_SECONDS": int(env.get("CASEMGR_TICK_SECONDS", "30")),
         #: authserv-ids of our own MTAs whose Authentication-Results are believed (comma-separated).
         "MAIL_TRUSTED_AUTHSERV": _words(env.get("CASEMGR_MAIL_TRUSTED_AUTHSERV", "")),

@@ -1,0 +1,1 @@
+"""The production deployment of deploy/GUIDE.md, rehearsed on this machine."""
