@@ -34,11 +34,18 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 #: The longest wait between two attempts: an e-mail that keeps failing is retried this often, forever.
 LONGEST_BACKOFF = timedelta(hours=2)
-#: How long a sender's claim on a batch lasts. A batch (``DELIVERY_BATCH`` messages at the
-#: SMTP timeout of 20 s each, at worst about 7 minutes) ends well within it; a crashed
-#: sender's rows are due again when it ends.
-CLAIM_LEASE = timedelta(minutes=30)
-DELIVERY_BATCH = 20
+#: A sender's claim on the e-mails of its batch, in the order it sends them: the first for
+#: this long, each next one this much longer (a send takes well under a minute, even with
+#: an SMTP server that answers each step just inside the 20 s timeout). A crashed sender's
+#: unsent mail is due again within minutes, not when a long lease on the whole batch ends:
+#: a Severity 1 page is never held up for half an hour.
+CLAIM_LEASE = timedelta(minutes=1)
+DELIVERY_BATCH = 10
+
+
+def lease_of(position: int, lease: timedelta = CLAIM_LEASE) -> timedelta:
+    """How long the claim on the ``position``-th e-mail of a batch (from 0) lasts."""
+    return lease * (position + 1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -265,8 +272,8 @@ def claim_due(
     ).all()
     claimed: list[Outbound] = []
     # In the order they were written, so that each answers the one written before it.
-    for row_id, email, subject, body, created_at, case_id, message_id, in_reply_to, number in sorted(
-        rows, key=lambda r: (r.created_at, r.id)
+    for position, (row_id, email, subject, body, created_at, case_id, message_id, in_reply_to, number) in enumerate(
+        sorted(rows, key=lambda r: (r.created_at, r.id))
     ):
         if message_id is None:
             message_id = new_message_id(settings, f"{row_id}.{secrets.token_hex(4)}", number)
@@ -276,7 +283,7 @@ def claim_due(
             .where(Notification.id == row_id, *_due(now))
             .values(
                 claimed_by=token,
-                claimed_until=now + lease,
+                claimed_until=now + lease_of(position, lease),
                 attempts=Notification.attempts + 1,
                 message_id=message_id,
                 in_reply_to=in_reply_to,

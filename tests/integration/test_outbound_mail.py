@@ -18,12 +18,12 @@ from casemgr.notifications.mail import MailSettings
 from casemgr.notifications.models import Notification
 from casemgr.notifications.senders import SmtpSender
 from casemgr.notifications.services import (
-    CLAIM_LEASE,
     LONGEST_BACKOFF,
     MAX_ATTEMPTS,
     Delivery,
     claim_due,
     deliver_due,
+    lease_of,
     notify,
     queue_email,
 )
@@ -202,10 +202,14 @@ def test_a_crash_between_send_and_record_resends_only_the_message_in_flight(app,
     in_flight = sink.messages[1]["Message-ID"]
 
     survivor = new_session(app, write=True)
-    assert deliver_due(survivor, SmtpSender(sink.url), T0 + CLAIM_LEASE - timedelta(seconds=1), settings) == Delivery(
+    # the claims were staggered, a minute per place in the batch: the message in flight (the
+    # second) is due again after two minutes, the last of the four after four
+    assert deliver_due(survivor, SmtpSender(sink.url), T0 + lease_of(1) - timedelta(seconds=1), settings) == Delivery(
         0, 0
     ), "the crashed sender's claim holds until its lease ends"
-    assert deliver_due(survivor, SmtpSender(sink.url), T0 + CLAIM_LEASE, settings) == Delivery(3, 0)
+    assert deliver_due(survivor, SmtpSender(sink.url), T0 + lease_of(1), settings) == Delivery(1, 0)
+    assert deliver_due(survivor, SmtpSender(sink.url), T0 + lease_of(3), settings) == Delivery(2, 0)
+    assert lease_of(3) == timedelta(minutes=4), "a crashed sender holds nothing up for long"
     ids = [m["Message-ID"] for m in sink.messages]
     assert len(ids) == 5 and len(set(ids)) == 4, "4 e-mails (3 people and the acknowledgement)"
     assert [i for i in set(ids) if ids.count(i) > 1] == [in_flight], "only the message in flight went twice"
