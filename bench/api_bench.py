@@ -145,6 +145,7 @@ def run(db: str, requests: int, clients: int, threads: int, lean: bool, warmup: 
             "DATABASE_URL": url,
             "CASEMGR_INSTANCE": str(workdir / "instance"),
             "CASEMGR_LOGIN_RATE_LIMIT": "1000 per second",
+            "CASEMGR_API_RATE_LIMIT": "100000 per second",  # one token drives the whole load
         }
         casemgr = str(VENV_BIN / "casemgr")
         demo = subprocess.run([casemgr, "demo"], env=env, cwd=ROOT, capture_output=True, text=True, check=True)

@@ -37,6 +37,8 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "RATELIMIT_ENABLED": True,
         # Login attempts per client address (everyone behind one proxy shares it) and per account.
         "LOGIN_RATE_LIMIT": env.get("CASEMGR_LOGIN_RATE_LIMIT", "30 per minute"),
+        #: Per API token (or per address without one), over all API routes.
+        "API_RATE_LIMIT": env.get("CASEMGR_API_RATE_LIMIT", "3000 per minute"),
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("CASEMGR_LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes"),
         "RATELIMIT_HEADERS_ENABLED": True,  # a 429 says when to try again (Retry-After)
         "PAGE_SIZE": 50,

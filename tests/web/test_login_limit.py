@@ -133,3 +133,27 @@ def test_with_redis_storage_the_login_limit_counts_in_redis(world, db_url, clock
     keys = server.keys(f"*login-account:{email}*")
     assert keys, "the attempts were not counted in Redis"
     server.delete(*keys)
+
+
+@pytest.mark.commits  # an app of its own, which must see the world committed
+def test_each_api_token_has_its_own_limit_over_every_route(world, session, db_url, clock, tmp_path, own_apps):
+    """Per-token API limits: one busy integration meets its limit (429, JSON, Retry-After)
+    over all routes together; another token, and the pages, do not."""
+    from casemgr.auth.tokens import create_token
+
+    app = own_apps(db_url, clock, tmp_path, API_RATE_LIMIT="3 per minute")
+    busy = create_token(session, world.user("acme_admin"), "busy", clock.now())[1]
+    calm = create_token(session, world.user("acme_user"), "calm", clock.now())[1]
+    session.commit()
+    client = app.test_client()
+
+    def call(token, url):
+        return client.get(url, headers={"Authorization": f"Bearer {token}"})
+
+    statuses = [call(busy, url).status_code for url in ("/api/v1/cases", "/api/v1/assets", "/api/v1/cases")]
+    assert statuses == [200, 200, 200]
+    refused = call(busy, "/api/v1/assets")
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert call(calm, "/api/v1/cases").status_code == 200  # another token counts apart
+    assert client.get("/healthz").status_code == 200  # pages and probes are not API calls
