@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from casemgr.safety.rules import ActionKind, AssetFacts, ComponentFacts
-from casemgr.safety.text import Finding, normalise, scan_reply, split_sentences
+from casemgr.safety.text import Finding, scan_reply
+from casemgr.safety.text_normalise import normalise, split_sentences
 
 FAILED_DRIVE = ComponentFacts(
     serial="ZK1234ABC",
