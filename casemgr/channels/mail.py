@@ -46,7 +46,7 @@ from casemgr.assets.models import Asset
 from casemgr.auth import policy as access
 from casemgr.auth.models import User
 from casemgr.auth.services import find_user_by_email
-from casemgr.cases import services
+from casemgr.cases import comments, opening
 from casemgr.cases.attachments import AttachmentStore, Upload
 from casemgr.cases.models import Case
 from casemgr.cases.rules import CaseRuleError
@@ -285,7 +285,7 @@ def _file_on_case(
     sender = mail.sender or "(no usable sender)"
     if mail.auto is not None:
         row.outcome = "ignored"
-        services.note_automatic_message(session, case, sender=sender, reason=mail.auto, body=mail.text, now=now)
+        comments.note_automatic_message(session, case, sender=sender, reason=mail.auto, body=mail.text, now=now)
         log.info("automatic mail from %s kept on %s, not answered (%s)", sender, case.number, mail.auto)
         return Outcome("ignored", case.number, mail.auto)
     how = _authenticated(mail, case, settings)
@@ -299,7 +299,7 @@ def _file_on_case(
             try:
                 # An authenticated sender's Cc: are people it wants to hear: the known ones watch the case.
                 add_watchers_by_email(session, case, mail.cc, now)
-                services.add_comment(
+                comments.add_comment(
                     session,
                     user,
                     store,
@@ -400,7 +400,7 @@ def _open_new(
         asset = _asset_named(session, user, f"{mail.subject}\n{mail.text}")
         if asset is not None:
             try:
-                case = services.open_case(
+                case = opening.open_case(
                     session,
                     user,
                     store,
@@ -419,7 +419,7 @@ def _open_new(
     if case is None:
         org_id = user.organization_id if (authenticated and user is not None) else _vendor_org(session)
         row.outcome = "triage"
-        case = services.open_triage_case(
+        case = opening.open_triage_case(
             session,
             organization_id=org_id,
             opened_by=user if authenticated else None,
