@@ -30,7 +30,7 @@ from casemgr.contracts.coverage import pick_active
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan, contract_asset
 from casemgr.db import insert_one
 from casemgr.errors import ForbiddenError
-from casemgr.notifications.services import notify
+from casemgr.notifications.services import notify_of_case
 from casemgr.numbering import next_value
 from casemgr.organizations.models import Organization, Site
 from casemgr.queue.deadlines import apply_deadline
@@ -247,16 +247,15 @@ def _acknowledge(session: Session, actor: User, case: Case, serial: str) -> None
             "accepted and worked, and your account team will review the entitlement."
         )
     )
-    notify(
+    notify_of_case(
         session,
-        [actor],
+        actor,
+        case,
         subject=f"[{case.number} S{case.severity}] Received: {case.subject}",
         body=f"We have received your case {case.number} about {serial}: {case.subject}\n"
         f"Severity {case.severity}. {due}{cover}\n\nReply to this message or on the case page to add "
         f"information; quote {case.number}.",
         now=case.created_at,
-        case_id=case.id,
-        severity=case.severity,
     )
 
 

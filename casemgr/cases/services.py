@@ -23,7 +23,7 @@ from casemgr.cases.watchers import tell, who
 from casemgr.concurrency import detect_conflicts
 from casemgr.errors import ConflictError, ForbiddenError
 from casemgr.notifications.links import case_link
-from casemgr.notifications.services import notify
+from casemgr.notifications.services import notify_of_case
 from casemgr.organizations.models import AccountAssignment
 
 
@@ -200,15 +200,14 @@ def assign_owner(
         _set_status(session, case, actor, "in_progress", now, note="taken by an engineer")
     timeline.append(session, case, actor, "owner_changed", now, public=False, data={"from": old, "to": owner.name})
     if owner.id != actor.id:
-        notify(
+        notify_of_case(
             session,
-            [owner],
+            owner,
+            case,
             subject=f"[{case.number}] Assigned to you by {actor.name}: {case.subject}",
             body=f"{actor.name} assigned {case.number} ({case.organization.name}, severity {case.severity}) to"
             f" you.\n\nOpen the case: {case_link(case.number)}\n",
             now=now,
-            case_id=case.id,
-            severity=case.severity,
             kind="watching",
         )
     session.commit()
