@@ -42,7 +42,8 @@ from casemgr import create_app  # noqa: E402
 from casemgr.cases.attachments import LocalAttachmentStore  # noqa: E402
 from casemgr.cases.models import Attachment, Case  # noqa: E402
 from casemgr.channels import mail_ids  # noqa: E402
-from casemgr.channels.mail import MailSettings, ingest  # noqa: E402
+from casemgr.channels.mail import ingest  # noqa: E402
+from casemgr.channels.mail_routing import MailSettings  # noqa: E402
 from casemgr.clock import FixedClock  # noqa: E402
 from casemgr.db import new_session  # noqa: E402
 from casemgr.migrate import upgrade  # noqa: E402

@@ -37,7 +37,7 @@ from bench.pg import drop_database, fresh_database  # noqa: E402
 from casemgr import create_app  # noqa: E402
 from casemgr.assets.models import Asset, Product  # noqa: E402
 from casemgr.auth.models import User  # noqa: E402
-from casemgr.cases import services, watchers  # noqa: E402
+from casemgr.cases import comments, opening, services, watchers  # noqa: E402
 from casemgr.cases.attachments import LocalAttachmentStore  # noqa: E402
 from casemgr.clock import FixedClock  # noqa: E402
 from casemgr.db import new_session  # noqa: E402
@@ -103,7 +103,7 @@ def run(kind: str, url: str, events: int) -> None:
         print(f"\n{kind}: statements, notification rows and median ms per case event")
         print(f"{'watchers':>8}  {'event':<22} {'statements':>10} {'rows':>6} {'median ms':>10} {'max ms':>8}")
         for n in WATCHERS:
-            case = services.open_case(
+            case = opening.open_case(
                 session,
                 people["opener"],
                 store,
@@ -120,7 +120,7 @@ def run(kind: str, url: str, events: int) -> None:
             state = {"waiting": False}
 
             def vendor_reply(at, case=case) -> None:
-                services.add_comment(session, eng, store, case, body="An update", public=True, now=at)
+                comments.add_comment(session, eng, store, case, body="An update", public=True, now=at)
 
             def status_change(at, case=case, state=state) -> None:
                 state["waiting"] = not state["waiting"]
@@ -128,7 +128,7 @@ def run(kind: str, url: str, events: int) -> None:
                 services.change_status(session, eng, case, new_status=new, expected_version=None, now=at)
 
             def customer_reply(at, case=case, customer=customer) -> None:
-                services.add_comment(session, customer, store, case, body="Thanks", public=True, now=at)
+                comments.add_comment(session, customer, store, case, body="Thanks", public=True, now=at)
 
             for label, action in (
                 ("vendor public reply", vendor_reply),

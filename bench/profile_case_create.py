@@ -150,16 +150,16 @@ class Breakdown:
 
         import casemgr.api.auth as api_auth
         import casemgr.api.cases as api_cases
-        import casemgr.cases.services as case_services
+        import casemgr.cases.opening as case_opening
 
         self.patch(api_auth, "user_for_token", "token -> user")
         self.patch(api_auth, "find_token", "token + user lookup (auth)")
-        self.patch(case_services, "open_case", "open_case (whole service, incl. listeners + commit)")
-        self.patch(case_services, "_asset_and_contract", "  asset + active contract")
-        self.patch(case_services.policy, "get_asset_for", "  asset lookup")
-        self.patch(case_services, "active_contract_for", "  active contract")
-        self.patch(case_services, "next_value", "  case number")
-        self.patch(case_services, "insert_one", "  case INSERT (insert().returning(), attached as loaded)")
+        self.patch(case_opening, "open_case", "open_case (whole service, incl. listeners + commit)")
+        self.patch(case_opening, "_asset_and_contract", "  asset + active contract")
+        self.patch(case_opening.policy, "get_asset_for", "  asset lookup")
+        self.patch(case_opening, "active_contract_for", "  active contract")
+        self.patch(case_opening, "next_value", "  case number")
+        self.patch(case_opening, "insert_one", "  case INSERT (insert().returning(), attached as loaded)")
         self.patch(Session, "commit", "  commit (flush + COMMIT; auth's rare one too)")
         self.patch(api_cases, "represent", "represent (response dict, incl. extras)")
         bus = registry_of(app).events

@@ -331,7 +331,8 @@ def mail_ingest() -> None:
     """
     from sqlalchemy.exc import InterfaceError, OperationalError
 
-    from casemgr.channels.mail import MailSettings, ingest
+    from casemgr.channels.mail import ingest
+    from casemgr.channels.mail_routing import MailSettings
     from casemgr.db import new_session
 
     app = loaded_app()

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from casemgr.assets.models import Asset, Component, Part, Product
 from casemgr.assets.services import mark_component
 from casemgr.auth.models import User
+from casemgr.cases import comments as case_comments
+from casemgr.cases import opening as case_opening
 from casemgr.cases import services as case_services
 from casemgr.cases.attachments import Upload, attachment_store
 from casemgr.contracts.models import Contract, SupportPlan
@@ -360,7 +362,7 @@ def _seed_cases(session: Session, config: dict[str, Any], now: datetime, users: 
         BytesIO(b"2026-11-24T07:58:01Z bay 4: SMART predictive failure, 212 reallocated\n"),
         "text/plain",
     )
-    case1 = case_services.open_case(
+    case1 = case_opening.open_case(
         session,
         ana,
         store,
@@ -375,7 +377,7 @@ def _seed_cases(session: Session, config: dict[str, Any], now: datetime, users: 
     case_services.assign_owner(
         session, sam, case1, owner_id=sam.id, expected_version=None, now=now - timedelta(hours=4, minutes=40)
     )
-    case_services.add_comment(
+    case_comments.add_comment(
         session,
         sam,
         store,
@@ -385,7 +387,7 @@ def _seed_cases(session: Session, config: dict[str, Any], now: datetime, users: 
         body="Thanks Ana. Please do not reseat the failed drive: it can corrupt the rebuild. "
         "Send the array support bundle and we will ship a replacement under your plan.",
     )
-    case_services.add_comment(
+    case_comments.add_comment(
         session,
         sam,
         store,
@@ -394,7 +396,7 @@ def _seed_cases(session: Session, config: dict[str, Any], now: datetime, users: 
         now=now - timedelta(hours=4, minutes=25),
         body="Internal: same firmware batch as the two drives replaced at Bergmann last month.",
     )
-    case_services.open_case(
+    case_opening.open_case(
         session,
         ana,
         store,
@@ -404,7 +406,7 @@ def _seed_cases(session: Session, config: dict[str, Any], now: datetime, users: 
         subject="Controller fan noise after firmware update",
         description="Since the 9.2 firmware update the controller fans run at full speed.",
     )
-    case_services.open_case(
+    case_opening.open_case(
         session,
         jana,
         store,
@@ -414,7 +416,7 @@ def _seed_cases(session: Session, config: dict[str, Any], now: datetime, users: 
         subject="Production LUNs offline on Werk 1 array",
         description="All production LUNs on the Werk 1 array went offline at 06:10 local time. Line 3 is stopped.",
     )
-    case_services.open_case(
+    case_opening.open_case(
         session,
         haruka,
         store,
@@ -424,7 +426,7 @@ def _seed_cases(session: Session, config: dict[str, Any], now: datetime, users: 
         subject="PSU 1 amber LED on legacy array",
         description="The legacy SA-1200 in Osaka shows an amber LED on PSU 1.",
     )
-    case_services.open_case(
+    case_opening.open_case(
         session,
         haruka,
         store,

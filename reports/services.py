@@ -15,7 +15,7 @@ from casemgr.cases import timeline
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError, check_text
 from casemgr.errors import ForbiddenError
-from casemgr.notifications.services import notify
+from casemgr.notifications.services import notify_of_case
 from reports.models import CaseRating
 from reports.queries import MANAGER_ROLES
 
@@ -80,14 +80,13 @@ def thank_engineer(
         data={"engineer_id": engineer.id},
     )
     session.add(event)
-    notify(
+    notify_of_case(
         session,
-        [engineer],
+        engineer,
+        case,
         subject=f"[{case.number} S{case.severity}] Thank you from {actor.name}",
         body=f"{actor.name} thanks you for your work on {case.number} ({case.subject}):\n\n{note}",
         now=now,
-        case_id=case.id,
-        severity=case.severity,
     )
     session.commit()
     return event

@@ -17,10 +17,11 @@ from casemgr.registry import Registry
 
 def init_app(app: Flask, registry: Registry) -> None:
     from rma.api import blp as api_blp
+    from rma.case_panel import case_panel  # also adds the open-RMA route to the blueprint
     from rma.cli import rma_group
     from rma.queries import pending_returns, serviced_case_ids
     from rma.search import RmaIdentifiers, RmaText
-    from rma.views import bp, case_panel
+    from rma.views import bp
 
     app.config.setdefault("RMA_RETURN_DAYS", 10)
     app.register_blueprint(bp)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset
 from casemgr.auth.models import User
+from casemgr.cases import comments as case_comments
+from casemgr.cases import opening as case_opening
 from casemgr.cases import services as case_services
 from casemgr.cases.attachments import AttachmentStore
 from casemgr.cases.models import Case
@@ -54,7 +56,7 @@ def seed(session: Session, now: datetime) -> None:
     # 1. Northwind, last month: bay 2 failed, advance replacement, returned and analysed, closed.
     nw = _assets(session, "Northwind Logistics")[1]
     bay2 = next(c for c in nw.components if c.slot == "bay 2")
-    old = case_services.open_case(
+    old = case_opening.open_case(
         session,
         ana,
         store,
@@ -117,7 +119,7 @@ def seed(session: Session, now: datetime) -> None:
     ba = _assets(session, "Bergmann Automotive")
     asset = next(a for a in ba if any(c.part.kind in ("ssd", "drive") for c in a.components))
     drive = next(c for c in asset.components if c.part.kind in ("ssd", "drive") and c.slot.endswith(" 3"))
-    kcase = case_services.open_case(
+    kcase = case_opening.open_case(
         session,
         jana,
         store,
@@ -129,7 +131,7 @@ def seed(session: Session, now: datetime) -> None:
         description=f"{drive.slot.capitalize()} reports a predictive failure. Our policy: drives never leave the site.",
     )
     case_services.assign_owner(session, sam, kcase, owner_id=sam.id, expected_version=None, now=h(49.9))
-    case_services.add_comment(
+    case_comments.add_comment(
         session,
         sam,
         store,

@@ -1,5 +1,5 @@
 """RMA pages: the list (scoped by role), the RMA page and its actions, My dispatches,
-the PDFs, and the case panel with the open-RMA form. Parse, authorise, call one
+and the PDFs (the case panel with the open-RMA form is ``rma.case_panel``). Parse, authorise, call one
 service, render; refusals re-render the page through ``casemgr.web.form_action`` with
 the error's status, as the API answers it (a refused transition: 409 naming the
 allowed next states)."""
@@ -7,16 +7,13 @@ allowed next states)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from casemgr.auth import policy
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases.models import CaseEvent
 from casemgr.db import get_session
@@ -46,6 +43,10 @@ def _version() -> int | None:
         return int(request.form["version"])
     except (KeyError, ValueError):
         return None
+
+
+def _id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and int(value) < 2**31 else None
 
 
 def _local_input(value: str, tz: str) -> datetime:
@@ -357,118 +358,3 @@ def retention_pdf(number: str):
     if rma.disposition != "retained" or rma.retained_at is None:
         abort(404)
     return _pdf_response(pdf.retention_certificate_pdf(rma, now()), f"{rma.number}-retention-certificate.pdf")
-
-
-OPEN_FIELDS = ("component_id", "part_id", "kind", "disposition", "problem")
-
-
-class _OpenArgs(TypedDict):
-    """The keyword arguments ``services.check_open`` and ``services.open_rma`` share."""
-
-    component_id: int | None
-    part_id: int | None
-    kind: str
-    disposition: str | None
-    problem: str
-    now: datetime
-
-
-def _id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and int(value) < 2**31 else None
-
-
-def _open_form(session, case, at) -> dict:
-    """What the open-RMA form offers: the asset's components (none preselected), parts, kinds."""
-    ent, contract = services.entitlement_for(session, case, at)
-    open_for = {
-        r.failed_component_id
-        for r in queries.part_history(session, case.asset_id)
-        if r.state not in ("closed", "cancelled")
-    }
-    components = [c for c in case.asset.installed_components if c.state != "quarantined" and c.id not in open_for]
-    return {
-        "case": case,
-        "ent": ent,
-        "contract": contract,
-        "kinds": rules.allowed_kinds(ent),
-        "rules": rules,
-        "components": components,
-        "parts": services.compatible_parts(case),
-    }
-
-
-def _open_page(session, case, posted: dict, *, errors: dict | None = None, error: str | None = None, status: int = 200):
-    return render_template(
-        "rma/open.html", posted=posted, errors=errors or {}, error=error, **_open_form(session, case, now())
-    ), status
-
-
-@bp.post("/cases/<number>/rmas")
-@login_required
-def open_rma(number: str):
-    """Three steps, no script: the form posts here and gets the confirmation page naming the
-    component that will be marked failed; only its Confirm button (``confirm=yes``) opens the
-    RMA; Back returns to the form with everything typed. Refusals keep the form filled in."""
-    session, user = get_session(), actor()
-    case = policy.get_case_for(session, user, number)
-    if user.role not in CASE_WORKER_ROLES:
-        abort(403)
-    if case.asset is None:
-        flash("RMA not opened: this case has no asset; attach one before opening an RMA.", "error")
-        return redirect(url_for("cases.show_case", number=number)), 303
-    form = request.form
-    posted = {name: form.get(name, "") for name in OPEN_FIELDS}
-    if form.get("back"):
-        return _open_page(session, case, posted)
-    args: _OpenArgs = {
-        "component_id": _id(posted["component_id"]),
-        "part_id": _id(posted["part_id"]),
-        "kind": posted["kind"],
-        "disposition": posted["disposition"] or None,
-        "problem": posted["problem"],
-        "now": now(),
-    }
-
-    def opened():
-        if form.get("confirm") != "yes":
-            plan = services.check_open(session, user, case, **args)
-            return render_template("rma/confirm.html", case=case, plan=plan, posted=posted, rules=rules)
-        rma = services.open_rma(session, user, case, **args)
-        flash(
-            f"{rma.number} opened: {rma.failed_component.slot} (SN {rma.failed_component.serial}) is marked failed.",
-            "info",
-        )
-        return redirect(url_for("rma.show_rma", number=rma.number))
-
-    def refused(exc):
-        """The form again with what was typed: an incomplete one names each field that needs attention."""
-        if isinstance(exc, services.OpenRmaRefused):
-            return _open_page(session, case, posted, errors=exc.fields)
-        return _open_page(session, case, posted, error=str(exc))
-
-    return form_action(opened, refused)
-
-
-def case_panel(session, user, case, at) -> Markup | None:
-    """RMAs of the case, the asset's earlier part failures, and (support) the open-RMA form."""
-    if case.asset is None:
-        return None
-    rmas = list(session.scalars(select(Rma).where(Rma.case_id == case.id, queries.rma_filter(user)).order_by(Rma.id)))
-    history = [r for r in queries.part_history(session, case.asset_id) if r.case_id != case.id]
-    repeats = queries.repeat_failures(session, case.asset_id)
-    can_open = user.role in CASE_WORKER_ROLES and case.is_open
-    if not (rmas or history or can_open):
-        return None
-    return Markup(
-        render_template(
-            "rma/panel.html",
-            rmas=rmas,
-            history=history,
-            repeats=repeats,
-            can_open=can_open,
-            site_tz=case.asset.site.timezone,
-            posted={},
-            errors={},
-            **_open_form(session, case, at),
-        )
-    )

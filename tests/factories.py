@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 
 from casemgr.assets.models import Asset, Component, Part, Product
 from casemgr.auth.models import User
-from casemgr.cases import services as case_services
+from casemgr.cases import opening as case_opening
 from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Case
 from casemgr.contracts.models import BusinessCalendar, Contract, SupportPlan
@@ -309,7 +309,7 @@ def create_case(
     asset = asset or create_asset(session, now=now)
     opener = opener or create_user(session, "customer_admin", org=session.get(Organization, asset.organization_id))
     component = next(c for c in asset.components if c.slot == slot) if slot else None
-    return case_services.open_case(
+    return case_opening.open_case(
         session,
         opener,
         LocalAttachmentStore("/nonexistent/no-uploads-here", 1 << 20),

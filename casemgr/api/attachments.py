@@ -1,7 +1,7 @@
 """A case's files through the API: list, upload (multipart), download (streamed).
 
 Same services and checks as the case page: an upload is a reply (or, for vendor staff,
-an internal note) carrying the files, through ``services.add_comment``; a download is
+an internal note) carrying the files, through ``comments.add_comment``; a download is
 only of a file the caller may see, sent by :func:`casemgr.cases.downloads.attachment_response`.
 """
 
@@ -18,7 +18,7 @@ from marshmallow import fields, validate
 from casemgr.api.auth import api_user
 from casemgr.api.cases import case_or_404
 from casemgr.api.schemas import StrictSchema
-from casemgr.cases import services
+from casemgr.cases import comments
 from casemgr.cases.attachments import Upload, attachment_store
 from casemgr.cases.downloads import attachment_response
 from casemgr.cases.models import Attachment
@@ -84,7 +84,7 @@ class Attachments(MethodView):
         refused above the upload limit (413 for the whole request, 422 for one file)."""
         session, user, case = get_session(), api_user(), case_or_404(number)
         uploads = [Upload(f.filename or "", f.stream, f.mimetype) for f in files["file"] if f and f.filename]
-        event = services.add_comment(
+        event = comments.add_comment(
             session,
             user,
             attachment_store(current_app.config),

@@ -37,7 +37,7 @@ from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES
 from casemgr.auth.services import find_user_by_email
-from casemgr.cases import commitments, services, watchers
+from casemgr.cases import comments, commitments, opening, services, watchers
 from casemgr.cases.attachments import AttachmentStore, attachment_store
 from casemgr.cases.models import Case
 from casemgr.cases.queries import SORTS, QueueFilter, queue_conditions, readable_body, timeline
@@ -175,7 +175,7 @@ class Cases(MethodView):
     def post(self, body):
         """Open a case; it is accepted even without an active contract (flagged not entitled)."""
         session, user = get_session(), api_user()
-        case = services.open_case(
+        case = opening.open_case(
             session,
             user,
             _store(),
@@ -205,7 +205,7 @@ class Comments(MethodView):
     def post(self, body, number):
         """Reply (public) or add an internal note. Unsafe instructions are refused with 422 `safety_guard`."""
         case = case_or_404(number)
-        event = services.add_comment(
+        event = comments.add_comment(
             get_session(),
             api_user(),
             _store(),

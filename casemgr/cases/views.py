@@ -8,8 +8,8 @@ from flask_login import login_required
 from casemgr.assets.queries import assets_with_coverage
 from casemgr.auth import policy
 from casemgr.auth.roles import TIERS, can_open_cases
+from casemgr.cases import comments, opening, services, watchers
 from casemgr.cases import commitments as commitment_services
-from casemgr.cases import services, watchers
 from casemgr.cases.action_plans import CATALOGUE, PlanStep, send_action_plan
 from casemgr.cases.attachments import AttachmentStore, Upload, attachment_store
 from casemgr.cases.downloads import attachment_response
@@ -87,7 +87,7 @@ def new_case():
     if form.validate_on_submit():
 
         def opened():
-            case = services.open_case(
+            case = opening.open_case(
                 session,
                 actor(),
                 _store(),
@@ -205,7 +205,7 @@ def reply(number: str):
         return render_case(case, 400, reply=form, error="Check the reply form.")
     return _run(
         case,
-        lambda: services.add_comment(
+        lambda: comments.add_comment(
             get_session(),
             actor(),
             _store(),

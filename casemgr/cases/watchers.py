@@ -34,7 +34,7 @@ from casemgr.cases.models import Case, CaseWatcher
 from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.notifications.links import case_link
-from casemgr.notifications.services import notify, one_line
+from casemgr.notifications.services import notify, notify_of_case, one_line
 from casemgr.organizations.models import AccountAssignment
 
 log = logging.getLogger(__name__)
@@ -284,15 +284,14 @@ def add_watcher(
     session.add(watcher)
     _audit(session, case, actor, target, "watcher_added", now, "")
     if target.id != actor.id:
-        notify(
+        notify_of_case(
             session,
-            [target],
+            target,
+            case,
             subject=f"[{case.number}] {one_line(actor.name)} added you as a watcher: {one_line(case.subject)}",
             body=f"{actor.name} added you as a watcher of {case.number}: you will hear of its replies and"
             f" changes.\n\nOpen the case: {case_link(case.number)}\n",
             now=now,
-            case_id=case.id,
-            severity=case.severity,
             kind="watching",
         )
     session.commit()

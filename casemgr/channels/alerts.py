@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset
 from casemgr.auth.models import User
-from casemgr.cases import services, timeline
+from casemgr.cases import opening, timeline
 from casemgr.cases.attachments import AttachmentStore
 from casemgr.cases.models import Case
 from casemgr.channels.models import AlertLink
@@ -163,7 +163,7 @@ def _open(session: Session, actor: User, alert: Alert, store: AttachmentStore, n
     subject = f"[Monitoring] {alert.summary}"
     description = f"{alert.description}\n\n(alert fingerprint {alert.fingerprint}, status {alert.status})"
     if asset is not None:
-        return services.open_case(
+        return opening.open_case(
             session,
             actor,
             store,
@@ -174,7 +174,7 @@ def _open(session: Session, actor: User, alert: Alert, store: AttachmentStore, n
             now=now,
             channel="monitoring",
         )
-    return services.open_triage_case(
+    return opening.open_triage_case(
         session,
         organization_id=actor.organization_id,
         opened_by=actor,

@@ -23,7 +23,8 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask
 
 from casemgr.cases.attachments import AttachmentStore
-from casemgr.channels.mail import MailSettings, ingest
+from casemgr.channels.mail import ingest
+from casemgr.channels.mail_routing import MailSettings
 from casemgr.db import new_session
 from casemgr.registry import registry_of
 

@@ -161,6 +161,16 @@ def notify(
     return len(rows)
 
 
+def notify_of_case(
+    session: Session, user: User, case: Case, *, subject: str, body: str, now: datetime, kind: str | None = None
+) -> int:
+    """One person told about ``case`` (its opener, its new owner, a new watcher, a thanked
+    engineer): :func:`notify` with the case and its severity, which decide the e-mail's timing."""
+    return notify(
+        session, [user], subject=subject, body=body, now=now, case_id=case.id, severity=case.severity, kind=kind
+    )
+
+
 def insert_notifications(session: Session, rows: list[dict]) -> None:
     """Write notification rows in one statement (one message, or an escalation runner's batch)."""
     bulk_insert(session, _NOTIFICATION_TABLE, rows)

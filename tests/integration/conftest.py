@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from casemgr.assets.services import mark_component
-from casemgr.cases import services
+from casemgr.cases import opening
 from casemgr.cases.attachments import LocalAttachmentStore
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -23,7 +23,7 @@ def failed_case(session, world, store):
     """An Acme case on ACME-001 whose drive in bay 2 is marked failed."""
     bay2 = next(c for c in world.acme_asset.components if c.slot == "bay 2")
     mark_component(session, world.user("engineer"), bay2, "failed", T0)
-    return services.open_case(
+    return opening.open_case(
         session,
         world.user("acme_admin"),
         store,

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from casemgr.cases import commitments, services, watchers
+from casemgr.cases import comments, commitments, opening, services, watchers
 from casemgr.cases.models import CaseEvent
 from casemgr.cases.rules import CaseRuleError
 from casemgr.errors import ForbiddenError, NotFoundError
@@ -32,7 +32,7 @@ def received(session, user, case=None, channel="in_app") -> list[Notification]:
 
 
 def open_acme_case(session, world, store, *, severity=2, by="acme_admin"):
-    return services.open_case(
+    return opening.open_case(
         session,
         world.user(by),
         store,
@@ -61,7 +61,7 @@ def _kinds(session, user, case):
 def test_a_vendor_public_reply_reaches_opener_and_watchers_never_the_engineer_who_wrote_it(session, world, store, case):
     eng, admin, user = world.user("engineer"), world.user("acme_admin"), world.user("acme_user")
     before = {u.id: len(received(session, u, case)) for u in (eng, admin, user)}
-    services.add_comment(session, eng, store, case, body="Please send the controller logs.", public=True, now=T0)
+    comments.add_comment(session, eng, store, case, body="Please send the controller logs.", public=True, now=T0)
     for who in (admin, user):
         [note] = received(session, who, case)[before[who.id] :]
         assert note.kind == "reply" and note.subject == f"[{case.number}] {eng.name} replied: Array slow"
@@ -70,7 +70,7 @@ def test_a_vendor_public_reply_reaches_opener_and_watchers_never_the_engineer_wh
         assert mail.status == "pending" and mail.email == who.email and mail.body == note.body
     assert len(received(session, eng, case)) == before[eng.id], "the author is not told of their own reply"
     # An internal note tells nobody on the customer side.
-    services.add_comment(session, eng, store, case, body="Looks like firmware", public=False, now=T0)
+    comments.add_comment(session, eng, store, case, body="Looks like firmware", public=False, now=T0)
     assert [len(received(session, u, case)) for u in (admin, user)] == [before[admin.id] + 1, before[user.id] + 1]
     # Another organisation's admin hears nothing.
     assert received(session, world.user("globex_admin")) == []
@@ -82,7 +82,7 @@ def test_a_customer_reply_reaches_the_owner_and_the_other_watchers_not_its_write
         session, eng, case, new_status="waiting_customer", expected_version=None, now=T0, note="Logs please"
     )
     before = {u.id: len(received(session, u, case)) for u in (eng, admin, user)}
-    services.add_comment(session, user, store, case, body="Logs attached.", public=True, now=T0)
+    comments.add_comment(session, user, store, case, body="Logs attached.", public=True, now=T0)
     [to_owner] = received(session, eng, case)[before[eng.id] :]
     assert to_owner.subject == f"[{case.number}] {user.name} (Acme) replied: Array slow"
     assert "Logs attached." in to_owner.body
@@ -97,13 +97,13 @@ def test_a_customer_reply_reaches_the_owner_and_the_other_watchers_not_its_write
 def test_an_unowned_case_s_customer_reply_reaches_its_tier_queue_or_the_managers(session, world, store):
     case = open_acme_case(session, world, store)
     admin, manager = world.user("acme_admin"), world.user("manager")
-    services.add_comment(session, admin, store, case, body="Any news?", public=True, now=T0)
+    comments.add_comment(session, admin, store, case, body="Any news?", public=True, now=T0)
     # Nobody works L1 yet: the support managers hear it, nobody else on the vendor side.
     assert [n.kind for n in received(session, manager, case)] == ["reply"]
     assert received(session, world.user("engineer"), case) == []
     world.user("engineer2").tier = "L1"
     session.commit()
-    services.add_comment(session, admin, store, case, body="Still slow.", public=True, now=T0)
+    comments.add_comment(session, admin, store, case, body="Still slow.", public=True, now=T0)
     assert [n.kind for n in received(session, world.user("engineer2"), case)] == ["reply"]
     assert len(received(session, manager, case)) == 1
     assert received(session, world.user("engineer"), case) == []  # tier not set: not in the L1 queue
@@ -155,7 +155,7 @@ def test_a_severity_change_says_why_and_severity_1_mails_at_once_even_in_a_diges
     mails = [m for m in received(session, admin, case, "email") if m.kind == "severity"]
     assert len(mails) == 1, "Severity 1: the digest preference is overridden"
     # On a Severity 1 case the in-app-only preference is overridden too.
-    services.add_comment(session, eng, store, case, body="Engineer joining the bridge", public=True, now=T0)
+    comments.add_comment(session, eng, store, case, body="Engineer joining the bridge", public=True, now=T0)
     assert [m.kind for m in received(session, admin, case, "email")].count("reply") == 1
 
 
@@ -164,7 +164,7 @@ def test_each_preference_mode_decides_the_mail_and_in_app_always_appears(session
     admin, user = world.user("acme_admin"), world.user("acme_user")
     set_preferences(session, admin, {"reply": "digest"}, T0)
     set_preferences(session, user, {"reply": "in_app"}, T0)
-    services.add_comment(session, eng, store, case, body="Update one", public=True, now=T0)
+    comments.add_comment(session, eng, store, case, body="Update one", public=True, now=T0)
     a, u = received(session, admin, case)[-1], received(session, user, case)[-1]
     assert (a.kind, a.held_for_digest, u.kind, u.held_for_digest) == ("reply", True, "reply", False)
     assert not [m for m in received(session, admin, case, "email") if m.kind == "reply"]
@@ -178,8 +178,8 @@ def test_the_daily_digest_goes_once_a_day_with_what_was_held(session, world, sto
     eng, admin = world.user("engineer"), world.user("acme_admin")
     admin.timezone = "UTC"  # the digest time is the user's own 07:00 (see test_time_zones.py)
     set_preferences(session, admin, {"reply": "digest", "commitment": "digest"}, T0)
-    services.add_comment(session, eng, store, case, body="First update", public=True, now=T0)
-    services.add_comment(session, eng, store, case, body="Second update", public=True, now=T0 + timedelta(hours=1))
+    comments.add_comment(session, eng, store, case, body="First update", public=True, now=T0)
+    comments.add_comment(session, eng, store, case, body="Second update", public=True, now=T0 + timedelta(hours=1))
     factory = registry_of(app).db.write_session_factory
 
     def digests():
@@ -193,7 +193,7 @@ def test_the_daily_digest_goes_once_a_day_with_what_was_held(session, world, sto
     assert "First update" in mail.body and "Second update" in mail.body and f"/cases/{case.number}" in mail.body
     assert all(n.digested_at is not None for n in received(session, admin, case) if n.held_for_digest)
     # Something new the same day waits for tomorrow: the job runs every tick, one digest a day.
-    services.add_comment(session, eng, store, case, body="Third update", public=True, now=T0 + timedelta(hours=3))
+    comments.add_comment(session, eng, store, case, body="Third update", public=True, now=T0 + timedelta(hours=3))
     assert send_daily_digests(factory, T0 + timedelta(hours=4)) == 0
     assert send_daily_digests(factory, T0 + timedelta(hours=20)) == 0  # 05:00 next day: before 07:00
     assert len(digests()) == 1
@@ -247,7 +247,7 @@ def test_commitments_recorded_kept_and_missed_each_reach_the_customer_once(sessi
 def test_the_actor_is_never_told_and_other_tenants_never_hear(session, world, store, case):
     """Every kind at once: the engineer does it all, so he hears nothing; Globex hears nothing."""
     eng = world.user("engineer")
-    services.add_comment(session, eng, store, case, body="Looking", public=True, now=T0)
+    comments.add_comment(session, eng, store, case, body="Looking", public=True, now=T0)
     services.change_status(session, eng, case, new_status="waiting_vendor", expected_version=None, now=T0)
     services.change_severity(session, eng, case, severity=3, expected_version=None, now=T0, reason="Workaround")
     commitments.record_commitment(
@@ -314,10 +314,10 @@ def test_watchers_follow_the_tenancy_rules_with_an_audit_entry(session, world, s
         ("watcher_removed", True, "Admin removed User as a watcher."),
     ]
     # The vendor watcher now hears customer replies, the removed watcher no longer hears vendor replies.
-    services.add_comment(session, admin, store, case, body="Hello", public=True, now=T0)
+    comments.add_comment(session, admin, store, case, body="Hello", public=True, now=T0)
     assert received(session, world.user("engineer2"), case)[-1].kind == "reply"
     before = len(received(session, world.user("acme_user"), case))
-    services.add_comment(session, eng, store, case, body="Hi", public=True, now=T0)
+    comments.add_comment(session, eng, store, case, body="Hi", public=True, now=T0)
     assert len(received(session, world.user("acme_user"), case)) == before
 
 
@@ -408,7 +408,7 @@ def test_subjects_carry_no_line_breaks(session, world, store):
     eng = world.user("engineer")
     eng.name = "Eve\r\nBcc: victim@example.com"
     session.commit()
-    services.add_comment(session, eng, store, case, body="Hi", public=True, now=T0)
+    comments.add_comment(session, eng, store, case, body="Hi", public=True, now=T0)
     [note] = received(session, world.user("acme_admin"), case)
     assert "\n" not in note.subject and "\r" not in note.subject
     assert note.subject == f"[{case.number}] Eve Bcc: victim@example.com replied: Array slow"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from casemgr.cases import services
+from casemgr.cases import comments, opening, services
 from casemgr.cases.attachments import LocalAttachmentStore, Upload
 from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
@@ -24,7 +24,7 @@ def store(tmp_path):
 def open_for(session, world, store, now, *, who="acme_admin", serial="ACME-001", **kw):
     defaults = {"severity": 2, "subject": "Array degraded", "description": "Bay 2 shows amber."}
     defaults.update(kw)
-    return services.open_case(session, world.user(who), store, asset_serial=serial, now=now, **defaults)
+    return opening.open_case(session, world.user(who), store, asset_serial=serial, now=now, **defaults)
 
 
 def test_opening_a_case_numbers_it_and_records_who_and_when(session, world, store, clock):
@@ -143,10 +143,10 @@ def test_an_oversize_attachment_refuses_the_whole_case(session, world, store, cl
 def test_internal_notes_and_public_replies_are_appended_in_order(session, world, store, clock):
     case = open_for(session, world, store, clock.now())
     engineer = world.user("engineer")
-    services.add_comment(
+    comments.add_comment(
         session, engineer, store, case, body="Looking at it", public=True, now=clock.advance(timedelta(minutes=5))
     )
-    services.add_comment(
+    comments.add_comment(
         session,
         engineer,
         store,
@@ -173,7 +173,7 @@ def test_a_customer_reply_is_always_public_and_resumes_a_waiting_case(session, w
         expected_version=case.version,
         now=clock.now(),
     )
-    event = services.add_comment(
+    event = comments.add_comment(
         session,
         world.user("acme_user"),
         store,
@@ -300,7 +300,7 @@ def test_customers_and_account_managers_cannot_work_cases(session, world, store,
                 session, world.user(who), case, new_status="resolved", expected_version=case.version, now=clock.now()
             )
     with pytest.raises(ForbiddenError):
-        services.add_comment(session, world.user("account"), store, case, body="hi", public=True, now=clock.now())
+        comments.add_comment(session, world.user("account"), store, case, body="hi", public=True, now=clock.now())
 
 
 def test_the_timeline_refuses_edits_and_deletes(session, world, store, clock):

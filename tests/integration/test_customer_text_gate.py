@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from casemgr.cases import commitments, services
+from casemgr.cases import comments, commitments, opening, services
 from casemgr.cases.action_plans import PlanStep, send_action_plan
 from casemgr.cases.models import CaseEvent
 from casemgr.channels import mail_services
@@ -134,7 +134,7 @@ def _rma(session, world, case):
 
 
 def _vendor_opens(s, w, store, case):
-    services.open_case(
+    opening.open_case(
         s,
         w.user("engineer"),
         store,
@@ -215,10 +215,10 @@ def _bay2(w):
 
 REFUSED, CUSTOMER_ONLY, UNREACHABLE = "refused", "customer only", "unreachable by vendor text"
 SCENARIOS = {
-    "casemgr.cases.services:open_case": (REFUSED, _vendor_opens),
-    "casemgr.cases.services:add_comment": (
+    "casemgr.cases.opening:open_case": (REFUSED, _vendor_opens),
+    "casemgr.cases.comments:add_comment": (
         REFUSED,
-        lambda s, w, store, case: services.add_comment(
+        lambda s, w, store, case: comments.add_comment(
             s, w.user("engineer"), store, case, body=UNSAFE, public=True, now=T0
         ),
     ),
@@ -248,7 +248,7 @@ SCENARIOS = {
         ),
     ),
     # a triage case has no asset, so nothing on it can be put back; its text is the sender's
-    "casemgr.cases.services:open_triage_case": (UNREACHABLE, None),
+    "casemgr.cases.opening:open_triage_case": (UNREACHABLE, None),
     "casemgr.cases.commitments:record_commitment": (
         REFUSED,
         lambda s, w, store, case: commitments.record_commitment(

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, inspect, select
 
 from casemgr.assets.models import Asset
-from casemgr.cases import services
+from casemgr.cases import opening
 from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.db import EntityColumns, insert_one, new_session
@@ -116,7 +116,7 @@ def test_a_row_inserted_by_insert_one_is_loaded_whole_and_leaves_nothing_to_flus
 
 def _open(session, world, store, clock, **kw):
     values = {"severity": 2, "subject": "Array degraded", "description": "Bay 2 shows amber."} | kw
-    return services.open_case(
+    return opening.open_case(
         session, world.user("acme_admin"), store, asset_serial="ACME-001", now=clock.now(), **values
     )
 
@@ -167,7 +167,7 @@ def test_an_opened_case_comes_back_with_what_its_callers_read_already_loaded(ses
 
 def test_a_triage_case_goes_in_through_the_same_path(session, world, store, clock, ladders):
     with Statements(session) as sent:
-        case = services.open_triage_case(
+        case = opening.open_triage_case(
             session,
             organization_id=world.acme.id,
             opened_by=world.user("acme_admin"),

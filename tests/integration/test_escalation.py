@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from casemgr.auth.models import User
-from casemgr.cases import commitments, services
+from casemgr.cases import comments, commitments, opening, services
 from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.rules import CaseRuleError
@@ -46,7 +46,7 @@ def run(app):
 
 
 def open_case(session, world, store, at, *, who="acme_admin", serial="ACME-001", severity=1):
-    return services.open_case(
+    return opening.open_case(
         session,
         world.user(who),
         store,
@@ -89,7 +89,7 @@ def test_severity_1_on_premium_24x7_climbs_the_ladder_pauses_and_stops(session, 
     assert fired_names(session, case)[-1] == "Page L2 on call" and case.queue == "L2"
 
     engineer = world.user("engineer")
-    services.add_comment(
+    comments.add_comment(
         session, engineer, store, case, body="Looking now", public=True, now=T0 + timedelta(minutes=35)
     )
     assert run(T0 + timedelta(minutes=50)).fired == 0, "the reply stopped the acknowledgement branch"
@@ -108,7 +108,7 @@ def test_severity_1_on_premium_24x7_climbs_the_ladder_pauses_and_stops(session, 
     assert case.sla_paused_at == T0 + timedelta(minutes=40) and case.resolution_due_at is None
     assert run(T0 + timedelta(hours=4)).fired == 0, "nothing runs while waiting on the customer"
 
-    services.add_comment(
+    comments.add_comment(
         session, world.user("acme_admin"), store, case, body="Logs attached", public=True, now=T0 + timedelta(hours=5)
     )
     case = reload(session, case)
@@ -183,7 +183,7 @@ def test_a_repeating_step_repeats_at_its_interval_and_stops_when_its_condition_c
 ):
     case = open_case(session, world, store, T0)
     engineer = world.user("engineer")
-    services.add_comment(session, engineer, store, case, body="On it", public=True, now=T0 + timedelta(minutes=10))
+    comments.add_comment(session, engineer, store, case, body="On it", public=True, now=T0 + timedelta(minutes=10))
     name = "Update overdue: remind the owner"
     for minutes in (71, 101, 131):  # due at +70, then every 30 minutes
         run(T0 + timedelta(minutes=minutes))
@@ -194,7 +194,7 @@ def test_a_repeating_step_repeats_at_its_interval_and_stops_when_its_condition_c
         .order_by(EscalationFiring.id)
     ).all()
     assert cycles == [0, 1, 2]
-    services.add_comment(
+    comments.add_comment(
         session,
         engineer,
         store,
@@ -218,7 +218,7 @@ def test_a_repeating_step_repeats_at_its_interval_and_stops_when_its_condition_c
 def test_a_severity_change_while_paused_keeps_the_pause_already_accrued(session, world, store, ladders, run):
     case = open_case(session, world, store, T0, severity=3)
     engineer, admin = world.user("engineer"), world.user("acme_admin")
-    services.add_comment(session, engineer, store, case, body="Need logs", public=True, now=T0 + timedelta(minutes=30))
+    comments.add_comment(session, engineer, store, case, body="Need logs", public=True, now=T0 + timedelta(minutes=30))
     services.change_status(
         session,
         engineer,
@@ -227,7 +227,7 @@ def test_a_severity_change_while_paused_keeps_the_pause_already_accrued(session,
         expected_version=version(session, case),
         now=T0 + timedelta(minutes=60),
     )
-    services.add_comment(
+    comments.add_comment(
         session, admin, store, reload(session, case), body="Here", public=True, now=T0 + timedelta(minutes=180)
     )
     services.change_status(
@@ -246,7 +246,7 @@ def test_a_severity_change_while_paused_keeps_the_pause_already_accrued(session,
         expected_version=version(session, case),
         now=T0 + timedelta(minutes=230),
     )
-    services.add_comment(
+    comments.add_comment(
         session,
         admin,
         store,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from casemgr import create_app
 from casemgr.auth.models import User
-from casemgr.cases import services
+from casemgr.cases import opening
 from casemgr.clock import FixedClock
 from casemgr.contracts.models import BusinessCalendar, SupportPlan
 from casemgr.db import new_session
@@ -155,7 +155,7 @@ def test_a_severity_1_case_escalates_on_a_freshly_initialised_service(fresh_app)
         partner = Organization(name="First Partner", created_at=T0)
         session.add(partner)
         session.commit()
-        case = services.open_triage_case(
+        case = opening.open_triage_case(
             session,
             organization_id=partner.id,
             opened_by=None,

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Attachment, Case, CaseEvent
-from casemgr.channels.mail import MailSettings, ingest
+from casemgr.channels.mail import ingest
+from casemgr.channels.mail_routing import MailSettings
 from casemgr.channels.models import InboundMessage
 from casemgr.notifications.models import Notification
 

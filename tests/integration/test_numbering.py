@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, update
 
-from casemgr.cases import rules, services
+from casemgr.cases import opening, rules
 from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Case, Counter
 from casemgr.numbering import next_value
@@ -21,7 +21,7 @@ def store(tmp_path):
 
 
 def _portal(session, world, store, subject: str = "Disk failed") -> Case:
-    return services.open_case(
+    return opening.open_case(
         session,
         world.user("acme_admin"),
         store,
@@ -34,7 +34,7 @@ def _portal(session, world, store, subject: str = "Disk failed") -> Case:
 
 
 def _triage(session, world) -> Case:
-    return services.open_triage_case(
+    return opening.open_triage_case(
         session,
         organization_id=world.acme.id,
         opened_by=world.user("acme_admin"),
@@ -88,7 +88,7 @@ def test_a_case_opening_rolled_back_gives_its_number_back(session, world, store,
     def fail(*_args, **_kwargs):
         raise RuntimeError("the acknowledgement could not be queued")
 
-    monkeypatch.setattr(services, "_acknowledge", fail)
+    monkeypatch.setattr(opening, "_acknowledge", fail)
     with pytest.raises(RuntimeError):
         _portal(session, world, store, subject="lost")
     session.rollback()

@@ -48,9 +48,9 @@ def settings(app):
 
 @pytest.fixture
 def case(session, world, store):
-    from casemgr.cases import services
+    from casemgr.cases import opening
 
-    return services.open_case(
+    return opening.open_case(
         session,
         world.user("acme_admin"),
         store,

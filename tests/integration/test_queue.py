@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from casemgr.cases import comments as case_comments
+from casemgr.cases import opening as case_opening
 from casemgr.cases import services
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.cases.queries import QueueFilter, case_queue
@@ -25,7 +27,7 @@ UNSAFE = "Please pull the failed drive and push it back in to see if it rebuilds
 
 
 def open_case(session, world, store, now, *, who="acme_admin", serial="ACME-001", severity=2):
-    return services.open_case(
+    return case_opening.open_case(
         session,
         world.user(who),
         store,
@@ -50,7 +52,7 @@ def test_the_deadline_moves_with_the_reply_the_pause_and_the_resolution(session,
     case = open_case(session, world, store, clock.now())
     engineer = world.user("engineer")
     clock.advance(timedelta(minutes=20))
-    services.add_comment(session, engineer, store, case, body="Looking at it.", public=True, now=clock.now())
+    case_comments.add_comment(session, engineer, store, case, body="Looking at it.", public=True, now=clock.now())
     session.refresh(case)
     assert (case.next_due_kind, case.next_due_at) == ("next_update", case.next_update_due_at)
     assert case.next_update_due_at == clock.now() + timedelta(minutes=120)
@@ -205,7 +207,7 @@ def test_a_macro_fills_the_case_fields_and_an_unsafe_one_is_refused_again_when_s
     session.commit()
     filled = macros.apply_macro(session, engineer, failed_case, legacy.id)
     with pytest.raises(SafetyBlocked):
-        services.add_comment(session, engineer, store, failed_case, body=filled, public=True, now=clock.now())
+        case_comments.add_comment(session, engineer, store, failed_case, body=filled, public=True, now=clock.now())
     comments = session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == failed_case.id, CaseEvent.kind == "comment")
     ).all()

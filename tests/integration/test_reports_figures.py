@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from casemgr.cases import commitments, services
+from casemgr.cases import comments, commitments, opening, services
 from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Case, CaseEvent, Commitment
 from casemgr.cases.rules import CaseRuleError
@@ -32,7 +32,7 @@ def store(tmp_path):
 
 
 def open_at(session, world, store, at, severity, *, who="acme_admin", serial="ACME-001"):
-    return services.open_case(
+    return opening.open_case(
         session,
         world.user(who),
         store,
@@ -71,7 +71,7 @@ def test_dashboard_orders_by_urgency_and_moves_sla_states_with_the_clock(session
     assert at20.rows[0].sla.next_due == T0 + 40 * M
     assert at20.by_state == {"breached": 0, "at_risk": 1, "on_track": 2}
 
-    services.add_comment(
+    comments.add_comment(
         session, world.user("engineer"), store, session.get(Case, s2.id), body="On it", public=True, now=T0 + 30 * M
     )  # answers S2's first response
     at65 = board(T0 + 65 * M)
@@ -378,7 +378,7 @@ def resolved_case(session, world, store):
     case = open_at(session, world, store, T0, 2)
     engineer = world.user("engineer")
     services.assign_owner(session, engineer, case, owner_id=engineer.id, expected_version=None, now=T0 + M)
-    services.add_comment(session, engineer, store, case, body="Fixed", public=True, now=T0 + 2 * M)
+    comments.add_comment(session, engineer, store, case, body="Fixed", public=True, now=T0 + 2 * M)
     services.change_status(session, engineer, case, new_status="resolved", expected_version=None, now=T0 + 3 * M)
     return case
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from casemgr.assets.models import Component, QuarantinedSerial
 from casemgr.assets.services import install_component
+from casemgr.cases import opening as case_opening
 from casemgr.cases import services as case_services
 from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import CaseEvent
@@ -39,7 +40,7 @@ def open_case(session, world, clock, *, org="acme", serial="ACME-001", slot="bay
     asset.site.region = {"acme": "us-east", "globex": "eu-central"}[org]
     component = next(c for c in asset.components if c.slot == slot)
     store = LocalAttachmentStore("/nonexistent/no-uploads-here", 1 << 20)  # these cases carry no files
-    case = case_services.open_case(
+    case = case_opening.open_case(
         session,
         world.user(f"{org}_admin"),
         store,

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from casemgr.cases import services
+from casemgr.cases import opening
 from casemgr.cases.attachments import LocalAttachmentStore, Upload
 from tests.conftest import WebClient
 from tests.s3_server import bucket_of, keys_in, s3_app, s3_credentials, s3_server  # noqa: F401 - fixtures
@@ -35,7 +35,7 @@ def key_of(data: bytes) -> str:
 def folder_case(app, world, session, clock):
     """A case whose files were stored in the folder, as before the switch to the bucket."""
     folder = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
-    case = services.open_case(
+    case = opening.open_case(
         session,
         world.user("acme_admin"),
         folder,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from casemgr.assets.models import Component, QuarantinedSerial
 from casemgr.assets.services import install_component, mark_component
-from casemgr.cases import services
+from casemgr.cases import comments as case_comments
 from casemgr.cases.action_plans import PlanStep, send_action_plan
 from casemgr.cases.models import CaseEvent
 from casemgr.cases.rules import CaseRuleError
@@ -22,7 +22,7 @@ UNSAFE = "Please pull the failed drive in bay 2 and push it back in to see if it
 
 def test_an_unsafe_public_reply_is_refused_recorded_and_never_sent(session, world, store, failed_case):
     with pytest.raises(SafetyBlocked) as refused:
-        services.add_comment(session, world.user("engineer"), store, failed_case, body=UNSAFE, public=True, now=T0)
+        case_comments.add_comment(session, world.user("engineer"), store, failed_case, body=UNSAFE, public=True, now=T0)
     refusal = refused.value.refusals[0]
     assert "ACME-001-D2" in refusal.decision.reason and "bay 2" in refusal.decision.reason
     assert "open an RMA" in refusal.decision.safe_alternative
@@ -37,7 +37,9 @@ def test_an_unsafe_public_reply_is_refused_recorded_and_never_sent(session, worl
 
 
 def test_an_internal_note_is_kept_but_marked_by_the_guard(session, world, store, failed_case):
-    event = services.add_comment(session, world.user("engineer"), store, failed_case, body=UNSAFE, public=False, now=T0)
+    event = case_comments.add_comment(
+        session, world.user("engineer"), store, failed_case, body=UNSAFE, public=False, now=T0
+    )
     assert event.body == UNSAFE
     assert event.data["safety_flags"][0]["rule"] == "SG-REINSERT-FAILED"
     assert session.scalar(select(func.count()).select_from(SafetyBlock)) == 0
@@ -49,7 +51,7 @@ def test_safe_replies_pass(session, world, store, failed_case):
         "When the replacement arrives, insert the new drive from the RMA into bay 2.",
         "Please reseat the drive in bay 3 and send logs.",
     ):
-        services.add_comment(session, world.user("engineer"), store, failed_case, body=text, public=True, now=T0)
+        case_comments.add_comment(session, world.user("engineer"), store, failed_case, body=text, public=True, now=T0)
     assert session.scalar(select(func.count()).select_from(SafetyBlock)) == 0
 
 

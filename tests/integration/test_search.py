@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from casemgr.cases import services as case_services
+from casemgr.cases import comments as case_comments
 from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.search import service
 from casemgr.search.text import SearchInputError, parse_query
@@ -29,7 +29,7 @@ def keys(hits):
 
 def comment(session, user, case, body, *, public=True, now):
     store = LocalAttachmentStore("/nonexistent/no-uploads-here", 1 << 20)
-    return case_services.add_comment(session, user, store, case, body=body, public=public, now=now)
+    return case_comments.add_comment(session, user, store, case, body=body, public=public, now=now)
 
 
 def test_a_case_is_found_by_words_of_its_subject_and_description(ctx, session, world, clock):

@@ -11,33 +11,16 @@ from casemgr.safety.rules import (
     DEFAULT_RULES,
     ActionKind,
     AssetFacts,
-    ComponentFacts,
     Decision,
     SafetyRule,
     evaluate,
     rules_from_dicts,
     rules_to_dicts,
 )
+from tests.safety_facts import ASSET, drive, psu
 
-DRIVE = ComponentFacts(
-    serial="ZK1234ABC",
-    slot="bay 4",
-    part_number="SSD-384-NV",
-    part_description="3.84TB NVMe SSD",
-    kind_word="drive",
-    state="active",
-    data_bearing=True,
-)
-PSU = ComponentFacts(
-    serial="PS7781QQ",
-    slot="PSU 1",
-    part_number="PSU-1600",
-    part_description="1600W power supply",
-    kind_word="psu",
-    state="active",
-    data_bearing=False,
-)
-ASSET = AssetFacts(serial="CHS-0042")
+DRIVE = drive()
+PSU = psu()
 REBUILDING = AssetFacts(serial="CHS-0042", rebuilding=True, degraded=True)
 
 # (rule code, action, unsafe component, unsafe asset, healthy component, healthy asset)

@@ -7,36 +7,13 @@ from dataclasses import replace
 import pytest
 
 from casemgr.safety.rules import ActionKind, AssetFacts, ComponentFacts
-from casemgr.safety.text import Finding, normalise, scan_reply, split_sentences
+from casemgr.safety.text import Finding, scan_reply
+from casemgr.safety.text_normalise import normalise, split_sentences
+from tests.safety_facts import ASSET, drive, psu
 
-FAILED_DRIVE = ComponentFacts(
-    serial="ZK1234ABC",
-    slot="bay 4",
-    part_number="SSD-384-NV",
-    part_description="3.84TB NVMe SSD",
-    kind_word="drive",
-    state="failed",
-    data_bearing=True,
-)
-HEALTHY_DRIVE = ComponentFacts(
-    serial="ZK5555XYZ",
-    slot="bay 5",
-    part_number="SSD-384-NV",
-    part_description="3.84TB NVMe SSD",
-    kind_word="drive",
-    state="active",
-    data_bearing=True,
-)
-HEALTHY_PSU = ComponentFacts(
-    serial="PS7781QQ",
-    slot="PSU 1",
-    part_number="PSU-1600",
-    part_description="1600W power supply",
-    kind_word="psu",
-    state="active",
-    data_bearing=False,
-)
-ASSET = AssetFacts(serial="CHS-0042")
+FAILED_DRIVE = drive(state="failed")
+HEALTHY_DRIVE = drive(serial="ZK5555XYZ", slot="bay 5")
+HEALTHY_PSU = psu()
 CASE_COMPONENTS = (FAILED_DRIVE, HEALTHY_DRIVE, HEALTHY_PSU)
 
 UNSAFE, SAFE = True, False
@@ -258,37 +235,15 @@ def test_blank_serial_or_slot_does_not_match_everything() -> None:
 
 
 def test_a_specific_reference_names_only_that_component():
-    removed = ComponentFacts(
-        serial="OLD-BAY2",
-        slot="bay 2",
-        part_number="SSD",
-        part_description="SSD",
-        kind_word="drive",
-        state="removed",
-        data_bearing=True,
-    )
-    failed = ComponentFacts(
-        serial="NEW-FAIL4",
-        slot="bay 4",
-        part_number="SSD",
-        part_description="SSD",
-        kind_word="drive",
-        state="failed",
-        data_bearing=True,
-    )
+    removed = drive(serial="OLD-BAY2", slot="bay 2", part_number="SSD", part_description="SSD", state="removed")
+    failed = drive(serial="NEW-FAIL4", part_number="SSD", part_description="SSD", state="failed")
     findings = scan_reply("Please re-seat the failed drive in bay 4 and check the rebuild.", [removed, failed])
     assert [f.component.serial for f in findings] == ["NEW-FAIL4"]
 
 
 # --- phrasings added with the dev7 corpus part: command lines, settings, appositives -------
-FAILED_PSU = ComponentFacts(
-    serial="PS2222ZZ",
-    slot="PSU 2",
-    part_number="PSU-800",
-    part_description="800W power supply",
-    kind_word="psu",
-    state="failed",
-    data_bearing=False,
+FAILED_PSU = psu(
+    serial="PS2222ZZ", slot="PSU 2", part_number="PSU-800", part_description="800W power supply", state="failed"
 )
 WIDER_CASE = (FAILED_DRIVE, HEALTHY_DRIVE, HEALTHY_PSU, FAILED_PSU)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from casemgr.cases import services as case_services
+from casemgr.cases import comments as case_comments
 from casemgr.cases.attachments import LocalAttachmentStore
 from tests.factories import create_case
 
@@ -26,7 +26,7 @@ def cases(session, world, clock):
         description="gecko",
     )
     store = LocalAttachmentStore("/nonexistent/no-uploads-here", 1 << 20)
-    case_services.add_comment(
+    case_comments.add_comment(
         session, world.user("engineer"), store, acme, body="internal gecko note", public=False, now=clock.now()
     )
     return acme, globex
@@ -62,7 +62,7 @@ def test_the_cursor_pages_through_and_a_foreign_one_is_refused(api, world, sessi
     case = create_case(session, asset=world.acme_asset, opener=world.user("acme_admin"))
     store = LocalAttachmentStore("/nonexistent/no-uploads-here", 1 << 20)
     for n in range(4):
-        case_services.add_comment(
+        case_comments.add_comment(
             session, world.user("engineer"), store, case, body=f"iguana {n}", public=True, now=clock.now()
         )
     client = api("acme_admin")

@@ -10,7 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert, select
 
 from casemgr.cases.attachments import LocalAttachmentStore
-from casemgr.channels.mail import MailSettings, ingest
+from casemgr.channels.mail import ingest
+from casemgr.channels.mail_routing import MailSettings
 from casemgr.channels.models import WebhookDelivery, WebhookEndpoint
 from casemgr.metrics.access import MetricsAccess
 from casemgr.notifications.models import Notification

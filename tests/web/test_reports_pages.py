@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pypdf
 import pytest
 
-from casemgr.cases import services
+from casemgr.cases import comments, opening, services
 from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.registry import registry_of
 
@@ -32,7 +32,7 @@ def seeded(session, world, tmp_path):
     engineer = world.user("engineer")
 
     def open_(who, serial, severity, at, subject):
-        return services.open_case(
+        return opening.open_case(
             session,
             world.user(who),
             store,
@@ -47,7 +47,7 @@ def seeded(session, world, tmp_path):
     services.assign_owner(
         session, engineer, s1, owner_id=engineer.id, expected_version=None, now=T0 - timedelta(days=10) + M
     )
-    services.add_comment(session, engineer, store, s1, body="On it", public=True, now=T0 - timedelta(days=10) + 5 * M)
+    comments.add_comment(session, engineer, store, s1, body="On it", public=True, now=T0 - timedelta(days=10) + 5 * M)
     services.change_status(
         session, engineer, s1, new_status="resolved", expected_version=None, now=T0 - timedelta(days=10) + 90 * M
     )

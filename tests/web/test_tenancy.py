@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from casemgr.cases import services
+from casemgr.cases import comments, opening
 from casemgr.cases.attachments import LocalAttachmentStore, Upload
 from casemgr.cases.models import Attachment
 
@@ -16,7 +16,7 @@ from casemgr.cases.models import Attachment
 @pytest.fixture
 def globex_case(app, session, world, clock, tmp_path):
     store = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
-    case = services.open_case(
+    case = opening.open_case(
         session,
         world.user("globex_admin"),
         store,
@@ -89,7 +89,7 @@ def test_lists_never_show_another_organisations_cases_or_assets(world, web, glob
 
 def test_the_account_manager_sees_assigned_partners_read_only(world, web, session, clock, app):
     store = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
-    case = services.open_case(
+    case = opening.open_case(
         session,
         world.user("acme_admin"),
         store,
@@ -120,7 +120,7 @@ def test_internal_attachments_are_not_served_to_the_customer(world, web, session
     engineer = world.user("engineer")
     store = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
     case = get_case_for(session, engineer, number)
-    event = services.add_comment(
+    event = comments.add_comment(
         session,
         engineer,
         store,

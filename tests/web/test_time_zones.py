@@ -101,13 +101,13 @@ def test_a_visit_window_shows_the_site_time_beside_the_viewers(session, world, w
 
 
 def test_the_daily_digest_comes_at_seven_on_the_users_own_clock(session, world, app, acme_rma, clock):  # noqa: F811
-    from casemgr.cases import services
+    from casemgr.cases import comments
     from tests.integration.conftest import T0
 
     admin = world.user("acme_admin")
     admin.timezone = "Asia/Tokyo"  # 07:00 JST is 22:00 UTC the day before
     set_preferences(session, admin, {"reply": "digest"}, T0)
-    services.add_comment(
+    comments.add_comment(
         session, world.user("engineer"), _store(app), acme_rma.case, body="Held update", public=True, now=T0
     )
     factory = registry_of(app).db.write_session_factory

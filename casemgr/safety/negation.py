@@ -1,0 +1,409 @@
+"""Cues that make an action not a request: negation, narration, questions, harm, dissuasion.
+
+The "request" leg of the scanner (see ``casemgr.safety.text``): patterns only; ``_Sentence``
+in ``casemgr.safety.text`` applies them around each verb.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NEG_CUE = re.compile(
+    r"\b(?:not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
+    r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
+    r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
+    r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
+    r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't)\b"
+)
+# "there's no reason not to", "it can't hurt to": two negations make a suggestion
+_DOUBLE_NEG = re.compile(
+    r"\b(?:no reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
+    r" (?:with|from)|(?:can't|won't|wouldn't|doesn't|does not|would not|will not|cannot) hurt"
+    r"|not a bad idea|don't hesitate to|do not hesitate to|don't forget to|do not forget to"
+    r"|never hurts to|why not)\b"
+)
+# Words that may sit between a negation and the action it negates: "do not (try to)
+# reseat", "we do not recommend reseating", "never remove and reinsert". Anything
+# else ("don't forget to reseat", "if that doesn't work reseat") ends the negation.
+_GAP_WORDS = frozenset(
+    [
+        "you",
+        "we",
+        "i",
+        "they",
+        "anyone",
+        "one",
+        "should",
+        "would",
+        "could",
+        "to",
+        "try",
+        "trying",
+        "attempt",
+        "attempting",
+        "need",
+        "needs",
+        "have",
+        "has",
+        "attempted",
+        "ever",
+        "even",
+        "please",
+        "be",
+        "tempted",
+        "go",
+        "ahead",
+        "simply",
+        "just",
+        "physically",
+        "manually",
+        "yourself",
+        "also",
+        "again",
+        "strongly",
+        "really",
+        "recommend",
+        "recommended",
+        "recommending",
+        "advise",
+        "advised",
+        "suggest",
+        "suggested",
+        "want",
+        "need",
+        "advisable",
+        "wise",
+        "make",
+        "perform",
+        "for",
+        "needed",
+        "necessary",
+        "required",
+        "safe",
+        "a",
+        "an",
+        "good",
+        "idea",
+        "is",
+        "it's",
+        "it",
+        "its",
+        "them",
+        "reason",
+        "point",
+        "in",
+        "the",
+        "supported",
+        "allowed",
+        "permitted",
+        "and",
+        "or",
+        "nor",
+        "then",
+        "remove",
+        "removing",
+        "pull",
+        "pulling",
+        "take",
+        "taking",
+        "out",
+        "unplug",
+        "unplugging",
+        "eject",
+        "ejecting",
+        "from",
+        "think",
+        "thinking",
+        "about",
+        "of",
+        "that",
+        "do",
+        "does",
+        "under",
+        "any",
+        "circumstances",
+        "personally",
+        "at",
+        "all",
+        "this",
+        "time",
+        "now",
+        "yet",
+        "here",
+        "kindly",
+        "bother",
+        "worth",
+        "re",
+        "seat",
+        "reseat",
+        "reseating",
+        "insert",
+        "reinsert",
+        "reinserting",
+        "inserting",
+        "plug",
+        "replug",
+        "replugging",
+        "plugging",
+        "put",
+        "putting",
+        "push",
+        "pushing",
+        "back",
+        "force",
+        "forcing",
+        "mark",
+        "marking",
+        "bring",
+        "bringing",
+        "online",
+        "clear",
+        "clearing",
+        "fault",
+        "case",
+        "there",
+        "ask",
+        "asking",
+        "asked",
+        "tell",
+        "telling",
+        "told",
+        "instruct",
+        "instructing",
+        "reseated",
+        "reinserted",
+        "plugged",
+        "pushed",
+        "forced",
+        "marked",
+        "brought",
+        "powered",
+        "cleared",
+        "slid",
+        "put",
+        "seated",
+        "reconnected",
+        "reinstalled",
+        "added",
+        "enabled",
+        "returned",
+        "require",
+        "requiring",
+        "expect",
+        "expecting",
+        "will",
+        "going",
+        "gonna",
+        "ever",
+        "suggesting",
+        "advising",
+        "request",
+        "requesting",
+        "has",
+        "have",
+        "been",
+        "our",
+        "side",
+        "end",
+        "part",
+        "us",
+        "temptation",
+        "urge",
+        "more",
+        "further",
+        "on",
+        "had",
+        "being",
+        "get",
+        "got",
+        "run",
+        "running",
+        "type",
+        "typing",
+        "execute",
+        "executing",
+        "issue",
+        "issuing",
+        "command",
+        "set",
+        "setting",
+    ]
+)
+_WHY = re.compile(r"\bwhy\s+$")  # "why not reseat it?", "why don't you reseat it?" are suggestions
+# "put" reads as past after a subject: "the customer put it back yesterday"
+_WHO = (
+    r"customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone|somebody|colleague"
+    r"|he|she|they|we|i"
+)  # who can have done it
+_TRIED = re.compile(
+    rf"(?<!have )(?<!did )(?<!had )\b(?:{_WHO}|you)\s+(?:already\s+|also\s+|then\s+)?(?:tried|attempted"
+    r"|kept|started|began|went ahead and)\s+(?:to\s+)?$"
+    r"|^\W*(?:already\s+|also\s+)?(?:tried|attempted)\s+(?:to\s+)?$"  # a note without its subject: "tried reseating it"
+)
+_NARRATOR = re.compile(
+    rf"\b(?:{_WHO}|you'd|you've|they'd|they've|we'd|we've|i've|he'd"
+    r"|she'd)\s+(?:(?:already|also|then|just|accidentally|apparently|mistakenly|had|has|have|simply"
+    r"|once|twice|both)\s+)*$|\bi'd\s+(?:(?:also|then|simply|once|twice|both)\s+)*(?:already|just|accidentally"
+    r"|apparently|mistakenly)\s+(?:(?:already|also|then|just|simply)\s+)*$"
+    r"|\b(?:said|mentioned|told us|wrote|reported|explained|confirmed|say|says)\s+(?:that\s+)?"
+    r"(?:you|they|he|she|someone|the \w+)\s+(?:(?:already|also|then|just|had|have)\s+)*$"
+)
+_DID = re.compile(
+    r"\b(?:did|didn't|had|hadn't|was|were)\s+(?:(?!(?:to|be|work|help|fix|change|succeed)\b)[\w'-]+\s+)"
+    r"{1,8}?(?:already\s+|ever\s+)?$"
+    r"|\bwho\s+$"
+)  # "why did the on-site tech reseat it", "who reseated it?"
+# "the customer asked whether to reseat it": a reported question, not an instruction
+_REPORTED = re.compile(
+    r"\b(?:ask|asks|asked|asking|wonder|wonders|wondered|wondering|want(?:s|ed)? to know"
+    r"|question(?:s|ed)?|enquired|inquired)\s+(?:\w+\s+){0,2}?(?:if|whether)\b"
+    rf"|\b(?:{_WHO}|cust|site|they|customers?)\s+(?:(?:had|has|have|also|then|just|already)\s+)?(?:asked|wanted"
+    r"|requested|offered|proposed|planned|intended|hoped|wished|insisted on|was keen|were keen)\s+(?:to\s+)?$"
+    r"|\b(?:ask|asks|asked|asking|request|requests|requested|sought|seeks|wants?|wanted)\s+(?:\w+\s+){0,2}?"
+    r"(?:permission|approval|authori[sz]ation|sign-off|the go-ahead|the ok|the okay|an exception)\s+to\s+$"
+    r"|\b(?:question|questions|query|queries|request|requests)\s+(?:about|regarding|re|on|concerning)\s+$"
+)
+# "I know it's tempting to reseat it, but please don't": the reply talks the customer out of it
+_TEMPTING = re.compile(
+    r"\btempt\w*|\byou (?:may|might) (?:think|want|be tempted)|\bi (?:know|understand|appreciate|reali[sz]e|get|see)\b"
+    r"|\byou(?:'d| would) (?:like|love|prefer|rather)\b|\byou (?:want|wish|hope|plan|intend|mean)\w* to\b"
+)
+# the next sentence talks them out of it: "... tempting to lift the quarantine. Please don't: ..."
+_DISSUADE_NEXT = re.compile(r"\s*(?:but\s+)?(?:please\s+)?(?:don't|do not|never|resist|refrain|no,)\b")
+# "if you were to reinsert it, the controller could ...": a hypothetical whose outcome is a harm
+_HYPOTHETICAL = re.compile(
+    r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:\w+\s+){0,3}?were\s+to\s+$"
+    r"|\b(?:whoever|someone|somebody|anyone|they|he|she|the \w+)\s+(?:who\s+)?(?:told|suggested"
+    r"|advised|asked|recommended|said)\s+(?:you\s+)?(?:to\s+)?$"
+    r"|\b(?:if|were|should|suppose|imagine)\s+(?:you|anyone|someone|somebody|they|one|we"
+    r"|the (?:customer|site|tech\w*|engineer|team))\s+(?:(?:were|was|ever|to|tried|try|attempt\w*"
+    r"|decide\w*|wanted|want|simply|just)\s+)*$"
+    r"|\bif\s+(?:anyone|someone|somebody|they|he|she|anybody)\b.*\b(?:suggest\w*|propos\w*"
+    r"|recommend\w*|tell\w*|ask\w*|want\w*|tries|tried)\s+(?:you\s+)?(?:to\s+)?$"
+)
+_RISK = re.compile(
+    r"\b(?:upset\w*|same as (?:reinstalling|reinserting|reseating|putting)|last thing"
+    r"|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
+    r"|off the table|out of the question|not an option|(?:was|is|were) (?:wrong|mistaken|incorrect)"
+    r"|bad advice|only hides?|would (?:only )?hide|hides? (?:the|a) (?:real )?\w+|failing media"
+    r"|(?<!low )(?<!no )(?<!minimal )(?<!little )risk(?!\s*free|less)\w*|danger\w*|unsafe|lose|loss|corrupt\w*"
+    r"|damag\w*|destroy\w*|overheat\w*|trip\w*"
+    r"|short\w*|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
+    r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*)\b"
+)
+# "there is no setting that can safely re-enable it"
+# "Bays 1 and 5 look fine": a status line about healthy parts does not take the topic
+_HEALTHY_STATUS = re.compile(
+    r"\b(?:look(?:s)? (?:fine|good|ok|okay|normal|healthy)|(?:is|are) (?:fine|ok|okay|healthy"
+    r"|behaving normally|operating normally)|report(?:s)? nothing|nothing (?:is )?(?:wrong|unusual)"
+    r"|operating normally|behaving normally|in range|no errors|need(?:s)? (?:no )?attention"
+    r"|none of the other|all (?:good|fine)|working (?:fine|normally)|shows? no)\b"
+)
+# "You asked whether to reseat it. Yes, go ahead": the answer makes the question an instruction
+_AFFIRM = re.compile(
+    r"\s*(?:yes|yeah|yep|yup|sure|ok|okay|correct|absolutely|of course|certainly|go ahead|please do"
+    r"|that's fine|that is fine|that's ok|please go ahead|fine)\b"
+)
+_OWN_QUESTION = re.compile(r"\b(?:should|can|could|may|shall)\s+(?:i|we)\s+$|\bis it ok(?:ay)? (?:if i |to )?$")
+# "at no point ... should the failed drive go back in": a fronted negative governs the clause
+_FRONTED_NEG = re.compile(
+    r"^\W*(?:at no (?:point|stage|time)|under no circumstances?|in no case|on no account|never"
+    r"|not once|not ever|not even|nowhere)\b.*\b(?:should|must|may|can|could|will|would|is|are"
+    r"|do|does|did|shall)\b"
+)
+# "you told us you had another go, fitting it back in": what the customer reported doing
+_REPORTED_DEED = re.compile(
+    r"\b(?:you|they|the customer|the site|your team|the night shift)\s+(?:told us|said|mentioned"
+    r"|wrote|reported|explained|confirmed|described)\b"
+)
+# "please do it once more", "repeat that": the last action named, asked again
+_REDO = re.compile(
+    r"\b(?:do|repeat|try)\s+(?:it|that|this|so|the same)\s+(?:again|once more|one more time|another time)\b"
+    r"|\brepeat (?:it|that|the (?:reseat|reinsert\w*|procedure|step))\b"
+    r"|\b(?:feel free to|go ahead and|(?:you're|you are) welcome to|you (?:can|could|may|might want to)|please|do)"
+    r"\s+(?:try|do|repeat|attempt)\s+(?:it|that|this|the same)\b"
+    r"|\bgive (?:that|this|it) a (?:try|go|shot|whirl)\b"
+)  # "some sites have had luck reseating it. feel free to try that (with psu 2)": the action described, invited
+_REDO_WITH = re.compile(r"\s+(?:with|on|for)\s+")
+# "reinserting it could put it back in the group", "it also lets the controller use the drive again": what
+# something else would lead to, not something anyone is asked to do
+_CONSEQUENCE = re.compile(
+    r"(?:^|[,;]|\b(?:and|but|because|as|since))\s*(?:\w+ing|doing so|this|that|which)\b"
+    r"(?:\s+(?!(?:you|we|they|i|someone|somebody|anyone|if|great|good|nice|best|better|helpful)\b)[\w']+){0,5}?\s+"
+    r"(?:could|would|might|may|will|can)\s+(?:(?:also|easily|just|only|even|well)\s+)?$"
+    r"|\b(?:it|this|that|which|doing so|\w+ing)\s+(?:(?:also|would|could|might|will|then|only)\s+)*(?:lets|allows"
+    r"|causes|makes|forces|tells|invites|encourages|let|allow|cause|make|force|tell)\s+(?:the\s+|them\s+)?[\w-]+"
+    r"\s+(?:to\s+)?(?:(?:try|attempt|start|begin)\s+(?:to\s+)?)?$"
+)
+# a question about what happened: "did ... come first, or the reseat?"
+_PAST_QUESTION = re.compile(r"\s*(?:(?:and|so|but|then)\s+)?(?:did|didn't|was|wasn't|were|weren't|had|hadn't)\b")
+_MODAL = re.compile(r"\b(?:should|could|can|would|will|shall|please|may|might|must)\b")
+# "if anyone suggests putting it back in, ... say no": someone else's idea, turned down
+_SUGGESTED_BY_OTHERS = re.compile(
+    r"\bif\s+(?:anyone|anybody|someone|somebody|they|he|she|the \w+|a colleague)\b[^.;:!?]*?\b(?:suggests?"
+    r"|proposes?|recommends?|asks?|wants?|offers?|tells? you|insists?)\b"
+)
+_REFUSAL_AFTER = re.compile(
+    r"\b(?:say no|answer is no|tell them no|refuse|decline|push back|point them|don't let|do not let|stop them"
+    r"|not allowed|please don't|please do not|the answer is no|no to)\b"
+)
+# "No." / "I'm afraid not." as a whole sentence: the answer to a question, explained by the next one
+_REFUSAL_ANSWER = re.compile(
+    r"\W*(?:no|nope|no way|unfortunately not|unfortunately,? no|i'm afraid not|afraid not|definitely not"
+    r"|absolutely not|certainly not|sorry,? no|please don't|please do not|best not|better not)\W*"
+)
+_NONE_EXISTS = re.compile(r"\bthere(?: is|'s| are) no\b[^,;]*$")
+# "our L2 wants the failed fan reseated", "arrange for the fan to be refitted": someone wants it done
+_WANT_DONE = re.compile(
+    r"\b(?:wants?|wanted|needs?|needed|like|likes|prefer\w*|get|have|has|arrange for|ask for"
+    r"|require\w*)\s+$"
+)
+# "..., please don't.": the sentence ends by talking them out of it
+_DONT_AT_END = re.compile(
+    r"(?:,|;|:|\s-|\bso)\s*(?:so\s+)?(?:please\s+)?(?:don't|do not)(?:\s+do (?:it|that|so))?\s*[.!]*\s*$"
+)
+_DISSUADE = re.compile(
+    r"\bbut\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
+    r"|avoid|refrain|hold off)\b"
+)
+# "let it rejoin the array", "have the tech reseat it": the part is named before the verb
+_CAUSATIVE = re.compile(r"\b(?:let|lets|letting|have|has|get|allow|make)\s+$")
+_EXCEPT = re.compile(r"\s*,?\s*(?:except(?: for)?|apart from|other than|but not|excluding|besides|save for|not)\s+")
+_PASSIVE = re.compile(
+    r"(?:\b(?:be|is|are|get|gets|getting|being)|'s)\s+(?:(?:properly|fully|firmly|correctly|then"
+    r"|also|simply|just)\s+)?(?:(?:[\w-]+\s+)?[\w-]+ed\s+(?:and|or)\s+(?:then\s+)?)?$"
+)  # "be power cycled and returned"
+_CLAUSE_START = re.compile(
+    r"\s*(?:(?:and|but|also|so|note that|remember that|just|simply|a|an|the|another|any)\s+"
+    r"|\w+ing\s+(?:or|and|nor)\s+)*"
+)  # "reseating or re-enabling it is off the table"
+_HARM = re.compile(
+    r"(?:[^\w']*[\w']+){0,6}?[^\w']*\b(?:won't|will not|wouldn't|would not|doesn't|does not"
+    r"|didn't|did not|isn't|is not|can't|cannot|can not|never|is unsafe|is dangerous|is risky"
+    r"|is a bad idea|is pointless|risks|(?:can|could|may|might|will|would) (?:\w+ )?(?:corrupt|destroy"
+    r"|cause|damage|short|harm|break|lose|wipe|risk|void|put \w+(?: \w+)? at risk|make \w+ worse)"
+    r"|causes|corrupts|voids|puts \w+(?: \w+)? at risk)\b"
+)  # "reseating the failed drive will not help"
+_PACKAGING = re.compile(
+    r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:[\w'-]+\s+){0,2}?"
+    r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope|clamshell|pouch|foam"
+    r"|wrapper|tote|crate|return kit|shipping box|esd bag|anti static bag|antistatic bag|sleeve|mailer)\b"
+)
+# "find the original packaging? the failed supply goes back in it": "it" is the packaging
+_CONTAINER = re.compile(
+    r"\b(?:box|bag|packaging|package|packing|carton|container|shipper|envelope|clamshell|pouch|mailer|crate)\b"
+)
+_IN_IT = re.compile(r"(?:\s+back)?\s+(?:in|into|inside)\s+(?:it|them)\b")
+_ENDS_IN, _IT = re.compile(r"\b(?:in|into|inside)\s*$"), re.compile(r"\s*(?:it|them)\b")  # "go back in| it"
+_FOR_RETURN = re.compile(r"^[^.;!?]*\bfor (?:the |its |a )?(?:return|shipping|shipment|courier|rma|pickup)\b")
+_ENCLOSURE = re.compile(r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b")  # a shelf of drives is not a box
+_CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?)"
+# "the cable on X", "X's power cord": the action is on a cable, not on the part
+_CABLE_BEFORE = re.compile(
+    rf"\b{_CABLE}(?:\s+(?:on|of|to|for|at|from|into|in|back|the|its|it|between|connecting"
+    rf"|linking|behind))*\s*$"
+)
+_CABLE_AFTER = re.compile(rf"(?:'s)?(?:\s+(?!(?:and|then|or)\b)[\w']+){{0,3}}?\s+{_CABLE}\b")
+_BACK_INTO = re.compile(r"\s+(?:(?:gently|firmly|carefully|straight|right)\s+)?back\s+(?:in|into)\s+(?:the\s+)?")
+_THEN = re.compile(r"\s*(?:then\s+|also\s+)?")
+_NEXT_TOKEN = re.compile(r"\s*([\w']+|[^\w\s])?")

@@ -1,0 +1,392 @@
+"""References to a case's components in a reply: serials, slots, kinds, lists and pronouns.
+
+The "which part" leg of the scanner (see ``casemgr.safety.text``): ``_Vocabulary`` finds the
+mentions of one case's components, ``_phrases`` joins them into phrases and resolves pronouns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from casemgr.safety.rules import ComponentFacts
+from casemgr.safety.text_normalise import normalise
+
+
+def _words(*alternatives: str) -> str:  # literal words, longest first: "power supply unit" before "power supply"
+    return "(?:" + "|".join(re.escape(a) for a in sorted(alternatives, key=len, reverse=True)) + ")"
+
+
+KIND_FAMILIES = (  # words that name the same kind of part
+    ("drive", "disk", "disc", "ssd", "hdd", "nvme", "hard drive", "hard disk", "spindle", "flash drive"),
+    ("fan", "fan module", "fan unit", "blower"),
+    ("psu", "power supply", "power supply unit", "power unit", "supply", "supplies", "power supplies"),
+    ("nvram", "nvram card", "nvram module", "card"),
+    ("dimm", "memory module", "memory stick", "ram stick"),
+    ("controller", "raid controller", "storage controller", "hba", "raid card"),
+)
+# "the fan control utility", "the psu firmware": a kind word modifying another noun
+_COMPOUND = (
+    r"\s+(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
+    r"|profile|table|board|header|cables?|cords?|connector|config\w*|logs?|leds?|lights?|status|page|menu|tab"
+    r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy|reboot|restart"
+    r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure|work|job|task|procedure|bug|glitch|quirk)s?\b"
+)
+_EVENT_AFTER = re.compile(r"\s+(?:reboot|restart|upgrade|update|failover|takeover|giveback|reset|firmware)s?\b")
+_ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
+_GENERIC_SLOTS = ("bay", "slot", "drive bay", "drive slot", "disk slot")
+_POSITION_WORDS = ("slot", "position", "bay", "socket", "cage", "number", "no.", "#")  # "the amber one in slot 2"
+_ANY_KIND = ("one", "unit", "part", "component", "device", "module")
+_UNHEALTHY_ADJ = _words(
+    "failed",
+    "failing",
+    "faulty",
+    "faulted",
+    "bad",
+    "dead",
+    "broken",
+    "defective",
+    "current",
+    "existing",
+    "pulled out",
+    "quarantined",
+    "removed",
+    "pulled",
+    "old",
+    "original",
+    "previous",
+    "offline",
+    "flaky",
+    "amber",
+    "affected",
+    "problem",
+    "problematic",
+    "offending",
+    "unhealthy",
+    "damaged",
+    "malfunctioning",
+    "errored",
+    "erroring",
+    "degraded",
+    "fried",
+    "busted",
+    "flagged",
+    "stopped",
+    "dropped",
+)
+_OTHER_ADJ = _words("new", "replacement", "spare", "good", "healthy", "working", "fresh", "incoming", "rma")
+_STOP = _words(
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "into",
+    "on",
+    "at",
+    "from",
+    "for",
+    "and",
+    "or",
+    "it",
+    "its",
+    "that",
+    "this",
+    "with",
+    "back",
+    "out",
+    "online",
+    "is",
+    "are",
+    "except",
+    "but",
+    "apart",
+    "excluding",
+    "besides",
+    "than",
+    "not",
+    "save",
+    "so",
+    "then",
+    "if",
+    "as",
+    "by",
+    "you",
+    "we",
+    "please",
+)
+_MODS = rf"(?:(?!(?:{_STOP}|{_UNHEALTHY_ADJ}|{_OTHER_ADJ})\b)[\w.]+\s+){{0,3}}"  # "the 3.84tb nvme ssd"
+_PRONOUN = re.compile(
+    r"\b(?:both(?: of them)?|them all|all of them|it|its|them|they"
+    r"|(?:that|this|the same)\s+(?:one|unit|part|component|device|module)"
+    r"|the\s+(?:component|module)(?!\s+(?:in|at|from|on|of)\b))\b"
+)  # "recommended action: reseat the component": the part just named
+_PLURAL_PRONOUNS = ("both", "both of them", "them all", "all of them")  # the last two parts named, together
+# "the supply that failed", "the drive you pulled": a relative clause makes a kind mention unhealthy
+_UNHEALTHY_AFTER = re.compile(
+    r"\s+(?:(?:that|which|who)\s+)?(?:(?:has|had|have|was|is|just|already|been)\s+)*"
+    r"(?:failed|died|faulted|broke|is faulty|is dead|is bad|dropped out|went offline"
+    r"|stopped|logged (?:the |those )?(?:ecc )?errors|threw (?:the )?errors|(?:flashing|blinking"
+    r"|showing|lit|glowing) (?:amber|red|orange)"
+    r"|(?:you|we|they|the customer|the tech|the engineer|i)\s+(?:just\s+|already\s+)?"
+    r"(?:pulled|removed|took out|discussed|talked about|mentioned|replaced|quarantined)"
+    r"|was (?:pulled|removed|quarantined)|in question|from earlier|from before"
+    r"|with the (?:amber|red|fault|orange) (?:led|light))\b"
+)
+# "the culprit", "the original": nouns that name the failed part by its role
+_UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|original|troublemaker|casualty|dud|lemon)\b")
+# "into bay 4", "once the new card is in slot 1": where a part goes, not a part
+_LOCATION = re.compile(
+    r"\b(?:into|onto|to|back in|is in|are in|sits in|goes in|is seated in|in place in|home in"
+    r"|it in|them in|one in|(?:is|are|was|were|be|been|gets?|got)\s+(?:\w+ly\s+)?\w+(?:ed|ted)\s+(?:in|into))"
+    r"\s+(?:the\s+)?$"
+)
+_TELEGRAPHIC = "|".join(
+    rf"(?<=\b{verb} )"
+    for verb in ("reseat", "reinsert", "replug", "reconnect", "reinstall", "reenable", "unfail", "readd", "refit")
+)
+_AGENT = re.compile(r"\b(?:by|via|through|than)\s+$")  # "ejected by the controller": not what "it" means next
+
+
+@dataclass(frozen=True)
+class _Ref:  # a mention; then a phrase (head mention + qualifying serial/slot), pronouns resolved
+    start: int
+    end: int
+    type: str  # other | unhealthy | all | serial | slot | kind | pronoun
+    comps: frozenset[int]
+    location: bool = False
+    family: frozenset[int] = frozenset()  # every part of the kind named ("that supply": any psu)
+    weak: bool = False  # names no particular part a later "it" could mean ("do we need a new one?")
+    orphan: bool = False  # a pronoun with nothing named before it in the text
+
+
+def _family(word: str) -> tuple[str, ...]:
+    return next((fam for fam in KIND_FAMILIES if word in fam), (word,))
+
+
+class _Vocabulary:
+    """Reference patterns built for the components on one case."""
+
+    _PRIORITY = {"other": 0, "unhealthy": 1, "all": 2, "serial": 3, "slot": 4, "kind": 5, "pronoun": 6, "one": 7}
+
+    def __init__(self, components: Sequence[ComponentFacts]):
+        self.components = components
+        noun = _words(*(_ALL_KIND_WORDS | {c.kind_word.lower() for c in components if c.kind_word.strip()})) + "s?"
+        any_noun = rf"(?P<noun>{noun}|{_words(*_ANY_KIND)})\b"
+        self.patterns = (
+            (
+                "unhealthy",
+                re.compile(
+                    rf"\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_MODS}{any_noun}"
+                    rf"|{_UNHEALTHY_NOUN.pattern}"
+                ),
+            ),
+            (
+                "all",
+                re.compile(
+                    rf"\b(?:both|all|each|every|the two)\s+(?:(?:of\s+)?the\s+)?{_MODS}(?P<noun>{noun})\b"
+                    rf"(?!{_COMPOUND})"
+                ),
+            ),
+            (
+                "kind",
+                re.compile(
+                    rf"\b(?:the|that|this)\s+{_MODS}(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d|number|no\.)|{_COMPOUND}"
+                    rf"|\s+[a-h]\b(?!'))"
+                ),
+            ),  # "the controller a reboot" names controller a
+            (
+                "other",
+                re.compile(
+                    rf"(?<!as )\b(?:(?:the|a|an|your|this|that)\s+)?{_OTHER_ADJ}\s+{_MODS}{any_noun}"
+                    rf"|(?<!as )\b(?:the|a|an|your)\s+(?:replacement|spare|new)\b"
+                ),
+            ),  # "as a spare": a role
+            ("pronoun", _PRONOUN),
+            ("one", re.compile(rf"\b(?:the|that) {_MODS}(?P<noun>one|unit|part|module|component|device)\b")),
+            (
+                "kind",
+                re.compile(
+                    rf"(?:(?<=\bof )|(?<=\bon )|(?<=\bfor ))(?P<noun>{noun})\b(?!\s*(?:bay|slot|#|\d)|{_COMPOUND})"
+                ),
+            ),
+            (
+                "kind",
+                re.compile(
+                    rf"(?:{_TELEGRAPHIC})(?P<noun>{noun})(?=\s*(?:[.,;:!?)]|$)|\s+(?:and|then|if|in|into|again|back"
+                    r"|now|first|once|to|when|until)\b)"
+                ),
+            ),  # "reseat power supply.": terse guidance drops the article
+        )
+        self.by_component = []
+        for index, comp in enumerate(components):
+            serial = r"\s?".join(re.escape(ch) for ch in re.sub(r"\W|_", "", comp.serial.lower()))  # zk-1234 = zk1234
+            *prefix, slot_id = normalise(comp.slot).split(" ")
+            prefixes = set(_family(comp.kind_word.lower())) | ({" ".join(prefix)} if prefix else set())
+            if not prefix or " ".join(prefix) in _GENERIC_SLOTS:
+                prefixes.update(_GENERIC_SLOTS)
+            prefixes.update(_POSITION_WORDS)  # "slot 1" names "NVRAM slot 1" and "PSU 1" too
+            if prefix:
+                prefixes.add(prefix[-1])
+            self.by_component += [
+                (type_, index, re.compile(pattern))
+                for type_, pattern, usable in (
+                    ("serial", rf"\b(?:(?:serial(?: number)?|sn|s/n)\s*:?\s*#?\s*)?{serial}\b", serial),
+                    ("slot", rf"\b{_words(*prefixes)}\s*(?:#|no\.?|number)?\s*{re.escape(slot_id)}\b", slot_id),
+                )
+                if usable
+            ]  # a blank serial or slot must not match everywhere
+
+    def _by_noun(self, type_: str, noun: str | None) -> frozenset[int]:
+        noun = noun[:-1] if noun and noun.endswith("s") and noun[:-1] in _ALL_KIND_WORDS else noun
+        family = None if noun is None or noun in _ANY_KIND else _family(noun)
+        candidates = [i for i, c in enumerate(self.components) if family is None or c.kind_word.lower() in family]
+        unhealthy = frozenset(i for i in candidates if self.components[i].unsafe)
+        if type_ == "all":
+            return frozenset(candidates)
+        if type_ == "unhealthy" or unhealthy:  # "the drive": the unhealthy drive(s), else the only drive
+            return unhealthy
+        return frozenset(candidates) if len(candidates) == 1 else frozenset()
+
+    @staticmethod
+    def _qualified_inside(found: list[_Ref]) -> list[_Ref]:
+        """ "the bay 3 ssd": a kind mention with a slot or serial inside it is that part."""
+        inner = [m for m in found if m.type in ("serial", "slot")]
+        out = []
+        for m in found:
+            if m.type == "kind":
+                named = frozenset().union(*(q.comps for q in inner if m.start <= q.start and q.end <= m.end))
+                if named:
+                    m = _Ref(m.start, m.end, m.type, (named & m.family) or named, m.location, m.family)
+            out.append(m)
+        return out
+
+    def mentions(self, sent: str) -> list[_Ref]:
+        found = []
+        for pattern_type, pattern in self.patterns:
+            for m in pattern.finditer(sent):
+                type_, end = pattern_type, m.end()
+                if type_ in ("kind", "one") and (after := _UNHEALTHY_AFTER.match(sent, end)):
+                    type_, end = "unhealthy", after.end()  # "the 1100w supply that failed", "the one you took out"
+                if type_ == "one":
+                    continue  # "the one" alone names nothing
+                noun = m.groupdict().get("noun")
+                found.append(
+                    _Ref(
+                        m.start(),
+                        end,
+                        type_,
+                        frozenset() if type_ in ("other", "pronoun") else self._by_noun(type_, noun),
+                        type_ == "kind" and bool(_AGENT.search(sent, max(0, m.start() - 10), m.start())),
+                        family=self._by_noun("all", noun) if type_ == "kind" else frozenset(),
+                    )
+                )
+        found += [
+            _Ref(
+                m.start(),
+                m.end(),
+                type_,
+                frozenset({index}),
+                type_ == "slot"
+                and bool(
+                    _LOCATION.search(sent, max(0, m.start() - 32), m.start()) or _EVENT_AFTER.match(sent, m.end())
+                ),
+            )  # "the controller a reboot"
+            for type_, index, pattern in self.by_component
+            for m in pattern.finditer(sent)
+        ]
+        found.sort(key=lambda m: (m.start, m.start - m.end, self._PRIORITY[m.type]))
+        found = self._qualified_inside(found)
+        kept: list[_Ref] = []
+        for ref in found:  # the longest mention wins an overlap; the same slot text on two parts keeps both
+            if kept and ref.start < kept[-1].end:
+                if (ref.start, ref.end, ref.type) == (kept[-1].start, kept[-1].end, kept[-1].type):
+                    kept[-1] = _Ref(ref.start, ref.end, ref.type, kept[-1].comps | ref.comps, kept[-1].location)
+                continue
+            kept.append(ref)
+        return kept
+
+
+_EMPTY = re.compile(r"\b(?:empty|vacant|unused|unpopulated|free)\s+$")
+_ACCESSORY_OF = re.compile(
+    r"\b(?:tray|trays|caddy|caddies|carrier|carriers|sled|sleds|bracket|brackets|blank|blanks|blanking panel|filler"
+    r"|bezel|handle|screws?|rails?|label|sticker)\s+(?:from|of|for|in|out of)\s+(?:the\s+)?$"
+)
+_ATTACH_GAP = re.compile(r"\s*[(,]?\s*(?:(?:in|at|from|on|inside|of|with)\s+)?")  # "the drive in bay 5"
+# "the drive in bay 7" when bay 7 is not on the case: some other drive, not the failed one
+_UNKNOWN_QUALIFIER = re.compile(
+    r"\s*[(,]?\s*(?:(?:in|at|from|on|inside|of)\s+(?:drive\s+|disk\s+)?(?:bay|slot)"
+    r"|(?:with\s+)?(?:serial(?: number)?|sn|s/n))\s*:?\s*(?:#|no\.?|number)?\s*\w+"
+)
+# "after the controller flagged it": an object pronoun does not mean the subject of its own verb
+_SUBJECT_VERB = re.compile(
+    r"\s+(?:(?:has|had|have|just|then|also|already|later)\s+)*(?:\w+ed|ejects|rejects|reports|flags|marks|detects"
+    r"|sees|shows|lists|drops|kicks|took|threw|saw|knocked|kicked)\s+"
+)
+_COORD_GAP = re.compile(r"\s*(?:,|and|or|&|plus|as well as)?\s*(?:then\s+|also\s+)?")  # "X and (then) Y"
+
+
+def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: bool = True) -> list[_Ref]:
+    """Group a head mention with the serial/slot that qualifies it; resolve pronouns."""
+    phrases: list[_Ref] = []
+    i, last = 0, previous  # last: what "it" means here
+    before_last: frozenset[int] = frozenset()
+    filled: frozenset[int] = frozenset()  # slots a new part was put in: "once the replacement is in bay 4"
+    while i < len(mentions):
+        head, comps, end, qualified = mentions[i], mentions[i].comps, mentions[i].end, False
+        while (
+            i + 1 < len(mentions)
+            and mentions[i + 1].type in ("serial", "slot")
+            and _ATTACH_GAP.fullmatch(sent[end : mentions[i + 1].start])
+        ):
+            i += 1  # "the drive in bay 5" is the bay 5 drive; "the failed drive in bay 4" is that one failed
+            # drive when they agree, and both when they do not (the safe side)
+            if qualified or head.type != "kind":
+                comps = (comps & mentions[i].comps) or (comps | mentions[i].comps)
+            else:
+                comps = mentions[i].comps
+            qualified, end = True, mentions[i].end
+        if head.type == "pronoun" and qualified and sent[head.start : head.end] not in ("it", "its", "them", "they"):
+            pass  # "that one in bay 4" is the bay 4 part
+        elif (
+            head.type == "kind"
+            and not qualified
+            and sent.startswith(("that ", "this "), head.start)
+            and last
+            and last <= head.family
+        ):
+            comps = last  # "check PSU 1 ... that supply sits proud": the supply just named
+        elif head.type == "pronoun" and sent[head.start : head.end] in _PLURAL_PRONOUNS:
+            comps = last | before_last  # "the nvram card and the bay 2 drive: put both back"
+        elif (
+            head.type == "pronoun"
+            and sent[head.start : head.end] in ("it", "them")
+            and phrases
+            and not phrases[-1].location
+            and phrases[-1].comps == last
+            and _SUBJECT_VERB.fullmatch(sent, phrases[-1].end, head.start)
+        ):
+            comps = before_last  # "the ssd was pulled after the controller flagged it": it is the ssd
+        elif head.type in ("pronoun", "other") or (
+            head.type == "kind" and not qualified and _UNKNOWN_QUALIFIER.match(sent, end)
+        ):
+            comps = last if head.type == "pronoun" else frozenset()
+        if head.type != "pronoun" and _EMPTY.search(sent, max(0, head.start - 12), head.start):
+            comps = frozenset()  # "fit blanks on empty slots": no part there
+        if head.type == "slot" and _ACCESSORY_OF.search(sent, max(0, head.start - 40), head.start):
+            comps = frozenset()  # "the drive tray from bay 4 can be reused": the tray, not the drive
+        if head.type == "slot" and not qualified and comps and comps <= filled:
+            comps = frozenset()  # "after the replacement is seated in bay 4: ... bay 4 set good": the new part
+        location = head.location and not qualified
+        if location and head.type == "slot" and phrases and phrases[-1].type == "other":
+            filled |= comps
+        # "do we need a new one?": an indefinite in a question introduces nothing "it" can point at
+        weak = head.type == "other" and sent.startswith(("a ", "an "), head.start) and sent.rstrip().endswith("?")
+        orphan = head.type == "pronoun" and not topic and not any(not p.location and not p.weak for p in phrases)
+        phrases.append(_Ref(head.start, end, head.type, comps, location, weak=weak, orphan=orphan))
+        if not phrases[-1].location and not weak and comps != last:
+            before_last, last = last, comps
+        i += 1
+    return phrases
