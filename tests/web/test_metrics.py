@@ -172,7 +172,8 @@ def test_a_safety_block_is_counted_by_channel_and_action_once_recorded(app, numb
         for key in after["casemgr_safety_blocks"]
         if key != "type" and key[0] == "casemgr_safety_blocks_total"
     }
-    assert grown.get("public_reply", 0) >= 1 and set(grown) <= {"public_reply", "action_plan", "install", "api", "cli"}
+    grown = {channel: n for channel, n in grown.items() if n}  # earlier tests' channels stay as they were
+    assert grown == {"public_reply": 1}
 
 
 def test_each_ingested_mail_is_counted_by_its_outcome(app, session, world, clock, tmp_path):
