@@ -33,6 +33,8 @@ _HEADER_LINE = re.compile(rb"^(From |[\041-\071\073-\176]*:|[\t ])")
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/=]")
 #: Longest piece read as one line: longer lines are read in pieces (never whole).
 LINE_LIMIT = 64 * 1024
+#: A header line is read whole up to this length (a boundary line always is).
+HEADER_LINE_MAX = 1024 * 1024
 #: Bodies larger than this stay in the spool file (text and attachments alike).
 SPILL_BYTES = 256 * 1024
 _CHUNK = 1024 * 1024
@@ -67,11 +69,24 @@ class _Lines:
         self.at_line_start = True
         self.offset = source.tell()
 
-    def next(self) -> tuple[int, bytes, bool] | None:
-        """(offset, line, starts a line): a piece of an over-long line does not start one."""
+    def next(self, whole: int = 0) -> tuple[int, bytes, bool] | None:
+        """(offset, line, starts a line): a piece of an over-long line does not start one.
+        A line that starts is read on until it is ``whole`` bytes long (or ends)."""
         if self.pushed is not None:
             item, self.pushed = self.pushed, None
             return item
+        item = self._piece()
+        if item is None or not item[2]:
+            return item
+        offset, line, starts = item
+        while not line.endswith(b"\n") and len(line) < whole:
+            more = self._piece()
+            if more is None:
+                break
+            line += more[1]
+        return offset, line, starts
+
+    def _piece(self) -> tuple[int, bytes, bool] | None:
         offset = self.offset
         line = self.source.readline(self.limit)
         if not line:
@@ -107,6 +122,7 @@ def _ending(line: bytes) -> int:
 
 class _Scanner:
     def __init__(self, source: BinaryIO, spill_bytes: int, line_limit: int) -> None:
+        self.whole = 0  # the longest boundary line of the open multiparts, and some blanks
         self.lines = _Lines(source, line_limit)
         self.source = source
         self.spill_bytes = spill_bytes
@@ -118,7 +134,7 @@ class _Scanner:
         ended it (the boundary line pushed back), or None at the end of the file."""
         headers = bytearray()
         body_first: tuple[int, bytes, bool] | None = None
-        while (item := self.lines.next()) is not None:
+        while (item := self.lines.next(HEADER_LINE_MAX)) is not None:
             _offset, line, starts = item
             if starts and _boundary_of(line, boundaries) is not None:
                 self.lines.push(item)
@@ -159,7 +175,7 @@ class _Scanner:
         last = b""
         spilled = False
         ended: int | None = None
-        item = first if first is not None else self.lines.next()
+        item = first if first is not None else self.lines.next(self.whole)
         while item is not None:
             offset, line, starts = item
             if starts and (found := _boundary_of(line, boundaries)) is not None:
@@ -175,7 +191,10 @@ class _Scanner:
                 body += line
                 if may_spill and len(body) > self.spill_bytes:
                     spilled, body = True, bytearray()
-            item = self.lines.next()
+            item = self.lines.next(self.whole)
+        else:
+            if boundaries:  # inside a multipart, email drops the last line end at the end of input too
+                end -= _ending(last)
         if spilled and start is not None:
             self.skeleton.regions.append(Region(start, max(end, start), encoding))
             self.out += headers if headers.endswith((b"\n", b"\r")) or not headers else headers + b"\n"
@@ -187,7 +206,8 @@ class _Scanner:
     def multipart(self, boundaries: list[bytes], boundary: bytes) -> int | None:
         inner = [*boundaries, boundary]
         mine = len(inner) - 1
-        while (item := self.lines.next()) is not None:  # the preamble, kept as it is
+        self.whole = max(self.whole, len(boundary) + 64)
+        while (item := self.lines.next(self.whole)) is not None:  # the preamble, kept as it is
             found = _boundary_of(item[1], inner) if item[2] else None
             if found is not None:
                 if found[0] != mine:
@@ -206,7 +226,7 @@ class _Scanner:
                 return None
             if ended != mine:
                 return ended
-            item = self.lines.next()
+            item = self.lines.next(self.whole)
             assert item is not None  # the boundary line the entity pushed back
             self.out += item[1]
             if _boundary_of(item[1], inner) == (mine, True):
@@ -214,7 +234,7 @@ class _Scanner:
 
     def epilogue(self, boundaries: list[bytes]) -> int | None:
         size = 0
-        while (item := self.lines.next()) is not None:
+        while (item := self.lines.next(self.whole)) is not None:
             if item[2] and (found := _boundary_of(item[1], boundaries)) is not None:
                 self.lines.push(item)
                 return found[0]
@@ -227,7 +247,7 @@ class _Scanner:
 def _header_facts(headers: bytes) -> tuple[str, bytes | None, str, bool]:
     """Content type, multipart boundary, transfer encoding; False when email cannot read them."""
     try:
-        message = BytesHeaderParser(policy=policy.compat32).parsebytes(headers + b"\n")
+        message = BytesHeaderParser(policy=policy.default).parsebytes(headers + b"\n")
         content_type = message.get_content_type()
         boundary = message.get_boundary() if message.get_content_maintype() == "multipart" else None
         encoding = str(message.get("Content-Transfer-Encoding", "")).strip().lower()
