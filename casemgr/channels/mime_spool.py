@@ -73,12 +73,12 @@ class _Lines:
         """(offset, line, starts a line): a piece of an over-long line does not start one.
         A line that starts is read on until it is ``whole`` bytes long (or ends)."""
         if self.pushed is not None:
-            item, self.pushed = self.pushed, None
-            return item
-        item = self._piece()
-        if item is None or not item[2]:
-            return item
-        offset, line, starts = item
+            pushed, self.pushed = self.pushed, None
+            return pushed
+        piece = self._piece()
+        if piece is None or not piece[2]:
+            return piece
+        offset, line, starts = piece
         while not line.endswith(b"\n") and len(line) < whole:
             more = self._piece()
             if more is None:
