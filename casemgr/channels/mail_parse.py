@@ -3,8 +3,10 @@
 Nothing here trusts the message. Charsets that Python does not know decode with
 a fallback, NUL bytes are removed (PostgreSQL refuses them in text), HTML-only
 mail becomes text with inscriptis, quoted history and signatures are cut with
-mail-parser-reply (forwarded mail keeps what was forwarded), and attachments are
-decoded chunk by chunk into files of a spool folder, never all at once, each
+mail-parser-reply (forwarded mail keeps what was forwarded). The message is spooled
+to a file as it arrives and ``email`` parses only its skeleton
+(:mod:`casemgr.channels.mime_spool`: bodies over 256 KB stay in the file), and
+attachments are decoded chunk by chunk into files of a spool folder, never all at once, each
 measured against the limit while it is written: one over the limit is left out
 (and named, with its size) rather than cut. ``Authentication-Results`` are read
 with authres (RFC 8601) and believed only from a configured authserv-id.
