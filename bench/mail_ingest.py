@@ -17,19 +17,26 @@ mail ingest`` does (the process start of the CLI is not counted). The mix:
 * 10 % from unknown senders (triage cases, acknowledgements damped per sender).
 
 Every message stores its attachment and its original .eml. Prints messages/s and
-the median and 95th percentile per message. A benchmark that prints figures, not a test.
+the median and 95th percentile per message. Then (``--large-mb``, default 45 and 148: messages of about
+60 and 200 MB) one reply per size with an attachment of that many MB (base64, a 64 MB
+limit: the first is kept, the second left out), read from a file:
+Python's peak allocation (tracemalloc) and the growth of the peak RSS while it is filed.
+A benchmark that prints figures, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
+import hashlib
 import os
 import random
 import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,7 +105,53 @@ def message(i: int, kind: str, case_number: str | None, attachment: bytes) -> by
     return "\r\n".join(headers).encode() + b"\r\n" + body
 
 
-def run(kind: str, n: int, tmp: Path) -> None:
+def _peak_rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def large_message(app, store, settings, clock, case_number: str, megabytes: int, path: Path) -> None:
+    """One reply with a ``megabytes`` MB attachment, written to a file a piece at a time, then filed."""
+    secret = mail_ids.mail_secret(SECRET)
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        out.write(
+            f"From: Ana Admin <admin@acme.example.com>\r\nTo: {mail_ids.reply_address(secret, REPLY_TO, case_number)}"
+            f"\r\nSubject: Re: dump\r\nMessage-ID: <large-{megabytes}@acme.example.com>\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nthe dump\r\n'
+            '--B\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="dump.bin"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n".encode()
+        )
+        left = megabytes * 1024 * 1024
+        while left:
+            piece = os.urandom(min(57 * 16 * 1024, left))
+            digest.update(piece)
+            out.write(base64.encodebytes(piece).replace(b"\n", b"\r\n"))
+            left -= len(piece)
+        out.write(b"--B--\r\n")
+    clock.advance(timedelta(seconds=2))
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")  # the peak RSS counts from here
+    rss_before = _peak_rss()
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    with new_session(app, write=True) as session, path.open("rb") as source:
+        outcome = ingest(session, source, store, clock.now(), settings)
+    elapsed = time.perf_counter() - t0
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    size = path.stat().st_size
+    print(
+        f"{'':<10} {size / 1e6:.0f} MB message ({megabytes} MB attachment): {outcome.action} {outcome.detail!r}"
+        f" in {elapsed:.1f} s (under tracemalloc); Python peak {peak / 1e6:.1f} MB,"
+        f" peak RSS grew {(_peak_rss() - rss_before) / 1e6:.1f} MB"
+    )
+    path.unlink()
+
+
+def run(kind: str, n: int, tmp: Path, large_mb: list[int]) -> None:
     url = f"sqlite:///{tmp / 'bench-mail.sqlite3'}" if kind == "sqlite" else fresh_database(PG_DB)
     clock = FixedClock(NOW)
     app = create_app(
@@ -149,6 +202,10 @@ def run(kind: str, n: int, tmp: Path) -> None:
         f" p95 {timings[int(len(timings) * 0.95)] * 1000:.1f} ms; {cases} cases, {files} files stored;"
         f" outcomes {dict(sorted(outcomes.items()))}"
     )
+    for megabytes in large_mb:
+        large_message(
+            app, store.with_limit(64 * 1024 * 1024), settings, clock, numbers[0], megabytes, tmp / f"large-{kind}.eml"
+        )
     db.dispose()
     if kind == "postgresql":
         drop_database(PG_DB)
@@ -158,12 +215,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument(
+        "--large-mb",
+        type=int,
+        nargs="*",
+        default=[45, 148],
+        help="attachment sizes (MB) to measure: messages of about 60 and 200 MB",
+    )
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
             log(f"filing {args.messages} messages on {kind} ...")
-            run(kind, args.messages, Path(tmp))
+            run(kind, args.messages, Path(tmp), args.large_mb)
 
 
 if __name__ == "__main__":

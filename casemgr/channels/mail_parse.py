@@ -3,8 +3,10 @@
 Nothing here trusts the message. Charsets that Python does not know decode with
 a fallback, NUL bytes are removed (PostgreSQL refuses them in text), HTML-only
 mail becomes text with inscriptis, quoted history and signatures are cut with
-mail-parser-reply (forwarded mail keeps what was forwarded), and attachments are
-decoded chunk by chunk into files of a spool folder, never all at once, each
+mail-parser-reply (forwarded mail keeps what was forwarded). The message is spooled
+to a file as it arrives and ``email`` parses only its skeleton
+(:mod:`casemgr.channels.mime_spool`: bodies over 256 KB stay in the file), and
+attachments are decoded chunk by chunk into files of a spool folder, never all at once, each
 measured against the limit while it is written: one over the limit is left out
 (and named, with its size) rather than cut. ``Authentication-Results`` are read
 with authres (RFC 8601) and believed only from a configured authserv-id.
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header
 from email.message import EmailMessage, Message
-from email.parser import BytesFeedParser
+from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import BinaryIO
@@ -34,6 +36,7 @@ from inscriptis import get_text
 from mailparser_reply import EmailReplyParser
 
 from casemgr.cases.rules import format_case_number
+from casemgr.channels.mime_spool import Region, Skeleton, region_chunks, skeleton_of
 
 #: A case number in a subject: CS- and six or more digits (numbers past a million grow).
 CASE_TAG = re.compile(r"\bCS-(\d{6,})\b", re.IGNORECASE)
@@ -53,6 +56,9 @@ AUTO_BODY = re.compile(
 PREFIX = re.compile(r"^\s*(?:(?:re|aw|fw|fwd|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 FORWARDED = re.compile(r"^\s*(?:-{2,}\s*forwarded\s+message\s*-{2,}|begin\s+forwarded\s+message:)", re.I | re.M)
 _CHUNK = 1024 * 1024
+#: The most of one body part read as the message's text.
+TEXT_CAP = 4 * 1024 * 1024
+TEXT_CUT = "\n\n[The rest of this text is longer than 4 MB; the original message keeps it.]"
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
 _REPLY_PARSER = EmailReplyParser(languages=["en", "de", "fr", "es", "it", "nl"])
 
@@ -260,9 +266,31 @@ def _sender(message: Message) -> tuple[str | None, str]:
     return address, header_text(name)[:200]
 
 
-def _decoded_chunks(part: Message) -> Iterator[bytes]:
+@dataclass(frozen=True)
+class Spooled:
+    """The spooled original and its skeleton: where the bodies left out of the skeleton are."""
+
+    raw_path: Path
+    skeleton: Skeleton
+
+    def region_of(self, part: Message) -> Region | None:
+        value = part.get(self.skeleton.marker)
+        if value is None:
+            return None
+        try:
+            return self.skeleton.regions[int(str(value))]
+        except (ValueError, IndexError):
+            return None
+
+
+def _decoded_chunks(part: Message, spooled: Spooled | None = None) -> Iterator[bytes]:
     """The part's body, decoded a chunk at a time (base64 and quoted-printable), so a
-    large attachment never exists twice in memory."""
+    large attachment never exists in memory: a body left in the spool file is read from it."""
+    region = spooled.region_of(part) if spooled is not None else None
+    if spooled is not None and region is not None:
+        with spooled.raw_path.open("rb") as raw:
+            yield from region_chunks(raw, region)
+        return
     payload = part.get_payload()
     if not isinstance(payload, str):
         data = part.get_payload(decode=True)
@@ -301,18 +329,27 @@ def _last_group(rest: str) -> bytes:
         return b""  # a single stray character holds no byte
 
 
-def _part_text(part: Message) -> str:
-    data = b"".join(_decoded_chunks(part))
-    return decode_text(data, part.get_content_charset())
+def _part_text(part: Message, spooled: Spooled | None) -> str:
+    """The text of a body part; one larger than TEXT_CAP keeps its first TEXT_CAP bytes (it is
+    text to read on the case, not a file: a text attachment is stored whole)."""
+    data = bytearray()
+    for chunk in _decoded_chunks(part, spooled):
+        data += chunk[: TEXT_CAP + 1 - len(data)]
+        if len(data) > TEXT_CAP:
+            break
+    text = decode_text(bytes(data[:TEXT_CAP]), part.get_content_charset())
+    return text + TEXT_CUT if len(data) > TEXT_CAP else text
 
 
-def _spool_attachment(part: Message, spool: Path, max_bytes: int) -> SpooledFile | LeftOut | None:
+def _spool_attachment(
+    part: Message, spool: Path, max_bytes: int, spooled: Spooled | None
+) -> SpooledFile | LeftOut | None:
     name = header_text(part.get_filename() or "") or "attachment.bin"
     content_type = part.get_content_type()
     fd, tmp = tempfile.mkstemp(dir=spool, prefix="att-")
     size = 0
     with os.fdopen(fd, "wb") as out:
-        for chunk in _decoded_chunks(part):
+        for chunk in _decoded_chunks(part, spooled):
             size += len(chunk)
             if size <= max_bytes:
                 out.write(chunk)
@@ -326,55 +363,49 @@ def _spool_attachment(part: Message, spool: Path, max_bytes: int) -> SpooledFile
 
 
 def _body_and_attachments(
-    message: EmailMessage, spool: Path, max_bytes: int
+    message: EmailMessage, spool: Path, max_bytes: int, spooled: Spooled | None = None
 ) -> tuple[str, list[SpooledFile], list[LeftOut]]:
     body_part = message.get_body(preferencelist=("plain", "html"))
     text = ""
     if body_part is not None:
-        text = _part_text(body_part)
+        text = _part_text(body_part, spooled)
         if body_part.get_content_type() == "text/html":
             text = clean(html_to_text(text))
     elif not message.is_multipart() and message.get_content_maintype() == "text":
-        text = _part_text(message)  # e.g. a body after broken headers
+        text = _part_text(message, spooled)  # e.g. a body after broken headers
     files: list[SpooledFile] = []
     left_out: list[LeftOut] = []
     for part in message.iter_attachments():
         if part.is_multipart():
             continue
-        spooled = _spool_attachment(part, spool, max_bytes)
-        if isinstance(spooled, SpooledFile):
-            files.append(spooled)
-        elif isinstance(spooled, LeftOut):
-            left_out.append(spooled)
+        spooled_file = _spool_attachment(part, spool, max_bytes, spooled)
+        if isinstance(spooled_file, SpooledFile):
+            files.append(spooled_file)
+        elif isinstance(spooled_file, LeftOut):
+            left_out.append(spooled_file)
     return text.strip(), files, left_out
 
 
-def read_message(source: BinaryIO, spool: Path) -> tuple[EmailMessage, Path, str, int]:
-    """Feed the stream to the parser a chunk at a time while copying it to ``spool``
-    (the original, kept as the .eml) and hashing it."""
-    parser = BytesFeedParser(policy=policy.default)
+def read_message(source: BinaryIO, spool: Path) -> tuple[EmailMessage, Spooled, str, int]:
+    """Copy the stream to ``spool`` a chunk at a time while hashing it (the original, kept as
+    the .eml), then parse its skeleton: large bodies stay in the file (:mod:`mime_spool`)."""
     digest = hashlib.sha256()
     fd, raw_name = tempfile.mkstemp(dir=spool, prefix="raw-", suffix=".eml")
     size = 0
-    failure: Exception | None = None
     with os.fdopen(fd, "wb") as raw:
         while chunk := source.read(_CHUNK):
             size += len(chunk)
             digest.update(chunk)
-            raw.write(chunk)  # all of it, even after the parser gave up: the dead letter is whole
-            if failure is None:
-                try:
-                    parser.feed(chunk)
-                except Exception as exc:  # the stdlib's parser gives up on some structures
-                    failure = exc
+            raw.write(chunk)  # all of it, whatever follows: the dead letter is whole
+    raw_path = Path(raw_name)
     try:
-        message = parser.close()
-    except Exception as exc:
-        failure = failure or exc
-    if failure is not None:
-        raise UnparseableMessage(f"the message structure cannot be read ({type(failure).__name__}: {failure})")
+        with raw_path.open("rb") as raw:
+            skeleton = skeleton_of(raw)
+        message = BytesParser(policy=policy.default).parsebytes(skeleton.data)
+    except Exception as exc:  # the stdlib's parser gives up on some structures
+        raise UnparseableMessage(f"the message structure cannot be read ({type(exc).__name__}: {exc})") from exc
     assert isinstance(message, EmailMessage)  # what policy.default builds
-    return message, Path(raw_name), digest.hexdigest(), size
+    return message, Spooled(raw_path, skeleton), digest.hexdigest(), size
 
 
 def message_key(message: Message, sha256: str) -> str:
@@ -384,13 +415,13 @@ def message_key(message: Message, sha256: str) -> str:
 
 def parse(source: BinaryIO, spool: Path, max_attachment_bytes: int) -> ParsedMail:
     """Read one message from ``source`` into ``spool`` (a folder the caller removes)."""
-    message, raw_path, sha256, size = read_message(source, spool)
+    message, spooled, sha256, size = read_message(source, spool)
     if size == 0:
         raise UnparseableMessage("the input is empty")
     try:
         sender, sender_name = _sender(message)
         subject = _header(message, "Subject")[:500]
-        full_text, files, left_out = _body_and_attachments(message, spool, max_attachment_bytes)
+        full_text, files, left_out = _body_and_attachments(message, spool, max_attachment_bytes, spooled)
     except Exception as exc:  # the stdlib's parser gives up on some structures
         raise UnparseableMessage(f"the message structure cannot be read ({type(exc).__name__}: {exc})") from exc
     forwarded = bool(re.match(r"^\s*(?:fw|fwd|wg|tr)\s*:", subject, re.IGNORECASE)) or bool(FORWARDED.search(full_text))
@@ -411,7 +442,7 @@ def parse(source: BinaryIO, spool: Path, max_attachment_bytes: int) -> ParsedMai
         or ("automatic reply (out-of-office text)" if AUTO_BODY.search(full_text[:300]) else None),
         attachments=files,
         left_out=left_out,
-        raw_path=raw_path,
+        raw_path=spooled.raw_path,
         raw_size=size,
         forwarded=forwarded,
     )
