@@ -98,10 +98,15 @@ def contract_form(org: Organization, form: ContractForm | None = None) -> Contra
     return form
 
 
-def _manager_form(form: AccountManagerForm | None = None) -> AccountManagerForm:
+def _manager_form(
+    form: AccountManagerForm | None = None, *, assigned: frozenset[int] = frozenset()
+) -> AccountManagerForm:
+    """The choice of account managers; those ``assigned`` already are not offered again."""
     form = form or AccountManagerForm()
     form.user_id.choices = options(
-        (u.id, f"{u.name} <{u.email}>") for u in account_managers.assignable_account_managers(get_session())
+        (u.id, f"{u.name} <{u.email}>")
+        for u in account_managers.assignable_account_managers(get_session())
+        if u.id not in assigned
     )
     return form
 
@@ -110,15 +115,16 @@ def _organization_page(org: Organization, status: int = 200, *, error: str | Non
     session = get_session()
     rename = forms.get("rename") or OrganizationForm(name=org.name, version=org.version)
     contracts = session.scalars(select(Contract).where(Contract.organization_id == org.id).order_by(Contract.number))
+    managers = account_managers.account_managers_of(session, org)
     return render_template(
         "admin/organization.html",
         org=org,
         rename=rename,
         site_form=forms.get("site") or SiteForm(),
         contract_form=contract_form(org, forms.get("contract")),
-        manager_form=_manager_form(forms.get("manager")),
+        manager_form=_manager_form(forms.get("manager"), assigned=frozenset(m.id for m in managers)),
         contracts=list(contracts),
-        managers=account_managers.account_managers_of(session, org),
+        managers=managers,
         history=trail(session, org)[-10:],
         error=error,
     ), status
