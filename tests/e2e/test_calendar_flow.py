@@ -25,7 +25,8 @@ def test_a_manager_edits_hours_and_holidays(world, live_url, browser, tmp_path, 
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
-    page.click("nav >> text=Calendars")
+    page.click("details.menu > summary")  # the managers' configuration pages sit in the "Manage" menu
+    page.click("details.menu >> text=Calendars")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shoot(page, f"calendars-{width}.png")
     page.click("table.grid >> text=Business")
