@@ -42,6 +42,7 @@ class Home:
             SECRET_KEY="fault-tests-" + "x" * 24,
             CASEMGR_LOGIN_RATE_LIMIT="100000 per minute",
             CASEMGR_LOGIN_ACCOUNT_RATE_LIMIT="100000 per minute",
+            CASEMGR_API_RATE_LIMIT="1000000 per minute",  # one token drives the load and the fuzzing
             CASEMGR_LOG_LEVEL="WARNING",
             PYTHONPATH=str(ROOT),
         )
