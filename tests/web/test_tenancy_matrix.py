@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from casemgr.auth.models import ApiToken
-from casemgr.cases import services
+from casemgr.cases import opening
 from casemgr.cases.attachments import LocalAttachmentStore, Upload
 from casemgr.cases.models import Attachment
 
@@ -73,7 +73,7 @@ def globex(app, session, world, clock):
     from casemgr.organizations.models import Site
 
     store = LocalAttachmentStore(app.config["ATTACHMENT_DIR"], app.config["MAX_CONTENT_LENGTH"])
-    case = services.open_case(
+    case = opening.open_case(
         session,
         world.user("globex_admin"),
         store,
