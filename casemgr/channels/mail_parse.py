@@ -18,10 +18,9 @@ import binascii
 import codecs
 import hashlib
 import os
-import quopri
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header
@@ -36,7 +35,8 @@ from inscriptis import get_text
 from mailparser_reply import EmailReplyParser
 
 from casemgr.cases.rules import format_case_number
-from casemgr.channels.mime_spool import Region, Skeleton, region_chunks, skeleton_of
+from casemgr.channels.mail_bodies import CHUNK, Spooled, decoded_chunks
+from casemgr.channels.mime_spool import skeleton_of
 
 #: A case number in a subject: CS- and six or more digits (numbers past a million grow).
 CASE_TAG = re.compile(r"\bCS-(\d{6,})\b", re.IGNORECASE)
@@ -55,11 +55,9 @@ AUTO_BODY = re.compile(
 )
 PREFIX = re.compile(r"^\s*(?:(?:re|aw|fw|fwd|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 FORWARDED = re.compile(r"^\s*(?:-{2,}\s*forwarded\s+message\s*-{2,}|begin\s+forwarded\s+message:)", re.I | re.M)
-_CHUNK = 1024 * 1024
 #: The most of one body part read as the message's text.
 TEXT_CAP = 4 * 1024 * 1024
 TEXT_CUT = "\n\n[The rest of this text is longer than 4 MB; the original message keeps it.]"
-_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
 _REPLY_PARSER = EmailReplyParser(languages=["en", "de", "fr", "es", "it", "nl"])
 
 
@@ -266,74 +264,11 @@ def _sender(message: Message) -> tuple[str | None, str]:
     return address, header_text(name)[:200]
 
 
-@dataclass(frozen=True)
-class Spooled:
-    """The spooled original and its skeleton: where the bodies left out of the skeleton are."""
-
-    raw_path: Path
-    skeleton: Skeleton
-
-    def region_of(self, part: Message) -> Region | None:
-        value = part.get(self.skeleton.marker)
-        if value is None:
-            return None
-        try:
-            return self.skeleton.regions[int(str(value))]
-        except (ValueError, IndexError):
-            return None
-
-
-def _decoded_chunks(part: Message, spooled: Spooled | None = None) -> Iterator[bytes]:
-    """The part's body, decoded a chunk at a time (base64 and quoted-printable), so a
-    large attachment never exists in memory: a body left in the spool file is read from it."""
-    region = spooled.region_of(part) if spooled is not None else None
-    if spooled is not None and region is not None:
-        with spooled.raw_path.open("rb") as raw:
-            yield from region_chunks(raw, region)
-        return
-    payload = part.get_payload()
-    if not isinstance(payload, str):
-        data = part.get_payload(decode=True)
-        if isinstance(data, bytes):
-            yield data
-        return
-    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
-    if encoding == "base64":
-        carry = ""
-        for start in range(0, len(payload), _CHUNK):
-            text = carry + _NOT_BASE64.sub("", payload[start : start + _CHUNK])
-            usable = len(text) - len(text) % 4
-            carry = text[usable:]
-            if usable:
-                yield binascii.a2b_base64(text[:usable].encode())
-        rest = carry.rstrip("=")
-        if rest:  # an unpadded last group: decode what it holds
-            yield _last_group(rest)
-    elif encoding == "quoted-printable":
-        start = 0
-        while start < len(payload):
-            end = payload.find("\n", start + _CHUNK)
-            end = len(payload) if end == -1 else end + 1
-            yield quopri.decodestring(payload[start:end].encode("ascii", errors="surrogateescape"))
-            start = end
-    else:
-        data = part.get_payload(decode=True)
-        if isinstance(data, bytes):
-            yield data
-
-
-def _last_group(rest: str) -> bytes:
-    try:
-        return binascii.a2b_base64((rest + "=" * (-len(rest) % 4)).encode())
-    except binascii.Error:
-        return b""  # a single stray character holds no byte
-
-
 def _part_text(part: Message, spooled: Spooled | None) -> str:
     """The text of a body part; one larger than TEXT_CAP keeps its first TEXT_CAP bytes (it is
     text to read on the case, not a file: a text attachment is stored whole)."""
     data = bytearray()
-    for chunk in _decoded_chunks(part, spooled):
+    for chunk in decoded_chunks(part, spooled):
         data += chunk[: TEXT_CAP + 1 - len(data)]
         if len(data) > TEXT_CAP:
             break
@@ -349,7 +284,7 @@ def _spool_attachment(
     fd, tmp = tempfile.mkstemp(dir=spool, prefix="att-")
     size = 0
     with os.fdopen(fd, "wb") as out:
-        for chunk in _decoded_chunks(part, spooled):
+        for chunk in decoded_chunks(part, spooled):
             size += len(chunk)
             if size <= max_bytes:
                 out.write(chunk)
@@ -393,7 +328,7 @@ def read_message(source: BinaryIO, spool: Path) -> tuple[EmailMessage, Spooled, 
     fd, raw_name = tempfile.mkstemp(dir=spool, prefix="raw-", suffix=".eml")
     size = 0
     with os.fdopen(fd, "wb") as raw:
-        while chunk := source.read(_CHUNK):
+        while chunk := source.read(CHUNK):
             size += len(chunk)
             digest.update(chunk)
             raw.write(chunk)  # all of it, whatever follows: the dead letter is whole
