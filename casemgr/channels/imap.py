@@ -1,7 +1,8 @@
 """``casemgr mail fetch``: file the messages of an IMAP mailbox, for deployments without an MTA pipe.
 
 A pass searches the mailbox for messages not yet flagged ``$CasemgrFiled``, reads
-each without marking it (``BODY.PEEK[]``), files it with the same
+each without marking it (``BODY.PEEK[]``) a megabyte at a time into a spool file, so a
+message of any size never sits in memory whole, files it with the same streaming
 :func:`casemgr.channels.mail.ingest` the MTA pipe uses, and only then flags it
 (or moves it to the done folder). A fetcher that stops between filing and
 flagging re-reads the message on its next pass, and the exactly-once record
@@ -14,10 +15,12 @@ import contextlib
 import imaplib
 import logging
 import ssl
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask
@@ -31,6 +34,8 @@ from casemgr.registry import registry_of
 log = logging.getLogger(__name__)
 
 FILED = "$CasemgrFiled"
+#: How much of a message one FETCH asks for (a partial fetch, RFC 3501 section 6.4.5).
+FETCH_CHUNK = 1024 * 1024
 
 
 class MailboxError(RuntimeError):
@@ -107,6 +112,23 @@ def _message_bytes(data: list) -> bytes | None:
     return None
 
 
+def _spool_message(conn: imaplib.IMAP4, uid: str, into: BinaryIO) -> str | None:
+    """Copy message ``uid`` into ``into`` one partial fetch at a time; the server's
+    answer when it cannot be read, else None."""
+    offset = 0
+    while True:
+        typ, fetched = conn.uid("FETCH", uid, f"(BODY.PEEK[]<{offset}.{FETCH_CHUNK}>)")
+        if typ != "OK":
+            return _text(fetched)
+        piece = _message_bytes(fetched)
+        if piece is None:  # past the end the server answers an empty string, not a literal
+            return None if offset else (_text(fetched) or "no such message")
+        into.write(piece)
+        offset += len(piece)
+        if len(piece) < FETCH_CHUNK:
+            return None
+
+
 def fetch_once(app: Flask, source: ImapSource, store: AttachmentStore) -> Counter[str]:
     """One pass: every message not yet filed is filed, then flagged or moved."""
     settings = MailSettings.from_config(app.config)
@@ -119,14 +141,15 @@ def fetch_once(app: Flask, source: ImapSource, store: AttachmentStore) -> Counte
             raise MailboxError(f"IMAP SEARCH failed: {_text(data)}")
         uids = data[0].split() if data and data[0] else []
         for uid in (u.decode() for u in uids):
-            typ, fetched = conn.uid("FETCH", uid, "(BODY.PEEK[])")
-            raw = _message_bytes(fetched) if typ == "OK" else None
-            if raw is None:
-                log.warning("IMAP message %s of %s could not be fetched: %s", uid, source.mailbox, _text(fetched))
-                counts["unreadable"] += 1
-                continue
-            with new_session(app, write=True) as session:
-                outcome = ingest(session, raw, store, clock.now(), settings)
+            with tempfile.TemporaryFile(prefix="casemgr-imap-") as spool:
+                problem = _spool_message(conn, uid, spool)
+                if problem is not None:
+                    log.warning("IMAP message %s of %s could not be fetched: %s", uid, source.mailbox, problem)
+                    counts["unreadable"] += 1
+                    continue
+                spool.seek(0)
+                with new_session(app, write=True) as session:
+                    outcome = ingest(session, spool, store, clock.now(), settings)
             counts[outcome.action] += 1
             _done(conn, source, uid)
             log.info("IMAP %s uid %s: %s %s", source.mailbox, uid, outcome.action, outcome.case_number or "")

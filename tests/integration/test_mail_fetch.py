@@ -10,14 +10,19 @@ import subprocess
 import tempfile
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from casemgr.cases.models import Case, CaseEvent
+from casemgr.cases.attachments import LocalAttachmentStore
+from casemgr.cases.models import Attachment, Case, CaseEvent
 from casemgr.channels.imap import FILED, ImapSource, fetch_once, wait_for_mail
+from casemgr.channels.mail import MailSettings, ingest
 from tests.conftest import skip_or_fail
+from tests.factories import T0
+from tests.large_mail import MB, write_message
 
 MAIL = Path(__file__).resolve().parent.parent / "data" / "mail"
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
@@ -205,3 +210,24 @@ def test_a_wrong_password_is_a_clear_error_not_a_traceback(fetch_app, dovecot):
 def test_fetch_without_a_mailbox_configured_says_what_to_set(app):
     result = app.test_cli_runner().invoke(args=["mail", "fetch", "--once"])
     assert result.exit_code == 1 and "CASEMGR_IMAP_URL" in result.output
+
+
+def test_a_large_message_is_fetched_a_piece_at_a_time_and_filed_whole(fetch_app, dovecot, world, session, tmp_path):
+    """A 40 MB reply: read from the server in partial fetches into a spool file, never whole
+    in memory; its attachment is stored whole."""
+    store = LocalAttachmentStore(tmp_path / "big-files", 64 * MB)
+    settings = MailSettings.from_config(fetch_app.config)
+    opened = ingest(session, (MAIL / "dmarc_trusted_new_case.eml").read_bytes(), store, T0, settings)
+    assert opened.case_number == "CS-000001"
+    path = tmp_path / "big.eml"
+    sha256 = write_message(path, 40 * MB, 7)
+    deliver(dovecot, path.read_bytes())
+    tracemalloc.start()
+    counts = fetch_once(fetch_app, dovecot, store)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert dict(counts) == {"reply": 1}
+    stored = session.scalar(select(Attachment).where(Attachment.filename == "dump.bin"))
+    assert stored.size == 40 * MB and stored.sha256 == sha256
+    assert peak < 20 * MB, f"peak {peak / MB:.1f} MB for a {path.stat().st_size / MB:.0f} MB message"
+    assert FILED in flags(dovecot)[0]

@@ -3,9 +3,7 @@ a 200 MB one left out with a note; Python's peak allocation and the RSS growth s
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import os
 import tracemalloc
 from pathlib import Path
 
@@ -15,37 +13,9 @@ from sqlalchemy import select
 from casemgr.cases.attachments import LocalAttachmentStore
 from casemgr.cases.models import Attachment, CaseEvent
 from casemgr.channels.mail import MailSettings, ingest
+from tests.large_mail import MB, peak_rss, write_message
 
 MAIL = Path(__file__).resolve().parent.parent / "data" / "mail"
-MB = 1024 * 1024
-
-
-def write_message(path: Path, attachment_bytes: int, n: int) -> str:
-    """A reply with an attachment of random bytes, written a piece at a time; its SHA-256."""
-    digest = hashlib.sha256()
-    with path.open("wb") as out:
-        out.write(
-            b"From: Ana Admin <admin@acme.example.com>\nTo: support+cs-000001.p3tz3yqsijfdsxy5@casemgr.example.com\n"
-            b"Subject: big\nMessage-ID: <big-%d@acme.example.com>\nMIME-Version: 1.0\n"
-            b'Content-Type: multipart/mixed; boundary="B"\n\n--B\nContent-Type: text/plain\n\nthe dump\n--B\n'
-            b'Content-Type: application/octet-stream\nContent-Disposition: attachment; filename="dump.bin"\n'
-            b"Content-Transfer-Encoding: base64\n\n" % n
-        )
-        left = attachment_bytes
-        while left:
-            piece = os.urandom(min(57 * 16 * 1024, left))  # whole base64 lines
-            digest.update(piece)
-            out.write(base64.encodebytes(piece))
-            left -= len(piece)
-        out.write(b"--B--\n")
-    return digest.hexdigest()
-
-
-def peak_rss() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmHWM")
 
 
 def measured_ingest(session, path: Path, store, clock, settings):
