@@ -77,6 +77,19 @@ def user_invite(email: str, role: str, org_name: str | None, name: str | None, t
     _run(work)
 
 
+def _on_user(email: str, act: Callable[..., object], done: str) -> None:
+    """``act(session, None, user, now=..., channel="cli")`` on the user with that e-mail;
+    ``done`` (with ``{email}``) is printed once it is committed."""
+    from casemgr.accounts import services
+
+    def work(session: Session) -> str:
+        user = services.find_managed_by_email(session, None, email)
+        act(session, None, user, now=_now(), channel=CHANNEL)
+        return done.format(email=user.email)
+
+    _run(work)
+
+
 @click.command("deactivate")
 @click.argument("email")
 @with_appcontext
@@ -84,12 +97,7 @@ def user_deactivate(email: str):
     """Deactivate a user: no login, API tokens refused, sessions ended."""
     from casemgr.accounts import services
 
-    def work(session: Session) -> str:
-        user = services.find_managed_by_email(session, None, email)
-        services.deactivate_user(session, None, user, now=_now(), channel=CHANNEL)
-        return f"Deactivated {user.email}."
-
-    _run(work)
+    _on_user(email, services.deactivate_user, "Deactivated {email}.")
 
 
 @click.command("reactivate")
@@ -99,12 +107,7 @@ def user_reactivate(email: str):
     """Let a deactivated user log in again."""
     from casemgr.accounts import services
 
-    def work(session: Session) -> str:
-        user = services.find_managed_by_email(session, None, email)
-        services.reactivate_user(session, None, user, now=_now(), channel=CHANNEL)
-        return f"Reactivated {user.email}."
-
-    _run(work)
+    _on_user(email, services.reactivate_user, "Reactivated {email}.")
 
 
 @click.command("set-role")
@@ -140,9 +143,4 @@ def user_reset_password(email: str):
     """E-mail the user a link to choose a new password (2 h; an invitee gets a new invitation)."""
     from casemgr.accounts import services
 
-    def work(session: Session) -> str:
-        user = services.find_managed_by_email(session, None, email)
-        services.send_password_reset(session, None, user, now=_now(), channel=CHANNEL)
-        return f"A password e-mail to {user.email} is in the outbox."
-
-    _run(work)
+    _on_user(email, services.send_password_reset, "A password e-mail to {email} is in the outbox.")
