@@ -62,10 +62,12 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     for event_type in EVENT_TYPES:  # outbound webhooks follow the core's own case events
         registry.events.subscribe(event_type, enqueue)
     registry.tick_jobs.append(tick_job)
+    from casemgr.assets.import_jobs import interrupted_imports_tick
     from casemgr.cases.commitments import missed_commitments_tick
     from casemgr.notifications.digest import digest_tick
 
     registry.tick_jobs += [missed_commitments_tick, digest_tick]  # missed promises told; daily digests
+    registry.tick_jobs.append(interrupted_imports_tick)  # imports cut off by a server stop say so
     _register_error_pages(app)
     _refuse_nul_characters(app)
 

@@ -5,8 +5,9 @@ The upload creates an :class:`AssetImportJob` (``start_import``) and a thread ru
 ``processed_rows`` is written every ``PROGRESS_EVERY`` rows from a session of its own
 (so any app server answering the page's poll sees it), then everything is written in
 one transaction, or nothing when any row is refused (the importer's rule). A server
-that dies mid-import leaves the job ``running`` with nothing of it imported: upload
-the file again.
+that dies mid-import imports nothing; the scheduler's tick (``interrupted_imports_tick``)
+marks a job whose thread fell silent for ``SILENT_FOR`` as failed, saying so, and the
+admin runs it again from the kept file with one click (``retry_import``).
 
 The API's synchronous import (``import_now``) shares the rules and the audit.
 """
@@ -17,9 +18,10 @@ import csv
 import io
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from flask import Flask
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from casemgr import audit
@@ -34,6 +36,9 @@ from casemgr.errors import ForbiddenError, InvalidInput, NotFoundError
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 500
 MAX_ROWS = 200_000
+#: A job whose thread wrote nothing for this long is taken for dead. The final all-or-nothing
+#: write of MAX_ROWS rows takes a few minutes; no heartbeat can be written during it.
+SILENT_FOR = timedelta(minutes=30)
 
 
 def require_admin(actor: User) -> None:
@@ -111,7 +116,7 @@ def run_import(db: Database, clock: Clock, job_id: int) -> None:
         job = session.get(AssetImportJob, job_id)
         if job is None or job.status != "queued":
             return
-        job.status = "running"
+        job.status, job.heartbeat_at = "running", clock.now()
         content, total, actor_id, filename = job.content, job.total_rows, job.created_by_id, job.filename
         session.commit()
     done = 0
@@ -120,7 +125,7 @@ def run_import(db: Database, clock: Clock, job_id: int) -> None:
         nonlocal done
         done += n
         if done % PROGRESS_EVERY == 0:
-            _set(db, job_id, processed_rows=done)
+            _set(db, job_id, processed_rows=done, heartbeat_at=clock.now())
 
     # Not a write session: on SQLite it must not hold the write lock while the progress is written.
     with db.session_factory() as session:
@@ -128,7 +133,7 @@ def run_import(db: Database, clock: Clock, job_id: int) -> None:
 
             def checked() -> None:
                 session.commit()  # ends the read snapshot (nothing is written yet)
-                _set(db, job_id, processed_rows=total)
+                _set(db, job_id, processed_rows=total, heartbeat_at=clock.now())
 
             result = import_assets(
                 session,
@@ -163,6 +168,62 @@ def _finish(db: Database, clock: Clock, job_id: int, actor_id: int, filename: st
             summary = f"{filename}: {result.imported} asset(s) with {result.components} component(s) imported"
         audit.record(session, actor, f"assets.import_{job.status}", "asset_import", job_id, summary, now)
         session.commit()
+
+
+def mark_interrupted(session: Session, now: datetime) -> list[int]:
+    """Jobs queued or running whose thread has been silent for ``SILENT_FOR`` failed: the
+    server stopped under them, so nothing of them was written. Their file is kept for a
+    retry. Returns their ids; costs what the unfinished jobs cost, not the job history."""
+    cutoff = now - SILENT_FOR
+    stale = session.scalars(
+        select(AssetImportJob).where(
+            AssetImportJob.status.in_(("queued", "running")),
+            func.coalesce(AssetImportJob.heartbeat_at, AssetImportJob.created_at) < cutoff,
+        )
+    ).all()
+    interrupted = []
+    for job in stale:
+        job.status, job.finished_at = "failed", now
+        job.message = (
+            f"The import stopped: the server running it went away after {job.processed_rows} of "
+            f"{job.total_rows} rows were checked. Run it again."
+        )
+        summary = f"{job.filename}: interrupted after {job.processed_rows} of {job.total_rows} rows; nothing imported"
+        audit.record(session, None, "assets.import_interrupted", "asset_import", job.id, summary, now, channel="system")
+        interrupted.append(job.id)
+    session.commit()
+    return interrupted
+
+
+def interrupted_imports_tick(app: Flask, now: datetime) -> None:
+    """The scheduler's tick job (registered by the app factory)."""
+    from casemgr.registry import registry_of
+
+    with registry_of(app).db.write_session_factory() as session:
+        mark_interrupted(session, now)
+
+
+def retry_import(session: Session, actor: User, job_id: int, *, now: datetime) -> AssetImportJob:
+    """A new job from the file of a failed one (kept until it is retried)."""
+    job = job_for(session, actor, job_id)
+    if job.status != "failed" or not job.content:
+        raise InvalidInput("Only a failed import whose file is still kept can be run again; upload the file.")
+    retry = AssetImportJob(
+        created_by_id=actor.id,
+        created_at=now,
+        filename=job.filename,
+        status="queued",
+        total_rows=job.total_rows,
+        content=job.content,
+    )
+    job.content = ""
+    session.add(retry)
+    session.flush()
+    audit.record(
+        session, actor, "assets.import_retried", "asset_import", retry.id, f"{job.filename}: again (was {job.id})", now
+    )
+    session.commit()
+    return retry
 
 
 def import_now(session: Session, actor: User, *, filename: str, data: bytes, now: datetime) -> ImportResult:

@@ -59,7 +59,24 @@ def upload():
 @login_required
 def job_page(job_id: int):
     job = import_jobs.job_for(get_session(), actor(), job_id)
-    return render_template("assets/import_job.html", job=job)
+    return render_template("assets/import_job.html", job=job, form=ImportForm())
+
+
+@bp.post("/<id:job_id>/retry")
+@login_required
+def retry(job_id: int):
+    """Run a failed import again from the file it kept."""
+    form = ImportForm()
+    if not form.validate():
+        return _page(form, "The form expired; reload the page and try again.", 400)
+
+    def started():
+        job = import_jobs.retry_import(get_session(), actor(), job_id, now=now())
+        registry = registry_of()
+        import_jobs.launch(registry.db, registry.clock, job.id)
+        return redirect(url_for("asset_import.job_page", job_id=job.id), 303)
+
+    return form_action(started, lambda exc: _page(form, str(exc)))
 
 
 @bp.get("/<id:job_id>/status")

@@ -160,6 +160,9 @@ class AssetImportJob(Base):
     #: Data rows in the file (lines after the header).
     total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)
+    #: When the job's thread last showed it was alive (started, or wrote its progress): a
+    #: queued or running job silent for long was cut off by a server stop.
+    heartbeat_at: Mapped[datetime | None]
     imported: Mapped[int] = mapped_column(default=0)
     components: Mapped[int] = mapped_column(default=0)
     #: [{"line": 3, "message": "unknown product model 'X'"}, ...]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -79,3 +80,50 @@ def test_files_that_cannot_be_imported_are_refused_before_any_job(session, world
     with pytest.raises(ForbiddenError):
         import_jobs.start_import(session, world.user("manager"), filename="f.csv", data=csv_rows(1), now=clock.now())
     assert session.scalar(select(func.count(AssetImportJob.id))) == 0
+
+
+def _cut_off_job(session, world, clock, rows: int = 700) -> AssetImportJob:
+    """A job whose thread started, wrote its first progress, and then died with its server."""
+    job = import_jobs.start_import(
+        session, world.user("admin"), filename="cut.csv", data=csv_rows(rows), now=clock.now()
+    )
+    job.status, job.processed_rows, job.heartbeat_at = "running", 500, clock.now()
+    session.commit()
+    return job
+
+
+def test_a_job_cut_off_by_a_server_stop_is_marked_failed_once_its_thread_is_silent(app, session, world, clock):
+    job = _cut_off_job(session, world, clock)
+    clock.advance(import_jobs.SILENT_FOR - timedelta(minutes=1))
+    assert import_jobs.mark_interrupted(session, clock.now()) == []  # still possibly writing
+    clock.advance(timedelta(minutes=2))
+    assert import_jobs.interrupted_imports_tick in registry_of(app).tick_jobs
+    import_jobs.interrupted_imports_tick(app, clock.now())
+    cut = finished(session, job.id)
+    assert (cut.status, cut.finished_at) == ("failed", clock.now())
+    assert "after 500 of 700 rows were checked" in cut.message and cut.content  # kept for the retry
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "assets.import_interrupted"))
+    assert (entry.object_id, entry.actor_id, entry.channel) == (job.id, None, "system")
+    assert import_jobs.mark_interrupted(session, clock.now()) == []  # told once
+
+
+def test_a_queued_job_that_never_started_is_marked_failed_too(session, world, clock):
+    job = import_jobs.start_import(session, world.user("admin"), filename="q.csv", data=csv_rows(3), now=clock.now())
+    clock.advance(import_jobs.SILENT_FOR + timedelta(seconds=1))
+    assert import_jobs.mark_interrupted(session, clock.now()) == [job.id]
+
+
+@pytest.mark.commits
+def test_an_interrupted_import_runs_again_from_its_kept_file(app, session, world, clock):
+    job = _cut_off_job(session, world, clock)
+    clock.advance(import_jobs.SILENT_FOR + timedelta(minutes=1))
+    import_jobs.mark_interrupted(session, clock.now())
+    again = import_jobs.retry_import(session, world.user("admin"), job.id, now=clock.now())
+    assert (again.status, again.total_rows, again.filename) == ("queued", 700, "cut.csv")
+    import_jobs.run_import(registry_of(app).db, registry_of(app).clock, again.id)
+    assert (finished(session, again.id).status, finished(session, again.id).imported) == ("done", 700)
+    assert finished(session, job.id).content == ""  # its file went to the new job
+    with pytest.raises(InvalidInput, match="Only a failed import"):
+        import_jobs.retry_import(session, world.user("admin"), job.id, now=clock.now())
+    with pytest.raises(ForbiddenError):
+        import_jobs.retry_import(session, world.user("manager"), job.id, now=clock.now())

@@ -94,3 +94,26 @@ def test_the_api_imports_a_csv_or_names_each_bad_line(api, session):
     assert_error(api_upload(client, b"serial\n1\n"), 422, "validation_error")
     assert_error(client.post("/api/v1/assets/import", json={}), 422, "validation_error")
     assert_error(api_upload(api("manager"), csv_rows(1)), 403, "forbidden")
+
+
+@pytest.mark.commits
+def test_an_interrupted_import_says_so_and_runs_again_with_one_click(web, world, session, clock):
+    from datetime import timedelta
+
+    from casemgr.assets import import_jobs
+
+    job = import_jobs.start_import(session, world.user("admin"), filename="cut.csv", data=csv_rows(20), now=clock.now())
+    clock.advance(import_jobs.SILENT_FOR + timedelta(minutes=1))
+    import_jobs.mark_interrupted(session, clock.now())
+    client = web(ADMIN)
+    page = client.get(f"/admin/assets/import/{job.id}").get_data(as_text=True)
+    assert "Failed" in page and "the server running it went away" in page and "Run the import again" in page
+    no_csrf = client.client.post(f"/admin/assets/import/{job.id}/retry")
+    assert no_csrf.status_code == 400
+    response = client.post(f"/admin/assets/import/{job.id}/retry")
+    assert response.status_code == 303
+    new_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    join_job(new_id)
+    assert "20 asset(s) with 0 component(s) imported" in client.get(response.headers["Location"]).get_data(as_text=True)
+    again = client.post(f"/admin/assets/import/{job.id}/retry")
+    assert again.status_code == 422 and "Only a failed import" in again.get_data(as_text=True)
