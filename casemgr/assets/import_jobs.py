@@ -185,8 +185,8 @@ def mark_interrupted(session: Session, now: datetime) -> list[int]:
     for job in stale:
         job.status, job.finished_at = "failed", now
         job.message = (
-            f"The import stopped: the server running it went away after {job.processed_rows} of "
-            f"{job.total_rows} rows were checked. Run it again."
+            f"The import stopped after {job.processed_rows} of {job.total_rows} rows were checked: "
+            "the server running it went away."
         )
         summary = f"{job.filename}: interrupted after {job.processed_rows} of {job.total_rows} rows; nothing imported"
         audit.record(session, None, "assets.import_interrupted", "asset_import", job.id, summary, now, channel="system")

@@ -101,7 +101,7 @@ def test_a_job_cut_off_by_a_server_stop_is_marked_failed_once_its_thread_is_sile
     import_jobs.interrupted_imports_tick(app, clock.now())
     cut = finished(session, job.id)
     assert (cut.status, cut.finished_at) == ("failed", clock.now())
-    assert "after 500 of 700 rows were checked" in cut.message and cut.content  # kept for the retry
+    assert "after 500 of 700 rows were checked: the server" in cut.message and cut.content  # kept for the retry
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "assets.import_interrupted"))
     assert (entry.object_id, entry.actor_id, entry.channel) == (job.id, None, "system")
     assert import_jobs.mark_interrupted(session, clock.now()) == []  # told once
