@@ -39,8 +39,8 @@ CASE = text(
     f" :description, 'api', :user, 'L1', 0, {FALSE}, 0, {FALSE}, :due, :due, :now, :now, 1) RETURNING id"
 )
 EVENT = text(
-    "INSERT INTO case_event (case_id, kind, actor_id, public, body, data, created_at)"
-    f" VALUES (:case_id, 'opened', :user, {TRUE}, :description, {DATA}, :now)"
+    "INSERT INTO case_event (case_id, organization_id, kind, actor_id, public, body, data, created_at)"
+    f" VALUES (:case_id, :org, 'opened', :user, {TRUE}, :description, {DATA}, :now)"
 )
 NOTIFY = text(
     "INSERT INTO notification (user_id, email, channel, case_id, severity, subject, body, status, attempts,"
@@ -78,6 +78,7 @@ def open_case():
         case_id = conn.execute(CASE, {"number": number, **values}).scalar_one()
         params = {
             "case_id": case_id,
+            "org": values["org"],
             "user": token[1],
             "description": body["description"],
             "data": json.dumps({"severity": body["severity"]}),

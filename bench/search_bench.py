@@ -103,8 +103,9 @@ DOMAIN = [
     "checksum",
     "corruption",
 ]
-#: (GIN index, table) of the migration 0022, dropped for the load on PostgreSQL (the generated
-#: ``search_document`` columns are computed by COPY itself, row by row).
+#: (GIN index, table) of the migrations 0022 and 0026, dropped for the load on PostgreSQL and
+#: re-created from their own definitions (the generated ``search_document`` columns are
+#: computed by COPY itself, row by row).
 PG_INDEXES = (
     ("ix_support_case_search", "support_case"),
     ("ix_case_event_search", "case_event"),
@@ -192,7 +193,9 @@ def rows(args, words: Words) -> dict[str, Iterator[tuple]]:
         for e in range(1, args.events + 1):
             case = 1 + (e * 7919) % args.cases
             public = e % 5 != 0
-            yield (e, case, "comment", 1, public, words.take(rng.randint(8, 30)), "{}", t0 + timedelta(seconds=e))
+            org = 2 + (1 + case % n_assets) % n_orgs  # the case's (see cases())
+            text = words.take(rng.randint(8, 30))
+            yield (e, case, org, "comment", 1, public, text, "{}", t0 + timedelta(seconds=e))
 
     def rmas():
         for r in range(1, n_rmas + 1):
@@ -239,7 +242,7 @@ COLUMNS = {
         " first_response_breached next_update_due_at last_vendor_update_at next_update_breaches resolution_due_at"
         " resolution_breached sla_paused_at created_at updated_at resolved_at closed_at version"
     ),
-    "case_event": "id case_id kind actor_id public body data created_at",
+    "case_event": "id case_id organization_id kind actor_id public body data created_at",
     "rma": (
         "id number case_id organization_id asset_id failed_component_id replacement_part_id kind state disposition"
         " needs_approval approved_by_id approved_at approval_note region field_engineer_id installed_component_id"
@@ -280,7 +283,10 @@ def load_postgres(engine, data) -> None:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
+        definitions = {}
         for index, _table in PG_INDEXES:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", (index,))
+            definitions[index] = cursor.fetchone()[0]
             cursor.execute(f"DROP INDEX {index}")
         for table, source in data.items():
             columns = COLUMNS[table].split()
@@ -292,9 +298,9 @@ def load_postgres(engine, data) -> None:
             raw.commit()
             log(f"postgres {table}: {count} rows COPYed in {time.perf_counter() - began:.1f}s")
         cursor.execute("SET maintenance_work_mem = '512MB'")
-        for index, table in PG_INDEXES:
+        for index, _table in PG_INDEXES:
             began = time.perf_counter()
-            cursor.execute(f"CREATE INDEX {index} ON {table} USING gin (search_document)")
+            cursor.execute(definitions[index])
             raw.commit()
             log(f"postgres {index} built in {time.perf_counter() - began:.1f}s")
         for table in COLUMNS:

@@ -155,6 +155,7 @@ def perform(out: Writes, case: Case, firing: DueFiring, calendar: CoverageCalend
     out.events.append(
         {
             "case_id": case.id,
+            "organization_id": case.organization_id,
             "kind": "escalation_fired",
             "actor_id": None,
             "public": public,

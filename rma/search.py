@@ -23,6 +23,7 @@ from casemgr.search.sources import (
     pg_document,
     pg_matches,
     pg_score,
+    pg_tenant_key,
 )
 from casemgr.search.text import Query, case_number, identifier, plain_snippet, rma_number
 from rma.models import Rma, Shipment
@@ -50,7 +51,7 @@ class RmaText:
         if search.dialect == "postgresql":
             document = pg_document("rma")
             return select(*head, pg_score(document, search), Rma.id.label("sid"), Rma.problem.label("excerpt")).where(
-                pg_matches(document, search), scope
+                pg_matches(document, search), *pg_tenant_key(search, Rma.organization_id), scope
             )
         fts = fts5_table("rma_fts")
         return (

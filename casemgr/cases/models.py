@@ -3,7 +3,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from casemgr.assets.models import Asset, Component
@@ -150,6 +161,9 @@ class CaseEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"))
+    #: A copy of the case's organisation, set on insert (``_copy_the_case_organisation``), for the
+    #: search indexes (migration 0026): the case's own column stays the authority for scoping.
+    organization_id: Mapped[int | None]
     #: comment, status_changed, severity_changed, owner_changed, opened, not_entitled, handoff...
     kind: Mapped[str] = mapped_column(String(32))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -197,3 +211,16 @@ def timeline_is_append_only(session: Session, _context: Any, _instances: Any) ->
     for obj in session.dirty:
         if isinstance(obj, CaseEvent) and session.is_modified(obj, include_collections=False):
             raise AppendOnlyError("The case timeline is append-only: events cannot be edited.")
+
+
+@event.listens_for(CaseEvent, "before_insert")
+def _copy_the_case_organisation(_mapper: Any, _connection: Any, target: CaseEvent) -> None:
+    """Every new timeline entry carries its case's organisation: from the loaded case, else
+    read by the INSERT itself (a SQL expression in the flush), whichever code built the entry."""
+    if target.organization_id is not None:
+        return
+    case = inspect(target).attrs.case.loaded_value
+    if isinstance(case, Case):
+        target.organization_id = case.organization_id
+    else:
+        target.organization_id = select(Case.organization_id).where(Case.id == target.case_id).scalar_subquery()

@@ -73,6 +73,7 @@ def row(
     the case itself was written (see ``open_case``)."""
     return {
         "case_id": case.id,
+        "organization_id": case.organization_id,  # the model's before_insert does not run for these
         "kind": kind,
         "actor_id": actor.id if actor else None,
         "public": public,

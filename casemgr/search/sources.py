@@ -144,6 +144,19 @@ def pg_matches(document: ColumnElement[Any], search: TextSearch) -> ColumnElemen
     return document.op("@@")(search.tsquery)
 
 
+def pg_tenant_key(search: TextSearch, column: Any) -> list[ColumnElement[bool]]:
+    """The actor's organisations as plain values on ``column``, a key of the table's GIN index
+    beside the words (migration 0026): a tenant's search is then one index scan that reads
+    its own matches only. Vendor-wide actors: nothing. The policy's own filter, in the same
+    WHERE clause, stays what decides."""
+    scope = policy.scope_of(search.actor)
+    if scope == "own":
+        return [column == search.actor.organization_id]
+    if scope == "assigned":
+        return [column.in_(search.assigned_orgs)]
+    return []
+
+
 def pg_score(document: ColumnElement[Any], search: TextSearch) -> ColumnElement[Any]:
     return cast(func.ts_rank(document, search.tsquery), Float).label("score")
 
@@ -167,7 +180,7 @@ class CaseText:
             document = pg_document("support_case")
             return sa_select(
                 *head, pg_score(document, search), Case.id.label("sid"), Case.description.label("excerpt")
-            ).where(pg_matches(document, search), scope)
+            ).where(pg_matches(document, search), *pg_tenant_key(search, Case.organization_id), scope)
         fts = fts5_table("support_case_fts")
         return (
             sa_select(*head, fts5_score("support_case_fts", (4.0, 1.0)), Case.id.label("sid"), NO_EXCERPT)
@@ -195,10 +208,11 @@ class TimelineText:
             scope.append(CaseEvent.public.is_(True))
         if search.dialect == "postgresql":
             document = pg_document("case_event")
+            own = pg_tenant_key(search, CaseEvent.organization_id)  # the entry's copy of the case's
             return (
                 sa_select(*head, pg_score(document, search), CaseEvent.id.label("sid"), CaseEvent.body.label("excerpt"))
                 .join(Case, Case.id == CaseEvent.case_id)
-                .where(pg_matches(document, search), *scope)
+                .where(pg_matches(document, search), *own, *scope)
             )
         fts = fts5_table("case_event_fts")
         return (

@@ -58,3 +58,42 @@ def test_mail_the_old_outbox_gave_up_on_is_pending_again_after_the_upgrade(db_ur
         assert [tuple(r) for r in rows] == [("pending", 8, None), ("sent", 8, None)]
     finally:
         engine.dispose()
+
+
+@pytest.mark.commits  # migrates the test database itself and writes rows: emptied after
+def test_timeline_entries_get_their_case_organisation_and_postgres_indexes_key_on_it(db_url, session, clock):
+    """0026: entries written before it are backfilled; on PostgreSQL the search indexes are
+    GIN on (organization_id, search_document); the downgrade takes both back."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from casemgr.migrate import alembic_config, upgrade
+    from tests.factories import create_case
+
+    case = create_case(session)
+    session.commit()
+    engine = make_engine(db_url)
+    try:
+        cfg = alembic_config(db_url)
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0025")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO case_event (case_id, kind, public, body, data, created_at)"
+                    " VALUES (:case, 'comment', true, 'before 0026', '{}', :t)"
+                ),
+                {"case": case.id, "t": clock.now()},
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            orgs = set(conn.execute(text("SELECT organization_id FROM case_event WHERE case_id = :c"), {"c": case.id}))
+            assert orgs == {(case.organization_id,)}
+            if engine.dialect.name == "postgresql":
+                definition = conn.execute(
+                    text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_case_event_search'")
+                ).scalar_one()
+                assert "gin (organization_id, search_document)" in definition
+    finally:
+        engine.dispose()

@@ -4,9 +4,11 @@ identifiers, and an index that is current in the transaction of the write."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from casemgr.cases import comments as case_comments
 from casemgr.cases.attachments import LocalAttachmentStore
+from casemgr.cases.models import CaseEvent
 from casemgr.search import service
 from casemgr.search.text import SearchInputError, parse_query
 from rma import services as rma_services
@@ -208,3 +210,18 @@ def test_the_visibility_tokens_of_the_index_are_never_matched_by_words(ctx, sess
     for who in ("engineer", "acme_admin"):
         for word in ("public", "internal", f"o{world.acme.id}"):
             assert found(session, world.user(who), word) == [], (who, word)
+
+
+def test_every_timeline_entry_carries_its_case_organisation_whoever_builds_it(session, clock):
+    """Migration 0026's copy, kept by the model on insert: from a loaded case, or read by the
+    INSERT itself when only the case's id was given."""
+    case = create_case(session)
+    session.commit()
+    session.expire_all()  # the case is not loaded on the entry built by id
+    by_id = CaseEvent(case_id=case.id, kind="comment", public=True, body="by id", data={}, created_at=clock.now())
+    by_case = CaseEvent(case=case, kind="comment", public=True, body="by case", data={}, created_at=clock.now())
+    session.add_all([by_id, by_case])
+    session.flush()
+    session.expire_all()
+    assert {e.organization_id for e in (by_id, by_case)} == {case.organization_id}
+    assert session.scalar(select(func.count(CaseEvent.id)).where(CaseEvent.organization_id.is_(None))) == 0
