@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from casemgr import audit
@@ -54,3 +54,24 @@ def trail(session: Session, obj: Any) -> list[AuditEntry]:
         .order_by(AuditEntry.id)
     )
     return list(session.scalars(stmt))
+
+
+def partner_history(session: Session, org: Any, limit: int = 10) -> list[AuditEntry]:
+    """The latest ``limit`` changes to a partner and to what it owns (its sites and
+    contracts), oldest first: what its page shows as "Recent changes"."""
+    from casemgr.contracts.models import Contract
+    from casemgr.organizations.models import Site
+
+    owned = or_(
+        and_(AuditEntry.object_type == "organization", AuditEntry.object_id == org.id),
+        and_(
+            AuditEntry.object_type == "site",
+            AuditEntry.object_id.in_(select(Site.id).where(Site.organization_id == org.id)),
+        ),
+        and_(
+            AuditEntry.object_type == "contract",
+            AuditEntry.object_id.in_(select(Contract.id).where(Contract.organization_id == org.id)),
+        ),
+    )
+    latest = session.scalars(select(AuditEntry).where(owned).order_by(AuditEntry.id.desc()).limit(limit))
+    return list(reversed(list(latest)))

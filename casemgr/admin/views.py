@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from casemgr.admin import account_managers, editing
 from casemgr.admin import services as admin
-from casemgr.admin.audit import trail
+from casemgr.admin.audit import partner_history
 from casemgr.admin.forms import AccountManagerForm, ContractForm, OrganizationForm, SiteForm, version_of
 from casemgr.assets.models import Asset
 from casemgr.auth.roles import Role
@@ -125,7 +125,7 @@ def _organization_page(org: Organization, status: int = 200, *, error: str | Non
         manager_form=_manager_form(forms.get("manager"), assigned=frozenset(m.id for m in managers)),
         contracts=list(contracts),
         managers=managers,
-        history=trail(session, org)[-10:],
+        history=partner_history(session, org),
         error=error,
     ), status
 

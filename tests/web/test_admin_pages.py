@@ -10,6 +10,7 @@ from casemgr.assets.models import Part, Product
 from casemgr.audit import AuditEntry
 from casemgr.contracts.models import Contract, SupportPlan
 from casemgr.organizations.models import Organization, Site
+from tests.factories import T0
 
 ADMIN = "root@vendor.example.com"
 
@@ -264,3 +265,27 @@ def test_business_hours_typed_wrong_are_refused_and_kept(web, world, session):
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "HH:MM to HH:MM" in page and 'value="9am"' in page
     assert session.scalar(select(SupportPlan).where(SupportPlan.code == "SILVER")) is None
+
+
+def test_the_partner_page_lists_recent_changes_to_its_sites_and_contracts_and_who_made_them(web, world, session):
+    admin = web(ADMIN)
+    url = f"/admin/organizations/{world.globex.id}"
+    assert admin.post(f"{url}/sites", {"name": "Globex Annex", "timezone": "UTC", "region": "eu"}).status_code == 303
+    session.add(
+        AuditEntry(
+            at=T0,
+            actor_id=None,
+            action="updated",
+            object_type="organization",
+            object_id=world.globex.id,
+            channel="cli",
+            summary="name: 'Globex' -> 'Globex'",
+        )
+    )
+    other = session.scalar(select(Site).where(Site.organization_id != world.globex.id))
+    session.add(AuditEntry(at=T0, action="updated", object_type="site", object_id=other.id, channel="web", summary="x"))
+    session.commit()
+    page = admin.get(url).get_data(as_text=True)
+    recent = page.split("Recent changes", 1)[1]
+    assert "site created: Globex Annex" in recent and "command line · cli" in recent
+    assert "site updated: x" not in recent  # another partner's site
