@@ -4,7 +4,7 @@ from flask_login import login_required
 from casemgr.assets.forms import InstallForm, MarkForm
 from casemgr.assets.queries import asset_coverage, assets_with_coverage
 from casemgr.assets.services import install_component, mark_component
-from casemgr.auth.policy import visible_organizations
+from casemgr.auth.policy import organization_choices
 from casemgr.auth.roles import CASE_WORKER_ROLES, Role
 from casemgr.db import get_session
 from casemgr.errors import DomainError, SafetyRefused
@@ -26,7 +26,7 @@ def list_assets():
         rows=rows,
         serial=serial,
         org_id=org_id,
-        organizations=visible_organizations(session, actor()),
+        organizations=organization_choices(session, actor()),
     )
 
 

@@ -8,7 +8,7 @@ the edges turn into a 404 whether the object exists or not.
 from __future__ import annotations
 
 from flask import has_app_context
-from sqlalchemy import ColumnElement, bindparam, false, select, true
+from sqlalchemy import ColumnElement, Row, bindparam, false, select, true
 from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset
@@ -113,6 +113,17 @@ def visible_organizations(session: Session, actor: User) -> list[Organization]:
         .order_by(Organization.name)
     )
     return list(session.scalars(stmt))
+
+
+def organization_choices(session: Session, actor: User) -> list[Row[tuple[int, str]]]:
+    """(id, name) of the partners ``actor`` may see, by name: the options of a filter menu
+    (plain rows, not entities: a vendor's menu lists every partner on every queue page)."""
+    stmt = (
+        select(Organization.id, Organization.name)
+        .where(Organization.is_vendor.is_(False), org_filter(actor, Organization.id))
+        .order_by(Organization.name)
+    )
+    return list(session.execute(stmt))
 
 
 def can_work_case(actor: User) -> bool:

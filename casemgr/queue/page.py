@@ -27,7 +27,7 @@ def render_queue(args, *, error: str = "", view_name: str = ""):
         "cases/list.html",
         page=page,
         flt=flt,
-        organizations=policy.visible_organizations(session, user),
+        organizations=policy.organization_choices(session, user),
         can_open=can_open_cases(user.role),
         vendor=vendor,
         urgency=lambda c: urgency(c.next_due_at, c.at_risk_at, at),

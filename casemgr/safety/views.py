@@ -1,7 +1,7 @@
 from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
-from casemgr.auth.policy import visible_organizations
+from casemgr.auth.policy import organization_choices
 from casemgr.db import get_session
 from casemgr.safety.models import CHANNELS
 from casemgr.safety.queries import BlockFilter, blocks, blocks_csv, corrections, rule_codes
@@ -24,7 +24,7 @@ def list_blocks():
         flt=flt,
         rules=rule_codes(session),
         channels=CHANNELS,
-        organizations=visible_organizations(session, actor()),
+        organizations=organization_choices(session, actor()),
     )
 
 
