@@ -13,8 +13,11 @@ _NEG_CUE = re.compile(
     r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
     r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
     r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
-    r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't)\b"
-)
+    r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't"
+    r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b))\b"
+)  # "please stop reseating it": a prohibition verb
+# "nobody on the night shift should reinsert it": a negative subject, then its own words
+_NEG_SUBJECT = re.compile(r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+))\s*$")
 # "there's no reason not to", "it can't hurt to": two negations make a suggestion
 _DOUBLE_NEG = re.compile(
     r"\b(?:no reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
@@ -129,6 +132,7 @@ _GAP_WORDS = frozenset(
         "time",
         "now",
         "yet",
+        "another",
         "here",
         "kindly",
         "bother",
@@ -289,7 +293,8 @@ _RISK = re.compile(
     r"|(?<!low )(?<!no )(?<!minimal )(?<!little )risk(?!\s*free|less)\w*|danger\w*|unsafe|lose|loss|corrupt\w*"
     r"|damag\w*|destroy\w*|overheat\w*|trip\w*"
     r"|short\w*|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
-    r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*)\b"
+    r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*"
+    r"|ruled out|vetoed|rejected|turned down|declined|not approved)\b"
 )
 # "there is no setting that can safely re-enable it"
 # "Bays 1 and 5 look fine": a status line about healthy parts does not take the topic
@@ -375,8 +380,8 @@ _PASSIVE = re.compile(
 )  # "be power cycled and returned"
 _CLAUSE_START = re.compile(
     r"\s*(?:(?:and|but|also|so|note that|remember that|just|simply|a|an|the|another|any)\s+"
-    r"|\w+ing\s+(?:or|and|nor)\s+)*"
-)  # "reseating or re-enabling it is off the table"
+    r"|\w+ing\s+(?:[\w'-]+\s+){0,4}?(?:or|and|nor)\s+)*"
+)  # "reseating or re-enabling it is off the table", "pulling it and putting it back would ..."
 _HARM = re.compile(
     r"(?:[^\w']*[\w']+){0,6}?[^\w']*\b(?:won't|will not|wouldn't|would not|doesn't|does not"
     r"|didn't|did not|isn't|is not|can't|cannot|can not|never|is unsafe|is dangerous|is risky"
@@ -407,3 +412,37 @@ _CABLE_AFTER = re.compile(rf"(?:'s)?(?:\s+(?!(?:and|then|or)\b)[\w']+){{0,3}}?\s
 _BACK_INTO = re.compile(r"\s+(?:(?:gently|firmly|carefully|straight|right)\s+)?back\s+(?:in|into)\s+(?:the\s+)?")
 _THEN = re.compile(r"\s*(?:then\s+|also\s+)?")
 _NEXT_TOKEN = re.compile(r"\s*([\w']+|[^\w\s])?")
+
+# "why would we reseat it? it has 412 errors": a rhetorical question, the answer is no
+_RHETORICAL = re.compile(r"^\W*(?:so\s+|but\s+)?why\s+(?:would|should)\s+(?:we|i|you|anyone|they)\s+(?:\w+\s+)?$")
+# "even if it comes back after a reseat": a concession, not a request
+_CONCESSIVE = re.compile(r"\beven\s+(?:if|when|after|though)\b")
+# "we considered reseating it but L3 vetoed it": an option weighed and dropped
+_CONSIDERED = re.compile(
+    r"\b(?:considered|discussed|debated|weighed|evaluated|thought about|talked about|looked at|looked into)"
+    r"\s+(?:\w+\s+)?$"
+)
+_DROPPED = re.compile(
+    r"\b(?:but|however|rejected|vetoed|ruled out|decided against|declined|turned (?:it )?down|dropped|skip\w*)\b"
+)
+# "the reseat of bay 4 you did on monday", "a reseat of it was done by your team": a past deed, named
+_NOMINAL_DONE = re.compile(
+    r"^[^,;]*?(?:\b(?:you|they|we|he|she|someone|your \w+|the \w+) (?:did|performed|tried|attempted|ran)\b"
+    r"|\b(?:was|were|has been|had been|is|got)\s+(?:\w+ly\s+)?(?:done|performed|carried out|attempted|tried"
+    r"|completed|logged|recorded|noted)\b)"
+)
+# "reseat won't change anything", "a reseat might upset the bus": the action is the subject of a statement
+_SUBJECT_OF = re.compile(
+    r"\s*(?:alone\s+|by itself\s+|again\s+)?(?:won't|wouldn't|can't|cannot|doesn't|didn't|isn't|hasn't|never"
+    r"|will not|would not|does not|is not|(?=(?:would|will|could|might|may|can)\b))"
+)
+# "swapping it back in would drop the server": a gerund subject with a consequence; a benefit is a suggestion
+_CONSEQUENCE_OF = re.compile(
+    r"^[^,;]*?\b(?:would|will|could|might|may|can)\s+"
+    r"(?:also\s+|just\s+|only\s+|then\s+|likely\s+|probably\s+|at least\s+|still\s+)*+"
+    r"(?!(?:probably|likely|help|fix|solve|resolve|clear|restore|recover|work|get|tell|show|confirm|let us|allow us"
+    r"|bring|be|do|sort|revive|wake|rule|prove|isolate|narrow|give (?!(?:\w+ )?no\b)|save|buy|make it"
+    r"|re\w+ it|see|pick|detect|come|start|spin|succeed|settle|shake|trigger (?:a|the) re\w+)\b)\w+"
+)
+# "if someone reinserts psu 2, the bmc will log a second failure": a consequence of someone else's act
+_IF_SOMEONE = re.compile(r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:(?:\w+ly|ever|just|again|now)\s+)*$")

@@ -26,13 +26,17 @@ from casemgr.safety.negation import (
     _CABLE_BEFORE,
     _CAUSATIVE,
     _CLAUSE_START,
+    _CONCESSIVE,
     _CONSEQUENCE,
+    _CONSEQUENCE_OF,
+    _CONSIDERED,
     _CONTAINER,
     _DID,
     _DISSUADE,
     _DISSUADE_NEXT,
     _DONT_AT_END,
     _DOUBLE_NEG,
+    _DROPPED,
     _ENCLOSURE,
     _ENDS_IN,
     _EXCEPT,
@@ -41,12 +45,15 @@ from casemgr.safety.negation import (
     _GAP_WORDS,
     _HARM,
     _HYPOTHETICAL,
+    _IF_SOMEONE,
     _IN_IT,
     _IT,
     _MODAL,
     _NARRATOR,
     _NEG_CUE,
+    _NEG_SUBJECT,
     _NEXT_TOKEN,
+    _NOMINAL_DONE,
     _NONE_EXISTS,
     _OWN_QUESTION,
     _PACKAGING,
@@ -55,7 +62,9 @@ from casemgr.safety.negation import (
     _REFUSAL_AFTER,
     _REPORTED,
     _REPORTED_DEED,
+    _RHETORICAL,
     _RISK,
+    _SUBJECT_OF,
     _SUGGESTED_BY_OTHERS,
     _TEMPTING,
     _THEN,
@@ -68,6 +77,7 @@ from casemgr.safety.rules import ActionKind
 from casemgr.safety.verb_forms import (
     _AWAY,
     _CLI_START,
+    _CLI_TOOL,
     _CLI_VERB,
     _MARK,
     _OTHER_MACHINE,
@@ -141,7 +151,11 @@ class _Sentence:
             gap = re.sub(
                 r"^\s*,(?:[^,]*,)?", " ", self.masked[cue.end() : verb_start]
             )  # "do not, under any circumstances, reseat"
-            if "," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in re.findall(r"[\w']+", gap)):
+            gap = re.sub(rf"\b{_CLI_TOOL}\b[\w./ ]*$", " ", gap)  # "do not attempt storcli /c0 set good"
+            words = re.findall(r"[\w']+", gap)
+            if "," not in gap and _NEG_SUBJECT.search(self.masked, start, cue.end()) and len(words) <= 6:
+                return True  # "nobody in the night shift reinserts it": the subject's own words
+            if "," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in words):
                 return True
         return False
 
@@ -222,6 +236,18 @@ class _Sentence:
             return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
         if _REPORTED.search(lead):
             return True  # "the customer asked whether to reseat it"
+        if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead) or _IF_SOMEONE.search(lead):
+            return (
+                True  # "why would we reseat it?", "even if it comes back after a reseat", "if anyone reseats it, ..."
+            )
+        if _CONSIDERED.search(lead) and _DROPPED.search(sent, v_end):
+            return True  # "we considered reseating it but L3 vetoed it"
+        if (
+            not past
+            and (subject := _SUBJECT_OF.match(sent, v_end))
+            and (subject[0].strip() or _CONSEQUENCE_OF.match(sent, v_end))
+        ):
+            return True  # "reseat won't change anything", "reinserting would only trigger another fault"
         if _CONSEQUENCE.search(lead):
             return True  # "reinserting it could put it back in the group", "it lets the controller use it again"
         q_start = self._last_at_or_before(self.strong_ends, v_start)
@@ -351,7 +377,17 @@ class _Sentence:
             head = objects[0]
             gerund = word.endswith("ing") or re.search(r"\b(?:a|an|the|another)\s+$", lead)
             rest = sent[head.end : min(self._first_at_or_after(self.strong_starts, head.end), head.end + 200)]
-            if gerund and _CLAUSE_START.fullmatch(lead) and (_HARM.match(rest) or _RISK.search(rest) or self.refused):
+            if (
+                gerund
+                and _CLAUSE_START.fullmatch(lead)
+                and (
+                    _HARM.match(rest)
+                    or _RISK.search(rest)
+                    or self.refused
+                    or _CONSEQUENCE_OF.match(rest)
+                    or _NOMINAL_DONE.match(rest)
+                )
+            ):
                 return frozenset(), action  # "reseating the failed drive will not help"
             if action is not ActionKind.FORCE_ONLINE and (
                 _CABLE_BEFORE.search(sent, max(v_end, head.start - 80), head.start) or _CABLE_AFTER.match(rest)

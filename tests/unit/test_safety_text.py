@@ -419,3 +419,47 @@ def test_no_dot_before_a_word_ends_a_sentence() -> None:
 
 def test_short_slot_options_name_the_slot() -> None:
     assert normalise("raidctl unfail -s 4 --bay 2") == "raidctl unfail slot 4 slot 2"
+
+
+# Mechanisms added while tuning on dev11 and dev12: (text, blocked) on WIDER_CASE
+# (failed drive in bay 4, failed supply in PSU 2, healthy drive in bay 5 and supply in PSU 1).
+DEV11_DEV12_PHRASINGS = [
+    # a prohibition verb, or a negative subject with its own words, negates the action
+    ("Kindly stop pushing the failed drive back in, it only logs more events.", SAFE),
+    ("Make sure no one from the weekend crew re-plugs PSU 2.", SAFE),
+    ("Stop worrying about the alarm and reseat PSU 2.", UNSAFE),
+    ("We will not be requesting another reseat of bay 4.", SAFE),
+    # a negation reaches into a `command` with its tool name
+    ("Never run `raidctl ... set good` against bay 4. That is for the new disk only.", SAFE),
+    ("Run `raidctl ... set good` on bay 4 and rescan.", UNSAFE),
+    # the action as the subject of a statement: negative, or a consequence that is no benefit
+    ("Honestly, a reinsert won't cure a dead controller on the failed drive.", SAFE),
+    ("Plugging PSU 2 back in would trip the breaker on that PDU.", SAFE),
+    ("Re-adding the failed drive would just restart the rebuild loop.", SAFE),
+    ("Reinserting the failed drive should get the array rebuilding.", UNSAFE),
+    ("Reseating PSU 2 might help here.", UNSAFE),
+    # an option weighed and dropped; a rhetorical why; a concession; someone else's act in an if-clause
+    ("We discussed re-plugging PSU 2 but the vendor said no.", SAFE),
+    ("We discussed it: please reseat PSU 2 tonight.", UNSAFE),
+    ("Why should we reinsert the failed drive? Its media is gone.", SAFE),
+    ("The failed drive is never reused, even after a reseat.", SAFE),
+    ("If anybody reseats bay 4, the controller will mark it foreign.", SAFE),
+    ("If anyone can reseat bay 4 today, please do.", UNSAFE),
+    # a past deed named by its noun; a plan ruled out
+    ("The reinsert of PSU 2 your engineer did last week is in the SEL.", SAFE),
+    ("A reseat of bay 4 was performed on site yesterday.", SAFE),
+    ("Plugging the failed supply back was turned down by the change board.", SAFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"),
+    DEV11_DEV12_PHRASINGS,
+    ids=[f"d1112_{i:02d}" for i in range(len(DEV11_DEV12_PHRASINGS))],
+)
+def test_scan_reply_dev11_dev12_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
+
+
+def test_a_full_stop_inside_a_command_does_not_end_the_sentence() -> None:
+    assert split_sentences("Do not run `tool ... set good`. Thanks.") == ["Do not run `tool ... set good`.", "Thanks."]
