@@ -309,6 +309,10 @@ _AFFIRM = re.compile(
     r"\s*(?:yes|yeah|yep|yup|sure|ok|okay|correct|absolutely|of course|certainly|go ahead|please do"
     r"|that's fine|that is fine|that's ok|please go ahead|fine)\b"
 )
+# "you asked if you could reseat it: yes, please": the answer in the same sentence
+_AFFIRM_INLINE = re.compile(
+    r"[:\u2014]\s*(?:yes|yeah|yep|sure|of course|certainly|absolutely|go ahead|please do|by all means)\b"
+)
 _OWN_QUESTION = re.compile(r"\b(?:should|can|could|may|shall)\s+(?:i|we)\s+$|\bis it ok(?:ay)? (?:if i |to )?$")
 # "at no point ... should the failed drive go back in": a fronted negative governs the clause
 _FRONTED_NEG = re.compile(
@@ -358,9 +362,10 @@ _REFUSAL_ANSWER = re.compile(
     r"|absolutely not|certainly not|sorry,? no|please don't|please do not|best not|better not)\W*"
 )
 _NONE_EXISTS = re.compile(r"\bthere(?: is|'s| are) no\b[^,;]*$")
-# "our L2 wants the failed fan reseated", "arrange for the fan to be refitted": someone wants it done
+# "our L2 wants the failed fan reseated", "arrange for the fan to be refitted", "reboot with fan 2 reseated":
+# someone wants it done
 _WANT_DONE = re.compile(
-    r"\b(?:wants?|wanted|needs?|needed|like|likes|prefer\w*|get|have|has|arrange for|ask for"
+    r"\b(?:wants?|wanted|needs?|needed|like|likes|prefer\w*|get|have|has|arrange for|ask for|with"
     r"|require\w*)\s+$"
 )
 # "..., please don't.": the sentence ends by talking them out of it

@@ -37,7 +37,7 @@ _EVENT_AFTER = re.compile(r"\s+(?:reboot|restart|upgrade|update|failover|takeove
 _ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
 _GENERIC_SLOTS = ("bay", "slot", "drive bay", "drive slot", "disk slot")
 _POSITION_WORDS = ("slot", "position", "bay", "socket", "cage", "number", "no.", "#")  # "the amber one in slot 2"
-_ANY_KIND = ("one", "unit", "part", "component", "device", "module")
+_ANY_KIND = ("one", "unit", "part", "component", "device", "module", "member")
 _UNHEALTHY_ADJ = _words(
     "failed",
     "failing",

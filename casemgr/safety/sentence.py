@@ -197,7 +197,12 @@ class _Sentence:
         phrase = self.phrases[i]
         if not re.fullmatch(r"\s*(?:to be\s+|to get\s+)?", self.text[phrase.end : v_start]):
             return None
-        return phrase if _WANT_DONE.search(self.text, max(0, phrase.start - 16), phrase.start) else None
+        want = _WANT_DONE.search(self.text, max(0, phrase.start - 16), phrase.start)
+        if want and want[0].startswith("with"):  # "never run it with psu 2 reseated": the clause's negation
+            clause = self._last_at_or_before(self.strong_ends, phrase.start)
+            if _NEG_CUE.search(self.masked, clause, want.start()):
+                return None
+        return phrase if want else None
 
     def phrase_ends_at(self, pos: int) -> bool:
         """A part is named right before ``pos`` (its subject)."""

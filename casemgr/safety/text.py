@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from casemgr.safety.actions import _VERBS
-from casemgr.safety.negation import _AFFIRM, _HEALTHY_STATUS, _REDO, _REDO_WITH, _REFUSAL_ANSWER
+from casemgr.safety.negation import _AFFIRM, _AFFIRM_INLINE, _HEALTHY_STATUS, _REDO, _REDO_WITH, _REFUSAL_ANSWER
 from casemgr.safety.references import _Vocabulary
 from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
 from casemgr.safety.sentence import _Sentence
@@ -133,7 +133,11 @@ def scan_reply(
                 comps, action = (
                     (frozenset(), reading) if quoted else sentence.targets(match, reading, packaging, strict)
                 )
-                if not comps and answered and (quoted or sentence.asks(match)):
+                if (
+                    not comps
+                    and (answered or _AFFIRM_INLINE.search(sentence.text, match.end()))
+                    and (quoted or sentence.asks(match))
+                ):
                     comps, action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if comps:
                     break

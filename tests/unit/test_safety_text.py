@@ -449,6 +449,18 @@ DEV11_DEV12_PHRASINGS = [
     ("The reinsert of PSU 2 your engineer did last week is in the SEL.", SAFE),
     ("A reseat of bay 4 was performed on site yesterday.", SAFE),
     ("Plugging the failed supply back was turned down by the change board.", SAFE),
+    # moving the part to another numbered or described position; forcing it into its group or on
+    ("Could you move PSU 2 to the free left-hand position?", UNSAFE),
+    ("Move the failed drive to bay 6 and rescan.", UNSAFE),
+    ("Force the failed member back into its original mirror.", UNSAFE),
+    ("Try forcing PSU 2 on from the BMC.", UNSAFE),
+    ("Force the new drive back into the group.", SAFE),
+    # an absolute participle after the request: "with X reinserted", unless the clause is negated
+    ("Reboot the host with PSU 2 reseated and watch the log.", UNSAFE),
+    ("Do not boot the host with PSU 2 reseated.", SAFE),
+    # a reported question answered in the same sentence
+    ("You wondered whether to reseat PSU 2: yes, go ahead.", UNSAFE),
+    ("You wondered whether to reseat PSU 2: no, leave it.", SAFE),
 ]
 
 
