@@ -432,7 +432,7 @@ _DROPPED = re.compile(
 )
 # "the reseat of bay 4 you did on monday", "a reseat of it was done by your team": a past deed, named
 _NOMINAL_DONE = re.compile(
-    r"^[^,;]*?(?:\b(?:you|they|we|he|she|someone|your \w+|the \w+) (?:did|performed|tried|attempted|ran)\b"
+    r"[^,;]*?(?:\b(?:you|they|we|he|she|someone|your \w+|the \w+) (?:did|performed|tried|attempted|ran)\b"
     r"|\b(?:was|were|has been|had been|is|got)\s+(?:\w+ly\s+)?(?:done|performed|carried out|attempted|tried"
     r"|completed|logged|recorded|noted)\b)"
 )
@@ -442,12 +442,29 @@ _SUBJECT_OF = re.compile(
     r"|will not|would not|does not|is not|(?=(?:would|will|could|might|may|can)\b))"
 )
 # "swapping it back in would drop the server": a gerund subject with a consequence; a benefit is a suggestion
-_CONSEQUENCE_OF = re.compile(
-    r"^[^,;]*?\b(?:would|will|could|might|may|can)\s+"
-    r"(?:also\s+|just\s+|only\s+|then\s+|likely\s+|probably\s+|at least\s+|still\s+)*+"
-    r"(?!(?:probably|likely|help|fix|solve|resolve|clear|restore|recover|work|get|tell|show|confirm|let us|allow us"
+_BENEFIT = (
+    r"(?:probably|likely|help|fix|solve|resolve|clear|restore|recover|work|get|tell|show|confirm|let us|allow us"
     r"|bring|be|do|sort|revive|wake|rule|prove|isolate|narrow|give (?!(?:\w+ )?no\b)|save|buy|make it"
-    r"|re\w+ it|see|pick|detect|come|start|spin|succeed|settle|shake|trigger (?:a|the) re\w+)\b)\w+"
+    r"|re\w+ it|see|pick|detect|come|start|spin|succeed|settle|shake|trigger (?:a|the) re\w+)\b"
+)
+_CONSEQUENCE_OF = re.compile(
+    r"[^,;]*?\b(?:would|will|could|might|may|can)\s+"
+    rf"(?:also\s+|just\s+|only\s+|then\s+|likely\s+|probably\s+|at least\s+|still\s+)*+(?!{_BENEFIT})\w+"
+)
+_MODAL_CONSEQUENCE = re.compile(  # the same, the modal right after the action: "a reseat would only ..."
+    r"\s*(?:would|will|could|might|may|can)\s+"
+    rf"(?:also\s+|just\s+|only\s+|then\s+|likely\s+|probably\s+|at least\s+|still\s+)*+(?!{_BENEFIT})\w+"
+)
+# "if you put it back in, the bmc may throttle the cpus": an if-clause whose main clause states a consequence
+_IF_ACTOR = re.compile(r"\bif\s+(?:you|they|we|one)\s+(?:(?:\w+ly|ever|just|again|now|then)\s+)*$")
+_THEN_CONSEQUENCE = re.compile(
+    r"[^,;.!?]*,\s*(?:then\s+)?(?:the|your|it|this|that|there|you|we|they|a|an)\b[^,;.!?]{0,60}?"
+    rf"\b(?:will|may|might|could|would|can)\s+(?:also\s+|just\s+|only\s+|then\s+|likely\s+|still\s+)*+(?!{_BENEFIT})\w+"
+)
+# "it risks a rebuild onto a bad disk": an outcome named by its noun
+_RISKED = re.compile(
+    r"\b(?:risks?|risking|(?:could|would|may|might|will|can) cause|causes|caused|results? in|leads? to"
+    r"|means?|invites?)\s+(?:a|an|another|the|any)\s+(?:[\w-]+\s+)?$"
 )
 # "if someone reinserts psu 2, the bmc will log a second failure": a consequence of someone else's act
 _IF_SOMEONE = re.compile(r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:(?:\w+ly|ever|just|again|now)\s+)*$")

@@ -45,10 +45,12 @@ from casemgr.safety.negation import (
     _GAP_WORDS,
     _HARM,
     _HYPOTHETICAL,
+    _IF_ACTOR,
     _IF_SOMEONE,
     _IN_IT,
     _IT,
     _MODAL,
+    _MODAL_CONSEQUENCE,
     _NARRATOR,
     _NEG_CUE,
     _NEG_SUBJECT,
@@ -64,10 +66,12 @@ from casemgr.safety.negation import (
     _REPORTED_DEED,
     _RHETORICAL,
     _RISK,
+    _RISKED,
     _SUBJECT_OF,
     _SUGGESTED_BY_OTHERS,
     _TEMPTING,
     _THEN,
+    _THEN_CONSEQUENCE,
     _TRIED,
     _WANT_DONE,
     _WHY,
@@ -245,12 +249,14 @@ class _Sentence:
             return (
                 True  # "why would we reseat it?", "even if it comes back after a reseat", "if anyone reseats it, ..."
             )
+        if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):
+            return True  # "if you put it back in, the bmc may throttle the cpus", "it risks a rebuild onto it"
         if _CONSIDERED.search(lead) and _DROPPED.search(sent, v_end):
             return True  # "we considered reseating it but L3 vetoed it"
         if (
             not past
             and (subject := _SUBJECT_OF.match(sent, v_end))
-            and (subject[0].strip() or _CONSEQUENCE_OF.match(sent, v_end))
+            and (subject[0].strip() or _MODAL_CONSEQUENCE.match(sent, v_end))
         ):
             return True  # "reseat won't change anything", "reinserting would only trigger another fault"
         if _CONSEQUENCE.search(lead):
@@ -403,7 +409,8 @@ class _Sentence:
             next_token = _NEXT_TOKEN.match(sent, v_end)
             assert next_token is not None  # _NEXT_TOKEN matches the empty string too
             nxt = next_token[1] or ""
-            if passive or (all(w in _BARE_OBJ for w in obj) and (nxt in _IMPLICIT_NEXT or not nxt.isalnum())):
+            implicit = nxt in _IMPLICIT_NEXT or not nxt.isalnum() or nxt.endswith("ly")  # "a reseat honestly"
+            if passive or (all(w in _BARE_OBJ for w in obj) and implicit):
                 comps = self.entity_before(v_start)
         if passive or ((word in ("go", "goes", "going") or word.endswith(" be")) and not objects):
             comps |= self.entity_before(v_start)  # "fan 2 needs to go back into its bay", "psu 2 must be back in"

@@ -461,6 +461,14 @@ DEV11_DEV12_PHRASINGS = [
     # a reported question answered in the same sentence
     ("You wondered whether to reseat PSU 2: yes, go ahead.", UNSAFE),
     ("You wondered whether to reseat PSU 2: no, leave it.", SAFE),
+    # an if-clause by the reader whose main clause states a consequence that is no benefit
+    ("If you plug PSU 2 back in, the PDU could trip again.", SAFE),
+    ("If you plug PSU 2 back in, it will probably come back.", UNSAFE),
+    # an outcome named by its noun after "risks", "causes"
+    ("Leave it alone: that risks a rebuild onto the failed drive.", SAFE),
+    # a command-line state option; a nominal action followed by an adverb
+    ("Run `diskctl set ZK1234ABC --state healthy` please.", UNSAFE),
+    ("PSU 2 probably needs a reseat honestly.", UNSAFE),
 ]
 
 
