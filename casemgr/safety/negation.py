@@ -350,7 +350,8 @@ _MODAL = re.compile(r"\b(?:should|could|can|would|will|shall|please|may|might|mu
 # "if anyone suggests putting it back in, ... say no": someone else's idea, turned down
 _SUGGESTED_BY_OTHERS = re.compile(
     r"\bif\s+(?:anyone|anybody|someone|somebody|they|he|she|the \w+|a colleague)\b[^.;:!?]*?\b(?:suggests?"
-    r"|proposes?|recommends?|asks?|wants?|offers?|tells? you|insists?)\b"
+    r"|proposes?|recommends?|asks?|wants?|offers?|tells? you|insists?|plans?|intends?"
+    r"|(?:is|are|was|were) (?:thinking|planning|considering|about))\b"
 )
 _REFUSAL_AFTER = re.compile(
     r"\b(?:say no|answer is no|tell them no|refuse|decline|push back|point them|don't let|do not let|stop them"
@@ -468,3 +469,11 @@ _RISKED = re.compile(
 )
 # "if someone reinserts psu 2, the bmc will log a second failure": a consequence of someone else's act
 _IF_SOMEONE = re.compile(r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:(?:\w+ly|ever|just|again|now)\s+)*$")
+# "i wrote 'reseat bay 4' but i meant ...": the words of an earlier message, corrected
+_QUOTED_WORDS = re.compile(r"\b(?:wrote|said|typed|says|read|reads|written)\s+$")
+_CORRECTED = re.compile(
+    r"\b(?:meant|should have (?:said|read|been|written)|should read|typo|was (?:a |an )?(?:mistake|wrong|error)"
+    r"|correction|disregard|ignore that)\b"
+)
+# "try it in slot 2 - the nvram card i mean - ...": the end of a part named after its pronoun
+_APPOS_END = re.compile(r"\s*(?:(?:i mean|that is|i think|i believe)\s*)?(?:[,.;!?]|$)")

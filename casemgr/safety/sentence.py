@@ -21,6 +21,7 @@ from casemgr.safety.actions import (
     _TRY,
 )
 from casemgr.safety.negation import (
+    _APPOS_END,
     _BACK_INTO,
     _CABLE_AFTER,
     _CABLE_BEFORE,
@@ -31,6 +32,7 @@ from casemgr.safety.negation import (
     _CONSEQUENCE_OF,
     _CONSIDERED,
     _CONTAINER,
+    _CORRECTED,
     _DID,
     _DISSUADE,
     _DISSUADE_NEXT,
@@ -61,6 +63,7 @@ from casemgr.safety.negation import (
     _PACKAGING,
     _PASSIVE,
     _PAST_QUESTION,
+    _QUOTED_WORDS,
     _REFUSAL_AFTER,
     _REPORTED,
     _REPORTED_DEED,
@@ -251,6 +254,8 @@ class _Sentence:
             )
         if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):
             return True  # "if you put it back in, the bmc may throttle the cpus", "it risks a rebuild onto it"
+        if _QUOTED_WORDS.search(lead) and (_CORRECTED.search(sent, v_end) or _CORRECTED.search(self.following)):
+            return True  # "i wrote 'reseat bay 4' but i meant the cable"
         if _CONSIDERED.search(lead) and _DROPPED.search(sent, v_end):
             return True  # "we considered reseating it but L3 vetoed it"
         if (
@@ -379,6 +384,17 @@ class _Sentence:
                 r"\s*[.!?]*\s*", sent[appos.end :]
             ):
                 comps = appos.comps
+            elif not comps and objects[0].orphan:  # "slide it back in, the one you pulled, it's loose": mid-sentence
+                k = bisect_left(self.starts, objects[0].end)
+                named_after = self.phrases[k] if k < len(self.phrases) else None
+                if (
+                    named_after is not None
+                    and named_after.type != "pronoun"
+                    and not named_after.location
+                    and re.fullmatch(r"[^,;:.!?()]*,\s*", sent[objects[0].end : named_after.start])
+                    and _APPOS_END.match(sent, named_after.end)
+                ):
+                    comps = named_after.comps
         if objects and (exc := _EXCEPT.match(sent, objects[-1].end)):  # "all fans except fan 2"
             for p in self.phrases[bisect_left(self.starts, exc.end()) :]:
                 if p.start > exc.end() + 40:

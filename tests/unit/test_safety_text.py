@@ -469,6 +469,14 @@ DEV11_DEV12_PHRASINGS = [
     # a command-line state option; a nominal action followed by an adverb
     ("Run `diskctl set ZK1234ABC --state healthy` please.", UNSAFE),
     ("PSU 2 probably needs a reseat honestly.", UNSAFE),
+    # someone else's plan, turned down
+    ("If a colleague is planning to reseat PSU 2, tell them no.", SAFE),
+    # the words of an earlier message, corrected
+    ("Earlier I typed 'reinsert PSU 2', that was a typo for the PSU 2 power cord.", SAFE),
+    ("As I said before, reinsert PSU 2.", UNSAFE),
+    # a part named after its pronoun, mid-sentence
+    ("Push it back in, the failed drive I mean, then rescan.", UNSAFE),
+    ("Push it back in, the new drive I mean, then rescan.", SAFE),
 ]
 
 
