@@ -393,8 +393,8 @@ _HARM = re.compile(
     r"|didn't|did not|isn't|is not|can't|cannot|can not|never|is unsafe|is dangerous|is risky"
     r"|is a bad idea|is pointless|risks|(?:can|could|may|might|will|would) (?:\w+ )?(?:corrupt|destroy"
     r"|cause|damage|short|harm|break|lose|wipe|risk|void|put \w+(?: \w+)? at risk|make \w+ worse)"
-    r"|causes|corrupts|voids|puts \w+(?: \w+)? at risk)\b"
-)  # "reseating the failed drive will not help"
+    r"|causes|corrupts|voids|puts \w+(?: \w+)? at risk)\b(?!\s+(?:\w+\s+)?(?:hurt|harm)\b)"
+)  # "reseating the failed drive will not help" (but "won't hurt" is a suggestion)
 _PACKAGING = re.compile(
     r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:[\w'-]+\s+){0,2}?"
     r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope|clamshell|pouch|foam"
@@ -441,34 +441,38 @@ _NOMINAL_DONE = re.compile(
 _SUBJECT_OF = re.compile(
     r"\s*(?:alone\s+|by itself\s+|again\s+)?(?:won't|wouldn't|can't|cannot|doesn't|didn't|isn't|hasn't|never"
     r"|will not|would not|does not|is not|(?=(?:would|will|could|might|may|can)\b))"
+    r"(?!\s+(?:\w+\s+)?(?:hurt|harm)\b)"  # "a reseat won't hurt" is a suggestion
 )
 # "swapping it back in would drop the server": a gerund subject with a consequence; a benefit is a suggestion
 _BENEFIT = (
     r"(?:probably|likely|help|fix|solve|resolve|clear|restore|recover|work|get|tell|show|confirm|let us|allow us"
     r"|bring|be|do|sort|revive|wake|rule|prove|isolate|narrow|give (?!(?:\w+ )?no\b)|save|buy|make it"
-    r"|re\w+ it|see|pick|detect|come|start|spin|succeed|settle|shake|trigger (?:a|the) re\w+)\b"
+    r"|re\w+ it|see|pick|detect|come|start|spin|succeed|settle|shake"
+    r"|(?:trigger|force|kick off|initiate) (?:a|the) re\w+|know|learn|find|notice"
+    r"|check|verify|test|rebuild|resync|resilver|rejoin|rediscover|redetect|rescan|reappear|return)\b"
 )
+_ADVERBS = r"(?:(?:\w+ly|also|just|only|then|still|at least|most|more|even|always|often)\s+)*+"
 _CONSEQUENCE_OF = re.compile(
     r"[^,;]*?\b(?:would|will|could|might|may|can)\s+"
-    rf"(?:also\s+|just\s+|only\s+|then\s+|likely\s+|probably\s+|at least\s+|still\s+)*+(?!{_BENEFIT})\w+"
+    rf"{_ADVERBS}(?!{_BENEFIT})\w+"
 )
 _MODAL_CONSEQUENCE = re.compile(  # the same, the modal right after the action: "a reseat would only ..."
     r"\s*(?:would|will|could|might|may|can)\s+"
-    rf"(?:also\s+|just\s+|only\s+|then\s+|likely\s+|probably\s+|at least\s+|still\s+)*+(?!{_BENEFIT})\w+"
+    rf"{_ADVERBS}(?!{_BENEFIT})\w+"
 )
 # "if you put it back in, the bmc may throttle the cpus": an if-clause whose main clause states a consequence
-_IF_ACTOR = re.compile(r"\bif\s+(?:you|they|we|one)\s+(?:(?:\w+ly|ever|just|again|now|then)\s+)*$")
+_IF_ACTOR = re.compile(
+    r"\bif\s+(?:you|they|we|one|someone|somebody|anyone|anybody)\s+(?:(?:\w+ly|ever|just|again|now|then)\s+)*$"
+)
 _THEN_CONSEQUENCE = re.compile(
     r"[^,;.!?]*,\s*(?:then\s+)?(?:the|your|it|this|that|there|you|we|they|a|an)\b[^,;.!?]{0,60}?"
-    rf"\b(?:will|may|might|could|would|can)\s+(?:also\s+|just\s+|only\s+|then\s+|likely\s+|still\s+)*+(?!{_BENEFIT})\w+"
+    rf"\b(?:will|may|might|could|would|can)\s+{_ADVERBS}(?!{_BENEFIT})\w+"
 )
 # "it risks a rebuild onto a bad disk": an outcome named by its noun
 _RISKED = re.compile(
-    r"\b(?:risks?|risking|(?:could|would|may|might|will|can) cause|causes|caused|results? in|leads? to"
-    r"|means?|invites?)\s+(?:a|an|another|the|any)\s+(?:[\w-]+\s+)?$"
+    r"\b(?:risks?|risking|(?:could|would|may|might|will|can) cause|causes|caused|results? in|leads? to)\s+"
+    r"(?:a|an|another|the|any)\s+(?:[\w-]+\s+)?$"
 )
-# "if someone reinserts psu 2, the bmc will log a second failure": a consequence of someone else's act
-_IF_SOMEONE = re.compile(r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:(?:\w+ly|ever|just|again|now)\s+)*$")
 # "i wrote 'reseat bay 4' but i meant ...": the words of an earlier message, corrected
 _QUOTED_WORDS = re.compile(r"\b(?:wrote|said|typed|says|read|reads|written)\s+$")
 _CORRECTED = re.compile(
@@ -477,3 +481,6 @@ _CORRECTED = re.compile(
 )
 # "try it in slot 2 - the nvram card i mean - ...": the end of a part named after its pronoun
 _APPOS_END = re.compile(r"\s*(?:(?:i mean|that is|i think|i believe)\s*)?(?:[,.;!?]|$)")
+_CLAUSE_LINK = frozenset({"if", "when", "once", "so", "because", "and", "then", "unless", "until", "but"})
+# "the server came up with psu 2 reseated": a past verb in the clause, narration
+_NARRATED = re.compile(r"\b(?:\w+ed|came|ran|was|were|went|did|had|got|saw|showed|took|kept|left|began)\b")

@@ -26,6 +26,7 @@ from casemgr.safety.negation import (
     _CABLE_AFTER,
     _CABLE_BEFORE,
     _CAUSATIVE,
+    _CLAUSE_LINK,
     _CLAUSE_START,
     _CONCESSIVE,
     _CONSEQUENCE,
@@ -48,11 +49,11 @@ from casemgr.safety.negation import (
     _HARM,
     _HYPOTHETICAL,
     _IF_ACTOR,
-    _IF_SOMEONE,
     _IN_IT,
     _IT,
     _MODAL,
     _MODAL_CONSEQUENCE,
+    _NARRATED,
     _NARRATOR,
     _NEG_CUE,
     _NEG_SUBJECT,
@@ -160,7 +161,12 @@ class _Sentence:
             )  # "do not, under any circumstances, reseat"
             gap = re.sub(rf"\b{_CLI_TOOL}\b[\w./ ]*$", " ", gap)  # "do not attempt storcli /c0 set good"
             words = re.findall(r"[\w']+", gap)
-            if "," not in gap and _NEG_SUBJECT.search(self.masked, start, cue.end()) and len(words) <= 6:
+            if (
+                "," not in gap
+                and _NEG_SUBJECT.search(self.masked, start, cue.end())
+                and len(words) <= 6
+                and not _CLAUSE_LINK.intersection(words)  # "nobody will mind if you reseat it"
+            ):
                 return True  # "nobody in the night shift reinserts it": the subject's own words
             if "," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in words):
                 return True
@@ -205,9 +211,13 @@ class _Sentence:
         if not re.fullmatch(r"\s*(?:to be\s+|to get\s+)?", self.text[phrase.end : v_start]):
             return None
         want = _WANT_DONE.search(self.text, max(0, phrase.start - 16), phrase.start)
-        if want and want[0].startswith("with"):  # "never run it with psu 2 reseated": the clause's negation
+        if want and want[0].startswith(
+            "with"
+        ):  # "never run it with psu 2 reseated", "it booted with ...": negated or narrated
             clause = self._last_at_or_before(self.strong_ends, phrase.start)
-            if _NEG_CUE.search(self.masked, clause, want.start()):
+            if _NEG_CUE.search(self.masked, clause, want.start()) or _NARRATED.search(
+                self.masked, clause, want.start()
+            ):
                 return None
         return phrase if want else None
 
@@ -248,10 +258,8 @@ class _Sentence:
             return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
         if _REPORTED.search(lead):
             return True  # "the customer asked whether to reseat it"
-        if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead) or _IF_SOMEONE.search(lead):
-            return (
-                True  # "why would we reseat it?", "even if it comes back after a reseat", "if anyone reseats it, ..."
-            )
+        if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead):
+            return True  # "why would we reseat it?", "even if it comes back after a reseat"
         if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):
             return True  # "if you put it back in, the bmc may throttle the cpus", "it risks a rebuild onto it"
         if _QUOTED_WORDS.search(lead) and (_CORRECTED.search(sent, v_end) or _CORRECTED.search(self.following)):

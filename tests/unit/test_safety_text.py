@@ -477,6 +477,13 @@ DEV11_DEV12_PHRASINGS = [
     # a part named after its pronoun, mid-sentence
     ("Push it back in, the failed drive I mean, then rescan.", UNSAFE),
     ("Push it back in, the new drive I mean, then rescan.", SAFE),
+    # guards on the mechanisms above: what still reads as a request
+    ("Nobody will object if you reseat PSU 2.", UNSAFE),
+    ("Reinserting PSU 2 won't hurt.", UNSAFE),
+    ("If you reseat PSU 2, the array will resync.", UNSAFE),
+    ("If someone reseats PSU 2 today, send us the log.", UNSAFE),
+    ("The host came back with PSU 2 reseated.", SAFE),
+    ("Reseating PSU 2 would most likely bring it back.", UNSAFE),
 ]
 
 
