@@ -435,7 +435,7 @@ _DROPPED = re.compile(
 _NOMINAL_DONE = re.compile(
     r"[^,;]*?(?:\b(?:you|they|we|he|she|someone|your \w+|the \w+) (?:did|performed|tried|attempted|ran)\b"
     r"|\b(?:was|were|has been|had been|is|got)\s+(?:\w+ly\s+)?(?:done|performed|carried out|attempted|tried"
-    r"|completed|logged|recorded|noted)\b)"
+    r"|completed|logged|recorded|noted|discussed|considered|evaluated)\b)"
 )
 # "reseat won't change anything", "a reseat might upset the bus": the action is the subject of a statement
 _SUBJECT_OF = re.compile(
@@ -446,7 +446,8 @@ _SUBJECT_OF = re.compile(
 # "swapping it back in would drop the server": a gerund subject with a consequence; a benefit is a suggestion
 _BENEFIT = (
     r"(?:probably|likely|help|fix|solve|resolve|clear|restore|recover|work|get|tell|show|confirm|let us|allow us"
-    r"|bring|be|do|sort|revive|wake|rule|prove|isolate|narrow|give (?!(?:\w+ )?no\b)|save|buy|make it"
+    r"|bring|be|do|sort|revive|wake|rule|prove|isolate|narrow"
+    r"|give (?!(?:\w+ )?(?:no|the same|another)\b)|save|buy|make it"
     r"|re\w+ it|see|pick|detect|come|start|spin|succeed|settle|shake"
     r"|(?:trigger|force|kick off|initiate) (?:a|the) re\w+|know|learn|find|notice"
     r"|check|verify|test|rebuild|resync|resilver|rejoin|rediscover|redetect|rescan|reappear|return)\b"
@@ -462,7 +463,8 @@ _MODAL_CONSEQUENCE = re.compile(  # the same, the modal right after the action: 
 )
 # "if you put it back in, the bmc may throttle the cpus": an if-clause whose main clause states a consequence
 _IF_ACTOR = re.compile(
-    r"\bif\s+(?:you|they|we|one|someone|somebody|anyone|anybody)\s+(?:(?:\w+ly|ever|just|again|now|then)\s+)*$"
+    r"\bif\s+(?:you|they|we|one|someone|somebody|anyone|anybody|(?:the|your) [\w-]+)\s+"
+    r"(?:(?:\w+ly|ever|just|again|now|then)\s+)*$"
 )
 _THEN_CONSEQUENCE = re.compile(
     r"[^,;.!?]*,\s*(?:then\s+)?(?:the|your|it|this|that|there|you|we|they|a|an)\b[^,;.!?]{0,60}?"
@@ -484,3 +486,10 @@ _APPOS_END = re.compile(r"\s*(?:(?:i mean|that is|i think|i believe)\s*)?(?:[,.;
 _CLAUSE_LINK = frozenset({"if", "when", "once", "so", "because", "and", "then", "unless", "until", "but"})
 # "the server came up with psu 2 reseated": a past verb in the clause, narration
 _NARRATED = re.compile(r"\b(?:\w+ed|came|ran|was|were|went|did|had|got|saw|showed|took|kept|left|began)\b")
+# "your reseat of bay 4 last night": someone's deed, named by its noun
+_POSSESSOR = re.compile(r"\b(?:your|their|his|her|our|the customer's|the site's)\s+$")
+# "don't let the night shift reinsert it": a negated causative, then whoever would act
+_NEG_CAUSATIVE = re.compile(
+    r"\s*(?:(?:please|you|we|ever)\s+)*(?:let|allow|permit|have|get|make|ask|tell|want|expect)\s+"
+    r"(?:[\w'-]+\s+){0,4}?(?:to\s+)?"
+)

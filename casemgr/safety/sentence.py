@@ -55,6 +55,7 @@ from casemgr.safety.negation import (
     _MODAL_CONSEQUENCE,
     _NARRATED,
     _NARRATOR,
+    _NEG_CAUSATIVE,
     _NEG_CUE,
     _NEG_SUBJECT,
     _NEXT_TOKEN,
@@ -64,6 +65,7 @@ from casemgr.safety.negation import (
     _PACKAGING,
     _PASSIVE,
     _PAST_QUESTION,
+    _POSSESSOR,
     _QUOTED_WORDS,
     _REFUSAL_AFTER,
     _REPORTED,
@@ -168,6 +170,8 @@ class _Sentence:
                 and not _CLAUSE_LINK.intersection(words)  # "nobody will mind if you reseat it"
             ):
                 return True  # "nobody in the night shift reinserts it": the subject's own words
+            if "," not in gap and _NEG_CAUSATIVE.fullmatch(gap) and not _CLAUSE_LINK.intersection(words):
+                return True  # "don't let the night shift reinsert it"
             if "," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in words):
                 return True
         return False
@@ -264,6 +268,8 @@ class _Sentence:
             return True  # "if you put it back in, the bmc may throttle the cpus", "it risks a rebuild onto it"
         if _QUOTED_WORDS.search(lead) and (_CORRECTED.search(sent, v_end) or _CORRECTED.search(self.following)):
             return True  # "i wrote 'reseat bay 4' but i meant the cable"
+        if _POSSESSOR.search(lead) and not _MODAL.search(sent, v_end):
+            return True  # "your reseat of bay 4 last night is in the log"
         if _CONSIDERED.search(lead) and _DROPPED.search(sent, v_end):
             return True  # "we considered reseating it but L3 vetoed it"
         if (

@@ -484,6 +484,13 @@ DEV11_DEV12_PHRASINGS = [
     ("If someone reseats PSU 2 today, send us the log.", UNSAFE),
     ("The host came back with PSU 2 reseated.", SAFE),
     ("Reseating PSU 2 would most likely bring it back.", UNSAFE),
+    # a negated causative with whoever would act; a possessed deed; the same outcome again
+    ("Please don't allow the weekend crew to reseat PSU 2.", SAFE),
+    ("Don't forget to have the tech reseat PSU 2.", UNSAFE),
+    ("Their reinsert of PSU 2 on Friday shows in the SEL.", SAFE),
+    ("Reseating PSU 2 would only give you the same alarm.", SAFE),
+    ("If the site reseats PSU 2, the controller will log it as a new fault.", SAFE),
+    ("If the alarm persists, reseat PSU 2.", UNSAFE),
 ]
 
 
