@@ -493,3 +493,8 @@ _NEG_CAUSATIVE = re.compile(
     r"\s*(?:(?:please|you|we|ever)\s+)*(?:let|allow|permit|have|get|make|ask|tell|want|expect)\s+"
     r"(?:[\w'-]+\s+){0,4}?(?:to\s+)?"
 )
+# "don't order a replacement yet": a part not to be had, which no later "it" points at
+_UNWANTED = re.compile(
+    r"\b(?:don't|do not|no need to|never|not)\s+(?:(?:\w+ly|yet|even|bother to)\s+)*"
+    r"(?:order|request|ship|send|buy|get|open an rma for|raise an rma for)\s+(?:(?:a|an|any|the)\s+)?$"
+)

@@ -27,8 +27,8 @@ KIND_FAMILIES = (  # words that name the same kind of part
     ("controller", "raid controller", "storage controller", "hba", "raid card"),
 )
 # "the fan control utility", "the psu firmware": a kind word modifying another noun
-_COMPOUND = (
-    r"\s+(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
+_COMPOUND = (  # not "the card works after a reseat": a verb
+    r"\s+(?!works\b)(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
     r"|profile|table|board|header|cables?|cords?|connector|config\w*|logs?|leds?|lights?|status|page|menu|tab"
     r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy|reboot|restart"
     r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure|work|job|task|procedure|bug|glitch|quirk)s?\b"

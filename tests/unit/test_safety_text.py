@@ -491,6 +491,10 @@ DEV11_DEV12_PHRASINGS = [
     ("Reseating PSU 2 would only give you the same alarm.", SAFE),
     ("If the site reseats PSU 2, the controller will log it as a new fault.", SAFE),
     ("If the alarm persists, reseat PSU 2.", UNSAFE),
+    # a replacement not to be ordered is no antecedent; "works" after a part is a verb
+    ("PSU 2 is amber. No need to order a new supply; just reseat it.", UNSAFE),
+    ("PSU 2 is amber. Order a new supply; when it comes, push it into slot 2.", SAFE),
+    ("Could you see if the supply works after a reseat? PSU 2, I mean.", UNSAFE),
 ]
 
 
