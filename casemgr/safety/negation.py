@@ -307,8 +307,9 @@ _HEALTHY_STATUS = re.compile(
 # "You asked whether to reseat it. Yes, go ahead": the answer makes the question an instruction
 _AFFIRM = re.compile(
     r"\s*(?:yes|yeah|yep|yup|sure|ok|okay|correct|absolutely|of course|certainly|go ahead|please do"
-    r"|that's fine|that is fine|that's ok|please go ahead|fine)\b"
-)
+    r"|that's fine|that is fine|that's ok|please go ahead|fine|by all means"
+    r"|(?:it|you|they|that|he|she) (?:can|may|could)(?=\s*[,.!;]|\s+(?:go ahead|yes|now)\b))\b"
+)  # "you asked whether it can go back in. it can, go ahead"
 # "you asked if you could reseat it: yes, please": the answer in the same sentence
 _AFFIRM_INLINE = re.compile(
     r"[:\u2014]\s*(?:yes|yeah|yep|sure|of course|certainly|absolutely|go ahead|please do|by all means)\b"

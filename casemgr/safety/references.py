@@ -348,6 +348,8 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             else:
                 comps = mentions[i].comps
             qualified, end = True, mentions[i].end
+        if head.type == "serial":
+            comps |= head.comps  # "ps9911rt in slot 1 with psu 1 removed": a serial always names its part
         if head.type == "pronoun" and qualified and sent[head.start : head.end] not in ("it", "its", "them", "they"):
             pass  # "that one in bay 4" is the bay 4 part
         elif (

@@ -495,6 +495,11 @@ DEV11_DEV12_PHRASINGS = [
     ("PSU 2 is amber. No need to order a new supply; just reseat it.", UNSAFE),
     ("PSU 2 is amber. Order a new supply; when it comes, push it into slot 2.", SAFE),
     ("Could you see if the supply works after a reseat? PSU 2, I mean.", UNSAFE),
+    # a serial keeps naming its part whatever positions follow it
+    ("Try PS2222ZZ in slot 1 with PSU 1 pulled.", UNSAFE),
+    # "it can" as the answer to a reported question
+    ("You asked whether PSU 2 can go back in. It can, go ahead.", UNSAFE),
+    ("You asked whether PSU 2 can go back in. It can wait for the new one.", SAFE),
 ]
 
 
