@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 
 _NEG_CUE = re.compile(
-    r"\b(?:not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
+    r"\b(?:nothing (?:to (?:be )?gain(?:ed)?|(?:is )?gained) (?:by|from|in)"  # before "nothing"
+    r"|not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
     r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
     r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
     r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
     r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't"
-    r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b))\b"
+    r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b)"
+    r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*)\b"
 )  # "please stop reseating it": a prohibition verb
 # "nobody on the night shift should reinsert it": a negative subject, then its own words
 _NEG_SUBJECT = re.compile(r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+))\s*$")
@@ -294,7 +296,8 @@ _RISK = re.compile(
     r"|damag\w*|destroy\w*|overheat\w*|trip\w*"
     r"|short\w*|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
     r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*"
-    r"|ruled out|vetoed|rejected|turned down|declined|not approved)\b"
+    r"|ruled out|vetoed|rejected|turned down|declined|not approved|forbidden|prohibited|not (?:allowed|permitted)"
+    r"|against (?:our |the |your )?(?:\w+ )?(?:policy|policies|rules?|guidance|procedures?|process))\b"
 )
 # "there is no setting that can safely re-enable it"
 # "Bays 1 and 5 look fine": a status line about healthy parts does not take the topic
@@ -355,7 +358,8 @@ _SUGGESTED_BY_OTHERS = re.compile(
     r"|(?:is|are|was|were) (?:thinking|planning|considering|about))\b"
 )
 _REFUSAL_AFTER = re.compile(
-    r"\b(?:say no|answer is no|tell them no|refuse|decline|push back|point them|don't let|do not let|stop them"
+    r"\b(?:say no|said no|answer is no|answer was no|tell them no|told them no|refuse\w*|decline\w*|push back"
+    r"|point them|don't let|do not let|stop them|we can't allow|not approved"
     r"|not allowed|please don't|please do not|the answer is no|no to)\b"
 )
 # "No." / "I'm afraid not." as a whole sentence: the answer to a question, explained by the next one
@@ -498,4 +502,9 @@ _NEG_CAUSATIVE = re.compile(
 _UNWANTED = re.compile(
     r"\b(?:don't|do not|no need to|never|not)\s+(?:(?:\w+ly|yet|even|bother to)\s+)*"
     r"(?:order|request|ship|send|buy|get|open an rma for|raise an rma for)\s+(?:(?:a|an|any|the)\s+)?$"
+)
+# "the customer wants to reseat it, but we said no": someone else's wish, turned down
+_OTHERS_WISH = re.compile(
+    rf"\b(?:{_WHO}|cust|site|client|customers?|your \w+|the \w+)\s+(?:wants?|wanted|would like|plans?|planned"
+    r"|intends?|intended|proposes?|proposed|suggests?|suggested|is keen|was keen)\s+(?:to\s+)?$"
 )

@@ -61,6 +61,7 @@ from casemgr.safety.negation import (
     _NEXT_TOKEN,
     _NOMINAL_DONE,
     _NONE_EXISTS,
+    _OTHERS_WISH,
     _OWN_QUESTION,
     _PACKAGING,
     _PASSIVE,
@@ -288,7 +289,7 @@ class _Sentence:
             and not _MODAL.search(sent, q_start, v_start)
         ):
             return True  # "did the power event come first, or the reseat of psu 2?"
-        if _SUGGESTED_BY_OTHERS.search(sent, 0, v_start) and (
+        if (_SUGGESTED_BY_OTHERS.search(sent, 0, v_start) or _OTHERS_WISH.search(lead)) and (
             _REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(self.following)
         ):
             return True  # "if anyone suggests putting it back in, say no"

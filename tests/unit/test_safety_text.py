@@ -500,6 +500,13 @@ DEV11_DEV12_PHRASINGS = [
     # "it can" as the answer to a reported question
     ("You asked whether PSU 2 can go back in. It can, go ahead.", UNSAFE),
     ("You asked whether PSU 2 can go back in. It can wait for the new one.", SAFE),
+    # postponing is not asking; nothing gained; against policy; someone's wish turned down
+    ("Please postpone any reinsert of PSU 2.", SAFE),
+    ("Hold off on the RMA and reinsert PSU 2.", UNSAFE),
+    ("Nothing is gained by plugging PSU 2 back in.", SAFE),
+    ("Pushing PSU 2 back in goes against the vendor guidance.", SAFE),
+    ("The site planned to reseat PSU 2, but we declined.", SAFE),
+    ("Our L3 wants you to reseat PSU 2.", UNSAFE),
 ]
 
 
