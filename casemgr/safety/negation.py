@@ -379,9 +379,9 @@ _DONT_AT_END = re.compile(
     r"(?:,|;|:|\s-|\bso)\s*(?:so\s+)?(?:please\s+)?(?:don't|do not)(?:\s+do (?:it|that|so))?\s*[.!]*\s*$"
 )
 _DISSUADE = re.compile(
-    r"\bbut\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
-    r"|avoid|refrain|hold off)\b"
-)
+    r"(?:\bbut|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
+    r"|avoid|refrain|hold off|(?:it|they|the \w+) (?:stays?|remains?|(?:must|has to|needs to|should) stay))\b"
+)  # "i know you'd like to reseat it, but it stays out", "tempting as it is to reseat it, please leave it"
 # "let it rejoin the array", "have the tech reseat it": the part is named before the verb
 _CAUSATIVE = re.compile(r"\b(?:let|lets|letting|have|has|get|allow|make)\s+$")
 _EXCEPT = re.compile(r"\s*,?\s*(?:except(?: for)?|apart from|other than|but not|excluding|besides|save for|not)\s+")
@@ -508,3 +508,18 @@ _OTHERS_WISH = re.compile(
     rf"\b(?:{_WHO}|cust|site|client|customers?|your \w+|the \w+)\s+(?:wants?|wanted|would like|plans?|planned"
     r"|intends?|intended|proposes?|proposed|suggests?|suggested|is keen|was keen)\s+(?:to\s+)?$"
 )
+_NO = r"no(?=\s*[,.!;:-]|\s*$|\s+(?:please|sorry|we|i|it|that|this|not|thanks|way)\b)"  # "no, ..." not "no tools"
+# "reseat psu 2? no, it has an internal fault": a question answered no in the next sentence
+_NEG_ANSWER = re.compile(
+    rf"\s*(?:{_NO}|nope|not really|not (?:now|yet|today)\b"
+    r"|unlikely|unfortunately not|i'm afraid not|afraid not|i'd rather (?:you didn't|not)|better not|best not"
+    r"|nothing\b|definitely not|absolutely not|certainly not|sorry,? no|please don't|please do not|never\b"
+    r"|(?:don't|do not)(?!\s+(?:worry|forget|hesitate|wait)\b))"
+)
+# "re 'can we reseat psu 2': no, please leave it out", "about reseating it: we'd advise against it"
+_REFUSE_INLINE = re.compile(
+    rf"[:]\s*(?:{_NO}|nope|not really|please don't|please do not|better not|best not|sorry,? no"
+    r"|(?:we'd|we would|i'd|i would|we) (?:advise|recommend|argue) against)"
+)
+# "your proposal to reseat it is declined": a request named, then turned down
+_PROPOSAL = re.compile(r"\b(?:proposal|request|suggestion|idea|plan|offer|permission)\s+(?:to\s+)?$")

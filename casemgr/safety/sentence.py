@@ -55,6 +55,7 @@ from casemgr.safety.negation import (
     _MODAL_CONSEQUENCE,
     _NARRATED,
     _NARRATOR,
+    _NEG_ANSWER,
     _NEG_CAUSATIVE,
     _NEG_CUE,
     _NEG_SUBJECT,
@@ -67,8 +68,10 @@ from casemgr.safety.negation import (
     _PASSIVE,
     _PAST_QUESTION,
     _POSSESSOR,
+    _PROPOSAL,
     _QUOTED_WORDS,
     _REFUSAL_AFTER,
+    _REFUSE_INLINE,
     _REPORTED,
     _REPORTED_DEED,
     _RHETORICAL,
@@ -271,6 +274,10 @@ class _Sentence:
             return True  # "i wrote 'reseat bay 4' but i meant the cable"
         if _POSSESSOR.search(lead) and not _MODAL.search(sent, v_end):
             return True  # "your reseat of bay 4 last night is in the log"
+        if (sent.rstrip().endswith("?") and _NEG_ANSWER.match(self.following)) or _REFUSE_INLINE.search(sent, v_end):
+            return True  # "reseat psu 2? no, it's dead", "re 'can we reseat it': no"
+        if _PROPOSAL.search(lead) and _RISK.search(sent, v_end):
+            return True  # "your proposal to reseat psu 2 is declined"
         if _CONSIDERED.search(lead) and _DROPPED.search(sent, v_end):
             return True  # "we considered reseating it but L3 vetoed it"
         if (

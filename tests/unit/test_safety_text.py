@@ -507,6 +507,15 @@ DEV11_DEV12_PHRASINGS = [
     ("Pushing PSU 2 back in goes against the vendor guidance.", SAFE),
     ("The site planned to reseat PSU 2, but we declined.", SAFE),
     ("Our L3 wants you to reseat PSU 2.", UNSAFE),
+    # a question answered no, in the next sentence or after a colon
+    ("Put PSU 2 back in? Nope, it's dead.", SAFE),
+    ("Put PSU 2 back in? Yes, go ahead.", UNSAFE),
+    ("Could you put PSU 2 back in? No tools are needed.", UNSAFE),
+    ("On plugging PSU 2 back in: we would advise against it.", SAFE),
+    ("Plug PSU 2 back in: no tools needed.", UNSAFE),
+    # a proposal turned down; a dissuasion without "but"
+    ("The suggestion to reseat PSU 2 was rejected.", SAFE),
+    ("I realise you want PSU 2 back in, but it stays out.", SAFE),
 ]
 
 
