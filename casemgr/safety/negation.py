@@ -455,7 +455,8 @@ _BENEFIT = (
     r"|give (?!(?:\w+ )?(?:no|the same|another)\b)|save|buy|make it"
     r"|re\w+ it|see|pick|detect|come|start|spin|succeed|settle|shake"
     r"|(?:trigger|force|kick off|initiate) (?:a|the) re\w+|know|learn|find|notice"
-    r"|check|verify|test|rebuild|resync|resilver|rejoin|rediscover|redetect|rescan|reappear|return)\b"
+    r"|check|verify|test|rebuild|resync|resilver|rejoin|rediscover|redetect|rescan|reappear|return"
+    r"|(?:go|turn) (?:green|back|solid)|light up|power up|boot|become)\b"
 )
 _ADVERBS = r"(?:(?:\w+ly|also|just|only|then|still|at least|most|more|even|always|often)\s+)*+"
 _CONSEQUENCE_OF = re.compile(
@@ -472,7 +473,7 @@ _IF_ACTOR = re.compile(
     r"(?:(?:\w+ly|ever|just|again|now|then)\s+)*$"
 )
 _THEN_CONSEQUENCE = re.compile(
-    r"[^,;.!?]*,\s*(?:then\s+)?(?:the|your|it|this|that|there|you|we|they|a|an)\b[^,;.!?]{0,60}?"
+    r"[^,;.!?]*,\s*(?:then\s+)?(?:the|your|it|this|that|there|a|an)\b[^,;.!?]{0,60}?"
     rf"\b(?:will|may|might|could|would|can)\s+{_ADVERBS}(?!{_BENEFIT})\w+"
 )
 # "it risks a rebuild onto a bad disk": an outcome named by its noun

@@ -516,6 +516,10 @@ DEV11_DEV12_PHRASINGS = [
     # a proposal turned down; a dissuasion without "but"
     ("The suggestion to reseat PSU 2 was rejected.", SAFE),
     ("I realise you want PSU 2 back in, but it stays out.", SAFE),
+    # the consequence reading needs a third-person main clause and no good outcome
+    ("If you reseat PSU 2, we can compare the two logs.", UNSAFE),
+    ("If you reseat PSU 2, its LED should turn green.", UNSAFE),
+    ("If you reseat PSU 2, the LED will go green.", UNSAFE),
 ]
 
 
