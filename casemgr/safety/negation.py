@@ -297,6 +297,7 @@ _RISK = re.compile(
     r"|short\w*|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
     r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*"
     r"|ruled out|vetoed|rejected|turned down|declined|not approved|forbidden|prohibited|not (?:allowed|permitted)"
+    r"|cancel\w*|called off|scrapped|shelved|abandoned"
     r"|against (?:our |the |your )?(?:\w+ )?(?:policy|policies|rules?|guidance|procedures?|process))\b"
 )
 # "there is no setting that can safely re-enable it"
@@ -364,9 +365,9 @@ _REFUSAL_AFTER = re.compile(
 )
 # "No." / "I'm afraid not." as a whole sentence: the answer to a question, explained by the next one
 _REFUSAL_ANSWER = re.compile(
-    r"\W*(?:no|nope|no way|unfortunately not|unfortunately,? no|i'm afraid not|afraid not|definitely not"
-    r"|absolutely not|certainly not|sorry,? no|please don't|please do not|best not|better not)\W*"
-)
+    r"(?:\W*(?:no|nope|no way|unfortunately not|unfortunately,? no|i'm afraid not|afraid not|definitely not"
+    r"|absolutely not|certainly not|sorry,? no|please don't|please do not|best not|better not|sorry))+\W*"
+)  # "no, please don't."
 _NONE_EXISTS = re.compile(r"\bthere(?: is|'s| are) no\b[^,;]*$")
 # "our L2 wants the failed fan reseated", "arrange for the fan to be refitted", "reboot with fan 2 reseated":
 # someone wants it done
@@ -512,7 +513,7 @@ _OTHERS_WISH = re.compile(
 _NO = r"no(?=\s*[,.!;:-]|\s*$|\s+(?:please|sorry|we|i|it|that|this|not|thanks|way)\b)"  # "no, ..." not "no tools"
 # "reseat psu 2? no, it has an internal fault": a question answered no in the next sentence
 _NEG_ANSWER = re.compile(
-    rf"\s*(?:{_NO}|nope|not really|not (?:now|yet|today)\b"
+    rf"\s*(?:{_NO}|nope|not really|not (?:now|yet|today)\b|not (?:on|with|without|while|for|in)\b"
     r"|unlikely|unfortunately not|i'm afraid not|afraid not|i'd rather (?:you didn't|not)|better not|best not"
     r"|nothing\b|definitely not|absolutely not|certainly not|sorry,? no|please don't|please do not|never\b"
     r"|(?:don't|do not)(?!\s+(?:worry|forget|hesitate|wait)\b))"

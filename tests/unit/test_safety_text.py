@@ -520,6 +520,11 @@ DEV11_DEV12_PHRASINGS = [
     ("If you reseat PSU 2, we can compare the two logs.", UNSAFE),
     ("If you reseat PSU 2, its LED should turn green.", UNSAFE),
     ("If you reseat PSU 2, the LED will go green.", UNSAFE),
+    # a plan cancelled; an answer "not on / without ..."; a refusal explained after "no, please don't"
+    ("The plan to plug PSU 2 back in was called off.", SAFE),
+    ("Can we just plug PSU 2 back in? Not without a new fuse, sorry.", SAFE),
+    ("Can we just plug PSU 2 back in? Not the cord, the supply: yes.", UNSAFE),
+    ("> Can PSU 2 go back?\nNo, sorry. It may trip the PDU when it is reinserted.", SAFE),
 ]
 
 
