@@ -276,7 +276,9 @@ class _Sentence:
             return True  # "your reseat of bay 4 last night is in the log"
         if (sent.rstrip().endswith("?") and _NEG_ANSWER.match(self.following)) or _REFUSE_INLINE.search(sent, v_end):
             return True  # "reseat psu 2? no, it's dead", "re 'can we reseat it': no"
-        if self.refused and (passive or past or word.endswith("ing")):
+        if self.refused and (
+            word.endswith("ing") or ((passive or past) and re.search(r"\b(?:when|if|once|whenever|after)\b", lead))
+        ):
             return True  # "> can we put it back? / no, please don't. / it can fault the bus when it's reinserted."
         if _PROPOSAL.search(lead) and _RISK.search(sent, v_end):
             return True  # "your proposal to reseat psu 2 is declined"

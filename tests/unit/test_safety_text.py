@@ -525,6 +525,7 @@ DEV11_DEV12_PHRASINGS = [
     ("Can we just plug PSU 2 back in? Not without a new fuse, sorry.", SAFE),
     ("Can we just plug PSU 2 back in? Not the cord, the supply: yes.", UNSAFE),
     ("> Can PSU 2 go back?\nNo, sorry. It may trip the PDU when it is reinserted.", SAFE),
+    ("Do we need a new PSU? No. PSU 2 just needs to be reseated.", UNSAFE),
 ]
 
 
