@@ -489,7 +489,9 @@ _CORRECTED = re.compile(
     r"|correction|disregard|ignore that)\b"
 )
 # "try it in slot 2 - the nvram card i mean - ...": the end of a part named after its pronoun
-_APPOS_END = re.compile(r"\s*(?:(?:i mean|that is|i think|i believe)\s*)?(?:[,.;!?]|$)")
+_APPOS_END = re.compile(
+    r"\s*(?:(?:i mean|that is|i think|i believe|yesterday|today|earlier|last \w+|on \w+day|please)\s*)?(?:[,.;!?]|$)"
+)
 _CLAUSE_LINK = frozenset({"if", "when", "once", "so", "because", "and", "then", "unless", "until", "but"})
 # "the server came up with psu 2 reseated": a past verb in the clause, narration
 _NARRATED = re.compile(r"\b(?:\w+ed|came|ran|was|were|went|did|had|got|saw|showed|took|kept|left|began)\b")

@@ -116,10 +116,12 @@ class _Sentence:
         refused: bool = False,
         preceding: str = "",
         first_naming: bool = False,
+        named_next: frozenset[int] = frozenset(),
     ):
         self.text, self.previous, self.following = text, previous, following
         self.refused = refused  # the sentence before is a flat "no": what follows explains it
         self.preceding = preceding
+        self.named_next = named_next  # what a short verbless next sentence names: "... it back in? bay 4."
         mentions = vocab.mentions(text)
         unhealthy = [i for i, c in enumerate(vocab.components) if c.unsafe]
         #: the case's one unhealthy part: what "put it back in" means when nothing was named before
@@ -412,6 +414,14 @@ class _Sentence:
                 comps = appos.comps
             elif not comps and objects[0].orphan:  # "slide it back in, the one you pulled, it's loose": mid-sentence
                 k = bisect_left(self.starts, objects[0].end)
+                while k < len(self.phrases) and (
+                    self.phrases[k].location
+                    or (
+                        self.phrases[k].type == "slot"
+                        and re.search(r"\b(?:in|into|to)\s+$", sent[: self.phrases[k].start])
+                    )
+                ):
+                    k += 1  # "try it again in bay 4, the ssd you pulled": past the position
                 named_after = self.phrases[k] if k < len(self.phrases) else None
                 if (
                     named_after is not None
@@ -421,6 +431,8 @@ class _Sentence:
                     and _APPOS_END.match(sent, named_after.end)
                 ):
                     comps = named_after.comps
+        if len(objects) == 1 and objects[0].orphan and not comps:
+            comps = self.named_next  # "could you push it back in? the failed one in bay 4, i mean."
         if objects and (exc := _EXCEPT.match(sent, objects[-1].end)):  # "all fans except fan 2"
             for p in self.phrases[bisect_left(self.starts, exc.end()) :]:
                 if p.start > exc.end() + 40:

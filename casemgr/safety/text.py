@@ -107,8 +107,20 @@ def scan_reply(
         following = normalise(excerpts[number + 1]) if number + 1 < len(excerpts) else ""
         preceding = normalise(excerpts[number - 1]) if number else ""
         refused = bool(_REFUSAL_ANSWER.fullmatch(preceding)) if number else False
+        named_next: frozenset[int] = frozenset()
+        if following and len(following.split()) <= 8 and not any(p.search(following) for p, *_ in _VERBS):
+            fragment = _Sentence(following, vocab, frozenset(), topic=True)  # "the nvram one, slot 1."
+            named_next = fragment.anchors[0].comps if fragment.anchors else frozenset()
         sentence = _Sentence(
-            normalise(excerpt), vocab, previous, following, topic, refused, preceding, first_naming=not named_any
+            normalise(excerpt),
+            vocab,
+            previous,
+            following,
+            topic,
+            refused,
+            preceding,
+            first_naming=not named_any,
+            named_next=named_next,
         )
         named_any = named_any or bool(sentence.anchors)
         answered = bool(_AFFIRM.match(following))

@@ -526,6 +526,10 @@ DEV11_DEV12_PHRASINGS = [
     ("Can we just plug PSU 2 back in? Not the cord, the supply: yes.", UNSAFE),
     ("> Can PSU 2 go back?\nNo, sorry. It may trip the PDU when it is reinserted.", SAFE),
     ("Do we need a new PSU? No. PSU 2 just needs to be reseated.", UNSAFE),
+    # a pronoun named by a short verbless next sentence, or after a position mid-sentence
+    ("Could you slide it back in? PSU 2, I mean.", UNSAFE),
+    ("Could you slide it back in? PSU 1, I mean.", SAFE),
+    ("Try it again in slot 2, the supply you pulled earlier.", UNSAFE),
 ]
 
 
