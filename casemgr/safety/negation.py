@@ -527,3 +527,11 @@ _REFUSE_INLINE = re.compile(
 )
 # "your proposal to reseat it is declined": a request named, then turned down
 _PROPOSAL = re.compile(r"\b(?:proposal|request|suggestion|idea|plan|offer|permission)\s+(?:to\s+)?$")
+# "thanks for reseating bay 4 yesterday": thanks for a deed done (not "thanks for reseating it tonight")
+_THANKS = re.compile(r"\b(?:thanks|thank you|grateful|appreciate it|much appreciated)\s+(?:(?:\w+\s+){0,2}?for)\s+$")
+_FUTURE = re.compile(
+    r"\b(?:when you|once you|if you|tonight|tomorrow|later|asap|in advance|next|as soon as"
+    r"|this (?:evening|afternoon))\b"
+)
+# "reseat count on bay 4: 3": the action word as a modifier of a noun
+_ACTION_NOUN = re.compile(r"\s+(?:count|counter|history|attempts?|logs?|limit|events?|records?|procedure|guide)\b")

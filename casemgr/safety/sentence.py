@@ -21,6 +21,7 @@ from casemgr.safety.actions import (
     _TRY,
 )
 from casemgr.safety.negation import (
+    _ACTION_NOUN,
     _APPOS_END,
     _BACK_INTO,
     _CABLE_AFTER,
@@ -45,6 +46,7 @@ from casemgr.safety.negation import (
     _EXCEPT,
     _FOR_RETURN,
     _FRONTED_NEG,
+    _FUTURE,
     _GAP_WORDS,
     _HARM,
     _HYPOTHETICAL,
@@ -80,6 +82,7 @@ from casemgr.safety.negation import (
     _SUBJECT_OF,
     _SUGGESTED_BY_OTHERS,
     _TEMPTING,
+    _THANKS,
     _THEN,
     _THEN_CONSEQUENCE,
     _TRIED,
@@ -282,6 +285,10 @@ class _Sentence:
             word.endswith("ing") or ((passive or past) and re.search(r"\b(?:when|if|once|whenever|after)\b", lead))
         ):
             return True  # "> can we put it back? / no, please don't. / it can fault the bus when it's reinserted."
+        if _THANKS.search(lead) and not (_FUTURE.search(lead) or _FUTURE.search(sent, v_end)):
+            return True  # "thanks for reseating bay 4 yesterday"
+        if _ACTION_NOUN.match(sent, match.end("v")) and not re.search(r"\b(?:the|a|an|this|that)\s+$", lead):
+            return True  # "reseat count on bay 4: 3" (not "reseat the procedure ...")
         if _PROPOSAL.search(lead) and _RISK.search(sent, v_end):
             return True  # "your proposal to reseat psu 2 is declined"
         if _CONSIDERED.search(lead) and _DROPPED.search(sent, v_end):

@@ -530,6 +530,10 @@ DEV11_DEV12_PHRASINGS = [
     ("Could you slide it back in? PSU 2, I mean.", UNSAFE),
     ("Could you slide it back in? PSU 1, I mean.", SAFE),
     ("Try it again in slot 2, the supply you pulled earlier.", UNSAFE),
+    # thanks for a deed done; the action word modifying a noun
+    ("Thank you so much for reseating PSU 2 on Friday.", SAFE),
+    ("Thanks in advance for reseating PSU 2.", UNSAFE),
+    ("Reinsert attempts on PSU 2: 4 so far.", SAFE),
 ]
 
 
