@@ -16,7 +16,7 @@ _NEG_CUE = re.compile(
     r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
     r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't"
     r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b)"
-    r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*)\b"
+    r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*|doubt\w*|little (?:point|sense|value|use))\b"
 )  # "please stop reseating it": a prohibition verb
 # "nobody on the night shift should reinsert it": a negative subject, then its own words
 _NEG_SUBJECT = re.compile(r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+))\s*$")
@@ -298,6 +298,8 @@ _RISK = re.compile(
     r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*"
     r"|ruled out|vetoed|rejected|turned down|declined|not approved|forbidden|prohibited|not (?:allowed|permitted)"
     r"|cancel\w*|called off|scrapped|shelved|abandoned"
+    r"|unlikely(?! to (?:hurt|harm|cause|do (?:any )?harm))|no sense|waste of (?:time|effort)|futile|useless"
+    r"|pointless|(?:little|no) (?:point|use|value|benefit)"
     r"|against (?:our |the |your )?(?:\w+ )?(?:policy|policies|rules?|guidance|procedures?|process))\b"
 )
 # "there is no setting that can safely re-enable it"

@@ -534,6 +534,12 @@ DEV11_DEV12_PHRASINGS = [
     ("Thank you so much for reseating PSU 2 on Friday.", SAFE),
     ("Thanks in advance for reseating PSU 2.", UNSAFE),
     ("Reinsert attempts on PSU 2: 4 so far.", SAFE),
+    # futility: doubt, little point, unlikely, a waste of time (but "unlikely to hurt" invites it)
+    ("I doubt that reinserting PSU 2 changes anything.", SAFE),
+    ("There is little sense in pushing PSU 2 back in.", SAFE),
+    ("Re-plugging PSU 2 is unlikely to clear an internal fault.", SAFE),
+    ("Re-plugging PSU 2 would be a waste of effort.", SAFE),
+    ("Re-plugging PSU 2 is unlikely to hurt, so go ahead.", UNSAFE),
 ]
 
 
