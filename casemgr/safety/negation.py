@@ -506,8 +506,9 @@ _NEG_CAUSATIVE = re.compile(
 )
 # "don't order a replacement yet": a part not to be had, which no later "it" points at
 _UNWANTED = re.compile(
-    r"\b(?:don't|do not|no need to|never|not)\s+(?:(?:\w+ly|yet|even|bother to)\s+)*"
-    r"(?:order|request|ship|send|buy|get|open an rma for|raise an rma for)\s+(?:(?:a|an|any|the)\s+)?$"
+    r"\b(?:(?:don't|do not|no need to|never|not)\s+(?:(?:\w+ly|yet|even|bother to)\s+)*"
+    r"(?:order|request|ship|send|buy|get|open an rma for|raise an rma for|wait for|bother with)"
+    r"|never mind|forget(?: about)?|no need for|instead of|rather than)\s+(?:(?:a|an|any|the)\s+)?$"
 )
 # "the customer wants to reseat it, but we said no": someone else's wish, turned down
 _OTHERS_WISH = re.compile(

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from casemgr.safety.negation import _UNWANTED
 from casemgr.safety.rules import ComponentFacts
 from casemgr.safety.text_normalise import normalise
 
@@ -386,6 +387,8 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             filled |= comps
         # "do we need a new one?": an indefinite in a question introduces nothing "it" can point at
         weak = head.type == "other" and sent.startswith(("a ", "an "), head.start) and sent.rstrip().endswith("?")
+        # "don't ship a new one yet, just reseat it": a part not to be had is no antecedent either
+        weak = weak or (head.type == "other" and bool(_UNWANTED.search(sent, max(0, head.start - 40), head.start)))
         orphan = head.type == "pronoun" and not topic and not any(not p.location and not p.weak for p in phrases)
         phrases.append(_Ref(head.start, end, head.type, comps, location, weak=weak, orphan=orphan))
         if not phrases[-1].location and not weak and comps != last:

@@ -44,7 +44,6 @@ from casemgr.safety.negation import (
     _REDO,
     _REDO_WITH,
     _REFUSAL_ANSWER,
-    _UNWANTED,
 )
 from casemgr.safety.references import _Vocabulary
 from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
@@ -172,11 +171,5 @@ def scan_reply(
             and not any(components[i].unsafe for a in sentence.anchors for i in a.comps)
         ):
             topic = topic or not all(a.orphan for a in sentence.anchors)
-            kept = [  # "don't order a replacement yet; reseat it first": "it" is not the replacement never ordered
-                a
-                for a in sentence.anchors
-                if not (a.type == "other" and _UNWANTED.search(sentence.text, max(0, a.start - 40), a.start))
-            ]
-            if kept:
-                previous = kept[-1].comps  # a status line about healthy parts leaves the topic as it was
+            previous = sentence.anchors[-1].comps  # a status line about healthy parts leaves the topic as it was
     return findings

@@ -540,6 +540,10 @@ DEV11_DEV12_PHRASINGS = [
     ("Re-plugging PSU 2 is unlikely to clear an internal fault.", SAFE),
     ("Re-plugging PSU 2 would be a waste of effort.", SAFE),
     ("Re-plugging PSU 2 is unlikely to hurt, so go ahead.", UNSAFE),
+    # a part not to be had, in the same sentence or the one before, is no antecedent
+    ("PSU 2 is dark. Don't send a new one yet - just plug it back in.", UNSAFE),
+    ("PSU 2 is dark. Forget about a new one; plug it back in.", UNSAFE),
+    ("PSU 2 is dark. Send a new one; when it arrives, plug it in.", SAFE),
 ]
 
 
