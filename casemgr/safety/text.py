@@ -16,8 +16,12 @@ An instruction is refused when three things meet in one sentence:
 3. **a request or suggestion to do it**: not negated ("do not", "we will not ask you
    to"), not narration or a question about the past ("you reseated it yesterday", "why
    did the tech reseat it?"), not a reported question ("they asked whether to reseat
-   it"), not a harm statement ("reinserting it would put the data at risk") and not a
-   dissuasion ("I know it's tempting to reseat it, but please don't").
+   it"), not a harm statement ("reinserting it would put the data at risk"), not a
+   dissuasion ("I know it's tempting to reseat it, but please don't"), not a prohibition
+   ("stop reseating it", "don't let the night shift reinsert it"), not an option weighed
+   and dropped ("we considered reseating it but L3 vetoed it"), not a statement whose
+   subject is the action ("a reseat won't fix it", "if you put it back, the BMC will
+   throttle") and not a question answered no ("Reseat it? No, it's dead").
 
 Actions on healthy parts, the replacement, cables, or on packaging ("put it back in its
 box") are not flagged; ``evaluate`` then decides per rule and component state. Pure:
