@@ -314,7 +314,7 @@ _HEALTHY_STATUS = re.compile(
 _AFFIRM = re.compile(
     r"\s*(?:yes|yeah|yep|yup|sure|ok|okay|correct|absolutely|of course|certainly|go ahead|please do"
     r"|that's fine|that is fine|that's ok|please go ahead|fine|by all means"
-    r"|(?:it|you|they|that|he|she) (?:can|may|could)(?=\s*[,.!;]|\s+(?:go ahead|yes|now)\b))\b"
+    r"|(?:it|you|they|that|he|she) (?:can|may|could)(?=\s*[.!;]|\s*,(?!\s*but\b)|\s+(?:go ahead|yes|now)\b))\b"
 )  # "you asked whether it can go back in. it can, go ahead"
 # "you asked if you could reseat it: yes, please": the answer in the same sentence
 _AFFIRM_INLINE = re.compile(
@@ -433,11 +433,17 @@ _RHETORICAL = re.compile(r"^\W*(?:so\s+|but\s+)?why\s+(?:would|should)\s+(?:we|i
 _CONCESSIVE = re.compile(r"\beven\s+(?:if|when|after|though)\b")
 # "we considered reseating it but L3 vetoed it": an option weighed and dropped
 _CONSIDERED = re.compile(
-    r"\b(?:considered|discussed|debated|weighed|evaluated|thought about|talked about|looked at|looked into)"
+    r"\b(?:considered|discussed|debated|weighed|evaluated|thought about|thought of|talked about|looked at"
+    r"|looked into)"
     r"\s+(?:\w+\s+)?$"
 )
 _DROPPED = re.compile(
-    r"\b(?:but|however|rejected|vetoed|ruled out|decided against|declined|turned (?:it )?down|dropped|skip\w*)\b"
+    r"\b(?:but|however|rejected|vetoed|ruled out|decided against|declined|turned (?:it )?down|dropped|skip\w*"
+    r"|not (?:a )?(?:good|great|wise) idea|bad idea|not supported|said no)\b"
+)
+# "re-adding it was our first idea, but l3 said no": the action named as an idea, then dropped
+_WAS_IDEA = re.compile(
+    r"\s+(?:[\w-]+\s+){0,4}?(?:was|were)\s+(?:our|the|my|an?)\s+(?:\w+\s+)?(?:idea|plan|thought|option)\b"
 )
 # "the reseat of bay 4 you did on monday", "a reseat of it was done by your team": a past deed, named
 _NOMINAL_DONE = re.compile(

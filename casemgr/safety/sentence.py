@@ -87,6 +87,7 @@ from casemgr.safety.negation import (
     _THEN_CONSEQUENCE,
     _TRIED,
     _WANT_DONE,
+    _WAS_IDEA,
     _WHY,
 )
 from casemgr.safety.references import _COORD_GAP, _phrases, _Ref, _Vocabulary
@@ -291,7 +292,9 @@ class _Sentence:
             return True  # "reseat count on bay 4: 3" (not "reseat the procedure ...")
         if _PROPOSAL.search(lead) and _RISK.search(sent, v_end):
             return True  # "your proposal to reseat psu 2 is declined"
-        if _CONSIDERED.search(lead) and _DROPPED.search(sent, v_end):
+        if (_CONSIDERED.search(lead) or _WAS_IDEA.match(sent, v_end)) and (
+            _DROPPED.search(sent, v_end) or _DROPPED.match(self.following) or _RISK.search(self.following)
+        ):
             return True  # "we considered reseating it but L3 vetoed it"
         if (
             not past

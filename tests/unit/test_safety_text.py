@@ -544,6 +544,11 @@ DEV11_DEV12_PHRASINGS = [
     ("PSU 2 is dark. Don't send a new one yet - just plug it back in.", UNSAFE),
     ("PSU 2 is dark. Forget about a new one; plug it back in.", UNSAFE),
     ("PSU 2 is dark. Send a new one; when it arrives, plug it in.", SAFE),
+    # an option weighed and dropped in the next clause, or named as an idea; "you can, but ..."
+    ("We looked at re-plugging PSU 2; that is not supported on this model.", SAFE),
+    ("Re-plugging PSU 2 was the first plan, but the vendor said no.", SAFE),
+    ("Re-plugging PSU 2 was the first plan and still is: go ahead.", UNSAFE),
+    ("> Can we re-plug PSU 2?\nYou can, but it will not help.", SAFE),
 ]
 
 
