@@ -40,6 +40,9 @@ from casemgr.safety.verb_forms import (
     _forms,
 )
 
+# "the raid 6 set", "its original mirror": a redundancy group a member goes back into
+_MEMBERSHIP = r"(?:the|its|their|your|our)\s+(?:[\w-]+\s+){0,3}?(?:set|group|array|pool|volume|vdev|aggregate|mirror)"
+
 # (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
 _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     (re.compile(rf"\b(?P<v>{_RESEAT})\b"), _A.RESEAT_COMPONENT, False, False),
@@ -183,9 +186,10 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     (
         re.compile(
             rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+to\s+(?:(?:the|a|an|any|some)\s+)?(?:other|another|different"
-            r"|second|spare|free|empty|unused|open|vacant|adjacent|neighbouring|neighboring|next)\s+(?:chassis|server"
+            r"|second|spare|free|empty|unused|open|vacant|adjacent|neighbouring|neighboring|next)\s+(?:[\w-]+\s+){0,2}?"
+            r"(?:chassis|server"
             r"|filer|node|machine|host|shelf|enclosure|slot|bay|array|system|controller|box|head|unit|position|socket)"
-            r"|\s+to\s+(?:slot|bay|position|socket)\s*(?:#|no\.?|number)?\s*\d+\b)"
+            r"|\s+to\s+(?:(?:the\s+)?(?:slot|bay|position|socket|fan|psu|nvram slot)\s*(?:#|no\.?|number)?\s*\d+\b))"
         ),
         _A.INSTALL_COMPONENT,
         False,
@@ -230,6 +234,8 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         False,
     ),
     (re.compile(rf"\b(?P<v>{_forms('bring')}){_OBJ}\s+(?:back\s+)?up\b"), _A.FORCE_ONLINE, False, False),
+    # "force fan 2 on at full speed": forced to run
+    (re.compile(rf"\b(?P<v>{_forms('force')}){_OBJ}\s+(?:back\s+)?(?:on|up)\b"), _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_forms('get')}){_OBJ}\s+back\s+(?:in|into|online)\b"), _A.REINSERT_COMPONENT, True, False),
     (re.compile(rf"\b(?P<v>{_MARK}){_OBJ}\s+(?:as|to|back to)?\s*(?:an?\s+)?{_GOOD}\b"), _A.FORCE_ONLINE, False, False),
     (re.compile(rf"\b(?P<v>{_CLEAR}){_OBJ}\s+(?:from|of|out of)?\s*{_FAULT}\b"), _A.CLEAR_FAULT, False, False),
@@ -241,8 +247,9 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     ),
     (
         re.compile(
-            rf"\b(?P<v>{_forms('return', 'restore', 'put', 'bring', 'place', 'get', 'add', 'readd', 'reintroduce')})"
-            rf"{_OBJ}{_PAREN}\s+(?:back\s+)?(?:in|into|to|onto)\s+{_SERVICE}\b"
+            rf"\b(?P<v>{_forms('return', 'restore', 'put', 'bring', 'place', 'get', 'add', 'readd', 'reintroduce')}"
+            rf"|{_forms('force')})"
+            rf"{_OBJ}{_PAREN}\s+(?:back\s+)?(?:in|into|to|onto)\s+(?:{_SERVICE}|{_MEMBERSHIP})\b"
         ),
         _A.FORCE_ONLINE,
         False,

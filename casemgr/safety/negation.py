@@ -9,12 +9,17 @@ from __future__ import annotations
 import re
 
 _NEG_CUE = re.compile(
-    r"\b(?:not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
+    r"\b(?:nothing (?:to (?:be )?gain(?:ed)?|(?:is )?gained) (?:by|from|in)"  # before "nothing"
+    r"|not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
     r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
     r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
     r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
-    r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't)\b"
-)
+    r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't"
+    r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b)"
+    r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*|doubt\w*|little (?:point|sense|value|use))\b"
+)  # "please stop reseating it": a prohibition verb
+# "nobody on the night shift should reinsert it": a negative subject, then its own words
+_NEG_SUBJECT = re.compile(r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+))\s*$")
 # "there's no reason not to", "it can't hurt to": two negations make a suggestion
 _DOUBLE_NEG = re.compile(
     r"\b(?:no reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
@@ -129,6 +134,7 @@ _GAP_WORDS = frozenset(
         "time",
         "now",
         "yet",
+        "another",
         "here",
         "kindly",
         "bother",
@@ -289,7 +295,12 @@ _RISK = re.compile(
     r"|(?<!low )(?<!no )(?<!minimal )(?<!little )risk(?!\s*free|less)\w*|danger\w*|unsafe|lose|loss|corrupt\w*"
     r"|damag\w*|destroy\w*|overheat\w*|trip\w*"
     r"|short\w*|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
-    r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*)\b"
+    r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*"
+    r"|ruled out|vetoed|rejected|turned down|declined|not approved|forbidden|prohibited|not (?:allowed|permitted)"
+    r"|cancel\w*|called off|scrapped|shelved|abandoned"
+    r"|unlikely(?! to (?:hurt|harm|cause|do (?:any )?harm))|no sense|waste of (?:time|effort)|futile|useless"
+    r"|pointless|(?:little|no) (?:point|use|value|benefit)"
+    r"|against (?:our |the |your )?(?:\w+ )?(?:policy|policies|rules?|guidance|procedures?|process))\b"
 )
 # "there is no setting that can safely re-enable it"
 # "Bays 1 and 5 look fine": a status line about healthy parts does not take the topic
@@ -302,7 +313,12 @@ _HEALTHY_STATUS = re.compile(
 # "You asked whether to reseat it. Yes, go ahead": the answer makes the question an instruction
 _AFFIRM = re.compile(
     r"\s*(?:yes|yeah|yep|yup|sure|ok|okay|correct|absolutely|of course|certainly|go ahead|please do"
-    r"|that's fine|that is fine|that's ok|please go ahead|fine)\b"
+    r"|that's fine|that is fine|that's ok|please go ahead|fine|by all means"
+    r"|(?:it|you|they|that|he|she) (?:can|may|could)(?=\s*[.!;]|\s*,(?!\s*but\b)|\s+(?:go ahead|yes|now)\b))\b"
+)  # "you asked whether it can go back in. it can, go ahead"
+# "you asked if you could reseat it: yes, please": the answer in the same sentence
+_AFFIRM_INLINE = re.compile(
+    r"[:\u2014]\s*(?:yes|yeah|yep|sure|of course|certainly|absolutely|go ahead|please do|by all means)\b"
 )
 _OWN_QUESTION = re.compile(r"\b(?:should|can|could|may|shall)\s+(?:i|we)\s+$|\bis it ok(?:ay)? (?:if i |to )?$")
 # "at no point ... should the failed drive go back in": a fronted negative governs the clause
@@ -341,21 +357,24 @@ _MODAL = re.compile(r"\b(?:should|could|can|would|will|shall|please|may|might|mu
 # "if anyone suggests putting it back in, ... say no": someone else's idea, turned down
 _SUGGESTED_BY_OTHERS = re.compile(
     r"\bif\s+(?:anyone|anybody|someone|somebody|they|he|she|the \w+|a colleague)\b[^.;:!?]*?\b(?:suggests?"
-    r"|proposes?|recommends?|asks?|wants?|offers?|tells? you|insists?)\b"
+    r"|proposes?|recommends?|asks?|wants?|offers?|tells? you|insists?|plans?|intends?"
+    r"|(?:is|are|was|were) (?:thinking|planning|considering|about))\b"
 )
 _REFUSAL_AFTER = re.compile(
-    r"\b(?:say no|answer is no|tell them no|refuse|decline|push back|point them|don't let|do not let|stop them"
+    r"\b(?:say no|said no|answer is no|answer was no|tell them no|told them no|refuse\w*|decline\w*|push back"
+    r"|point them|don't let|do not let|stop them|we can't allow|not approved"
     r"|not allowed|please don't|please do not|the answer is no|no to)\b"
 )
 # "No." / "I'm afraid not." as a whole sentence: the answer to a question, explained by the next one
 _REFUSAL_ANSWER = re.compile(
-    r"\W*(?:no|nope|no way|unfortunately not|unfortunately,? no|i'm afraid not|afraid not|definitely not"
-    r"|absolutely not|certainly not|sorry,? no|please don't|please do not|best not|better not)\W*"
-)
+    r"(?:\W*(?:no|nope|no way|unfortunately not|unfortunately,? no|i'm afraid not|afraid not|definitely not"
+    r"|absolutely not|certainly not|sorry,? no|please don't|please do not|best not|better not|sorry))+\W*"
+)  # "no, please don't."
 _NONE_EXISTS = re.compile(r"\bthere(?: is|'s| are) no\b[^,;]*$")
-# "our L2 wants the failed fan reseated", "arrange for the fan to be refitted": someone wants it done
+# "our L2 wants the failed fan reseated", "arrange for the fan to be refitted", "reboot with fan 2 reseated":
+# someone wants it done
 _WANT_DONE = re.compile(
-    r"\b(?:wants?|wanted|needs?|needed|like|likes|prefer\w*|get|have|has|arrange for|ask for"
+    r"\b(?:wants?|wanted|needs?|needed|like|likes|prefer\w*|get|have|has|arrange for|ask for|with"
     r"|require\w*)\s+$"
 )
 # "..., please don't.": the sentence ends by talking them out of it
@@ -363,9 +382,9 @@ _DONT_AT_END = re.compile(
     r"(?:,|;|:|\s-|\bso)\s*(?:so\s+)?(?:please\s+)?(?:don't|do not)(?:\s+do (?:it|that|so))?\s*[.!]*\s*$"
 )
 _DISSUADE = re.compile(
-    r"\bbut\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
-    r"|avoid|refrain|hold off)\b"
-)
+    r"(?:\bbut|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
+    r"|avoid|refrain|hold off|(?:it|they|the \w+) (?:stays?|remains?|(?:must|has to|needs to|should) stay))\b"
+)  # "i know you'd like to reseat it, but it stays out", "tempting as it is to reseat it, please leave it"
 # "let it rejoin the array", "have the tech reseat it": the part is named before the verb
 _CAUSATIVE = re.compile(r"\b(?:let|lets|letting|have|has|get|allow|make)\s+$")
 _EXCEPT = re.compile(r"\s*,?\s*(?:except(?: for)?|apart from|other than|but not|excluding|besides|save for|not)\s+")
@@ -375,15 +394,15 @@ _PASSIVE = re.compile(
 )  # "be power cycled and returned"
 _CLAUSE_START = re.compile(
     r"\s*(?:(?:and|but|also|so|note that|remember that|just|simply|a|an|the|another|any)\s+"
-    r"|\w+ing\s+(?:or|and|nor)\s+)*"
-)  # "reseating or re-enabling it is off the table"
+    r"|\w+ing\s+(?:[\w'-]+\s+){0,4}?(?:or|and|nor)\s+)*"
+)  # "reseating or re-enabling it is off the table", "pulling it and putting it back would ..."
 _HARM = re.compile(
     r"(?:[^\w']*[\w']+){0,6}?[^\w']*\b(?:won't|will not|wouldn't|would not|doesn't|does not"
     r"|didn't|did not|isn't|is not|can't|cannot|can not|never|is unsafe|is dangerous|is risky"
     r"|is a bad idea|is pointless|risks|(?:can|could|may|might|will|would) (?:\w+ )?(?:corrupt|destroy"
     r"|cause|damage|short|harm|break|lose|wipe|risk|void|put \w+(?: \w+)? at risk|make \w+ worse)"
-    r"|causes|corrupts|voids|puts \w+(?: \w+)? at risk)\b"
-)  # "reseating the failed drive will not help"
+    r"|causes|corrupts|voids|puts \w+(?: \w+)? at risk)\b(?!\s+(?:\w+\s+)?(?:hurt|harm)\b)"
+)  # "reseating the failed drive will not help" (but "won't hurt" is a suggestion)
 _PACKAGING = re.compile(
     r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:[\w'-]+\s+){0,2}?"
     r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope|clamshell|pouch|foam"
@@ -407,3 +426,121 @@ _CABLE_AFTER = re.compile(rf"(?:'s)?(?:\s+(?!(?:and|then|or)\b)[\w']+){{0,3}}?\s
 _BACK_INTO = re.compile(r"\s+(?:(?:gently|firmly|carefully|straight|right)\s+)?back\s+(?:in|into)\s+(?:the\s+)?")
 _THEN = re.compile(r"\s*(?:then\s+|also\s+)?")
 _NEXT_TOKEN = re.compile(r"\s*([\w']+|[^\w\s])?")
+
+# "why would we reseat it? it has 412 errors": a rhetorical question, the answer is no
+_RHETORICAL = re.compile(r"^\W*(?:so\s+|but\s+)?why\s+(?:would|should)\s+(?:we|i|you|anyone|they)\s+(?:\w+\s+)?$")
+# "even if it comes back after a reseat": a concession, not a request
+_CONCESSIVE = re.compile(r"\beven\s+(?:if|when|after|though)\b")
+# "we considered reseating it but L3 vetoed it": an option weighed and dropped
+_CONSIDERED = re.compile(
+    r"\b(?:considered|discussed|debated|weighed|evaluated|thought about|thought of|talked about|looked at"
+    r"|looked into)"
+    r"\s+(?:\w+\s+)?$"
+)
+_DROPPED = re.compile(
+    r"\b(?:but|however|rejected|vetoed|ruled out|decided against|declined|turned (?:it )?down|dropped|skip\w*"
+    r"|not (?:a )?(?:good|great|wise) idea|bad idea|not supported|said no)\b"
+)
+# "re-adding it was our first idea, but l3 said no": the action named as an idea, then dropped
+_WAS_IDEA = re.compile(
+    r"\s+(?:[\w-]+\s+){0,4}?(?:was|were)\s+(?:our|the|my|an?)\s+(?:\w+\s+)?(?:idea|plan|thought|option)\b"
+)
+# "the reseat of bay 4 you did on monday", "a reseat of it was done by your team": a past deed, named
+_NOMINAL_DONE = re.compile(
+    r"[^,;]*?(?:\b(?:you|they|we|he|she|someone|your \w+|the \w+) (?:did|performed|tried|attempted|ran)\b"
+    r"|\b(?:was|were|has been|had been|is|got)\s+(?:\w+ly\s+)?(?:done|performed|carried out|attempted|tried"
+    r"|completed|logged|recorded|noted|discussed|considered|evaluated)\b)"
+)
+# "reseat won't change anything", "a reseat might upset the bus": the action is the subject of a statement
+_SUBJECT_OF = re.compile(
+    r"\s*(?:alone\s+|by itself\s+|again\s+)?(?:won't|wouldn't|can't|cannot|doesn't|didn't|isn't|hasn't|never"
+    r"|will not|would not|does not|is not|(?=(?:would|will|could|might|may|can)\b))"
+    r"(?!\s+(?:\w+\s+)?(?:hurt|harm)\b)"  # "a reseat won't hurt" is a suggestion
+)
+# "swapping it back in would drop the server": a gerund subject with a consequence; a benefit is a suggestion
+_BENEFIT = (
+    r"(?:probably|likely|help|fix|solve|resolve|clear|restore|recover|work|get|tell|show|confirm|let us|allow us"
+    r"|bring|be|do|sort|revive|wake|rule|prove|isolate|narrow"
+    r"|give (?!(?:\w+ )?(?:no|the same|another)\b)|save|buy|make it"
+    r"|re\w+ it|see|pick|detect|come|start|spin|succeed|settle|shake"
+    r"|(?:trigger|force|kick off|initiate) (?:a|the) re\w+|know|learn|find|notice"
+    r"|check|verify|test|rebuild|resync|resilver|rejoin|rediscover|redetect|rescan|reappear|return"
+    r"|(?:go|turn) (?:green|back|solid)|light up|power up|boot|become)\b"
+)
+_ADVERBS = r"(?:(?:\w+ly|also|just|only|then|still|at least|most|more|even|always|often)\s+)*+"
+_CONSEQUENCE_OF = re.compile(
+    r"[^,;]*?\b(?:would|will|could|might|may|can)\s+"
+    rf"{_ADVERBS}(?!{_BENEFIT})\w+"
+)
+_MODAL_CONSEQUENCE = re.compile(  # the same, the modal right after the action: "a reseat would only ..."
+    r"\s*(?:would|will|could|might|may|can)\s+"
+    rf"{_ADVERBS}(?!{_BENEFIT})\w+"
+)
+# "if you put it back in, the bmc may throttle the cpus": an if-clause whose main clause states a consequence
+_IF_ACTOR = re.compile(
+    r"\bif\s+(?:you|they|we|one|someone|somebody|anyone|anybody|(?:the|your) [\w-]+)\s+"
+    r"(?:(?:\w+ly|ever|just|again|now|then)\s+)*$"
+)
+_THEN_CONSEQUENCE = re.compile(
+    r"[^,;.!?]*,\s*(?:then\s+)?(?:the|your|it|this|that|there|a|an)\b[^,;.!?]{0,60}?"
+    rf"\b(?:will|may|might|could|would|can)\s+{_ADVERBS}(?!{_BENEFIT})\w+"
+)
+# "it risks a rebuild onto a bad disk": an outcome named by its noun
+_RISKED = re.compile(
+    r"\b(?:risks?|risking|(?:could|would|may|might|will|can) cause|causes|caused|results? in|leads? to)\s+"
+    r"(?:a|an|another|the|any)\s+(?:[\w-]+\s+)?$"
+)
+# "i wrote 'reseat bay 4' but i meant ...": the words of an earlier message, corrected
+_QUOTED_WORDS = re.compile(r"\b(?:wrote|said|typed|says|read|reads|written)\s+$")
+_CORRECTED = re.compile(
+    r"\b(?:meant|should have (?:said|read|been|written)|should read|typo|was (?:a |an )?(?:mistake|wrong|error)"
+    r"|correction|disregard|ignore that)\b"
+)
+# "try it in slot 2 - the nvram card i mean - ...": the end of a part named after its pronoun
+_APPOS_END = re.compile(
+    r"\s*(?:(?:i mean|that is|i think|i believe|yesterday|today|earlier|last \w+|on \w+day|please)\s*)?(?:[,.;!?]|$)"
+)
+_CLAUSE_LINK = frozenset({"if", "when", "once", "so", "because", "and", "then", "unless", "until", "but"})
+# "the server came up with psu 2 reseated": a past verb in the clause, narration
+_NARRATED = re.compile(r"\b(?:\w+ed|came|ran|was|were|went|did|had|got|saw|showed|took|kept|left|began)\b")
+# "your reseat of bay 4 last night": someone's deed, named by its noun
+_POSSESSOR = re.compile(r"\b(?:your|their|his|her|our|the customer's|the site's)\s+$")
+# "don't let the night shift reinsert it": a negated causative, then whoever would act
+_NEG_CAUSATIVE = re.compile(
+    r"\s*(?:(?:please|you|we|ever)\s+)*(?:let|allow|permit|have|get|make|ask|tell|want|expect)\s+"
+    r"(?:[\w'-]+\s+){0,4}?(?:to\s+)?"
+)
+# "don't order a replacement yet": a part not to be had, which no later "it" points at
+_UNWANTED = re.compile(
+    r"\b(?:(?:don't|do not|no need to|never|not)\s+(?:(?:\w+ly|yet|even|bother to)\s+)*"
+    r"(?:order|request|ship|send|buy|get|open an rma for|raise an rma for|wait for|bother with)"
+    r"|never mind|forget(?: about)?|no need for|instead of|rather than)\s+(?:(?:a|an|any|the)\s+)?$"
+)
+# "the customer wants to reseat it, but we said no": someone else's wish, turned down
+_OTHERS_WISH = re.compile(
+    rf"\b(?:{_WHO}|cust|site|client|customers?|your \w+|the \w+)\s+(?:wants?|wanted|would like|plans?|planned"
+    r"|intends?|intended|proposes?|proposed|suggests?|suggested|is keen|was keen)\s+(?:to\s+)?$"
+)
+_NO = r"no(?=\s*[,.!;:-]|\s*$|\s+(?:please|sorry|we|i|it|that|this|not|thanks|way)\b)"  # "no, ..." not "no tools"
+# "reseat psu 2? no, it has an internal fault": a question answered no in the next sentence
+_NEG_ANSWER = re.compile(
+    rf"\s*(?:{_NO}|nope|not really|not (?:now|yet|today)\b|not (?:on|with|without|while|for|in)\b"
+    r"|unlikely|unfortunately not|i'm afraid not|afraid not|i'd rather (?:you didn't|not)|better not|best not"
+    r"|nothing\b|definitely not|absolutely not|certainly not|sorry,? no|please don't|please do not|never\b"
+    r"|(?:don't|do not)(?!\s+(?:worry|forget|hesitate|wait)\b))"
+)
+# "re 'can we reseat psu 2': no, please leave it out", "about reseating it: we'd advise against it"
+_REFUSE_INLINE = re.compile(
+    rf"[:]\s*(?:{_NO}|nope|not really|please don't|please do not|better not|best not|sorry,? no"
+    r"|(?:we'd|we would|i'd|i would|we) (?:advise|recommend|argue) against)"
+)
+# "your proposal to reseat it is declined": a request named, then turned down
+_PROPOSAL = re.compile(r"\b(?:proposal|request|suggestion|idea|plan|offer|permission)\s+(?:to\s+)?$")
+# "thanks for reseating bay 4 yesterday": thanks for a deed done (not "thanks for reseating it tonight")
+_THANKS = re.compile(r"\b(?:thanks|thank you|grateful|appreciate it|much appreciated)\s+(?:(?:\w+\s+){0,2}?for)\s+$")
+_FUTURE = re.compile(
+    r"\b(?:when you|once you|if you|tonight|tomorrow|later|asap|in advance|next|as soon as"
+    r"|this (?:evening|afternoon))\b"
+)
+# "reseat count on bay 4: 3": the action word as a modifier of a noun
+_ACTION_NOUN = re.compile(r"\s+(?:count|counter|history|attempts?|logs?|limit|events?|records?|procedure|guide)\b")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from casemgr.safety.negation import _UNWANTED
 from casemgr.safety.rules import ComponentFacts
 from casemgr.safety.text_normalise import normalise
 
@@ -27,8 +28,8 @@ KIND_FAMILIES = (  # words that name the same kind of part
     ("controller", "raid controller", "storage controller", "hba", "raid card"),
 )
 # "the fan control utility", "the psu firmware": a kind word modifying another noun
-_COMPOUND = (
-    r"\s+(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
+_COMPOUND = (  # not "the card works after a reseat": a verb
+    r"\s+(?!works\b)(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
     r"|profile|table|board|header|cables?|cords?|connector|config\w*|logs?|leds?|lights?|status|page|menu|tab"
     r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy|reboot|restart"
     r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure|work|job|task|procedure|bug|glitch|quirk)s?\b"
@@ -37,7 +38,7 @@ _EVENT_AFTER = re.compile(r"\s+(?:reboot|restart|upgrade|update|failover|takeove
 _ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
 _GENERIC_SLOTS = ("bay", "slot", "drive bay", "drive slot", "disk slot")
 _POSITION_WORDS = ("slot", "position", "bay", "socket", "cage", "number", "no.", "#")  # "the amber one in slot 2"
-_ANY_KIND = ("one", "unit", "part", "component", "device", "module")
+_ANY_KIND = ("one", "unit", "part", "component", "device", "module", "member")
 _UNHEALTHY_ADJ = _words(
     "failed",
     "failing",
@@ -348,6 +349,8 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             else:
                 comps = mentions[i].comps
             qualified, end = True, mentions[i].end
+        if head.type == "serial":
+            comps |= head.comps  # "ps9911rt in slot 1 with psu 1 removed": a serial always names its part
         if head.type == "pronoun" and qualified and sent[head.start : head.end] not in ("it", "its", "them", "they"):
             pass  # "that one in bay 4" is the bay 4 part
         elif (
@@ -384,6 +387,8 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             filled |= comps
         # "do we need a new one?": an indefinite in a question introduces nothing "it" can point at
         weak = head.type == "other" and sent.startswith(("a ", "an "), head.start) and sent.rstrip().endswith("?")
+        # "don't ship a new one yet, just reseat it": a part not to be had is no antecedent either
+        weak = weak or (head.type == "other" and bool(_UNWANTED.search(sent, max(0, head.start - 40), head.start)))
         orphan = head.type == "pronoun" and not topic and not any(not p.location and not p.weak for p in phrases)
         phrases.append(_Ref(head.start, end, head.type, comps, location, weak=weak, orphan=orphan))
         if not phrases[-1].location and not weak and comps != last:

@@ -21,46 +21,73 @@ from casemgr.safety.actions import (
     _TRY,
 )
 from casemgr.safety.negation import (
+    _ACTION_NOUN,
+    _APPOS_END,
     _BACK_INTO,
     _CABLE_AFTER,
     _CABLE_BEFORE,
     _CAUSATIVE,
+    _CLAUSE_LINK,
     _CLAUSE_START,
+    _CONCESSIVE,
     _CONSEQUENCE,
+    _CONSEQUENCE_OF,
+    _CONSIDERED,
     _CONTAINER,
+    _CORRECTED,
     _DID,
     _DISSUADE,
     _DISSUADE_NEXT,
     _DONT_AT_END,
     _DOUBLE_NEG,
+    _DROPPED,
     _ENCLOSURE,
     _ENDS_IN,
     _EXCEPT,
     _FOR_RETURN,
     _FRONTED_NEG,
+    _FUTURE,
     _GAP_WORDS,
     _HARM,
     _HYPOTHETICAL,
+    _IF_ACTOR,
     _IN_IT,
     _IT,
     _MODAL,
+    _MODAL_CONSEQUENCE,
+    _NARRATED,
     _NARRATOR,
+    _NEG_ANSWER,
+    _NEG_CAUSATIVE,
     _NEG_CUE,
+    _NEG_SUBJECT,
     _NEXT_TOKEN,
+    _NOMINAL_DONE,
     _NONE_EXISTS,
+    _OTHERS_WISH,
     _OWN_QUESTION,
     _PACKAGING,
     _PASSIVE,
     _PAST_QUESTION,
+    _POSSESSOR,
+    _PROPOSAL,
+    _QUOTED_WORDS,
     _REFUSAL_AFTER,
+    _REFUSE_INLINE,
     _REPORTED,
     _REPORTED_DEED,
+    _RHETORICAL,
     _RISK,
+    _RISKED,
+    _SUBJECT_OF,
     _SUGGESTED_BY_OTHERS,
     _TEMPTING,
+    _THANKS,
     _THEN,
+    _THEN_CONSEQUENCE,
     _TRIED,
     _WANT_DONE,
+    _WAS_IDEA,
     _WHY,
 )
 from casemgr.safety.references import _COORD_GAP, _phrases, _Ref, _Vocabulary
@@ -68,6 +95,7 @@ from casemgr.safety.rules import ActionKind
 from casemgr.safety.verb_forms import (
     _AWAY,
     _CLI_START,
+    _CLI_TOOL,
     _CLI_VERB,
     _MARK,
     _OTHER_MACHINE,
@@ -92,10 +120,12 @@ class _Sentence:
         refused: bool = False,
         preceding: str = "",
         first_naming: bool = False,
+        named_next: frozenset[int] = frozenset(),
     ):
         self.text, self.previous, self.following = text, previous, following
         self.refused = refused  # the sentence before is a flat "no": what follows explains it
         self.preceding = preceding
+        self.named_next = named_next  # what a short verbless next sentence names: "... it back in? bay 4."
         mentions = vocab.mentions(text)
         unhealthy = [i for i, c in enumerate(vocab.components) if c.unsafe]
         #: the case's one unhealthy part: what "put it back in" means when nothing was named before
@@ -141,7 +171,18 @@ class _Sentence:
             gap = re.sub(
                 r"^\s*,(?:[^,]*,)?", " ", self.masked[cue.end() : verb_start]
             )  # "do not, under any circumstances, reseat"
-            if "," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in re.findall(r"[\w']+", gap)):
+            gap = re.sub(rf"\b{_CLI_TOOL}\b[\w./ ]*$", " ", gap)  # "do not attempt storcli /c0 set good"
+            words = re.findall(r"[\w']+", gap)
+            if (
+                "," not in gap
+                and _NEG_SUBJECT.search(self.masked, start, cue.end())
+                and len(words) <= 6
+                and not _CLAUSE_LINK.intersection(words)  # "nobody will mind if you reseat it"
+            ):
+                return True  # "nobody in the night shift reinserts it": the subject's own words
+            if "," not in gap and _NEG_CAUSATIVE.fullmatch(gap) and not _CLAUSE_LINK.intersection(words):
+                return True  # "don't let the night shift reinsert it"
+            if "," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in words):
                 return True
         return False
 
@@ -183,7 +224,16 @@ class _Sentence:
         phrase = self.phrases[i]
         if not re.fullmatch(r"\s*(?:to be\s+|to get\s+)?", self.text[phrase.end : v_start]):
             return None
-        return phrase if _WANT_DONE.search(self.text, max(0, phrase.start - 16), phrase.start) else None
+        want = _WANT_DONE.search(self.text, max(0, phrase.start - 16), phrase.start)
+        if want and want[0].startswith(
+            "with"
+        ):  # "never run it with psu 2 reseated", "it booted with ...": negated or narrated
+            clause = self._last_at_or_before(self.strong_ends, phrase.start)
+            if _NEG_CUE.search(self.masked, clause, want.start()) or _NARRATED.search(
+                self.masked, clause, want.start()
+            ):
+                return None
+        return phrase if want else None
 
     def phrase_ends_at(self, pos: int) -> bool:
         """A part is named right before ``pos`` (its subject)."""
@@ -222,6 +272,36 @@ class _Sentence:
             return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
         if _REPORTED.search(lead):
             return True  # "the customer asked whether to reseat it"
+        if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead):
+            return True  # "why would we reseat it?", "even if it comes back after a reseat"
+        if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):
+            return True  # "if you put it back in, the bmc may throttle the cpus", "it risks a rebuild onto it"
+        if _QUOTED_WORDS.search(lead) and (_CORRECTED.search(sent, v_end) or _CORRECTED.search(self.following)):
+            return True  # "i wrote 'reseat bay 4' but i meant the cable"
+        if _POSSESSOR.search(lead) and not _MODAL.search(sent, v_end):
+            return True  # "your reseat of bay 4 last night is in the log"
+        if (sent.rstrip().endswith("?") and _NEG_ANSWER.match(self.following)) or _REFUSE_INLINE.search(sent, v_end):
+            return True  # "reseat psu 2? no, it's dead", "re 'can we reseat it': no"
+        if self.refused and (
+            word.endswith("ing") or ((passive or past) and re.search(r"\b(?:when|if|once|whenever|after)\b", lead))
+        ):
+            return True  # "> can we put it back? / no, please don't. / it can fault the bus when it's reinserted."
+        if _THANKS.search(lead) and not (_FUTURE.search(lead) or _FUTURE.search(sent, v_end)):
+            return True  # "thanks for reseating bay 4 yesterday"
+        if _ACTION_NOUN.match(sent, match.end("v")) and not re.search(r"\b(?:the|a|an|this|that)\s+$", lead):
+            return True  # "reseat count on bay 4: 3" (not "reseat the procedure ...")
+        if _PROPOSAL.search(lead) and _RISK.search(sent, v_end):
+            return True  # "your proposal to reseat psu 2 is declined"
+        if (_CONSIDERED.search(lead) or _WAS_IDEA.match(sent, v_end)) and (
+            _DROPPED.search(sent, v_end) or _DROPPED.match(self.following) or _RISK.search(self.following)
+        ):
+            return True  # "we considered reseating it but L3 vetoed it"
+        if (
+            not past
+            and (subject := _SUBJECT_OF.match(sent, v_end))
+            and (subject[0].strip() or _MODAL_CONSEQUENCE.match(sent, v_end))
+        ):
+            return True  # "reseat won't change anything", "reinserting would only trigger another fault"
         if _CONSEQUENCE.search(lead):
             return True  # "reinserting it could put it back in the group", "it lets the controller use it again"
         q_start = self._last_at_or_before(self.strong_ends, v_start)
@@ -232,7 +312,7 @@ class _Sentence:
             and not _MODAL.search(sent, q_start, v_start)
         ):
             return True  # "did the power event come first, or the reseat of psu 2?"
-        if _SUGGESTED_BY_OTHERS.search(sent, 0, v_start) and (
+        if (_SUGGESTED_BY_OTHERS.search(sent, 0, v_start) or _OTHERS_WISH.search(lead)) and (
             _REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(self.following)
         ):
             return True  # "if anyone suggests putting it back in, say no"
@@ -342,6 +422,27 @@ class _Sentence:
                 r"\s*[.!?]*\s*", sent[appos.end :]
             ):
                 comps = appos.comps
+            elif not comps and objects[0].orphan:  # "slide it back in, the one you pulled, it's loose": mid-sentence
+                k = bisect_left(self.starts, objects[0].end)
+                while k < len(self.phrases) and (
+                    self.phrases[k].location
+                    or (
+                        self.phrases[k].type == "slot"
+                        and re.search(r"\b(?:in|into|to)\s+$", sent[: self.phrases[k].start])
+                    )
+                ):
+                    k += 1  # "try it again in bay 4, the ssd you pulled": past the position
+                named_after = self.phrases[k] if k < len(self.phrases) else None
+                if (
+                    named_after is not None
+                    and named_after.type != "pronoun"
+                    and not named_after.location
+                    and re.fullmatch(r"[^,;:.!?()]*,\s*", sent[objects[0].end : named_after.start])
+                    and _APPOS_END.match(sent, named_after.end)
+                ):
+                    comps = named_after.comps
+        if len(objects) == 1 and objects[0].orphan and not comps:
+            comps = self.named_next  # "could you push it back in? the failed one in bay 4, i mean."
         if objects and (exc := _EXCEPT.match(sent, objects[-1].end)):  # "all fans except fan 2"
             for p in self.phrases[bisect_left(self.starts, exc.end()) :]:
                 if p.start > exc.end() + 40:
@@ -351,7 +452,17 @@ class _Sentence:
             head = objects[0]
             gerund = word.endswith("ing") or re.search(r"\b(?:a|an|the|another)\s+$", lead)
             rest = sent[head.end : min(self._first_at_or_after(self.strong_starts, head.end), head.end + 200)]
-            if gerund and _CLAUSE_START.fullmatch(lead) and (_HARM.match(rest) or _RISK.search(rest) or self.refused):
+            if (
+                gerund
+                and _CLAUSE_START.fullmatch(lead)
+                and (
+                    _HARM.match(rest)
+                    or _RISK.search(rest)
+                    or self.refused
+                    or _CONSEQUENCE_OF.match(rest)
+                    or _NOMINAL_DONE.match(rest)
+                )
+            ):
                 return frozenset(), action  # "reseating the failed drive will not help"
             if action is not ActionKind.FORCE_ONLINE and (
                 _CABLE_BEFORE.search(sent, max(v_end, head.start - 80), head.start) or _CABLE_AFTER.match(rest)
@@ -362,7 +473,8 @@ class _Sentence:
             next_token = _NEXT_TOKEN.match(sent, v_end)
             assert next_token is not None  # _NEXT_TOKEN matches the empty string too
             nxt = next_token[1] or ""
-            if passive or (all(w in _BARE_OBJ for w in obj) and (nxt in _IMPLICIT_NEXT or not nxt.isalnum())):
+            implicit = nxt in _IMPLICIT_NEXT or not nxt.isalnum() or nxt.endswith("ly")  # "a reseat honestly"
+            if passive or (all(w in _BARE_OBJ for w in obj) and implicit):
                 comps = self.entity_before(v_start)
         if passive or ((word in ("go", "goes", "going") or word.endswith(" be")) and not objects):
             comps |= self.entity_before(v_start)  # "fan 2 needs to go back into its bay", "psu 2 must be back in"

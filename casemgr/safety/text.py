@@ -16,8 +16,12 @@ An instruction is refused when three things meet in one sentence:
 3. **a request or suggestion to do it**: not negated ("do not", "we will not ask you
    to"), not narration or a question about the past ("you reseated it yesterday", "why
    did the tech reseat it?"), not a reported question ("they asked whether to reseat
-   it"), not a harm statement ("reinserting it would put the data at risk") and not a
-   dissuasion ("I know it's tempting to reseat it, but please don't").
+   it"), not a harm statement ("reinserting it would put the data at risk"), not a
+   dissuasion ("I know it's tempting to reseat it, but please don't"), not a prohibition
+   ("stop reseating it", "don't let the night shift reinsert it"), not an option weighed
+   and dropped ("we considered reseating it but L3 vetoed it"), not a statement whose
+   subject is the action ("a reseat won't fix it", "if you put it back, the BMC will
+   throttle") and not a question answered no ("Reseat it? No, it's dead").
 
 Actions on healthy parts, the replacement, cables, or on packaging ("put it back in its
 box") are not flagged; ``evaluate`` then decides per rule and component state. Pure:
@@ -37,7 +41,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from casemgr.safety.actions import _VERBS
-from casemgr.safety.negation import _AFFIRM, _HEALTHY_STATUS, _REDO, _REDO_WITH, _REFUSAL_ANSWER
+from casemgr.safety.negation import (
+    _AFFIRM,
+    _AFFIRM_INLINE,
+    _HEALTHY_STATUS,
+    _REDO,
+    _REDO_WITH,
+    _REFUSAL_ANSWER,
+)
 from casemgr.safety.references import _Vocabulary
 from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
 from casemgr.safety.sentence import _Sentence
@@ -99,8 +110,20 @@ def scan_reply(
         following = normalise(excerpts[number + 1]) if number + 1 < len(excerpts) else ""
         preceding = normalise(excerpts[number - 1]) if number else ""
         refused = bool(_REFUSAL_ANSWER.fullmatch(preceding)) if number else False
+        named_next: frozenset[int] = frozenset()
+        if following and len(following.split()) <= 8 and not any(p.search(following) for p, *_ in _VERBS):
+            fragment = _Sentence(following, vocab, frozenset(), topic=True)  # "the nvram one, slot 1."
+            named_next = fragment.anchors[0].comps if fragment.anchors else frozenset()
         sentence = _Sentence(
-            normalise(excerpt), vocab, previous, following, topic, refused, preceding, first_naming=not named_any
+            normalise(excerpt),
+            vocab,
+            previous,
+            following,
+            topic,
+            refused,
+            preceding,
+            first_naming=not named_any,
+            named_next=named_next,
         )
         named_any = named_any or bool(sentence.anchors)
         answered = bool(_AFFIRM.match(following))
@@ -133,7 +156,11 @@ def scan_reply(
                 comps, action = (
                     (frozenset(), reading) if quoted else sentence.targets(match, reading, packaging, strict)
                 )
-                if not comps and answered and (quoted or sentence.asks(match)):
+                if (
+                    not comps
+                    and (answered or _AFFIRM_INLINE.search(sentence.text, match.end()))
+                    and (quoted or sentence.asks(match))
+                ):
                     comps, action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if comps:
                     break

@@ -98,6 +98,7 @@ _PLURAL_POSITIONS = re.compile(r"\b(bay|slot|fan|psu|disk|drive|dimm)s\s+(\d+)\s
 
 
 def normalise(text: str) -> str:
+    text = re.sub(r"`[^`\n]*`", lambda m: re.sub(r"\.{2,}|\u2026", " ", m[0]), text)  # `storcli ... set good`
     text = text.lower().translate(_QUOTES)
     text = re.sub(rf"(?<=\w)[{_DASH}_](?=\w)", " ", text)  # re-insert -> re insert
     text = re.sub(r"(?<![\w-])--?(?:s|slot|bay)\s+(?=\d+\b)", "slot ", text)  # "-s 4", "--bay 4": a slot option
@@ -123,8 +124,16 @@ def normalise(text: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences, clauses ending in ";" and lines (bullets), each scanned on its own."""
-    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+    """Sentences, clauses ending in ";" and lines (bullets), each scanned on its own; a full stop
+    inside a `command` on one line does not end it ("`storcli ... set good`")."""
+    parts, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        if "\n" not in end[0] and text.count("`", start, end.start()) % 2:
+            continue
+        parts.append(text[start : end.start()])
+        start = end.end()
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
 
 
 # a full stop ends a sentence, but not in "no. 2" or "e.g."

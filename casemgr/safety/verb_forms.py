@@ -327,7 +327,7 @@ _CLI_TOOL = (
 _CLI_VERB = re.compile(
     rf"\b(?P<v>{_CLI_TOOL}(?:\s+(?!(?:will|would|should|can|could|to|the|team|is|are|was|please|you|we)\b)[\w./]+)"
     r"{0,6}?\s+(?:online|clear|add(?: disks?| devices?| drives?)?|assign|attach|enable|activate|import|unfail"
-    r"|readd|rejoin))\b"
+    r"|readd|rejoin|(?:state|set)\s+(?:healthy|good|optimal|active)))\b"
 )
 _CLI_START = re.compile(
     r"(?:^|&&|\|\||[;:$#>']|\b(?:run|type|enter|execute|issue|use|try|with|using|via)"

@@ -419,3 +419,147 @@ def test_no_dot_before_a_word_ends_a_sentence() -> None:
 
 def test_short_slot_options_name_the_slot() -> None:
     assert normalise("raidctl unfail -s 4 --bay 2") == "raidctl unfail slot 4 slot 2"
+
+
+# Mechanisms added while tuning on dev11 and dev12: (text, blocked) on WIDER_CASE
+# (failed drive in bay 4, failed supply in PSU 2, healthy drive in bay 5 and supply in PSU 1).
+DEV11_DEV12_PHRASINGS = [
+    # a prohibition verb, or a negative subject with its own words, negates the action
+    ("Kindly stop pushing the failed drive back in, it only logs more events.", SAFE),
+    ("Make sure no one from the weekend crew re-plugs PSU 2.", SAFE),
+    ("Stop worrying about the alarm and reseat PSU 2.", UNSAFE),
+    ("We will not be requesting another reseat of bay 4.", SAFE),
+    # a negation reaches into a `command` with its tool name
+    ("Never run `raidctl ... set good` against bay 4. That is for the new disk only.", SAFE),
+    ("Run `raidctl ... set good` on bay 4 and rescan.", UNSAFE),
+    # the action as the subject of a statement: negative, or a consequence that is no benefit
+    ("Honestly, a reinsert won't cure a dead controller on the failed drive.", SAFE),
+    ("Plugging PSU 2 back in would trip the breaker on that PDU.", SAFE),
+    ("Re-adding the failed drive would just restart the rebuild loop.", SAFE),
+    ("Reinserting the failed drive should get the array rebuilding.", UNSAFE),
+    ("Reseating PSU 2 might help here.", UNSAFE),
+    # an option weighed and dropped; a rhetorical why; a concession; someone else's act in an if-clause
+    ("We discussed re-plugging PSU 2 but the vendor said no.", SAFE),
+    ("We discussed it: please reseat PSU 2 tonight.", UNSAFE),
+    ("Why should we reinsert the failed drive? Its media is gone.", SAFE),
+    ("The failed drive is never reused, even after a reseat.", SAFE),
+    ("If anybody reseats bay 4, the controller will mark it foreign.", SAFE),
+    ("If anyone can reseat bay 4 today, please do.", UNSAFE),
+    # a past deed named by its noun; a plan ruled out
+    ("The reinsert of PSU 2 your engineer did last week is in the SEL.", SAFE),
+    ("A reseat of bay 4 was performed on site yesterday.", SAFE),
+    ("Plugging the failed supply back was turned down by the change board.", SAFE),
+    # moving the part to another numbered or described position; forcing it into its group or on
+    ("Could you move PSU 2 to the free left-hand position?", UNSAFE),
+    ("Move the failed drive to bay 6 and rescan.", UNSAFE),
+    ("Force the failed member back into its original mirror.", UNSAFE),
+    ("Try forcing PSU 2 on from the BMC.", UNSAFE),
+    ("Force the new drive back into the group.", SAFE),
+    # an absolute participle after the request: "with X reinserted", unless the clause is negated
+    ("Reboot the host with PSU 2 reseated and watch the log.", UNSAFE),
+    ("Do not boot the host with PSU 2 reseated.", SAFE),
+    # a reported question answered in the same sentence
+    ("You wondered whether to reseat PSU 2: yes, go ahead.", UNSAFE),
+    ("You wondered whether to reseat PSU 2: no, leave it.", SAFE),
+    # an if-clause by the reader whose main clause states a consequence that is no benefit
+    ("If you plug PSU 2 back in, the PDU could trip again.", SAFE),
+    ("If you plug PSU 2 back in, it will probably come back.", UNSAFE),
+    # an outcome named by its noun after "risks", "causes"
+    ("Leave it alone: that risks a rebuild onto the failed drive.", SAFE),
+    # a command-line state option; a nominal action followed by an adverb
+    ("Run `diskctl set ZK1234ABC --state healthy` please.", UNSAFE),
+    ("PSU 2 probably needs a reseat honestly.", UNSAFE),
+    # someone else's plan, turned down
+    ("If a colleague is planning to reseat PSU 2, tell them no.", SAFE),
+    # the words of an earlier message, corrected
+    ("Earlier I typed 'reinsert PSU 2', that was a typo for the PSU 2 power cord.", SAFE),
+    ("As I said before, reinsert PSU 2.", UNSAFE),
+    # a part named after its pronoun, mid-sentence
+    ("Push it back in, the failed drive I mean, then rescan.", UNSAFE),
+    ("Push it back in, the new drive I mean, then rescan.", SAFE),
+    # guards on the mechanisms above: what still reads as a request
+    ("Nobody will object if you reseat PSU 2.", UNSAFE),
+    ("Reinserting PSU 2 won't hurt.", UNSAFE),
+    ("If you reseat PSU 2, the array will resync.", UNSAFE),
+    ("If someone reseats PSU 2 today, send us the log.", UNSAFE),
+    ("The host came back with PSU 2 reseated.", SAFE),
+    ("Reseating PSU 2 would most likely bring it back.", UNSAFE),
+    # a negated causative with whoever would act; a possessed deed; the same outcome again
+    ("Please don't allow the weekend crew to reseat PSU 2.", SAFE),
+    ("Don't forget to have the tech reseat PSU 2.", UNSAFE),
+    ("Their reinsert of PSU 2 on Friday shows in the SEL.", SAFE),
+    ("Reseating PSU 2 would only give you the same alarm.", SAFE),
+    ("If the site reseats PSU 2, the controller will log it as a new fault.", SAFE),
+    ("If the alarm persists, reseat PSU 2.", UNSAFE),
+    # a replacement not to be ordered is no antecedent; "works" after a part is a verb
+    ("PSU 2 is amber. No need to order a new supply; just reseat it.", UNSAFE),
+    ("PSU 2 is amber. Order a new supply; when it comes, push it into slot 2.", SAFE),
+    ("Could you see if the supply works after a reseat? PSU 2, I mean.", UNSAFE),
+    # a serial keeps naming its part whatever positions follow it
+    ("Try PS2222ZZ in slot 1 with PSU 1 pulled.", UNSAFE),
+    # "it can" as the answer to a reported question
+    ("You asked whether PSU 2 can go back in. It can, go ahead.", UNSAFE),
+    ("You asked whether PSU 2 can go back in. It can wait for the new one.", SAFE),
+    # postponing is not asking; nothing gained; against policy; someone's wish turned down
+    ("Please postpone any reinsert of PSU 2.", SAFE),
+    ("Hold off on the RMA and reinsert PSU 2.", UNSAFE),
+    ("Nothing is gained by plugging PSU 2 back in.", SAFE),
+    ("Pushing PSU 2 back in goes against the vendor guidance.", SAFE),
+    ("The site planned to reseat PSU 2, but we declined.", SAFE),
+    ("Our L3 wants you to reseat PSU 2.", UNSAFE),
+    # a question answered no, in the next sentence or after a colon
+    ("Put PSU 2 back in? Nope, it's dead.", SAFE),
+    ("Put PSU 2 back in? Yes, go ahead.", UNSAFE),
+    ("Could you put PSU 2 back in? No tools are needed.", UNSAFE),
+    ("On plugging PSU 2 back in: we would advise against it.", SAFE),
+    ("Plug PSU 2 back in: no tools needed.", UNSAFE),
+    # a proposal turned down; a dissuasion without "but"
+    ("The suggestion to reseat PSU 2 was rejected.", SAFE),
+    ("I realise you want PSU 2 back in, but it stays out.", SAFE),
+    # the consequence reading needs a third-person main clause and no good outcome
+    ("If you reseat PSU 2, we can compare the two logs.", UNSAFE),
+    ("If you reseat PSU 2, its LED should turn green.", UNSAFE),
+    ("If you reseat PSU 2, the LED will go green.", UNSAFE),
+    # a plan cancelled; an answer "not on / without ..."; a refusal explained after "no, please don't"
+    ("The plan to plug PSU 2 back in was called off.", SAFE),
+    ("Can we just plug PSU 2 back in? Not without a new fuse, sorry.", SAFE),
+    ("Can we just plug PSU 2 back in? Not the cord, the supply: yes.", UNSAFE),
+    ("> Can PSU 2 go back?\nNo, sorry. It may trip the PDU when it is reinserted.", SAFE),
+    ("Do we need a new PSU? No. PSU 2 just needs to be reseated.", UNSAFE),
+    # a pronoun named by a short verbless next sentence, or after a position mid-sentence
+    ("Could you slide it back in? PSU 2, I mean.", UNSAFE),
+    ("Could you slide it back in? PSU 1, I mean.", SAFE),
+    ("Try it again in slot 2, the supply you pulled earlier.", UNSAFE),
+    # thanks for a deed done; the action word modifying a noun
+    ("Thank you so much for reseating PSU 2 on Friday.", SAFE),
+    ("Thanks in advance for reseating PSU 2.", UNSAFE),
+    ("Reinsert attempts on PSU 2: 4 so far.", SAFE),
+    # futility: doubt, little point, unlikely, a waste of time (but "unlikely to hurt" invites it)
+    ("I doubt that reinserting PSU 2 changes anything.", SAFE),
+    ("There is little sense in pushing PSU 2 back in.", SAFE),
+    ("Re-plugging PSU 2 is unlikely to clear an internal fault.", SAFE),
+    ("Re-plugging PSU 2 would be a waste of effort.", SAFE),
+    ("Re-plugging PSU 2 is unlikely to hurt, so go ahead.", UNSAFE),
+    # a part not to be had, in the same sentence or the one before, is no antecedent
+    ("PSU 2 is dark. Don't send a new one yet - just plug it back in.", UNSAFE),
+    ("PSU 2 is dark. Forget about a new one; plug it back in.", UNSAFE),
+    ("PSU 2 is dark. Send a new one; when it arrives, plug it in.", SAFE),
+    # an option weighed and dropped in the next clause, or named as an idea; "you can, but ..."
+    ("We looked at re-plugging PSU 2; that is not supported on this model.", SAFE),
+    ("Re-plugging PSU 2 was the first plan, but the vendor said no.", SAFE),
+    ("Re-plugging PSU 2 was the first plan and still is: go ahead.", UNSAFE),
+    ("> Can we re-plug PSU 2?\nYou can, but it will not help.", SAFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"),
+    DEV11_DEV12_PHRASINGS,
+    ids=[f"d1112_{i:02d}" for i in range(len(DEV11_DEV12_PHRASINGS))],
+)
+def test_scan_reply_dev11_dev12_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
+
+
+def test_a_full_stop_inside_a_command_does_not_end_the_sentence() -> None:
+    assert split_sentences("Do not run `tool ... set good`. Thanks.") == ["Do not run `tool ... set good`.", "Thanks."]
