@@ -4,7 +4,7 @@
     .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
     .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Development parts: dev, dev2 ... dev12. Held-out parts: heldout, heldout2 and heldout6
+Development parts: dev, dev2 ... dev12. Held-out parts: heldout, heldout2, heldout6, heldout7 and heldout8
 (heldout3, heldout4 and heldout5 became dev10, dev11 and dev12 once measured).
 Only a development part's mistakes can be listed: the held-out parts are for the
 honest figures and are never tuned on (the corpus README says how they were
@@ -43,8 +43,10 @@ PARTS = (
     "heldout",
     "heldout2",
     "heldout6",
+    "heldout7",
+    "heldout8",
 )
-HELDOUT = frozenset({"heldout", "heldout2", "heldout6"})
+HELDOUT = frozenset({"heldout", "heldout2", "heldout6", "heldout7", "heldout8"})
 
 
 def load_scenarios() -> dict[str, tuple[tuple[ComponentFacts, ...], AssetFacts]]:
