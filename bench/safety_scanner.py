@@ -4,8 +4,8 @@
     .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
     .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Development parts: dev, dev2 ... dev12. Held-out parts: heldout, heldout2, heldout6, heldout7 and heldout8
-(heldout3, heldout4 and heldout5 became dev10, dev11 and dev12 once measured).
+Development parts: dev, dev2 ... dev14. Held-out parts: heldout, heldout2 and heldout6
+(heldout3, heldout4, heldout5, heldout7 and heldout8 became dev10 to dev14 once measured).
 Only a development part's mistakes can be listed: the held-out parts are for the
 honest figures and are never tuned on (the corpus README says how they were
 written), so only their figures are printed, never their rows. A part whose
@@ -40,13 +40,13 @@ PARTS = (
     "dev10",
     "dev11",
     "dev12",
+    "dev13",
+    "dev14",
     "heldout",
     "heldout2",
     "heldout6",
-    "heldout7",
-    "heldout8",
 )
-HELDOUT = frozenset({"heldout", "heldout2", "heldout6", "heldout7", "heldout8"})
+HELDOUT = frozenset({"heldout", "heldout2", "heldout6"})
 
 
 def load_scenarios() -> dict[str, tuple[tuple[ComponentFacts, ...], AssetFacts]]:
