@@ -287,5 +287,5 @@ def test_the_partner_page_lists_recent_changes_to_its_sites_and_contracts_and_wh
     session.commit()
     page = admin.get(url).get_data(as_text=True)
     recent = page.split("Recent changes", 1)[1]
-    assert "site created: Globex Annex" in recent and "command line · cli" in recent
-    assert "site updated: x" not in recent  # another partner's site
+    assert "Site created: Globex Annex" in recent and "command line · cli" in recent
+    assert "Site updated: x" not in recent  # another partner's site
