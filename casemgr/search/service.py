@@ -110,8 +110,10 @@ def _text_hits(session: Session, actor: User, query: Query, offset: int, limit: 
     if dialect == "postgresql":
         # A plan per query: how selective the words and the tenant are decides between the GIN
         # index and the tenant's own rows; a generic plan (psycopg prepares repeated statements)
-        # would pick one for every word. SET LOCAL ends with the request's transaction.
+        # would pick one for every word. No parallel workers: starting them costs more than
+        # the few hundred rows a page reads. SET LOCAL ends with the request's transaction.
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     sources = {s.kind + type(s).__name__: s for s in text_sources(session) if query.kind in (None, s.kind)}
     by_name: dict[str, TextSource] = {}
     parts = []
