@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from casemgr.db import make_engine
-from casemgr.migrate import heads
+from casemgr.migrate import downgrade, heads, upgrade
 from migrations.metadata import include_name, target_metadata
 
 
@@ -29,17 +30,9 @@ def test_the_migrated_schema_matches_the_models(db_url):
 @pytest.mark.commits  # migrates the test database itself and writes rows: emptied after
 def test_mail_the_old_outbox_gave_up_on_is_pending_again_after_the_upgrade(db_url):
     """0015: no terminal 'failed' any more; such rows go back in the queue (and the downgrade works)."""
-    from alembic import command
-    from sqlalchemy import text
-
-    from casemgr.migrate import alembic_config, upgrade
-
     engine = make_engine(db_url)
     try:
-        cfg = alembic_config(db_url)
-        with engine.begin() as connection:
-            cfg.attributes["connection"] = connection
-            command.downgrade(cfg, "0014")
+        downgrade(engine, "0014")
         with engine.begin() as conn:
             conn.execute(
                 text(
@@ -64,20 +57,13 @@ def test_mail_the_old_outbox_gave_up_on_is_pending_again_after_the_upgrade(db_ur
 def test_timeline_entries_get_their_case_organisation_and_postgres_indexes_key_on_it(db_url, session, clock):
     """0026: entries written before it are backfilled; on PostgreSQL the search indexes are
     GIN on (organization_id, search_document); the downgrade takes both back."""
-    from alembic import command
-    from sqlalchemy import text
-
-    from casemgr.migrate import alembic_config, upgrade
     from tests.factories import create_case
 
     case = create_case(session)
     session.commit()
     engine = make_engine(db_url)
     try:
-        cfg = alembic_config(db_url)
-        with engine.begin() as connection:
-            cfg.attributes["connection"] = connection
-            command.downgrade(cfg, "0025")
+        downgrade(engine, "0025")
         with engine.begin() as conn:
             conn.execute(
                 text(
