@@ -3,6 +3,9 @@
 Command (from the repository root)::
 
     .venv/bin/python bench/search_bench.py --db both --cases 1000000 --events 5000000
+    # again on the data already loaded (the schema is first brought to head):
+    .venv/bin/python bench/search_bench.py --db postgres --cases 1000000 --events 5000000 --reuse
+    .venv/bin/python bench/search_bench.py --db sqlite ... --reuse --sqlite-path /tmp/search-bench-XXXX/bench.sqlite3
 
 What it builds, per database (SQLite: a file in a temp dir; PostgreSQL: its own database
 ``casemgr_search_bench`` on 127.0.0.1:5432, dropped and re-created): the schema by the
@@ -361,8 +364,15 @@ def measure(app, args, words: Words) -> dict[str, str]:
 
 def run(db: str, args) -> dict[str, str]:
     log(f"--- {db}: {args.cases} cases, {args.events} events, {args.orgs} partners")
-    if args.reuse and db == "postgres":  # measure again on the data of the last run (same sizes)
+    if args.reuse:  # measure again on the data of the last run (same sizes), its schema brought to head
         url = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DB
+        if db == "sqlite":
+            if not args.sqlite_path:
+                raise SystemExit("--reuse on SQLite needs --sqlite-path (the file the last run printed)")
+            url = f"sqlite:///{args.sqlite_path}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
         app = create_app(
             {"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 24, "CLOCK": FixedClock(NOW), "TESTING": True}
         )
@@ -371,6 +381,7 @@ def run(db: str, args) -> dict[str, str]:
         url = fresh_database(PG_DB)
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='search-bench-')) / 'bench.sqlite3'}"
+        log(f"sqlite: {url.removeprefix('sqlite:///')} (measure it again with --reuse --sqlite-path)")
     engine = make_engine(url)
     upgrade(engine)
     words = Words(random.Random(3))
@@ -395,7 +406,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=500_000)
     parser.add_argument("--orgs", type=int, default=200)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--reuse", action="store_true", help="PostgreSQL: measure the last run's data again")
+    parser.add_argument("--reuse", action="store_true", help="measure the last run's data again")
+    parser.add_argument("--sqlite-path", help="with --reuse: the SQLite file of the last run")
     args = parser.parse_args()
     report = {}
     for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
