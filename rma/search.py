@@ -55,7 +55,7 @@ class RmaText:
             )
         fts = fts5_table("rma_fts")
         return (
-            select(*head, fts5_score("rma_fts"), Rma.id.label("sid"), NO_EXCERPT)
+            select(*head, fts5_score(search, "rma_fts"), Rma.id.label("sid"), NO_EXCERPT)
             .select_from(fts.join(Rma, Rma.id == fts.c.rowid))
             # Field engineers (scope "none" for organisations) match on the words alone: rma_filter decides.
             .where(fts5_matches("rma_fts", search.fts5_scoped_match("problem")), scope)

@@ -65,24 +65,28 @@ class TextSearch:
 
     #: The partners of an account manager (their ``scope`` tokens in the FTS5 tables).
     assigned_orgs: tuple[int, ...] = ()
+    #: SQLite: the FTS5 tables where every word of the query is rare enough for bm25 (its
+    #: weights count each word's rows over the whole table: see ``service.rankable_tables``);
+    #: elsewhere a page lists the newest matches first.
+    fts5_ranked: frozenset[str] = frozenset()
 
     @property
     def fts5_match(self) -> ColumnElement[Any]:
         """The words alone (the snippets of rows already found and scoped)."""
         return bindparam("search_match", self.query.fts5_match)
 
-    def fts5_scoped_match(self, columns: str, *, public_only: bool = False) -> ColumnElement[Any]:
+    def fts5_scoped_match(self, columns: str) -> ColumnElement[Any]:
         """The words in ``columns``, and -- for a customer or an account manager -- the
         organisation (and visibility) tokens of the table's ``scope`` column (migration
         0022): FTS5 intersects the posting lists, so a small tenant's search reads its
-        own matches, not everybody's. The SQL filters on the joined rows still decide."""
+        own matches, not everybody's. The SQL filters on the joined rows still decide (and
+        alone say public or not: the ``public`` token's list holds most rows of the table, and
+        intersecting it cost more than the rows it removed)."""
         expr = f"{{{columns}}} : ({self.query.fts5_match})"
         scope = policy.scope_of(self.actor)
         orgs = (self.actor.organization_id,) if scope == "own" else self.assigned_orgs if scope == "assigned" else ()
         if scope in ("own", "assigned"):
             expr += " AND scope : (" + (" OR ".join(f'"o{org}"' for org in orgs) or '"o0"') + ")"
-        if public_only:
-            expr += ' AND scope : "public"'
         return bindparam("search_scoped_match", expr, unique=True)  # one per source, each its own value
 
 
@@ -115,9 +119,12 @@ def fts5_table(name: str) -> TableClause:
     return sa_table(name, column("rowid"))
 
 
-def fts5_score(name: str, weights: tuple[float, ...] = ()) -> ColumnElement[Any]:
+def fts5_score(search: TextSearch, name: str, weights: tuple[float, ...] = ()) -> ColumnElement[Any]:
     """The bm25 rank of a row of the FTS5 table ``name`` in its MATCH query (lower is
-    better there, so the score is its negation)."""
+    better there, so the score is its negation), when the query's words are rare enough
+    there; else 0 for every row (the page then lists the newest matches first)."""
+    if name not in search.fts5_ranked:
+        return cast(literal_column("0.0"), Float).label("score")
     fts: ColumnElement[Any] = literal_column(name)
     return cast(-func.bm25(fts, *weights), Float).label("score")
 
@@ -183,7 +190,7 @@ class CaseText:
             ).where(pg_matches(document, search), *pg_tenant_key(search, Case.organization_id), scope)
         fts = fts5_table("support_case_fts")
         return (
-            sa_select(*head, fts5_score("support_case_fts", (4.0, 1.0)), Case.id.label("sid"), NO_EXCERPT)
+            sa_select(*head, fts5_score(search, "support_case_fts", (4.0, 1.0)), Case.id.label("sid"), NO_EXCERPT)
             .select_from(fts.join(Case, Case.id == fts.c.rowid))
             .where(fts5_matches("support_case_fts", search.fts5_scoped_match("subject description")), scope)
         )
@@ -216,9 +223,9 @@ class TimelineText:
             )
         fts = fts5_table("case_event_fts")
         return (
-            sa_select(*head, fts5_score("case_event_fts"), CaseEvent.id.label("sid"), NO_EXCERPT)
+            sa_select(*head, fts5_score(search, "case_event_fts"), CaseEvent.id.label("sid"), NO_EXCERPT)
             .select_from(fts.join(CaseEvent, CaseEvent.id == fts.c.rowid).join(Case, Case.id == CaseEvent.case_id))
-            .where(fts5_matches("case_event_fts", search.fts5_scoped_match("body", public_only=public_only)), *scope)
+            .where(fts5_matches("case_event_fts", search.fts5_scoped_match("body")), *scope)
         )
 
     def url(self, key: str, sid: int) -> str:

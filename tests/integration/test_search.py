@@ -225,3 +225,30 @@ def test_every_timeline_entry_carries_its_case_organisation_whoever_builds_it(se
     session.expire_all()
     assert {e.organization_id for e in (by_id, by_case)} == {case.organization_id}
     assert session.scalar(select(func.count(CaseEvent.id)).where(CaseEvent.organization_id.is_(None))) == 0
+
+
+def test_on_sqlite_a_word_too_common_for_bm25_lists_the_newest_matches_first(ctx, session, world, clock, monkeypatch):
+    """bm25 counts a word's rows over the whole table: past the bound the page is newest first
+    (PostgreSQL ranks every time: ts_rank weighs the row alone)."""
+    case = create_case(session, asset=world.acme_asset, opener=world.user("acme_admin"), subject="Noise")
+    engineer = world.user("engineer")
+    bodies = [f"fan noise report {n}" + " fan" * (2 - n) for n in range(3)]  # the oldest says fan most
+    for body in bodies:
+        comment(session, engineer, case, body, now=clock.now())
+    comment(session, engineer, case, "the rare quokka word", now=clock.now())
+    session.commit()
+
+    def comments_found(text):
+        return [h.snippet.striptags() for h in found(session, engineer, text) if h.kind == "comment"]
+
+    assert comments_found("fan")[0].startswith("fan noise report 0")  # ranked
+    monkeypatch.setattr(service, "RANKED_MAX_ROWS", 3)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        events = {"case_event_fts"}
+        assert service.rankable_tables(session, parse_query("fan"), events) == frozenset()
+        assert service.rankable_tables(session, parse_query("quokka"), events) == events
+        assert service.rankable_tables(session, parse_query("quokka fan"), events) == frozenset()
+    newest_first = [s.split(" fan")[0] for s in comments_found("fan")]
+    expected = ["fan noise report 2", "fan noise report 1", "fan noise report 0"]
+    assert (newest_first == expected) == sqlite, newest_first
