@@ -225,17 +225,26 @@ def measure(url: str, requests: int) -> dict:
     db = registry_of(app).db
     engines = {id(e): e for e in (db.engine, db.write_engine)}.values()
 
+    started: list[float] = []
+    durations: list[tuple[float, str]] = []
+
     def count(*args) -> None:
         statements.append(args[2])
+        started.append(time.perf_counter())
+
+    def timed(*args) -> None:
+        durations.append(((time.perf_counter() - started[-1]) * 1000, " ".join(args[2].split())[:90]))
 
     counts = {}
     for label, path in (("default", "/cases/"), ("breached", "/cases/?breached=1"), ("page 3", "/cases/?page=3")):
         for engine in engines:
             event.listen(engine, "before_cursor_execute", count)
+            event.listen(engine, "after_cursor_execute", timed)
         statements.clear()
         assert client.get(path).status_code == 200
         for engine in engines:
             event.remove(engine, "before_cursor_execute", count)
+            event.remove(engine, "after_cursor_execute", timed)
         counts[label] = len(statements)
     db.dispose()
     return {
@@ -247,6 +256,7 @@ def measure(url: str, requests: int) -> dict:
         "rows": body.count('<tr class="sla-'),
         "breached_rows": body.count('<span class="tag danger">breached</span>'),
         "counts": counts,
+        "slowest": sorted(durations, reverse=True)[:3],  # over the three pages counted
     }
 
 
@@ -278,6 +288,8 @@ def main() -> None:
                     f"(this process's CPU: p50 {result['cpu_p50']:.1f} ms, p95 {result['cpu_p95']:.1f} ms); "
                     f"SQL statements per page: {result['counts']} (load average {result['load']:.1f})"
                 )
+                for ms, sql in result["slowest"]:
+                    log(f"    slowest statement: {ms:6.1f} ms  {sql}")
             small, large = results[1_000]["counts"], results[args.open_cases]["counts"]
             log(f"{kind}: statements per page equal at 1,000 and {args.open_cases}: {small == large}")
             if kind == "postgresql":

@@ -87,13 +87,25 @@ class QueueFilter:
 @dataclass(frozen=True)
 class QueuePage:
     cases: list[Case]
+    #: Matching cases counted, up to the count's bound (``COUNT_BOUND``).
     total: int
     page: int
     page_size: int
+    #: More cases match than ``total`` says: the count stopped at its bound.
+    more: bool = False
 
     @property
     def pages(self) -> int:
         return max((self.total + self.page_size - 1) // self.page_size, 1)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or self.more
+
+
+#: The queue counts its matching cases up to this many (or to the end of the page asked
+#: for): past it the page says "10,000+", and a page costs the same at any queue length.
+COUNT_BOUND = 10_000
 
 
 def queue_conditions(actor: User, flt: QueueFilter, now: datetime | None = None) -> list:
@@ -124,10 +136,12 @@ def queue_conditions(actor: User, flt: QueueFilter, now: datetime | None = None)
 
 
 def case_queue(session: Session, actor: User, flt: QueueFilter, page_size: int, now: datetime) -> QueuePage:
-    """One page of the queue: a count and a page of cases with their organisation, asset and
-    owner (three more statements), whatever the number of cases."""
+    """One page of the queue: a count (bounded) and a page of cases with their organisation,
+    asset and owner (three more statements), whatever the number of cases."""
     conditions = queue_conditions(actor, flt, now)
-    total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+    bound = max(COUNT_BOUND, flt.page * page_size)
+    counted = select(Case.id).where(*conditions).limit(bound + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
     stmt = (
         select(Case)
         .where(*conditions)
@@ -136,7 +150,7 @@ def case_queue(session: Session, actor: User, flt: QueueFilter, page_size: int, 
         .limit(page_size)
         .offset((flt.page - 1) * page_size)
     )
-    return QueuePage(list(session.scalars(stmt)), total, flt.page, page_size)
+    return QueuePage(list(session.scalars(stmt)), min(total, bound), flt.page, page_size, more=total > bound)
 
 
 def timeline(session: Session, actor: User, case: Case) -> list[CaseEvent]:

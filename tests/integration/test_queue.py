@@ -240,3 +240,19 @@ def test_the_escalation_runner_keeps_the_stored_deadline_current(app, session, w
     stored = session.get(Case, case.id)
     assert stored.next_due_kind == "first_response"
     assert stored.next_due_at == stored.first_response_due_at is not None
+
+
+def test_the_queue_count_stops_at_its_bound_and_says_there_are_more(session, world, store, clock, monkeypatch):
+    """A page costs the same whatever the queue's length: past the bound it says N+."""
+    from casemgr.cases import queries
+
+    for minutes in range(5):
+        open_case(session, world, store, clock.now() + timedelta(minutes=minutes))
+    engineer = world.user("engineer")
+    whole = case_queue(session, engineer, QueueFilter(), 2, clock.now())
+    assert (whole.total, whole.more, whole.pages) == (5, False, 3)
+    monkeypatch.setattr(queries, "COUNT_BOUND", 3)
+    bounded = case_queue(session, engineer, QueueFilter(), 2, clock.now())
+    assert (bounded.total, bounded.more, bounded.has_next, len(bounded.cases)) == (3, True, True, 2)
+    last = case_queue(session, engineer, QueueFilter(page=3), 2, clock.now())  # beyond the bound: counted to it
+    assert (last.total, last.more, last.has_next, len(last.cases)) == (5, False, False, 1)

@@ -185,3 +185,15 @@ def test_a_bulk_action_with_nothing_selected_shows_the_queue_with_the_reason(wor
     response = web(ENGINEER).post("/queue/bulk", {"action": "tier", "tier_value": "L2", "back": "status=open&sort=due"})
     assert response.status_code == 422
     assert "Select at least one case." in response.get_data(as_text=True)
+
+
+def test_a_long_queue_says_how_many_at_least_and_still_pages_on(app, world, web, three_cases, monkeypatch):
+    from casemgr.cases import queries
+
+    monkeypatch.setattr(queries, "COUNT_BOUND", 2)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
+    engineer = web(ENGINEER)
+    html = engineer.get("/cases/").get_data(as_text=True)
+    assert "Page 1 of 2+ (2+ cases)" in html and "Next →" in html
+    last = engineer.get("/cases/?page=3").get_data(as_text=True)
+    assert "Page 3 of 3 (3 cases)" in last and "Next →" not in last
