@@ -41,6 +41,10 @@ from casemgr.safety.verb_forms import (
 )
 
 # "the raid 6 set", "its original mirror": a redundancy group a member goes back into
+_POWER_NOUN = (  # "power" as a noun's modifier: "the power cord on psu 2"
+    r"(?:cords?|cables?|leads?|supply|supplies|buttons?|brick|adapters?|polic(?:y|ies)|budget|states?|rails?"
+    r"|feeds?|strips?|draw|distribution|sockets?|outlets?|connectors?|led)\b"
+)
 _MEMBERSHIP = r"(?:the|its|their|your|our)\s+(?:[\w-]+\s+){0,3}?(?:set|group|array|pool|volume|vdev|aggregate|mirror)"
 
 # (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
@@ -86,7 +90,12 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         False,
         False,
     ),
-    (re.compile(rf"\b(?P<v>{_POWER}){_OBJ}\s+(?:back\s+)?(?:on|up)(?:\s+again)?\b"), _A.FORCE_ONLINE, False, False),
+    (  # "power it back on", not "the power cord on psu 2" (power as a noun's modifier)
+        re.compile(rf"\b(?P<v>{_POWER})(?!(?<=power)\s+{_POWER_NOUN}){_OBJ}\s+(?:back\s+)?(?:on|up)(?:\s+again)?\b"),
+        _A.FORCE_ONLINE,
+        False,
+        False,
+    ),
     (re.compile(rf"\b(?P<v>{_POWER}\s+(?:up|on))\b"), _A.FORCE_ONLINE, False, False),  # "power up the failed supply"
     (
         re.compile(

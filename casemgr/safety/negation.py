@@ -10,11 +10,11 @@ import re
 
 _NEG_CUE = re.compile(
     r"\b(?:nothing (?:to (?:be )?gain(?:ed)?|(?:is )?gained) (?:by|from|in)"  # before "nothing"
-    r"|not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
+    r"|not|never|dont|cannot|unable|impossible|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
     r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
     r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
     r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
-    r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't"
+    r"|no(?= (?:more |further |to )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't"
     r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b)"
     r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*|doubt\w*|little (?:point|sense|value|use))\b"
 )  # "please stop reseating it": a prohibition verb
@@ -99,6 +99,9 @@ _GAP_WORDS = frozenset(
         "in",
         "the",
         "supported",
+        "possible",
+        "feasible",
+        "able",
         "allowed",
         "permitted",
         "and",
@@ -275,7 +278,14 @@ _TEMPTING = re.compile(
     r"|\byou(?:'d| would) (?:like|love|prefer|rather)\b|\byou (?:want|wish|hope|plan|intend|mean)\w* to\b"
 )
 # the next sentence talks them out of it: "... tempting to lift the quarantine. Please don't: ..."
-_DISSUADE_NEXT = re.compile(r"\s*(?:but\s+)?(?:please\s+)?(?:don't|do not|never|resist|refrain|no,)\b")
+# "we must advise against it", "i'd recommend against that": the speaker talks them out of it
+_ADVISE_AGAINST = (
+    r"(?:we|i)(?:'d|'ll| would| will| must| have to| need to| can only| really| strongly)*\s+(?:advise|recommend"
+    r"|argue|caution|counsel|warn)\s+against"
+)
+_DISSUADE_NEXT = re.compile(
+    rf"\s*(?:but\s+)?(?:please\s+)?(?:don't|do not|never|resist|refrain|no,|{_ADVISE_AGAINST})\b"
+)
 # "if you were to reinsert it, the controller could ...": a hypothetical whose outcome is a harm
 _HYPOTHETICAL = re.compile(
     r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:\w+\s+){0,3}?were\s+to\s+$"
@@ -343,8 +353,13 @@ _REDO = re.compile(
 _REDO_WITH = re.compile(r"\s+(?:with|on|for)\s+")
 # "reinserting it could put it back in the group", "it also lets the controller use the drive again": what
 # something else would lead to, not something anyone is asked to do
+# "-ing" words that are nouns, not a gerund subject: "engineering wondered whether ..."
+_ING_NOUN = (
+    r"(?:engineering|something|anything|everything|nothing|morning|evening|building|meeting|ceiling|spring|string"
+    r"|thing|king|ring|wing|ticketing|marketing|purchasing|shipping|receiving|housekeeping|planning)\b"
+)
 _CONSEQUENCE = re.compile(
-    r"(?:^|[,;]|\b(?:and|but|because|as|since))\s*(?:\w+ing|doing so|this|that|which)\b"
+    rf"(?:^|[,;]|\b(?:and|but|because|as|since))\s*(?:(?!{_ING_NOUN})\w+ing|doing so|this|that|which)\b"
     r"(?:\s+(?!(?:you|we|they|i|someone|somebody|anyone|if|great|good|nice|best|better|helpful)\b)[\w']+){0,5}?\s+"
     r"(?:could|would|might|may|will|can)\s+(?:(?:also|easily|just|only|even|well)\s+)?$"
     r"|\b(?:it|this|that|which|doing so|\w+ing)\s+(?:(?:also|would|could|might|will|then|only)\s+)*(?:lets|allows"
@@ -382,7 +397,7 @@ _DONT_AT_END = re.compile(
     r"(?:,|;|:|\s-|\bso)\s*(?:so\s+)?(?:please\s+)?(?:don't|do not)(?:\s+do (?:it|that|so))?\s*[.!]*\s*$"
 )
 _DISSUADE = re.compile(
-    r"(?:\bbut|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
+    rf"(?:\bbut|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)|{_ADVISE_AGAINST}"
     r"|avoid|refrain|hold off|(?:it|they|the \w+) (?:stays?|remains?|(?:must|has to|needs to|should) stay))\b"
 )  # "i know you'd like to reseat it, but it stays out", "tempting as it is to reseat it, please leave it"
 # "let it rejoin the array", "have the tech reseat it": the part is named before the verb
@@ -393,7 +408,8 @@ _PASSIVE = re.compile(
     r"|also|simply|just)\s+)?(?:(?:[\w-]+\s+)?[\w-]+ed\s+(?:and|or)\s+(?:then\s+)?)?$"
 )  # "be power cycled and returned"
 _CLAUSE_START = re.compile(
-    r"\s*(?:(?:and|but|also|so|note that|remember that|just|simply|a|an|the|another|any)\s+"
+    r"\s*(?:(?:and|but|also|so|(?:please |kindly )?(?:note|remember|be aware|bear in mind|keep in mind) that|just"
+    r"|simply|a|an|the|another|any)\s+"
     r"|\w+ing\s+(?:[\w'-]+\s+){0,4}?(?:or|and|nor)\s+)*"
 )  # "reseating or re-enabling it is off the table", "pulling it and putting it back would ..."
 _HARM = re.compile(
@@ -448,7 +464,8 @@ _WAS_IDEA = re.compile(
 # "the reseat of bay 4 you did on monday", "a reseat of it was done by your team": a past deed, named
 _NOMINAL_DONE = re.compile(
     r"[^,;]*?(?:\b(?:you|they|we|he|she|someone|your \w+|the \w+) (?:did|performed|tried|attempted|ran)\b"
-    r"|\b(?:was|were|has been|had been|is|got)\s+(?:\w+ly\s+)?(?:done|performed|carried out|attempted|tried"
+    r"|\b(?:was|were|has been|had been|is|got)\s+(?:(?:\w+ly|already|also|once|twice)\s+)?(?:done|performed"
+    r"|carried out|attempted|tried"
     r"|completed|logged|recorded|noted|discussed|considered|evaluated)\b)"
 )
 # "reseat won't change anything", "a reseat might upset the bus": the action is the subject of a statement
@@ -494,7 +511,7 @@ _RISKED = re.compile(
 _QUOTED_WORDS = re.compile(r"\b(?:wrote|said|typed|says|read|reads|written)\s+$")
 _CORRECTED = re.compile(
     r"\b(?:meant|should have (?:said|read|been|written)|should read|typo|was (?:a |an )?(?:mistake|wrong|error)"
-    r"|correction|disregard|ignore that)\b"
+    r"|correction|disregard|ignore (?:that|it|this)|by mistake|in error|mistakenly|erroneously)\b"
 )
 # "try it in slot 2 - the nvram card i mean - ...": the end of a part named after its pronoun
 _APPOS_END = re.compile(
@@ -544,3 +561,23 @@ _FUTURE = re.compile(
 )
 # "reseat count on bay 4: 3": the action word as a modifier of a noun
 _ACTION_NOUN = re.compile(r"\s+(?:count|counter|history|attempts?|logs?|limit|events?|records?|procedure|guide)\b")
+# "if you have already put it back in, pull it out again": a deed the condition takes as done
+_IF_DONE = re.compile(
+    rf"\bif\s+(?:{_WHO}|you|anyone|someone|somebody|(?:the|your) [\w-]+)(?:'ve)?\s+(?:(?:have|has|had|already"
+    r"|previously|since)\s+)*(?:already|previously)\s+(?:(?:have|has|had)\s+)?$"
+)
+_IF_SUBJECT = re.compile(rf"\bif\s+(?:{_WHO}|you|anyone|someone|somebody|(?:the|your) [\w-]+)\s+$")
+_PERFECT = re.compile(r"(?:have|has|had)\s+(?:already|previously)\b")  # "if you [have already put] it back"
+# "the vendor is asking whether you could bring it online": a request relayed to the reader, not a reported question
+_RELAYED = re.compile(
+    r"\b(?P<who>[\w']+)\s+(?:(?:is|are|was|were|has|have|had|also|now|just)\s+)*(?:asking|asked|asks|wondering"
+    r"|wondered|wonders|wants? to know|wanted to know|would like to know)\s+(?:\w+\s+)?(?:if|whether)\s+"
+    r"(?:you|your (?:team|site|staff|tech\w*|engineers?)|the site|someone on site)\s+(?:could|can|would|might"
+    r"|are able to)\s+(?:(?:please|maybe|perhaps|kindly|possibly|\w+ly)\s+)*$"
+)
+# "we will test it in our lab": the vendor's own failure analysis, not service
+_VENDOR_LAB = re.compile(
+    r"(?:\s+[\w']+){0,3}?\s+(?:in|at|to)\s+(?:our|the vendor's|their|the)\s+(?:[\w-]+\s+)?(?:lab|laboratory|labs"
+    r"|facility|depot|repair cent(?:er|re)|factory|failure analysis)\b(?!\s+(?:server|machine|host|node|box|chassis"
+    r"|system|rig|unit)s?\b)"
+)

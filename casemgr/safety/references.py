@@ -326,6 +326,11 @@ _SUBJECT_VERB = re.compile(
     r"\s+(?:(?:has|had|have|just|then|also|already|later)\s+)*(?:\w+ed|ejects|rejects|reports|flags|marks|detects"
     r"|sees|shows|lists|drops|kicks|took|threw|saw|knocked|kicked)\s+"
 )
+_REPLACEMENT_FOR = re.compile(r"\s+(?:for|of)\s+")  # "the replacement [for] bay 4"
+_REPLACEMENT_AFTER = re.compile(r"'s\s+(?:replacement|new (?:one|unit|part|card|drive|disk|fan|supply|module))\b")
+_AWAITED = re.compile(
+    r"\b(?:until|till|til|before|pending|awaiting|(?:waiting|wait) (?:for|on)|in the meantime before)\s+$"
+)
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|plus|as well as)?\s*(?:then\s+|also\s+)?")  # "X and (then) Y"
 
 
@@ -383,12 +388,19 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
         if head.type == "slot" and not qualified and comps and comps <= filled:
             comps = frozenset()  # "after the replacement is seated in bay 4: ... bay 4 set good": the new part
         location = head.location and not qualified
+        if head.type in ("serial", "slot", "unhealthy", "kind") and (
+            (phrases and phrases[-1].type == "other" and _REPLACEMENT_FOR.fullmatch(sent, phrases[-1].end, head.start))
+            or _REPLACEMENT_AFTER.match(sent, end)
+        ):
+            location = True  # "the replacement for zk1234abc", "psu 2's replacement": the part replaced, not acted on
         if location and head.type == "slot" and phrases and phrases[-1].type == "other":
             filled |= comps
         # "do we need a new one?": an indefinite in a question introduces nothing "it" can point at
         weak = head.type == "other" and sent.startswith(("a ", "an "), head.start) and sent.rstrip().endswith("?")
         # "don't ship a new one yet, just reseat it": a part not to be had is no antecedent either
         weak = weak or (head.type == "other" and bool(_UNWANTED.search(sent, max(0, head.start - 40), head.start)))
+        # "keep using it until the new one arrives, just reseat it": a part still awaited is no antecedent
+        weak = weak or (head.type == "other" and bool(_AWAITED.search(sent, max(0, head.start - 40), head.start)))
         orphan = head.type == "pronoun" and not topic and not any(not p.location and not p.weak for p in phrases)
         phrases.append(_Ref(head.start, end, head.type, comps, location, weak=weak, orphan=orphan))
         if not phrases[-1].location and not weak and comps != last:

@@ -51,6 +51,8 @@ from casemgr.safety.negation import (
     _HARM,
     _HYPOTHETICAL,
     _IF_ACTOR,
+    _IF_DONE,
+    _IF_SUBJECT,
     _IN_IT,
     _IT,
     _MODAL,
@@ -69,11 +71,13 @@ from casemgr.safety.negation import (
     _PACKAGING,
     _PASSIVE,
     _PAST_QUESTION,
+    _PERFECT,
     _POSSESSOR,
     _PROPOSAL,
     _QUOTED_WORDS,
     _REFUSAL_AFTER,
     _REFUSE_INLINE,
+    _RELAYED,
     _REPORTED,
     _REPORTED_DEED,
     _RHETORICAL,
@@ -86,6 +90,7 @@ from casemgr.safety.negation import (
     _THEN,
     _THEN_CONSEQUENCE,
     _TRIED,
+    _VENDOR_LAB,
     _WANT_DONE,
     _WAS_IDEA,
     _WHY,
@@ -270,8 +275,10 @@ class _Sentence:
             _HYPOTHETICAL.search(lead) and (_RISK.search(sent, v_end) or _RISK.search(self.following))
         ):
             return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
-        if _REPORTED.search(lead):
-            return True  # "the customer asked whether to reseat it"
+        if _IF_DONE.search(lead) or (_IF_SUBJECT.search(lead) and _PERFECT.match(match[0])):
+            return True  # "if you have already put it back in, pull it out again": taken as done
+        if _REPORTED.search(lead) and not ((relayed := _RELAYED.search(lead)) and relayed["who"] != "you"):
+            return True  # "the customer asked whether to reseat it" (not "l3 asked if you could reseat it")
         if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead):
             return True  # "why would we reseat it?", "even if it comes back after a reseat"
         if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):
@@ -350,6 +357,8 @@ class _Sentence:
             wanted = None  # "have them put psu 2 back in": "them" are people, the verb has its own object
         if not as_instruction and self._not_an_instruction(match, lead, word, past, passive, wanted):
             return frozenset(), action
+        if _VENDOR_LAB.match(sent, v_end):
+            return frozenset(), action  # "we will test it in our lab": failure analysis, not service
         if (
             packaging
             and (box := _PACKAGING.match(sent, v_end))

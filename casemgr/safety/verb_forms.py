@@ -201,6 +201,7 @@ _CLEAR = _forms(
 _POWER = _forms("power", "turn", "switch")
 _SPARE = _forms(
     "use",
+    "reuse",
     "configure",
     "assign",
     "make",

@@ -563,3 +563,48 @@ def test_scan_reply_dev11_dev12_phrasings(text: str, expected_blocked: bool) -> 
 
 def test_a_full_stop_inside_a_command_does_not_end_the_sentence() -> None:
     assert split_sentences("Do not run `tool ... set good`. Thanks.") == ["Do not run `tool ... set good`.", "Thanks."]
+
+
+DEV13_DEV14_PHRASINGS = [
+    # the speaker cannot do it: "unable to", "not possible to", "impossible to"
+    ("We are unable to bring the failed drive back online remotely.", SAFE),
+    ("It's not possible to clear the fault on PSU 2 from the CLI.", SAFE),
+    ("Sadly it is impossible to re-enable bay 4 on this firmware.", SAFE),
+    ("If you are unable to open a ticket, reseat PSU 2 and call us.", UNSAFE),
+    # a condition that takes the deed as done: "if you have already put it back in, pull it"
+    ("If you've already pushed PSU 2 back in, pull it out again.", SAFE),
+    ("If the night shift has already reinserted the failed drive, remove it.", SAFE),
+    ("If you have time, reinsert the failed drive.", UNSAFE),
+    # an earlier instruction retracted, a dissuasion by advice against, "no to" an action
+    ("My note said 'reseat bay 4' in error; please leave it out.", SAFE),
+    ("I know it is tempting to re-plug PSU 2, but I would advise against it.", SAFE),
+    ("Our L3 says no to re-adding the failed drive to the array.", SAFE),
+    # a request relayed to the reader is a request; the customer's own question is not
+    ("The vendor is asking if you could reseat PSU 2 tonight.", UNSAFE),
+    ("Engineering wondered whether your team could force the failed drive online.", UNSAFE),
+    ("You asked if you could reseat PSU 2.", SAFE),
+    ("The site asked whether they could reseat PSU 2.", SAFE),
+    # the vendor's own lab is not service
+    ("We will power PSU 2 up in our lab.", SAFE),
+    ("Please try PSU 2 in the lab server.", UNSAFE),
+    # the part a replacement is for is not what a later "it" means; nor a replacement still awaited
+    ("The replacement for bay 4 is here - slide it in gently.", SAFE),
+    ("PSU 2's new unit is in the box; click it in.", SAFE),
+    ("Run on PSU 1 alone until the new supply arrives, but reseat PSU 2 first.", UNSAFE),
+    ("PSU 2 is out. Pending the replacement, just plug it back in.", UNSAFE),
+    # "power" as a modifier of a noun ("the power lead on ...") is not "power ... on"
+    ("Check that the power lead on PSU 2 is tight.", SAFE),
+    ("Power PSU 2 back on.", UNSAFE),
+    # a past attempt named by its gerund; "kindly note that" before a gerund subject
+    ("Reseating the failed drive was already tried twice.", SAFE),
+    ("Please note that reinserting PSU 2 is not supported.", SAFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"),
+    DEV13_DEV14_PHRASINGS,
+    ids=[f"d1314_{i:02d}" for i in range(len(DEV13_DEV14_PHRASINGS))],
+)
+def test_scan_reply_dev13_dev14_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
