@@ -326,6 +326,7 @@ _SUBJECT_VERB = re.compile(
     r"\s+(?:(?:has|had|have|just|then|also|already|later)\s+)*(?:\w+ed|ejects|rejects|reports|flags|marks|detects"
     r"|sees|shows|lists|drops|kicks|took|threw|saw|knocked|kicked)\s+"
 )
+_SLOT_OF = re.compile(r"'s\s+(?:\w+\s+)?(?:slot|bay|socket|position|port|cage|riser)s?\b")  # "in bay 5's slot"
 _REPLACEMENT_FOR = re.compile(r"\s+(?:for|of)\s+")  # "the replacement [for] bay 4"
 _REPLACEMENT_AFTER = re.compile(r"'s\s+(?:replacement|new (?:one|unit|part|card|drive|disk|fan|supply|module))\b")
 _AWAITED = re.compile(
@@ -346,6 +347,7 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             i + 1 < len(mentions)
             and mentions[i + 1].type in ("serial", "slot")
             and _ATTACH_GAP.fullmatch(sent[end : mentions[i + 1].start])
+            and not _SLOT_OF.match(sent, mentions[i + 1].end)  # "the card in [controller b]'s slot": a place
         ):
             i += 1  # "the drive in bay 5" is the bay 5 drive; "the failed drive in bay 4" is that one failed
             # drive when they agree, and both when they do not (the safe side)

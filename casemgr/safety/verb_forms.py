@@ -32,6 +32,9 @@ _IRREGULAR = {
     "slide": ("slide", "slides", "sliding", "slid"),
     "take": ("take", "takes", "taking", "took", "taken"),
     "rejoin": ("rejoin", "rejoins", "rejoining", "rejoined"),
+    "keep": ("keep", "keeps", "keeping", "kept"),
+    "give": ("give", "gives", "giving", "gave", "given"),
+    "make": ("make", "makes", "making", "made"),
 }
 _DOUBLING = {
     "plug",
@@ -313,7 +316,8 @@ _SERVICE = _words(
     "operation",
     "duty",
 )
-_PAST = re.compile(r"(?:ed|brought|slid|stuck|took|taken)$")  # narration unless passive ("should be reseated")
+# narration unless passive ("should be reseated", "could be kept as a spare")
+_PAST = re.compile(r"(?:ed|brought|slid|stuck|took|taken|kept|held|given)$")
 _A = ActionKind
 _PHYSICAL_BACK = frozenset({_A.REINSERT_COMPONENT, _A.RESEAT_COMPONENT})
 _OUT_AND_IN = _forms(

@@ -598,6 +598,13 @@ DEV13_DEV14_PHRASINGS = [
     # a past attempt named by its gerund; "kindly note that" before a gerund subject
     ("Reseating the failed drive was already tried twice.", SAFE),
     ("Please note that reinserting PSU 2 is not supported.", SAFE),
+    # "in X's slot" is a place, not the part in X: the part is tried there
+    ("Could you fit the failed drive into bay 5's slot for a test?", UNSAFE),
+    ("Seat the replacement in PSU 2's slot.", SAFE),
+    # irregular pasts in a passive suggestion: "could be kept / given ... as a spare"
+    ("PSU 2 might be kept as a cold spare.", UNSAFE),
+    ("The failed drive can be given a new life as a spare.", UNSAFE),
+    ("The site kept PSU 2 as a spare last month.", SAFE),
 ]
 
 
