@@ -141,7 +141,8 @@ _UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|origina
 # "into bay 4", "once the new card is in slot 1": where a part goes, not a part
 _LOCATION = re.compile(
     r"\b(?:into|onto|to|back in|is in|are in|sits in|goes in|is seated in|in place in|home in"
-    r"|it in|them in|one in|(?:is|are|was|were|be|been|gets?|got)\s+(?:\w+ly\s+)?\w+(?:ed|ted)\s+(?:in|into))"
+    r"|it in|them in|(?<!\bthe )(?<!\bthat )(?<!\bthis )one in"  # "the new one in bay 4", not "the one in bay 4"
+    r"|(?:is|are|was|were|be|been|gets?|got)\s+(?:\w+ly\s+)?\w+(?:ed|ted)\s+(?:in|into))"
     r"\s+(?:the\s+)?$"
 )
 _TELEGRAPHIC = "|".join(
@@ -222,6 +223,11 @@ class _Vocabulary:
             ),  # "reseat power supply.": terse guidance drops the article
         )
         self.by_component = []
+        bare: dict[str, int] = {}  # "unfail 4", "the one in 4": a slot number alone, when one part has it
+        for comp in components:
+            number = normalise(comp.slot).split(" ")[-1]
+            if number.isdigit():
+                bare[number] = bare.get(number, 0) + 1
         for index, comp in enumerate(components):
             serial = r"\s?".join(re.escape(ch) for ch in re.sub(r"\W|_", "", comp.serial.lower()))  # zk-1234 = zk1234
             *prefix, slot_id = normalise(comp.slot).split(" ")
@@ -236,6 +242,7 @@ class _Vocabulary:
                 for type_, pattern, usable in (
                     ("serial", rf"\b(?:(?:serial(?: number)?|sn|s/n)\s*:?\s*#?\s*)?{serial}\b", serial),
                     ("slot", rf"\b{_words(*prefixes)}\s*(?:#|no\.?|number)?\s*{re.escape(slot_id)}\b", slot_id),
+                    ("slot", rf"{_BARE_SLOT_BEFORE}{re.escape(slot_id)}\b{_BARE_SLOT_AFTER}", bare.get(slot_id) == 1),
                 )
                 if usable
             ]  # a blank serial or slot must not match everywhere
@@ -325,6 +332,15 @@ _UNKNOWN_QUALIFIER = re.compile(
 _SUBJECT_VERB = re.compile(
     r"\s+(?:(?:has|had|have|just|then|also|already|later)\s+)*(?:\w+ed|ejects|rejects|reports|flags|marks|detects"
     r"|sees|shows|lists|drops|kicks|took|threw|saw|knocked|kicked)\s+"
+)
+# a slot number without its word: after "the one in", "from", or right after an action verb
+_BARE_SLOT_BEFORE = (
+    r"(?:(?<=\bone in )|(?<=\bthe one from )|(?<=\bunfail )|(?<=\breseat )|(?<=\breinsert )|(?<=\bre-seat )"
+    r"|(?<=\bre-insert )|(?<=\breadd )|(?<=\bre-add ))"
+)
+_BARE_SLOT_AFTER = (
+    r"(?!\s*(?:mins?|minutes?|hours?|hrs?|h|secs?|seconds?|days?|weeks?|times?|x|%|tb|gb|w|rpm|am|pm|of|more)\b"
+    r"|\s*[:./-]\d)"
 )
 _SLOT_OF = re.compile(r"'s\s+(?:\w+\s+)?(?:slot|bay|socket|position|port|cage|riser)s?\b")  # "in bay 5's slot"
 _REPLACEMENT_FOR = re.compile(r"\s+(?:for|of)\s+")  # "the replacement [for] bay 4"

@@ -173,6 +173,8 @@ class _Sentence:
         for cue in reversed(cues):
             if _WHY.search(self.masked, start, cue.start()):
                 continue
+            if cue[0] == "not" and re.search(r"\b(?:if|or)\s+$", self.masked[start : cue.start()]):
+                continue  # "if not, reseat it", "whether or not": an elliptical condition negates no verb
             gap = re.sub(
                 r"^\s*,(?:[^,]*,)?", " ", self.masked[cue.end() : verb_start]
             )  # "do not, under any circumstances, reseat"

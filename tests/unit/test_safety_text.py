@@ -605,6 +605,15 @@ DEV13_DEV14_PHRASINGS = [
     ("PSU 2 might be kept as a cold spare.", UNSAFE),
     ("The failed drive can be given a new life as a spare.", UNSAFE),
     ("The site kept PSU 2 as a spare last month.", SAFE),
+    # "the one in <slot>" is the part in that slot (not "the new one in <slot>"); a bare slot number
+    ("Please reseat the one in PSU 2.", UNSAFE),
+    ("Please reseat the one in PSU 1.", SAFE),
+    ("Slide the new one in PSU 2 and check it.", SAFE),
+    ("Could you reinsert 4 when you get a moment?", UNSAFE),
+    ("Reseat 4 times if the latch sticks on the new drive.", SAFE),
+    # an elliptical "if not," is a condition, not a negation of the next verb
+    ("Is the spare on site? If not, just reseat PSU 2.", UNSAFE),
+    ("Is the spare on site? If not, do not reseat PSU 2.", SAFE),
 ]
 
 
