@@ -581,3 +581,4 @@ _VENDOR_LAB = re.compile(
     r"|facility|depot|repair cent(?:er|re)|factory|failure analysis)\b(?!\s+(?:server|machine|host|node|box|chassis"
     r"|system|rig|unit)s?\b)"
 )
+_LIST_AFTER = re.compile(r"\s*(?::|\u2014|--?)\s*")  # "reinsert both: X and Y": the pronoun named after it

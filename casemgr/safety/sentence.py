@@ -55,6 +55,7 @@ from casemgr.safety.negation import (
     _IF_SUBJECT,
     _IN_IT,
     _IT,
+    _LIST_AFTER,
     _MODAL,
     _MODAL_CONSEQUENCE,
     _NARRATED,
@@ -452,6 +453,17 @@ class _Sentence:
                     and _APPOS_END.match(sent, named_after.end)
                 ):
                     comps = named_after.comps
+        if (
+            objects
+            and all(p.type == "pronoun" for p in objects)
+            and (colon := _LIST_AFTER.match(sent, objects[-1].end))
+        ):
+            k, end, listed = bisect_left(self.starts, colon.end()), colon.end(), frozenset[int]()
+            while k < len(self.phrases) and _COORD_GAP.fullmatch(sent, end, self.phrases[k].start):
+                if not self.phrases[k].location:  # "reinsert both: the new drive in bay 2 and the old one"
+                    listed, end = listed | self.phrases[k].comps, self.phrases[k].end
+                k += 1
+            comps = listed if end > colon.end() else comps
         if len(objects) == 1 and objects[0].orphan and not comps:
             comps = self.named_next  # "could you push it back in? the failed one in bay 4, i mean."
         if objects and (exc := _EXCEPT.match(sent, objects[-1].end)):  # "all fans except fan 2"

@@ -11,7 +11,7 @@ import re
 from casemgr.safety.references import _words
 from casemgr.safety.rules import ActionKind
 
-_W = r"[\w#'/.]+"  # one word, never across punctuation
+_W = r"(?:[\w#'/.]+|\([\w#'/. -]{1,40}\))"  # one word, never across punctuation, or "(zk1234abc)"
 _OBJ = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,8}}?)"  # up to eight words between verb and particle
 # "put it aside with a sticker on it" puts nothing anywhere
 _PAREN = r"(?:\s*\([^()]{0,80}\))?"  # "return the drive (the one in bay 4) to the group"

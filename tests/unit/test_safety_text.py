@@ -614,6 +614,12 @@ DEV13_DEV14_PHRASINGS = [
     # an elliptical "if not," is a condition, not a negation of the next verb
     ("Is the spare on site? If not, just reseat PSU 2.", UNSAFE),
     ("Is the spare on site? If not, do not reseat PSU 2.", SAFE),
+    # a parenthesis inside the object does not break the verb's reach: "put X (serial) back in"
+    ("Kindly push the bad supply (PS9911RT) back in.", UNSAFE),
+    ("Push the new supply (PS0000NEW) in.", SAFE),
+    # a pronoun named by the list after a colon or dash: "reinsert both: X and Y"
+    ("Please reseat both: PSU 1 and PSU 2.", UNSAFE),
+    ("Please reseat both - PSU 1 and the replacement.", SAFE),
 ]
 
 
