@@ -32,7 +32,8 @@ _COMPOUND = (  # not "the card works after a reseat": a verb
     r"\s+(?!works\b)(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
     r"|profile|table|board|header|cables?|cords?|connector|config\w*|logs?|leds?|lights?|status|page|menu|tab"
     r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy|reboot|restart"
-    r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure|work|job|task|procedure|bug|glitch|quirk)s?\b"
+    r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure|work|job|task|procedure|bug|glitch|quirk"
+    r"|batter(?:y|ies)|bezel|bracket)s?\b"
 )
 _EVENT_AFTER = re.compile(r"\s+(?:reboot|restart|upgrade|update|failover|takeover|giveback|reset|firmware)s?\b")
 _ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)

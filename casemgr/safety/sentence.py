@@ -426,8 +426,16 @@ class _Sentence:
                 and _BACK_INTO.fullmatch(sent, objects[-1].end, self.phrases[i].start)
             ):
                 comps = self.phrases[i].comps
-            elif action in _PHYSICAL_BACK and not self.phrases[i:] and not sent.rstrip().endswith("?"):
-                comps = self.sole_unhealthy  # "honestly? i'd just stick it back in." on a failed-drive case
+            elif (
+                action is not ActionKind.RESEAT_CABLE
+                and all(
+                    p.location or (p.type not in ("other", "pronoun") and p.comps <= self.sole_unhealthy)
+                    for p in self.phrases[i:]
+                )
+                and (action in _PHYSICAL_BACK or any(p.comps for p in self.phrases[i:]))
+                and not sent.rstrip().endswith("?")
+            ):  # "honestly? i'd just stick it back in.", "unfail it in the bmc, ... > fan 2": the one failed part
+                comps = self.sole_unhealthy
         if len(objects) == 1 and objects[0].type == "pronoun" and self.phrases[-1].start > objects[0].end:
             appos = self.phrases[-1]  # "press that one back in, the amber one in slot 2": named at the end
             if re.fullmatch(r"[^,;:.!?()]*,\s*", sent[objects[0].end : appos.start]) and re.fullmatch(

@@ -620,7 +620,24 @@ DEV13_DEV14_PHRASINGS = [
     # a pronoun named by the list after a colon or dash: "reinsert both: X and Y"
     ("Please reseat both: PSU 1 and PSU 2.", UNSAFE),
     ("Please reseat both - PSU 1 and the replacement.", SAFE),
+    # a kind noun as the modifier of a battery, bezel or bracket names that accessory
+    ("Reconnect the drive battery on the new unit first.", SAFE),
+    ("Please reattach the drive bezel.", SAFE),
+    ("Please reattach the drive.", UNSAFE),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"),
+    [
+        # nothing named before "it", and the case's one failed part named later in the sentence
+        ("You can bring it online again under Storage > Bay 4 > Actions.", UNSAFE),
+        ("Mark it good in the GUI, Drives > bay 5, once the copy completes.", SAFE),
+        ("Mark it good in the GUI once the new drive is in.", SAFE),
+    ],
+)
+def test_an_unnamed_it_and_the_one_failed_part_named_after_it(text: str, expected_blocked: bool) -> None:
+    assert bool(scan_reply(text, CASE_COMPONENTS, ASSET)) is expected_blocked, text
 
 
 @pytest.mark.parametrize(
