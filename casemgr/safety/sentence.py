@@ -280,7 +280,11 @@ class _Sentence:
             return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
         if _IF_DONE.search(lead) or (_IF_SUBJECT.search(lead) and _PERFECT.match(match[0])):
             return True  # "if you have already put it back in, pull it out again": taken as done
-        if _REPORTED.search(lead) and not ((relayed := _RELAYED.search(lead)) and relayed["who"] != "you"):
+        if _REPORTED.search(lead) and not (
+            (relayed := _RELAYED.search(lead))
+            and relayed["who"] != "you"
+            and not (_REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(self.following))
+        ):
             return True  # "the customer asked whether to reseat it" (not "l3 asked if you could reseat it")
         if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead):
             return True  # "why would we reseat it?", "even if it comes back after a reseat"
