@@ -27,6 +27,8 @@ KIND_FAMILIES = (  # words that name the same kind of part
     ("dimm", "memory module", "memory stick", "ram stick"),
     ("controller", "raid controller", "storage controller", "hba", "raid card"),
 )
+# a capacity or rating standing for the part: "the failed 3.84tb"
+_SIZE = r"(?P<size>\d+(?:\.\d+)?\s?(?:tb|gb|mb|w|kw))\b"
 # "the fan control utility", "the psu firmware": a kind word modifying another noun
 _COMPOUND = (  # not "the card works after a reseat": a verb
     r"\s+(?!works\b)(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
@@ -183,6 +185,7 @@ class _Vocabulary:
                 "unhealthy",
                 re.compile(
                     rf"\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_MODS}{any_noun}"
+                    rf"|\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_SIZE}"  # "the failed 3.84tb"
                     rf"|{_UNHEALTHY_NOUN.pattern}"
                 ),
             ),
@@ -248,6 +251,12 @@ class _Vocabulary:
                 if usable
             ]  # a blank serial or slot must not match everywhere
 
+    def _by_size(self, size: str) -> frozenset[int]:
+        size = size.replace(" ", "")
+        return frozenset(
+            i for i, c in enumerate(self.components) if size in normalise(c.part_description).replace(" ", "")
+        )
+
     def _by_noun(self, type_: str, noun: str | None) -> frozenset[int]:
         noun = noun[:-1] if noun and noun.endswith("s") and noun[:-1] in _ALL_KIND_WORDS else noun
         family = None if noun is None or noun in _ANY_KIND else _family(noun)
@@ -282,12 +291,16 @@ class _Vocabulary:
                 if type_ == "one":
                     continue  # "the one" alone names nothing
                 noun = m.groupdict().get("noun")
+                comps = frozenset() if type_ in ("other", "pronoun") else self._by_noun(type_, noun)
+                if size := m.groupdict().get("size"):  # "the failed 16gb": the unhealthy parts of that size
+                    sized = self._by_size(size)
+                    comps = (comps & sized) or comps
                 found.append(
                     _Ref(
                         m.start(),
                         end,
                         type_,
-                        frozenset() if type_ in ("other", "pronoun") else self._by_noun(type_, noun),
+                        comps,
                         type_ == "kind" and bool(_AGENT.search(sent, max(0, m.start() - 10), m.start())),
                         family=self._by_noun("all", noun) if type_ == "kind" else frozenset(),
                     )

@@ -625,6 +625,11 @@ DEV13_DEV14_PHRASINGS = [
     ("Reconnect the drive battery on the new unit first.", SAFE),
     ("Please reattach the drive bezel.", SAFE),
     ("Please reattach the drive.", UNSAFE),
+    # an unhealthy part named by its capacity or rating alone: "the failed 3.84tb"
+    ("Try the faulty 3.84TB again in bay 5.", UNSAFE),
+    ("Please pop the dead 1600W back in.", UNSAFE),
+    ("Never pop the dead 1600W back in.", SAFE),
+    ("Put the new 3.84TB in bay 4.", SAFE),
 ]
 
 
