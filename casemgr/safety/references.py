@@ -225,6 +225,13 @@ class _Vocabulary:
                     r"|now|first|once|to|when|until)\b)"
                 ),
             ),  # "reseat power supply.": terse guidance drops the article
+            (
+                "kind",
+                re.compile(
+                    rf"^[\W_]*{_MODS}(?P<noun>{noun})\b(?!{_COMPOUND})(?=\s+(?:is|was|has|had|keeps|went|got"
+                    r"|(?!(?:need|feed|seed|speed|bleed|embed)\b)\w+ed)\b)"
+                ),
+            ),  # "> nvram card quarantined after ecc errors": a status line drops the article too
         )
         self.by_component = []
         bare: dict[str, int] = {}  # "unfail 4", "the one in 4": a slot number alone, when one part has it

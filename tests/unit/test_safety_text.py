@@ -630,6 +630,9 @@ DEV13_DEV14_PHRASINGS = [
     ("Please pop the dead 1600W back in.", UNSAFE),
     ("Never pop the dead 1600W back in.", SAFE),
     ("Put the new 3.84TB in bay 4.", SAFE),
+    # a status line without its article names the part a later "it" means
+    ("> Drive dropped out of the array at 3am.\n\nThanks for the report. Could you reseat it?", UNSAFE),
+    ("Supply replaced this morning. Please check that it shows healthy.", SAFE),
 ]
 
 
