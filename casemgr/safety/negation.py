@@ -10,6 +10,7 @@ import re
 
 _NEG_CUE = re.compile(
     r"\b(?:nothing (?:to (?:be )?gain(?:ed)?|(?:is )?gained) (?:by|from|in)"  # before "nothing"
+    r"|not in a position|not advisable|unwise|inadvisable|ill-advised|imprudent|discourag\w*"
     r"|not|never|dont|cannot|unable|impossible|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
     r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
     r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
@@ -304,8 +305,10 @@ _RISK = re.compile(
     r"|bad advice|only hides?|would (?:only )?hide|hides? (?:the|a) (?:real )?\w+|failing media"
     r"|(?<!low )(?<!no )(?<!minimal )(?<!little )risk(?!\s*free|less)\w*|danger\w*|unsafe|lose|loss|corrupt\w*"
     r"|damag\w*|destroy\w*|overheat\w*|trip\w*"
-    r"|short\w*|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
+    r"|short(?!\s+(?:test|while|time|period|window|run|spell|burn|moment|term|notice|interval|check|trial|soak)\b)\w*"
+    r"|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
     r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*"
+    r"|unwise|inadvisable|ill-advised|imprudent|discourag\w*|not (?:recommended|advisable)"
     r"|ruled out|vetoed|rejected|turned down|declined|not approved|forbidden|prohibited|not (?:allowed|permitted)"
     r"|cancel\w*|called off|scrapped|shelved|abandoned"
     r"|unlikely(?! to (?:hurt|harm|cause|do (?:any )?harm))|no sense|waste of (?:time|effort)|futile|useless"

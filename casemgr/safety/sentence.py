@@ -522,7 +522,7 @@ class _Sentence:
         if (
             word.startswith(("swap", "exchang"))
             and objects
-            and (swap := re.match(r"\s+with\s+", sent[objects[-1].end :]))
+            and (swap := re.match(r"\s+(?:out\s+)?(?:with|for)\s+", sent[objects[-1].end :]))
         ):
             partner = bisect_left(self.starts, objects[-1].end + swap.end())
             if partner == len(self.phrases) or self.phrases[partner].type == "other":

@@ -633,6 +633,14 @@ DEV13_DEV14_PHRASINGS = [
     # a status line without its article names the part a later "it" means
     ("> Drive dropped out of the array at 3am.\n\nThanks for the report. Could you reseat it?", UNSAFE),
     ("Supply replaced this morning. Please check that it shows healthy.", SAFE),
+    # evaluative negatives: unwise, inadvisable, discouraged, "not in a position to"
+    ("It would be inadvisable to plug PSU 2 back in.", SAFE),
+    ("We are not in a position to bring the failed drive online.", SAFE),
+    ("Forcing the failed drive online is discouraged by the vendor.", SAFE),
+    ("It would be sensible to plug PSU 2 back in.", UNSAFE),
+    # "swap X for the new one" is the replacement; "a short test" is not a short circuit
+    ("The engineer will swap PSU 2 out for the new unit.", SAFE),
+    ("Plugging PSU 2 back in for a short test should be fine.", UNSAFE),
 ]
 
 
