@@ -23,7 +23,7 @@ _NEG_CUE = re.compile(
 _NEG_SUBJECT = re.compile(r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+))\s*$")
 # "there's no reason not to", "it can't hurt to": two negations make a suggestion
 _DOUBLE_NEG = re.compile(
-    r"\b(?:no reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
+    r"\b(?:(?:no|any) reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
     r" (?:with|from)|(?:can't|won't|wouldn't|doesn't|does not|would not|will not|cannot) hurt"
     r"|not a bad idea|don't hesitate to|do not hesitate to|don't forget to|do not forget to"
     r"|never hurts to|why not)\b"
@@ -237,6 +237,9 @@ _GAP_WORDS = frozenset(
         "command",
         "set",
         "setting",
+        "proceed",
+        "proceeding",
+        "with",
     ]
 )
 _WHY = re.compile(r"\bwhy\s+$")  # "why not reseat it?", "why don't you reseat it?" are suggestions
@@ -245,8 +248,10 @@ _WHO = (
     r"customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone|somebody|colleague"
     r"|he|she|they|we|i"
 )  # who can have done it
+# "the controller tried to bring it online by itself": a machine's own attempt is narration
+_MACHINE = r"controller|array|system|firmware|bmc|idrac|ilo|host|server|os|driver|filer|node|it|itself"
 _TRIED = re.compile(
-    rf"(?<!have )(?<!did )(?<!had )\b(?:{_WHO}|you)\s+(?:already\s+|also\s+|then\s+)?(?:tried|attempted"
+    rf"(?<!have )(?<!did )(?<!had )\b(?:{_WHO}|you|{_MACHINE})\s+(?:already\s+|also\s+|then\s+)?(?:tried|attempted"
     r"|kept|started|began|went ahead and)\s+(?:to\s+)?$"
     r"|^\W*(?:already\s+|also\s+)?(?:tried|attempted)\s+(?:to\s+)?$"  # a note without its subject: "tried reseating it"
 )
@@ -585,3 +590,8 @@ _VENDOR_LAB = re.compile(
     r"|system|rig|unit)s?\b)"
 )
 _LIST_AFTER = re.compile(r"\s*(?::|\u2014|--?)\s*")  # "reinsert both: X and Y": the pronoun named after it
+# "is there a reason you put it back in yesterday?": "you put" with a past time is narration
+_YOU_LEAD = re.compile(r"\byou\s+(?:(?:\w+ly|just|then|also)\s+)?$")
+_PAST_TIME = re.compile(
+    r"[^.;!?]*?\b(?:yesterday|last (?:night|week|month|time|shift|\w+day)|ago|earlier today|this past \w+)\b"
+)

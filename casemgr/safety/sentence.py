@@ -72,6 +72,7 @@ from casemgr.safety.negation import (
     _PACKAGING,
     _PASSIVE,
     _PAST_QUESTION,
+    _PAST_TIME,
     _PERFECT,
     _POSSESSOR,
     _PROPOSAL,
@@ -95,6 +96,7 @@ from casemgr.safety.negation import (
     _WANT_DONE,
     _WAS_IDEA,
     _WHY,
+    _YOU_LEAD,
 )
 from casemgr.safety.references import _COORD_GAP, _phrases, _Ref, _Vocabulary
 from casemgr.safety.rules import ActionKind
@@ -267,6 +269,8 @@ class _Sentence:
             r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$", lead
         ):
             return True  # "the removed drive was put back in on saturday"
+        if word in ("put", "set") and _YOU_LEAD.search(lead) and _PAST_TIME.match(sent, v_end):
+            return True  # "any reason you put it back in yesterday?"
         tried = _TRIED.search(lead)  # "the customer tried putting it back in"
         if wanted is None and (
             (past and not passive) or did or tried or (word in ("put", "set") and _NARRATOR.search(lead))

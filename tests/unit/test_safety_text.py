@@ -641,6 +641,12 @@ DEV13_DEV14_PHRASINGS = [
     # "swap X for the new one" is the replacement; "a short test" is not a short circuit
     ("The engineer will swap PSU 2 out for the new unit.", SAFE),
     ("Plugging PSU 2 back in for a short test should be fine.", UNSAFE),
+    # "not proceed with", a machine's own attempt, "you put it back ... yesterday", "any reason not to"
+    ("We have decided not to proceed with reinserting PSU 2.", SAFE),
+    ("The firmware attempted to bring the failed drive online on its own last night.", SAFE),
+    ("Why is it that you put PSU 2 back in last week?", SAFE),
+    ("Once you put PSU 2 back in, tell us the LED colour.", UNSAFE),
+    ("Is there any reason not to re-plug PSU 2 now?", UNSAFE),
 ]
 
 
