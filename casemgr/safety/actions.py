@@ -322,6 +322,10 @@ _IMPLICIT_NEXT = {
     "via",
     "using",
     "through",
+    "before",
+    "while",
+    "tonight",
+    "today",
 }
 
 # Boundaries. Strong ones end the reach of a negation; commas and subordinators

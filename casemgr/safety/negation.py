@@ -405,7 +405,8 @@ _DONT_AT_END = re.compile(
     r"(?:,|;|:|\s-|\bso)\s*(?:so\s+)?(?:please\s+)?(?:don't|do not)(?:\s+do (?:it|that|so))?\s*[.!]*\s*$"
 )
 _DISSUADE = re.compile(
-    rf"(?:\bbut|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)|{_ADVISE_AGAINST}"
+    rf"(?:\bbut|\bhowever|\bthough|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
+    rf"|{_ADVISE_AGAINST}"
     r"|avoid|refrain|hold off|(?:it|they|the \w+) (?:stays?|remains?|(?:must|has to|needs to|should) stay))\b"
 )  # "i know you'd like to reseat it, but it stays out", "tempting as it is to reseat it, please leave it"
 # "let it rejoin the array", "have the tech reseat it": the part is named before the verb

@@ -647,6 +647,10 @@ DEV13_DEV14_PHRASINGS = [
     ("Why is it that you put PSU 2 back in last week?", SAFE),
     ("Once you put PSU 2 back in, tell us the LED colour.", UNSAFE),
     ("Is there any reason not to re-plug PSU 2 now?", UNSAFE),
+    # "however" before a dissuasion; an action noun followed by before/while/today
+    ("I appreciate you'd like to re-plug PSU 2, however it has to stay out.", SAFE),
+    ("PSU 2 would benefit from a reseat before the maintenance window.", UNSAFE),
+    ("PSU 1 would benefit from a reseat before the maintenance window.", SAFE),
 ]
 
 
