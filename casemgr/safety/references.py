@@ -364,6 +364,10 @@ _BARE_SLOT_AFTER = (
     r"|\s*[:./-]\d)"
 )
 _SLOT_OF = re.compile(r"'s\s+(?:\w+\s+)?(?:slot|bay|socket|position|port|cage|riser)s?\b")  # "in bay 5's slot"
+_ACCESSORY_AFTER = re.compile(
+    r"'s\s+(?:(?:power|data|sas|sata|ac|dc|ribbon)\s+)?(?:cords?|cables?|leads?|connectors?|plugs?|batter(?:y|ies)|bezel"
+    r"|tray|carrier|caddy|latch|handle|bracket|cover)\b"
+)
 _REPLACEMENT_FOR = re.compile(r"\s+(?:for|of)\s+")  # "the replacement [for] bay 4"
 _REPLACEMENT_AFTER = re.compile(r"'s\s+(?:replacement|new (?:one|unit|part|card|drive|disk|fan|supply|module))\b")
 _AWAITED = re.compile(
@@ -441,7 +445,10 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
         # "keep using it until the new one arrives, just reseat it": a part still awaited is no antecedent
         weak = weak or (head.type == "other" and bool(_AWAITED.search(sent, max(0, head.start - 40), head.start)))
         orphan = head.type == "pronoun" and not topic and not any(not p.location and not p.weak for p in phrases)
-        phrases.append(_Ref(head.start, end, head.type, comps, location, weak=weak, orphan=orphan))
+        type_ = head.type
+        if type_ != "pronoun" and (accessory := _ACCESSORY_AFTER.match(sent, end)):
+            type_, comps, end = "other", frozenset(), accessory.end()  # "psu 2's cord": the cord, which "it" may mean
+        phrases.append(_Ref(head.start, end, type_, comps, location, weak=weak, orphan=orphan))
         if not phrases[-1].location and not weak and comps != last:
             before_last, last = last, comps
         i += 1

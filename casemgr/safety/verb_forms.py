@@ -316,8 +316,8 @@ _SERVICE = _words(
     "operation",
     "duty",
 )
-# narration unless passive ("should be reseated", "could be kept as a spare")
-_PAST = re.compile(r"(?:ed|brought|slid|stuck|took|taken|kept|held|given)$")
+# narration unless passive ("should be reseated", "could be kept as a spare"); "need" is no past tense
+_PAST = re.compile(r"(?:(?<!\bne)(?<!\bfe)(?<!\bse)(?<!\bspe)ed|brought|slid|stuck|took|taken|kept|held|given)$")
 _A = ActionKind
 _PHYSICAL_BACK = frozenset({_A.REINSERT_COMPONENT, _A.RESEAT_COMPONENT})
 _OUT_AND_IN = _forms(

@@ -651,6 +651,12 @@ DEV13_DEV14_PHRASINGS = [
     ("I appreciate you'd like to re-plug PSU 2, however it has to stay out.", SAFE),
     ("PSU 2 would benefit from a reseat before the maintenance window.", UNSAFE),
     ("PSU 1 would benefit from a reseat before the maintenance window.", SAFE),
+    # "X's cord / cable / battery": the accessory is what a later "it" means
+    ("Pull PSU 2's power lead and plug it back in.", SAFE),
+    ("Detach the failed drive's tray and refit it.", SAFE),
+    # "need" is not a past tense: "we need X back in"
+    ("Our lab needs PSU 2 back in service for a day.", UNSAFE),
+    ("We needed PSU 2 back in service last month.", SAFE),
 ]
 
 
