@@ -173,6 +173,18 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         True,
         False,
     ),
+    # "make sure zk1234abc is back in the raid set by friday": a state to bring about
+    (
+        re.compile(
+            r"\b(?P<v>(?:make sure|ensure|see to it)(?: that)?)\s+(?:(?!(?:not|never|isn't|aren't)\b)[\w'-]+\s+){1,4}?"
+            r"(?:is|are|gets|get)\s+back\s+(?:in(?!\s+(?:its|the|a|an|their|his|her|your|our)\b)|online|up|in service"
+            r"|into service|in production|in (?:its|the) (?:bay|slot|chassis|server|enclosure)"
+            r"|in the (?:array|pool|group|raid group|raid set|set|aggregate))\b"
+        ),
+        _A.FORCE_ONLINE,
+        True,
+        False,
+    ),
     # "fan 2 needs to go back into its bay": the part is the subject
     (
         re.compile(r"\b(?P<v>go|goes|going|slides?|clicks?|pops?)\s+back(?=\s+(?:in|into)\b)"),

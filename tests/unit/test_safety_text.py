@@ -657,6 +657,11 @@ DEV13_DEV14_PHRASINGS = [
     # "need" is not a past tense: "we need X back in"
     ("Our lab needs PSU 2 back in service for a day.", UNSAFE),
     ("We needed PSU 2 back in service last month.", SAFE),
+    # "make sure / ensure X is back in service": a state to bring about (not "back in its box")
+    ("Kindly ensure the failed drive is back in the pool before noon.", UNSAFE),
+    ("Kindly ensure PSU 1 is back online before noon.", SAFE),
+    ("Kindly ensure PSU 2 is not back in service before the swap.", SAFE),
+    ("Make sure PSU 2 is back in its carton before the pickup.", SAFE),
 ]
 
 
