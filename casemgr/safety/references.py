@@ -359,9 +359,9 @@ _BARE_SLOT_BEFORE = (
     r"(?:(?<=\bone in )|(?<=\bthe one from )|(?<=\bunfail )|(?<=\breseat )|(?<=\breinsert )|(?<=\bre-seat )"
     r"|(?<=\bre-insert )|(?<=\breadd )|(?<=\bre-add ))"
 )
-_BARE_SLOT_AFTER = (
-    r"(?!\s*(?:mins?|minutes?|hours?|hrs?|h|secs?|seconds?|days?|weeks?|times?|x|%|tb|gb|w|rpm|am|pm|of|more)\b"
-    r"|\s*[:./-]\d)"
+_BARE_SLOT_AFTER = (  # then a boundary or a link word, never a noun or unit ("4 screws", "4 minutes")
+    r"(?=\s*(?:[,.;:!?)]|$)|\s+(?:and|then|in|into|back|again|now|please|pls|plz|for|from|so|to|if|when|once|first"
+    r"|or|with|until|asap|today|tonight|too|also|as)\b)"
 )
 _SLOT_OF = re.compile(r"'s\s+(?:\w+\s+)?(?:slot|bay|socket|position|port|cage|riser)s?\b")  # "in bay 5's slot"
 _ACCESSORY_AFTER = re.compile(

@@ -612,6 +612,8 @@ DEV13_DEV14_PHRASINGS = [
     ("Slide the new one in PSU 2 and check it.", SAFE),
     ("Could you reinsert 4 when you get a moment?", UNSAFE),
     ("Reseat 4 times if the latch sticks on the new drive.", SAFE),
+    ("Tighten 4 screws on the new caddy, then reseat 4 clips on the bezel.", SAFE),
+    ("Reseat 4, then check the LED.", UNSAFE),
     # an elliptical "if not," is a condition, not a negation of the next verb
     ("Is the spare on site? If not, just reseat PSU 2.", UNSAFE),
     ("Is the spare on site? If not, do not reseat PSU 2.", SAFE),
