@@ -579,7 +579,7 @@ _IF_SUBJECT = re.compile(rf"\bif\s+(?:{_WHO}|you|anyone|someone|somebody|(?:the|
 _PERFECT = re.compile(r"(?:have|has|had)\s+(?:already|previously)\b")  # "if you [have already put] it back"
 # "the vendor is asking whether you could bring it online": a request relayed to the reader, not a reported question
 _RELAYED = re.compile(
-    r"\b(?P<who>[\w']+)\s+(?:(?:is|are|was|were|has|have|had|also|now|just)\s+)*(?:asking|asked|asks|wondering"
+    r"\b(?P<who>[\w']+)\s+(?:(?:is|are|was|were|has|have|had|also|now|just)\s+)*(?:ask|asking|asked|asks|wondering"
     r"|wondered|wonders|wants? to know|wanted to know|would like to know)\s+(?:\w+\s+)?(?:if|whether)\s+"
     r"(?:you|your (?:team|site|staff|tech\w*|engineers?)|the site|someone on site)\s+(?:could|can|would|might"
     r"|are able to)\s+(?:(?:please|maybe|perhaps|kindly|possibly|\w+ly)\s+)*$"

@@ -585,6 +585,7 @@ DEV13_DEV14_PHRASINGS = [
     ("You asked if you could reseat PSU 2.", SAFE),
     ("The site asked whether they could reseat PSU 2.", SAFE),
     ("Our L2 asked if you could re-plug PSU 2, and we said no.", SAFE),
+    ("I would like to ask whether you could push PSU 2 back in.", UNSAFE),
     # the vendor's own lab is not service
     ("We will power PSU 2 up in our lab.", SAFE),
     ("Please try PSU 2 in the lab server.", UNSAFE),
