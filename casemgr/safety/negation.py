@@ -596,3 +596,9 @@ _YOU_LEAD = re.compile(r"\byou\s+(?:(?:\w+ly|just|then|also)\s+)?$")
 _PAST_TIME = re.compile(
     r"[^.;!?]*?\b(?:yesterday|last (?:night|week|month|time|shift|\w+day)|ago|earlier today|this past \w+)\b"
 )
+# "the bmc may try to re-enable fan 2 automatically": what a machine may do by itself
+_MACHINE_WILL = re.compile(
+    r"\b(?:the|your|its)\s+(?:[\w-]+\s+)?(?:controller|array|system|firmware|bmc|idrac|ilo|host|server|os|driver"
+    r"|filer|node|raid)\s+(?:(?:may|might|will|could|can|would|sometimes|often|also|then|automatically)\s+)+"
+    r"(?:(?:try|attempt|want)\s+to\s+)?$"
+)

@@ -56,6 +56,7 @@ from casemgr.safety.negation import (
     _IN_IT,
     _IT,
     _LIST_AFTER,
+    _MACHINE_WILL,
     _MODAL,
     _MODAL_CONSEQUENCE,
     _NARRATED,
@@ -271,6 +272,8 @@ class _Sentence:
             return True  # "the removed drive was put back in on saturday"
         if word in ("put", "set") and _YOU_LEAD.search(lead) and _PAST_TIME.match(sent, v_end):
             return True  # "any reason you put it back in yesterday?"
+        if _MACHINE_WILL.search(lead):
+            return True  # "the bmc may try to re-enable fan 2 automatically"
         tried = _TRIED.search(lead)  # "the customer tried putting it back in"
         if wanted is None and (
             (past and not passive) or did or tried or (word in ("put", "set") and _NARRATOR.search(lead))

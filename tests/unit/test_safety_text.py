@@ -660,6 +660,9 @@ DEV13_DEV14_PHRASINGS = [
     # "need" is not a past tense: "we need X back in"
     ("Our lab needs PSU 2 back in service for a day.", UNSAFE),
     ("We needed PSU 2 back in service last month.", SAFE),
+    # what a machine may do by itself is no request; having it done is
+    ("The firmware might attempt to power PSU 2 back on by itself; just watch for it.", SAFE),
+    ("Have the BMC power PSU 2 back on.", UNSAFE),
     # "make sure / ensure X is back in service": a state to bring about (not "back in its box")
     ("Kindly ensure the failed drive is back in the pool before noon.", UNSAFE),
     ("Kindly ensure PSU 1 is back online before noon.", SAFE),
