@@ -83,6 +83,7 @@ _REINSERT = _forms(
     "reintegrate",
     "reenter",
     "readmit",
+    "rerack",
 )
 _REVIVE = _forms(
     "reenable",
@@ -106,6 +107,9 @@ _REVIVE = _forms(
     "reassign",
     "unmark",
     "unflag",
+    "reenergise",
+    "reenergize",
+    "repower",
 )
 _PLACE = _forms(
     "put",

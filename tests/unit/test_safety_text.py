@@ -663,6 +663,11 @@ DEV13_DEV14_PHRASINGS = [
     # what a machine may do by itself is no request; having it done is
     ("The firmware might attempt to power PSU 2 back on by itself; just watch for it.", SAFE),
     ("Have the BMC power PSU 2 back on.", UNSAFE),
+    # more verbs: re-rack, re-energise / re-energize, re-power
+    ("Could you re-rack PSU 2 for us?", UNSAFE),
+    ("Re-energize the failed drive from the shell.", UNSAFE),
+    ("Never re-power PSU 2.", SAFE),
+    ("Re-power the chassis once the new supply is in.", SAFE),
     # "make sure / ensure X is back in service": a state to bring about (not "back in its box")
     ("Kindly ensure the failed drive is back in the pool before noon.", UNSAFE),
     ("Kindly ensure PSU 1 is back online before noon.", SAFE),
