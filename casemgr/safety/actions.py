@@ -41,6 +41,10 @@ from casemgr.safety.verb_forms import (
 )
 
 # "the raid 6 set", "its original mirror": a redundancy group a member goes back into
+_POWER_NOUN = (  # "power" as a noun's modifier: "the power cord on psu 2"
+    r"(?:cords?|cables?|leads?|supply|supplies|buttons?|brick|adapters?|polic(?:y|ies)|budget|states?|rails?"
+    r"|feeds?|strips?|draw|distribution|sockets?|outlets?|connectors?|led)\b"
+)
 _MEMBERSHIP = r"(?:the|its|their|your|our)\s+(?:[\w-]+\s+){0,3}?(?:set|group|array|pool|volume|vdev|aggregate|mirror)"
 
 # (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
@@ -86,7 +90,12 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         False,
         False,
     ),
-    (re.compile(rf"\b(?P<v>{_POWER}){_OBJ}\s+(?:back\s+)?(?:on|up)(?:\s+again)?\b"), _A.FORCE_ONLINE, False, False),
+    (  # "power it back on", not "the power cord on psu 2" (power as a noun's modifier)
+        re.compile(rf"\b(?P<v>{_POWER})(?!(?<=power)\s+{_POWER_NOUN}){_OBJ}\s+(?:back\s+)?(?:on|up)(?:\s+again)?\b"),
+        _A.FORCE_ONLINE,
+        False,
+        False,
+    ),
     (re.compile(rf"\b(?P<v>{_POWER}\s+(?:up|on))\b"), _A.FORCE_ONLINE, False, False),  # "power up the failed supply"
     (
         re.compile(
@@ -159,6 +168,18 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         re.compile(
             r"\b(?P<v>(?:has|have|needs?|got) to be|must be|should be)\s+back\s+(?:in|online|up|in service"
             r"|in the (?:array|pool|group|raid group|aggregate|chassis))\b"
+        ),
+        _A.FORCE_ONLINE,
+        True,
+        False,
+    ),
+    # "make sure zk1234abc is back in the raid set by friday": a state to bring about
+    (
+        re.compile(
+            r"\b(?P<v>(?:make sure|ensure|see to it)(?: that)?)\s+(?:(?!(?:not|never|isn't|aren't)\b)[\w'-]+\s+){1,4}?"
+            r"(?:is|are|gets|get)\s+back\s+(?:in(?!\s+(?:its|the|a|an|their|his|her|your|our)\b)|online|up|in service"
+            r"|into service|in production|in (?:its|the) (?:bay|slot|chassis|server|enclosure)"
+            r"|in the (?:array|pool|group|raid group|raid set|set|aggregate))\b"
         ),
         _A.FORCE_ONLINE,
         True,
@@ -313,6 +334,10 @@ _IMPLICIT_NEXT = {
     "via",
     "using",
     "through",
+    "before",
+    "while",
+    "tonight",
+    "today",
 }
 
 # Boundaries. Strong ones end the reach of a negation; commas and subordinators

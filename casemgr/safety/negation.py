@@ -10,11 +10,12 @@ import re
 
 _NEG_CUE = re.compile(
     r"\b(?:nothing (?:to (?:be )?gain(?:ed)?|(?:is )?gained) (?:by|from|in)"  # before "nothing"
-    r"|not|never|dont|cannot|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
+    r"|not in a position|not advisable|unwise|inadvisable|ill-advised|imprudent|discourag\w*"
+    r"|not|never|dont|cannot|unable|impossible|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
     r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
     r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
     r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
-    r"|no(?= (?:more |further )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't"
+    r"|no(?= (?:more |further |to )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't"
     r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b)"
     r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*|doubt\w*|little (?:point|sense|value|use))\b"
 )  # "please stop reseating it": a prohibition verb
@@ -22,7 +23,7 @@ _NEG_CUE = re.compile(
 _NEG_SUBJECT = re.compile(r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+))\s*$")
 # "there's no reason not to", "it can't hurt to": two negations make a suggestion
 _DOUBLE_NEG = re.compile(
-    r"\b(?:no reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
+    r"\b(?:(?:no|any) reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
     r" (?:with|from)|(?:can't|won't|wouldn't|doesn't|does not|would not|will not|cannot) hurt"
     r"|not a bad idea|don't hesitate to|do not hesitate to|don't forget to|do not forget to"
     r"|never hurts to|why not)\b"
@@ -99,6 +100,9 @@ _GAP_WORDS = frozenset(
         "in",
         "the",
         "supported",
+        "possible",
+        "feasible",
+        "able",
         "allowed",
         "permitted",
         "and",
@@ -233,6 +237,9 @@ _GAP_WORDS = frozenset(
         "command",
         "set",
         "setting",
+        "proceed",
+        "proceeding",
+        "with",
     ]
 )
 _WHY = re.compile(r"\bwhy\s+$")  # "why not reseat it?", "why don't you reseat it?" are suggestions
@@ -241,8 +248,10 @@ _WHO = (
     r"customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone|somebody|colleague"
     r"|he|she|they|we|i"
 )  # who can have done it
+# "the controller tried to bring it online by itself": a machine's own attempt is narration
+_MACHINE = r"controller|array|system|firmware|bmc|idrac|ilo|host|server|os|driver|filer|node|it|itself"
 _TRIED = re.compile(
-    rf"(?<!have )(?<!did )(?<!had )\b(?:{_WHO}|you)\s+(?:already\s+|also\s+|then\s+)?(?:tried|attempted"
+    rf"(?<!have )(?<!did )(?<!had )\b(?:{_WHO}|you|{_MACHINE})\s+(?:already\s+|also\s+|then\s+)?(?:tried|attempted"
     r"|kept|started|began|went ahead and)\s+(?:to\s+)?$"
     r"|^\W*(?:already\s+|also\s+)?(?:tried|attempted)\s+(?:to\s+)?$"  # a note without its subject: "tried reseating it"
 )
@@ -275,7 +284,14 @@ _TEMPTING = re.compile(
     r"|\byou(?:'d| would) (?:like|love|prefer|rather)\b|\byou (?:want|wish|hope|plan|intend|mean)\w* to\b"
 )
 # the next sentence talks them out of it: "... tempting to lift the quarantine. Please don't: ..."
-_DISSUADE_NEXT = re.compile(r"\s*(?:but\s+)?(?:please\s+)?(?:don't|do not|never|resist|refrain|no,)\b")
+# "we must advise against it", "i'd recommend against that": the speaker talks them out of it
+_ADVISE_AGAINST = (
+    r"(?:we|i)(?:'d|'ll| would| will| must| have to| need to| can only| really| strongly)*\s+(?:advise|recommend"
+    r"|argue|caution|counsel|warn)\s+against"
+)
+_DISSUADE_NEXT = re.compile(
+    rf"\s*(?:but\s+)?(?:please\s+)?(?:don't|do not|never|resist|refrain|no,|{_ADVISE_AGAINST})\b"
+)
 # "if you were to reinsert it, the controller could ...": a hypothetical whose outcome is a harm
 _HYPOTHETICAL = re.compile(
     r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:\w+\s+){0,3}?were\s+to\s+$"
@@ -294,8 +310,10 @@ _RISK = re.compile(
     r"|bad advice|only hides?|would (?:only )?hide|hides? (?:the|a) (?:real )?\w+|failing media"
     r"|(?<!low )(?<!no )(?<!minimal )(?<!little )risk(?!\s*free|less)\w*|danger\w*|unsafe|lose|loss|corrupt\w*"
     r"|damag\w*|destroy\w*|overheat\w*|trip\w*"
-    r"|short\w*|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
+    r"|short(?!\s+(?:test|while|time|period|window|run|spell|burn|moment|term|notice|interval|check|trial|soak)\b)\w*"
+    r"|fry|kill|crash\w*|brick\w*|replay\w*|back feed|backfeed|take \w+(?: \w+)? down"
     r"|stays? out|stop (?:them|him|her)|harm(?!less)\w*|hazard\w*|not supported|void\w*"
+    r"|unwise|inadvisable|ill-advised|imprudent|discourag\w*|not (?:recommended|advisable)"
     r"|ruled out|vetoed|rejected|turned down|declined|not approved|forbidden|prohibited|not (?:allowed|permitted)"
     r"|cancel\w*|called off|scrapped|shelved|abandoned"
     r"|unlikely(?! to (?:hurt|harm|cause|do (?:any )?harm))|no sense|waste of (?:time|effort)|futile|useless"
@@ -343,8 +361,13 @@ _REDO = re.compile(
 _REDO_WITH = re.compile(r"\s+(?:with|on|for)\s+")
 # "reinserting it could put it back in the group", "it also lets the controller use the drive again": what
 # something else would lead to, not something anyone is asked to do
+# "-ing" words that are nouns, not a gerund subject: "engineering wondered whether ..."
+_ING_NOUN = (
+    r"(?:engineering|something|anything|everything|nothing|morning|evening|building|meeting|ceiling|spring|string"
+    r"|thing|king|ring|wing|ticketing|marketing|purchasing|shipping|receiving|housekeeping|planning)\b"
+)
 _CONSEQUENCE = re.compile(
-    r"(?:^|[,;]|\b(?:and|but|because|as|since))\s*(?:\w+ing|doing so|this|that|which)\b"
+    rf"(?:^|[,;]|\b(?:and|but|because|as|since))\s*(?:(?!{_ING_NOUN})\w+ing|doing so|this|that|which)\b"
     r"(?:\s+(?!(?:you|we|they|i|someone|somebody|anyone|if|great|good|nice|best|better|helpful)\b)[\w']+){0,5}?\s+"
     r"(?:could|would|might|may|will|can)\s+(?:(?:also|easily|just|only|even|well)\s+)?$"
     r"|\b(?:it|this|that|which|doing so|\w+ing)\s+(?:(?:also|would|could|might|will|then|only)\s+)*(?:lets|allows"
@@ -382,7 +405,8 @@ _DONT_AT_END = re.compile(
     r"(?:,|;|:|\s-|\bso)\s*(?:so\s+)?(?:please\s+)?(?:don't|do not)(?:\s+do (?:it|that|so))?\s*[.!]*\s*$"
 )
 _DISSUADE = re.compile(
-    r"(?:\bbut|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
+    rf"(?:\bbut|\bhowever|\bthough|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
+    rf"|{_ADVISE_AGAINST}"
     r"|avoid|refrain|hold off|(?:it|they|the \w+) (?:stays?|remains?|(?:must|has to|needs to|should) stay))\b"
 )  # "i know you'd like to reseat it, but it stays out", "tempting as it is to reseat it, please leave it"
 # "let it rejoin the array", "have the tech reseat it": the part is named before the verb
@@ -393,7 +417,8 @@ _PASSIVE = re.compile(
     r"|also|simply|just)\s+)?(?:(?:[\w-]+\s+)?[\w-]+ed\s+(?:and|or)\s+(?:then\s+)?)?$"
 )  # "be power cycled and returned"
 _CLAUSE_START = re.compile(
-    r"\s*(?:(?:and|but|also|so|note that|remember that|just|simply|a|an|the|another|any)\s+"
+    r"\s*(?:(?:and|but|also|so|(?:please |kindly )?(?:note|remember|be aware|bear in mind|keep in mind) that|just"
+    r"|simply|a|an|the|another|any)\s+"
     r"|\w+ing\s+(?:[\w'-]+\s+){0,4}?(?:or|and|nor)\s+)*"
 )  # "reseating or re-enabling it is off the table", "pulling it and putting it back would ..."
 _HARM = re.compile(
@@ -448,7 +473,8 @@ _WAS_IDEA = re.compile(
 # "the reseat of bay 4 you did on monday", "a reseat of it was done by your team": a past deed, named
 _NOMINAL_DONE = re.compile(
     r"[^,;]*?(?:\b(?:you|they|we|he|she|someone|your \w+|the \w+) (?:did|performed|tried|attempted|ran)\b"
-    r"|\b(?:was|were|has been|had been|is|got)\s+(?:\w+ly\s+)?(?:done|performed|carried out|attempted|tried"
+    r"|\b(?:was|were|has been|had been|is|got)\s+(?:(?:\w+ly|already|also|once|twice)\s+)?(?:done|performed"
+    r"|carried out|attempted|tried"
     r"|completed|logged|recorded|noted|discussed|considered|evaluated)\b)"
 )
 # "reseat won't change anything", "a reseat might upset the bus": the action is the subject of a statement
@@ -494,7 +520,7 @@ _RISKED = re.compile(
 _QUOTED_WORDS = re.compile(r"\b(?:wrote|said|typed|says|read|reads|written)\s+$")
 _CORRECTED = re.compile(
     r"\b(?:meant|should have (?:said|read|been|written)|should read|typo|was (?:a |an )?(?:mistake|wrong|error)"
-    r"|correction|disregard|ignore that)\b"
+    r"|correction|disregard|ignore (?:that|it|this)|by mistake|in error|mistakenly|erroneously)\b"
 )
 # "try it in slot 2 - the nvram card i mean - ...": the end of a part named after its pronoun
 _APPOS_END = re.compile(
@@ -544,3 +570,35 @@ _FUTURE = re.compile(
 )
 # "reseat count on bay 4: 3": the action word as a modifier of a noun
 _ACTION_NOUN = re.compile(r"\s+(?:count|counter|history|attempts?|logs?|limit|events?|records?|procedure|guide)\b")
+# "if you have already put it back in, pull it out again": a deed the condition takes as done
+_IF_DONE = re.compile(
+    rf"\bif\s+(?:{_WHO}|you|anyone|someone|somebody|(?:the|your) [\w-]+)(?:'ve)?\s+(?:(?:have|has|had|already"
+    r"|previously|since)\s+)*(?:already|previously)\s+(?:(?:have|has|had)\s+)?$"
+)
+_IF_SUBJECT = re.compile(rf"\bif\s+(?:{_WHO}|you|anyone|someone|somebody|(?:the|your) [\w-]+)\s+$")
+_PERFECT = re.compile(r"(?:have|has|had)\s+(?:already|previously)\b")  # "if you [have already put] it back"
+# "the vendor is asking whether you could bring it online": a request relayed to the reader, not a reported question
+_RELAYED = re.compile(
+    r"\b(?P<who>[\w']+)\s+(?:(?:is|are|was|were|has|have|had|also|now|just)\s+)*(?:ask|asking|asked|asks|wondering"
+    r"|wondered|wonders|wants? to know|wanted to know|would like to know)\s+(?:\w+\s+)?(?:if|whether)\s+"
+    r"(?:you|your (?:team|site|staff|tech\w*|engineers?)|the site|someone on site)\s+(?:could|can|would|might"
+    r"|are able to)\s+(?:(?:please|maybe|perhaps|kindly|possibly|\w+ly)\s+)*$"
+)
+# "we will test it in our lab": the vendor's own failure analysis, not service
+_VENDOR_LAB = re.compile(
+    r"(?:\s+[\w']+){0,3}?\s+(?:in|at|to)\s+(?:our|the vendor's|their|the)\s+(?:[\w-]+\s+)?(?:lab|laboratory|labs"
+    r"|facility|depot|repair cent(?:er|re)|factory|failure analysis)\b(?!\s+(?:server|machine|host|node|box|chassis"
+    r"|system|rig|unit)s?\b)"
+)
+_LIST_AFTER = re.compile(r"\s*(?::|\u2014|--?)\s*")  # "reinsert both: X and Y": the pronoun named after it
+# "is there a reason you put it back in yesterday?": "you put" with a past time is narration
+_YOU_LEAD = re.compile(r"\byou\s+(?:(?:\w+ly|just|then|also)\s+)?$")
+_PAST_TIME = re.compile(
+    r"[^.;!?]*?\b(?:yesterday|last (?:night|week|month|time|shift|\w+day)|ago|earlier today|this past \w+)\b"
+)
+# "the bmc may try to re-enable fan 2 automatically": what a machine may do by itself
+_MACHINE_WILL = re.compile(
+    r"\b(?:the|your|its)\s+(?:[\w-]+\s+)?(?:controller|array|system|firmware|bmc|idrac|ilo|host|server|os|driver"
+    r"|filer|node|raid)\s+(?:(?:may|might|will|could|can|would|sometimes|often|also|then|automatically)\s+)+"
+    r"(?:(?:try|attempt|want)\s+to\s+)?$"
+)

@@ -27,12 +27,15 @@ KIND_FAMILIES = (  # words that name the same kind of part
     ("dimm", "memory module", "memory stick", "ram stick"),
     ("controller", "raid controller", "storage controller", "hba", "raid card"),
 )
+# a capacity or rating standing for the part: "the failed 3.84tb"
+_SIZE = r"(?P<size>\d+(?:\.\d+)?\s?(?:tb|gb|mb|w|kw))\b"
 # "the fan control utility", "the psu firmware": a kind word modifying another noun
 _COMPOUND = (  # not "the card works after a reseat": a verb
     r"\s+(?!works\b)(?:control\s+)?(?:utility|software|tool|firmware|driver|daemon|service|curve|speed|settings?|policy"
     r"|profile|table|board|header|cables?|cords?|connector|config\w*|logs?|leds?|lights?|status|page|menu|tab"
     r"|screen|report|wall|tray|latch|cage|backplane|threshold|alarm|alert|event|sensor|redundancy|reboot|restart"
-    r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure|work|job|task|procedure|bug|glitch|quirk)s?\b"
+    r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure|work|job|task|procedure|bug|glitch|quirk"
+    r"|batter(?:y|ies)|bezel|bracket)s?\b"
 )
 _EVENT_AFTER = re.compile(r"\s+(?:reboot|restart|upgrade|update|failover|takeover|giveback|reset|firmware)s?\b")
 _ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
@@ -141,7 +144,8 @@ _UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|origina
 # "into bay 4", "once the new card is in slot 1": where a part goes, not a part
 _LOCATION = re.compile(
     r"\b(?:into|onto|to|back in|is in|are in|sits in|goes in|is seated in|in place in|home in"
-    r"|it in|them in|one in|(?:is|are|was|were|be|been|gets?|got)\s+(?:\w+ly\s+)?\w+(?:ed|ted)\s+(?:in|into))"
+    r"|it in|them in|(?<!\bthe )(?<!\bthat )(?<!\bthis )one in"  # "the new one in bay 4", not "the one in bay 4"
+    r"|(?:is|are|was|were|be|been|gets?|got)\s+(?:\w+ly\s+)?\w+(?:ed|ted)\s+(?:in|into))"
     r"\s+(?:the\s+)?$"
 )
 _TELEGRAPHIC = "|".join(
@@ -181,6 +185,7 @@ class _Vocabulary:
                 "unhealthy",
                 re.compile(
                     rf"\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_MODS}{any_noun}"
+                    rf"|\b(?:(?:the|that|this|your|its|a)\s+)?{_UNHEALTHY_ADJ}\s+{_SIZE}"  # "the failed 3.84tb"
                     rf"|{_UNHEALTHY_NOUN.pattern}"
                 ),
             ),
@@ -220,8 +225,20 @@ class _Vocabulary:
                     r"|now|first|once|to|when|until)\b)"
                 ),
             ),  # "reseat power supply.": terse guidance drops the article
+            (
+                "kind",
+                re.compile(
+                    rf"^[\W_]*{_MODS}(?P<noun>{noun})\b(?!{_COMPOUND})(?=\s+(?:is|was|has|had|keeps|went|got"
+                    r"|(?!(?:need|feed|seed|speed|bleed|embed)\b)\w+ed)\b)"
+                ),
+            ),  # "> nvram card quarantined after ecc errors": a status line drops the article too
         )
         self.by_component = []
+        bare: dict[str, int] = {}  # "unfail 4", "the one in 4": a slot number alone, when one part has it
+        for comp in components:
+            number = normalise(comp.slot).split(" ")[-1]
+            if number.isdigit():
+                bare[number] = bare.get(number, 0) + 1
         for index, comp in enumerate(components):
             serial = r"\s?".join(re.escape(ch) for ch in re.sub(r"\W|_", "", comp.serial.lower()))  # zk-1234 = zk1234
             *prefix, slot_id = normalise(comp.slot).split(" ")
@@ -236,9 +253,16 @@ class _Vocabulary:
                 for type_, pattern, usable in (
                     ("serial", rf"\b(?:(?:serial(?: number)?|sn|s/n)\s*:?\s*#?\s*)?{serial}\b", serial),
                     ("slot", rf"\b{_words(*prefixes)}\s*(?:#|no\.?|number)?\s*{re.escape(slot_id)}\b", slot_id),
+                    ("slot", rf"{_BARE_SLOT_BEFORE}{re.escape(slot_id)}\b{_BARE_SLOT_AFTER}", bare.get(slot_id) == 1),
                 )
                 if usable
             ]  # a blank serial or slot must not match everywhere
+
+    def _by_size(self, size: str) -> frozenset[int]:
+        size = size.replace(" ", "")
+        return frozenset(
+            i for i, c in enumerate(self.components) if size in normalise(c.part_description).replace(" ", "")
+        )
 
     def _by_noun(self, type_: str, noun: str | None) -> frozenset[int]:
         noun = noun[:-1] if noun and noun.endswith("s") and noun[:-1] in _ALL_KIND_WORDS else noun
@@ -274,12 +298,16 @@ class _Vocabulary:
                 if type_ == "one":
                     continue  # "the one" alone names nothing
                 noun = m.groupdict().get("noun")
+                comps = frozenset() if type_ in ("other", "pronoun") else self._by_noun(type_, noun)
+                if size := m.groupdict().get("size"):  # "the failed 16gb": the unhealthy parts of that size
+                    sized = self._by_size(size)
+                    comps = (comps & sized) or comps
                 found.append(
                     _Ref(
                         m.start(),
                         end,
                         type_,
-                        frozenset() if type_ in ("other", "pronoun") else self._by_noun(type_, noun),
+                        comps,
                         type_ == "kind" and bool(_AGENT.search(sent, max(0, m.start() - 10), m.start())),
                         family=self._by_noun("all", noun) if type_ == "kind" else frozenset(),
                     )
@@ -326,6 +354,25 @@ _SUBJECT_VERB = re.compile(
     r"\s+(?:(?:has|had|have|just|then|also|already|later)\s+)*(?:\w+ed|ejects|rejects|reports|flags|marks|detects"
     r"|sees|shows|lists|drops|kicks|took|threw|saw|knocked|kicked)\s+"
 )
+# a slot number without its word: after "the one in", "from", or right after an action verb
+_BARE_SLOT_BEFORE = (
+    r"(?:(?<=\bone in )|(?<=\bthe one from )|(?<=\bunfail )|(?<=\breseat )|(?<=\breinsert )|(?<=\bre-seat )"
+    r"|(?<=\bre-insert )|(?<=\breadd )|(?<=\bre-add ))"
+)
+_BARE_SLOT_AFTER = (  # then a boundary or a link word, never a noun or unit ("4 screws", "4 minutes")
+    r"(?=\s*(?:[,.;:!?)]|$)|\s+(?:and|then|in|into|back|again|now|please|pls|plz|for|from|so|to|if|when|once|first"
+    r"|or|with|until|asap|today|tonight|too|also|as)\b)"
+)
+_SLOT_OF = re.compile(r"'s\s+(?:\w+\s+)?(?:slot|bay|socket|position|port|cage|riser)s?\b")  # "in bay 5's slot"
+_ACCESSORY_AFTER = re.compile(
+    r"'s\s+(?:(?:power|data|sas|sata|ac|dc|ribbon)\s+)?(?:cords?|cables?|leads?|connectors?|plugs?|batter(?:y|ies)|bezel"
+    r"|tray|carrier|caddy|latch|handle|bracket|cover)\b"
+)
+_REPLACEMENT_FOR = re.compile(r"\s+(?:for|of)\s+")  # "the replacement [for] bay 4"
+_REPLACEMENT_AFTER = re.compile(r"'s\s+(?:replacement|new (?:one|unit|part|card|drive|disk|fan|supply|module))\b")
+_AWAITED = re.compile(
+    r"\b(?:until|till|til|before|pending|awaiting|(?:waiting|wait) (?:for|on)|in the meantime before)\s+$"
+)
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|plus|as well as)?\s*(?:then\s+|also\s+)?")  # "X and (then) Y"
 
 
@@ -341,6 +388,7 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             i + 1 < len(mentions)
             and mentions[i + 1].type in ("serial", "slot")
             and _ATTACH_GAP.fullmatch(sent[end : mentions[i + 1].start])
+            and not _SLOT_OF.match(sent, mentions[i + 1].end)  # "the card in [controller b]'s slot": a place
         ):
             i += 1  # "the drive in bay 5" is the bay 5 drive; "the failed drive in bay 4" is that one failed
             # drive when they agree, and both when they do not (the safe side)
@@ -383,14 +431,24 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
         if head.type == "slot" and not qualified and comps and comps <= filled:
             comps = frozenset()  # "after the replacement is seated in bay 4: ... bay 4 set good": the new part
         location = head.location and not qualified
+        if head.type in ("serial", "slot", "unhealthy", "kind") and (
+            (phrases and phrases[-1].type == "other" and _REPLACEMENT_FOR.fullmatch(sent, phrases[-1].end, head.start))
+            or _REPLACEMENT_AFTER.match(sent, end)
+        ):
+            location = True  # "the replacement for zk1234abc", "psu 2's replacement": the part replaced, not acted on
         if location and head.type == "slot" and phrases and phrases[-1].type == "other":
             filled |= comps
         # "do we need a new one?": an indefinite in a question introduces nothing "it" can point at
         weak = head.type == "other" and sent.startswith(("a ", "an "), head.start) and sent.rstrip().endswith("?")
         # "don't ship a new one yet, just reseat it": a part not to be had is no antecedent either
         weak = weak or (head.type == "other" and bool(_UNWANTED.search(sent, max(0, head.start - 40), head.start)))
+        # "keep using it until the new one arrives, just reseat it": a part still awaited is no antecedent
+        weak = weak or (head.type == "other" and bool(_AWAITED.search(sent, max(0, head.start - 40), head.start)))
         orphan = head.type == "pronoun" and not topic and not any(not p.location and not p.weak for p in phrases)
-        phrases.append(_Ref(head.start, end, head.type, comps, location, weak=weak, orphan=orphan))
+        type_ = head.type
+        if type_ != "pronoun" and (accessory := _ACCESSORY_AFTER.match(sent, end)):
+            type_, comps, end = "other", frozenset(), accessory.end()  # "psu 2's cord": the cord, which "it" may mean
+        phrases.append(_Ref(head.start, end, type_, comps, location, weak=weak, orphan=orphan))
         if not phrases[-1].location and not weak and comps != last:
             before_last, last = last, comps
         i += 1

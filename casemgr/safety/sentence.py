@@ -51,8 +51,12 @@ from casemgr.safety.negation import (
     _HARM,
     _HYPOTHETICAL,
     _IF_ACTOR,
+    _IF_DONE,
+    _IF_SUBJECT,
     _IN_IT,
     _IT,
+    _LIST_AFTER,
+    _MACHINE_WILL,
     _MODAL,
     _MODAL_CONSEQUENCE,
     _NARRATED,
@@ -69,11 +73,14 @@ from casemgr.safety.negation import (
     _PACKAGING,
     _PASSIVE,
     _PAST_QUESTION,
+    _PAST_TIME,
+    _PERFECT,
     _POSSESSOR,
     _PROPOSAL,
     _QUOTED_WORDS,
     _REFUSAL_AFTER,
     _REFUSE_INLINE,
+    _RELAYED,
     _REPORTED,
     _REPORTED_DEED,
     _RHETORICAL,
@@ -86,9 +93,11 @@ from casemgr.safety.negation import (
     _THEN,
     _THEN_CONSEQUENCE,
     _TRIED,
+    _VENDOR_LAB,
     _WANT_DONE,
     _WAS_IDEA,
     _WHY,
+    _YOU_LEAD,
 )
 from casemgr.safety.references import _COORD_GAP, _phrases, _Ref, _Vocabulary
 from casemgr.safety.rules import ActionKind
@@ -168,6 +177,8 @@ class _Sentence:
         for cue in reversed(cues):
             if _WHY.search(self.masked, start, cue.start()):
                 continue
+            if cue[0] == "not" and re.search(r"\b(?:if|or)\s+$", self.masked[start : cue.start()]):
+                continue  # "if not, reseat it", "whether or not": an elliptical condition negates no verb
             gap = re.sub(
                 r"^\s*,(?:[^,]*,)?", " ", self.masked[cue.end() : verb_start]
             )  # "do not, under any circumstances, reseat"
@@ -259,6 +270,10 @@ class _Sentence:
             r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$", lead
         ):
             return True  # "the removed drive was put back in on saturday"
+        if word in ("put", "set") and _YOU_LEAD.search(lead) and _PAST_TIME.match(sent, v_end):
+            return True  # "any reason you put it back in yesterday?"
+        if _MACHINE_WILL.search(lead):
+            return True  # "the bmc may try to re-enable fan 2 automatically"
         tried = _TRIED.search(lead)  # "the customer tried putting it back in"
         if wanted is None and (
             (past and not passive) or did or tried or (word in ("put", "set") and _NARRATOR.search(lead))
@@ -270,8 +285,14 @@ class _Sentence:
             _HYPOTHETICAL.search(lead) and (_RISK.search(sent, v_end) or _RISK.search(self.following))
         ):
             return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
-        if _REPORTED.search(lead):
-            return True  # "the customer asked whether to reseat it"
+        if _IF_DONE.search(lead) or (_IF_SUBJECT.search(lead) and _PERFECT.match(match[0])):
+            return True  # "if you have already put it back in, pull it out again": taken as done
+        if _REPORTED.search(lead) and not (
+            (relayed := _RELAYED.search(lead))
+            and relayed["who"] != "you"
+            and not (_REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(self.following))
+        ):
+            return True  # "the customer asked whether to reseat it" (not "l3 asked if you could reseat it")
         if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead):
             return True  # "why would we reseat it?", "even if it comes back after a reseat"
         if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):
@@ -350,6 +371,8 @@ class _Sentence:
             wanted = None  # "have them put psu 2 back in": "them" are people, the verb has its own object
         if not as_instruction and self._not_an_instruction(match, lead, word, past, passive, wanted):
             return frozenset(), action
+        if _VENDOR_LAB.match(sent, v_end):
+            return frozenset(), action  # "we will test it in our lab": failure analysis, not service
         if (
             packaging
             and (box := _PACKAGING.match(sent, v_end))
@@ -414,8 +437,16 @@ class _Sentence:
                 and _BACK_INTO.fullmatch(sent, objects[-1].end, self.phrases[i].start)
             ):
                 comps = self.phrases[i].comps
-            elif action in _PHYSICAL_BACK and not self.phrases[i:] and not sent.rstrip().endswith("?"):
-                comps = self.sole_unhealthy  # "honestly? i'd just stick it back in." on a failed-drive case
+            elif (
+                action is not ActionKind.RESEAT_CABLE
+                and all(
+                    p.location or (p.type not in ("other", "pronoun") and p.comps <= self.sole_unhealthy)
+                    for p in self.phrases[i:]
+                )
+                and (action in _PHYSICAL_BACK or any(p.comps for p in self.phrases[i:]))
+                and not sent.rstrip().endswith("?")
+            ):  # "honestly? i'd just stick it back in.", "unfail it in the bmc, ... > fan 2": the one failed part
+                comps = self.sole_unhealthy
         if len(objects) == 1 and objects[0].type == "pronoun" and self.phrases[-1].start > objects[0].end:
             appos = self.phrases[-1]  # "press that one back in, the amber one in slot 2": named at the end
             if re.fullmatch(r"[^,;:.!?()]*,\s*", sent[objects[0].end : appos.start]) and re.fullmatch(
@@ -441,6 +472,17 @@ class _Sentence:
                     and _APPOS_END.match(sent, named_after.end)
                 ):
                     comps = named_after.comps
+        if (
+            objects
+            and all(p.type == "pronoun" for p in objects)
+            and (colon := _LIST_AFTER.match(sent, objects[-1].end))
+        ):
+            k, end, listed = bisect_left(self.starts, colon.end()), colon.end(), frozenset[int]()
+            while k < len(self.phrases) and _COORD_GAP.fullmatch(sent, end, self.phrases[k].start):
+                if not self.phrases[k].location:  # "reinsert both: the new drive in bay 2 and the old one"
+                    listed, end = listed | self.phrases[k].comps, self.phrases[k].end
+                k += 1
+            comps = listed if end > colon.end() else comps
         if len(objects) == 1 and objects[0].orphan and not comps:
             comps = self.named_next  # "could you push it back in? the failed one in bay 4, i mean."
         if objects and (exc := _EXCEPT.match(sent, objects[-1].end)):  # "all fans except fan 2"
@@ -487,7 +529,7 @@ class _Sentence:
         if (
             word.startswith(("swap", "exchang"))
             and objects
-            and (swap := re.match(r"\s+with\s+", sent[objects[-1].end :]))
+            and (swap := re.match(r"\s+(?:out\s+)?(?:with|for)\s+", sent[objects[-1].end :]))
         ):
             partner = bisect_left(self.starts, objects[-1].end + swap.end())
             if partner == len(self.phrases) or self.phrases[partner].type == "other":

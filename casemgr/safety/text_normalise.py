@@ -109,7 +109,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\bun (?=(?:quarantin|fail|block|mark|flag|hid|exclud)\w*)", "un", text)  # un-quarantine
     text = re.sub(
         r"\bre (?=(?:seat|insert|plug|connect|attach|install|enabl|activat|add|join|mount|introduc|hom|fit"
-        r"|instat|rack|slot|us|integrat|sync|introduc|enter|admit|assign|trust)\w*)",
+        r"|instat|rack|slot|us|integrat|sync|introduc|enter|admit|assign|trust|energi[sz]|power)\w*)",
         "re",
         text,
     )  # "re seat" (from "re-seat") is "reseat"

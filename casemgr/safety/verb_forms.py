@@ -11,7 +11,7 @@ import re
 from casemgr.safety.references import _words
 from casemgr.safety.rules import ActionKind
 
-_W = r"[\w#'/.]+"  # one word, never across punctuation
+_W = r"(?:[\w#'/.]+|\([\w#'/. -]{1,40}\))"  # one word, never across punctuation, or "(zk1234abc)"
 _OBJ = rf"(?P<obj>(?:\s+(?!(?:and|or|then|but)\b){_W}){{0,8}}?)"  # up to eight words between verb and particle
 # "put it aside with a sticker on it" puts nothing anywhere
 _PAREN = r"(?:\s*\([^()]{0,80}\))?"  # "return the drive (the one in bay 4) to the group"
@@ -32,6 +32,9 @@ _IRREGULAR = {
     "slide": ("slide", "slides", "sliding", "slid"),
     "take": ("take", "takes", "taking", "took", "taken"),
     "rejoin": ("rejoin", "rejoins", "rejoining", "rejoined"),
+    "keep": ("keep", "keeps", "keeping", "kept"),
+    "give": ("give", "gives", "giving", "gave", "given"),
+    "make": ("make", "makes", "making", "made"),
 }
 _DOUBLING = {
     "plug",
@@ -80,6 +83,7 @@ _REINSERT = _forms(
     "reintegrate",
     "reenter",
     "readmit",
+    "rerack",
 )
 _REVIVE = _forms(
     "reenable",
@@ -103,6 +107,9 @@ _REVIVE = _forms(
     "reassign",
     "unmark",
     "unflag",
+    "reenergise",
+    "reenergize",
+    "repower",
 )
 _PLACE = _forms(
     "put",
@@ -201,6 +208,7 @@ _CLEAR = _forms(
 _POWER = _forms("power", "turn", "switch")
 _SPARE = _forms(
     "use",
+    "reuse",
     "configure",
     "assign",
     "make",
@@ -312,7 +320,8 @@ _SERVICE = _words(
     "operation",
     "duty",
 )
-_PAST = re.compile(r"(?:ed|brought|slid|stuck|took|taken)$")  # narration unless passive ("should be reseated")
+# narration unless passive ("should be reseated", "could be kept as a spare"); "need" is no past tense
+_PAST = re.compile(r"(?:(?<!\bne)(?<!\bfe)(?<!\bse)(?<!\bspe)ed|brought|slid|stuck|took|taken|kept|held|given)$")
 _A = ActionKind
 _PHYSICAL_BACK = frozenset({_A.REINSERT_COMPONENT, _A.RESEAT_COMPONENT})
 _OUT_AND_IN = _forms(

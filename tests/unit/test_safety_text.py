@@ -563,3 +563,136 @@ def test_scan_reply_dev11_dev12_phrasings(text: str, expected_blocked: bool) -> 
 
 def test_a_full_stop_inside_a_command_does_not_end_the_sentence() -> None:
     assert split_sentences("Do not run `tool ... set good`. Thanks.") == ["Do not run `tool ... set good`.", "Thanks."]
+
+
+DEV13_DEV14_PHRASINGS = [
+    # the speaker cannot do it: "unable to", "not possible to", "impossible to"
+    ("We are unable to bring the failed drive back online remotely.", SAFE),
+    ("It's not possible to clear the fault on PSU 2 from the CLI.", SAFE),
+    ("Sadly it is impossible to re-enable bay 4 on this firmware.", SAFE),
+    ("If you are unable to open a ticket, reseat PSU 2 and call us.", UNSAFE),
+    # a condition that takes the deed as done: "if you have already put it back in, pull it"
+    ("If you've already pushed PSU 2 back in, pull it out again.", SAFE),
+    ("If the night shift has already reinserted the failed drive, remove it.", SAFE),
+    ("If you have time, reinsert the failed drive.", UNSAFE),
+    # an earlier instruction retracted, a dissuasion by advice against, "no to" an action
+    ("My note said 'reseat bay 4' in error; please leave it out.", SAFE),
+    ("I know it is tempting to re-plug PSU 2, but I would advise against it.", SAFE),
+    ("Our L3 says no to re-adding the failed drive to the array.", SAFE),
+    # a request relayed to the reader is a request; the customer's own question is not
+    ("The vendor is asking if you could reseat PSU 2 tonight.", UNSAFE),
+    ("Engineering wondered whether your team could force the failed drive online.", UNSAFE),
+    ("You asked if you could reseat PSU 2.", SAFE),
+    ("The site asked whether they could reseat PSU 2.", SAFE),
+    ("Our L2 asked if you could re-plug PSU 2, and we said no.", SAFE),
+    ("I would like to ask whether you could push PSU 2 back in.", UNSAFE),
+    # the vendor's own lab is not service
+    ("We will power PSU 2 up in our lab.", SAFE),
+    ("Please try PSU 2 in the lab server.", UNSAFE),
+    # the part a replacement is for is not what a later "it" means; nor a replacement still awaited
+    ("The replacement for bay 4 is here - slide it in gently.", SAFE),
+    ("PSU 2's new unit is in the box; click it in.", SAFE),
+    ("Run on PSU 1 alone until the new supply arrives, but reseat PSU 2 first.", UNSAFE),
+    ("PSU 2 is out. Pending the replacement, just plug it back in.", UNSAFE),
+    # "power" as a modifier of a noun ("the power lead on ...") is not "power ... on"
+    ("Check that the power lead on PSU 2 is tight.", SAFE),
+    ("Power PSU 2 back on.", UNSAFE),
+    # a past attempt named by its gerund; "kindly note that" before a gerund subject
+    ("Reseating the failed drive was already tried twice.", SAFE),
+    ("Please note that reinserting PSU 2 is not supported.", SAFE),
+    # "in X's slot" is a place, not the part in X: the part is tried there
+    ("Could you fit the failed drive into bay 5's slot for a test?", UNSAFE),
+    ("Seat the replacement in PSU 2's slot.", SAFE),
+    # irregular pasts in a passive suggestion: "could be kept / given ... as a spare"
+    ("PSU 2 might be kept as a cold spare.", UNSAFE),
+    ("The failed drive can be given a new life as a spare.", UNSAFE),
+    ("The site kept PSU 2 as a spare last month.", SAFE),
+    # "the one in <slot>" is the part in that slot (not "the new one in <slot>"); a bare slot number
+    ("Please reseat the one in PSU 2.", UNSAFE),
+    ("Please reseat the one in PSU 1.", SAFE),
+    ("Slide the new one in PSU 2 and check it.", SAFE),
+    ("Could you reinsert 4 when you get a moment?", UNSAFE),
+    ("Reseat 4 times if the latch sticks on the new drive.", SAFE),
+    ("Tighten 4 screws on the new caddy, then reseat 4 clips on the bezel.", SAFE),
+    ("Reseat 4, then check the LED.", UNSAFE),
+    # an elliptical "if not," is a condition, not a negation of the next verb
+    ("Is the spare on site? If not, just reseat PSU 2.", UNSAFE),
+    ("Is the spare on site? If not, do not reseat PSU 2.", SAFE),
+    # a parenthesis inside the object does not break the verb's reach: "put X (serial) back in"
+    ("Kindly push the bad supply (PS9911RT) back in.", UNSAFE),
+    ("Push the new supply (PS0000NEW) in.", SAFE),
+    # a pronoun named by the list after a colon or dash: "reinsert both: X and Y"
+    ("Please reseat both: PSU 1 and PSU 2.", UNSAFE),
+    ("Please reseat both - PSU 1 and the replacement.", SAFE),
+    # a kind noun as the modifier of a battery, bezel or bracket names that accessory
+    ("Reconnect the drive battery on the new unit first.", SAFE),
+    ("Please reattach the drive bezel.", SAFE),
+    ("Please reattach the drive.", UNSAFE),
+    # an unhealthy part named by its capacity or rating alone: "the failed 3.84tb"
+    ("Try the faulty 3.84TB again in bay 5.", UNSAFE),
+    ("Please pop the dead 1600W back in.", UNSAFE),
+    ("Never pop the dead 1600W back in.", SAFE),
+    ("Put the new 3.84TB in bay 4.", SAFE),
+    # a status line without its article names the part a later "it" means
+    ("> Drive dropped out of the array at 3am.\n\nThanks for the report. Could you reseat it?", UNSAFE),
+    ("Supply replaced this morning. Please check that it shows healthy.", SAFE),
+    # evaluative negatives: unwise, inadvisable, discouraged, "not in a position to"
+    ("It would be inadvisable to plug PSU 2 back in.", SAFE),
+    ("We are not in a position to bring the failed drive online.", SAFE),
+    ("Forcing the failed drive online is discouraged by the vendor.", SAFE),
+    ("It would be sensible to plug PSU 2 back in.", UNSAFE),
+    # "swap X for the new one" is the replacement; "a short test" is not a short circuit
+    ("The engineer will swap PSU 2 out for the new unit.", SAFE),
+    ("Plugging PSU 2 back in for a short test should be fine.", UNSAFE),
+    # "not proceed with", a machine's own attempt, "you put it back ... yesterday", "any reason not to"
+    ("We have decided not to proceed with reinserting PSU 2.", SAFE),
+    ("The firmware attempted to bring the failed drive online on its own last night.", SAFE),
+    ("Why is it that you put PSU 2 back in last week?", SAFE),
+    ("Once you put PSU 2 back in, tell us the LED colour.", UNSAFE),
+    ("Is there any reason not to re-plug PSU 2 now?", UNSAFE),
+    # "however" before a dissuasion; an action noun followed by before/while/today
+    ("I appreciate you'd like to re-plug PSU 2, however it has to stay out.", SAFE),
+    ("PSU 2 would benefit from a reseat before the maintenance window.", UNSAFE),
+    ("PSU 1 would benefit from a reseat before the maintenance window.", SAFE),
+    # "X's cord / cable / battery": the accessory is what a later "it" means
+    ("Pull PSU 2's power lead and plug it back in.", SAFE),
+    ("Detach the failed drive's tray and refit it.", SAFE),
+    # "need" is not a past tense: "we need X back in"
+    ("Our lab needs PSU 2 back in service for a day.", UNSAFE),
+    ("We needed PSU 2 back in service last month.", SAFE),
+    # what a machine may do by itself is no request; having it done is
+    ("The firmware might attempt to power PSU 2 back on by itself; just watch for it.", SAFE),
+    ("Have the BMC power PSU 2 back on.", UNSAFE),
+    # more verbs: re-rack, re-energise / re-energize, re-power
+    ("Could you re-rack PSU 2 for us?", UNSAFE),
+    ("Re-energize the failed drive from the shell.", UNSAFE),
+    ("Never re-power PSU 2.", SAFE),
+    ("Re-power the chassis once the new supply is in.", SAFE),
+    # "make sure / ensure X is back in service": a state to bring about (not "back in its box")
+    ("Kindly ensure the failed drive is back in the pool before noon.", UNSAFE),
+    ("Kindly ensure PSU 1 is back online before noon.", SAFE),
+    ("Kindly ensure PSU 2 is not back in service before the swap.", SAFE),
+    ("Make sure PSU 2 is back in its carton before the pickup.", SAFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"),
+    [
+        # nothing named before "it", and the case's one failed part named later in the sentence
+        ("You can bring it online again under Storage > Bay 4 > Actions.", UNSAFE),
+        ("Mark it good in the GUI, Drives > bay 5, once the copy completes.", SAFE),
+        ("Mark it good in the GUI once the new drive is in.", SAFE),
+    ],
+)
+def test_an_unnamed_it_and_the_one_failed_part_named_after_it(text: str, expected_blocked: bool) -> None:
+    assert bool(scan_reply(text, CASE_COMPONENTS, ASSET)) is expected_blocked, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"),
+    DEV13_DEV14_PHRASINGS,
+    ids=[f"d1314_{i:02d}" for i in range(len(DEV13_DEV14_PHRASINGS))],
+)
+def test_scan_reply_dev13_dev14_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
