@@ -20,87 +20,50 @@ from casemgr.safety.actions import (
     _SUBORD,
     _TRY,
 )
+from casemgr.safety.mood import not_an_instruction
 from casemgr.safety.negation import (
-    _ACTION_NOUN,
-    _APPOS_END,
-    _BACK_INTO,
-    _CABLE_AFTER,
-    _CABLE_BEFORE,
     _CAUSATIVE,
-    _CLAUSE_LINK,
     _CLAUSE_START,
-    _CONCESSIVE,
-    _CONSEQUENCE,
-    _CONSEQUENCE_OF,
-    _CONSIDERED,
-    _CONTAINER,
-    _CORRECTED,
-    _DID,
-    _DISSUADE,
-    _DISSUADE_NEXT,
-    _DONT_AT_END,
     _DOUBLE_NEG,
-    _DROPPED,
-    _ENCLOSURE,
-    _ENDS_IN,
     _EXCEPT,
-    _FOR_RETURN,
     _FRONTED_NEG,
-    _FUTURE,
     _GAP_WORDS,
     _HARM,
-    _HYPOTHETICAL,
-    _IF_ACTOR,
-    _IF_DONE,
-    _IF_SUBJECT,
-    _IN_IT,
-    _IT,
-    _LIST_AFTER,
-    _MACHINE_WILL,
-    _MODAL,
-    _MODAL_CONSEQUENCE,
-    _NARRATED,
-    _NARRATOR,
-    _NEG_ANSWER,
-    _NEG_CAUSATIVE,
     _NEG_CUE,
     _NEG_SUBJECT,
     _NEXT_TOKEN,
-    _NOMINAL_DONE,
-    _NONE_EXISTS,
-    _OTHERS_WISH,
     _OWN_QUESTION,
-    _PACKAGING,
     _PASSIVE,
-    _PAST_QUESTION,
-    _PAST_TIME,
-    _PERFECT,
-    _POSSESSOR,
-    _PROPOSAL,
-    _QUOTED_WORDS,
-    _REFUSAL_AFTER,
-    _REFUSE_INLINE,
-    _RELAYED,
     _REPORTED,
-    _REPORTED_DEED,
-    _RHETORICAL,
     _RISK,
-    _RISKED,
-    _SUBJECT_OF,
-    _SUGGESTED_BY_OTHERS,
-    _TEMPTING,
-    _THANKS,
     _THEN,
-    _THEN_CONSEQUENCE,
-    _TRIED,
-    _VENDOR_LAB,
     _WANT_DONE,
-    _WAS_IDEA,
     _WHY,
-    _YOU_LEAD,
+)
+from casemgr.safety.objects import (
+    _BACK_INTO,
+    _CABLE_AFTER,
+    _CABLE_BEFORE,
+    _CONTAINER,
+    _ENCLOSURE,
+    _ENDS_IN,
+    _FOR_RETURN,
+    _IN_IT,
+    _IT,
+    _PACKAGING,
 )
 from casemgr.safety.references import _COORD_GAP, _phrases, _Ref, _Vocabulary
 from casemgr.safety.rules import ActionKind
+from casemgr.safety.statements import (
+    _APPOS_END,
+    _CLAUSE_LINK,
+    _CONSEQUENCE_OF,
+    _LIST_AFTER,
+    _NARRATED,
+    _NEG_CAUSATIVE,
+    _NOMINAL_DONE,
+    _VENDOR_LAB,
+)
 from casemgr.safety.verb_forms import (
     _AWAY,
     _CLI_START,
@@ -154,7 +117,7 @@ class _Sentence:
         self.coords = [(m.start(), m.end()) for m in _COORD.finditer(text)]
 
     @staticmethod
-    def _last_at_or_before(values: list[int], pos: int) -> int:
+    def last_at_or_before(values: list[int], pos: int) -> int:
         return values[bisect_right(values, pos) - 1] if bisect_right(values, pos) else 0
 
     def _first_at_or_after(self, values: list[int], pos: int) -> int:
@@ -167,7 +130,7 @@ class _Sentence:
 
     def negated(self, verb_start: int) -> bool:
         """A negation cue before the verb in the same clause, with only filler words in between."""
-        start = max(self._last_at_or_before(self.strong_ends, verb_start), verb_start - 300)
+        start = max(self.last_at_or_before(self.strong_ends, verb_start), verb_start - 300)
         window = self.masked[start:verb_start]
         if _DOUBLE_NEG.search(window):
             return False  # "there's no reason not to reseat it"
@@ -239,7 +202,7 @@ class _Sentence:
         if want and want[0].startswith(
             "with"
         ):  # "never run it with psu 2 reseated", "it booted with ...": negated or narrated
-            clause = self._last_at_or_before(self.strong_ends, phrase.start)
+            clause = self.last_at_or_before(self.strong_ends, phrase.start)
             if _NEG_CUE.search(self.masked, clause, want.start()) or _NARRATED.search(
                 self.masked, clause, want.start()
             ):
@@ -254,96 +217,11 @@ class _Sentence:
     def asks(self, match: re.Match) -> bool:
         """The action is the customer's question, reported or quoted ("you asked whether to reseat it")."""
         lead = self.text[
-            max(self._last_at_or_before(self.clause_cuts, match.start()), match.start() - 300) : match.start()
+            max(self.last_at_or_before(self.clause_cuts, match.start()), match.start() - 300) : match.start()
         ]
         return bool(
             _REPORTED.search(lead) or _OWN_QUESTION.search(lead) or _OWN_QUESTION.search(self.text, 0, match.start())
         )
-
-    def _not_an_instruction(
-        self, match: re.Match, lead: str, word: str, past: bool, passive: bool, wanted: _Ref | None
-    ) -> bool:
-        """The action is narrated, reported, hypothetical or talked out of, not asked for."""
-        sent, v_start, v_end = self.text, match.start(), match.end()
-        did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end : v_end + 80])  # "did you try it yet?"
-        if (past or word in ("put", "set")) and re.search(
-            r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$", lead
-        ):
-            return True  # "the removed drive was put back in on saturday"
-        if word in ("put", "set") and _YOU_LEAD.search(lead) and _PAST_TIME.match(sent, v_end):
-            return True  # "any reason you put it back in yesterday?"
-        if _MACHINE_WILL.search(lead):
-            return True  # "the bmc may try to re-enable fan 2 automatically"
-        tried = _TRIED.search(lead)  # "the customer tried putting it back in"
-        if wanted is None and (
-            (past and not passive) or did or tried or (word in ("put", "set") and _NARRATOR.search(lead))
-        ):
-            return True  # narration: "the customer reseated it", "they put it back yesterday"
-        if (word.endswith("ing") or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:
-            return True  # "you told us you had another go, fitting it back in"
-        if (_NONE_EXISTS.search(lead) and not _DOUBLE_NEG.search(lead)) or (
-            _HYPOTHETICAL.search(lead) and (_RISK.search(sent, v_end) or _RISK.search(self.following))
-        ):
-            return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
-        if _IF_DONE.search(lead) or (_IF_SUBJECT.search(lead) and _PERFECT.match(match[0])):
-            return True  # "if you have already put it back in, pull it out again": taken as done
-        if _REPORTED.search(lead) and not (
-            (relayed := _RELAYED.search(lead))
-            and relayed["who"] != "you"
-            and not (_REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(self.following))
-        ):
-            return True  # "the customer asked whether to reseat it" (not "l3 asked if you could reseat it")
-        if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead):
-            return True  # "why would we reseat it?", "even if it comes back after a reseat"
-        if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):
-            return True  # "if you put it back in, the bmc may throttle the cpus", "it risks a rebuild onto it"
-        if _QUOTED_WORDS.search(lead) and (_CORRECTED.search(sent, v_end) or _CORRECTED.search(self.following)):
-            return True  # "i wrote 'reseat bay 4' but i meant the cable"
-        if _POSSESSOR.search(lead) and not _MODAL.search(sent, v_end):
-            return True  # "your reseat of bay 4 last night is in the log"
-        if (sent.rstrip().endswith("?") and _NEG_ANSWER.match(self.following)) or _REFUSE_INLINE.search(sent, v_end):
-            return True  # "reseat psu 2? no, it's dead", "re 'can we reseat it': no"
-        if self.refused and (
-            word.endswith("ing") or ((passive or past) and re.search(r"\b(?:when|if|once|whenever|after)\b", lead))
-        ):
-            return True  # "> can we put it back? / no, please don't. / it can fault the bus when it's reinserted."
-        if _THANKS.search(lead) and not (_FUTURE.search(lead) or _FUTURE.search(sent, v_end)):
-            return True  # "thanks for reseating bay 4 yesterday"
-        if _ACTION_NOUN.match(sent, match.end("v")) and not re.search(r"\b(?:the|a|an|this|that)\s+$", lead):
-            return True  # "reseat count on bay 4: 3" (not "reseat the procedure ...")
-        if _PROPOSAL.search(lead) and _RISK.search(sent, v_end):
-            return True  # "your proposal to reseat psu 2 is declined"
-        if (_CONSIDERED.search(lead) or _WAS_IDEA.match(sent, v_end)) and (
-            _DROPPED.search(sent, v_end) or _DROPPED.match(self.following) or _RISK.search(self.following)
-        ):
-            return True  # "we considered reseating it but L3 vetoed it"
-        if (
-            not past
-            and (subject := _SUBJECT_OF.match(sent, v_end))
-            and (subject[0].strip() or _MODAL_CONSEQUENCE.match(sent, v_end))
-        ):
-            return True  # "reseat won't change anything", "reinserting would only trigger another fault"
-        if _CONSEQUENCE.search(lead):
-            return True  # "reinserting it could put it back in the group", "it lets the controller use it again"
-        q_start = self._last_at_or_before(self.strong_ends, v_start)
-        if (
-            sent.rstrip().endswith("?")
-            and _PAST_QUESTION.match(sent, q_start)
-            and not re.search(r"\byet\b", sent[v_end:])
-            and not _MODAL.search(sent, q_start, v_start)
-        ):
-            return True  # "did the power event come first, or the reseat of psu 2?"
-        if (_SUGGESTED_BY_OTHERS.search(sent, 0, v_start) or _OTHERS_WISH.search(lead)) and (
-            _REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(self.following)
-        ):
-            return True  # "if anyone suggests putting it back in, say no"
-        return bool(
-            _DONT_AT_END.search(sent, v_end)
-            or (
-                (_DISSUADE.search(sent, v_end) or _DISSUADE_NEXT.match(self.following))
-                and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end))
-            )
-        )  # "tempting ..., but please don't"
 
     def targets(
         self, match: re.Match, action: ActionKind, packaging: bool, strict: bool, as_instruction: bool = False
@@ -362,14 +240,14 @@ class _Sentence:
             return frozenset(), action  # "the storage team will add ...": prose; "... on the new drive": not the part
         if word[0] in ":=" and not _SETTING.search(sent, 0, v_start):
             return frozenset(), action  # "psu2: enabled" in a status listing sets nothing
-        lead = sent[max(self._last_at_or_before(self.clause_cuts, v_start), v_start - 300) : v_start]
+        lead = sent[max(self.last_at_or_before(self.clause_cuts, v_start), v_start - 300) : v_start]
         past = bool(_PAST.search(word)) and word[0] not in ":="  # "psu2: enabled" is a setting, not narration
         passive = (past or word in ("put", "set")) and bool(_PASSIVE.search(lead))  # "the drive should be reseated"
         wanted = self._wanted_done(v_start) if past or word in ("put", "set") else None
         j = bisect_left(self.starts, match.end("v"))
         if wanted is not None and wanted.type == "pronoun" and j < len(self.phrases) and self.phrases[j].start < v_end:
             wanted = None  # "have them put psu 2 back in": "them" are people, the verb has its own object
-        if not as_instruction and self._not_an_instruction(match, lead, word, past, passive, wanted):
+        if not as_instruction and not_an_instruction(self, match, lead, word, past, passive, wanted):
             return frozenset(), action
         if _VENDOR_LAB.match(sent, v_end):
             return frozenset(), action  # "we will test it in our lab": failure analysis, not service

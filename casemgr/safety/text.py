@@ -28,9 +28,11 @@ box") are not flagged; ``evaluate`` then decides per rule and component state. P
 no I/O, no model, nothing downloaded. Measured by ``bench/safety_scanner.py``.
 
 The parts live in their own modules: ``text_normalise`` (spellings, sentences),
-``references`` (which part), ``verb_forms`` and ``actions`` (which action), ``negation``
-(whether it is asked for) and ``sentence`` (the three, read around one verb); this module
-walks a reply's sentences and keeps what carries between them.
+``part_words`` and ``references`` (which part), ``verb_forms`` and ``actions`` (which
+action), ``negation``, ``statements`` and ``objects`` (the cues that an action is not
+asked for, or is done to packaging or a cable), ``mood`` (whether it is asked for) and
+``sentence`` (the three, read around one verb); this module walks a reply's sentences
+and keeps what carries between them.
 """
 
 from __future__ import annotations
@@ -41,14 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from casemgr.safety.actions import _VERBS
-from casemgr.safety.negation import (
-    _AFFIRM,
-    _AFFIRM_INLINE,
-    _HEALTHY_STATUS,
-    _REDO,
-    _REDO_WITH,
-    _REFUSAL_ANSWER,
-)
+from casemgr.safety.negation import _AFFIRM, _AFFIRM_INLINE, _HEALTHY_STATUS, _REDO, _REDO_WITH, _REFUSAL_ANSWER
 from casemgr.safety.references import _Vocabulary
 from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
 from casemgr.safety.sentence import _Sentence

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from casemgr.safety.references import _words
+from casemgr.safety.part_words import _words
 from casemgr.safety.rules import ActionKind
 
 _W = r"(?:[\w#'/.]+|\([\w#'/. -]{1,40}\))"  # one word, never across punctuation, or "(zk1234abc)"

@@ -1,0 +1,149 @@
+"""Whether an action found in a sentence is asked for, or narrated, reported, hypothetical
+or talked out of: the "request" leg of the scanner, read around one verb of a
+:class:`casemgr.safety.sentence._Sentence` with the cues of ``negation`` and ``statements``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from casemgr.safety.negation import (
+    _CONSEQUENCE,
+    _DID,
+    _DISSUADE,
+    _DISSUADE_NEXT,
+    _DONT_AT_END,
+    _DOUBLE_NEG,
+    _HYPOTHETICAL,
+    _MODAL,
+    _NARRATOR,
+    _NONE_EXISTS,
+    _PAST_QUESTION,
+    _REFUSAL_AFTER,
+    _REPORTED,
+    _REPORTED_DEED,
+    _RISK,
+    _SUGGESTED_BY_OTHERS,
+    _TEMPTING,
+    _TRIED,
+)
+from casemgr.safety.references import _Ref
+from casemgr.safety.statements import (
+    _ACTION_NOUN,
+    _CONCESSIVE,
+    _CONSIDERED,
+    _CORRECTED,
+    _DROPPED,
+    _FUTURE,
+    _IF_ACTOR,
+    _IF_DONE,
+    _IF_SUBJECT,
+    _MACHINE_WILL,
+    _MODAL_CONSEQUENCE,
+    _NEG_ANSWER,
+    _OTHERS_WISH,
+    _PAST_TIME,
+    _PERFECT,
+    _POSSESSOR,
+    _PROPOSAL,
+    _QUOTED_WORDS,
+    _REFUSE_INLINE,
+    _RELAYED,
+    _RHETORICAL,
+    _RISKED,
+    _SUBJECT_OF,
+    _THANKS,
+    _THEN_CONSEQUENCE,
+    _WAS_IDEA,
+    _YOU_LEAD,
+)
+
+if TYPE_CHECKING:
+    from casemgr.safety.sentence import _Sentence
+
+
+def not_an_instruction(
+    sentence: _Sentence, match: re.Match, lead: str, word: str, past: bool, passive: bool, wanted: _Ref | None
+) -> bool:
+    """The action is narrated, reported, hypothetical or talked out of, not asked for."""
+    sent, v_start, v_end = sentence.text, match.start(), match.end()
+    did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end : v_end + 80])  # "did you try it yet?"
+    if (past or word in ("put", "set")) and re.search(
+        r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$", lead
+    ):
+        return True  # "the removed drive was put back in on saturday"
+    if word in ("put", "set") and _YOU_LEAD.search(lead) and _PAST_TIME.match(sent, v_end):
+        return True  # "any reason you put it back in yesterday?"
+    if _MACHINE_WILL.search(lead):
+        return True  # "the bmc may try to re-enable fan 2 automatically"
+    tried = _TRIED.search(lead)  # "the customer tried putting it back in"
+    if wanted is None and (
+        (past and not passive) or did or tried or (word in ("put", "set") and _NARRATOR.search(lead))
+    ):
+        return True  # narration: "the customer reseated it", "they put it back yesterday"
+    if (word.endswith("ing") or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:
+        return True  # "you told us you had another go, fitting it back in"
+    if (_NONE_EXISTS.search(lead) and not _DOUBLE_NEG.search(lead)) or (
+        _HYPOTHETICAL.search(lead) and (_RISK.search(sent, v_end) or _RISK.search(sentence.following))
+    ):
+        return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
+    if _IF_DONE.search(lead) or (_IF_SUBJECT.search(lead) and _PERFECT.match(match[0])):
+        return True  # "if you have already put it back in, pull it out again": taken as done
+    if _REPORTED.search(lead) and not (
+        (relayed := _RELAYED.search(lead))
+        and relayed["who"] != "you"
+        and not (_REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(sentence.following))
+    ):
+        return True  # "the customer asked whether to reseat it" (not "l3 asked if you could reseat it")
+    if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead):
+        return True  # "why would we reseat it?", "even if it comes back after a reseat"
+    if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):
+        return True  # "if you put it back in, the bmc may throttle the cpus", "it risks a rebuild onto it"
+    if _QUOTED_WORDS.search(lead) and (_CORRECTED.search(sent, v_end) or _CORRECTED.search(sentence.following)):
+        return True  # "i wrote 'reseat bay 4' but i meant the cable"
+    if _POSSESSOR.search(lead) and not _MODAL.search(sent, v_end):
+        return True  # "your reseat of bay 4 last night is in the log"
+    if (sent.rstrip().endswith("?") and _NEG_ANSWER.match(sentence.following)) or _REFUSE_INLINE.search(sent, v_end):
+        return True  # "reseat psu 2? no, it's dead", "re 'can we reseat it': no"
+    if sentence.refused and (
+        word.endswith("ing") or ((passive or past) and re.search(r"\b(?:when|if|once|whenever|after)\b", lead))
+    ):
+        return True  # "> can we put it back? / no, please don't. / it can fault the bus when it's reinserted."
+    if _THANKS.search(lead) and not (_FUTURE.search(lead) or _FUTURE.search(sent, v_end)):
+        return True  # "thanks for reseating bay 4 yesterday"
+    if _ACTION_NOUN.match(sent, match.end("v")) and not re.search(r"\b(?:the|a|an|this|that)\s+$", lead):
+        return True  # "reseat count on bay 4: 3" (not "reseat the procedure ...")
+    if _PROPOSAL.search(lead) and _RISK.search(sent, v_end):
+        return True  # "your proposal to reseat psu 2 is declined"
+    if (_CONSIDERED.search(lead) or _WAS_IDEA.match(sent, v_end)) and (
+        _DROPPED.search(sent, v_end) or _DROPPED.match(sentence.following) or _RISK.search(sentence.following)
+    ):
+        return True  # "we considered reseating it but L3 vetoed it"
+    if (
+        not past
+        and (subject := _SUBJECT_OF.match(sent, v_end))
+        and (subject[0].strip() or _MODAL_CONSEQUENCE.match(sent, v_end))
+    ):
+        return True  # "reseat won't change anything", "reinserting would only trigger another fault"
+    if _CONSEQUENCE.search(lead):
+        return True  # "reinserting it could put it back in the group", "it lets the controller use it again"
+    q_start = sentence.last_at_or_before(sentence.strong_ends, v_start)
+    if (
+        sent.rstrip().endswith("?")
+        and _PAST_QUESTION.match(sent, q_start)
+        and not re.search(r"\byet\b", sent[v_end:])
+        and not _MODAL.search(sent, q_start, v_start)
+    ):
+        return True  # "did the power event come first, or the reseat of psu 2?"
+    if (_SUGGESTED_BY_OTHERS.search(sent, 0, v_start) or _OTHERS_WISH.search(lead)) and (
+        _REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(sentence.following)
+    ):
+        return True  # "if anyone suggests putting it back in, say no"
+    return bool(
+        _DONT_AT_END.search(sent, v_end)
+        or (
+            (_DISSUADE.search(sent, v_end) or _DISSUADE_NEXT.match(sentence.following))
+            and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end))
+        )
+    )  # "tempting ..., but please don't"

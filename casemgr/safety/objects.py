@@ -1,0 +1,31 @@
+"""What an action is done to when it is not the part: packaging, containers, cables.
+
+Patterns only, used by ``casemgr.safety.sentence`` ("put it back in its bag", "reseat the
+power cord on PSU 1", "the failed supply goes back in it" with the box just named).
+"""
+
+from __future__ import annotations
+
+import re
+
+_PACKAGING = re.compile(
+    r"\s+(?:in|into|inside|on)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:[\w'-]+\s+){0,2}?"
+    r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope|clamshell|pouch|foam"
+    r"|wrapper|tote|crate|return kit|shipping box|esd bag|anti static bag|antistatic bag|sleeve|mailer)\b"
+)
+# "find the original packaging? the failed supply goes back in it": "it" is the packaging
+_CONTAINER = re.compile(
+    r"\b(?:box|bag|packaging|package|packing|carton|container|shipper|envelope|clamshell|pouch|mailer|crate)\b"
+)
+_IN_IT = re.compile(r"(?:\s+back)?\s+(?:in|into|inside)\s+(?:it|them)\b")
+_ENDS_IN, _IT = re.compile(r"\b(?:in|into|inside)\s*$"), re.compile(r"\s*(?:it|them)\b")  # "go back in| it"
+_FOR_RETURN = re.compile(r"^[^.;!?]*\bfor (?:the |its |a )?(?:return|shipping|shipment|courier|rma|pickup)\b")
+_ENCLOSURE = re.compile(r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b")  # a shelf of drives is not a box
+_CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?)"
+# "the cable on X", "X's power cord": the action is on a cable, not on the part
+_CABLE_BEFORE = re.compile(
+    rf"\b{_CABLE}(?:\s+(?:on|of|to|for|at|from|into|in|back|the|its|it|between|connecting"
+    rf"|linking|behind))*\s*$"
+)
+_CABLE_AFTER = re.compile(rf"(?:'s)?(?:\s+(?!(?:and|then|or)\b)[\w']+){{0,3}}?\s+{_CABLE}\b")
+_BACK_INTO = re.compile(r"\s+(?:(?:gently|firmly|carefully|straight|right)\s+)?back\s+(?:in|into)\s+(?:the\s+)?")

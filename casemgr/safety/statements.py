@@ -1,0 +1,164 @@
+"""Cues that an action is weighed, talked about or turned down rather than asked for:
+rhetorical questions, options considered and dropped, consequences and risks, corrections,
+thanks for a past deed, others' wishes refused.
+
+The statement readings of the "request" leg of the scanner, beside the negation and
+narration cues of ``casemgr.safety.negation``; ``casemgr.safety.sentence`` applies them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from casemgr.safety.negation import _WHO
+
+# "why would we reseat it? it has 412 errors": a rhetorical question, the answer is no
+_RHETORICAL = re.compile(r"^\W*(?:so\s+|but\s+)?why\s+(?:would|should)\s+(?:we|i|you|anyone|they)\s+(?:\w+\s+)?$")
+# "even if it comes back after a reseat": a concession, not a request
+_CONCESSIVE = re.compile(r"\beven\s+(?:if|when|after|though)\b")
+# "we considered reseating it but L3 vetoed it": an option weighed and dropped
+_CONSIDERED = re.compile(
+    r"\b(?:considered|discussed|debated|weighed|evaluated|thought about|thought of|talked about|looked at"
+    r"|looked into)"
+    r"\s+(?:\w+\s+)?$"
+)
+_DROPPED = re.compile(
+    r"\b(?:but|however|rejected|vetoed|ruled out|decided against|declined|turned (?:it )?down|dropped|skip\w*"
+    r"|not (?:a )?(?:good|great|wise) idea|bad idea|not supported|said no)\b"
+)
+# "re-adding it was our first idea, but l3 said no": the action named as an idea, then dropped
+_WAS_IDEA = re.compile(
+    r"\s+(?:[\w-]+\s+){0,4}?(?:was|were)\s+(?:our|the|my|an?)\s+(?:\w+\s+)?(?:idea|plan|thought|option)\b"
+)
+# "the reseat of bay 4 you did on monday", "a reseat of it was done by your team": a past deed, named
+_NOMINAL_DONE = re.compile(
+    r"[^,;]*?(?:\b(?:you|they|we|he|she|someone|your \w+|the \w+) (?:did|performed|tried|attempted|ran)\b"
+    r"|\b(?:was|were|has been|had been|is|got)\s+(?:(?:\w+ly|already|also|once|twice)\s+)?(?:done|performed"
+    r"|carried out|attempted|tried"
+    r"|completed|logged|recorded|noted|discussed|considered|evaluated)\b)"
+)
+# "reseat won't change anything", "a reseat might upset the bus": the action is the subject of a statement
+_SUBJECT_OF = re.compile(
+    r"\s*(?:alone\s+|by itself\s+|again\s+)?(?:won't|wouldn't|can't|cannot|doesn't|didn't|isn't|hasn't|never"
+    r"|will not|would not|does not|is not|(?=(?:would|will|could|might|may|can)\b))"
+    r"(?!\s+(?:\w+\s+)?(?:hurt|harm)\b)"  # "a reseat won't hurt" is a suggestion
+)
+# "swapping it back in would drop the server": a gerund subject with a consequence; a benefit is a suggestion
+_BENEFIT = (
+    r"(?:probably|likely|help|fix|solve|resolve|clear|restore|recover|work|get|tell|show|confirm|let us|allow us"
+    r"|bring|be|do|sort|revive|wake|rule|prove|isolate|narrow"
+    r"|give (?!(?:\w+ )?(?:no|the same|another)\b)|save|buy|make it"
+    r"|re\w+ it|see|pick|detect|come|start|spin|succeed|settle|shake"
+    r"|(?:trigger|force|kick off|initiate) (?:a|the) re\w+|know|learn|find|notice"
+    r"|check|verify|test|rebuild|resync|resilver|rejoin|rediscover|redetect|rescan|reappear|return"
+    r"|(?:go|turn) (?:green|back|solid)|light up|power up|boot|become)\b"
+)
+_ADVERBS = r"(?:(?:\w+ly|also|just|only|then|still|at least|most|more|even|always|often)\s+)*+"
+_CONSEQUENCE_OF = re.compile(
+    r"[^,;]*?\b(?:would|will|could|might|may|can)\s+"
+    rf"{_ADVERBS}(?!{_BENEFIT})\w+"
+)
+_MODAL_CONSEQUENCE = re.compile(  # the same, the modal right after the action: "a reseat would only ..."
+    r"\s*(?:would|will|could|might|may|can)\s+"
+    rf"{_ADVERBS}(?!{_BENEFIT})\w+"
+)
+# "if you put it back in, the bmc may throttle the cpus": an if-clause whose main clause states a consequence
+_IF_ACTOR = re.compile(
+    r"\bif\s+(?:you|they|we|one|someone|somebody|anyone|anybody|(?:the|your) [\w-]+)\s+"
+    r"(?:(?:\w+ly|ever|just|again|now|then)\s+)*$"
+)
+_THEN_CONSEQUENCE = re.compile(
+    r"[^,;.!?]*,\s*(?:then\s+)?(?:the|your|it|this|that|there|a|an)\b[^,;.!?]{0,60}?"
+    rf"\b(?:will|may|might|could|would|can)\s+{_ADVERBS}(?!{_BENEFIT})\w+"
+)
+# "it risks a rebuild onto a bad disk": an outcome named by its noun
+_RISKED = re.compile(
+    r"\b(?:risks?|risking|(?:could|would|may|might|will|can) cause|causes|caused|results? in|leads? to)\s+"
+    r"(?:a|an|another|the|any)\s+(?:[\w-]+\s+)?$"
+)
+# "i wrote 'reseat bay 4' but i meant ...": the words of an earlier message, corrected
+_QUOTED_WORDS = re.compile(r"\b(?:wrote|said|typed|says|read|reads|written)\s+$")
+_CORRECTED = re.compile(
+    r"\b(?:meant|should have (?:said|read|been|written)|should read|typo|was (?:a |an )?(?:mistake|wrong|error)"
+    r"|correction|disregard|ignore (?:that|it|this)|by mistake|in error|mistakenly|erroneously)\b"
+)
+# "try it in slot 2 - the nvram card i mean - ...": the end of a part named after its pronoun
+_APPOS_END = re.compile(
+    r"\s*(?:(?:i mean|that is|i think|i believe|yesterday|today|earlier|last \w+|on \w+day|please)\s*)?(?:[,.;!?]|$)"
+)
+_CLAUSE_LINK = frozenset({"if", "when", "once", "so", "because", "and", "then", "unless", "until", "but"})
+# "the server came up with psu 2 reseated": a past verb in the clause, narration
+_NARRATED = re.compile(r"\b(?:\w+ed|came|ran|was|were|went|did|had|got|saw|showed|took|kept|left|began)\b")
+# "your reseat of bay 4 last night": someone's deed, named by its noun
+_POSSESSOR = re.compile(r"\b(?:your|their|his|her|our|the customer's|the site's)\s+$")
+# "don't let the night shift reinsert it": a negated causative, then whoever would act
+_NEG_CAUSATIVE = re.compile(
+    r"\s*(?:(?:please|you|we|ever)\s+)*(?:let|allow|permit|have|get|make|ask|tell|want|expect)\s+"
+    r"(?:[\w'-]+\s+){0,4}?(?:to\s+)?"
+)
+# "don't order a replacement yet": a part not to be had, which no later "it" points at
+_UNWANTED = re.compile(
+    r"\b(?:(?:don't|do not|no need to|never|not)\s+(?:(?:\w+ly|yet|even|bother to)\s+)*"
+    r"(?:order|request|ship|send|buy|get|open an rma for|raise an rma for|wait for|bother with)"
+    r"|never mind|forget(?: about)?|no need for|instead of|rather than)\s+(?:(?:a|an|any|the)\s+)?$"
+)
+# "the customer wants to reseat it, but we said no": someone else's wish, turned down
+_OTHERS_WISH = re.compile(
+    rf"\b(?:{_WHO}|cust|site|client|customers?|your \w+|the \w+)\s+(?:wants?|wanted|would like|plans?|planned"
+    r"|intends?|intended|proposes?|proposed|suggests?|suggested|is keen|was keen)\s+(?:to\s+)?$"
+)
+_NO = r"no(?=\s*[,.!;:-]|\s*$|\s+(?:please|sorry|we|i|it|that|this|not|thanks|way)\b)"  # "no, ..." not "no tools"
+# "reseat psu 2? no, it has an internal fault": a question answered no in the next sentence
+_NEG_ANSWER = re.compile(
+    rf"\s*(?:{_NO}|nope|not really|not (?:now|yet|today)\b|not (?:on|with|without|while|for|in)\b"
+    r"|unlikely|unfortunately not|i'm afraid not|afraid not|i'd rather (?:you didn't|not)|better not|best not"
+    r"|nothing\b|definitely not|absolutely not|certainly not|sorry,? no|please don't|please do not|never\b"
+    r"|(?:don't|do not)(?!\s+(?:worry|forget|hesitate|wait)\b))"
+)
+# "re 'can we reseat psu 2': no, please leave it out", "about reseating it: we'd advise against it"
+_REFUSE_INLINE = re.compile(
+    rf"[:]\s*(?:{_NO}|nope|not really|please don't|please do not|better not|best not|sorry,? no"
+    r"|(?:we'd|we would|i'd|i would|we) (?:advise|recommend|argue) against)"
+)
+# "your proposal to reseat it is declined": a request named, then turned down
+_PROPOSAL = re.compile(r"\b(?:proposal|request|suggestion|idea|plan|offer|permission)\s+(?:to\s+)?$")
+# "thanks for reseating bay 4 yesterday": thanks for a deed done (not "thanks for reseating it tonight")
+_THANKS = re.compile(r"\b(?:thanks|thank you|grateful|appreciate it|much appreciated)\s+(?:(?:\w+\s+){0,2}?for)\s+$")
+_FUTURE = re.compile(
+    r"\b(?:when you|once you|if you|tonight|tomorrow|later|asap|in advance|next|as soon as"
+    r"|this (?:evening|afternoon))\b"
+)
+# "reseat count on bay 4: 3": the action word as a modifier of a noun
+_ACTION_NOUN = re.compile(r"\s+(?:count|counter|history|attempts?|logs?|limit|events?|records?|procedure|guide)\b")
+# "if you have already put it back in, pull it out again": a deed the condition takes as done
+_IF_DONE = re.compile(
+    rf"\bif\s+(?:{_WHO}|you|anyone|someone|somebody|(?:the|your) [\w-]+)(?:'ve)?\s+(?:(?:have|has|had|already"
+    r"|previously|since)\s+)*(?:already|previously)\s+(?:(?:have|has|had)\s+)?$"
+)
+_IF_SUBJECT = re.compile(rf"\bif\s+(?:{_WHO}|you|anyone|someone|somebody|(?:the|your) [\w-]+)\s+$")
+_PERFECT = re.compile(r"(?:have|has|had)\s+(?:already|previously)\b")  # "if you [have already put] it back"
+# "the vendor is asking whether you could bring it online": a request relayed to the reader, not a reported question
+_RELAYED = re.compile(
+    r"\b(?P<who>[\w']+)\s+(?:(?:is|are|was|were|has|have|had|also|now|just)\s+)*(?:ask|asking|asked|asks|wondering"
+    r"|wondered|wonders|wants? to know|wanted to know|would like to know)\s+(?:\w+\s+)?(?:if|whether)\s+"
+    r"(?:you|your (?:team|site|staff|tech\w*|engineers?)|the site|someone on site)\s+(?:could|can|would|might"
+    r"|are able to)\s+(?:(?:please|maybe|perhaps|kindly|possibly|\w+ly)\s+)*$"
+)
+# "we will test it in our lab": the vendor's own failure analysis, not service
+_VENDOR_LAB = re.compile(
+    r"(?:\s+[\w']+){0,3}?\s+(?:in|at|to)\s+(?:our|the vendor's|their|the)\s+(?:[\w-]+\s+)?(?:lab|laboratory|labs"
+    r"|facility|depot|repair cent(?:er|re)|factory|failure analysis)\b(?!\s+(?:server|machine|host|node|box|chassis"
+    r"|system|rig|unit)s?\b)"
+)
+_LIST_AFTER = re.compile(r"\s*(?::|\u2014|--?)\s*")  # "reinsert both: X and Y": the pronoun named after it
+# "is there a reason you put it back in yesterday?": "you put" with a past time is narration
+_YOU_LEAD = re.compile(r"\byou\s+(?:(?:\w+ly|just|then|also)\s+)?$")
+_PAST_TIME = re.compile(
+    r"[^.;!?]*?\b(?:yesterday|last (?:night|week|month|time|shift|\w+day)|ago|earlier today|this past \w+)\b"
+)
+# "the bmc may try to re-enable fan 2 automatically": what a machine may do by itself
+_MACHINE_WILL = re.compile(
+    r"\b(?:the|your|its)\s+(?:[\w-]+\s+)?(?:controller|array|system|firmware|bmc|idrac|ilo|host|server|os|driver"
+    r"|filer|node|raid)\s+(?:(?:may|might|will|could|can|would|sometimes|often|also|then|automatically)\s+)+"
+    r"(?:(?:try|attempt|want)\s+to\s+)?$"
+)
