@@ -27,7 +27,8 @@ from casemgr.notifications.services import notify_of_case
 from casemgr.organizations.models import AccountAssignment
 
 
-def _check_version(case: Case, expected_version: int | None) -> None:
+def check_version(case: Case, expected_version: int | None) -> None:
+    """A stale copy of the case is a 409 that says what changed: no silent overwrite."""
     if expected_version is not None and case.version != expected_version:
         raise ConflictError(
             f"{case.number} was changed by someone else since you opened it (your copy is version"
@@ -128,7 +129,7 @@ def change_status(
 ) -> None:
     """``note``: what the customer reads with the change (e.g. the resolution)."""
     policy.require_case_worker(actor)
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     rules.check_vendor_status_move(case.status, new_status)
     note = rules.check_text("Note", note, rules.MAX_BODY, required=False)
     _set_status(session, case, actor, new_status, now, note=note)
@@ -147,7 +148,7 @@ def change_severity(
     reason: str = "",
 ) -> None:
     policy.require_case_worker(actor)
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     rules.check_severity(severity)
     if not case.is_open:
         raise CaseRuleError("Severity can only change while the case is open.")
@@ -187,7 +188,7 @@ def assign_owner(
 ) -> None:
     """Take ownership (owner is the actor) or hand the case to another engineer."""
     policy.require_case_worker(actor)
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     owner = session.get(User, owner_id)
     if owner is None or not policy.can_work_case(owner) or not owner.is_active:
         raise CaseRuleError("The new owner must be an active support engineer or manager.")
@@ -244,7 +245,7 @@ def close_case(
 ) -> None:
     """Close with a reason; end-of-support closes need a recorded hand-off."""
     policy.require_case_worker(actor)
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     note = rules.check_text("Note", note, rules.MAX_BODY, required=False)
     has_handoff = False
     if reason in rules.HANDOFF_REASONS:
@@ -288,7 +289,7 @@ def confirm_resolution(
 ) -> None:
     if not policy.can_reply_as_customer(actor, case):
         raise ForbiddenError("Only the customer confirms a resolution.")
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     rules.check_customer_confirm(case.status)
     case.close_reason = "confirmed"
     _set_status(session, case, actor, "closed", now, note="Customer confirmed the resolution")

@@ -13,19 +13,10 @@ from casemgr.auth.roles import TIERS
 from casemgr.cases import timeline
 from casemgr.cases.models import Case
 from casemgr.cases.rules import CaseRuleError
+from casemgr.cases.services import check_version
 from casemgr.concurrency import detect_conflicts
-from casemgr.errors import ConflictError
 
 log = logging.getLogger(__name__)
-
-
-def check_version(case: Case, expected_version: int | None) -> None:
-    if expected_version is not None and case.version != expected_version:
-        raise ConflictError(
-            f"{case.number} was changed by someone else since you opened it (your copy is version"
-            f" {expected_version}, the case is now at version {case.version}). Reload to see the change,"
-            " then try again."
-        )
 
 
 @detect_conflicts("case")
