@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_ENV, skip_or_fail
+from tests.conftest import skip_or_fail
 from tests.deploy.rehearsal import HoldingSink
+from tests.pg_databases import empty_databases
 from tests.s3_server import own_s3_server  # noqa: F401  (a fixture)
 
 #: Redis database number of the rehearsal (other tests use redis://127.0.0.1:6379/0-9).
@@ -25,23 +24,11 @@ REDIS_DB = int(os.environ.get("CASEMGR_TEST_REHEARSAL_REDIS_DB", "14"))
 @pytest.fixture
 def pg_databases() -> Iterator[tuple[str, str]]:
     """The live database and the one a backup is restored into, both new and empty."""
-    if not os.environ.get(PG_ENV):
-        skip_or_fail(f"PostgreSQL not configured: set {PG_ENV} to rehearse the deployment")
-    server = make_url(os.environ[PG_ENV].replace("postgresql://", "postgresql+psycopg://", 1))
-    names = [f"casemgr_rehearsal_{os.getpid()}", f"casemgr_rehearsal_restored_{os.getpid()}"]
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        live, restored = (server.set(database=n).render_as_string(hide_password=False) for n in names)
+    with empty_databases("casemgr_rehearsal", "casemgr_rehearsal_restored", purpose="rehearse the deployment") as (
+        live,
+        restored,
+    ):
         yield live, restored
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from casemgr import create_app
 from casemgr.cases.models import Attachment, Case, CaseEvent
@@ -21,9 +20,10 @@ from casemgr.clock import FixedClock
 from casemgr.db import make_engine, new_session
 from casemgr.migrate import upgrade
 from casemgr.registry import registry_of
-from tests.conftest import PG_ENV, T0, skip_or_fail
+from tests.conftest import T0
 from tests.factories import PASSWORD, build_world
 from tests.faults.servers import ROOT
+from tests.pg_databases import empty_databases
 
 pytestmark = pytest.mark.commits
 
@@ -33,23 +33,11 @@ LOG_BYTES = b"controller log\x00\x01\x02 binary tail " + bytes(range(256)) * 40
 @pytest.fixture
 def fresh_databases() -> Iterator[tuple[str, str]]:
     """Two empty databases on the shared server (created and dropped, nothing else touched)."""
-    if not os.environ.get(PG_ENV):
-        skip_or_fail(f"PostgreSQL not configured: set {PG_ENV} to run the backup and restore test")
-    server = make_url(os.environ[PG_ENV].replace("postgresql://", "postgresql+psycopg://", 1))
-    names = [f"casemgr_backup_src_{os.getpid()}", f"casemgr_backup_dst_{os.getpid()}"]
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        src, dst = (server.set(database=n).render_as_string(hide_password=False) for n in names)
+    with empty_databases("casemgr_backup_src", "casemgr_backup_dst", purpose="run the backup and restore test") as (
+        src,
+        dst,
+    ):
         yield src, dst
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 @pytest.fixture
