@@ -3,12 +3,10 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import itertools
-import os
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from casemgr import create_app
 from casemgr.auth.models import User
@@ -20,27 +18,7 @@ from casemgr.organizations.models import Organization
 from casemgr.registry import registry_of
 from escalation.models import EscalationFiring, EscalationLadder
 from escalation.services import Settings, run_due
-from tests.conftest import PG_ENV, T0, _admin_engine, skip_or_fail
-
-_numbers = itertools.count()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request, tmp_path):
-    """A database nothing has touched: no tables, no migrations."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        return
-    if not os.environ.get(PG_ENV):
-        skip_or_fail(f"PostgreSQL not configured: set {PG_ENV}")
-    url, admin = _admin_engine()
-    name = f"casemgr_pytest_{os.getpid()}_empty_{next(_numbers)}"
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+from tests.conftest import T0
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ The database is only read, to assert.
 from __future__ import annotations
 
 import io
-import itertools
 import os
 import re
 import subprocess
@@ -21,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from casemgr import create_app
 from casemgr.clock import FixedClock
@@ -29,7 +28,7 @@ from casemgr.db import new_session
 from casemgr.registry import registry_of
 from escalation.models import EscalationFiring
 from escalation.scheduler import tick
-from tests.conftest import PG_ENV, T0, WebClient, _admin_engine, skip_or_fail
+from tests.conftest import T0, WebClient
 from tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.commits
@@ -38,25 +37,6 @@ REPO = Path(__file__).resolve().parents[2]
 CASEMGR = Path(sys.executable).parent / "casemgr"
 ADMIN = "ops@northwind.example.com"
 PASSWORD = "a long enough secret"
-_numbers = itertools.count()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request, tmp_path):
-    """A database nothing has touched: no tables, no migrations (PostgreSQL: a fresh one)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'partner.sqlite3'}"
-        return
-    if not os.environ.get(PG_ENV):
-        skip_or_fail(f"PostgreSQL not configured: set {PG_ENV}")
-    url, admin = _admin_engine()
-    name = f"casemgr_pytest_{os.getpid()}_partner_{next(_numbers)}"
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 @pytest.fixture
