@@ -3,10 +3,12 @@ that back up one database and restore it into another."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -32,3 +34,16 @@ def empty_databases(*stems: str, purpose: str) -> Iterator[list[str]]:
             for name in names:
                 conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+_empty_databases = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    """A database nothing has touched: no tables, no migrations (PostgreSQL: a new one)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    with empty_databases(f"casemgr_pytest_empty_{next(_empty_databases)}", purpose="run this test") as (url,):
+        yield url

@@ -23,7 +23,8 @@ from casemgr.notifications.models import Notification
 from casemgr.registry import registry_of
 from tests.conftest import T0
 from tests.e2e.test_account_pages_fit import check_fits
-from tests.integration.test_partner_setup_end_to_end import ADMIN, PASSWORD, cli, empty_url  # noqa: F401 - fixture
+from tests.integration.test_partner_setup_end_to_end import ADMIN, PASSWORD, cli
+from tests.pg_databases import empty_url  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.commits]
 

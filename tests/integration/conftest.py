@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from casemgr.assets.services import mark_component
 from casemgr.cases import opening
 from casemgr.cases.attachments import LocalAttachmentStore
-from tests.pg_databases import empty_databases
+from tests.pg_databases import empty_url  # noqa: F401  (a fixture)
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -36,16 +35,3 @@ def failed_case(session, world, store):
         now=T0,
         component_id=bay2.id,
     )
-
-
-_empty_databases = itertools.count()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request, tmp_path):
-    """A database nothing has touched: no tables, no migrations (PostgreSQL: a new one)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        return
-    with empty_databases(f"casemgr_pytest_empty_{next(_empty_databases)}", purpose="run this test") as (url,):
-        yield url
