@@ -14,7 +14,7 @@ from tests.factories import PASSWORD
 from tests.integration.test_asset_import_jobs import csv_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.commits]  # the served app answers from several threads
-ROWS = 6_000
+ROWS = 15_000  # enough rows that a 400 ms poll sees the bar part-way on a fast machine too
 
 
 def login_admin(page, base: str) -> None:
