@@ -216,6 +216,17 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         False,
         True,
     ),
+    # "move the failed drive to the returns shelf": handled for its return, which ``targets`` sets aside
+    (
+        re.compile(
+            rf"\b(?P<v>{_forms('move', 'take', 'bring', 'carry', 'walk')}){_OBJ_PLACED}(?=\s+(?:back\s+)?to\s+"
+            r"(?:the\s+)?(?:returns?|rma|quarantine|defective|failed[ -]parts?|dead[ -]parts?)\s+"
+            r"(?:shelf|area|bin|cage|pile|box|desk|cart|locker|dock|room|table)\b)"
+        ),
+        _A.INSTALL_COMPONENT,
+        True,
+        True,
+    ),
     # "run the old ssd in your test box": the failed part put to work in another machine
     (
         re.compile(

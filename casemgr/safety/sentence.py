@@ -115,6 +115,9 @@ class _Sentence:
         self.clause_cuts = sorted(self.strong_ends + [m.end() for m in re.finditer(",", text)])
         self.subord_starts = [m.start() for m in _SUBORD.finditer(text)]
         self.coords = [(m.start(), m.end()) for m in _COORD.finditer(text)]
+        #: where the verbs start that ``targets`` read and set aside: narrated or hypothetical, a statement
+        #: about the action, done to packaging, in the vendor's lab or to the replacement
+        self.set_aside: set[int] = set()
 
     @staticmethod
     def last_at_or_before(values: list[int], pos: int) -> int:
@@ -248,8 +251,10 @@ class _Sentence:
         if wanted is not None and wanted.type == "pronoun" and j < len(self.phrases) and self.phrases[j].start < v_end:
             wanted = None  # "have them put psu 2 back in": "them" are people, the verb has its own object
         if not as_instruction and not_an_instruction(self, match, lead, word, past, passive, wanted):
+            self.set_aside.add(v_start)
             return frozenset(), action
         if _VENDOR_LAB.match(sent, v_end):
+            self.set_aside.add(v_start)
             return frozenset(), action  # "we will test it in our lab": failure analysis, not service
         if (
             packaging
@@ -257,12 +262,14 @@ class _Sentence:
             and not _ENCLOSURE.search(box[0])
             and not _OTHER_MACHINE.search(box[0])  # "into the identical box next to it" is a machine
         ):
+            self.set_aside.add(v_start)
             return frozenset(), action  # "put the failed drive back in its box"
         if (
             packaging
             and (in_it := _IN_IT.match(sent, v_end) or (_ENDS_IN.search(match[0]) and _IT.match(sent, v_end)))
             and (_CONTAINER.search(self.preceding) or _FOR_RETURN.match(sent, in_it.end()))
         ):
+            self.set_aside.add(v_start)
             return frozenset(), action  # "... the packaging? the failed supply goes back in it"
         objects: list[_Ref] = []  # the first phrase after the verb, and those joined to it by "and/or"
         for i in range(
@@ -304,6 +311,7 @@ class _Sentence:
             ):
                 objects, named = [self.phrases[i]], True
         if match.re.pattern.endswith(_SWAP_END) and sum(len(p.comps) for p in objects) < 2:
+            self.set_aside.add(v_start)
             return frozenset(), action  # "swap the failed fan" alone is the replacement
         comps = frozenset().union(*(p.comps for p in objects))
         if objects and not comps and all(p.orphan for p in objects):
@@ -331,6 +339,8 @@ class _Sentence:
                 r"\s*[.!?]*\s*", sent[appos.end :]
             ):
                 comps = appos.comps
+                if not comps and not appos.orphan:
+                    self.set_aside.add(v_start)  # "press it back in, the new one": not a part of this case
             elif not comps and objects[0].orphan:  # "slide it back in, the one you pulled, it's loose": mid-sentence
                 k = bisect_left(self.starts, objects[0].end)
                 while k < len(self.phrases) and (
@@ -350,6 +360,8 @@ class _Sentence:
                     and _APPOS_END.match(sent, named_after.end)
                 ):
                     comps = named_after.comps
+                    if not comps and not named_after.orphan:
+                        self.set_aside.add(v_start)  # "push it back in, the new drive i mean, then rescan"
         if (
             objects
             and all(p.type == "pronoun" for p in objects)
@@ -383,6 +395,7 @@ class _Sentence:
                     or _NOMINAL_DONE.match(rest)
                 )
             ):
+                self.set_aside.add(v_start)
                 return frozenset(), action  # "reseating the failed drive will not help"
             if action is not ActionKind.FORCE_ONLINE and (
                 _CABLE_BEFORE.search(sent, max(v_end, head.start - 80), head.start) or _CABLE_AFTER.match(rest)
@@ -403,6 +416,7 @@ class _Sentence:
             and re.fullmatch(r"\w+\s+(?:up|on)", match[0])
             and self.phrase_ends_at(v_start)
         ):
+            self.set_aside.add(v_start)
             return frozenset(), action  # "even if it powers up": the part is the subject, nobody acts
         if (
             word.startswith(("swap", "exchang"))
@@ -411,7 +425,10 @@ class _Sentence:
         ):
             partner = bisect_left(self.starts, objects[-1].end + swap.end())
             if partner == len(self.phrases) or self.phrases[partner].type == "other":
+                self.set_aside.add(v_start)
                 return frozenset(), action  # "swap the failed drive with the replacement" is the replacement
         if word.startswith("install") and action is not ActionKind.RESEAT_CABLE:
             action = ActionKind.INSTALL_COMPONENT
+        if objects and not comps and not any(p.orphan for p in objects):
+            self.set_aside.add(v_start)  # "reseat the drive in bay 7 of the shelf": known, and not of this case
         return comps, action
