@@ -31,6 +31,7 @@ class Refusal:
     action: str
     component_serial: str | None
     attempted: str
+    by_model: bool = False  # found by the reply scanner's second opinion, not by its rules
 
 
 class SafetyBlocked(SafetyRefused):
@@ -127,7 +128,11 @@ def record_refusals(
                 public=False,
                 created_at=now,
                 body="; ".join(f"{r.decision.rule_code}: {r.decision.reason}" for r in refusals),
-                data={"channel": channel, "rules": [r.decision.rule_code for r in refusals]},
+                data={
+                    "channel": channel,
+                    "rules": [r.decision.rule_code for r in refusals],
+                    "by_model": any(r.by_model for r in refusals),
+                },
             )
         )
     session.commit()
@@ -174,7 +179,7 @@ def guard_customer_text(
 
 
 def refusals_from_findings(findings: Iterable[Finding]) -> list[Refusal]:
-    return [Refusal(f.decision, f.action.value, f.component.serial, f.excerpt) for f in findings]
+    return [Refusal(f.decision, f.action.value, f.component.serial, f.excerpt, f.by_model) for f in findings]
 
 
 def check_install(session: Session, asset: Asset, serial: str, slot: str) -> Refusal | None:

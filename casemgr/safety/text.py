@@ -42,6 +42,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from casemgr.safety import second_opinion
 from casemgr.safety.actions import _VERBS
 from casemgr.safety.negation import _AFFIRM, _AFFIRM_INLINE, _HEALTHY_STATUS, _REDO, _REDO_WITH, _REFUSAL_ANSWER
 from casemgr.safety.references import _Vocabulary
@@ -56,9 +57,13 @@ class Finding:
     component: ComponentFacts
     excerpt: str
     action: ActionKind
+    by_model: bool = False  # found by the second opinion, not by the rules
 
 
 _Reading = tuple[re.Match[str], ActionKind, bool, bool]  # a verb's match, then as in _VERBS
+#: "is it back in?", "did the tech put it back?": a question about how things are or were asks
+#: nobody to act, whatever the n-grams say; "could you put it back?" is not one of these
+STATE_QUESTION = re.compile(r"^\W*(?:is|are|was|were|has|had|did)\b.*\?\W*$")
 
 
 def _verb_matches(sent: str) -> list[list[_Reading]]:
@@ -83,12 +88,73 @@ def scan_reply(
     asset: AssetFacts | None = None,
     rules: Sequence[SafetyRule] = DEFAULT_RULES,
 ) -> list[Finding]:
-    """Blocked instructions found in ``text``; an empty list means the text is safe."""
+    """Blocked instructions found in ``text``; an empty list means the text is safe.
+
+    What the rules find; if they find nothing, what the second opinion (``second_opinion``) refuses.
+    """
     components = tuple(components)
     if not components or not text.strip():
         return []
+    findings, declined = _read_by_rules(text, components, asset, rules)
+    if findings or not any(c.unsafe for c in components):
+        return findings  # the model knows only replies about putting an unhealthy part back
+    return _second_opinion(text, components, asset, rules, declined)
+
+
+def _second_opinion(
+    text: str,
+    components: tuple[ComponentFacts, ...],
+    asset: AssetFacts | None,
+    rules: Sequence[SafetyRule],
+    declined: frozenset[int],
+) -> list[Finding]:
+    """Refusals of a reply the rules let through, when the model is confident it is unsafe: on the
+    unhealthy parts it names (all of the case's, if it names none), shown with its likeliest sentence.
+
+    Not when the rules read that very sentence's action and found it not asked for ("nobody needs
+    to reinsert the failed drive", "you asked if you could reseat PSU 2", "push it back in, the new
+    drive I mean"): a bag of n-grams weighs "reinsert the failed drive" the same in all of them,
+    while the rules see what a negation, a past tense or an apposition governs. The model is there
+    for the wording or the part reference the rules do not know; it never overrules their reading,
+    nor refuses a question about how things are ("is it back in?").
+    ``scripts/train-safety-model --simulate`` measures what this costs on fresh text."""
+    model = second_opinion.model()
+    sentences = second_opinion.read(text, components)
+    if not sentences or model.probability(second_opinion.join(sentences)) < model.refuse_at:
+        return []
+    likeliest = max(range(len(sentences)), key=lambda n: model.probability(sentences[n].masked))
+    if likeliest in declined or STATE_QUESTION.match(normalise(sentences[likeliest].excerpt)):
+        return []
+    named = sentences[likeliest].unhealthy or frozenset().union(*(s.unhealthy for s in sentences))
+    meant = sorted(named) or [i for i, c in enumerate(components) if c.unsafe]
+    action = ActionKind.REINSERT_COMPONENT
+    decisions = [(components[i], evaluate(action, components[i], asset, rules)) for i in meant]
+    excerpt = sentences[likeliest].excerpt
+    return [Finding(d, c, excerpt, action, by_model=True) for c, d in decisions if not d.allowed]
+
+
+def rule_findings(
+    text: str,
+    components: tuple[ComponentFacts, ...],
+    asset: AssetFacts | None = None,
+    rules: Sequence[SafetyRule] = DEFAULT_RULES,
+) -> list[Finding]:
+    """What the rules alone refuse."""
+    return _read_by_rules(text, components, asset, rules)[0]
+
+
+def _read_by_rules(
+    text: str,
+    components: tuple[ComponentFacts, ...],
+    asset: AssetFacts | None,
+    rules: Sequence[SafetyRule],
+) -> tuple[list[Finding], frozenset[int]]:
+    """The rules' refusals, and the sentences (by number) in which they read an action and found it
+    not asked for: negated, or read with what it acts on but narrated, questioned, weighed, done to
+    a healthy part, ..."""
     vocab = _Vocabulary(components)
     findings: list[Finding] = []
+    declined: set[int] = set()  # sentences whose action the rules read as not asked for
     seen: set[tuple[int, str, ActionKind]] = set()
     previous: frozenset[int] = frozenset()
     topic = False  # whether anything has been named yet
@@ -136,7 +202,8 @@ def scan_reply(
                     if not decision.allowed and key not in seen:
                         seen.add(key)
                         findings.append(Finding(decision, components[index], excerpt, last_deed[0]))
-        negated_at: list[int] = []
+        negated_at: list[int] = []  # where this sentence's negated actions start
+        understood = False  # whether the rules read an action here: what it acts on, or that it is not asked
         for readings in _verb_matches(sentence.text):
             verb_start = readings[0][0].start()
             if sentence.negated(verb_start) or (negated_at and sentence.negation_carries(negated_at[-1], verb_start)):
@@ -148,6 +215,7 @@ def scan_reply(
                 deed, deed_action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if deed:
                     last_deed = (deed_action, deed)
+                    understood = True
                 comps, action = (
                     (frozenset(), reading) if quoted else sentence.targets(match, reading, packaging, strict)
                 )
@@ -159,6 +227,7 @@ def scan_reply(
                     comps, action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if comps:
                     break
+            understood = understood or verb_start in sentence.set_aside
             for index in sorted(comps):
                 decision = evaluate(action, components[index], asset, rules)
                 key = (number, components[index].serial, action)
@@ -171,4 +240,6 @@ def scan_reply(
         ):
             topic = topic or not all(a.orphan for a in sentence.anchors)
             previous = sentence.anchors[-1].comps  # a status line about healthy parts leaves the topic as it was
-    return findings
+        if negated_at or understood:
+            declined.add(number)
+    return findings, frozenset(declined)
