@@ -1,0 +1,158 @@
+"""Train the safety guard's second opinion (casemgr/safety/second_opinion.json).
+
+Run it through ``scripts/train-safety-model``, which puts the pinned scikit-learn in a
+throwaway directory (the app never needs it: it reads the weights with plain Python).
+
+    scripts/train-safety-model              # train on every development part, write the model
+    scripts/train-safety-model --simulate   # the table the thresholds were chosen from
+
+Only development parts are read (``bench/safety_scanner.DEV_PARTS``); a held-out part is
+never opened. ``--simulate`` replays two moments of the project's history: the rules as
+they were just before they met fresh parts (commit 16140d8, tuned on dev to dev12, met
+dev13 and dev14; commit f501805, tuned on dev to dev10, met dev11 and dev12), with the
+model trained on the parts those rules had seen. It prints recall and precision of the
+rules alone and of rules and model together for a grid of thresholds. That is the
+honest way to choose them: on text neither the rules nor the model had seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import numpy as np  # noqa: E402
+import sklearn  # noqa: E402
+from safety_scanner import CORPUS, DEV_PARTS, load_rows, load_scenarios  # noqa: E402
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from casemgr.safety import second_opinion  # noqa: E402
+from casemgr.safety.text import STATE_QUESTION  # noqa: E402
+from casemgr.safety.text_normalise import normalise  # noqa: E402
+
+C = 30.0  # weak regularisation: the n-grams that matter are rare
+MIN_DF = 2  # a term seen in one reply only says nothing general
+# --simulate: F1 0.9582, 0.0014 below the best (0.70) and with no more wrong refusals than the rules
+# alone; 0.75 (F1 0.9595) also refused two safe sentences of the unit tables ("PSU 1 is fine. Push it
+# back in firmly."), which a user would meet, so the higher threshold
+REFUSE_AT = 0.8
+HISTORY = (  # (commit, the parts its rules were tuned on, the fresh parts they met next)
+    ("16140d8", DEV_PARTS[:12], ("dev13", "dev14")),
+    ("f501805", DEV_PARTS[:10], ("dev11", "dev12")),
+)
+
+
+def examples(parts):
+    scenarios = load_scenarios()
+    texts, labels = [], []
+    for part in parts:
+        for row in load_rows(part):
+            components, _ = scenarios[row["scenario"]]
+            texts.append(second_opinion.join(second_opinion.read(row["text"], components)))
+            labels.append(row["label"] == "unsafe")
+    return texts, np.array(labels)
+
+
+def fit(parts):
+    texts, labels = examples(parts)
+    vectorizer = TfidfVectorizer(analyzer=second_opinion.terms, min_df=MIN_DF, sublinear_tf=True)
+    features = vectorizer.fit_transform(texts)
+    classifier = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(features, labels)
+    return vectorizer, classifier
+
+
+def export(vectorizer, classifier) -> second_opinion.Model:
+    coefs = classifier.coef_[0]
+    weights = {
+        term: (round(float(vectorizer.idf_[i]), 6), round(float(coefs[i]), 6))
+        for term, i in vectorizer.vocabulary_.items()
+    }
+    return second_opinion.Model(weights, float(classifier.intercept_[0]), REFUSE_AT)
+
+
+def digest(part: str) -> str:
+    return hashlib.sha256((CORPUS / f"{part}.csv").read_bytes()).hexdigest()
+
+
+def train() -> None:
+    vectorizer, classifier = fit(DEV_PARTS)
+    model = export(vectorizer, classifier)
+    texts, _ = examples(DEV_PARTS)
+    expected = classifier.predict_proba(vectorizer.transform(texts))[:, 1]
+    worst = max(abs(model.probability(t) - p) for t, p in zip(texts, expected, strict=True))
+    if worst > 1e-4:  # the weights are kept to six decimals
+        raise SystemExit(f"plain-Python scores differ from scikit-learn's by {worst}")
+    data = {
+        "about": "Safety guard second opinion; written by scripts/train-safety-model, never by hand.",
+        "scikit_learn": sklearn.__version__,
+        "trained_on": {part: digest(part) for part in DEV_PARTS},
+        "intercept": model.intercept,
+        "refuse_at": REFUSE_AT,
+    }
+    lines = ",\n".join(json.dumps([term, *model.weights[term]]) for term in sorted(model.weights))
+    header = json.dumps(data, indent=1)[:-2]  # one term per line, so a retrained model diffs readably
+    second_opinion.MODEL_PATH.write_text(f'{header},\n "terms": [\n{lines}\n]}}\n', encoding="utf-8")
+    print(f"{len(model.weights)} terms from {len(texts)} replies -> {second_opinion.MODEL_PATH.relative_to(ROOT)}")
+
+
+def rules_then(commit: str, parts) -> dict[str, list[tuple[bool, list[str]]]]:
+    """Per row: whether the rules of ``commit`` refused it, and the sentences in which they read an
+    action (``safety_rules_then.py``, run against a checkout of that commit)."""
+    with tempfile.TemporaryDirectory() as old:
+        archive = subprocess.run(
+            ["git", "archive", commit, "casemgr", "bench"], cwd=ROOT, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", old], input=archive.stdout, check=True)
+        reader = ROOT / "scripts" / "safety_rules_then.py"
+        done = subprocess.run(
+            [sys.executable, str(reader), old, str(CORPUS), *parts], capture_output=True, check=True, text=True
+        )
+        return json.loads(done.stdout)
+
+
+def simulate() -> None:
+    """Rules as they were, and the model trained on what they had seen, on the parts they met next;
+    the model deferring as ``casemgr.safety.text._second_opinion`` does."""
+    scenarios = load_scenarios()
+    labels, refused, scores = [], [], []
+    for commit, seen, fresh in HISTORY:
+        model = export(*fit(seen))
+        then = rules_then(commit, fresh)
+        for part in fresh:
+            for row, (rules_refused, read) in zip(load_rows(part), then[part], strict=True):
+                components, _ = scenarios[row["scenario"]]
+                sentences = second_opinion.read(row["text"], components)
+                likeliest = max(sentences, key=lambda s: model.probability(s.masked))
+                defers = likeliest.excerpt in read or STATE_QUESTION.match(normalise(likeliest.excerpt))
+                labels.append(row["label"] == "unsafe")
+                refused.append(rules_refused)
+                scores.append(0.0 if defers else model.probability(second_opinion.join(sentences)))
+    y, r, p = np.array(labels), np.array(refused), np.array(scores)
+
+    def figures(blocked):
+        recall, precision = blocked[y].mean(), (blocked & y).sum() / blocked.sum()
+        return f"recall {recall:6.1%} precision {precision:6.1%} F1 {2 * recall * precision / (recall + precision):.4f}"
+
+    print(f"{len(y)} fresh replies ({y.sum()} unsafe); rules alone: {figures(r)}")
+    for refuse_at in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+        print(f"  rules, and the model where P(unsafe) >= {refuse_at:.2f}: {figures(r | (p >= refuse_at))}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--simulate", action="store_true", help="print the threshold table; write nothing")
+    args = parser.parse_args()
+    simulate() if args.simulate else train()
+
+
+if __name__ == "__main__":
+    main()
