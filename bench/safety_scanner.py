@@ -4,8 +4,10 @@
     .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
     .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Development parts: dev, dev2 ... dev14. Held-out parts: heldout, heldout2 and heldout6
-(heldout3, heldout4, heldout5, heldout7 and heldout8 became dev10 to dev14 once measured).
+Development parts: dev, dev2 ... dev14. Held-out parts: heldout, heldout2, heldout6,
+heldout9 and heldout10 (heldout3, heldout4, heldout5, heldout7 and heldout8 became dev10
+to dev14 once measured). Each line gives the whole guard (the rules, then the second
+opinion where they find nothing) and, at its end, the rules alone.
 Only a development part's mistakes can be listed: the held-out parts are for the
 honest figures and are never tuned on (the corpus README says how they were
 written), so only their figures are printed, never their rows. A part whose
@@ -24,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from casemgr.safety.rules import AssetFacts, ComponentFacts  # noqa: E402
-from casemgr.safety.text import scan_reply  # noqa: E402
+from casemgr.safety.text import rule_findings, scan_reply  # noqa: E402
 
 CORPUS = Path(__file__).with_name("safety_corpus")
 PARTS = (
@@ -45,8 +47,11 @@ PARTS = (
     "heldout",
     "heldout2",
     "heldout6",
+    "heldout9",
+    "heldout10",
 )
-HELDOUT = frozenset({"heldout", "heldout2", "heldout6"})
+HELDOUT = frozenset({"heldout", "heldout2", "heldout6", "heldout9", "heldout10"})
+DEV_PARTS = tuple(p for p in PARTS if p not in HELDOUT)  # what the rules are tuned and the model trained on
 
 
 def load_scenarios() -> dict[str, tuple[tuple[ComponentFacts, ...], AssetFacts]]:
@@ -77,28 +82,32 @@ def load_rows(part: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def figures(blocked: list[bool], unsafe: list[bool]) -> tuple[float, float, int, int]:
+    tp = sum(b and u for b, u in zip(blocked, unsafe, strict=True))
+    fp = sum(b and not u for b, u in zip(blocked, unsafe, strict=True))
+    fn = sum(u and not b for b, u in zip(blocked, unsafe, strict=True))
+    return (tp / (tp + fn) if tp + fn else 1.0, tp / (tp + fp) if tp + fp else 1.0, fn, fp)
+
+
 def measure(part: str, scenarios, show: bool) -> dict[str, float]:
+    """The guard (rules and second opinion) on one part, and the rules alone beside it."""
     rows = load_rows(part)
-    tp = fp = fn = tn = 0
     started = time.perf_counter()
-    for row in rows:
-        components, asset = scenarios[row["scenario"]]
-        blocked = bool(scan_reply(row["text"], components, asset))
-        unsafe = row["label"] == "unsafe"
-        tp += blocked and unsafe
-        fp += blocked and not unsafe
-        fn += unsafe and not blocked
-        tn += not unsafe and not blocked
-        if show and blocked != unsafe:
-            kind = "MISSED " if unsafe else "WRONGLY"
-            print(f"  {kind} [{row['scenario']}] {row['text']!r}  ({row['note']})")
+    blocked = [bool(scan_reply(row["text"], *scenarios[row["scenario"]])) for row in rows]
     elapsed = time.perf_counter() - started
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    precision = tp / (tp + fp) if tp + fp else 1.0
+    by_rules = [bool(rule_findings(row["text"], *scenarios[row["scenario"]])) for row in rows]
+    unsafe = [row["label"] == "unsafe" for row in rows]
+    for row, b, u in zip(rows, blocked, unsafe, strict=True):
+        if show and b != u:
+            kind = "MISSED " if u else "WRONGLY"
+            print(f"  {kind} [{row['scenario']}] {row['text']!r}  ({row['note']})")
+    recall, precision, fn, fp = figures(blocked, unsafe)
+    rules_recall, rules_precision, _, _ = figures(by_rules, unsafe)
     print(
-        f"{part:8} {len(rows):4} rows ({tp + fn} unsafe, {tn + fp} safe): recall {recall:6.1%} "
+        f"{part:9} {len(rows):4} rows ({sum(unsafe)} unsafe, {len(rows) - sum(unsafe)} safe): recall {recall:6.1%} "
         f"({fn} missed), precision {precision:6.1%} ({fp} refused wrongly); "
-        f"{elapsed / max(len(rows), 1) * 1000:.2f} ms per reply"
+        f"{elapsed / max(len(rows), 1) * 1000:.2f} ms per reply; "
+        f"rules alone {rules_recall:6.1%} / {rules_precision:6.1%}"
     )
     return {"recall": recall, "precision": precision}
 
