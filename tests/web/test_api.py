@@ -11,8 +11,9 @@ from sqlalchemy import create_engine, event, func, select, text
 from casemgr.assets.services import mark_component
 from casemgr.auth.models import ApiToken
 from casemgr.auth.tokens import create_token
-from casemgr.cases.models import Case
+from casemgr.cases.models import Case, CaseEvent
 from casemgr.registry import registry_of
+from casemgr.safety.models import SafetyBlock
 from tests.integration.test_safety_paths import UNSAFE
 
 
@@ -172,6 +173,23 @@ def test_an_unsafe_reply_is_a_422_naming_rule_and_alternative(api, session, worl
     assert "open an RMA" in error["details"][0]["safe_alternative"]
     ok = api("engineer").post(f"/api/v1/cases/{number}/comments", json={"body": "Shipping a replacement."})
     assert ok.status_code == 201 and ok.get_json()["public"] is True
+
+
+def test_a_reply_only_the_second_opinion_refuses_is_refused_the_same_way(api, session, world):
+    bay2 = next(c for c in world.acme_asset.components if c.slot == "bay 2")
+    mark_component(session, world.user("engineer"), bay2, "failed", world.acme_asset.created_at)
+    number = new_case(api("acme_admin")).get_json()["number"]
+    untaught = "Let the failed drive have a second chance in its bay."  # no rule knows this wording
+    error = assert_error(
+        api("engineer").post(f"/api/v1/cases/{number}/comments", json={"body": untaught}), 422, "safety_guard"
+    )
+    assert error["details"][0]["rule"] == "SG-REINSERT-FAILED" and error["details"][0]["safe_alternative"]
+    case_id = session.scalar(select(Case.id).where(Case.number == number))
+    block = session.scalars(select(SafetyBlock).where(SafetyBlock.case_id == case_id)).one()
+    assert block.attempted == untaught and block.component_serial == bay2.serial
+    audit = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "safety_block"))
+    assert audit.one().data["by_model"] is True
+    assert untaught not in api("acme_admin").get(f"/api/v1/cases/{number}/events").get_data(as_text=True)
 
 
 def test_status_and_severity_need_the_current_version(api):
