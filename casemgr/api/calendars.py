@@ -70,8 +70,11 @@ class CalendarHolidays(MethodView):
                 raise InvalidInput("Send the .ics file in the form field 'file'.", details={"file": ["missing"]})
             added = services.import_ics(session, user, calendar, upload.read(), filename=upload.filename or "", now=at)
             return {"added": added, "removed": [], "calendar": calendar}
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):  # not JSON at all, or not an object: nothing to add or remove
+            raise InvalidInput("Send a JSON object (add, remove, country) or an .ics file upload.")
         try:
-            body = HolidaysIn().load(request.get_json(silent=True) or {})
+            body = HolidaysIn().load(payload)
         except ValidationError as exc:
             raise InvalidInput("The holidays are not valid.", details=exc.messages) from None
         version = body["version"]

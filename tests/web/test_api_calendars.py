@@ -108,6 +108,9 @@ def test_holidays_are_added_removed_and_imported_from_a_country(api, session):
     assert "2026-10-03" in german["added"] and "2026-12-25" not in german["added"]
     assert_error(client.post(url, json={"country": "XX", "years": [2026]}), 422, "rule_violation")
     assert_error(client.post(url, json={"add": ["not a date"]}), 422, "validation_error")
+    for not_an_object in (b"\x00", b"[]", b""):  # found by schemathesis: once answered 200, doing nothing
+        sent = client.post(url, data=not_an_object, content_type="application/json")
+        assert_error(sent, 422, "validation_error")
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == cal)).all()
     assert actions == ["calendar.holidays_added", "calendar.holidays_removed", "calendar.holidays_added"]
 
