@@ -242,6 +242,7 @@ class _Sentence:
         ):
             return frozenset(), action  # "the storage team will add ...": prose; "... on the new drive": not the part
         if word[0] in ":=" and not _SETTING.search(sent, 0, v_start):
+            self.set_aside.add(v_start)
             return frozenset(), action  # "psu2: enabled" in a status listing sets nothing
         lead = sent[max(self.last_at_or_before(self.clause_cuts, v_start), v_start - 300) : v_start]
         past = bool(_PAST.search(word)) and word[0] not in ":="  # "psu2: enabled" is a setting, not narration

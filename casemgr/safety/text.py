@@ -155,6 +155,7 @@ def _read_by_rules(
     vocab = _Vocabulary(components)
     findings: list[Finding] = []
     declined: set[int] = set()  # sentences whose action the rules read as not asked for
+    after_healthy_status = False  # the sentence before reported healthy parts ("psu 1 is fine.")
     seen: set[tuple[int, str, ActionKind]] = set()
     previous: frozenset[int] = frozenset()
     topic = False  # whether anything has been named yet
@@ -234,12 +235,17 @@ def _read_by_rules(
                 if not decision.allowed and key not in seen:
                     seen.add(key)
                     findings.append(Finding(decision, components[index], excerpt, action))
-        if sentence.anchors and not (
-            _HEALTHY_STATUS.search(sentence.text)
+        healthy_status = bool(
+            sentence.anchors
+            and _HEALTHY_STATUS.search(sentence.text)
             and not any(components[i].unsafe for a in sentence.anchors for i in a.comps)
-        ):
+        )
+        if sentence.anchors and not healthy_status:
             topic = topic or not all(a.orphan for a in sentence.anchors)
             previous = sentence.anchors[-1].comps  # a status line about healthy parts leaves the topic as it was
+        if after_healthy_status and not negated_at and all(a.orphan for a in sentence.anchors):
+            understood = understood or bool(_verb_matches(sentence.text))  # "psu 1 is fine. push it back in."
         if negated_at or understood:
             declined.add(number)
+        after_healthy_status = healthy_status
     return findings, frozenset(declined)
