@@ -242,7 +242,11 @@ _GAP_WORDS = frozenset(
         "with",
     ]
 )
-_WHY = re.compile(r"\bwhy\s+$")  # "why not reseat it?", "why don't you reseat it?" are suggestions
+# "why not reseat it?", "why don't you reseat it?", "is there a reason we can't just unfail it?" are suggestions
+_WHY = re.compile(
+    r"\bwhy\s+$|\b(?:is there|isn't there|any)\s+(?:(?:a|any|good|particular)\s+)*reason\s+(?:why\s+)?"
+    r"(?:(?:we|you|i|they|the\s+\w+)\s+)?$"
+)
 # "put" reads as past after a subject: "the customer put it back yesterday"
 _WHO = (
     r"customer|client|user|admin|administrator|engineer|technician|tech|team|operator|someone|somebody|colleague"
@@ -258,7 +262,7 @@ _TRIED = re.compile(
 _NARRATOR = re.compile(
     rf"\b(?:{_WHO}|you'd|you've|they'd|they've|we'd|we've|i've|he'd"
     r"|she'd)\s+(?:(?:already|also|then|just|accidentally|apparently|mistakenly|had|has|have|simply"
-    r"|once|twice|both)\s+)*$|\bi'd\s+(?:(?:also|then|simply|once|twice|both)\s+)*(?:already|just|accidentally"
+    r"|once|twice|both)\s+)*$|\bi'd\s+(?:(?:also|then|simply|once|twice|both)\s+)*(?:already|accidentally"
     r"|apparently|mistakenly)\s+(?:(?:already|also|then|just|simply)\s+)*$"
     r"|\b(?:said|mentioned|told us|wrote|reported|explained|confirmed|say|says)\s+(?:that\s+)?"
     r"(?:you|they|he|she|someone|the \w+)\s+(?:(?:already|also|then|just|had|have)\s+)*$"
@@ -407,7 +411,9 @@ _DONT_AT_END = re.compile(
 _DISSUADE = re.compile(
     rf"(?:\bbut|\bhowever|\bthough|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
     rf"|{_ADVISE_AGAINST}"
-    r"|avoid|refrain|hold off|(?:it|they|the \w+) (?:stays?|remains?|(?:must|has to|needs to|should) stay))\b"
+    r"|avoid|refrain|hold off|(?:it|they|the \w+) (?:stays?|remains?|(?:must|has to|needs to|should) stay)"
+    r"|wait for|(?:we|i)(?:'d| would) (?:rather|prefer) (?:you|that you|they)? ?(?:wait|didn't|did not|not|leave)"
+    r"|(?:we|i) (?:can't|cannot|can not|won't|will not|don't|do not) (?:recommend|advise|support|approve|allow))\b"
 )  # "i know you'd like to reseat it, but it stays out", "tempting as it is to reseat it, please leave it"
 # "let it rejoin the array", "have the tech reseat it": the part is named before the verb
 _CAUSATIVE = re.compile(r"\b(?:let|lets|letting|have|has|get|allow|make)\s+$")

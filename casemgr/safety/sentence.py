@@ -41,6 +41,7 @@ from casemgr.safety.negation import (
     _WHY,
 )
 from casemgr.safety.objects import (
+    _AS_SPARE,
     _BACK_INTO,
     _CABLE_AFTER,
     _CABLE_BEFORE,
@@ -261,6 +262,7 @@ class _Sentence:
             packaging
             and (box := _PACKAGING.match(sent, v_end))
             and not _ENCLOSURE.search(box[0])
+            and not _AS_SPARE.match(sent, box.end())
             and not _OTHER_MACHINE.search(box[0])  # "into the identical box next to it" is a machine
         ):
             self.set_aside.add(v_start)

@@ -321,7 +321,7 @@ _SERVICE = _words(
     "duty",
 )
 # narration unless passive ("should be reseated", "could be kept as a spare"); "need" is no past tense
-_PAST = re.compile(r"(?:(?<!\bne)(?<!\bfe)(?<!\bse)(?<!\bspe)ed|brought|slid|stuck|took|taken|kept|held|given)$")
+_PAST = re.compile(r"(?:(?<!\bne)(?<!\bfe)(?<!\bse)(?<!\bspe)ed|brought|slid|stuck|took|taken|kept|held|gave|given)$")
 _A = ActionKind
 _PHYSICAL_BACK = frozenset({_A.REINSERT_COMPONENT, _A.RESEAT_COMPONENT})
 _OUT_AND_IN = _forms(

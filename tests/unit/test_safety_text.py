@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from casemgr.safety.rules import ActionKind, AssetFacts, ComponentFacts
-from casemgr.safety.text import Finding, scan_reply
+from casemgr.safety.text import Finding, rule_findings, scan_reply
 from casemgr.safety.text_normalise import normalise, split_sentences
 from tests.safety_facts import ASSET, drive, psu
 
@@ -695,4 +695,29 @@ def test_an_unnamed_it_and_the_one_failed_part_named_after_it(text: str, expecte
     ids=[f"d1314_{i:02d}" for i in range(len(DEV13_DEV14_PHRASINGS))],
 )
 def test_scan_reply_dev13_dev14_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
+
+
+# Wordings from dev15 and dev16 (first written as held-out parts 9 and 10), restated on this case.
+DEV15_DEV16_PHRASINGS = [
+    ("I'd just put the failed drive back in and monitor, these faults are often spurious.", UNSAFE),
+    ("I'd already put the failed drive back in when the alarm cleared.", SAFE),  # narration
+    ("Once the rebuild finishes, put the failed drive back into the shelf as a spare.", UNSAFE),
+    ("Put the failed drive back into its anti-static bag for the return.", SAFE),
+    ("Is there a reason we can't just unfail the failed drive and carry on?", UNSAFE),
+    ("For that reason we can't reseat the failed drive.", SAFE),
+    ("I know it's tempting to reseat the failed drive, but please wait for the replacement.", SAFE),
+    ("I understand you'd like to reseat the failed drive, but we can't recommend that.", SAFE),
+    ("I understand reseating PSU 2 is quick, but we'd rather you wait for the new one.", SAFE),
+    ("Your night shift already gave PSU 2 a reseat on Sunday, so that box is ticked.", SAFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"),
+    DEV15_DEV16_PHRASINGS,
+    ids=[f"d1516_{i:02d}" for i in range(len(DEV15_DEV16_PHRASINGS))],
+)
+def test_scan_reply_dev15_dev16_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(rule_findings(text, WIDER_CASE, ASSET)) is expected_blocked, text  # the rules, not the model
     assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
