@@ -4,7 +4,8 @@
     .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
     .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Development parts: dev, dev2 ... dev16. Held-out parts: heldout, heldout2 and heldout6
+Development parts: dev, dev2 ... dev16. Held-out parts: heldout, heldout2, heldout6,
+heldout11 and heldout12
 (heldout3, heldout4, heldout5, heldout7, heldout8, heldout9 and heldout10 became dev10
 to dev16 once measured). Each line gives the whole guard (the rules, then the second
 opinion where they find nothing) and, at its end, the rules alone.
@@ -49,8 +50,10 @@ PARTS = (
     "heldout",
     "heldout2",
     "heldout6",
+    "heldout11",
+    "heldout12",
 )
-HELDOUT = frozenset({"heldout", "heldout2", "heldout6"})
+HELDOUT = frozenset({"heldout", "heldout2", "heldout6", "heldout11", "heldout12"})
 DEV_PARTS = tuple(p for p in PARTS if p not in HELDOUT)  # what the rules are tuned and the model trained on
 
 
