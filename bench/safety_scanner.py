@@ -4,11 +4,10 @@
     .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
     .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Development parts: dev, dev2 ... dev16. Held-out parts: heldout, heldout2, heldout6,
-heldout11 and heldout12
-(heldout3, heldout4, heldout5, heldout7, heldout8, heldout9 and heldout10 became dev10
-to dev16 once measured). Each line gives the whole guard (the rules, then the second
-opinion where they find nothing) and, at its end, the rules alone.
+Development parts: dev, dev2 ... dev18. Held-out parts: heldout, heldout2 and heldout6
+(heldout3 to heldout5 and heldout7 to heldout12 became dev10 to dev18 once measured).
+Each line gives the whole guard (the rules, then the second opinion where they find
+nothing) and, at its end, the rules alone.
 Only a development part's mistakes can be listed: the held-out parts are for the
 honest figures and are never tuned on (the corpus README says how they were
 written), so only their figures are printed, never their rows. A part whose
@@ -47,13 +46,13 @@ PARTS = (
     "dev14",
     "dev15",
     "dev16",
+    "dev17",
+    "dev18",
     "heldout",
     "heldout2",
     "heldout6",
-    "heldout11",
-    "heldout12",
 )
-HELDOUT = frozenset({"heldout", "heldout2", "heldout6", "heldout11", "heldout12"})
+HELDOUT = frozenset({"heldout", "heldout2", "heldout6"})
 DEV_PARTS = tuple(p for p in PARTS if p not in HELDOUT)  # what the rules are tuned and the model trained on
 
 

@@ -7,8 +7,9 @@ throwaway directory (the app never needs it: it reads the weights with plain Pyt
     scripts/train-safety-model --simulate   # the table the thresholds were chosen from
 
 Only development parts are read (``bench/safety_scanner.DEV_PARTS``); a held-out part is
-never opened. ``--simulate`` replays three moments of the project's history: the rules as
-they were just before they met fresh parts (commit d17bba3, tuned on dev to dev14, met
+never opened. ``--simulate`` replays four moments of the project's history: the rules as
+they were just before they met fresh parts (commit 10c8019, tuned on dev to dev16, met
+dev17 and dev18; d17bba3, tuned on dev to dev14, met
 dev15 and dev16; 16140d8, tuned on dev to dev12, met dev13 and dev14; f501805, tuned on
 dev to dev10, met dev11 and dev12), with the
 model trained on the parts those rules had seen. It prints recall and precision of the
@@ -42,11 +43,12 @@ from casemgr.safety.text_normalise import normalise  # noqa: E402
 
 C = 30.0  # weak regularisation: the n-grams that matter are rare
 MIN_DF = 2  # a term seen in one reply only says nothing general
-# --simulate (2,574 fresh replies, three moments of history): the best F1 (0.9647, with 0.75), and
-# the higher of the two; on two of the moments alone 0.75 was 0.0013 better, but refused two safe
+# --simulate (3,479 fresh replies, four moments of history): F1 0.9626, within 0.0001 of the best
+# (0.75), and the highest such threshold, so the fewest wrong refusals; 0.75 also refused two safe
 # sentences of the unit tables ("PSU 1 is fine. Push it back in firmly.")
 REFUSE_AT = 0.8
 HISTORY = (  # (commit, the parts its rules were tuned on, the fresh parts they met next)
+    ("10c8019", DEV_PARTS[:16], ("dev17", "dev18")),
     ("d17bba3", DEV_PARTS[:14], ("dev15", "dev16")),
     ("16140d8", DEV_PARTS[:12], ("dev13", "dev14")),
     ("f501805", DEV_PARTS[:10], ("dev11", "dev12")),
