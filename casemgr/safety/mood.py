@@ -24,9 +24,11 @@ from casemgr.safety.negation import (
     _REPORTED,
     _REPORTED_DEED,
     _RISK,
+    _SUGGESTED_BEFORE,
     _SUGGESTED_BY_OTHERS,
     _TEMPTING,
     _TRIED,
+    _WITHDRAWN,
 )
 from casemgr.safety.references import _Ref
 from casemgr.safety.statements import (
@@ -59,6 +61,9 @@ from casemgr.safety.statements import (
     _YOU_LEAD,
 )
 
+#: "what if you reseated it", "what if fan 2 were reseated": the past tense of a suggestion
+_WHAT_IF = re.compile(r"\bwhat if\b[^,;:.!?]*$")
+
 if TYPE_CHECKING:
     from casemgr.safety.sentence import _Sentence
 
@@ -69,8 +74,12 @@ def not_an_instruction(
     """The action is narrated, reported, hypothetical or talked out of, not asked for."""
     sent, v_start, v_end = sentence.text, match.start(), match.end()
     did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end : v_end + 80])  # "did you try it yet?"
-    if (past or word in ("put", "set")) and re.search(
-        r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$", lead
+    if _WHAT_IF.search(lead):
+        past = did = False  # "what if you reseated it and let the controller retry?": a past form, a suggestion
+    if (
+        (past or word in ("put", "set"))
+        and not _WHAT_IF.search(lead)
+        and re.search(r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$", lead)
     ):
         return True  # "the removed drive was put back in on saturday"
     if word in ("put", "set") and _YOU_LEAD.search(lead) and _PAST_TIME.match(sent, v_end):
@@ -136,6 +145,12 @@ def not_an_instruction(
         and not _MODAL.search(sent, q_start, v_start)
     ):
         return True  # "did the power event come first, or the reseat of psu 2?"
+    if _SUGGESTED_BEFORE.search(lead) and (
+        _WITHDRAWN.search(sent, v_end)
+        or _WITHDRAWN.search(sentence.following)
+        or _REFUSAL_AFTER.search(sentence.following)
+    ):
+        return True  # "the reseller suggested refitting it. we've asked them not to"
     if (_SUGGESTED_BY_OTHERS.search(sent, 0, v_start) or _OTHERS_WISH.search(lead)) and (
         _REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(sentence.following)
     ):

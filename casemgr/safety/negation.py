@@ -14,8 +14,9 @@ _NEG_CUE = re.compile(
     r"|not|never|dont|cannot|unable|impossible|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
     r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
     r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
-    r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*"
-    r"|no(?= (?:more |further |to )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall)\b)|\w+n't"
+    r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*|a mistake|forget(?: about)?"
+    r"|no(?= (?:more |further |to )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall|put|plug|push|insert|use)\b)"
+    r"|\w+n't"
     r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b)"
     r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*|doubt\w*|little (?:point|sense|value|use))\b"
 )  # "please stop reseating it": a prohibition verb
@@ -43,6 +44,7 @@ _GAP_WORDS = frozenset(
         "would",
         "could",
         "to",
+        "by",  # "restore redundancy with the replacement, not by reusing the old module"
         "try",
         "trying",
         "attempt",
@@ -386,6 +388,17 @@ _SUGGESTED_BY_OTHERS = re.compile(
     r"\bif\s+(?:anyone|anybody|someone|somebody|they|he|she|the \w+|a colleague)\b[^.;:!?]*?\b(?:suggests?"
     r"|proposes?|recommends?|asks?|wants?|offers?|tells? you|insists?|plans?|intends?"
     r"|(?:is|are|was|were) (?:thinking|planning|considering|about))\b"
+)
+# "the partner suggested reinserting it. we've told them that isn't supported", "earlier i told you to
+# reseat psu 2. please ignore that advice": a suggestion already made, reported and then withdrawn
+_SUGGESTED_BEFORE = re.compile(
+    r"\b(?:suggested|proposed|recommended|advised|told (?:you|them|us|the \w+)(?: earlier| before| yesterday)?)\s+"
+    r"(?:(?:that\s+)?(?:you|they|we|the \w+)\s+)?(?:(?:should|could|might|try)\s+)?(?:to\s+)?$"
+)
+_WITHDRAWN = re.compile(
+    r"\b(?:disregard|ignore (?:that|this|it|my|the|what)|(?:i|we|he|she|they) (?:was|were) wrong|scratch that"
+    r"|retract\w*|withdraw\w*|(?:is|isn't|is not|not) supported|(?:don't|do not|doesn't|does not) support"
+    r"|declined|asked them not to|told them (?:not|that|it|no)|off the table|no longer (?:stands|applies|valid))\b"
 )
 _REFUSAL_AFTER = re.compile(
     r"\b(?:say no|said no|answer is no|answer was no|tell them no|told them no|refuse\w*|decline\w*|push back"

@@ -29,5 +29,8 @@ _CABLE_BEFORE = re.compile(
     rf"\b{_CABLE}(?:\s+(?:on|of|to|for|at|from|into|in|back|the|its|it|between|connecting"
     rf"|linking|behind))*\s*$"
 )
-_CABLE_AFTER = re.compile(rf"(?:'s)?(?:\s+(?!(?:and|then|or)\b)[\w']+){{0,3}}?\s+{_CABLE}\b")
+# "psu 2's power cord", "the fan 2 cable"; not "reseat psu 2 with the cord unplugged": there the part moves
+_CABLE_AFTER = re.compile(
+    rf"(?:'s)?(?:\s+(?!(?:and|then|or|with|without|while|after|before|using|once)\b)[\w']+){{0,3}}?\s+{_CABLE}\b"
+)
 _BACK_INTO = re.compile(r"\s+(?:(?:gently|firmly|carefully|straight|right)\s+)?back\s+(?:in|into)\s+(?:the\s+)?")

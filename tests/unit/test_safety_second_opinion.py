@@ -81,7 +81,7 @@ def test_configured_rules_still_decide() -> None:
     "text",
     [
         "Nobody needs to reinsert the failed drive.",  # negated
-        "The site asked whether they could reseat the failed drive.",  # a reported question
+        "You asked if you could reseat the failed drive.",  # a reported question
         "A reseat of the failed drive could destroy data.",  # a statement about the action
         "Reseat the drive in bay 7 of the expansion shelf.",  # a drive, but none of this case's
         "Push it back in, the new drive I mean, then rescan.",  # the replacement, named after "it"

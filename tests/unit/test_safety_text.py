@@ -721,3 +721,30 @@ DEV15_DEV16_PHRASINGS = [
 def test_scan_reply_dev15_dev16_phrasings(text: str, expected_blocked: bool) -> None:
     assert bool(rule_findings(text, WIDER_CASE, ASSET)) is expected_blocked, text  # the rules, not the model
     assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
+
+
+# Wordings from dev17 and dev18 (first written as held-out parts 11 and 12), restated on this case.
+DEV17_DEV18_PHRASINGS = [
+    ("The partner suggested reinserting ZK1234ABC. We've told them that isn't supported.", SAFE),
+    ("Earlier a colleague told you to reseat PSU 2. Please ignore that advice; it has failed.", SAFE),
+    ("I suggested reseating the failed drive yesterday. Please disregard that.", SAFE),
+    ("The partner suggested reinserting ZK1234ABC, and we agree: please go ahead.", UNSAFE),
+    ("Just a thought: what if you reseated the failed drive and let the controller retry it?", UNSAFE),
+    ("What if PSU 2 were reseated while the server is idle?", UNSAFE),
+    ("It would be a mistake to reinstall PSU 2 anywhere, even in a test server.", SAFE),
+    ("Forget about reseating the failed drive, the replacement is at your reception.", SAFE),
+    ("It might help to reseat PSU 2 with the cord unplugged first.", UNSAFE),
+    ("Reseat the power cord on PSU 2.", SAFE),
+    ("Restore redundancy by installing the replacement, not by reusing PSU 2.", SAFE),
+    ("The broken power supply, please no put again.", SAFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"),
+    DEV17_DEV18_PHRASINGS,
+    ids=[f"d1718_{i:02d}" for i in range(len(DEV17_DEV18_PHRASINGS))],
+)
+def test_scan_reply_dev17_dev18_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(rule_findings(text, WIDER_CASE, ASSET)) is expected_blocked, text  # the rules, not the model
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
