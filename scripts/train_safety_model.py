@@ -7,8 +7,9 @@ throwaway directory (the app never needs it: it reads the weights with plain Pyt
     scripts/train-safety-model --simulate   # the table the thresholds were chosen from
 
 Only development parts are read (``bench/safety_scanner.DEV_PARTS``); a held-out part is
-never opened. ``--simulate`` replays four moments of the project's history: the rules as
-they were just before they met fresh parts (commit 10c8019, tuned on dev to dev16, met
+never opened. ``--simulate`` replays five moments of the project's history: the rules as
+they were just before they met fresh parts (commit 0f2aa8d, tuned on dev to dev18, met
+dev19 and dev20; 10c8019, tuned on dev to dev16, met
 dev17 and dev18; d17bba3, tuned on dev to dev14, met
 dev15 and dev16; 16140d8, tuned on dev to dev12, met dev13 and dev14; f501805, tuned on
 dev to dev10, met dev11 and dev12), with the
@@ -43,11 +44,12 @@ from casemgr.safety.text_normalise import normalise  # noqa: E402
 
 C = 30.0  # weak regularisation: the n-grams that matter are rare
 MIN_DF = 2  # a term seen in one reply only says nothing general
-# --simulate (3,479 fresh replies, four moments of history): F1 0.9626, within 0.0001 of the best
+# --simulate (4,388 fresh replies, five moments of history): F1 0.9632, within 0.0001 of the best
 # (0.75), and the highest such threshold, so the fewest wrong refusals; 0.75 also refused two safe
 # sentences of the unit tables ("PSU 1 is fine. Push it back in firmly.")
 REFUSE_AT = 0.8
 HISTORY = (  # (commit, the parts its rules were tuned on, the fresh parts they met next)
+    ("0f2aa8d", DEV_PARTS[:18], ("dev19", "dev20")),
     ("10c8019", DEV_PARTS[:16], ("dev17", "dev18")),
     ("d17bba3", DEV_PARTS[:14], ("dev15", "dev16")),
     ("16140d8", DEV_PARTS[:12], ("dev13", "dev14")),
