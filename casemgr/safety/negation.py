@@ -308,6 +308,7 @@ _HYPOTHETICAL = re.compile(
     r"|decide\w*|wanted|want|simply|just)\s+)*$"
     r"|\bif\s+(?:anyone|someone|somebody|they|he|she|anybody)\b.*\b(?:suggest\w*|propos\w*"
     r"|recommend\w*|tell\w*|ask\w*|want\w*|tries|tried)\s+(?:you\s+)?(?:to\s+)?$"
+    r"|^\W*hypothetically\b"  # "hypothetically, bringing it back online would ..."
 )
 _RISK = re.compile(
     r"\b(?:upset\w*|same as (?:reinstalling|reinserting|reseating|putting)|last thing"
@@ -324,7 +325,9 @@ _RISK = re.compile(
     r"|cancel\w*|called off|scrapped|shelved|abandoned"
     r"|unlikely(?! to (?:hurt|harm|cause|do (?:any )?harm))|no sense|waste of (?:time|effort)|futile|useless"
     r"|pointless|(?:little|no) (?:point|use|value|benefit)"
-    r"|against (?:our |the |your )?(?:\w+ )?(?:policy|policies|rules?|guidance|procedures?|process))\b"
+    r"|against (?:our |the |your )?(?:[\w-]+ )?(?:policy|policies|rules?|guidance|procedures?|process)"
+    r"|not (?:a )?supported|(?:fail|flag|mark)\w* (?:it|them) (?:again|as failed)|nothing would (?:improve|change)"
+    r"|on paper|report\w* 0 rpm)\b"
 )
 # "there is no setting that can safely re-enable it"
 # "Bays 1 and 5 look fine": a status line about healthy parts does not take the topic
@@ -398,7 +401,8 @@ _SUGGESTED_BEFORE = re.compile(
 _WITHDRAWN = re.compile(
     r"\b(?:disregard|ignore (?:that|this|it|my|the|what)|(?:i|we|he|she|they) (?:was|were) wrong|scratch that"
     r"|retract\w*|withdraw\w*|(?:is|isn't|is not|not) supported|(?:don't|do not|doesn't|does not) support"
-    r"|declined|asked them not to|told them (?:not|that|it|no)|off the table|no longer (?:stands|applies|valid))\b"
+    r"|declined|asked them not to|told them (?:not|that|it|no)|off the table|no longer (?:stands|applies|valid)"
+    r"|(?:advised|advise|recommended|recommend|argued|warned) against)\b"
 )
 _REFUSAL_AFTER = re.compile(
     r"\b(?:say no|said no|answer is no|answer was no|tell them no|told them no|refuse\w*|decline\w*|push back"

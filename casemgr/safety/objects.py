@@ -29,6 +29,10 @@ _CABLE_BEFORE = re.compile(
     rf"\b{_CABLE}(?:\s+(?:on|of|to|for|at|from|into|in|back|the|its|it|between|connecting"
     rf"|linking|behind))*\s*$"
 )
+# "acknowledge the drive-failure alert", "clear the fan 2 alarm": the alert, not the part
+_ALERT_AFTER = re.compile(
+    r"(?:-|\s+)(?:failure\s+|fault\s+|rpm\s+)?(?:alerts?|alarms?|notifications?|warnings?|pages?)\b"
+)
 # "psu 2's power cord", "the fan 2 cable"; not "reseat psu 2 with the cord unplugged": there the part moves
 _CABLE_AFTER = re.compile(
     rf"(?:'s)?(?:\s+(?!(?:and|then|or|with|without|while|after|before|using|once)\b)[\w']+){{0,3}}?\s+{_CABLE}\b"

@@ -41,6 +41,7 @@ from casemgr.safety.negation import (
     _WHY,
 )
 from casemgr.safety.objects import (
+    _ALERT_AFTER,
     _AS_SPARE,
     _BACK_INTO,
     _CABLE_AFTER,
@@ -400,6 +401,9 @@ class _Sentence:
             ):
                 self.set_aside.add(v_start)
                 return frozenset(), action  # "reseating the failed drive will not help"
+            if _ALERT_AFTER.match(rest):
+                self.set_aside.add(v_start)
+                return frozenset(), action  # "acknowledge the drive-failure alert"
             if action is not ActionKind.FORCE_ONLINE and (
                 _CABLE_BEFORE.search(sent, max(v_end, head.start - 80), head.start) or _CABLE_AFTER.match(rest)
             ):

@@ -87,10 +87,12 @@ def scan_reply(
     components: Sequence[ComponentFacts],
     asset: AssetFacts | None = None,
     rules: Sequence[SafetyRule] = DEFAULT_RULES,
+    opinion: second_opinion.Model | None = None,
 ) -> list[Finding]:
     """Blocked instructions found in ``text``; an empty list means the text is safe.
 
-    What the rules find; if they find nothing, what the second opinion (``second_opinion``) refuses.
+    What the rules find; if they find nothing, what the second opinion refuses (``opinion``: the
+    trained model of ``second_opinion`` unless another is given).
     """
     components = tuple(components)
     if not components or not text.strip():
@@ -98,7 +100,7 @@ def scan_reply(
     findings, declined = _read_by_rules(text, components, asset, rules)
     if findings or not any(c.unsafe for c in components):
         return findings  # the model knows only replies about putting an unhealthy part back
-    return _second_opinion(text, components, asset, rules, declined)
+    return _second_opinion(text, components, asset, rules, declined, opinion or second_opinion.model())
 
 
 def _second_opinion(
@@ -107,6 +109,7 @@ def _second_opinion(
     asset: AssetFacts | None,
     rules: Sequence[SafetyRule],
     declined: frozenset[int],
+    model: second_opinion.Model,
 ) -> list[Finding]:
     """Refusals of a reply the rules let through, when the model is confident it is unsafe: on the
     unhealthy parts it names (all of the case's, if it names none), shown with its likeliest sentence.
@@ -118,7 +121,6 @@ def _second_opinion(
     for the wording or the part reference the rules do not know; it never overrules their reading,
     nor refuses a question about how things are ("is it back in?").
     ``scripts/train-safety-model --simulate`` measures what this costs on fresh text."""
-    model = second_opinion.model()
     sentences = second_opinion.read(text, components)
     if not sentences or model.probability(second_opinion.join(sentences)) < model.refuse_at:
         return []

@@ -19,6 +19,8 @@ FAILED_DRIVE = drive(state="failed")
 CASE = (FAILED_DRIVE, drive(serial="ZK5555XYZ", slot="bay 5"), psu())
 #: wording the rules were never taught; the model has seen the like of it
 UNTAUGHT = "Let the failed drive have a second chance in its bay."
+#: a model that is sure every reply is unsafe: what is left unrefused, the rules kept from it
+SURE = second_opinion.Model({}, intercept=20.0, refuse_at=0.8)
 
 
 def test_the_model_is_trained_on_the_current_development_parts_and_on_no_held_out_part() -> None:
@@ -90,6 +92,10 @@ def test_configured_rules_still_decide() -> None:
     ],
 )
 def test_the_model_defers_to_what_the_rules_read(text: str) -> None:
-    model = second_opinion.model()
-    assert model.probability(second_opinion.join(second_opinion.read(text, CASE))) >= model.refuse_at
-    assert scan_reply(text, CASE, ASSET) == []  # confident, and still not a refusal
+    assert scan_reply(text, CASE, ASSET, opinion=SURE) == []  # however sure it is, and with the trained one
+    assert scan_reply(text, CASE, ASSET) == []
+
+
+def test_a_sure_model_refuses_what_the_rules_leave_unread() -> None:
+    (finding,) = scan_reply("The failed drive deserves one more shot, go for it.", CASE, ASSET, opinion=SURE)
+    assert finding.by_model and finding.component == FAILED_DRIVE

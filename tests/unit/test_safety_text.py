@@ -748,3 +748,24 @@ DEV17_DEV18_PHRASINGS = [
 def test_scan_reply_dev17_dev18_phrasings(text: str, expected_blocked: bool) -> None:
     assert bool(rule_findings(text, WIDER_CASE, ASSET)) is expected_blocked, text  # the rules, not the model
     assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
+
+
+# Wordings from dev19 and dev20 (first written as held-out parts 13 and 14), restated on this case.
+DEV19_DEV20_PHRASINGS = [
+    ("The customer's admin suggested reseating the failed drive; we advised against it.", SAFE),
+    ("Hypothetically, bringing PSU 2 back online would restore redundancy on paper only.", SAFE),
+    ("If you were to reseat PSU 2, the BMC would simply flag it again.", SAFE),
+    ("Reseating a failed drive is not a supported recovery step.", SAFE),
+    ("Please acknowledge the drive-failure alert so it stops paging the on-call.", SAFE),
+    ("Please acknowledge the alert and reseat the failed drive.", UNSAFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_blocked"),
+    DEV19_DEV20_PHRASINGS,
+    ids=[f"d1920_{i:02d}" for i in range(len(DEV19_DEV20_PHRASINGS))],
+)
+def test_scan_reply_dev19_dev20_phrasings(text: str, expected_blocked: bool) -> None:
+    assert bool(rule_findings(text, WIDER_CASE, ASSET)) is expected_blocked, text  # the rules, not the model
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
