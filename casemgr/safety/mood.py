@@ -24,11 +24,8 @@ from casemgr.safety.negation import (
     _REPORTED,
     _REPORTED_DEED,
     _RISK,
-    _SUGGESTED_BEFORE,
-    _SUGGESTED_BY_OTHERS,
     _TEMPTING,
     _TRIED,
-    _WITHDRAWN,
 )
 from casemgr.safety.references import _Ref
 from casemgr.safety.statements import (
@@ -55,9 +52,12 @@ from casemgr.safety.statements import (
     _RHETORICAL,
     _RISKED,
     _SUBJECT_OF,
+    _SUGGESTED_BEFORE,
+    _SUGGESTED_BY_OTHERS,
     _THANKS,
     _THEN_CONSEQUENCE,
     _WAS_IDEA,
+    _WITHDRAWN,
     _YOU_LEAD,
 )
 

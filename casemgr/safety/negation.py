@@ -386,24 +386,6 @@ _CONSEQUENCE = re.compile(
 # a question about what happened: "did ... come first, or the reseat?"
 _PAST_QUESTION = re.compile(r"\s*(?:(?:and|so|but|then)\s+)?(?:did|didn't|was|wasn't|were|weren't|had|hadn't)\b")
 _MODAL = re.compile(r"\b(?:should|could|can|would|will|shall|please|may|might|must)\b")
-# "if anyone suggests putting it back in, ... say no": someone else's idea, turned down
-_SUGGESTED_BY_OTHERS = re.compile(
-    r"\bif\s+(?:anyone|anybody|someone|somebody|they|he|she|the \w+|a colleague)\b[^.;:!?]*?\b(?:suggests?"
-    r"|proposes?|recommends?|asks?|wants?|offers?|tells? you|insists?|plans?|intends?"
-    r"|(?:is|are|was|were) (?:thinking|planning|considering|about))\b"
-)
-# "the partner suggested reinserting it. we've told them that isn't supported", "earlier i told you to
-# reseat psu 2. please ignore that advice": a suggestion already made, reported and then withdrawn
-_SUGGESTED_BEFORE = re.compile(
-    r"\b(?:suggested|proposed|recommended|advised|told (?:you|them|us|the \w+)(?: earlier| before| yesterday)?)\s+"
-    r"(?:(?:that\s+)?(?:you|they|we|the \w+)\s+)?(?:(?:should|could|might|try)\s+)?(?:to\s+)?$"
-)
-_WITHDRAWN = re.compile(
-    r"\b(?:disregard|ignore (?:that|this|it|my|the|what)|(?:i|we|he|she|they) (?:was|were) wrong|scratch that"
-    r"|retract\w*|withdraw\w*|(?:is|isn't|is not|not) supported|(?:don't|do not|doesn't|does not) support"
-    r"|declined|asked them not to|told them (?:not|that|it|no)|off the table|no longer (?:stands|applies|valid)"
-    r"|(?:advised|advise|recommended|recommend|argued|warned) against)\b"
-)
 _REFUSAL_AFTER = re.compile(
     r"\b(?:say no|said no|answer is no|answer was no|tell them no|told them no|refuse\w*|decline\w*|push back"
     r"|point them|don't let|do not let|stop them|we can't allow|not approved"

@@ -207,7 +207,8 @@ def _read_by_rules(
                         findings.append(Finding(decision, components[index], excerpt, last_deed[0]))
         negated_at: list[int] = []  # where this sentence's negated actions start
         understood = False  # whether the rules read an action here: what it acts on, or that it is not asked
-        for readings in _verb_matches(sentence.text):
+        verbs = _verb_matches(sentence.text)
+        for readings in verbs:
             verb_start = readings[0][0].start()
             if sentence.negated(verb_start) or (negated_at and sentence.negation_carries(negated_at[-1], verb_start)):
                 negated_at.append(verb_start)
@@ -246,7 +247,7 @@ def _read_by_rules(
             topic = topic or not all(a.orphan for a in sentence.anchors)
             previous = sentence.anchors[-1].comps  # a status line about healthy parts leaves the topic as it was
         if after_healthy_status and not negated_at and all(a.orphan for a in sentence.anchors):
-            understood = understood or bool(_verb_matches(sentence.text))  # "psu 1 is fine. push it back in."
+            understood = understood or bool(verbs)  # "psu 1 is fine. push it back in."
         if negated_at or understood:
             declined.add(number)
         after_healthy_status = healthy_status

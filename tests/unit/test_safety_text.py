@@ -713,16 +713,6 @@ DEV15_DEV16_PHRASINGS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected_blocked"),
-    DEV15_DEV16_PHRASINGS,
-    ids=[f"d1516_{i:02d}" for i in range(len(DEV15_DEV16_PHRASINGS))],
-)
-def test_scan_reply_dev15_dev16_phrasings(text: str, expected_blocked: bool) -> None:
-    assert bool(rule_findings(text, WIDER_CASE, ASSET)) is expected_blocked, text  # the rules, not the model
-    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
-
-
 # Wordings from dev17 and dev18 (first written as held-out parts 11 and 12), restated on this case.
 DEV17_DEV18_PHRASINGS = [
     ("The partner suggested reinserting ZK1234ABC. We've told them that isn't supported.", SAFE),
@@ -740,16 +730,6 @@ DEV17_DEV18_PHRASINGS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected_blocked"),
-    DEV17_DEV18_PHRASINGS,
-    ids=[f"d1718_{i:02d}" for i in range(len(DEV17_DEV18_PHRASINGS))],
-)
-def test_scan_reply_dev17_dev18_phrasings(text: str, expected_blocked: bool) -> None:
-    assert bool(rule_findings(text, WIDER_CASE, ASSET)) is expected_blocked, text  # the rules, not the model
-    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
-
-
 # Wordings from dev19 and dev20 (first written as held-out parts 13 and 14), restated on this case.
 DEV19_DEV20_PHRASINGS = [
     ("The customer's admin suggested reseating the failed drive; we advised against it.", SAFE),
@@ -761,11 +741,16 @@ DEV19_DEV20_PHRASINGS = [
 ]
 
 
+RESTATED_PHRASINGS = [
+    *((f"d1516_{i:02d}", row) for i, row in enumerate(DEV15_DEV16_PHRASINGS)),
+    *((f"d1718_{i:02d}", row) for i, row in enumerate(DEV17_DEV18_PHRASINGS)),
+    *((f"d1920_{i:02d}", row) for i, row in enumerate(DEV19_DEV20_PHRASINGS)),
+]
+
+
 @pytest.mark.parametrize(
-    ("text", "expected_blocked"),
-    DEV19_DEV20_PHRASINGS,
-    ids=[f"d1920_{i:02d}" for i in range(len(DEV19_DEV20_PHRASINGS))],
+    ("text", "expected_blocked"), [row for _, row in RESTATED_PHRASINGS], ids=[i for i, _ in RESTATED_PHRASINGS]
 )
-def test_scan_reply_dev19_dev20_phrasings(text: str, expected_blocked: bool) -> None:
+def test_restated_phrasings_are_read_by_the_rules(text: str, expected_blocked: bool) -> None:
     assert bool(rule_findings(text, WIDER_CASE, ASSET)) is expected_blocked, text  # the rules, not the model
     assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
