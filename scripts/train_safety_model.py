@@ -7,8 +7,9 @@ throwaway directory (the app never needs it: it reads the weights with plain Pyt
     scripts/train-safety-model --simulate   # the table the thresholds were chosen from
 
 Only development parts are read (``bench/safety_scanner.DEV_PARTS``); a held-out part is
-never opened. ``--simulate`` replays five moments of the project's history: the rules as
-they were just before they met fresh parts (commit 0f2aa8d, tuned on dev to dev18, met
+never opened. ``--simulate`` replays six moments of the project's history: the rules as
+they were just before they met fresh parts (commit 5970730, tuned on dev to dev20, met dev21
+and dev22; 0f2aa8d, tuned on dev to dev18, met
 dev19 and dev20; 10c8019, tuned on dev to dev16, met
 dev17 and dev18; d17bba3, tuned on dev to dev14, met
 dev15 and dev16; 16140d8, tuned on dev to dev12, met dev13 and dev14; f501805, tuned on
@@ -39,16 +40,19 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from casemgr.safety import second_opinion  # noqa: E402
-from casemgr.safety.text import STATE_QUESTION  # noqa: E402
-from casemgr.safety.text_normalise import normalise  # noqa: E402
+from casemgr.safety.text import defers  # noqa: E402
 
 C = 30.0  # weak regularisation: the n-grams that matter are rare
 MIN_DF = 2  # a term seen in one reply only says nothing general
-# --simulate (4,388 fresh replies, five moments of history): F1 0.9632, within 0.0001 of the best
+# --simulate (5,269 fresh replies, six moments of history): F1 0.9622, within 0.0001 of the best
 # (0.75), and the highest such threshold, so the fewest wrong refusals; 0.75 also refused two safe
-# sentences of the unit tables ("PSU 1 is fine. Push it back in firmly.")
+# sentences of the unit tables ("PSU 1 is fine. Push it back in firmly."). A veto of rule refusals
+# the model is sure are safe was measured too (below 0.1: precision 94.5% -> 96.1% on the same
+# replies) and rejected: the model scores "do not reseat the healthy drive, reseat the failed
+# one" at 0.000 and "reseat or replace the failed drive" at 0.03, which is what the rules are for.
 REFUSE_AT = 0.8
 HISTORY = (  # (commit, the parts its rules were tuned on, the fresh parts they met next)
+    ("5970730", DEV_PARTS[:20], ("dev21", "dev22")),
     ("0f2aa8d", DEV_PARTS[:18], ("dev19", "dev20")),
     ("10c8019", DEV_PARTS[:16], ("dev17", "dev18")),
     ("d17bba3", DEV_PARTS[:14], ("dev15", "dev16")),
@@ -127,9 +131,11 @@ def rules_then(commit: str, parts) -> dict[str, list[tuple[bool, list[str]]]]:
 
 def simulate() -> None:
     """Rules as they were, and the model trained on what they had seen, on the parts they met next;
-    the model deferring as ``casemgr.safety.text._second_opinion`` does."""
+    the model refusing and deferring as ``casemgr.safety.text.scan_reply`` does (the first column).
+    The other columns add a veto of rule refusals the model scores below it: measured, and not
+    used (see REFUSE_AT)."""
     scenarios = load_scenarios()
-    labels, refused, scores = [], [], []
+    labels, refused, scores, wholes = [], [], [], []
     for commit, seen, fresh in HISTORY:
         model = export(*fit(seen))
         then = rules_then(commit, fresh)
@@ -137,20 +143,27 @@ def simulate() -> None:
             for row, (rules_refused, read) in zip(load_rows(part), then[part], strict=True):
                 components, _ = scenarios[row["scenario"]]
                 sentences = second_opinion.read(row["text"], components)
-                likeliest = max(sentences, key=lambda s: model.probability(s.masked))
-                defers = likeliest.excerpt in read or STATE_QUESTION.match(normalise(likeliest.excerpt))
+                whole = model.probability(second_opinion.join(sentences)) if sentences else 1.0
+                likeliest = max(range(len(sentences)), key=lambda n: model.probability(sentences[n].masked))
+                declined = [n for n, sentence in enumerate(sentences) if sentence.excerpt in read]
+                deferring = defers(sentences, likeliest, declined)
                 labels.append(row["label"] == "unsafe")
                 refused.append(rules_refused)
-                scores.append(0.0 if defers else model.probability(second_opinion.join(sentences)))
-    y, r, p = np.array(labels), np.array(refused), np.array(scores)
+                scores.append(0.0 if deferring else whole)
+                wholes.append(whole)
+    y, r, p, w = np.array(labels), np.array(refused), np.array(scores), np.array(wholes)
 
     def figures(blocked):
         recall, precision = blocked[y].mean(), (blocked & y).sum() / blocked.sum()
-        return f"recall {recall:6.1%} precision {precision:6.1%} F1 {2 * recall * precision / (recall + precision):.4f}"
+        return f"{recall:6.1%} /{precision:6.1%} F1 {2 * recall * precision / (recall + precision):.4f}"
 
-    print(f"{len(y)} fresh replies ({y.sum()} unsafe); rules alone: {figures(r)}")
-    for refuse_at in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
-        print(f"  rules, and the model where P(unsafe) >= {refuse_at:.2f}: {figures(r | (p >= refuse_at))}")
+    print(f"{len(y)} fresh replies ({y.sum()} unsafe); rules alone: recall / precision {figures(r)}")
+    print("the model refusing where the rules found nothing at P(unsafe) >= row; vetoing a rule refusal below column")
+    vetoes = (0.0, 0.03, 0.05, 0.1, 0.15, 0.2)
+    print("      " + "".join(f"{v:>26}" for v in vetoes))
+    for refuse_at in (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
+        cells = (figures((r & (w >= veto)) | (p >= refuse_at)) for veto in vetoes)
+        print(f"{refuse_at:5.2f} " + "".join(f"{c:>26}" for c in cells))
 
 
 def main() -> None:

@@ -48,6 +48,12 @@ _POWER_NOUN = (  # "power" as a noun's modifier: "the power cord on psu 2"
 _MEMBERSHIP = r"(?:the|its|their|your|our)\s+(?:[\w-]+\s+){0,3}?(?:set|group|array|pool|volume|vdev|aggregate|mirror)"
 
 # (pattern, action, checks packaging, needs an explicit reference to an unhealthy part)
+#: "swaps it on thursday", "put it on the call": "on" a day or an occasion is not a place
+_ON_A_DAY = (
+    r"\s+(?:(?:this|next|the|our|your)\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|arrival|site|schedule"
+    r"|time|the (?:visit|call|day)|monday\w*|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b)"
+)
+
 _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     (re.compile(rf"\b(?P<v>{_RESEAT})\b"), _A.RESEAT_COMPONENT, False, False),
     (re.compile(rf"\b(?P<v>{_REINSERT})\b"), _A.REINSERT_COMPONENT, False, False),
@@ -120,8 +126,10 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     # "we'd like the quarantined card back in play"
     (
         re.compile(
-            rf"\b(?P<v>{_forms('want', 'need', 'get', 'have')}|'d like|would like){_OBJ}"
-            r"\s+back\s+(?:in|into|online|up)\s*"
+            rf"\b(?P<v>{_forms('want', 'need', 'get', 'have')}|'d like|would like)"
+            # not "have you put it back in?"
+            r"(?!\s+(?:you|they|we|i|he|she|anyone|anybody|someone|somebody)\s+(?!to\b)\w)"
+            rf"{_OBJ}\s+back\s+(?:in|into|online|up)\s*"
             r"(?:play|service|action|production|use|the array|the pool|the group|the raid group|the aggregate|bay"
             r"|slot|the chassis|the server|the system|the enclosure|the shelf|its (?:bay|slot|place)|place|position"
             r"|\b)"
@@ -251,7 +259,10 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
     # "insert the failed drive into bay 5", "try the dead psu in another server": only explicit references
     # count ("insert the drive" is usually the new one)
     (
-        re.compile(rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+(?:in|into|inside|on|onto)\b|\s+there\b|\s+elsewhere\b)"),
+        re.compile(
+            rf"\b(?P<v>{_ELSEWHERE}){_OBJ_PLACED}(?=\s+(?:in|into|inside|onto)\b|\s+on\b(?!{_ON_A_DAY})"
+            r"|\s+there\b|\s+elsewhere\b)"
+        ),
         _A.INSTALL_COMPONENT,
         True,
         True,

@@ -20,6 +20,7 @@ from casemgr.safety.negation import (
     _NARRATOR,
     _NONE_EXISTS,
     _PAST_QUESTION,
+    _QUOTED_QUESTION,
     _REFUSAL_AFTER,
     _REPORTED,
     _REPORTED_DEED,
@@ -30,20 +31,25 @@ from casemgr.safety.negation import (
 from casemgr.safety.references import _Ref
 from casemgr.safety.statements import (
     _ACTION_NOUN,
+    _BY_MACHINE,
     _CONCESSIVE,
     _CONSIDERED,
     _CORRECTED,
     _DROPPED,
+    _EVER,
     _FUTURE,
+    _HAVE_YOU,
     _IF_ACTOR,
     _IF_DONE,
     _IF_SUBJECT,
+    _IGNORED_STEP,
     _MACHINE_WILL,
     _MODAL_CONSEQUENCE,
     _NEG_ANSWER,
     _OTHERS_WISH,
     _PAST_TIME,
     _PERFECT,
+    _POLITE_ASK,
     _POSSESSOR,
     _PROPOSAL,
     _QUOTED_WORDS,
@@ -55,8 +61,11 @@ from casemgr.safety.statements import (
     _SUGGESTED_BEFORE,
     _SUGGESTED_BY_OTHERS,
     _THANKS,
+    _THEN_ASKED,
     _THEN_CONSEQUENCE,
     _WAS_IDEA,
+    _WHAT_WAS_DONE,
+    _WHEN_DONE,
     _WITHDRAWN,
     _YOU_LEAD,
 )
@@ -84,8 +93,21 @@ def not_an_instruction(
         return True  # "the removed drive was put back in on saturday"
     if word in ("put", "set") and _YOU_LEAD.search(lead) and _PAST_TIME.match(sent, v_end):
         return True  # "any reason you put it back in yesterday?"
-    if _MACHINE_WILL.search(lead):
-        return True  # "the bmc may try to re-enable fan 2 automatically"
+    if _WHAT_WAS_DONE.match(sent) or (
+        (past or word in ("put", "set")) and _WHEN_DONE.search(lead) and _THEN_ASKED.match(sent, v_end)
+    ):
+        return True  # "which did you do first: reseat the cord or the supply?", "when you put it back, did it ...?"
+    if (
+        (past or word in ("put", "set"))
+        and _HAVE_YOU.match(sent, 0, v_start)
+        and sent.rstrip().endswith("?")
+        and _EVER.search(sent, v_end)
+    ):
+        return True  # "have you put the failed drive back in at any point since tuesday?"
+    if _IGNORED_STEP.search(sent, 0, v_start):
+        return True  # "ignore step 2 of the earlier script (reseat fan 2)"
+    if _MACHINE_WILL.search(lead) or (passive and _BY_MACHINE.match(sent, v_end)):
+        return True  # "the bmc may try to re-enable fan 2 automatically", "... can be accepted back by the controller"
     tried = _TRIED.search(lead)  # "the customer tried putting it back in"
     if wanted is None and (
         (past and not passive) or did or tried or (word in ("put", "set") and _NARRATOR.search(lead))
@@ -99,12 +121,18 @@ def not_an_instruction(
         return True  # "there is no setting that can re-enable it", "if you were to ..., it could"
     if _IF_DONE.search(lead) or (_IF_SUBJECT.search(lead) and _PERFECT.match(match[0])):
         return True  # "if you have already put it back in, pull it out again": taken as done
-    if _REPORTED.search(lead) and not (
-        (relayed := _RELAYED.search(lead))
-        and relayed["who"] != "you"
-        and not (_REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(sentence.following))
+    if (
+        _REPORTED.search(lead)
+        and not _POLITE_ASK.search(lead)
+        and not (
+            (relayed := _RELAYED.search(lead))
+            and relayed["who"] != "you"
+            and not (_REFUSAL_AFTER.search(sent, v_end) or _REFUSAL_AFTER.search(sentence.following))
+        )
     ):
         return True  # "the customer asked whether to reseat it" (not "l3 asked if you could reseat it")
+    if _QUOTED_QUESTION.search(sent, 0, v_start):
+        return True  # 'the customer asked: "can we just reseat it?"'
     if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead):
         return True  # "why would we reseat it?", "even if it comes back after a reseat"
     if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):

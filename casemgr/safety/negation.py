@@ -11,7 +11,8 @@ import re
 _NEG_CUE = re.compile(
     r"\b(?:nothing (?:to (?:be )?gain(?:ed)?|(?:is )?gained) (?:by|from|in)"  # before "nothing"
     r"|not in a position|not advisable|unwise|inadvisable|ill-advised|imprudent|discourag\w*"
-    r"|not|never|dont|cannot|unable|impossible|nor|nothing|nobody|no one|none|no way|no longer|avoid\w*|refrain\w*"
+    r"|not|never|dont|cannot|unable|impossible|nor|neither|nothing|nobody|no one|none|no way|no longer"
+    r"|avoid\w*|refrain\w*"
     r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
     r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
     r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*|a mistake|forget(?: about)?"
@@ -21,7 +22,10 @@ _NEG_CUE = re.compile(
     r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*|doubt\w*|little (?:point|sense|value|use))\b"
 )  # "please stop reseating it": a prohibition verb
 # "nobody on the night shift should reinsert it": a negative subject, then its own words
-_NEG_SUBJECT = re.compile(r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+))\s*$")
+_NEG_SUBJECT = re.compile(
+    r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+)|neither)\s*$"
+)  # "neither part is to be reinstalled"
+_ANSWER_THEN = re.compile(r"\s*(?:[-\u2013\u2014]+|,)\s*(?:please|so|go ahead|just)\b")  # "we don't - please ..."
 # "there's no reason not to", "it can't hurt to": two negations make a suggestion
 _DOUBLE_NEG = re.compile(
     r"\b(?:(?:no|any) reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
@@ -270,10 +274,11 @@ _NARRATOR = re.compile(
     r"(?:you|they|he|she|someone|the \w+)\s+(?:(?:already|also|then|just|had|have)\s+)*$"
 )
 _DID = re.compile(
-    r"\b(?:did|didn't|had|hadn't|was|were)\s+(?:(?!(?:to|be|work|help|fix|change|succeed)\b)[\w'-]+\s+)"
+    r"\b(?:did|didn't|had|hadn't|(?<!that )(?<!which )(?<!who )(?:was|were))\s+"
+    r"(?:(?!(?:to|be|work|help|fix|change|succeed|could|can|would|might)\b)[\w'-]+\s+)"
     r"{1,8}?(?:already\s+|ever\s+)?$"
     r"|\bwho\s+$"
-)  # "why did the on-site tech reseat it", "who reseated it?"
+)  # "why did the on-site tech reseat it", "who reseated it?" (not "i was wondering if you could reseat it")
 # "the customer asked whether to reseat it": a reported question, not an instruction
 _REPORTED = re.compile(
     r"\b(?:ask|asks|asked|asking|wonder|wonders|wondered|wondering|want(?:s|ed)? to know"
@@ -283,6 +288,11 @@ _REPORTED = re.compile(
     r"|\b(?:ask|asks|asked|asking|request|requests|requested|sought|seeks|wants?|wanted)\s+(?:\w+\s+){0,2}?"
     r"(?:permission|approval|authori[sz]ation|sign-off|the go-ahead|the ok|the okay|an exception)\s+to\s+$"
     r"|\b(?:question|questions|query|queries|request|requests)\s+(?:about|regarding|re|on|concerning)\s+$"
+)
+# 'the customer asked: "can we just reseat it?"': their own question, quoted (quotes are normalised away)
+_QUOTED_QUESTION = re.compile(
+    r"\b(?:ask|asks|asked|asking|wondered|wrote|queried|wanted to know)\s*[:,]?\s*(?:\w+,?\s+)?"
+    r"(?:can|could|may|should|shall|would|do|is it ok\w* (?:if|for)|why (?:can't|don't)) (?:we|i|us)\b[^?]*$"
 )
 # "I know it's tempting to reseat it, but please don't": the reply talks the customer out of it
 _TEMPTING = re.compile(
@@ -389,7 +399,8 @@ _MODAL = re.compile(r"\b(?:should|could|can|would|will|shall|please|may|might|mu
 _REFUSAL_AFTER = re.compile(
     r"\b(?:say no|said no|answer is no|answer was no|tell them no|told them no|refuse\w*|decline\w*|push back"
     r"|point them|don't let|do not let|stop them|we can't allow|not approved"
-    r"|not allowed|please don't|please do not|the answer is no|no to)\b"
+    r"|not allowed|please don't|please do not|the answer is no|no to|refer them|direct them|must not be"
+    r"|mustn't be|is not to be|are not to be)\b"
 )
 # "No." / "I'm afraid not." as a whole sentence: the answer to a question, explained by the next one
 _REFUSAL_ANSWER = re.compile(

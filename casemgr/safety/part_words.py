@@ -73,6 +73,10 @@ _UNHEALTHY_ADJ = _words(
     "flagged",
     "stopped",
     "dropped",
+    "dropped out",
+    "kicked out",
+    "ejected",
+    "dying",
 )
 _OTHER_ADJ = _words("new", "replacement", "spare", "good", "healthy", "working", "fresh", "incoming", "rma")
 _STOP = _words(
@@ -136,9 +140,10 @@ _UNHEALTHY_AFTER = re.compile(
 )
 # "the culprit", "the original": nouns that name the failed part by its role
 _UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|original|troublemaker|casualty|dud|lemon)\b")
-# "into bay 4", "once the new card is in slot 1": where a part goes, not a part
+# "into bay 4", "once the new card is in slot 1": where a part goes, not a part ("object to psu 2" is one)
 _LOCATION = re.compile(
-    r"\b(?:into|onto|to|back in|is in|are in|sits in|goes in|is seated in|in place in|home in"
+    r"\b(?:into|onto|(?<!\bobject )(?<!\bobjection )(?<!\bagree )(?<!\breply )(?<!\bdue )(?<!\brelated )to"
+    r"|back in|is in|are in|sits in|goes in|is seated in|in place in|home in"
     r"|it in|them in|(?<!\bthe )(?<!\bthat )(?<!\bthis )one in"  # "the new one in bay 4", not "the one in bay 4"
     r"|(?:is|are|was|were|be|been|gets?|got)\s+(?:\w+ly\s+)?\w+(?:ed|ted)\s+(?:in|into))"
     r"\s+(?:the\s+)?$"

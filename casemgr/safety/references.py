@@ -35,6 +35,15 @@ from casemgr.safety.rules import ComponentFacts
 from casemgr.safety.statements import _UNWANTED
 from casemgr.safety.text_normalise import normalise
 
+# "the drive with serial ending 1234abc": the serial named by its last characters
+_SERIAL_ENDING = r"\b(?:serial(?: number)?|sn|s/n)\s+(?:that\s+|which\s+)?(?:ending|ends)\s+(?:(?:in|with)\s+)?"
+
+
+def _suffixes(serial: str) -> str:
+    """The serial's endings of four characters or more, longest first."""
+    plain = re.sub(r"\W|_", "", serial.lower())
+    return "|".join(re.escape(plain[i:]) for i in range(len(plain) - 4 + 1) if plain[i:])
+
 
 @dataclass(frozen=True)
 class _Ref:  # a mention; then a phrase (head mention + qualifying serial/slot), pronouns resolved
@@ -133,6 +142,7 @@ class _Vocabulary:
                 (type_, index, re.compile(pattern))
                 for type_, pattern, usable in (
                     ("serial", rf"\b(?:(?:serial(?: number)?|sn|s/n)\s*:?\s*#?\s*)?{serial}\b", serial),
+                    ("serial", rf"{_SERIAL_ENDING}(?:{_suffixes(comp.serial)})\b", len(comp.serial) > 4),
                     ("slot", rf"\b{_words(*prefixes)}\s*(?:#|no\.?|number)?\s*{re.escape(slot_id)}\b", slot_id),
                     ("slot", rf"{_BARE_SLOT_BEFORE}{re.escape(slot_id)}\b{_BARE_SLOT_AFTER}", bare.get(slot_id) == 1),
                 )
@@ -224,12 +234,15 @@ _ACCESSORY_OF = re.compile(
     r"\b(?:tray|trays|caddy|caddies|carrier|carriers|sled|sleds|bracket|brackets|blank|blanks|blanking panel|filler"
     r"|bezel|handle|screws?|rails?|label|sticker)\s+(?:from|of|for|in|out of)\s+(?:the\s+)?$"
 )
-_ATTACH_GAP = re.compile(r"\s*[(,]?\s*(?:(?:in|at|from|on|inside|of|with)\s+)?")  # "the drive in bay 5"
+_ATTACH_GAP = re.compile(  # "the drive in bay 5", "the 1100w supply in bay psu 2"
+    r"\s*[(,]?\s*(?:(?:in|at|from|on|inside|of|with)\s+)?(?:(?:bay|slot|position)\s+)?"
+)
 # "the drive in bay 7" when bay 7 is not on the case: some other drive, not the failed one
 _UNKNOWN_QUALIFIER = re.compile(
     r"\s*[(,]?\s*(?:(?:in|at|from|on|inside|of)\s+(?:drive\s+|disk\s+)?(?:bay|slot)"
     r"|(?:with\s+)?(?:serial(?: number)?|sn|s/n))\s*:?\s*(?:#|no\.?|number)?\s*\w+"
 )
+_PLACED = re.compile(r"\b(?:bay|slot|psu|fan|port)\s*\d")
 # "after the controller flagged it": an object pronoun does not mean the subject of its own verb
 _SUBJECT_VERB = re.compile(
     r"\s+(?:(?:has|had|have|just|then|also|already|later)\s+)*(?:\w+ed|ejects|rejects|reports|flags|marks|detects"
@@ -270,6 +283,7 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             and mentions[i + 1].type in ("serial", "slot")
             and _ATTACH_GAP.fullmatch(sent[end : mentions[i + 1].start])
             and not _SLOT_OF.match(sent, mentions[i + 1].end)  # "the card in [controller b]'s slot": a place
+            and not (head.type == "kind" and _PLACED.search(sent, head.start, head.end))  # "the bay 4 drive in bay 5"
         ):
             i += 1  # "the drive in bay 5" is the bay 5 drive; "the failed drive in bay 4" is that one failed
             # drive when they agree, and both when they do not (the safe side)
@@ -302,7 +316,10 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
         ):
             comps = before_last  # "the ssd was pulled after the controller flagged it": it is the ssd
         elif head.type in ("pronoun", "other") or (
-            head.type == "kind" and not qualified and _UNKNOWN_QUALIFIER.match(sent, end)
+            head.type == "kind"
+            and not qualified
+            and _UNKNOWN_QUALIFIER.match(sent, end)
+            and not _PLACED.search(sent, head.start, end)  # "reinstall the bay 4 drive in bay 6": where it goes
         ):
             comps = last if head.type == "pronoun" else frozenset()
         if head.type != "pronoun" and _EMPTY.search(sent, max(0, head.start - 12), head.start):

@@ -107,6 +107,11 @@ def model() -> Model:
     )
 
 
+def only_pronouns(sentence: MaskedSentence) -> bool:
+    """The sentence names a part only by a pronoun ("just watch for it")."""
+    return "xpronoun" in sentence.masked and not re.search(r"\bx(?!pronoun\b)[a-z]+\b", sentence.masked)
+
+
 def join(sentences: Sequence[MaskedSentence]) -> str:
     """The reply as the model reads it."""
     return f" {SENTENCE_BREAK} ".join(s.masked for s in sentences)

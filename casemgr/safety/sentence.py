@@ -22,6 +22,7 @@ from casemgr.safety.actions import (
 )
 from casemgr.safety.mood import not_an_instruction
 from casemgr.safety.negation import (
+    _ANSWER_THEN,
     _CAUSATIVE,
     _CLAUSE_START,
     _DOUBLE_NEG,
@@ -34,6 +35,7 @@ from casemgr.safety.negation import (
     _NEXT_TOKEN,
     _OWN_QUESTION,
     _PASSIVE,
+    _QUOTED_QUESTION,
     _REPORTED,
     _RISK,
     _THEN,
@@ -53,6 +55,7 @@ from casemgr.safety.objects import (
     _IN_IT,
     _IT,
     _PACKAGING,
+    fitting_of_another,
 )
 from casemgr.safety.references import _COORD_GAP, _phrases, _Ref, _Vocabulary
 from casemgr.safety.rules import ActionKind
@@ -147,6 +150,8 @@ class _Sentence:
                 continue
             if cue[0] == "not" and re.search(r"\b(?:if|or)\s+$", self.masked[start : cue.start()]):
                 continue  # "if not, reseat it", "whether or not": an elliptical condition negates no verb
+            if _ANSWER_THEN.match(self.masked, cue.end(), verb_start):
+                continue  # "we don't - please reinsert it": an answer, then a new clause
             gap = re.sub(
                 r"^\s*,(?:[^,]*,)?", " ", self.masked[cue.end() : verb_start]
             )  # "do not, under any circumstances, reseat"
@@ -224,8 +229,9 @@ class _Sentence:
         lead = self.text[
             max(self.last_at_or_before(self.clause_cuts, match.start()), match.start() - 300) : match.start()
         ]
-        return bool(
-            _REPORTED.search(lead) or _OWN_QUESTION.search(lead) or _OWN_QUESTION.search(self.text, 0, match.start())
+        before = self.text[: match.start()]
+        return any(p.search(lead) for p in (_REPORTED, _OWN_QUESTION)) or any(
+            p.search(before) for p in (_OWN_QUESTION, _QUOTED_QUESTION)
         )
 
     def targets(
@@ -401,6 +407,9 @@ class _Sentence:
             ):
                 self.set_aside.add(v_start)
                 return frozenset(), action  # "reseating the failed drive will not help"
+            if fitting_of_another(sent, head.end, (p.start for p in self.phrases if p.type == "other")):
+                self.set_aside.add(v_start)
+                return frozenset(), action  # "the drive caddy of the replacement"
             if _ALERT_AFTER.match(rest):
                 self.set_aside.add(v_start)
                 return frozenset(), action  # "acknowledge the drive-failure alert"

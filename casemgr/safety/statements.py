@@ -65,7 +65,7 @@ _MODAL_CONSEQUENCE = re.compile(  # the same, the modal right after the action: 
 # "if you put it back in, the bmc may throttle the cpus": an if-clause whose main clause states a consequence
 _IF_ACTOR = re.compile(
     r"\bif\s+(?:you|they|we|one|someone|somebody|anyone|anybody|(?:the|your) [\w-]+)\s+"
-    r"(?:(?:\w+ly|ever|just|again|now|then)\s+)*$"
+    r"(?:(?:\w+ly|ever|just|again|now|then|were to|was to)\s+)*$"
 )
 _THEN_CONSEQUENCE = re.compile(
     r"[^,;.!?]*,\s*(?:then\s+)?(?:the|your|it|this|that|there|a|an)\b[^,;.!?]{0,60}?"
@@ -144,6 +144,12 @@ _RELAYED = re.compile(
     r"(?:you|your (?:team|site|staff|tech\w*|engineers?)|the site|someone on site)\s+(?:could|can|would|might"
     r"|are able to)\s+(?:(?:please|maybe|perhaps|kindly|possibly|\w+ly)\s+)*$"
 )
+# "i was wondering if you could try fan 2 once more by reseating it": the writer's own request, politely
+_POLITE_ASK = re.compile(
+    r"\b(?:i|we)\s+(?:(?:am|are|was|were|have been|had been|just|also)\s+)*(?:wondering|wondered|wonder)\s+"
+    r"(?:\w+\s+)?(?:if|whether)\s+(?:you|your [\w-]+|the site|someone on site)\s+(?:could|can|would|might"
+    r"|are able to)\b[^,;:.!?]*$"
+)
 # "we will test it in our lab": the vendor's own failure analysis, not service
 _VENDOR_LAB = re.compile(
     r"(?:\s+[\w']+){0,3}?\s+(?:in|at|to)\s+(?:our|the vendor's|their|the)\s+(?:[\w-]+\s+)?(?:lab|laboratory|labs"
@@ -162,21 +168,71 @@ _MACHINE_WILL = re.compile(
     r"|filer|node|raid)\s+(?:(?:may|might|will|could|can|would|sometimes|often|also|then|automatically)\s+)+"
     r"(?:(?:try|attempt|want)\s+to\s+)?$"
 )
+# "a drive with media errors can be accepted back by the controller": what a machine does, in the passive
+_BY_MACHINE = re.compile(
+    r"\s+by\s+(?:the|your|its|an?)\s+(?:[\w-]+\s+)?(?:controller|array|system|firmware|bmc|idrac|ilo|os|driver"
+    r"|raid|host|server|filer|node|software|hba|backplane|expander|enclosure)s?\b"
+)
 # "if anyone suggests putting it back in, ... say no": someone else's idea, turned down
 _SUGGESTED_BY_OTHERS = re.compile(
     r"\bif\s+(?:anyone|anybody|someone|somebody|they|he|she|the \w+|a colleague)\b[^.;:!?]*?\b(?:suggests?"
     r"|proposes?|recommends?|asks?|wants?|offers?|tells? you|insists?|plans?|intends?"
     r"|(?:is|are|was|were) (?:thinking|planning|considering|about))\b"
+    # "some forums suggest reseating failed fans; please don't": advice found elsewhere
+    r"|\b(?:some|many|other|a few|several|online)\s+(?:[\w-]+\s+)?(?:forums?|people|posts?|guides?|articles?"
+    r"|users?|admins?|sites?|threads?|blogs?|videos?|vendors?|engineers?|technicians?|colleagues?|resellers?)\s+"
+    r"(?:\w+\s+)?(?:suggest|recommend|advise|say|claim|propose|tell)\w*\b"
 )
 # "the partner suggested reinserting it. we've told them that isn't supported", "earlier i told you to
 # reseat psu 2. please ignore that advice": a suggestion already made, reported and then withdrawn
 _SUGGESTED_BEFORE = re.compile(
     r"\b(?:suggested|proposed|recommended|advised|told (?:you|them|us|the \w+)(?: earlier| before| yesterday)?)\s+"
     r"(?:(?:that\s+)?(?:you|they|we|the \w+)\s+)?(?:(?:should|could|might|try)\s+)?(?:to\s+)?$"
+    # "my colleague's note about reseating psu 2 was sent in error"
+    r"|\b(?:note|advice|suggestion|instruction|recommendation|email|message|reply|step)s?\s+"
+    r"(?:about|on|regarding|re|to|suggesting|recommending)\s+$"
 )
 _WITHDRAWN = re.compile(
     r"\b(?:disregard|ignore (?:that|this|it|my|the|what)|(?:i|we|he|she|they) (?:was|were) wrong|scratch that"
     r"|retract\w*|withdraw\w*|(?:is|isn't|is not|not) supported|(?:don't|do not|doesn't|does not) support"
     r"|declined|asked them not to|told them (?:not|that|it|no)|off the table|no longer (?:stands|applies|valid)"
-    r"|(?:advised|advise|recommended|recommend|argued|warned) against)\b"
+    r"|(?:advised|advise|recommended|recommend|argued|warned) against"
+    r"|(?:sent|written|given|made|posted) (?:in error|by mistake)|was (?:a mistake|an error|incorrect|wrong))\b"
+)
+# "please don't:" over a list: each item below it is something not to do
+_NEG_HEADER = re.compile(
+    r"^\W*(?:please\s+)?(?:(?:do not|don't|never|avoid|what not to do|things not to do|things to avoid"
+    r"|not to do|under no circumstances|what you should not do|what you shouldn't do)\b)[^:]{0,40}:\s*$"
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u2013]|\d{1,2}[.)]|[a-f][.)])\s+")
+_LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s*$")  # "1." split from the item it numbers
+# "which did you do first: reseat the cord or the supply?": a question about what was done
+_WHAT_WAS_DONE = re.compile(
+    r"^\W*(?:which|what)\s+(?:\w+\s+)?did\s+(?:you|they|we|anyone|someone|the \w+|your \w+)\b[^?]*\?\W*$"
+)
+# "when you put the bay 2 drive back in, did it show as broken?": the deed is the time of the question
+_WHEN_DONE = re.compile(
+    r"\b(?:when|after|before|as soon as)\s+(?:you|they|we|someone|the \w+|your \w+)\s+"
+    r"(?:(?:\w+ly|first|last|just)\s+)?$"
+)
+_THEN_ASKED = re.compile(r"[^?]*,\s*(?:did|was|were|had|has|have|how|what)\b[^?]*\?\W*$")
+# "have you put the failed drive back in at any point since tuesday?": whether it was done
+_HAVE_YOU = re.compile(
+    r"^\W*(?:[\w ]{0,30}:\s*)?(?:has|have|had)\s+(?:you|they|anyone|anybody|someone|somebody|the \w+|your \w+)"
+    r"\s+(?:(?:\w+ly|ever|already|at all)\s+)*$"
+)
+_EVER = re.compile(r"\b(?:at any point|at any time|since|ever|already|before|previously|at all|recently)\b")
+# "ignore step 2 of the earlier script (reseat fan 2)": a step named in order to withdraw it
+_IGNORED_STEP = re.compile(r"\b(?:ignore|disregard|skip|scratch|omit|cancel)\b[^.;!?()]*\(\s*$")
+# "mark it offline", "put it back into quarantine", "leave slot 1 as it is": a part kept out of service
+_KEPT_GAP = r"\s+(?:(?!(?:and|then|but|or|you|we|they|if|so)\b)[\w/-]+\s+){0,4}?"
+_KEPT_OUT = re.compile(
+    rf"\b(?:mark|marks|marked|marking|set|sets|setting){_KEPT_GAP}(?:as\s+)?(?:offline|failed|disabled|bad"
+    r"|out of service)\b"
+    rf"|\b(?:take|takes|took|taken|taking){_KEPT_GAP}(?:offline|out of service)\b"
+    rf"|\b(?:keep|keeps|kept|keeping|leave|leaves|left|leaving|hold|holding){_KEPT_GAP}(?:offline|out of service"
+    r"|in quarantine|quarantined|as (?:it|they) (?:is|are)|alone|where (?:it|they) (?:is|are)|out(?! of)|disabled"
+    r"|pulled|unplugged|failed|in place)\b"
+    rf"|\b(?:put|puts|putting|place|placed|move|moved){_KEPT_GAP}back\s+(?:in(?:to)?\s+)?quarantine\b"
+    r"|\bset offline\b"
 )

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from casemgr.safety import second_opinion
@@ -48,6 +48,7 @@ from casemgr.safety.negation import _AFFIRM, _AFFIRM_INLINE, _HEALTHY_STATUS, _R
 from casemgr.safety.references import _Vocabulary
 from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
 from casemgr.safety.sentence import _Sentence
+from casemgr.safety.statements import _KEPT_OUT, _LIST_ITEM, _LIST_NUMBER, _NEG_HEADER
 from casemgr.safety.text_normalise import normalise, split_sentences
 
 
@@ -64,6 +65,13 @@ _Reading = tuple[re.Match[str], ActionKind, bool, bool]  # a verb's match, then 
 #: "is it back in?", "did the tech put it back?": a question about how things are or were asks
 #: nobody to act, whatever the n-grams say; "could you put it back?" is not one of these
 STATE_QUESTION = re.compile(r"^\W*(?:is|are|was|were|has|had|did)\b.*\?\W*$")
+#: "the unit has failed.", "psu 2 is dead.": a report of a part's state (read on the masked sentence)
+STATE_REPORT = re.compile(
+    r"^\W*(?:(?:the|this|that|your|our|its)\s+)?(?:x\w+\s+)+(?:(?:has|had|have|is|was|were|are)\s+)?"
+    r"(?:(?:now|definitely|really|clearly|already)\s+)?(?:failed|dead|faulty|bad|broken|degraded|quarantined|removed"
+    r"|offline|gone)\b(?:\s+(?:again|completely|for good|hard|permanently))?\s*[.!]*\s*$"
+    r"|^\W*(?:x[a-z]+\W*)+$"  # "the unit that failed.": a part named, nothing said of it
+)
 
 
 def _verb_matches(sent: str) -> list[list[_Reading]]:
@@ -125,7 +133,7 @@ def _second_opinion(
     if not sentences or model.probability(second_opinion.join(sentences)) < model.refuse_at:
         return []
     likeliest = max(range(len(sentences)), key=lambda n: model.probability(sentences[n].masked))
-    if likeliest in declined or STATE_QUESTION.match(normalise(sentences[likeliest].excerpt)):
+    if defers(sentences, likeliest, declined):
         return []
     named = sentences[likeliest].unhealthy or frozenset().union(*(s.unhealthy for s in sentences))
     meant = sorted(named) or [i for i, c in enumerate(components) if c.unsafe]
@@ -133,6 +141,20 @@ def _second_opinion(
     decisions = [(components[i], evaluate(action, components[i], asset, rules)) for i in meant]
     excerpt = sentences[likeliest].excerpt
     return [Finding(d, c, excerpt, action, by_model=True) for c, d in decisions if not d.allowed]
+
+
+def defers(sentences: Sequence[second_opinion.MaskedSentence], likeliest: int, declined: Collection[int]) -> bool:
+    """Whether the model's likeliest sentence is one the rules have read: its action found not asked
+    for, a question or a report about how things are, or only a pronoun for what the sentence before
+    it, read and found not asked for, was about ("the firmware may power psu 2 back on; just watch
+    for it")."""
+    sentence = sentences[likeliest]
+    return (
+        likeliest in declined
+        or bool(STATE_QUESTION.match(normalise(sentence.excerpt)))
+        or bool(STATE_REPORT.match(sentence.masked))
+        or (likeliest - 1 in declined and second_opinion.only_pronouns(sentence))
+    )
 
 
 def rule_findings(
@@ -170,6 +192,7 @@ def _read_by_rules(
         quoted_lines.append(text[line_start:].lstrip().startswith(">"))
         pos = start + len(excerpt)
     last_deed: tuple[ActionKind, frozenset[int]] | None = None  # the last action named, done or asked
+    not_to_do = False  # under a "don't:" header, in its list
     for number, excerpt in enumerate(excerpts):
         following = normalise(excerpts[number + 1]) if number + 1 < len(excerpts) else ""
         preceding = normalise(excerpts[number - 1]) if number else ""
@@ -208,9 +231,17 @@ def _read_by_rules(
         negated_at: list[int] = []  # where this sentence's negated actions start
         understood = False  # whether the rules read an action here: what it acts on, or that it is not asked
         verbs = _verb_matches(sentence.text)
+        listed = bool(_LIST_ITEM.match(sentence.text)) or bool(number and _LIST_NUMBER.match(preceding))
+        not_to_do = (not_to_do and (listed or bool(_LIST_NUMBER.match(sentence.text)))) or (
+            not verbs and bool(_NEG_HEADER.match(sentence.text))
+        )
         for readings in verbs:
             verb_start = readings[0][0].start()
-            if sentence.negated(verb_start) or (negated_at and sentence.negation_carries(negated_at[-1], verb_start)):
+            if (
+                not_to_do
+                or sentence.negated(verb_start)
+                or (negated_at and sentence.negation_carries(negated_at[-1], verb_start))
+            ):
                 negated_at.append(verb_start)
                 continue
             comps: frozenset[int] = frozenset()
@@ -238,6 +269,7 @@ def _read_by_rules(
                 if not decision.allowed and key not in seen:
                     seen.add(key)
                     findings.append(Finding(decision, components[index], excerpt, action))
+        understood = understood or bool(_KEPT_OUT.search(sentence.text))  # "mark it offline": out of service
         healthy_status = bool(
             sentence.anchors
             and _HEALTHY_STATUS.search(sentence.text)

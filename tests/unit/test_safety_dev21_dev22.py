@@ -1,0 +1,63 @@
+"""Wordings from dev21 and dev22 (first written as held-out parts 15 and 16), restated on one case.
+
+Each is read by the rules themselves, not left to the second opinion: a reported or quoted
+question, a list under "don't:", advice found elsewhere and turned down, a retracted note, a
+machine as the agent, a question about what was done; and, the other way, a polite "I was
+wondering if you could", a part named by the end of its serial or as "the dropped-out drive".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from casemgr.safety.text import rule_findings, scan_reply
+from tests.safety_facts import ASSET
+from tests.unit.test_safety_text import SAFE, UNSAFE, WIDER_CASE
+
+PHRASINGS = [
+    # a polite request is a request
+    ("I was wondering if you could reseat PSU 2 for us once more.", UNSAFE),
+    ("We were wondering whether you could give the failed drive another go by reseating it.", UNSAFE),
+    ("I was wondering whether you had reseated PSU 2 before it failed.", SAFE),
+    # the items of a list headed "don't:"
+    ("Don't:\n- reseat PSU 2\n- clear its fault\nDo: fit the replacement.", SAFE),
+    ("Please avoid the following:\n1. reinserting the failed drive\n2. marking it good", SAFE),
+    ("Don't:\n- reseat the cord\nThen:\n- reseat the failed drive", UNSAFE),
+    # the customer's own question, quoted, answered no
+    ('Your admin asked: "can we just reseat PSU 2?" We said no; a new unit ships today.', SAFE),
+    ('Your admin asked "can we reseat PSU 2?" Yes, go ahead.', UNSAFE),
+    # advice from elsewhere, turned down; a note withdrawn
+    ("A few forum posts recommend reseating failed drives to clear the fault; please don't.", SAFE),
+    ("If someone on site proposes reinserting the failed drive, refer them to this case: it must not be done.", SAFE),
+    ("The advice about reseating PSU 2 in my last email was sent in error; leave it out.", SAFE),
+    ("Skip step 3 of the checklist (reseat PSU 2); the unit has failed.", SAFE),
+    # a negative subject, a machine as the agent, a hypothetical with its consequence
+    ("Neither failed part is to be reinstalled.", SAFE),
+    ("A drive with media errors can be accepted back by the controller, which is why we replace it.", SAFE),
+    ("If you were to reinsert the failed drive, the controller would log another fault.", SAFE),
+    ("If you were to reseat the failed drive, it would probably come back.", UNSAFE),
+    # what the action is done to: a connector header, the replacement's caddy, a day
+    ("Reseat the PSU power header on the board only if the new supply stays dark.", SAFE),
+    ("Re-seat the drive caddy of the replacement if it does not latch.", SAFE),
+    ("We will keep PSU 2 out of service until our engineer swaps it on Friday.", SAFE),
+    # questions about what was done
+    ("Have you put the failed drive back in at any point since Monday?", SAFE),
+    ("When you put PSU 2 back in last week, did its LED go amber at once?", SAFE),
+    ("Which did you do first: reseat the cord or reseat PSU 2?", SAFE),
+    # kept out of service
+    ("Mark the failed drive offline in the array manager.", SAFE),
+    ("Put PSU 2 back into quarantine and leave it there.", SAFE),
+    # part references: a relative clause, a placed kind, a slot after "bay", a serial's end, "dropped out"
+    ("Take the drive that was pulled from bay 4 and slide it back in.", UNSAFE),
+    ("Would you mind reinstalling the bay 4 drive in bay 5 to test the backplane?", UNSAFE),
+    ("Field engineer to reseat the supply in bay PSU 2 on arrival.", UNSAFE),
+    ("Please set the drive with serial ending 1234ABC to online.", UNSAFE),
+    ("Our team advises reinserting the dropped-out drive.", UNSAFE),
+    ("You asked whether we object to PSU 2 going back in. We don't - please reinsert it.", UNSAFE),
+]
+
+
+@pytest.mark.parametrize(("text", "expected_blocked"), PHRASINGS, ids=[f"d2122_{i:02d}" for i in range(len(PHRASINGS))])
+def test_dev21_dev22_phrasings_are_read_by_the_rules(text: str, expected_blocked: bool) -> None:
+    assert bool(rule_findings(text, WIDER_CASE, ASSET)) is expected_blocked, text  # the rules, not the model
+    assert bool(scan_reply(text, WIDER_CASE, ASSET)) is expected_blocked, text
