@@ -19,8 +19,8 @@ from casemgr.safety.negation import (
     _MODAL,
     _NARRATOR,
     _NONE_EXISTS,
+    _OWN_QUESTION,
     _PAST_QUESTION,
-    _QUOTED_QUESTION,
     _REFUSAL_AFTER,
     _REPORTED,
     _REPORTED_DEED,
@@ -33,11 +33,14 @@ from casemgr.safety.statements import (
     _ACTION_NOUN,
     _BY_MACHINE,
     _CONCESSIVE,
+    _CONCESSIVE_CLAUSE,
     _CONSIDERED,
+    _CONTROL_NAME,
     _CORRECTED,
     _DROPPED,
     _EVER,
     _FUTURE,
+    _HAS_ANYONE_TRIED,
     _HAVE_YOU,
     _IF_ACTOR,
     _IF_DONE,
@@ -46,12 +49,14 @@ from casemgr.safety.statements import (
     _MACHINE_WILL,
     _MODAL_CONSEQUENCE,
     _NEG_ANSWER,
+    _NOMINAL_DONE,
     _OTHERS_WISH,
     _PAST_TIME,
     _PERFECT,
     _POLITE_ASK,
     _POSSESSOR,
     _PROPOSAL,
+    _QUOTED_QUESTION,
     _QUOTED_WORDS,
     _REFUSE_INLINE,
     _RELAYED,
@@ -97,6 +102,10 @@ def not_an_instruction(
         (past or word in ("put", "set")) and _WHEN_DONE.search(lead) and _THEN_ASKED.match(sent, v_end)
     ):
         return True  # "which did you do first: reseat the cord or the supply?", "when you put it back, did it ...?"
+    if _HAS_ANYONE_TRIED.match(sent, 0, v_start) and sent.rstrip().endswith("?") and _EVER.search(sent, v_end):
+        return True  # "has anyone tried reseating fan 2 since monday?"
+    if _CONTROL_NAME.match(sent, v_end) and re.search(r"\b(?:a|an|the)\s+$", lead):
+        return True  # "if you see a 'force online' option for bay 4, do not click it"
     if (
         (past or word in ("put", "set"))
         and _HAVE_YOU.match(sent, 0, v_start)
@@ -133,7 +142,7 @@ def not_an_instruction(
         return True  # "the customer asked whether to reseat it" (not "l3 asked if you could reseat it")
     if _QUOTED_QUESTION.search(sent, 0, v_start):
         return True  # 'the customer asked: "can we just reseat it?"'
-    if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead):
+    if _RHETORICAL.search(sent, 0, v_start) or _CONCESSIVE.search(lead) or _CONCESSIVE_CLAUSE.search(sent, 0, v_start):
         return True  # "why would we reseat it?", "even if it comes back after a reseat"
     if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):
         return True  # "if you put it back in, the bmc may throttle the cpus", "it risks a rebuild onto it"
@@ -149,6 +158,8 @@ def not_an_instruction(
         return True  # "> can we put it back? / no, please don't. / it can fault the bus when it's reinserted."
     if _THANKS.search(lead) and not (_FUTURE.search(lead) or _FUTURE.search(sent, v_end)):
         return True  # "thanks for reseating bay 4 yesterday"
+    if re.search(r"\b(?:a|an|the|this|that|another|one)\s+$", lead) and _NOMINAL_DONE.match(sent, v_end):
+        return True  # "a reseat was attempted by the on-site team at 09:40"
     if _ACTION_NOUN.match(sent, match.end("v")) and not re.search(r"\b(?:the|a|an|this|that)\s+$", lead):
         return True  # "reseat count on bay 4: 3" (not "reseat the procedure ...")
     if _PROPOSAL.search(lead) and _RISK.search(sent, v_end):
@@ -190,3 +201,13 @@ def not_an_instruction(
             and (_TEMPTING.search(lead) or _TEMPTING.search(sent, v_end))
         )
     )  # "tempting ..., but please don't"
+
+
+def asks(sentence: _Sentence, match: re.Match) -> bool:
+    """The action is the customer's question, reported or quoted ("you asked whether to reseat it")."""
+    start = match.start()
+    lead = sentence.text[max(sentence.last_at_or_before(sentence.clause_cuts, start), start - 300) : start]
+    before = sentence.text[:start]
+    return any(p.search(lead) for p in (_REPORTED, _OWN_QUESTION)) or any(
+        p.search(before) for p in (_OWN_QUESTION, _QUOTED_QUESTION)
+    )

@@ -25,7 +25,6 @@ _NEG_CUE = re.compile(
 _NEG_SUBJECT = re.compile(
     r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+)|neither)\s*$"
 )  # "neither part is to be reinstalled"
-_ANSWER_THEN = re.compile(r"\s*(?:[-\u2013\u2014]+|,)\s*(?:please|so|go ahead|just)\b")  # "we don't - please ..."
 # "there's no reason not to", "it can't hurt to": two negations make a suggestion
 _DOUBLE_NEG = re.compile(
     r"\b(?:(?:no|any) reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
@@ -289,11 +288,6 @@ _REPORTED = re.compile(
     r"(?:permission|approval|authori[sz]ation|sign-off|the go-ahead|the ok|the okay|an exception)\s+to\s+$"
     r"|\b(?:question|questions|query|queries|request|requests)\s+(?:about|regarding|re|on|concerning)\s+$"
 )
-# 'the customer asked: "can we just reseat it?"': their own question, quoted (quotes are normalised away)
-_QUOTED_QUESTION = re.compile(
-    r"\b(?:ask|asks|asked|asking|wondered|wrote|queried|wanted to know)\s*[:,]?\s*(?:\w+,?\s+)?"
-    r"(?:can|could|may|should|shall|would|do|is it ok\w* (?:if|for)|why (?:can't|don't)) (?:we|i|us)\b[^?]*$"
-)
 # "I know it's tempting to reseat it, but please don't": the reply talks the customer out of it
 _TEMPTING = re.compile(
     r"\btempt\w*|\byou (?:may|might) (?:think|want|be tempted)|\bi (?:know|understand|appreciate|reali[sz]e|get|see)\b"
@@ -323,6 +317,8 @@ _HYPOTHETICAL = re.compile(
 _RISK = re.compile(
     r"\b(?:upset\w*|same as (?:reinstalling|reinserting|reseating|putting)|last thing"
     r"|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
+    r"|what (?:we|you) (?:want|need|try|are trying|have) to avoid|which is why (?:we|you) (?:never|don't|do not|won't"
+    r"|avoid|(?:strongly )?advise against)|against (?:our |the )?(?:[\w-]+ ){0,2}polic(?:y|ies)|blocked by policy"
     r"|off the table|out of the question|not an option|(?:was|is|were) (?:wrong|mistaken|incorrect)"
     r"|bad advice|only hides?|would (?:only )?hide|hides? (?:the|a) (?:real )?\w+|failing media"
     r"|(?<!low )(?<!no )(?<!minimal )(?<!little )risk(?!\s*free|less)\w*|danger\w*|unsafe|lose|loss|corrupt\w*"
@@ -420,6 +416,7 @@ _DONT_AT_END = re.compile(
 )
 _DISSUADE = re.compile(
     rf"(?:\bbut|\bhowever|\bthough|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
+    r"|keep (?:it|them|the \w+) (?:out|offline|pulled|unplugged|quarantined)"
     rf"|{_ADVISE_AGAINST}"
     r"|avoid|refrain|hold off|(?:it|they|the \w+) (?:stays?|remains?|(?:must|has to|needs to|should) stay)"
     r"|wait for|(?:we|i)(?:'d| would) (?:rather|prefer) (?:you|that you|they)? ?(?:wait|didn't|did not|not|leave)"

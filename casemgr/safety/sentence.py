@@ -22,7 +22,6 @@ from casemgr.safety.actions import (
 )
 from casemgr.safety.mood import not_an_instruction
 from casemgr.safety.negation import (
-    _ANSWER_THEN,
     _CAUSATIVE,
     _CLAUSE_START,
     _DOUBLE_NEG,
@@ -33,10 +32,7 @@ from casemgr.safety.negation import (
     _NEG_CUE,
     _NEG_SUBJECT,
     _NEXT_TOKEN,
-    _OWN_QUESTION,
     _PASSIVE,
-    _QUOTED_QUESTION,
-    _REPORTED,
     _RISK,
     _THEN,
     _WANT_DONE,
@@ -60,6 +56,7 @@ from casemgr.safety.objects import (
 from casemgr.safety.references import _COORD_GAP, _phrases, _Ref, _Vocabulary
 from casemgr.safety.rules import ActionKind
 from casemgr.safety.statements import (
+    _ANSWER_THEN,
     _APPOS_END,
     _CLAUSE_LINK,
     _CONSEQUENCE_OF,
@@ -67,6 +64,8 @@ from casemgr.safety.statements import (
     _NARRATED,
     _NEG_CAUSATIVE,
     _NOMINAL_DONE,
+    _PAIRED_VERB,
+    _PEOPLE_DO,
     _VENDOR_LAB,
 )
 from casemgr.safety.verb_forms import (
@@ -166,7 +165,7 @@ class _Sentence:
                 return True  # "nobody in the night shift reinserts it": the subject's own words
             if "," not in gap and _NEG_CAUSATIVE.fullmatch(gap) and not _CLAUSE_LINK.intersection(words):
                 return True  # "don't let the night shift reinsert it"
-            if "," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in words):
+            if ("," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in words)) or _PAIRED_VERB.fullmatch(gap):
                 return True
         return False
 
@@ -176,8 +175,8 @@ class _Sentence:
         link = self.text[negated_start:verb_start]
         if _STRONG.search(link) or _LINK_BREAK.search(link):
             return False
-        if _OR.search(link):
-            return True
+        if _OR.search(link) or re.fullmatch(r"\w+\s+and\s+", link):
+            return True  # "do not wipe and reuse the pulled ssd": one object
         tail = self.text[verb_start : self._first_at_or_after(self.strong_starts, verb_start)]
         return "," in link and bool(_OR.search(tail[:60]))  # the middle of "A, B or C"
 
@@ -223,16 +222,6 @@ class _Sentence:
         """A part is named right before ``pos`` (its subject)."""
         i = bisect_right(self.anchor_ends, pos) - 1
         return i >= 0 and not self.text[self.anchors[i].end : pos].strip()
-
-    def asks(self, match: re.Match) -> bool:
-        """The action is the customer's question, reported or quoted ("you asked whether to reseat it")."""
-        lead = self.text[
-            max(self.last_at_or_before(self.clause_cuts, match.start()), match.start() - 300) : match.start()
-        ]
-        before = self.text[: match.start()]
-        return any(p.search(lead) for p in (_REPORTED, _OWN_QUESTION)) or any(
-            p.search(before) for p in (_OWN_QUESTION, _QUOTED_QUESTION)
-        )
 
     def targets(
         self, match: re.Match, action: ActionKind, packaging: bool, strict: bool, as_instruction: bool = False
@@ -306,6 +295,7 @@ class _Sentence:
                 and not self.phrases[i].location
                 and re.fullmatch(r"\s*(?:to\s+)?", sent[self.phrases[i].end : v_start])
                 and _CAUSATIVE.search(sent, max(0, self.phrases[i].start - 12), self.phrases[i].start)
+                and not (self.phrases[i].type == "pronoun" and _PEOPLE_DO.match(sent, v_end))
             ):
                 objects = [self.phrases[i]]
                 named = True

@@ -16,6 +16,7 @@ from casemgr.safety.negation import _WHO
 _RHETORICAL = re.compile(r"^\W*(?:so\s+|but\s+)?why\s+(?:would|should)\s+(?:we|i|you|anyone|they)\s+(?:\w+\s+)?$")
 # "even if it comes back after a reseat": a concession, not a request
 _CONCESSIVE = re.compile(r"\beven\s+(?:if|when|after|though)\b")
+_CONCESSIVE_CLAUSE = re.compile(r"\beven\s+(?:if|when|after|though)\b[^,;:.!?]*$")  # "... after your reseat"
 # "we considered reseating it but L3 vetoed it": an option weighed and dropped
 _CONSIDERED = re.compile(
     r"\b(?:considered|discussed|debated|weighed|evaluated|thought about|thought of|talked about|looked at"
@@ -110,7 +111,9 @@ _OTHERS_WISH = re.compile(
 _NO = r"no(?=\s*[,.!;:-]|\s*$|\s+(?:please|sorry|we|i|it|that|this|not|thanks|way)\b)"  # "no, ..." not "no tools"
 # "reseat psu 2? no, it has an internal fault": a question answered no in the next sentence
 _NEG_ANSWER = re.compile(
-    rf"\s*(?:{_NO}|nope|not really|not (?:now|yet|today)\b|not (?:on|with|without|while|for|in)\b"
+    r"\s*(?:(?:in (?:our|my) experience|honestly|frankly|sadly|realistically|in short|short answer)\s*[,:]?\s*)?"
+    rf"(?:{_NO}|nope|not really|not (?:now|yet|today)\b|not (?:on|with|without|while|for|in)\b"
+    r"|not a chance|no chance|no way|not happening|not at all"
     r"|unlikely|unfortunately not|i'm afraid not|afraid not|i'd rather (?:you didn't|not)|better not|best not"
     r"|nothing\b|definitely not|absolutely not|certainly not|sorry,? no|please don't|please do not|never\b"
     r"|(?:don't|do not)(?!\s+(?:worry|forget|hesitate|wait)\b))"
@@ -235,4 +238,26 @@ _KEPT_OUT = re.compile(
     r"|pulled|unplugged|failed|in place)\b"
     rf"|\b(?:put|puts|putting|place|placed|move|moved){_KEPT_GAP}back\s+(?:in(?:to)?\s+)?quarantine\b"
     r"|\bset offline\b"
+)
+# "has anyone tried reseating fan 2 since monday?": whether it was done (not "have you tried ...?")
+_HAS_ANYONE_TRIED = re.compile(
+    r"^\W*(?:[\w ]{0,30}:\s*)?(?:has|have|had)\s+(?:anyone|anybody|someone|somebody|the \w+|your \w+|they)\s+"
+    r"(?:(?:already|ever)\s+)?(?:tried|attempted)\s+(?:to\s+)?$"
+)
+# "if you see a 'force online' option": the name of a control, not the action
+_CONTROL_NAME = re.compile(r"\s+(?:option|button|menu|menu item|entry|checkbox|toggle|feature|link)s?\b")
+_PAIRED_VERB = re.compile(  # "don't wipe and reuse it": two verbs, one object, both negated
+    r"\s*(?:wipe|erase|format|reformat|clean|repurpose|recycle|refurbish|flash|reflash|reset|test|pull|remove"
+    r"|unplug|power cycle)\s+(?:and|or|then|&)\s+"
+)
+_ANSWER_THEN = re.compile(r"\s*(?:[-\u2013\u2014]+|,)\s*(?:please|so|go ahead|just)\b")  # "we don't - please ..."
+_PEOPLE_DO = re.compile(
+    r"\s+(?:in|out)?\s*(?:the|a|an)\s+(?:new|replacement|spare)\b"
+)  # "have them swap in the new one"
+# 'the customer asked: "can we just reseat it?"': their own question, quoted (quotes are normalised away)
+_QUOTED_QUESTION = re.compile(
+    r"(?:\b(?:ask|asks|asked|asking|wondered|wrote|queried|wanted to know)\s*[:,]?"
+    r"|\b(?:customer|client|user|admin)\s*:)"
+    r"\s*(?:\w+,?\s+)?"
+    r"(?:can|could|may|should|shall|would|do|is it ok\w* (?:if|for)|why (?:can't|don't)) (?:we|i|us)\b[^?]*$"
 )

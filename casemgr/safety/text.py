@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 from casemgr.safety import second_opinion
 from casemgr.safety.actions import _VERBS
+from casemgr.safety.mood import asks
 from casemgr.safety.negation import _AFFIRM, _AFFIRM_INLINE, _HEALTHY_STATUS, _REDO, _REDO_WITH, _REFUSAL_ANSWER
 from casemgr.safety.references import _Vocabulary
 from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
@@ -257,7 +258,7 @@ def _read_by_rules(
                 if (
                     not comps
                     and (answered or _AFFIRM_INLINE.search(sentence.text, match.end()))
-                    and (quoted or sentence.asks(match))
+                    and (quoted or asks(sentence, match))
                 ):
                     comps, action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if comps:

@@ -1,4 +1,4 @@
-"""Wordings from dev21 and dev22 (first written as held-out parts 15 and 16), restated on one case.
+"""Wordings from dev16 to dev22 (dev21 and dev22 first written as held-out parts 15 and 16), restated.
 
 Each is read by the rules themselves, not left to the second opinion: a reported or quoted
 question, a list under "don't:", advice found elsewhere and turned down, a retracted note, a
@@ -54,6 +54,24 @@ PHRASINGS = [
     ("Please set the drive with serial ending 1234ABC to online.", UNSAFE),
     ("Our team advises reinserting the dropped-out drive.", UNSAFE),
     ("You asked whether we object to PSU 2 going back in. We don't - please reinsert it.", UNSAFE),
+    # wordings of dev16 to dev20 the rules read only with these changes (the model had covered some)
+    ("Even though PSU 2 came back briefly after your reseat, it is being replaced; please don't try that again.", SAFE),
+    ("Rebuilding onto the failed drive is exactly what we want to avoid.", SAFE),
+    ("I know it's tempting to give PSU 2 another try, but please keep it out.", SAFE),
+    ("A reseat was attempted by your team this morning and PSU 2 stayed dark.", SAFE),
+    ("Please don't ask the night shift to reseat PSU 2; just have them swap in the new one.", SAFE),
+    ("Have them reseat PSU 2.", UNSAFE),
+    ("Reinserting a failed drive can start a rebuild from bad media, which is why we never do it.", SAFE),
+    ("Putting the failed drive back anywhere is against our data-handling policy.", SAFE),
+    ("Reseat PSU 2? Not a chance, it is finished.", SAFE),
+    ("Would reseating PSU 2 help? In our experience, no.", SAFE),
+    ("Has anyone tried reseating PSU 2 since Friday? I'd like to note it.", SAFE),
+    ("Have you tried reseating PSU 2?", UNSAFE),
+    ("Re-enable the PSU health alerts once the replacement is in.", SAFE),
+    ("Customer: 'Can we just reseat PSU 2?' Us: 'No, it stays out.'", SAFE),
+    ("Please don't wipe and reuse the failed drive; it goes back for analysis.", SAFE),
+    ("If you see a 'Force online' button for bay 4, do not click it.", SAFE),
+    ("Force bay 4 online.", UNSAFE),
 ]
 
 
