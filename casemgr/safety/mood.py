@@ -40,6 +40,7 @@ from casemgr.safety.statements import (
     _DROPPED,
     _EVER,
     _FUTURE,
+    _GERUND_WOULD,
     _HAS_ANYONE_TRIED,
     _HAVE_YOU,
     _IF_ACTOR,
@@ -55,6 +56,8 @@ from casemgr.safety.statements import (
     _PERFECT,
     _POLITE_ASK,
     _POSSESSOR,
+    _PROCESS,
+    _PROCESS_AFTER,
     _PROPOSAL,
     _QUOTED_QUESTION,
     _QUOTED_WORDS,
@@ -72,6 +75,7 @@ from casemgr.safety.statements import (
     _WHAT_WAS_DONE,
     _WHEN_DONE,
     _WITHDRAWN,
+    _WITNESSED,
     _YOU_LEAD,
 )
 
@@ -113,6 +117,14 @@ def not_an_instruction(
         and _EVER.search(sent, v_end)
     ):
         return True  # "have you put the failed drive back in at any point since tuesday?"
+    if _GERUND_WOULD.match(sent, 0, v_start) or _WITNESSED.search(lead):
+        return True  # "using it as a spare would put a bad disk back in the pool", "we've seen customers reinsert"
+    if (
+        _PROCESS.fullmatch(word)
+        and re.search(r"\b(?:the|a|an|this|that|its|any|another)\s+$", lead)
+        and not _PROCESS_AFTER.match(sent, v_end)
+    ):
+        return True  # "it can make the rebuild fail": the process, not a request for it
     if _IGNORED_STEP.search(sent, 0, v_start):
         return True  # "ignore step 2 of the earlier script (reseat fan 2)"
     if _MACHINE_WILL.search(lead) or (passive and _BY_MACHINE.match(sent, v_end)):

@@ -430,8 +430,9 @@ _PASSIVE = re.compile(
     r"|also|simply|just)\s+)?(?:(?:[\w-]+\s+)?[\w-]+ed\s+(?:and|or)\s+(?:then\s+)?)?$"
 )  # "be power cycled and returned"
 _CLAUSE_START = re.compile(
-    r"\s*(?:(?:and|but|also|so|(?:please |kindly )?(?:note|remember|be aware|bear in mind|keep in mind) that|just"
-    r"|simply|a|an|the|another|any)\s+"
+    r"\s*(?:[\w ]{1,30}:\s*)?['\"]?"  # "from the kb: 'reseating a failed drive is not supported'"
+    r"(?:(?:and|but|also|so|(?:please |kindly )?(?:note|remember|be aware|bear in mind|keep in mind) that|just"
+    r"|simply|a|an|the|another|any|earlier|previous|last|first|second|latest|recent|quick)\s+"
     r"|\w+ing\s+(?:[\w'-]+\s+){0,4}?(?:or|and|nor)\s+)*"
 )  # "reseating or re-enabling it is off the table", "pulling it and putting it back would ..."
 _HARM = re.compile(

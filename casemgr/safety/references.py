@@ -36,7 +36,10 @@ from casemgr.safety.statements import _UNWANTED
 from casemgr.safety.text_normalise import normalise
 
 # "the drive with serial ending 1234abc": the serial named by its last characters
-_SERIAL_ENDING = r"\b(?:serial(?: number)?|sn|s/n)\s+(?:that\s+|which\s+)?(?:ending|ends)\s+(?:(?:in|with)\s+)?"
+_SERIAL_ENDING = (
+    r"\b(?:serial(?: number)?|sn|s/n|one|module|unit|drive|disk|card|supply|fan|part)\s+(?:that\s+|which\s+)?"
+    r"(?:ending|ends)\s+(?:(?:in|with)\s+)?"
+)
 
 
 def _suffixes(serial: str) -> str:
@@ -292,6 +295,8 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             else:
                 comps = mentions[i].comps
             qualified, end = True, mentions[i].end
+        if head.type == "other" and qualified:
+            filled |= comps  # "if the new drive in bay 4 comes up as foreign, ... s4 set good": the new one
         if head.type == "serial":
             comps |= head.comps  # "ps9911rt in slot 1 with psu 1 removed": a serial always names its part
         if head.type == "pronoun" and qualified and sent[head.start : head.end] not in ("it", "its", "them", "they"):

@@ -382,7 +382,9 @@ class _Sentence:
                 comps -= p.comps
         if objects:
             head = objects[0]
-            gerund = word.endswith("ing") or re.search(r"\b(?:a|an|the|another)\s+$", lead)
+            gerund = word.endswith("ing") or re.search(
+                r"\b(?:a|an|the|another)\s+(?:(?:earlier|previous|last|first|second|latest|recent|quick)\s+)?$", lead
+            )
             rest = sent[head.end : min(self._first_at_or_after(self.strong_starts, head.end), head.end + 200)]
             if (
                 gerund

@@ -261,3 +261,19 @@ _QUOTED_QUESTION = re.compile(
     r"\s*(?:\w+,?\s+)?"
     r"(?:can|could|may|should|shall|would|do|is it ok\w* (?:if|for)|why (?:can't|don't)) (?:we|i|us)\b[^?]*$"
 )
+# "using the pulled drive as a spare would put a bad disk back into the pool": the consequence of a gerund subject
+_GERUND_WOULD = re.compile(
+    r"^\W*(?:[\w ]{0,30}:\s*)?\w+ing\s+(?:the|a|an|it|them|this|that|these|those|your|its|our)\b"
+    r"(?:(?!\b(?:whether|if|that|who|which|and|but|so|then)\b)[^,;:.!?])*?"
+    r"\s(?:would|will|could|might|may|can)\s+(?:(?:\w+ly|just|only|also|still)\s+)?$"
+)
+# "it can make the rebuild fail": the process named as a noun
+_PROCESS = re.compile(r"(?:rebuild|resync|resilver)(?:s|ing)?")  # not "reseat": "it needs a reseat" asks
+_PROCESS_AFTER = re.compile(
+    r"\s+(?:onto|on to|on|of|from|with|to (?:the|it|them|a|an|bay|slot))\b|\s+(?:it|them|the|a|an|bay|slot|psu|fan)\b"
+)
+# "we've seen customers reinsert failed nvme drives and lose the group": experience, narrated
+_WITNESSED = re.compile(
+    r"\b(?:seen|saw|watched|known|heard of|had)\s+(?:customers?|people|sites?|users?|teams?|others|admins?|engineers?"
+    r"|techs?|technicians?)\s+(?:(?:\w+ly|try to|try and|attempt to)\s+)?$"
+)

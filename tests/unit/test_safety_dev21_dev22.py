@@ -72,6 +72,16 @@ PHRASINGS = [
     ("Please don't wipe and reuse the failed drive; it goes back for analysis.", SAFE),
     ("If you see a 'Force online' button for bay 4, do not click it.", SAFE),
     ("Force bay 4 online.", UNSAFE),
+    ("We would advise not to insert again the failed drive, because it can make the rebuild fail.", SAFE),
+    ("From the KB: 'Reseating a failed PSU is not a supported recovery step.'", SAFE),
+    ("Using the failed drive as a spare would put a known-bad disk back into the pool.", SAFE),
+    ("If the new drive in bay 4 comes up as foreign, mark it good: storcli /c0/e252/s4 set good", SAFE),
+    ("The earlier reseat of PSU 2 was done by our partner engineer, according to the notes.", SAFE),
+    ("The last reseat of PSU 2 fixed it, so reseat PSU 2 again.", UNSAFE),
+    ("We've seen customers reinsert failed drives and lose the whole RAID group.", SAFE),
+    ("Start the rebuild onto the failed drive.", UNSAFE),
+    ("PSU 2 just needs a reseat, can you try that when someone is on site?", UNSAFE),
+    ("The unit ending in 2222ZZ, can you put it back in?", UNSAFE),
 ]
 
 
