@@ -31,6 +31,7 @@ from casemgr.safety.negation import (
 from casemgr.safety.references import _Ref
 from casemgr.safety.statements import (
     _ACTION_NOUN,
+    _BY_ACCIDENT,
     _BY_MACHINE,
     _CONCESSIVE,
     _CONCESSIVE_CLAUSE,
@@ -51,6 +52,9 @@ from casemgr.safety.statements import (
     _MODAL_CONSEQUENCE,
     _NEG_ANSWER,
     _NOMINAL_DONE,
+    _NOT_FIXED_BY,
+    _NOT_TO_DO_LEAD,
+    _NOTHING_REQUIRES,
     _OTHERS_WISH,
     _PAST_TIME,
     _PERFECT,
@@ -61,6 +65,7 @@ from casemgr.safety.statements import (
     _PROPOSAL,
     _QUOTED_QUESTION,
     _QUOTED_WORDS,
+    _RECORD_SHOWS,
     _REFUSE_INLINE,
     _RELAYED,
     _RHETORICAL,
@@ -108,7 +113,7 @@ def not_an_instruction(
         return True  # "which did you do first: reseat the cord or the supply?", "when you put it back, did it ...?"
     if _HAS_ANYONE_TRIED.match(sent, 0, v_start) and sent.rstrip().endswith("?") and _EVER.search(sent, v_end):
         return True  # "has anyone tried reseating fan 2 since monday?"
-    if _CONTROL_NAME.match(sent, v_end) and re.search(r"\b(?:a|an|the)\s+$", lead):
+    if _CONTROL_NAME.match(sent, v_end) and re.search(r"\b(?:a|an|the)\s+['\"]?$", lead):
         return True  # "if you see a 'force online' option for bay 4, do not click it"
     if (
         (past or word in ("put", "set"))
@@ -121,10 +126,16 @@ def not_an_instruction(
         return True  # "using it as a spare would put a bad disk back in the pool", "we've seen customers reinsert"
     if (
         _PROCESS.fullmatch(word)
-        and re.search(r"\b(?:the|a|an|this|that|its|any|another)\s+$", lead)
+        and re.search(r"\b(?:the|a|an|this|that|its|any|another|on|during|upon)\s+$", lead)
         and not _PROCESS_AFTER.match(sent, v_end)
     ):
         return True  # "it can make the rebuild fail": the process, not a request for it
+    if _NOTHING_REQUIRES.search(sent, 0, v_start) or (_IF_ACTOR.search(lead) and _BY_ACCIDENT.match(sent, v_end)):
+        return True  # "nothing in this plan involves reinserting it", "if you reinsert it by mistake, ..."
+    if re.match(r"^\W*why not\b", sent) and re.match(r"\W*because\b", sentence.following):
+        return True  # "why not reseat it? because ecc errors that persist after a reseat point to ..."
+    if _NOT_TO_DO_LEAD.match(sent, 0, v_start) or _RECORD_SHOWS.search(lead) or _NOT_FIXED_BY.search(lead):
+        return True  # "three things not to do: ...", "the log has fan 2 re-enabled", "doesn't go away with a reseat"
     if _IGNORED_STEP.search(sent, 0, v_start):
         return True  # "ignore step 2 of the earlier script (reseat fan 2)"
     if _MACHINE_WILL.search(lead) or (passive and _BY_MACHINE.match(sent, v_end)):

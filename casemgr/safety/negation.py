@@ -27,7 +27,8 @@ _NEG_SUBJECT = re.compile(
 )  # "neither part is to be reinstalled"
 # "there's no reason not to", "it can't hurt to": two negations make a suggestion
 _DOUBLE_NEG = re.compile(
-    r"\b(?:(?:no|any) reason (?:why )?(?:you )?(?:not to|can't|shouldn't)|no harm in|nothing (?:wrong|stopping you)"
+    r"\b(?:(?:no|any) reason (?:why )?(?:you )?(?:not to|can't|shouldn't|couldn't|cannot|wouldn't)|no harm in"
+    r"|no downside (?:to|in)|nothing to lose|nothing (?:wrong|stopping you)"
     r" (?:with|from)|(?:can't|won't|wouldn't|doesn't|does not|would not|will not|cannot) hurt"
     r"|not a bad idea|don't hesitate to|do not hesitate to|don't forget to|do not forget to"
     r"|never hurts to|why not)\b"
@@ -281,7 +282,7 @@ _DID = re.compile(
 # "the customer asked whether to reseat it": a reported question, not an instruction
 _REPORTED = re.compile(
     r"\b(?:ask|asks|asked|asking|wonder|wonders|wondered|wondering|want(?:s|ed)? to know"
-    r"|question(?:s|ed)?|enquired|inquired)\s+(?:\w+\s+){0,2}?(?:if|whether)\b"
+    r"|question(?:s|ed)?|enquired|inquired)\s+(?:\w+\s+){0,5}?(?:if|whether)\b"
     rf"|\b(?:{_WHO}|cust|site|they|customers?)\s+(?:(?:had|has|have|also|then|just|already)\s+)?(?:asked|wanted"
     r"|requested|offered|proposed|planned|intended|hoped|wished|insisted on|was keen|were keen)\s+(?:to\s+)?$"
     r"|\b(?:ask|asks|asked|asking|request|requests|requested|sought|seeks|wants?|wanted)\s+(?:\w+\s+){0,2}?"
@@ -305,7 +306,8 @@ _DISSUADE_NEXT = re.compile(
 # "if you were to reinsert it, the controller could ...": a hypothetical whose outcome is a harm
 _HYPOTHETICAL = re.compile(
     r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:\w+\s+){0,3}?were\s+to\s+$"
-    r"|\b(?:whoever|someone|somebody|anyone|they|he|she|the \w+)\s+(?:who\s+)?(?:told|suggested"
+    r"|\b(?:whoever|someone|somebody|anyone|anybody|they|he|she|the \w+)\s+(?:who\s+)?(?:suggesting|telling"
+    r"|recommending|advising|told|suggested"
     r"|advised|asked|recommended|said)\s+(?:you\s+)?(?:to\s+)?$"
     r"|\b(?:if|were|should|suppose|imagine)\s+(?:you|anyone|someone|somebody|they|one|we"
     r"|the (?:customer|site|tech\w*|engineer|team))\s+(?:(?:were|was|ever|to|tried|try|attempt\w*"
@@ -317,7 +319,12 @@ _HYPOTHETICAL = re.compile(
 _RISK = re.compile(
     r"\b(?:upset\w*|same as (?:reinstalling|reinserting|reseating|putting)|last thing"
     r"|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
-    r"|what (?:we|you) (?:want|need|try|are trying|have) to avoid|which is why (?:we|you) (?:never|don't|do not|won't"
+    r"|(?:won't|will not|doesn't|does not|wouldn't|would not) (?:fix|help|solve|clear|cure)|bad media|bad sectors"
+    r"|known[ -]bad|old kb|old article|doesn't apply|does not apply"
+    r"|what (?:we|you) (?:want|need|must|should|try|are trying|have) (?:to )?avoid|outdated|obsolete|superseded"
+    r"|(?:something|one thing|a step|an action|a thing) (?:we|you|i) (?:\w+ly )?(?:do not|don't|never|won't|would not"
+    r"|wouldn't|cannot|can't) (?:recommend|advise|support|do|suggest)|not a useful step|no use|pointless|futile"
+    r"|which is why (?:we|you) (?:never|don't|do not|won't"
     r"|avoid|(?:strongly )?advise against)|against (?:our |the )?(?:[\w-]+ ){0,2}polic(?:y|ies)|blocked by policy"
     r"|off the table|out of the question|not an option|(?:was|is|were) (?:wrong|mistaken|incorrect)"
     r"|bad advice|only hides?|would (?:only )?hide|hides? (?:the|a) (?:real )?\w+|failing media"
@@ -345,7 +352,8 @@ _HEALTHY_STATUS = re.compile(
 )
 # "You asked whether to reseat it. Yes, go ahead": the answer makes the question an instruction
 _AFFIRM = re.compile(
-    r"\s*(?:yes|yeah|yep|yup|sure|ok|okay|correct|absolutely|of course|certainly|go ahead|please do"
+    r"[\s\"'\u2014,:-]*(?:(?:(?:our|my|the) )?answer(?: is| was)?\s*[:,-]?\s*|us\s*:\s*|a\s*:\s*)?"
+    r"(?:yes|yeah|yep|yup|sure|ok|okay|correct|absolutely|of course|certainly|go ahead|please do"
     r"|that's fine|that is fine|that's ok|please go ahead|fine|by all means"
     r"|(?:it|you|they|that|he|she) (?:can|may|could)(?=\s*[.!;]|\s*,(?!\s*but\b)|\s+(?:go ahead|yes|now)\b))\b"
 )  # "you asked whether it can go back in. it can, go ahead"

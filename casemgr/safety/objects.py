@@ -33,7 +33,7 @@ _CABLE_BEFORE = re.compile(
 )
 # "acknowledge the drive-failure alert", "clear the fan 2 alarm": the alert, not the part
 _ALERT_AFTER = re.compile(
-    r"(?:-|\s+)(?:failure\s+|fault\s+|rpm\s+|zone\s+|health\s+|status\s+|speed\s+|temperature\s+)?"
+    r"(?:-|\s+)(?:(?:failure|fault|rpm|zone|health|status|speed|temperature|email|e-mail|sms|snmp)\s+){0,2}"
     r"(?:alerts?|alarms?|notifications?|warnings?|pages?)\b"
 )
 # "psu 2's power cord", "the fan 2 cable"; not "reseat psu 2 with the cord unplugged": there the part moves

@@ -136,13 +136,16 @@ _UNHEALTHY_AFTER = re.compile(
     r"|(?:you|we|they|the customer|the tech|the engineer|i)\s+(?:just\s+|already\s+)?"
     r"(?:pulled|removed|took out|discussed|talked about|mentioned|replaced|quarantined)"
     r"|was (?:pulled|removed|quarantined)|in question|from earlier|from before"
+    r"|(?:the|your) (?:controller|array|system|bmc|raid|filer|os|host) (?:just\s+|already\s+)?(?:kicked out|ejected"
+    r"|dropped|failed|rejected|marked bad|flagged|offlined|evicted)"
     r"|with the (?:amber|red|fault|orange) (?:led|light))\b"
 )
 # "the culprit", "the original": nouns that name the failed part by its role
 _UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|original|troublemaker|casualty|dud|lemon)\b")
 # "into bay 4", "once the new card is in slot 1": where a part goes, not a part ("object to psu 2" is one)
 _LOCATION = re.compile(
-    r"\b(?:into|onto|(?<!\bobject )(?<!\bobjection )(?<!\bagree )(?<!\breply )(?<!\bdue )(?<!\brelated )to"
+    r"\b(?:(?:is|are|sits|was|were)\s+(?:now|already|safely|securely|fully)\s+in|into|onto"
+    r"|(?<!\bobject )(?<!\bobjection )(?<!\bagree )(?<!\breply )(?<!\bdue )(?<!\brelated )to"
     r"|back in|is in|are in|sits in|goes in|is seated in|in place in|home in"
     r"|it in|them in|(?<!\bthe )(?<!\bthat )(?<!\bthis )one in"  # "the new one in bay 4", not "the one in bay 4"
     r"|(?:is|are|was|were|be|been|gets?|got)\s+(?:\w+ly\s+)?\w+(?:ed|ted)\s+(?:in|into))"

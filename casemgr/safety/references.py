@@ -333,7 +333,7 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             comps = frozenset()  # "the drive tray from bay 4 can be reused": the tray, not the drive
         if head.type == "slot" and not qualified and comps and comps <= filled:
             comps = frozenset()  # "after the replacement is seated in bay 4: ... bay 4 set good": the new part
-        location = head.location and not qualified
+        location = (head.location and not qualified) or bool(_SLOT_OF.match(sent, end))  # "in fan 2's slot"
         if head.type in ("serial", "slot", "unhealthy", "kind") and (
             (phrases and phrases[-1].type == "other" and _REPLACEMENT_FOR.fullmatch(sent, phrases[-1].end, head.start))
             or _REPLACEMENT_AFTER.match(sent, end)

@@ -78,10 +78,11 @@ _RISKED = re.compile(
     r"(?:a|an|another|the|any)\s+(?:[\w-]+\s+)?$"
 )
 # "i wrote 'reseat bay 4' but i meant ...": the words of an earlier message, corrected
-_QUOTED_WORDS = re.compile(r"\b(?:wrote|said|typed|says|read|reads|written)\s+$")
+_QUOTED_WORDS = re.compile(r"\b(?:wrote|said|typed|says|read|reads|written)\s+['\"]?$|(?:^|:\s*)['\"]$")
 _CORRECTED = re.compile(
     r"\b(?:meant|should have (?:said|read|been|written)|should read|typo|was (?:a |an )?(?:mistake|wrong|error)"
-    r"|correction|disregard|ignore (?:that|it|this)|by mistake|in error|mistakenly|erroneously)\b"
+    r"|correction|disregard|ignore (?:that|it|this)|by mistake|in error|mistakenly|erroneously"
+    r"|referred to|refers to|was about|meant for)\b"
 )
 # "try it in slot 2 - the nvram card i mean - ...": the end of a part named after its pronoun
 _APPOS_END = re.compile(
@@ -111,7 +112,8 @@ _OTHERS_WISH = re.compile(
 _NO = r"no(?=\s*[,.!;:-]|\s*$|\s+(?:please|sorry|we|i|it|that|this|not|thanks|way)\b)"  # "no, ..." not "no tools"
 # "reseat psu 2? no, it has an internal fault": a question answered no in the next sentence
 _NEG_ANSWER = re.compile(
-    r"\s*(?:(?:in (?:our|my) experience|honestly|frankly|sadly|realistically|in short|short answer)\s*[,:]?\s*)?"
+    r"[\s\"':\u2014-]*(?:(?:in (?:our|my) experience|honestly|frankly|sadly|realistically|in short|short answer)"
+    r"\s*[,:]?\s*)?"
     rf"(?:{_NO}|nope|not really|not (?:now|yet|today)\b|not (?:on|with|without|while|for|in)\b"
     r"|not a chance|no chance|no way|not happening|not at all"
     r"|unlikely|unfortunately not|i'm afraid not|afraid not|i'd rather (?:you didn't|not)|better not|best not"
@@ -120,7 +122,7 @@ _NEG_ANSWER = re.compile(
 )
 # "re 'can we reseat psu 2': no, please leave it out", "about reseating it: we'd advise against it"
 _REFUSE_INLINE = re.compile(
-    rf"[:]\s*(?:{_NO}|nope|not really|please don't|please do not|better not|best not|sorry,? no"
+    rf"[:\u2014]\s*(?:{_NO}|no need|nope|not really|please don't|please do not|better not|best not|sorry,? no"
     r"|(?:we'd|we would|i'd|i would|we) (?:advise|recommend|argue) against)"
 )
 # "your proposal to reseat it is declined": a request named, then turned down
@@ -190,7 +192,8 @@ _SUGGESTED_BY_OTHERS = re.compile(
 # reseat psu 2. please ignore that advice": a suggestion already made, reported and then withdrawn
 _SUGGESTED_BEFORE = re.compile(
     r"\b(?:suggested|proposed|recommended|advised|told (?:you|them|us|the \w+)(?: earlier| before| yesterday)?)\s+"
-    r"(?:(?:that\s+)?(?:you|they|we|the \w+)\s+)?(?:(?:should|could|might|try)\s+)?(?:to\s+)?$"
+    r"(?:(?:that\s+)?(?:you|they|we|the \w+)\s+)?(?:(?:should|could|might|try)\s+)?(?:to\s+|a\s+|an\s+)?$"
+    r"|\b(?:says|said|suggests|recommends|claims|claimed) (?:to|that you should|you should)\s+$"
     # "my colleague's note about reseating psu 2 was sent in error"
     r"|\b(?:note|advice|suggestion|instruction|recommendation|email|message|reply|step)s?\s+"
     r"(?:about|on|regarding|re|to|suggesting|recommending)\s+$"
@@ -200,7 +203,8 @@ _WITHDRAWN = re.compile(
     r"|retract\w*|withdraw\w*|(?:is|isn't|is not|not) supported|(?:don't|do not|doesn't|does not) support"
     r"|declined|asked them not to|told them (?:not|that|it|no)|off the table|no longer (?:stands|applies|valid)"
     r"|(?:advised|advise|recommended|recommend|argued|warned) against"
-    r"|(?:sent|written|given|made|posted) (?:in error|by mistake)|was (?:a mistake|an error|incorrect|wrong))\b"
+    r"|(?:sent|written|given|made|posted) (?:in error|by mistake)|doesn't apply|does not apply|is outdated"
+    r"|was (?:a mistake|an error|incorrect|wrong))\b"
 )
 # "please don't:" over a list: each item below it is something not to do
 _NEG_HEADER = re.compile(
@@ -245,7 +249,9 @@ _HAS_ANYONE_TRIED = re.compile(
     r"(?:(?:already|ever)\s+)?(?:tried|attempted)\s+(?:to\s+)?$"
 )
 # "if you see a 'force online' option": the name of a control, not the action
-_CONTROL_NAME = re.compile(r"\s+(?:option|button|menu|menu item|entry|checkbox|toggle|feature|link)s?\b")
+_CONTROL_NAME = re.compile(
+    r"(?:\s+[\w-]+){0,2}?['\"]?\s+(?:option|button|menu|menu item|entry|checkbox|toggle|feature|link|setting)s?\b"
+)
 _PAIRED_VERB = re.compile(  # "don't wipe and reuse it": two verbs, one object, both negated
     r"\s*(?:wipe|erase|format|reformat|clean|repurpose|recycle|refurbish|flash|reflash|reset|test|pull|remove"
     r"|unplug|power cycle)\s+(?:and|or|then|&)\s+"
@@ -256,8 +262,8 @@ _PEOPLE_DO = re.compile(
 )  # "have them swap in the new one"
 # 'the customer asked: "can we just reseat it?"': their own question, quoted (quotes are normalised away)
 _QUOTED_QUESTION = re.compile(
-    r"(?:\b(?:ask|asks|asked|asking|wondered|wrote|queried|wanted to know)\s*[:,]?"
-    r"|\b(?:customer|client|user|admin)\s*:)"
+    r"(?:\b(?:ask|asks|asked|asking|wondered|wrote|queried|wanted to know|question|query)\s*[:,]?"
+    r"|\b(?:customer|client|user|admin|re)\s*:)"
     r"\s*(?:\w+,?\s+)?"
     r"(?:can|could|may|should|shall|would|do|is it ok\w* (?:if|for)|why (?:can't|don't)) (?:we|i|us)\b[^?]*$"
 )
@@ -268,7 +274,7 @@ _GERUND_WOULD = re.compile(
     r"\s(?:would|will|could|might|may|can)\s+(?:(?:\w+ly|just|only|also|still)\s+)?$"
 )
 # "it can make the rebuild fail": the process named as a noun
-_PROCESS = re.compile(r"(?:rebuild|resync|resilver)(?:s|ing)?")  # not "reseat": "it needs a reseat" asks
+_PROCESS = re.compile(r"(?:rebuild|resync|resilver|readd)(?:s|ing)?")  # not "reseat": "it needs a reseat" asks
 _PROCESS_AFTER = re.compile(
     r"\s+(?:onto|on to|on|of|from|with|to (?:the|it|them|a|an|bay|slot))\b|\s+(?:it|them|the|a|an|bay|slot|psu|fan)\b"
 )
@@ -277,3 +283,24 @@ _WITNESSED = re.compile(
     r"\b(?:seen|saw|watched|known|heard of|had)\s+(?:customers?|people|sites?|users?|teams?|others|admins?|engineers?"
     r"|techs?|technicians?)\s+(?:(?:\w+ly|try to|try and|attempt to)\s+)?$"
 )
+# "three things not to do tonight: power psu 2 back on, clear its fault": a list of what not to do
+_NOT_TO_DO_LEAD = re.compile(r"^[^:]{0,60}\b(?:not to do|to avoid|don'ts|do not do|never do|must not do)\b[^:]*:\s")
+# "the log has fan 2 re-enabled at 02:00", "the audit log shows psu 2 being re-enabled": a record of the past
+_RECORD_SHOWS = re.compile(
+    r"\b(?:log|logs|audit|history|events?|sel|records?|output|report|trail|timeline|dashboard|graph|entry|entries)\s+"
+    r"(?:\w+\s+)?(?:has|have|had|shows?|showed|lists?|listed|records?|recorded|says?|said|notes?|noted)\b"
+)
+# "doesn't go away with a reseat": what an action would not fix
+_NOT_FIXED_BY = re.compile(
+    r"\b(?:doesn't|won't|will not|does not|can't|cannot|isn't|is not|wouldn't|would not)\s+"
+    r"(?:go away|get fixed|be fixed|be cured|be solved|be cleared|clear|recover|come back|change|improve)\s+"
+    r"(?:with|by|after|from)\s+"
+    r"(?:a|an|another|the|any)\s+(?:\w+\s+)?$"
+)
+# "nothing in this plan involves reinserting fn2000cd": the plan named, without the action
+_NOTHING_REQUIRES = re.compile(
+    r"\bnothing\b[^,;.!?]{0,40}\b(?:requires?|involves?|needs?|calls? for|means?|asks? (?:you )?(?:to|for))\s+"
+    r"(?:(?!and\b|then\b)[\w'-]+\s+){0,4}?(?:to\s+)?$"
+)
+# "if you reinsert the failed drive by mistake, pull it again": an accident, not a request
+_BY_ACCIDENT = re.compile(r"[^,;.!?]*\b(?:by mistake|by accident|accidentally|inadvertently|in error)\b")
