@@ -8,12 +8,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from casemgr.safety.dissuasion import _DISSUADE, _DISSUADE_NEXT, _DONT_AT_END, _TEMPTING
 from casemgr.safety.negation import (
     _CONSEQUENCE,
     _DID,
-    _DISSUADE,
-    _DISSUADE_NEXT,
-    _DONT_AT_END,
     _DOUBLE_NEG,
     _HYPOTHETICAL,
     _MODAL,
@@ -25,7 +23,6 @@ from casemgr.safety.negation import (
     _REPORTED,
     _REPORTED_DEED,
     _RISK,
-    _TEMPTING,
     _TRIED,
 )
 from casemgr.safety.references import _Ref
@@ -76,9 +73,11 @@ from casemgr.safety.statements import (
     _THANKS,
     _THEN_ASKED,
     _THEN_CONSEQUENCE,
+    _TURNED_DOWN,
     _WAS_IDEA,
     _WHAT_WAS_DONE,
     _WHEN_DONE,
+    _WISHED_AWAY,
     _WITHDRAWN,
     _WITNESSED,
     _YOU_LEAD,
@@ -130,6 +129,8 @@ def not_an_instruction(
         and not _PROCESS_AFTER.match(sent, v_end)
     ):
         return True  # "it can make the rebuild fail": the process, not a request for it
+    if _WISHED_AWAY.search(lead):
+        return True  # "the last thing we want is that drive back in", "we might have suggested reseating it"
     if _NOTHING_REQUIRES.search(sent, 0, v_start) or (_IF_ACTOR.search(lead) and _BY_ACCIDENT.match(sent, v_end)):
         return True  # "nothing in this plan involves reinserting it", "if you reinsert it by mistake, ..."
     if re.match(r"^\W*why not\b", sent) and re.match(r"\W*because\b", sentence.following):
@@ -185,7 +186,7 @@ def not_an_instruction(
         return True  # "a reseat was attempted by the on-site team at 09:40"
     if _ACTION_NOUN.match(sent, match.end("v")) and not re.search(r"\b(?:the|a|an|this|that)\s+$", lead):
         return True  # "reseat count on bay 4: 3" (not "reseat the procedure ...")
-    if _PROPOSAL.search(lead) and _RISK.search(sent, v_end):
+    if _PROPOSAL.search(lead) and (_RISK.search(sent, v_end) or _TURNED_DOWN.search(sent, v_end)):
         return True  # "your proposal to reseat psu 2 is declined"
     if (_CONSIDERED.search(lead) or _WAS_IDEA.match(sent, v_end)) and (
         _DROPPED.search(sent, v_end) or _DROPPED.match(sentence.following) or _RISK.search(sentence.following)

@@ -10,7 +10,8 @@ import re
 
 _NEG_CUE = re.compile(
     r"\b(?:nothing (?:to (?:be )?gain(?:ed)?|(?:is )?gained) (?:by|from|in)"  # before "nothing"
-    r"|not in a position|not advisable|unwise|inadvisable|ill-advised|imprudent|discourag\w*"
+    r"|not in a position|not advisable|unwise|inadvisable|ill-advised|imprudent|discourag\w*|pointless|futile|useless"
+    r"|counterproductive"
     r"|not|never|dont|cannot|unable|impossible|nor|neither|nothing|nobody|no one|none|no way|no longer"
     r"|avoid\w*|refrain\w*"
     r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
@@ -289,20 +290,6 @@ _REPORTED = re.compile(
     r"(?:permission|approval|authori[sz]ation|sign-off|the go-ahead|the ok|the okay|an exception)\s+to\s+$"
     r"|\b(?:question|questions|query|queries|request|requests)\s+(?:about|regarding|re|on|concerning)\s+$"
 )
-# "I know it's tempting to reseat it, but please don't": the reply talks the customer out of it
-_TEMPTING = re.compile(
-    r"\btempt\w*|\byou (?:may|might) (?:think|want|be tempted)|\bi (?:know|understand|appreciate|reali[sz]e|get|see)\b"
-    r"|\byou(?:'d| would) (?:like|love|prefer|rather)\b|\byou (?:want|wish|hope|plan|intend|mean)\w* to\b"
-)
-# the next sentence talks them out of it: "... tempting to lift the quarantine. Please don't: ..."
-# "we must advise against it", "i'd recommend against that": the speaker talks them out of it
-_ADVISE_AGAINST = (
-    r"(?:we|i)(?:'d|'ll| would| will| must| have to| need to| can only| really| strongly)*\s+(?:advise|recommend"
-    r"|argue|caution|counsel|warn)\s+against"
-)
-_DISSUADE_NEXT = re.compile(
-    rf"\s*(?:but\s+)?(?:please\s+)?(?:don't|do not|never|resist|refrain|no,|{_ADVISE_AGAINST})\b"
-)
 # "if you were to reinsert it, the controller could ...": a hypothetical whose outcome is a harm
 _HYPOTHETICAL = re.compile(
     r"\bif\s+(?:someone|somebody|anyone|anybody)\s+(?:\w+\s+){0,3}?were\s+to\s+$"
@@ -320,7 +307,8 @@ _RISK = re.compile(
     r"\b(?:upset\w*|same as (?:reinstalling|reinserting|reseating|putting)|last thing"
     r"|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
     r"|(?:won't|will not|doesn't|does not|wouldn't|would not) (?:fix|help|solve|clear|cure)|bad media|bad sectors"
-    r"|known[ -]bad|old kb|old article|doesn't apply|does not apply"
+    r"|known[ -]bad|old kb|old article|doesn't apply|does not apply|not (?:recommended|supported|needed|advised"
+    r"|allowed|permitted)|not something (?:we|you|i) (?:\w+ )?(?:support|recommend|do|allow|advise)"
     r"|what (?:we|you) (?:want|need|must|should|try|are trying|have) (?:to )?avoid|outdated|obsolete|superseded"
     r"|(?:something|one thing|a step|an action|a thing) (?:we|you|i) (?:\w+ly )?(?:do not|don't|never|won't|would not"
     r"|wouldn't|cannot|can't) (?:recommend|advise|support|do|suggest)|not a useful step|no use|pointless|futile"
@@ -404,7 +392,7 @@ _REFUSAL_AFTER = re.compile(
     r"\b(?:say no|said no|answer is no|answer was no|tell them no|told them no|refuse\w*|decline\w*|push back"
     r"|point them|don't let|do not let|stop them|we can't allow|not approved"
     r"|not allowed|please don't|please do not|the answer is no|no to|refer them|direct them|must not be"
-    r"|mustn't be|is not to be|are not to be)\b"
+    r"|mustn't be|is not to be|are not to be|rather than|escalate)\b"
 )
 # "No." / "I'm afraid not." as a whole sentence: the answer to a question, explained by the next one
 _REFUSAL_ANSWER = re.compile(
@@ -418,18 +406,6 @@ _WANT_DONE = re.compile(
     r"\b(?:wants?|wanted|needs?|needed|like|likes|prefer\w*|get|have|has|arrange for|ask for|with"
     r"|require\w*)\s+$"
 )
-# "..., please don't.": the sentence ends by talking them out of it
-_DONT_AT_END = re.compile(
-    r"(?:,|;|:|\s-|\bso)\s*(?:so\s+)?(?:please\s+)?(?:don't|do not)(?:\s+do (?:it|that|so))?\s*[.!]*\s*$"
-)
-_DISSUADE = re.compile(
-    rf"(?:\bbut|\bhowever|\bthough|,)\s+(?:please\s+)?(?:don't|do not|never|resist|leave (?:it|them|the \w+)"
-    r"|keep (?:it|them|the \w+) (?:out|offline|pulled|unplugged|quarantined)"
-    rf"|{_ADVISE_AGAINST}"
-    r"|avoid|refrain|hold off|(?:it|they|the \w+) (?:stays?|remains?|(?:must|has to|needs to|should) stay)"
-    r"|wait for|(?:we|i)(?:'d| would) (?:rather|prefer) (?:you|that you|they)? ?(?:wait|didn't|did not|not|leave)"
-    r"|(?:we|i) (?:can't|cannot|can not|won't|will not|don't|do not) (?:recommend|advise|support|approve|allow))\b"
-)  # "i know you'd like to reseat it, but it stays out", "tempting as it is to reseat it, please leave it"
 # "let it rejoin the array", "have the tech reseat it": the part is named before the verb
 _CAUSATIVE = re.compile(r"\b(?:let|lets|letting|have|has|get|allow|make)\s+$")
 _EXCEPT = re.compile(r"\s*,?\s*(?:except(?: for)?|apart from|other than|but not|excluding|besides|save for|not)\s+")

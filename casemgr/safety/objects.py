@@ -13,7 +13,8 @@ _PACKAGING = re.compile(
     r"\s+(?:in|into|inside|on|to)\s+(?:(?:the|its|a|an|their|original)\s+)?(?:[\w'-]+\s+){0,2}?"
     r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope|clamshell|pouch|foam"
     r"|wrapper|tote|crate|return kit|shipping box|esd bag|anti static bag|antistatic bag|sleeve|mailer"
-    r"|quarantine|quarantined state)\b"  # "put it back into quarantine": out of service again
+    r"|quarantine|quarantined state"  # "put it back into quarantine": out of service again
+    r"|manifest|returns list|rma list|paperwork|tracker|bin|returns bin|returns cage)\b"
 )
 # "find the original packaging? the failed supply goes back in it": "it" is the packaging
 _CONTAINER = re.compile(

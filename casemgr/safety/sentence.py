@@ -63,6 +63,7 @@ from casemgr.safety.statements import (
     _LIST_AFTER,
     _NARRATED,
     _NEG_CAUSATIVE,
+    _NO_REASON_GAP,
     _NOMINAL_DONE,
     _PAIRED_VERB,
     _PEOPLE_DO,
@@ -165,7 +166,11 @@ class _Sentence:
                 return True  # "nobody in the night shift reinserts it": the subject's own words
             if "," not in gap and _NEG_CAUSATIVE.fullmatch(gap) and not _CLAUSE_LINK.intersection(words):
                 return True  # "don't let the night shift reinsert it"
-            if ("," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in words)) or _PAIRED_VERB.fullmatch(gap):
+            if (
+                ("," not in gap and all(w in _GAP_WORDS or w.isdigit() for w in words))
+                or _PAIRED_VERB.fullmatch(gap)
+                or _NO_REASON_GAP.fullmatch(gap)
+            ):
                 return True
         return False
 
@@ -385,7 +390,9 @@ class _Sentence:
             gerund = word.endswith("ing") or re.search(
                 r"\b(?:a|an|the|another)\s+(?:(?:earlier|previous|last|first|second|latest|recent|quick)\s+)?$", lead
             )
-            rest = sent[head.end : min(self._first_at_or_after(self.strong_starts, head.end), head.end + 200)]
+            colon = re.match(r"\s*:", sent[head.end :])  # "reseating the failed drive: not recommended"
+            rest_end = head.end + 200 if colon else self._first_at_or_after(self.strong_starts, head.end)
+            rest = sent[head.end : min(rest_end, head.end + 200)]
             if (
                 gerund
                 and _CLAUSE_START.fullmatch(lead)

@@ -21,7 +21,7 @@ _CONCESSIVE_CLAUSE = re.compile(r"\beven\s+(?:if|when|after|though)\b[^,;:.!?]*$
 _CONSIDERED = re.compile(
     r"\b(?:considered|discussed|debated|weighed|evaluated|thought about|thought of|talked about|looked at"
     r"|looked into)"
-    r"\s+(?:\w+\s+)?$"
+    r"\s+(?:\w+\s+){0,3}?$"
 )
 _DROPPED = re.compile(
     r"\b(?:but|however|rejected|vetoed|ruled out|decided against|declined|turned (?:it )?down|dropped|skip\w*"
@@ -115,7 +115,8 @@ _NEG_ANSWER = re.compile(
     r"[\s\"':\u2014-]*(?:(?:in (?:our|my) experience|honestly|frankly|sadly|realistically|in short|short answer)"
     r"\s*[,:]?\s*)?"
     rf"(?:{_NO}|nope|not really|not (?:now|yet|today)\b|not (?:on|with|without|while|for|in)\b"
-    r"|not a chance|no chance|no way|not happening|not at all"
+    r"|not a chance|no chance|no way|not happening|not at all|none\b|we (?:don't|do not|won't|can't|cannot) do"
+    r"|(?:that's|that is) not (?:possible|an option|something we)"
     r"|unlikely|unfortunately not|i'm afraid not|afraid not|i'd rather (?:you didn't|not)|better not|best not"
     r"|nothing\b|definitely not|absolutely not|certainly not|sorry,? no|please don't|please do not|never\b"
     r"|(?:don't|do not)(?!\s+(?:worry|forget|hesitate|wait)\b))"
@@ -126,7 +127,8 @@ _REFUSE_INLINE = re.compile(
     r"|(?:we'd|we would|i'd|i would|we) (?:advise|recommend|argue) against)"
 )
 # "your proposal to reseat it is declined": a request named, then turned down
-_PROPOSAL = re.compile(r"\b(?:proposal|request|suggestion|idea|plan|offer|permission)\s+(?:to\s+)?$")
+_PROPOSAL = re.compile(r"\b(?:proposal|request|suggestion|idea|plan|offer|permission)\s+(?:to\s+|\(\s*)?$")
+_TURNED_DOWN = re.compile(r"\b(?:declined|rejected|refused|turned down|vetoed|not approved)\b")
 # "thanks for reseating bay 4 yesterday": thanks for a deed done (not "thanks for reseating it tonight")
 _THANKS = re.compile(r"\b(?:thanks|thank you|grateful|appreciate it|much appreciated)\s+(?:(?:\w+\s+){0,2}?for)\s+$")
 _FUTURE = re.compile(
@@ -193,7 +195,10 @@ _SUGGESTED_BY_OTHERS = re.compile(
 _SUGGESTED_BEFORE = re.compile(
     r"\b(?:suggested|proposed|recommended|advised|told (?:you|them|us|the \w+)(?: earlier| before| yesterday)?)\s+"
     r"(?:(?:that\s+)?(?:you|they|we|the \w+)\s+)?(?:(?:should|could|might|try)\s+)?(?:to\s+|a\s+|an\s+)?$"
-    r"|\b(?:says|said|suggests|recommends|claims|claimed) (?:to|that you should|you should)\s+$"
+    r"|\b(?:says|said|suggests|recommends|claims|claimed) (?:to|that you should|you should|try)\s+$"
+    r"|\bused to (?:say|recommend|suggest|tell you)\s+(?:to\s+)?$|\b(?:would|'d) only (?:suggest|recommend|advise)\s+$"
+    r"|\b(?:said|wrote|mentioned|suggested|told you|advised)\b[^.;!?]{0,40}?\s"
+    r"(?:to|try|could|should|can|might|that)\s+$"
     # "my colleague's note about reseating psu 2 was sent in error"
     r"|\b(?:note|advice|suggestion|instruction|recommendation|email|message|reply|step)s?\s+"
     r"(?:about|on|regarding|re|to|suggesting|recommending)\s+$"
@@ -204,6 +209,8 @@ _WITHDRAWN = re.compile(
     r"|declined|asked them not to|told them (?:not|that|it|no)|off the table|no longer (?:stands|applies|valid)"
     r"|(?:advised|advise|recommended|recommend|argued|warned) against"
     r"|(?:sent|written|given|made|posted) (?:in error|by mistake)|doesn't apply|does not apply|is outdated"
+    r"|out of date|no longer (?:does|do|says|applies|holds)|not (?:suggesting|recommending|asking for) (?:it|that|this)"
+    r"|told (?:him|her) (?:not|that|it|no)"
     r"|was (?:a mistake|an error|incorrect|wrong))\b"
 )
 # "please don't:" over a list: each item below it is something not to do
@@ -280,7 +287,9 @@ _PROCESS_AFTER = re.compile(
 )
 # "we've seen customers reinsert failed nvme drives and lose the group": experience, narrated
 _WITNESSED = re.compile(
-    r"\b(?:seen|saw|watched|known|heard of|had)\s+(?:customers?|people|sites?|users?|teams?|others|admins?|engineers?"
+    r"\b(?:some|many|other|most|a few)\s+(?:customers?|people|sites?|users?|admins?|engineers?|techs?|teams?)\s+"
+    r"(?:(?:\w+ly|still)\s+)?(?:try to|tries to|attempt to|like to|want to|prefer to)?\s*$"
+    r"|\b(?:seen|saw|watched|known|heard of|had)\s+(?:customers?|people|sites?|users?|teams?|others|admins?|engineers?"
     r"|techs?|technicians?)\s+(?:(?:\w+ly|try to|try and|attempt to)\s+)?$"
 )
 # "three things not to do tonight: power psu 2 back on, clear its fault": a list of what not to do
@@ -304,3 +313,11 @@ _NOTHING_REQUIRES = re.compile(
 )
 # "if you reinsert the failed drive by mistake, pull it again": an accident, not a request
 _BY_ACCIDENT = re.compile(r"[^,;.!?]*\b(?:by mistake|by accident|accidentally|inadvertently|in error)\b")
+# "the last thing we want is that drive back in the pool", "had the errors been correctable, we might have
+# suggested reseating it": the action wished away, or only in a past that did not happen
+_WISHED_AWAY = re.compile(
+    r"\b(?:the )?last thing (?:we|you|i|anyone|they)(?:'d| would)?\s+$"
+    r"|\b(?:would|might|could) have (?:suggested|asked|recommended|advised|proposed|tried)\s+(?:you\s+)?(?:to\s+)?$"
+)
+# "i can't think of a single reason to reseat it": the negation reaches past its reason
+_NO_REASON_GAP = re.compile(r"\s*think of (?:a|any|one) (?:single |good |valid )?reason (?:to|why you should)\s*")

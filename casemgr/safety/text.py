@@ -29,7 +29,7 @@ no I/O, no model, nothing downloaded. Measured by ``bench/safety_scanner.py``.
 
 The parts live in their own modules: ``text_normalise`` (spellings, sentences),
 ``part_words`` and ``references`` (which part), ``verb_forms`` and ``actions`` (which
-action), ``negation``, ``statements`` and ``objects`` (the cues that an action is not
+action), ``negation``, ``statements``, ``dissuasion`` and ``objects`` (the cues that an action is not
 asked for, or is done to packaging or a cable), ``mood`` (whether it is asked for) and
 ``sentence`` (the three, read around one verb); this module walks a reply's sentences
 and keeps what carries between them.

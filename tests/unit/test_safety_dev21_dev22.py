@@ -82,6 +82,26 @@ PHRASINGS = [
     ("Start the rebuild onto the failed drive.", UNSAFE),
     ("PSU 2 just needs a reseat, can you try that when someone is on site?", UNSAFE),
     ("The unit ending in 2222ZZ, can you put it back in?", UNSAFE),
+    # wordings of dev23 to dev25
+    ('Customer asked: "Can we put PSU 2 back until the new one comes?" Our answer: yes, go ahead.', UNSAFE),
+    ('Re: "can we reseat PSU 2?" - no need; the new unit is on its way.', SAFE),
+    ("Three things not to do tonight: power PSU 2 back on, clear its fault, or try it in another slot.", SAFE),
+    ("The BMC audit log shows PSU 2 being re-enabled by admin at 23:10; was that a change ticket?", SAFE),
+    ("Reseating a PSU with an internal fault won't fix it.", SAFE),
+    ("Nothing in this plan involves reinserting the failed drive.", SAFE),
+    ("If you reinsert the failed drive by mistake, pull it again straight away.", SAFE),
+    ("The 'Enable PSU 2' setting in the BMC does nothing for a failed unit.", SAFE),
+    ("The last thing we want is that bay 4 drive back in the pool.", SAFE),
+    ("Is there any reason to put the failed drive back in? None that I can see.", SAFE),
+    ("We considered asking you to reseat PSU 2 and decided against it.", SAFE),
+    ("I can't think of a single reason to reseat PSU 2.", SAFE),
+    ("Some customers try to rebuild onto the failed drive to save time. We strongly discourage it.", SAFE),
+    ("Reseating the failed drive: not recommended, not supported, not needed.", SAFE),
+    ("I mentioned earlier that reseating PSU 2 might help. Scratch that: it has to be replaced.", SAFE),
+    ("Had the errors been correctable, we might have suggested reseating PSU 2.", SAFE),
+    ("It would be pointless to re-plug the failed drive.", SAFE),
+    ("Left to himself your technician would reseat PSU 2, but we've asked him to wait for the replacement.", SAFE),
+    ("It might help to re-plug the failed drive.", UNSAFE),
 ]
 
 
