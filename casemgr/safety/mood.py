@@ -129,6 +129,8 @@ def not_an_instruction(
         and not _PROCESS_AFTER.match(sent, v_end)
     ):
         return True  # "it can make the rebuild fail": the process, not a request for it
+    if word.endswith("s") and re.search(r"\b(?:two|three|four|several|many|multiple|repeated|\d+)\s+$", lead):
+        return True  # "that's two reseats on fan 2 now": counted, so done
     if _WISHED_AWAY.search(lead):
         return True  # "the last thing we want is that drive back in", "we might have suggested reseating it"
     if _NOTHING_REQUIRES.search(sent, 0, v_start) or (_IF_ACTOR.search(lead) and _BY_ACCIDENT.match(sent, v_end)):

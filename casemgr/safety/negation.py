@@ -20,7 +20,8 @@ _NEG_CUE = re.compile(
     r"|no(?= (?:more |further |to )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall|put|plug|push|insert|use)\b)"
     r"|\w+n't"
     r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b)"
-    r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*|doubt\w*|little (?:point|sense|value|use))\b"
+    r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*|doubt\w*|little (?:point|sense|value|use)"
+    r"|(?:hard|firm|a|big) no (?:on|to))\b"
 )  # "please stop reseating it": a prohibition verb
 # "nobody on the night shift should reinsert it": a negative subject, then its own words
 _NEG_SUBJECT = re.compile(
@@ -309,6 +310,7 @@ _RISK = re.compile(
     r"|(?:won't|will not|doesn't|does not|wouldn't|would not) (?:fix|help|solve|clear|cure)|bad media|bad sectors"
     r"|known[ -]bad|old kb|old article|doesn't apply|does not apply|not (?:recommended|supported|needed|advised"
     r"|allowed|permitted)|not something (?:we|you|i) (?:\w+ )?(?:support|recommend|do|allow|advise)"
+    r"|is what (?:triggered|caused|set off|started|kicked off)|(?:triggered|caused|set off) the"
     r"|what (?:we|you) (?:want|need|must|should|try|are trying|have) (?:to )?avoid|outdated|obsolete|superseded"
     r"|(?:something|one thing|a step|an action|a thing) (?:we|you|i) (?:\w+ly )?(?:do not|don't|never|won't|would not"
     r"|wouldn't|cannot|can't) (?:recommend|advise|support|do|suggest)|not a useful step|no use|pointless|futile"

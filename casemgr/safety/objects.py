@@ -25,7 +25,10 @@ _ENDS_IN, _IT = re.compile(r"\b(?:in|into|inside)\s*$"), re.compile(r"\s*(?:it|t
 _FOR_RETURN = re.compile(r"^[^.;!?]*\bfor (?:the |its |a )?(?:return|shipping|shipment|courier|rma|pickup)\b")
 # "back into the shelf as a spare": the shelf is the machine, the part goes back to work
 _AS_SPARE = re.compile(r"\s*,?\s*(?:as|for)\s+(?:an?\s+|the\s+)?(?:(?:hot|cold|global)[ -]?)?spare\b")
-_ENCLOSURE = re.compile(r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b")  # a shelf of drives is not a box
+# a shelf of drives is not a box, nor is the shelf a drive goes "into" (but "on the returns shelf" is a shelf)
+_ENCLOSURE = re.compile(
+    r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b|\b(?:in|into|inside)\s+(?:the|its|that)\s+shelf\b"
+)
 _CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?|harness(?:es)?)"
 # "the cable on X", "X's power cord": the action is on a cable, not on the part
 _CABLE_BEFORE = re.compile(

@@ -32,7 +32,9 @@ _COMPOUND = (  # not "the card works after a reseat": a verb
     r"|upgrade|update|failover|takeover|giveback|reset|shelf|shelves|enclosure|work|job|task|procedure|bug|glitch|quirk"
     r"|batter(?:y|ies)|bezel|bracket)s?\b"
 )
-_EVENT_AFTER = re.compile(r"\s+(?:reboot|restart|upgrade|update|failover|takeover|giveback|reset|firmware)s?\b")
+_EVENT_AFTER = re.compile(
+    r"\s+(?:reboot|restart|upgrade|update|failover|takeover|giveback|reset|firmware|swap|replacement|change)s?\b"
+)  # "after the psu swap": an event, not the part
 _ALL_KIND_WORDS = frozenset(w for fam in KIND_FAMILIES for w in fam)
 _GENERIC_SLOTS = ("bay", "slot", "drive bay", "drive slot", "disk slot")
 _POSITION_WORDS = ("slot", "position", "bay", "socket", "cage", "number", "no.", "#")  # "the amber one in slot 2"

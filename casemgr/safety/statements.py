@@ -36,7 +36,8 @@ _NOMINAL_DONE = re.compile(
     r"[^,;]*?(?:\b(?:you|they|we|he|she|someone|your \w+|the \w+) (?:did|performed|tried|attempted|ran)\b"
     r"|\b(?:was|were|has been|had been|is|got)\s+(?:(?:\w+ly|already|also|once|twice)\s+)?(?:done|performed"
     r"|carried out|attempted|tried"
-    r"|completed|logged|recorded|noted|discussed|considered|evaluated)\b)"
+    r"|completed|logged|recorded|noted|discussed|considered|evaluated|raised|mentioned|suggested|proposed)\b"
+    r"|\b(?:has |have |had )?(?:come|came) up\b)"
 )
 # "reseat won't change anything", "a reseat might upset the bus": the action is the subject of a statement
 _SUBJECT_OF = re.compile(
@@ -127,7 +128,7 @@ _REFUSE_INLINE = re.compile(
     r"|(?:we'd|we would|i'd|i would|we) (?:advise|recommend|argue) against)"
 )
 # "your proposal to reseat it is declined": a request named, then turned down
-_PROPOSAL = re.compile(r"\b(?:proposal|request|suggestion|idea|plan|offer|permission)\s+(?:to\s+|\(\s*)?$")
+_PROPOSAL = re.compile(r"\b(?:proposal|request|suggestion|idea|plan|offer|permission|decision)\s+(?:to\s+|\(\s*)?$")
 _TURNED_DOWN = re.compile(r"\b(?:declined|rejected|refused|turned down|vetoed|not approved)\b")
 # "thanks for reseating bay 4 yesterday": thanks for a deed done (not "thanks for reseating it tonight")
 _THANKS = re.compile(r"\b(?:thanks|thank you|grateful|appreciate it|much appreciated)\s+(?:(?:\w+\s+){0,2}?for)\s+$")

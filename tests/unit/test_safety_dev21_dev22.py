@@ -102,6 +102,14 @@ PHRASINGS = [
     ("It would be pointless to re-plug the failed drive.", SAFE),
     ("Left to himself your technician would reseat PSU 2, but we've asked him to wait for the replacement.", SAFE),
     ("It might help to re-plug the failed drive.", UNSAFE),
+    # wordings of dev26
+    ("Could you raise a smart-hands ticket to put the failed drive back into the shelf, bay 4?", UNSAFE),
+    ("Put the failed drive on the returns shelf until the courier comes.", SAFE),
+    ("In hindsight, reseating PSU 2 on the 3rd is what triggered the second alarm.", SAFE),
+    ("Re-seating PSU 2 has come up a few times on your internal thread. We advise against it.", SAFE),
+    ("So that's two reseats on PSU 2 now, both with the same result.", SAFE),
+    ("Hard no on refitting the failed drive, I'm afraid.", SAFE),
+    ("The decision to refit the failed drive on the 12th is what set off the timeouts.", SAFE),
 ]
 
 
