@@ -62,6 +62,7 @@ from casemgr.safety.statements import (
     _PROPOSAL,
     _QUOTED_QUESTION,
     _QUOTED_WORDS,
+    _RATHER_YOU,
     _RECORD_SHOWS,
     _REFUSE_INLINE,
     _RELAYED,
@@ -96,7 +97,7 @@ def not_an_instruction(
     """The action is narrated, reported, hypothetical or talked out of, not asked for."""
     sent, v_start, v_end = sentence.text, match.start(), match.end()
     did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end : v_end + 80])  # "did you try it yet?"
-    if _WHAT_IF.search(lead):
+    if _WHAT_IF.search(lead) or _RATHER_YOU.search(sent, 0, v_start):
         past = did = False  # "what if you reseated it and let the controller retry?": a past form, a suggestion
     if (
         (past or word in ("put", "set"))

@@ -30,7 +30,8 @@ _NEG_SUBJECT = re.compile(
 # "there's no reason not to", "it can't hurt to": two negations make a suggestion
 _DOUBLE_NEG = re.compile(
     r"\b(?:(?:no|any) reason (?:why )?(?:you )?(?:not to|can't|shouldn't|couldn't|cannot|wouldn't)|no harm in"
-    r"|no downside (?:to|in)|nothing to lose|nothing (?:wrong|stopping you)"
+    r"|no downside (?:to|in)|nothing to lose|(?:a )?(?:mistake|shame|silly|foolish|a pity) not to|a reason not to"
+    r"|nothing (?:wrong|stopping you)"
     r" (?:with|from)|(?:can't|won't|wouldn't|doesn't|does not|would not|will not|cannot) hurt"
     r"|not a bad idea|don't hesitate to|do not hesitate to|don't forget to|do not forget to"
     r"|never hurts to|why not)\b"
@@ -345,6 +346,7 @@ _AFFIRM = re.compile(
     r"[\s\"'\u2014,:-]*(?:(?:(?:our|my|the) )?answer(?: is| was)?\s*[:,-]?\s*|us\s*:\s*|a\s*:\s*)?"
     r"(?:yes|yeah|yep|yup|sure|ok|okay|correct|absolutely|of course|certainly|go ahead|please do"
     r"|that's fine|that is fine|that's ok|please go ahead|fine|by all means"
+    r"|(?:tell|let) (?:him|her|them|the \w+) (?:yes|it's fine|that's fine|to go ahead)"
     r"|(?:it|you|they|that|he|she) (?:can|may|could)(?=\s*[.!;]|\s*,(?!\s*but\b)|\s+(?:go ahead|yes|now)\b))\b"
 )  # "you asked whether it can go back in. it can, go ahead"
 # "you asked if you could reseat it: yes, please": the answer in the same sentence

@@ -24,7 +24,10 @@ _IN_IT = re.compile(r"(?:\s+back)?\s+(?:in|into|inside)\s+(?:it|them)\b")
 _ENDS_IN, _IT = re.compile(r"\b(?:in|into|inside)\s*$"), re.compile(r"\s*(?:it|them)\b")  # "go back in| it"
 _FOR_RETURN = re.compile(r"^[^.;!?]*\bfor (?:the |its |a )?(?:return|shipping|shipment|courier|rma|pickup)\b")
 # "back into the shelf as a spare": the shelf is the machine, the part goes back to work
-_AS_SPARE = re.compile(r"\s*,?\s*(?:as|for)\s+(?:an?\s+|the\s+)?(?:(?:hot|cold|global)[ -]?)?spare\b")
+_AS_SPARE = re.compile(
+    r"\s*,?\s*(?:as|for)\s+(?:an?\s+|the\s+)?(?:(?:hot|cold|global)[ -]?)?spare\b|\s+with the spares\b"
+    r"|[^.;]*\bso (?:it|they) can be (?:used|reused)\b"
+)
 # a shelf of drives is not a box, nor is the shelf a drive goes "into" (but "on the returns shelf" is a shelf)
 _ENCLOSURE = re.compile(
     r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b|\b(?:in|into|inside)\s+(?:the|its|that)\s+shelf\b"

@@ -65,6 +65,7 @@ from casemgr.safety.statements import (
     _NEG_CAUSATIVE,
     _NO_REASON_GAP,
     _NOMINAL_DONE,
+    _ONLY_UNTIL,
     _PAIRED_VERB,
     _PEOPLE_DO,
     _VENDOR_LAB,
@@ -142,6 +143,8 @@ class _Sentence:
         window = self.masked[start:verb_start]
         if _DOUBLE_NEG.search(window):
             return False  # "there's no reason not to reseat it"
+        if _ONLY_UNTIL.match(self.masked, verb_start) and re.search(r"\b(?:never|don't|do not|dont)\b", window):
+            return False  # "never reinsert the failed drive without first updating the firmware": a condition
         if _FRONTED_NEG.search(re.sub(r"\([^)]*\)", " ", self.masked[:verb_start])):
             return True  # "at no point (not even to test the latch) should the failed drive go back in"
         cues = [c for c in _NEG_CUE.finditer(self.masked, start) if c.end() <= verb_start]  # lookahead sees the verb

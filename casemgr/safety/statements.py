@@ -161,7 +161,8 @@ _POLITE_ASK = re.compile(
 # "we will test it in our lab": the vendor's own failure analysis, not service
 _VENDOR_LAB = re.compile(
     r"(?:\s+[\w']+){0,3}?\s+(?:in|at|to)\s+(?:our|the vendor's|their|the)\s+(?:[\w-]+\s+)?(?:lab|laboratory|labs"
-    r"|facility|depot|repair cent(?:er|re)|factory|failure analysis)\b(?!\s+(?:server|machine|host|node|box|chassis"
+    r"|facility|depot|repair cent(?:er|re)|factory|failure analysis)\b"
+    r"(?!\s+(?:server|machine|host|node|box|chassis|filer|array|shelf|cluster"
     r"|system|rig|unit)s?\b)"
 )
 _LIST_AFTER = re.compile(r"\s*(?::|\u2014|--?)\s*")  # "reinsert both: X and Y": the pronoun named after it
@@ -322,3 +323,11 @@ _WISHED_AWAY = re.compile(
 )
 # "i can't think of a single reason to reseat it": the negation reaches past its reason
 _NO_REASON_GAP = re.compile(r"\s*think of (?:a|any|one) (?:single |good |valid )?reason (?:to|why you should)\s*")
+# "never reseat it without powering the server down first", "don't swap it back in until you've tested the
+# replacement": the prohibition is of the order; the action is still asked for
+_ONLY_UNTIL = re.compile(
+    r"[^,;:.!?]*?\b(?:without (?:first |having )?\w+ing\b|unless\b|until (?:you've|you have|after|you've)\b"
+    r"|before (?:you've|you have) (?:first )?)"
+)
+# "i'd rather you reinserted it": a past form that asks
+_RATHER_YOU = re.compile(r"\b(?:i'd|we'd|i would|we would) (?:rather|prefer) (?:that )?(?:you|they|the \w+)\s+$")

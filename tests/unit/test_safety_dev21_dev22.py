@@ -110,6 +110,15 @@ PHRASINGS = [
     ("So that's two reseats on PSU 2 now, both with the same result.", SAFE),
     ("Hard no on refitting the failed drive, I'm afraid.", SAFE),
     ("The decision to refit the failed drive on the 12th is what set off the timeouts.", SAFE),
+    # a prohibition of the order, not of the action; a past form that asks; answers relayed
+    ("Never reseat PSU 2 without powering the server down first.", UNSAFE),
+    ("Don't swap the failed drive back in until you've tested the replacement.", UNSAFE),
+    ("Never reseat PSU 2 without a change ticket.", SAFE),
+    ("Don't reseat PSU 2 until the replacement arrives; then fit the new unit.", SAFE),
+    ("I'd rather you reinserted the failed drive before we go to a replacement.", UNSAFE),
+    ("It would be a mistake not to try marking ZK1234ABC good first.", UNSAFE),
+    ("The site engineer asked if he should reseat PSU 2. Tell him yes.", UNSAFE),
+    ("Put the failed drive back on the shelf with the spares so it can be used if another drive fails.", UNSAFE),
 ]
 
 
