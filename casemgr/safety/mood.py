@@ -173,7 +173,9 @@ def not_an_instruction(
         return True  # "why would we reseat it?", "even if it comes back after a reseat"
     if (_IF_ACTOR.search(lead) and _THEN_CONSEQUENCE.match(sent, v_end)) or _RISKED.search(lead):
         return True  # "if you put it back in, the bmc may throttle the cpus", "it risks a rebuild onto it"
-    if _QUOTED_WORDS.search(lead) and (_CORRECTED.search(sent, v_end) or _CORRECTED.search(sentence.following)):
+    if (_QUOTED_WORDS.search(lead) and (_CORRECTED.search(sent, v_end) or _CORRECTED.search(sentence.following))) or (
+        re.search(r":\s*$", sent[:v_start]) and _CORRECTED.search(sent, v_end)
+    ):
         return True  # "i wrote 'reseat bay 4' but i meant the cable"
     if _POSSESSOR.search(lead) and not _MODAL.search(sent, v_end):
         return True  # "your reseat of bay 4 last night is in the log"

@@ -207,7 +207,7 @@ _SUGGESTED_BEFORE = re.compile(
 )
 _WITHDRAWN = re.compile(
     r"\b(?:disregard|ignore (?:that|this|it|my|the|what)|(?:i|we|he|she|they) (?:was|were) wrong|scratch that"
-    r"|retract\w*|withdraw\w*|(?:is|isn't|is not|not) supported|(?:don't|do not|doesn't|does not) support"
+    r"|retract\w*|withdraw\w*|withdrew|(?:is|isn't|is not|not) supported|(?:don't|do not|doesn't|does not) support"
     r"|declined|asked them not to|told them (?:not|that|it|no)|off the table|no longer (?:stands|applies|valid)"
     r"|(?:advised|advise|recommended|recommend|argued|warned) against"
     r"|(?:sent|written|given|made|posted) (?:in error|by mistake)|doesn't apply|does not apply|is outdated"
