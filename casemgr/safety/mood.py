@@ -6,6 +6,7 @@ or talked out of: the "request" leg of the scanner, read around one verb of a
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import TYPE_CHECKING
 
 from casemgr.safety.dissuasion import _DISSUADE, _DISSUADE_NEXT, _DONT_AT_END, _TEMPTING
@@ -16,6 +17,7 @@ from casemgr.safety.negation import (
     _HYPOTHETICAL,
     _MODAL,
     _NARRATOR,
+    _NEG_CUE,
     _NONE_EXISTS,
     _OWN_QUESTION,
     _PAST_QUESTION,
@@ -24,6 +26,7 @@ from casemgr.safety.negation import (
     _REPORTED_DEED,
     _RISK,
     _TRIED,
+    _WANT_DONE,
 )
 from casemgr.safety.references import _Ref
 from casemgr.safety.statements import (
@@ -45,8 +48,10 @@ from casemgr.safety.statements import (
     _IF_DONE,
     _IF_SUBJECT,
     _IGNORED_STEP,
+    _LAB_DOES,
     _MACHINE_WILL,
     _MODAL_CONSEQUENCE,
+    _NARRATED,
     _NEG_ANSWER,
     _NOMINAL_DONE,
     _NOT_FIXED_BY,
@@ -81,6 +86,7 @@ from casemgr.safety.statements import (
     _WISHED_AWAY,
     _WITHDRAWN,
     _WITNESSED,
+    _WOULD_IT_HELP,
     _YOU_LEAD,
 )
 
@@ -97,7 +103,10 @@ def not_an_instruction(
     """The action is narrated, reported, hypothetical or talked out of, not asked for."""
     sent, v_start, v_end = sentence.text, match.start(), match.end()
     did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end : v_end + 80])  # "did you try it yet?"
-    if _WHAT_IF.search(lead) or _RATHER_YOU.search(sent, 0, v_start):
+    asked_in_past_form = bool(
+        _WHAT_IF.search(lead) or _RATHER_YOU.search(sent, 0, v_start) or _WOULD_IT_HELP.search(sent, 0, v_start)
+    )
+    if asked_in_past_form:
         past = did = False  # "what if you reseated it and let the controller retry?": a past form, a suggestion
     if (
         (past or word in ("put", "set"))
@@ -132,6 +141,8 @@ def not_an_instruction(
         return True  # "it can make the rebuild fail": the process, not a request for it
     if word.endswith("s") and re.search(r"\b(?:two|three|four|several|many|multiple|repeated|\d+)\s+$", lead):
         return True  # "that's two reseats on fan 2 now": counted, so done
+    if _LAB_DOES.search(sent, 0, v_start):
+        return True  # "our lab will reinstall it in a test filer", "who told you to reinsert it?"
     if _WISHED_AWAY.search(lead):
         return True  # "the last thing we want is that drive back in", "we might have suggested reseating it"
     if _NOTHING_REQUIRES.search(sent, 0, v_start) or (_IF_ACTOR.search(lead) and _BY_ACCIDENT.match(sent, v_end)):
@@ -146,7 +157,10 @@ def not_an_instruction(
         return True  # "the bmc may try to re-enable fan 2 automatically", "... can be accepted back by the controller"
     tried = _TRIED.search(lead)  # "the customer tried putting it back in"
     if wanted is None and (
-        (past and not passive) or did or tried or (word in ("put", "set") and _NARRATOR.search(lead))
+        (past and not passive)
+        or did
+        or tried
+        or (word in ("put", "set") and _NARRATOR.search(lead) and not asked_in_past_form)
     ):
         return True  # narration: "the customer reseated it", "they put it back yesterday"
     if (word.endswith("ing") or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:
@@ -240,3 +254,23 @@ def asks(sentence: _Sentence, match: re.Match) -> bool:
     return any(p.search(lead) for p in (_REPORTED, _OWN_QUESTION)) or any(
         p.search(before) for p in (_OWN_QUESTION, _QUOTED_QUESTION)
     )
+
+
+def wanted_done(sentence: _Sentence, v_start: int) -> _Ref | None:
+    """The part right before a participle that someone wants done: "wants the failed fan reseated"."""
+    i = bisect_left(sentence.starts, v_start) - 1
+    if i < 0 or sentence.phrases[i].location:
+        return None
+    phrase = sentence.phrases[i]
+    if not re.fullmatch(r"\s*(?:to be\s+|to get\s+)?", sentence.text[phrase.end : v_start]):
+        return None
+    want = _WANT_DONE.search(sentence.text, max(0, phrase.start - 16), phrase.start)
+    if want and want[0].startswith(
+        "with"
+    ):  # "never run it with psu 2 reseated", "it booted with ...": negated or narrated
+        clause = sentence.last_at_or_before(sentence.strong_ends, phrase.start)
+        if _NEG_CUE.search(sentence.masked, clause, want.start()) or _NARRATED.search(
+            sentence.masked, clause, want.start()
+        ):
+            return None
+    return phrase if want else None

@@ -17,7 +17,8 @@ _NEG_CUE = re.compile(
     r"|against|without|instead of|rather than|(?:better|safer|preferable|wiser|smarter) than"
     r"|no need|no point|no reason|under no circumstances|in no case|at no point|unsafe|dangerous"
     r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*|a mistake|forget(?: about)?"
-    r"|no(?= (?:more |further |to )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall|put|plug|push|insert|use)\b)"
+    r"|no(?= (?:more |further |to )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall|put|plug|push|insert|use|power"
+    r"|bring|force|mark|set|clear|enable)\b)"
     r"|\w+n't"
     r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b)"
     r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*|doubt\w*|little (?:point|sense|value|use)"
@@ -308,6 +309,7 @@ _HYPOTHETICAL = re.compile(
 _RISK = re.compile(
     r"\b(?:upset\w*|same as (?:reinstalling|reinserting|reseating|putting)|last thing"
     r"|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
+    r"|one thing (?:we|i)(?:'d| would)? (?:need|ask|want)\w* (?:you )?not to"
     r"|(?:won't|will not|doesn't|does not|wouldn't|would not) (?:fix|help|solve|clear|cure)|bad media|bad sectors"
     r"|known[ -]bad|old kb|old article|doesn't apply|does not apply|not (?:recommended|supported|needed|advised"
     r"|allowed|permitted)|not something (?:we|you|i) (?:\w+ )?(?:support|recommend|do|allow|advise)"

@@ -30,7 +30,8 @@ _AS_SPARE = re.compile(
 )
 # a shelf of drives is not a box, nor is the shelf a drive goes "into" (but "on the returns shelf" is a shelf)
 _ENCLOSURE = re.compile(
-    r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b|\b(?:in|into|inside)\s+(?:the|its|that)\s+shelf\b"
+    r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b"
+    r"|\b(?:in|into|inside)\s+(?:the|its|that)\s+(?:(?!returns|rma|spares?|storage)\w+\s+)?shelf\b"
 )
 _CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?|harness(?:es)?)"
 # "the cable on X", "X's power cord": the action is on a cable, not on the part

@@ -38,7 +38,7 @@ from casemgr.safety.text_normalise import normalise
 # "the drive with serial ending 1234abc": the serial named by its last characters
 _SERIAL_ENDING = (
     r"\b(?:serial(?: number)?|sn|s/n|one|module|unit|drive|disk|card|supply|fan|part)\s+(?:that\s+|which\s+)?"
-    r"(?:ending|ends)\s+(?:(?:in|with)\s+)?"
+    r"(?:ending|ends)\s+(?:(?:in|with)\s+)?[-#]?\s?"
 )
 
 
@@ -235,6 +235,7 @@ class _Vocabulary:
 _EMPTY = re.compile(r"\b(?:empty|vacant|unused|unpopulated|free)\s+$")
 _ACCESSORY_OF = re.compile(
     r"\b(?:tray|trays|caddy|caddies|carrier|carriers|sled|sleds|bracket|brackets|blank|blanks|blanking panel|filler"
+    r"|blanking plate|cover plate|plate|grommets?|feet|rubber feet|that held"
     r"|bezel|handle|screws?|rails?|label|sticker)\s+(?:from|of|for|in|out of)\s+(?:the\s+)?$"
 )
 _ATTACH_GAP = re.compile(  # "the drive in bay 5", "the 1100w supply in bay psu 2"
@@ -264,6 +265,8 @@ _SLOT_OF = re.compile(r"'s\s+(?:\w+\s+)?(?:slot|bay|socket|position|port|cage|ri
 _ACCESSORY_AFTER = re.compile(
     r"'s\s+(?:(?:power|data|sas|sata|ac|dc|ribbon)\s+)?(?:cords?|cables?|leads?|connectors?|plugs?|batter(?:y|ies)|bezel"
     r"|tray|carrier|caddy|latch|handle|bracket|cover)\b"
+    r"|\s+(?:entry|record|row|line|field|label|sticker)\b"  # "the bay 4 entry on the asset spreadsheet"
+    r"|\s+(?:carrier|caddy|tray|sled|bracket|grommets?)(?=\s+(?:from|off)\b)"  # "the drive carrier from zk1234abc"
 )
 _REPLACEMENT_FOR = re.compile(r"\s+(?:for|of)\s+")  # "the replacement [for] bay 4"
 _REPLACEMENT_AFTER = re.compile(r"'s\s+(?:replacement|new (?:one|unit|part|card|drive|disk|fan|supply|module))\b")
@@ -329,7 +332,9 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
             comps = last if head.type == "pronoun" else frozenset()
         if head.type != "pronoun" and _EMPTY.search(sent, max(0, head.start - 12), head.start):
             comps = frozenset()  # "fit blanks on empty slots": no part there
-        if head.type == "slot" and _ACCESSORY_OF.search(sent, max(0, head.start - 40), head.start):
+        if head.type in ("slot", "serial", "unhealthy") and _ACCESSORY_OF.search(
+            sent, max(0, head.start - 40), head.start
+        ):
             comps = frozenset()  # "the drive tray from bay 4 can be reused": the tray, not the drive
         if head.type == "slot" and not qualified and comps and comps <= filled:
             comps = frozenset()  # "after the replacement is seated in bay 4: ... bay 4 set good": the new part

@@ -20,7 +20,7 @@ from casemgr.safety.actions import (
     _SUBORD,
     _TRY,
 )
-from casemgr.safety.mood import not_an_instruction
+from casemgr.safety.mood import not_an_instruction, wanted_done
 from casemgr.safety.negation import (
     _CAUSATIVE,
     _CLAUSE_START,
@@ -35,7 +35,6 @@ from casemgr.safety.negation import (
     _PASSIVE,
     _RISK,
     _THEN,
-    _WANT_DONE,
     _WHY,
 )
 from casemgr.safety.objects import (
@@ -61,7 +60,6 @@ from casemgr.safety.statements import (
     _CLAUSE_LINK,
     _CONSEQUENCE_OF,
     _LIST_AFTER,
-    _NARRATED,
     _NEG_CAUSATIVE,
     _NO_REASON_GAP,
     _NOMINAL_DONE,
@@ -207,25 +205,6 @@ class _Sentence:
                 return c_start
         return limit
 
-    def _wanted_done(self, v_start: int) -> _Ref | None:
-        """The part right before a participle that someone wants done: "wants the failed fan reseated"."""
-        i = bisect_left(self.starts, v_start) - 1
-        if i < 0 or self.phrases[i].location:
-            return None
-        phrase = self.phrases[i]
-        if not re.fullmatch(r"\s*(?:to be\s+|to get\s+)?", self.text[phrase.end : v_start]):
-            return None
-        want = _WANT_DONE.search(self.text, max(0, phrase.start - 16), phrase.start)
-        if want and want[0].startswith(
-            "with"
-        ):  # "never run it with psu 2 reseated", "it booted with ...": negated or narrated
-            clause = self.last_at_or_before(self.strong_ends, phrase.start)
-            if _NEG_CUE.search(self.masked, clause, want.start()) or _NARRATED.search(
-                self.masked, clause, want.start()
-            ):
-                return None
-        return phrase if want else None
-
     def phrase_ends_at(self, pos: int) -> bool:
         """A part is named right before ``pos`` (its subject)."""
         i = bisect_right(self.anchor_ends, pos) - 1
@@ -252,7 +231,7 @@ class _Sentence:
         lead = sent[max(self.last_at_or_before(self.clause_cuts, v_start), v_start - 300) : v_start]
         past = bool(_PAST.search(word)) and word[0] not in ":="  # "psu2: enabled" is a setting, not narration
         passive = (past or word in ("put", "set")) and bool(_PASSIVE.search(lead))  # "the drive should be reseated"
-        wanted = self._wanted_done(v_start) if past or word in ("put", "set") else None
+        wanted = wanted_done(self, v_start) if past or word in ("put", "set") else None
         j = bisect_left(self.starts, match.end("v"))
         if wanted is not None and wanted.type == "pronoun" and j < len(self.phrases) and self.phrases[j].start < v_end:
             wanted = None  # "have them put psu 2 back in": "them" are people, the verb has its own object

@@ -21,15 +21,17 @@ _CONCESSIVE_CLAUSE = re.compile(r"\beven\s+(?:if|when|after|though)\b[^,;:.!?]*$
 _CONSIDERED = re.compile(
     r"\b(?:considered|discussed|debated|weighed|evaluated|thought about|thought of|talked about|looked at"
     r"|looked into)"
-    r"\s+(?:\w+\s+){0,3}?$"
+    r"\s+(?:\w+\s+){0,6}?$"
 )
 _DROPPED = re.compile(
     r"\b(?:but|however|rejected|vetoed|ruled out|decided against|declined|turned (?:it )?down|dropped|skip\w*"
-    r"|not (?:a )?(?:good|great|wise) idea|bad idea|not supported|said no)\b"
+    r"|not (?:a )?(?:good|great|wise) idea|bad idea|not supported|said no|not ours|advise against|it can't"
+    r"|it cannot|we wouldn't)\b"
 )
 # "re-adding it was our first idea, but l3 said no": the action named as an idea, then dropped
 _WAS_IDEA = re.compile(
-    r"\s+(?:[\w-]+\s+){0,4}?(?:was|were)\s+(?:our|the|my|an?)\s+(?:\w+\s+)?(?:idea|plan|thought|option)\b"
+    r"\s+(?:[\w-]+\s+){0,4}?(?:was|were)\s+(?:our|the|my|an?|your|their|his|her)\s+(?:[\w'-]+\s+){0,3}?"
+    r"(?:idea|plan|thought|option)\b"
 )
 # "the reseat of bay 4 you did on monday", "a reseat of it was done by your team": a past deed, named
 _NOMINAL_DONE = re.compile(
@@ -37,7 +39,8 @@ _NOMINAL_DONE = re.compile(
     r"|\b(?:was|were|has been|had been|is|got)\s+(?:(?:\w+ly|already|also|once|twice)\s+)?(?:done|performed"
     r"|carried out|attempted|tried"
     r"|completed|logged|recorded|noted|discussed|considered|evaluated|raised|mentioned|suggested|proposed)\b"
-    r"|\b(?:has |have |had )?(?:come|came) up\b)"
+    r"|\b(?:has |have |had )?(?:come|came) up\b"
+    r"|\b(?:was|were) the (?:first|last|only) thing (?:[\w']+ ){0,3}?(?:tried|did|attempted|suggested)\b)"
 )
 # "reseat won't change anything", "a reseat might upset the bus": the action is the subject of a statement
 _SUBJECT_OF = re.compile(
@@ -113,8 +116,8 @@ _OTHERS_WISH = re.compile(
 _NO = r"no(?=\s*[,.!;:-]|\s*$|\s+(?:please|sorry|we|i|it|that|this|not|thanks|way)\b)"  # "no, ..." not "no tools"
 # "reseat psu 2? no, it has an internal fault": a question answered no in the next sentence
 _NEG_ANSWER = re.compile(
-    r"[\s\"':\u2014-]*(?:(?:in (?:our|my) experience|honestly|frankly|sadly|realistically|in short|short answer)"
-    r"\s*[,:]?\s*)?"
+    r"[\s\"':\u2014-]*(?:a\s*:\s*)?"
+    r"(?:(?:in (?:our|my) experience|honestly|frankly|sadly|realistically|in short|short answer)\s*[,:]?\s*)?"
     rf"(?:{_NO}|nope|not really|not (?:now|yet|today)\b|not (?:on|with|without|while|for|in)\b"
     r"|not a chance|no chance|no way|not happening|not at all|none\b|we (?:don't|do not|won't|can't|cannot) do"
     r"|(?:that's|that is) not (?:possible|an option|something we)"
@@ -195,7 +198,8 @@ _SUGGESTED_BY_OTHERS = re.compile(
 # "the partner suggested reinserting it. we've told them that isn't supported", "earlier i told you to
 # reseat psu 2. please ignore that advice": a suggestion already made, reported and then withdrawn
 _SUGGESTED_BEFORE = re.compile(
-    r"\b(?:suggested|proposed|recommended|advised|told (?:you|them|us|the \w+)(?: earlier| before| yesterday)?)\s+"
+    r"\b(?:suggested|proposed|recommended|advised|mentioned|floated|raised|told (?:you|them|us|the \w+)"
+    r"(?: earlier| before| yesterday)?)\s+"
     r"(?:(?:that\s+)?(?:you|they|we|the \w+)\s+)?(?:(?:should|could|might|try)\s+)?(?:to\s+|a\s+|an\s+)?$"
     r"|\b(?:says|said|suggests|recommends|claims|claimed) (?:to|that you should|you should|try)\s+$"
     r"|\bused to (?:say|recommend|suggest|tell you)\s+(?:to\s+)?$|\b(?:would|'d) only (?:suggest|recommend|advise)\s+$"
@@ -212,7 +216,7 @@ _WITHDRAWN = re.compile(
     r"|(?:advised|advise|recommended|recommend|argued|warned) against"
     r"|(?:sent|written|given|made|posted) (?:in error|by mistake)|doesn't apply|does not apply|is outdated"
     r"|out of date|no longer (?:does|do|says|applies|holds)|not (?:suggesting|recommending|asking for) (?:it|that|this)"
-    r"|told (?:him|her) (?:not|that|it|no)"
+    r"|told (?:him|her) (?:not|that|it|no)|not something (?:we|you|i) (?:\w+ )?(?:support|recommend|allow|do)"
     r"|was (?:a mistake|an error|incorrect|wrong))\b"
 )
 # "please don't:" over a list: each item below it is something not to do
@@ -272,7 +276,7 @@ _PEOPLE_DO = re.compile(
 # 'the customer asked: "can we just reseat it?"': their own question, quoted (quotes are normalised away)
 _QUOTED_QUESTION = re.compile(
     r"(?:\b(?:ask|asks|asked|asking|wondered|wrote|queried|wanted to know|question|query)\s*[:,]?"
-    r"|\b(?:customer|client|user|admin|re)\s*:)"
+    r"|\b(?:customer|client|user|admin|re|q)\s*:)"
     r"\s*(?:\w+,?\s+)?"
     r"(?:can|could|may|should|shall|would|do|is it ok\w* (?:if|for)|why (?:can't|don't)) (?:we|i|us)\b[^?]*$"
 )
@@ -299,7 +303,7 @@ _NOT_TO_DO_LEAD = re.compile(r"^[^:]{0,60}\b(?:not to do|to avoid|don'ts|do not 
 # "the log has fan 2 re-enabled at 02:00", "the audit log shows psu 2 being re-enabled": a record of the past
 _RECORD_SHOWS = re.compile(
     r"\b(?:log|logs|audit|history|events?|sel|records?|output|report|trail|timeline|dashboard|graph|entry|entries)\s+"
-    r"(?:\w+\s+)?(?:has|have|had|shows?|showed|lists?|listed|records?|recorded|says?|said|notes?|noted)\b"
+    r"(?:\w+\s+)?(?:has|have|had|shows?|showed|lists?|listed|records?|recorded|says?|said|notes?|noted|reads?)\b"
 )
 # "doesn't go away with a reseat": what an action would not fix
 _NOT_FIXED_BY = re.compile(
@@ -322,12 +326,35 @@ _WISHED_AWAY = re.compile(
     r"|\b(?:would|might|could) have (?:suggested|asked|recommended|advised|proposed|tried)\s+(?:you\s+)?(?:to\s+)?$"
 )
 # "i can't think of a single reason to reseat it": the negation reaches past its reason
-_NO_REASON_GAP = re.compile(r"\s*think of (?:a|any|one) (?:single |good |valid )?reason (?:to|why you should)\s*")
+_NO_REASON_GAP = re.compile(
+    r"\s*think of (?:a|any|one) (?:single |good |valid )?reason (?:to|why you should)\s*"
+    # "we never said to reseat it"
+    r"|\s*(?:said|told you|asked you|suggested|recommended|advised)\s+(?:you\s+)?(?:to\s+)?"
+    r"|\s*(?:try to\s+)?\w+\s+(?:it|them)\s+(?:or|and)\s+"  # "don't try to release it or reseat it"
+)
 # "never reseat it without powering the server down first", "don't swap it back in until you've tested the
 # replacement": the prohibition is of the order; the action is still asked for
 _ONLY_UNTIL = re.compile(
-    r"[^,;:.!?]*?\b(?:without (?:first |having )?\w+ing\b|unless\b|until (?:you've|you have|after|you've)\b"
+    r"[^,;:.!?]*?\b(?:without (?:first |having )?\w+ing\b|until (?:you've|you have|after)\b"
     r"|before (?:you've|you have) (?:first )?)"
 )
 # "i'd rather you reinserted it": a past form that asks
 _RATHER_YOU = re.compile(r"\b(?:i'd|we'd|i would|we would) (?:rather|prefer) (?:that )?(?:you|they|the \w+)\s+$")
+# "would it help if your team put the failed supply back in?": a suggestion in the past tense
+_WOULD_IT_HELP = re.compile(r"\bwould it (?:help|be (?:ok|okay|possible|worth (?:it|trying)))\s+if\b[^,;:.!?]*$")
+# a quoted instruction, then what dismisses it: "the runbook line 'reseat the failed member' is obsolete"
+_DISMISSED = re.compile(
+    r"\b(?:obsolete|out of date|outdated|(?:doesn't|does not|won't|wouldn't) apply|not approved|removed|deleted|struck"
+    r"|generic|template|different (?:symptom|error|signature|issue|problem|case|fault)|not the (?:procedure|fix|right)"
+    r"|not be followed|withdr\w+|ignore|disregard|scratch|wrong|incorrect|mistake|no longer"
+    r"|left over|(?:we|i) (?:do )?object|not something|never said|wasn't in|not in our|not ours|advise against"
+    r"|can't recommend|cannot recommend|won't|why we|(?:to confirm|answer|short answer)\s*:?\s*no|^\W*no\b)"
+)
+# "our failure analysis lab will reinsert it into a test chassis": the vendor's own work
+_LAB_DOES = re.compile(
+    r"\b(?:our|the vendor's)\s+(?:failure analysis\s+|fa\s+|repair\s+)?(?:lab|labs|laboratory|depot|fa team"
+    r"|failure analysis team)\s+(?:will|would|can|may|is going to|are going to|plans? to|intends? to)\s+(?:\w+ly\s+)?$"
+    # "who told you to reinsert it?"
+    r"|\bwho\s+(?:told|asked|advised|instructed)\s+(?:you|them|him|her|the \w+)\s+to\s+$"
+    r"|\bwould it have (?:helped|been (?:better|worth it|wise))\s+(?:to|if)\s+"
+)

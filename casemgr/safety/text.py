@@ -49,8 +49,8 @@ from casemgr.safety.negation import _AFFIRM, _AFFIRM_INLINE, _HEALTHY_STATUS, _R
 from casemgr.safety.references import _Vocabulary
 from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
 from casemgr.safety.sentence import _Sentence
-from casemgr.safety.statements import _KEPT_OUT, _LIST_ITEM, _LIST_NUMBER, _NEG_HEADER
-from casemgr.safety.text_normalise import normalise, split_sentences
+from casemgr.safety.statements import _DISMISSED, _KEPT_OUT, _LIST_ITEM, _LIST_NUMBER, _NEG_HEADER
+from casemgr.safety.text_normalise import normalise, quoted_ranges, split_sentences
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,11 @@ def _read_by_rules(
         preceding = normalise(excerpts[number - 1]) if number else ""
         refused = bool(_REFUSAL_ANSWER.fullmatch(preceding)) if number else False
         named_next: frozenset[int] = frozenset()
-        if following and len(following.split()) <= 8 and not any(p.search(following) for p, *_ in _VERBS):
+        if (
+            following
+            and (len(following.split()) <= 8 or re.match(r"\W*(?:i mean|i meant|meaning|that is)\b", following))
+            and not any(p.search(following) for p, *_ in _VERBS)
+        ):
             fragment = _Sentence(following, vocab, frozenset(), topic=True)  # "the nvram one, slot 1."
             named_next = fragment.anchors[0].comps if fragment.anchors else frozenset()
         sentence = _Sentence(
@@ -236,8 +240,16 @@ def _read_by_rules(
         not_to_do = (not_to_do and (listed or bool(_LIST_NUMBER.match(sentence.text)))) or (
             not verbs and bool(_NEG_HEADER.match(sentence.text))
         )
+        cited = quoted_ranges(excerpt, sentence.text)
+        dismissed = bool(cited) and bool(
+            _DISMISSED.search(re.sub("|".join(re.escape(sentence.text[a:b]) for a, b in cited), " ", sentence.text))
+            or _DISMISSED.search(following)
+        )
         for readings in verbs:
             verb_start = readings[0][0].start()
+            if dismissed and any(a <= verb_start < b for a, b in cited):
+                negated_at.append(verb_start)  # "the line 'reseat the failed member' is obsolete": cited, then dropped
+                continue
             if (
                 not_to_do
                 or sentence.negated(verb_start)

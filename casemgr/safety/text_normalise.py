@@ -141,3 +141,17 @@ _SENTENCE_END = re.compile(
     r"(?<![Nn]r\.)(?<!e\.g\.)(?<!i\.e\.)(?<![MmDd]r\.)(?<![Mm]s\.)(?<!vs\.)"
     r"(?:(?<=[.!?;])|(?<=[.!?;]['\"\u2019\u201d)]))(?!(?<=[Nn]o\.)\s+[#\d])\s+|\n+"
 )
+
+
+_QUOTED = re.compile(r"\"([^\"\n]{3,200})\"|(?<![\w'])'([^'\n]{3,160})'(?![\w'])")
+
+
+def quoted_ranges(raw: str, normalised: str) -> list[tuple[int, int]]:
+    """Where the text quoted in ``raw`` ("the KB says 'reseat the drive'") lies in ``normalised``,
+    which has lost its quotes: a quoted instruction is cited, not necessarily given."""
+    ranges = []
+    for m in _QUOTED.finditer(raw.translate(_QUOTES)):
+        inner = normalise(m[1] or m[2]).rstrip(" .!?,;:")
+        if inner and (at := normalised.find(inner)) >= 0:
+            ranges.append((at, at + len(inner)))
+    return ranges

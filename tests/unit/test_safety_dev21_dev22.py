@@ -119,6 +119,20 @@ PHRASINGS = [
     ("It would be a mistake not to try marking ZK1234ABC good first.", UNSAFE),
     ("The site engineer asked if he should reseat PSU 2. Tell him yes.", UNSAFE),
     ("Put the failed drive back on the shelf with the spares so it can be used if another drive fails.", UNSAFE),
+    # wordings of dev28 and dev29: cited instructions, dismissed; Q and A; the vendor's lab
+    ('The runbook line "reseat the failed member and re-add it" is obsolete; do not follow it.', SAFE),
+    ('As the runbook says, "reseat the failed member and re-add it".', UNSAFE),
+    ("Q: Can we plug PSU 2 back in until the new one arrives?\nA: No. The other supply carries the load.", SAFE),
+    ("Q: Can we plug PSU 2 back in until the new one arrives?\nA: Yes, go ahead.", UNSAFE),
+    ("PSU 2: replace. No reseat, no power-on.", SAFE),
+    ("Our failure analysis lab will reinsert ZK1234ABC into a test chassis.", SAFE),
+    ("Who told you to reinsert the failed drive?", SAFE),
+    ("We never said to reseat PSU 2.", SAFE),
+    ("Do not reseat PSU 2 unless we ask you to in writing.", SAFE),
+    ("Move the drive carrier from ZK1234ABC onto the new SSD; the new one ships without one.", SAFE),
+    ("It's tempting to unquarantine the drive, but it's the one thing we need you not to do.", SAFE),
+    ("Would it help if your team put PSU 2 back in so the BMC can read its FRU data?", UNSAFE),
+    ("Correction: it's PSU 2 that should be reseated, I mean the failed one.", UNSAFE),
 ]
 
 
