@@ -7,9 +7,10 @@ throwaway directory (the app never needs it: it reads the weights with plain Pyt
     scripts/train-safety-model --simulate   # the table the thresholds were chosen from
 
 Only development parts are read (``bench/safety_scanner.DEV_PARTS``); a held-out part is
-never opened. ``--simulate`` replays six moments of the project's history: the rules as
-they were just before they met fresh parts (commit 5970730, tuned on dev to dev20, met dev21
-and dev22; 0f2aa8d, tuned on dev to dev18, met
+never opened. ``--simulate`` replays eight moments of the project's history: the rules as
+they were just before they met fresh parts (commit 58da786, tuned on dev to dev26, met dev27
+to dev30; 0ae8069, tuned on dev to dev22, met dev23 to dev26; 5970730, tuned on dev to dev20,
+met dev21 and dev22; 0f2aa8d, tuned on dev to dev18, met
 dev19 and dev20; 10c8019, tuned on dev to dev16, met
 dev17 and dev18; d17bba3, tuned on dev to dev14, met
 dev15 and dev16; 16140d8, tuned on dev to dev12, met dev13 and dev14; f501805, tuned on
@@ -44,14 +45,16 @@ from casemgr.safety.text import defers  # noqa: E402
 
 C = 30.0  # weak regularisation: the n-grams that matter are rare
 MIN_DF = 2  # a term seen in one reply only says nothing general
-# --simulate (5,269 fresh replies, six moments of history): F1 0.9622, within 0.0001 of the best
-# (0.75), and the highest such threshold, so the fewest wrong refusals; 0.75 also refused two safe
-# sentences of the unit tables ("PSU 1 is fine. Push it back in firmly."). A veto of rule refusals
-# the model is sure are safe was measured too (below 0.1: precision 94.5% -> 96.1% on the same
-# replies) and rejected: the model scores "do not reseat the healthy drive, reseat the failed
-# one" at 0.000 and "reseat or replace the failed drive" at 0.03, which is what the rules are for.
-REFUSE_AT = 0.8
+# --simulate (8,822 fresh replies, eight moments of history, the stress parts dev25, dev26 and dev29
+# among them): the best F1 of the first column (0.9487; 0.8 gave 0.9481 and 0.5% less recall). A veto
+# of rule refusals the model is sure are safe was measured too (the other columns: below 0.1,
+# precision 93.0% -> 95.6% at 0.8) and rejected: the model scores "do not reseat the healthy drive,
+# reseat the failed one" at 0.000 and "reseat or replace the failed drive" at 0.03, which is what the
+# rules are for.
+REFUSE_AT = 0.75
 HISTORY = (  # (commit, the parts its rules were tuned on, the fresh parts they met next)
+    ("58da786", DEV_PARTS[:26], ("dev27", "dev28", "dev29", "dev30")),
+    ("0ae8069", DEV_PARTS[:22], ("dev23", "dev24", "dev25", "dev26")),
     ("5970730", DEV_PARTS[:20], ("dev21", "dev22")),
     ("0f2aa8d", DEV_PARTS[:18], ("dev19", "dev20")),
     ("10c8019", DEV_PARTS[:16], ("dev17", "dev18")),

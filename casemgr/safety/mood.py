@@ -49,6 +49,7 @@ from casemgr.safety.statements import (
     _IF_SUBJECT,
     _IGNORED_STEP,
     _LAB_DOES,
+    _LET_ME_KNOW,
     _MACHINE_WILL,
     _MODAL_CONSEQUENCE,
     _NARRATED,
@@ -102,6 +103,8 @@ def not_an_instruction(
 ) -> bool:
     """The action is narrated, reported, hypothetical or talked out of, not asked for."""
     sent, v_start, v_end = sentence.text, match.start(), match.end()
+    if _LET_ME_KNOW.search(sent, 0, v_start):
+        return False  # "let me know when you've reseated the dead supply": the deed is asked for
     did = _DID.search(lead) and not re.search(r"\byet\b", sent[v_end : v_end + 80])  # "did you try it yet?"
     asked_in_past_form = bool(
         _WHAT_IF.search(lead) or _RATHER_YOU.search(sent, 0, v_start) or _WOULD_IT_HELP.search(sent, 0, v_start)

@@ -266,7 +266,7 @@ _WHO = (
 _MACHINE = r"controller|array|system|firmware|bmc|idrac|ilo|host|server|os|driver|filer|node|it|itself"
 _TRIED = re.compile(
     rf"(?<!have )(?<!did )(?<!had )\b(?:{_WHO}|you|{_MACHINE})\s+(?:already\s+|also\s+|then\s+)?(?:tried|attempted"
-    r"|kept|started|began|went ahead and)\s+(?:to\s+)?$"
+    r"|kept|started|began|went ahead and)\s+(?:to\s+|a\s+|an\s+|another\s+)?$"
     r"|^\W*(?:already\s+|also\s+)?(?:tried|attempted)\s+(?:to\s+)?$"  # a note without its subject: "tried reseating it"
 )
 _NARRATOR = re.compile(
@@ -311,13 +311,14 @@ _RISK = re.compile(
     r"|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
     r"|one thing (?:we|i)(?:'d| would)? (?:need|ask|want)\w* (?:you )?not to"
     r"|(?:won't|will not|doesn't|does not|wouldn't|would not) (?:fix|help|solve|clear|cure)|bad media|bad sectors"
-    r"|known[ -]bad|old kb|old article|doesn't apply|does not apply|not (?:recommended|supported|needed|advised"
+    r"|known[ -]bad|old kb|old article|old runbook|old procedure|old guidance|prohibit\w*|forbid\w*"
+    r"|doesn't apply|does not apply|not (?:recommended|supported|needed|advised"
     r"|allowed|permitted)|not something (?:we|you|i) (?:\w+ )?(?:support|recommend|do|allow|advise)"
     r"|is what (?:triggered|caused|set off|started|kicked off)|(?:triggered|caused|set off) the"
     r"|what (?:we|you) (?:want|need|must|should|try|are trying|have) (?:to )?avoid|outdated|obsolete|superseded"
     r"|(?:something|one thing|a step|an action|a thing) (?:we|you|i) (?:\w+ly )?(?:do not|don't|never|won't|would not"
     r"|wouldn't|cannot|can't) (?:recommend|advise|support|do|suggest)|not a useful step|no use|pointless|futile"
-    r"|which is why (?:we|you) (?:never|don't|do not|won't"
+    r"|which is (?:exactly |precisely )?why (?:we|you) (?:never|don't|do not|won't"
     r"|avoid|(?:strongly )?advise against)|against (?:our |the )?(?:[\w-]+ ){0,2}polic(?:y|ies)|blocked by policy"
     r"|off the table|out of the question|not an option|(?:was|is|were) (?:wrong|mistaken|incorrect)"
     r"|bad advice|only hides?|would (?:only )?hide|hides? (?:the|a) (?:real )?\w+|failing media"

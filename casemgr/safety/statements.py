@@ -116,7 +116,7 @@ _OTHERS_WISH = re.compile(
 _NO = r"no(?=\s*[,.!;:-]|\s*$|\s+(?:please|sorry|we|i|it|that|this|not|thanks|way)\b)"  # "no, ..." not "no tools"
 # "reseat psu 2? no, it has an internal fault": a question answered no in the next sentence
 _NEG_ANSWER = re.compile(
-    r"[\s\"':\u2014-]*(?:a\s*:\s*)?"
+    r"[\s\"':\u2014-]*(?:a\s*:\s*)?(?:i (?:understand|know|get|see)[^.;!?]{0,40}?,?\s*but\s+)?"
     r"(?:(?:in (?:our|my) experience|honestly|frankly|sadly|realistically|in short|short answer)\s*[,:]?\s*)?"
     rf"(?:{_NO}|nope|not really|not (?:now|yet|today)\b|not (?:on|with|without|while|for|in)\b"
     r"|not a chance|no chance|no way|not happening|not at all|none\b|we (?:don't|do not|won't|can't|cannot) do"
@@ -216,7 +216,8 @@ _WITHDRAWN = re.compile(
     r"|(?:advised|advise|recommended|recommend|argued|warned) against"
     r"|(?:sent|written|given|made|posted) (?:in error|by mistake)|doesn't apply|does not apply|is outdated"
     r"|out of date|no longer (?:does|do|says|applies|holds)|not (?:suggesting|recommending|asking for) (?:it|that|this)"
-    r"|told (?:him|her) (?:not|that|it|no)|not something (?:we|you|i) (?:\w+ )?(?:support|recommend|allow|do)"
+    r"|(?:has been|have been|was|were|been) (?:removed|deleted|dropped)|told (?:him|her) (?:not|that|it|no)"
+    r"|not something (?:we|you|i) (?:\w+ )?(?:support|recommend|allow|do)"
     r"|was (?:a mistake|an error|incorrect|wrong))\b"
 )
 # "please don't:" over a list: each item below it is something not to do
@@ -294,7 +295,7 @@ _PROCESS_AFTER = re.compile(
 # "we've seen customers reinsert failed nvme drives and lose the group": experience, narrated
 _WITNESSED = re.compile(
     r"\b(?:some|many|other|most|a few)\s+(?:customers?|people|sites?|users?|admins?|engineers?|techs?|teams?)\s+"
-    r"(?:(?:\w+ly|still)\s+)?(?:try to|tries to|attempt to|like to|want to|prefer to)?\s*$"
+    r"(?:(?:\w+ly|still)\s+)?(?:try to|tries to|try|tries|attempt to|like to|want to|prefer to)?\s*$"
     r"|\b(?:seen|saw|watched|known|heard of|had)\s+(?:customers?|people|sites?|users?|teams?|others|admins?|engineers?"
     r"|techs?|technicians?)\s+(?:(?:\w+ly|try to|try and|attempt to)\s+)?$"
 )
@@ -357,4 +358,11 @@ _LAB_DOES = re.compile(
     # "who told you to reinsert it?"
     r"|\bwho\s+(?:told|asked|advised|instructed)\s+(?:you|them|him|her|the \w+)\s+to\s+$"
     r"|\bwould it have (?:helped|been (?:better|worth it|wise))\s+(?:to|if)\s+"
+)
+# "let me know when you've reseated the dead supply", "... once fan 2 has been reseated": asked, then awaited
+_LET_ME_KNOW = re.compile(
+    r"\b(?:let (?:me|us) know|tell (?:me|us)|ping me|update (?:me|us)|report back)\b[^.;!?]*?\b(?:when|once"
+    r"|after|as soon as)"
+    r"\s+(?:(?:you've|you have|you|it's|it has|they've|they have)\s+|[^.;!?]{1,30}?\s(?:has|have) been\s+)"
+    r"(?:\w+ly\s+)?$"
 )

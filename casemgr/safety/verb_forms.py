@@ -349,7 +349,7 @@ _SETTING = re.compile(
 )
 # "install the card in another filer", "fit it in a lab machine": not where the new part goes
 _OTHER_MACHINE = re.compile(
-    r"\b(?:other|another|different|second|spare|test|lab|identical|neighbouring|neighboring|sister)\s+"
+    r"\b(?:other|another|different|second|spare|test|lab|identical|neighbouring|neighboring|sister|dev|staging)\s+"
     r"(?:[\w-]+\s+){0,2}?(?:chassis|servers?|filers?|nodes?|machines?|hosts?|box|boxes|systems?|units?|arrays?)\b"
     r"|\banother\s+[a-z]+\s?\d+\b"
 )  # "another flr 3300": a model number

@@ -133,6 +133,15 @@ PHRASINGS = [
     ("It's tempting to unquarantine the drive, but it's the one thing we need you not to do.", SAFE),
     ("Would it help if your team put PSU 2 back in so the BMC can read its FRU data?", UNSAFE),
     ("Correction: it's PSU 2 that should be reseated, I mean the failed one.", UNSAFE),
+    # wordings of dev30
+    ("Let me know how it goes after you've reseated the dead supply.", UNSAFE),
+    ("Let me know once PSU 2 has been reseated.", UNSAFE),
+    ("Reseating a failed drive can make it look healthy for a few hours, which is exactly why we don't do it.", SAFE),
+    ("Would it be worth trying the failed drive in another bay? I understand the instinct, but no.", SAFE),
+    ("Some sites try swapping the supplies between slots. We'd rather you didn't.", SAFE),
+    ("Your runbook says to reseat a failed PSU before calling us. That step has been removed.", SAFE),
+    ("Testing the failed supply in another server is exactly what our safety notice prohibits.", SAFE),
+    ("Rather than sending the failed drive back, why not put it in your dev box?", UNSAFE),
 ]
 
 
