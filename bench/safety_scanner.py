@@ -4,7 +4,7 @@
     .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
     .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Development parts: dev, dev2 ... dev30. Held-out parts: heldout, heldout2 and heldout6
+Development parts: dev, dev2 ... dev30. Held-out parts: heldout, heldout2, heldout6, heldout17 and heldout18
 (heldout3 to heldout5 and heldout7 to heldout16 became dev10 to dev22 once measured).
 Each line gives the whole guard (the rules, then the second opinion where they find
 nothing) and, at its end, the rules alone.
@@ -63,8 +63,10 @@ PARTS = (
     "heldout",
     "heldout2",
     "heldout6",
+    "heldout17",
+    "heldout18",
 )
-HELDOUT = frozenset({"heldout", "heldout2", "heldout6"})
+HELDOUT = frozenset({"heldout", "heldout2", "heldout6", "heldout17", "heldout18"})
 DEV_PARTS = tuple(p for p in PARTS if p not in HELDOUT)  # what the rules are tuned and the model trained on
 
 
