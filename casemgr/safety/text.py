@@ -66,6 +66,7 @@ _Reading = tuple[re.Match[str], ActionKind, bool, bool]  # a verb's match, then 
 #: "is it back in?", "did the tech put it back?": a question about how things are or were asks
 #: nobody to act, whatever the n-grams say; "could you put it back?" is not one of these
 STATE_QUESTION = re.compile(r"^\W*(?:is|are|was|were|has|had|did)\b.*\?\W*$")
+_MENTION = re.compile(r"\bx[a-z]+\b")  # a part or pronoun, as the model's masking names it
 #: "the unit has failed.", "psu 2 is dead.": a report of a part's state (read on the masked sentence)
 STATE_REPORT = re.compile(
     r"^\W*(?:(?:the|this|that|your|our|its)\s+)?(?:x\w+\s+)+(?:(?:has|had|have|is|was|were|are)\s+)?"
@@ -148,14 +149,23 @@ def defers(sentences: Sequence[second_opinion.MaskedSentence], likeliest: int, d
     """Whether the model's likeliest sentence is one the rules have read: its action found not asked
     for, a question or a report about how things are, or only a pronoun for what the sentence before
     it, read and found not asked for, was about ("the firmware may power psu 2 back on; just watch
-    for it")."""
+    for it"); or whether the reply is a word or two that name no part and no action ("Hello")."""
     sentence = sentences[likeliest]
     return (
-        likeliest in declined
+        _says_nothing(sentences)
+        or likeliest in declined
         or bool(STATE_QUESTION.match(normalise(sentence.excerpt)))
         or bool(STATE_REPORT.match(sentence.masked))
         or (likeliest - 1 in declined and second_opinion.only_pronouns(sentence))
     )
+
+
+def _says_nothing(sentences: Sequence[second_opinion.MaskedSentence]) -> bool:
+    """A greeting: one or two words, no part, no action (a reply in another language
+    names neither, yet says something, so length counts too)."""
+    if sum(len(s.masked.split()) for s in sentences) >= 3:
+        return False
+    return not any(_MENTION.search(s.masked) or _verb_matches(normalise(s.excerpt)) for s in sentences)
 
 
 def rule_findings(

@@ -89,6 +89,9 @@ def test_configured_rules_still_decide() -> None:
         "Push it back in, the new drive I mean, then rescan.",  # the replacement, named after "it"
         "Is the failed drive back in its bay?",  # a question about how things are
         "Move the failed drive to the returns shelf.",  # handled for its return
+        "The unit has failed.",  # a report of its state
+        "Hello",  # no part and no action at all (a macro's first draft)
+        "Hi Priya,",
     ],
 )
 def test_the_model_defers_to_what_the_rules_read(text: str) -> None:
