@@ -40,6 +40,7 @@ MODEL_PATH = Path(__file__).with_name("second_opinion.json")
 TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|\?")
 NGRAM_MAX = 3
 SENTENCE_BREAK = "xsent"
+MENTION = re.compile(r"\bx[a-z]+\b")  # a mask token: what read() puts in place of a part or pronoun
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,14 @@ def model() -> Model:
     )
 
 
+def mentions(sentence: MaskedSentence) -> set[str]:
+    """The mask tokens of the parts and pronouns the sentence names ("xbad", "xpronoun", ...)."""
+    return set(MENTION.findall(sentence.masked))
+
+
 def only_pronouns(sentence: MaskedSentence) -> bool:
     """The sentence names a part only by a pronoun ("just watch for it")."""
-    return "xpronoun" in sentence.masked and not re.search(r"\bx(?!pronoun\b)[a-z]+\b", sentence.masked)
+    return mentions(sentence) == {"xpronoun"}
 
 
 def join(sentences: Sequence[MaskedSentence]) -> str:

@@ -66,7 +66,6 @@ _Reading = tuple[re.Match[str], ActionKind, bool, bool]  # a verb's match, then 
 #: "is it back in?", "did the tech put it back?": a question about how things are or were asks
 #: nobody to act, whatever the n-grams say; "could you put it back?" is not one of these
 STATE_QUESTION = re.compile(r"^\W*(?:is|are|was|were|has|had|did)\b.*\?\W*$")
-_MENTION = re.compile(r"\bx[a-z]+\b")  # a part or pronoun, as the model's masking names it
 #: "the unit has failed.", "psu 2 is dead.": a report of a part's state (read on the masked sentence)
 STATE_REPORT = re.compile(
     r"^\W*(?:(?:the|this|that|your|our|its)\s+)?(?:x\w+\s+)+(?:(?:has|had|have|is|was|were|are)\s+)?"
@@ -165,7 +164,7 @@ def _says_nothing(sentences: Sequence[second_opinion.MaskedSentence]) -> bool:
     names neither, yet says something, so length counts too)."""
     if sum(len(s.masked.split()) for s in sentences) >= 3:
         return False
-    return not any(_MENTION.search(s.masked) or _verb_matches(normalise(s.excerpt)) for s in sentences)
+    return not any(second_opinion.mentions(s) or _verb_matches(normalise(s.excerpt)) for s in sentences)
 
 
 def rule_findings(
@@ -251,10 +250,10 @@ def _read_by_rules(
             not verbs and bool(_NEG_HEADER.match(sentence.text))
         )
         cited = quoted_ranges(excerpt, sentence.text)
-        dismissed = bool(cited) and bool(
-            _DISMISSED.search(re.sub("|".join(re.escape(sentence.text[a:b]) for a, b in cited), " ", sentence.text))
-            or _DISMISSED.search(following)
-        )
+        outside = list(sentence.text)  # the sentence with what it quotes blanked out
+        for a, b in cited:
+            outside[a:b] = " " * (b - a)
+        dismissed = bool(cited) and bool(_DISMISSED.search("".join(outside)) or _DISMISSED.search(following))
         for readings in verbs:
             verb_start = readings[0][0].start()
             if dismissed and any(a <= verb_start < b for a, b in cited):
