@@ -10,6 +10,8 @@ import re
 
 _NEG_CUE = re.compile(
     r"\b(?:nothing (?:to (?:be )?gain(?:ed)?|(?:is )?gained) (?:by|from|in)"  # before "nothing"
+    r"|(?:won't|will not|wouldn't|would not|doesn't|does not|isn't going to) (?:help|work|do (?:any|much) good"
+    r"|make (?:any|much) difference)(?= (?:to|by) )"  # "it won't help to reseat it" (before "n't")
     r"|not in a position|not advisable|unwise|inadvisable|ill-advised|imprudent|discourag\w*|pointless|futile|useless"
     r"|counterproductive"
     r"|not|never|dont|cannot|unable|impossible|nor|neither|nothing|nobody|no one|none|no way|no longer"
@@ -26,8 +28,8 @@ _NEG_CUE = re.compile(
 )  # "please stop reseating it": a prohibition verb
 # "nobody on the night shift should reinsert it": a negative subject, then its own words
 _NEG_SUBJECT = re.compile(
-    r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+)|neither)\s*$"
-)  # "neither part is to be reinstalled"
+    r"\b(?:nobody|no one|noone|none of (?:you|them|us|your \w+)|neither(?: [\w' ]{1,40}? nor)?)\s*$"
+)  # "neither part is to be reinstalled", "neither I nor the field engineer will ask you to"
 # "there's no reason not to", "it can't hurt to": two negations make a suggestion
 _DOUBLE_NEG = re.compile(
     r"\b(?:(?:no|any) reason (?:why )?(?:you )?(?:not to|can't|shouldn't|couldn't|cannot|wouldn't)|no harm in"
@@ -77,6 +79,7 @@ _GAP_WORDS = frozenset(
         "also",
         "again",
         "strongly",
+        "bench",  # "we do not recommend bench-testing it" (the hyphen reads as a space)
         "really",
         "recommend",
         "recommended",

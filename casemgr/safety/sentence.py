@@ -161,7 +161,7 @@ class _Sentence:
             if (
                 "," not in gap
                 and _NEG_SUBJECT.search(self.masked, start, cue.end())
-                and len(words) <= 6
+                and len(words) <= 8  # "neither I nor the field engineer will ask you to reinsert it"
                 and not _CLAUSE_LINK.intersection(words)  # "nobody will mind if you reseat it"
             ):
                 return True  # "nobody in the night shift reinserts it": the subject's own words
