@@ -90,6 +90,7 @@ from casemgr.safety.statements import (
     _WOULD_IT_HELP,
     _YOU_LEAD,
 )
+from casemgr.safety.verb_forms import is_gerund
 
 #: "what if you reseated it", "what if fan 2 were reseated": the past tense of a suggestion
 _WHAT_IF = re.compile(r"\bwhat if\b[^,;:.!?]*$")
@@ -166,7 +167,7 @@ def not_an_instruction(
         or (word in ("put", "set") and _NARRATOR.search(lead) and not asked_in_past_form)
     ):
         return True  # narration: "the customer reseated it", "they put it back yesterday"
-    if (word.endswith("ing") or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:
+    if (is_gerund(word) or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:
         return True  # "you told us you had another go, fitting it back in"
     if (_NONE_EXISTS.search(lead) and not _DOUBLE_NEG.search(lead)) or (
         _HYPOTHETICAL.search(lead) and (_RISK.search(sent, v_end) or _RISK.search(sentence.following))
@@ -199,7 +200,7 @@ def not_an_instruction(
     if (sent.rstrip().endswith("?") and _NEG_ANSWER.match(sentence.following)) or _REFUSE_INLINE.search(sent, v_end):
         return True  # "reseat psu 2? no, it's dead", "re 'can we reseat it': no"
     if sentence.refused and (
-        word.endswith("ing") or ((passive or past) and re.search(r"\b(?:when|if|once|whenever|after)\b", lead))
+        is_gerund(word) or ((passive or past) and re.search(r"\b(?:when|if|once|whenever|after)\b", lead))
     ):
         return True  # "> can we put it back? / no, please don't. / it can fault the bus when it's reinserted."
     if _THANKS.search(lead) and not (_FUTURE.search(lead) or _FUTURE.search(sent, v_end)):

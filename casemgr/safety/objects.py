@@ -32,7 +32,9 @@ _AS_SPARE = re.compile(
 _ENCLOSURE = re.compile(
     r"\b(?:expansion|disk|drive|storage|jbod)\s+shelf\b"
     r"|\b(?:in|into|inside)\s+(?:the|its|that)\s+(?:(?!returns|rma|spares?|storage)\w+\s+)?shelf\b"
-)
+    r"|\b(?:in|into|inside)\s+(?:another|a different|a second|an empty|a free)\s+"
+    r"(?:(?!returns|rma|spares?|storage)\w+\s+)?shelf\b|\b(?:in|into|inside)\s+shelf\s+\d+\b"
+)  # "install it in another shelf", "into shelf 2": a disk shelf, where a drive runs
 _CABLE = r"(?:cables?|cords?|connectors?|leads?|wires?|harness(?:es)?)"
 # "the cable on X", "X's power cord": the action is on a cable, not on the part
 _CABLE_BEFORE = re.compile(

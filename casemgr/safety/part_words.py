@@ -79,6 +79,12 @@ _UNHEALTHY_ADJ = _words(
     "kicked out",
     "ejected",
     "dying",
+    "non working",  # before "working", a healthy part's word
+    "nonworking",
+    "not working",
+    "inoperative",
+    "inoperable",
+    "unresponsive",
 )
 _OTHER_ADJ = _words("new", "replacement", "spare", "good", "healthy", "working", "fresh", "incoming", "rma")
 _STOP = _words(

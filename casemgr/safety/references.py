@@ -271,7 +271,14 @@ _ACCESSORY_AFTER = re.compile(
 _REPLACEMENT_FOR = re.compile(r"\s+(?:for|of)\s+")  # "the replacement [for] bay 4"
 _REPLACEMENT_AFTER = re.compile(r"'s\s+(?:replacement|new (?:one|unit|part|card|drive|disk|fan|supply|module))\b")
 _AWAITED = re.compile(
-    r"\b(?:until|till|til|before|pending|awaiting|(?:waiting|wait) (?:for|on)|in the meantime before)\s+$"
+    r"\b(?:until|till|til|before|pending|awaiting|(?:waiting|wait) (?:for|on)|in the meantime before"
+    r"|(?:before|until) (?:we|you|they|i|our \w+) (?:can |will |\w+ to )?(?:dispatch|ship|send|order|raise|book|arrange"
+    r"|approve|authori[sz]e|commit to|request|get)\w*(?: you| out)?(?: (?:a|an|the|any))?)\s+$"
+)  # "before we dispatch a replacement, please remove it": "it" is not the replacement
+# "the replacement will show up as psu 2": the slot names where the new part is, not a part to act on
+_SHOWN_AS = re.compile(
+    r"\b(?:show(?:s|ed|ing)? up|appear(?:s|ed|ing)?|comes? up|came up|register(?:s|ed)?|enumerates?"
+    r"|(?:be|is|are|gets?) (?:detected|listed|seen|reported|identified|recogni[sz]ed)) as\s+$"
 )
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|plus|as well as)?\s*(?:then\s+|also\s+)?")  # "X and (then) Y"
 
@@ -339,6 +346,9 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
         if head.type == "slot" and not qualified and comps and comps <= filled:
             comps = frozenset()  # "after the replacement is seated in bay 4: ... bay 4 set good": the new part
         location = (head.location and not qualified) or bool(_SLOT_OF.match(sent, end))  # "in fan 2's slot"
+        location = location or (
+            head.type == "slot" and bool(_SHOWN_AS.search(sent, max(0, head.start - 40), head.start))
+        )
         if head.type in ("serial", "slot", "unhealthy", "kind") and (
             (phrases and phrases[-1].type == "other" and _REPLACEMENT_FOR.fullmatch(sent, phrases[-1].end, head.start))
             or _REPLACEMENT_AFTER.match(sent, end)
@@ -352,7 +362,11 @@ def _phrases(sent: str, mentions: list[_Ref], previous: frozenset[int], topic: b
         weak = weak or (head.type == "other" and bool(_UNWANTED.search(sent, max(0, head.start - 40), head.start)))
         # "keep using it until the new one arrives, just reseat it": a part still awaited is no antecedent
         weak = weak or (head.type == "other" and bool(_AWAITED.search(sent, max(0, head.start - 40), head.start)))
-        orphan = head.type == "pronoun" and not topic and not any(not p.location and not p.weak for p in phrases)
+        orphan = (
+            head.type == "pronoun"
+            and not topic
+            and not any(not p.location and not p.weak and not p.orphan for p in phrases)
+        )  # "take it out and put it back": the second "it" means no more than the first
         type_ = head.type
         if type_ != "pronoun" and (accessory := _ACCESSORY_AFTER.match(sent, end)):
             type_, comps, end = "other", frozenset(), accessory.end()  # "psu 2's cord": the cord, which "it" may mean

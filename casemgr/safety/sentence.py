@@ -80,6 +80,13 @@ from casemgr.safety.verb_forms import (
     _SETTING,
     _SWAP_END,
     _THERE,
+    is_gerund,
+)
+
+#: between an unnamed "it" and the phrase that names it: "put it back: i'm talking about the psu in slot 2"
+_CLARIFIED_BY = re.compile(
+    r"[^,;:.!?()]*[,:;]\s*(?:(?:i'm|i am) (?:talking about|referring to|speaking of)\s+|(?:i mean|i meant|meaning"
+    r"|that is|namely|specifically)\s*,?\s*)?"
 )
 
 
@@ -343,7 +350,7 @@ class _Sentence:
                     named_after is not None
                     and named_after.type != "pronoun"
                     and not named_after.location
-                    and re.fullmatch(r"[^,;:.!?()]*,\s*", sent[objects[0].end : named_after.start])
+                    and _CLARIFIED_BY.fullmatch(sent, objects[0].end, named_after.start)
                     and _APPOS_END.match(sent, named_after.end)
                 ):
                     comps = named_after.comps
@@ -369,7 +376,7 @@ class _Sentence:
                 comps -= p.comps
         if objects:
             head = objects[0]
-            gerund = word.endswith("ing") or re.search(
+            gerund = is_gerund(word) or re.search(
                 r"\b(?:a|an|the|another)\s+(?:(?:earlier|previous|last|first|second|latest|recent|quick)\s+)?$", lead
             )
             colon = re.match(r"\s*:", sent[head.end :])  # "reseating the failed drive: not recommended"

@@ -229,19 +229,8 @@ def _read_by_rules(
         named_any = named_any or bool(sentence.anchors)
         answered = bool(_AFFIRM.match(following))
         quoted = quoted_lines[number]
-        for redo in _REDO.finditer(sentence.text):  # "you reseated bay 4 on monday. please do it once more"
-            if last_deed is not None and not sentence.negated(redo.start()):
-                redone = last_deed[1]
-                if with_ := _REDO_WITH.match(sentence.text, redo.end()):  # "try that with psu 2": on that part
-                    i = bisect_left(sentence.starts, with_.end())
-                    if i < len(sentence.phrases) and sentence.starts[i] == with_.end():
-                        redone = sentence.phrases[i].comps
-                for index in sorted(redone):
-                    decision = evaluate(last_deed[0], components[index], asset, rules)
-                    key = (number, components[index].serial, last_deed[0])
-                    if not decision.allowed and key not in seen:
-                        seen.add(key)
-                        findings.append(Finding(decision, components[index], excerpt, last_deed[0]))
+        deed_before = last_deed  # what a "do it again" here repeats, unless this sentence names a deed first
+        deeds_here: list[tuple[int, ActionKind, frozenset[int]]] = []
         negated_at: list[int] = []  # where this sentence's negated actions start
         understood = False  # whether the rules read an action here: what it acts on, or that it is not asked
         verbs = _verb_matches(sentence.text)
@@ -272,6 +261,7 @@ def _read_by_rules(
                 deed, deed_action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if deed:
                     last_deed = (deed_action, deed)
+                    deeds_here.append((verb_start, deed_action, deed))
                     understood = True
                 comps, action = (
                     (frozenset(), reading) if quoted else sentence.targets(match, reading, packaging, strict)
@@ -291,6 +281,23 @@ def _read_by_rules(
                 if not decision.allowed and key not in seen:
                     seen.add(key)
                     findings.append(Finding(decision, components[index], excerpt, action))
+        for redo in _REDO.finditer(sentence.text):  # "you reseated bay 4 on monday. please do it once more"
+            earlier = [
+                (a, c) for at, a, c in deeds_here if at < redo.start()
+            ]  # "i know you reseated it, but try it once more"
+            repeated = earlier[-1] if earlier else deed_before
+            if repeated is not None and not sentence.negated(redo.start()):
+                redone = repeated[1]
+                if with_ := _REDO_WITH.match(sentence.text, redo.end()):  # "try that with psu 2": on that part
+                    i = bisect_left(sentence.starts, with_.end())
+                    if i < len(sentence.phrases) and sentence.starts[i] == with_.end():
+                        redone = sentence.phrases[i].comps
+                for index in sorted(redone):
+                    decision = evaluate(repeated[0], components[index], asset, rules)
+                    key = (number, components[index].serial, repeated[0])
+                    if not decision.allowed and key not in seen:
+                        seen.add(key)
+                        findings.append(Finding(decision, components[index], excerpt, repeated[0]))
         understood = understood or bool(_KEPT_OUT.search(sentence.text))  # "mark it offline": out of service
         healthy_status = bool(
             sentence.anchors

@@ -63,6 +63,11 @@ def _forms(*lemmas: str) -> str:
     return _words(*forms)
 
 
+def is_gerund(verb: str) -> bool:
+    """ "reseating", "bringing": a gerund or participle, but never the verb "bring" itself."""
+    return verb.endswith("ing") and verb.split()[0] not in ("bring", "brings")
+
+
 # The actions that put a part back in service, physically or logically. Each is a verb
 # (any inflection) and what must follow it; the part it acts on is found by ``targets``.
 _RESEAT = _forms("reseat")
