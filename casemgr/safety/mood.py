@@ -115,9 +115,9 @@ def not_an_instruction(
     if (
         (past or word in ("put", "set"))
         and not _WHAT_IF.search(lead)
-        and re.search(r"\b(?:was|were|had been|has been|have been)\s+(?:\w+ly\s+)?$", lead)
+        and re.search(r"\b(?:was|were|been)\s+(?:\w+ly\s+)?$", lead)
     ):
-        return True  # "the removed drive was put back in on saturday"
+        return True  # "the removed drive was put back in on saturday", "has fan 2 been put back in since?"
     if word in ("put", "set") and _YOU_LEAD.search(lead) and _PAST_TIME.match(sent, v_end):
         return True  # "any reason you put it back in yesterday?"
     if _WHAT_WAS_DONE.match(sent) or (

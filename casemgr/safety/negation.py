@@ -21,10 +21,12 @@ _NEG_CUE = re.compile(
     r"|risky|bad idea|at no stage|at no time|on no account|under no condition|resist\w*|a mistake|forget(?: about)?"
     r"|no(?= (?:more |further |to )?(?:re\w+|\w+ing|retry|reseat|reinsert|reinstall|put|plug|push|insert|use|power"
     r"|bring|force|mark|set|clear|enable)\b)"
-    r"|\w+n't"
+    r"|\w+n't"  # "we've disabled auto-rebuild onto it" (the automatic action is switched off, above)
     r"|(?:stop|quit|cease)(?= \w+ing\b| (?:anyone|anybody|people|them|others|your \w+) from\b)"
     r"|hold(?:ing)? off(?: on)?|postpone\w*|put off|defer\w*|doubt\w*|little (?:point|sense|value|use)"
-    r"|(?:hard|firm|a|big) no (?:on|to))\b"
+    r"|(?:hard|firm|a|big) no (?:on|to)"
+    r"|(?:disabl\w*|turn\w* off|switch\w* off|block\w*|prevent\w*|suppress\w*|deactivat\w*|pause\w*)"
+    r" (?:the )?(?:automatic|auto))\b"
 )  # "please stop reseating it": a prohibition verb
 # "nobody on the night shift should reinsert it": a negative subject, then its own words
 _NEG_SUBJECT = re.compile(
@@ -356,6 +358,13 @@ _AFFIRM = re.compile(
     r"|(?:it|you|they|that|he|she) (?:can|may|could)(?=\s*[.!;]|\s*,(?!\s*but\b)|\s+(?:go ahead|yes|now)\b))\b"
 )  # "you asked whether it can go back in. it can, go ahead"
 # "you asked if you could reseat it: yes, please": the answer in the same sentence
+# "did you try reseating it? if not, that would be my first move": the question about the past invites it
+_IF_NOT_DO = re.compile(
+    r"\W*(?:if not|if you haven't|if you have not|if not yet|if nobody has|if no one has|if it hasn't been)\b"
+    r"(?![^.!?]*\b(?:don't|do not|never|no need|leave|wait|hold off|not to)\b)"
+    r"[^.!?]*\b(?:please|go ahead|do (?:so|it|that)|try|give it|first (?:move|step|thing)|worth|i'd|i would|we'd"
+    r"|recommend|suggest|should|now|today)\b"
+)
 _AFFIRM_INLINE = re.compile(
     r"[:\u2014]\s*(?:yes|yeah|yep|sure|of course|certainly|absolutely|go ahead|please do|by all means)\b"
 )
@@ -402,8 +411,10 @@ _REFUSAL_AFTER = re.compile(
     r"\b(?:say no|said no|answer is no|answer was no|tell them no|told them no|refuse\w*|decline\w*|push back"
     r"|point them|don't let|do not let|stop them|we can't allow|not approved"
     r"|not allowed|please don't|please do not|the answer is no|no to|refer them|direct them|must not be"
-    r"|mustn't be|is not to be|are not to be|rather than|escalate)\b"
-)
+    r"|mustn't be|is not to be|are not to be|rather than|escalate"
+    r"|(?:we|i)(?:'re| are|'m| am)? (?:won't|will not|shan't|not going to|can't|cannot|don't|do not)"
+    r"(?: do (?:that|it|so)| be doing (?:that|it))?(?=\s*(?:[-,.;:!\u2014]|$)))\b"
+)  # "someone suggested we unquarantine it. we won't - the risk is too high"
 # "No." / "I'm afraid not." as a whole sentence: the answer to a question, explained by the next one
 _REFUSAL_ANSWER = re.compile(
     r"(?:\W*(?:no|nope|no way|unfortunately not|unfortunately,? no|i'm afraid not|afraid not|definitely not"

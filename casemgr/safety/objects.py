@@ -14,7 +14,8 @@ _PACKAGING = re.compile(
     r"(?:box|bag|packaging|package|packing|carton|container|shipper|sleeve|shelf|envelope|clamshell|pouch|foam"
     r"|wrapper|tote|crate|return kit|shipping box|esd bag|anti static bag|antistatic bag|sleeve|mailer"
     r"|quarantine|quarantined state"  # "put it back into quarantine": out of service again
-    r"|manifest|returns list|rma list|paperwork|tracker|bin|returns bin|returns cage)\b"
+    r"|manifest|returns list|rma list|paperwork|tracker|bin|returns bin|returns cage"
+    r"|shipment|consignment|parcel|courier)\b"  # "the ssd can go back in the same shipment"
 )
 # "find the original packaging? the failed supply goes back in it": "it" is the packaging
 _CONTAINER = re.compile(

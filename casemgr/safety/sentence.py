@@ -83,6 +83,7 @@ from casemgr.safety.verb_forms import (
     is_gerund,
 )
 
+_AT_EVENT = re.compile(r"\b(?:at|on|after|during|upon|before|since|until|till|every|each)\s+$")
 #: between an unnamed "it" and the phrase that names it: "put it back: i'm talking about the psu in slot 2"
 _CLARIFIED_BY = re.compile(
     r"[^,;:.!?()]*[,:;]\s*(?:(?:i'm|i am) (?:talking about|referring to|speaking of)\s+|(?:i mean|i meant|meaning"
@@ -232,6 +233,9 @@ class _Sentence:
             or any(p.type == "other" for p in self.phrases[i : bisect_left(self.starts, self.object_end(v_end))])
         ):
             return frozenset(), action  # "the storage team will add ...": prose; "... on the new drive": not the part
+        if word.startswith("power") and _AT_EVENT.search(sent, max(0, v_start - 16), v_start):
+            self.set_aside.add(v_start)
+            return frozenset(), action  # "does it spin at power-on?": an event, not an instruction
         if word[0] in ":=" and not _SETTING.search(sent, 0, v_start):
             self.set_aside.add(v_start)
             return frozenset(), action  # "psu2: enabled" in a status listing sets nothing

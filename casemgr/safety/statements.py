@@ -342,7 +342,12 @@ _ONLY_UNTIL = re.compile(
 # "i'd rather you reinserted it": a past form that asks
 _RATHER_YOU = re.compile(r"\b(?:i'd|we'd|i would|we would) (?:rather|prefer) (?:that )?(?:you|they|the \w+)\s+$")
 # "would it help if your team put the failed supply back in?": a suggestion in the past tense
-_WOULD_IT_HELP = re.compile(r"\bwould it (?:help|be (?:ok|okay|possible|worth (?:it|trying)))\s+if\b[^,;:.!?]*$")
+_WOULD_IT_HELP = re.compile(
+    r"(?:\bwould it (?:help|be (?:ok|okay|possible|worth (?:it|trying)))"
+    r"|\b(?:it|that|this)(?:'d| would| might| could) (?:really |definitely |probably |certainly )?(?:help|be (?:great"
+    r"|good|helpful|ideal|best|useful|better|nice|handy|appreciated|worth (?:it|trying)))"
+    r"|\b(?:i|we)(?:'d| would) (?:really )?(?:appreciate it|be grateful|like it|prefer it))\s+if\b[^,;:.!?]*$"
+)  # "it would help if you reseated the nvram card": a past form, asked for
 # a quoted instruction, then what dismisses it: "the runbook line 'reseat the failed member' is obsolete"
 _DISMISSED = re.compile(
     r"\b(?:obsolete|out of date|outdated|(?:doesn't|does not|won't|wouldn't) apply|not approved|removed|deleted|struck"

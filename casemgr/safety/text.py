@@ -45,7 +45,15 @@ from dataclasses import dataclass
 from casemgr.safety import second_opinion
 from casemgr.safety.actions import _VERBS
 from casemgr.safety.mood import asks
-from casemgr.safety.negation import _AFFIRM, _AFFIRM_INLINE, _HEALTHY_STATUS, _REDO, _REDO_WITH, _REFUSAL_ANSWER
+from casemgr.safety.negation import (
+    _AFFIRM,
+    _AFFIRM_INLINE,
+    _HEALTHY_STATUS,
+    _IF_NOT_DO,
+    _REDO,
+    _REDO_WITH,
+    _REFUSAL_ANSWER,
+)
 from casemgr.safety.references import _Vocabulary
 from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
 from casemgr.safety.sentence import _Sentence
@@ -228,6 +236,8 @@ def _read_by_rules(
         )
         named_any = named_any or bool(sentence.anchors)
         answered = bool(_AFFIRM.match(following))
+        # "did you try reseating it? if not, please do": a question about the deed, then the invitation
+        invited = sentence.text.rstrip().endswith("?") and bool(_IF_NOT_DO.match(following))
         quoted = quoted_lines[number]
         deed_before = last_deed  # what a "do it again" here repeats, unless this sentence names a deed first
         deeds_here: list[tuple[int, ActionKind, frozenset[int]]] = []
@@ -270,7 +280,7 @@ def _read_by_rules(
                     not comps
                     and (answered or _AFFIRM_INLINE.search(sentence.text, match.end()))
                     and (quoted or asks(sentence, match))
-                ):
+                ) or (not comps and invited and not quoted):
                     comps, action = sentence.targets(match, reading, packaging, strict, as_instruction=True)
                 if comps:
                     break
