@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from casemgr.assets.serials import serial_key
 from casemgr.errors import RuleError
 from rma.states import RmaKind
 
@@ -92,8 +93,9 @@ def normalise_serial(serial: str) -> str:
 
 
 def serial_matches(expected: str, returned: str) -> bool:
-    """The returned part must be the one that failed; case and spaces do not matter."""
-    return normalise_serial(expected) == normalise_serial(returned)
+    """The returned part must be the one that failed; case, spaces and separators do not matter
+    ("drv-0000-0607" is DRV00000607: ``casemgr.assets.serials.serial_key``)."""
+    return serial_key(expected) == serial_key(returned)
 
 
 def return_due(installed_at: datetime, days: int) -> datetime:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset, Component, Part, QuarantinedSerial
+from casemgr.assets.serials import checked_serial
 from casemgr.assets.services import install_component, quarantine
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
@@ -351,9 +352,9 @@ def install(
         raise ForbiddenError("Your role cannot record this installation.")
     transition(rma.kind, rma.state, S.INSTALLED)
     failed, asset = rma.failed_component, rma.asset
-    serial = rules.normalise_serial(serial)
-    if not serial:
+    if not serial.strip():
         raise CaseRuleError("Enter the new part's serial number.")
+    serial = checked_serial(serial)
     rma.installed_at = now
     if rma.current_dispatch is not None and notes.strip():
         rma.current_dispatch.notes = f"{rma.current_dispatch.notes}\n[{now:%Y-%m-%d %H:%M} UTC] {notes.strip()}".strip()

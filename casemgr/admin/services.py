@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from casemgr.admin import audit
 from casemgr.admin.targets import validate_targets, validate_weekly_hours
 from casemgr.assets.models import Asset, Component, Part, Product
+from casemgr.assets.serials import checked_serial, serial_key
 from casemgr.assets.services import EntryGuard
 from casemgr.auth.models import User
 from casemgr.auth.roles import Role
@@ -217,7 +218,7 @@ def create_asset(
             raise CaseRuleError(f"Slot {c['slot']!r} appears twice.")
         slots.add(c["slot"].lower())
         asset.components.append(
-            Component(slot=c["slot"], part=part, serial=c["serial"].strip().upper(), state="active", installed_at=now)
+            Component(slot=c["slot"], part=part, serial=checked_serial(c["serial"]), state="active", installed_at=now)
         )
     guard = EntryGuard(session, [c.serial for c in asset.components])
     refusals = [r for c in asset.components if (r := guard.refusal(asset, c.slot, c.serial)) is not None]
@@ -225,11 +226,9 @@ def create_asset(
         safety.record_refusals(session, actor, refusals, channel=channel, now=now, asset=asset)
     named: dict[str, str] = {}
     for component in asset.components:
-        if component.serial in named:
-            raise CaseRuleError(
-                f"Serial {component.serial} appears twice ({named[component.serial]} and {component.slot})."
-            )
-        named[component.serial] = component.slot
+        if (key := serial_key(component.serial)) in named:  # "TWIN" and "t-win" are one serial
+            raise CaseRuleError(f"Serial {component.serial} appears twice ({named[key]} and {component.slot}).")
+        named[key] = component.slot
         if (where := guard.installed_in(component.serial)) is not None:  # the wording of install_component
             raise CaseRuleError(f"Serial {component.serial} is already installed in {where[0]} of {where[1]}.")
     session.add(asset)

@@ -24,8 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset, Component, Part, Product
+from casemgr.assets.serials import checked_serial, serial_key
 from casemgr.assets.services import EntryGuard
 from casemgr.contracts.models import Contract
+from casemgr.errors import InvalidInput
 from casemgr.organizations.models import Organization, Site
 from casemgr.safety import services as safety
 
@@ -53,7 +55,11 @@ def parse_components(text: str) -> list[tuple[str, str, str]]:
         part_number, sep2, serial = rest.partition(":")
         if not sep or not sep2 or not slot.strip() or not part_number.strip() or not serial.strip():
             raise ValueError(f"component {chunk!r} is not in the form slot=PART_NUMBER:SERIAL")
-        result.append((slot.strip(), part_number.strip(), serial.strip().upper()))
+        try:
+            canonical = checked_serial(serial)
+        except InvalidInput as refused:
+            raise ValueError(f"component {chunk!r}: {refused}") from None
+        result.append((slot.strip(), part_number.strip(), canonical))
     slots = [s.lower() for s, _, _ in result]
     if len(set(slots)) != len(slots):
         raise ValueError("the same slot appears twice")
@@ -185,12 +191,12 @@ def _plan_row(
         part = parts.get(part_number)
         if part is None:
             raise ValueError(f"unknown part number {part_number!r} in slot {slot}")
-        if comp_serial in seen_components:
-            first = seen_components[comp_serial]
+        if (key := serial_key(comp_serial)) in seen_components:  # "TWIN" and "t-win" are one serial
+            first = seen_components[key]
             raise ValueError(
                 f"component serial {comp_serial} appears twice in this file"
                 + (f" (also line {first})" if first != line else " (twice in this row)")
             )
-        seen_components[comp_serial] = line
+        seen_components[key] = line
         asset.components.append(Component(slot=slot, part=part, serial=comp_serial, state="active", installed_at=now))
     return asset, contract

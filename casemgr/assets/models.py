@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from casemgr.assets.serials import serial_key
 from casemgr.db import Base
 from casemgr.organizations.models import Organization, Site
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.default import DefaultExecutionContext
 
 COMPONENT_STATES = ("active", "suspect", "failed", "quarantined", "removed")
 #: States in which a component must never be put back into service.
@@ -80,6 +84,11 @@ class Asset(Base):
 _STATE_VALUES = ", ".join(f"'{s}'" for s in COMPONENT_STATES)
 
 
+def _key_of_serial(context: DefaultExecutionContext) -> str:
+    """The insert's serial_key, for rows inserted without the ORM (``insert(Component)``)."""
+    return serial_key(context.get_current_parameters()["serial"])
+
+
 class Component(Base):
     """A part installed in an asset slot, with its own serial."""
 
@@ -99,7 +108,7 @@ class Component(Base):
         # same part cannot both win (the services check first and say where it is).
         Index(
             "uq_component_serial_installed",
-            "serial",
+            "serial_key",
             unique=True,
             sqlite_where=text("state != 'removed'"),
             postgresql_where=text("state != 'removed'"),
@@ -112,6 +121,8 @@ class Component(Base):
     #: Where it sits, as the customer reads it on the chassis: "bay 4", "PSU 1".
     slot: Mapped[str] = mapped_column(String(32))
     serial: Mapped[str] = mapped_column(String(64), index=True)
+    #: What serials are compared by ("SSD-0000-0204" is SSD00000204); set from ``serial``.
+    serial_key: Mapped[str] = mapped_column(String(64), index=True, default=_key_of_serial, server_default="")
     state: Mapped[str] = mapped_column(String(16), default="active")
     installed_at: Mapped[datetime | None]
     removed_at: Mapped[datetime | None]
@@ -124,6 +135,11 @@ class Component(Base):
     def is_unsafe(self) -> bool:
         return self.state in UNSAFE_COMPONENT_STATES
 
+    @validates("serial")
+    def _keyed(self, _name: str, serial: str) -> str:
+        self.serial_key = serial_key(serial)
+        return serial
+
 
 class QuarantinedSerial(Base):
     """A serial that failed once and may never be installed again, anywhere."""
@@ -131,10 +147,17 @@ class QuarantinedSerial(Base):
     __tablename__ = "quarantined_serial"
 
     serial: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: What serials are compared by (see ``Component.serial_key``).
+    serial_key: Mapped[str] = mapped_column(String(64), index=True, default=_key_of_serial, server_default="")
     reason: Mapped[str] = mapped_column(String(200))
     #: The component record it came out of, for the history.
     component_id: Mapped[int | None] = mapped_column(ForeignKey("component.id"))
     quarantined_at: Mapped[datetime]
+
+    @validates("serial")
+    def _keyed(self, _name: str, serial: str) -> str:
+        self.serial_key = serial_key(serial)
+        return serial
 
 
 IMPORT_JOB_STATES = ("queued", "running", "done", "refused", "failed")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casemgr.assets.models import UNSAFE_COMPONENT_STATES, Asset, Component, Part, QuarantinedSerial
+from casemgr.assets.serials import checked_serial, serial_key
 from casemgr.auth.models import User
 from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases.rules import CaseRuleError
@@ -44,7 +45,7 @@ class EntryGuard:
     record, or the quarantine list: what ``check_install`` looks up) and the serials
     installed in an asset now (any state but removed). Only the former go on to
     ``check_install``, so a refusal carries the install path's rule code and wording.
-    Serials are compared as stored: stripped and upper case.
+    Serials are compared by key (``casemgr.assets.serials``): "ssd-0000-0204" is SSD00000204.
     """
 
     CHUNK = 500
@@ -53,23 +54,23 @@ class EntryGuard:
         self.session = session
         self._guarded: set[str] = set()
         self._installed: dict[str, tuple[str, str]] = {}
-        wanted = sorted({s.strip().upper() for s in serials if s and s.strip()})
+        wanted = sorted({k for s in serials if (k := serial_key(s))})
         for i in range(0, len(wanted), self.CHUNK):
             chunk = wanted[i : i + self.CHUNK]
             self._guarded.update(
                 session.scalars(
-                    select(Component.serial).where(
-                        Component.serial.in_(chunk), Component.state.in_(sorted(UNSAFE_COMPONENT_STATES))
+                    select(Component.serial_key).where(
+                        Component.serial_key.in_(chunk), Component.state.in_(sorted(UNSAFE_COMPONENT_STATES))
                     )
                 )
             )
             self._guarded.update(
-                session.scalars(select(QuarantinedSerial.serial).where(QuarantinedSerial.serial.in_(chunk)))
+                session.scalars(select(QuarantinedSerial.serial_key).where(QuarantinedSerial.serial_key.in_(chunk)))
             )
             rows = session.execute(
-                select(Component.serial, Component.slot, Asset.serial)
+                select(Component.serial_key, Component.slot, Asset.serial)
                 .join(Asset, Component.asset_id == Asset.id)
-                .where(Component.serial.in_(chunk), Component.state != "removed")
+                .where(Component.serial_key.in_(chunk), Component.state != "removed")
                 .order_by(Component.id)
             )
             for serial, slot, asset_serial in rows:
@@ -77,12 +78,12 @@ class EntryGuard:
 
     def refusal(self, asset: Asset, slot: str, serial: str) -> safety.Refusal | None:
         """The safety guard's refusal of ``serial`` going into ``slot`` of ``asset`` (which may be unsaved)."""
-        serial = serial.strip().upper()
-        return safety.check_install(self.session, asset, serial, slot) if serial in self._guarded else None
+        guarded = serial_key(serial) in self._guarded
+        return safety.check_install(self.session, asset, serial, slot) if guarded else None
 
     def installed_in(self, serial: str) -> tuple[str, str] | None:
         """(slot, asset serial) where ``serial`` is installed now (any state but removed), else None."""
-        return self._installed.get(serial.strip().upper())
+        return self._installed.get(serial_key(serial))
 
 
 def can_install(actor: User, asset: Asset, part: Part) -> bool:
@@ -104,9 +105,10 @@ def install_component(
     note: str = "",
 ) -> Component:
     """Record a part going into a slot; the part it replaces is removed (and quarantined if it failed)."""
-    slot, serial = slot.strip(), serial.strip().upper()
-    if not slot or not serial:
+    slot = slot.strip()
+    if not slot or not serial.strip():
         raise CaseRuleError("Slot and serial are required.")
+    serial = checked_serial(serial)
     part = session.scalar(select(Part).where(Part.part_number == part_number.strip()))
     if part is None:
         raise CaseRuleError(f"Unknown part number {part_number!r}.")
@@ -117,7 +119,9 @@ def install_component(
     refusal = safety.check_install(session, asset, serial, slot)
     if refusal is not None:
         safety.record_refusals(session, actor, [refusal], channel=channel, now=now, asset=asset)
-    elsewhere = session.scalar(select(Component).where(Component.serial == serial, Component.state != "removed"))
+    elsewhere = session.scalar(
+        select(Component).where(Component.serial_key == serial_key(serial), Component.state != "removed")
+    )
     if elsewhere is not None:
         raise CaseRuleError(f"Serial {serial} is already installed in {elsewhere.slot} of {elsewhere.asset.serial}.")
     old = next((c for c in asset.components if c.slot.lower() == slot.lower() and c.state != "removed"), None)

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from casemgr import events
 from casemgr.assets.models import Asset, Component
+from casemgr.assets.serials import serial_key
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.auth.roles import can_open_cases
@@ -177,7 +178,7 @@ def open_case(
         component = session.scalar(
             select(Component).where(
                 Component.asset_id == asset.id,
-                Component.serial == component_serial.strip().upper(),
+                Component.serial_key == serial_key(component_serial),
                 Component.state != "removed",
             )
         )

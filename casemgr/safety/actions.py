@@ -129,6 +129,7 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
             rf"\b(?P<v>{_forms('want', 'need', 'get', 'have')}|'d like|would like)"
             # not "have you put it back in?"
             r"(?!\s+(?:you|they|we|i|he|she|anyone|anybody|someone|somebody)\s+(?!to\b)\w)"
+            r"(?!\s+(?:put|set|got|been|\w+ed)\s)"  # "should have put it back in": a perfect, not "have it back in"
             rf"{_OBJ}\s+back\s+(?:in|into|online|up)\s*"
             r"(?:play|service|action|production|use|the array|the pool|the group|the raid group|the aggregate|bay"
             r"|slot|the chassis|the server|the system|the enclosure|the shelf|its (?:bay|slot|place)|place|position"

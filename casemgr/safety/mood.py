@@ -99,6 +99,12 @@ if TYPE_CHECKING:
     from casemgr.safety.sentence import _Sentence
 
 
+_MODAL_FIRST = re.compile(
+    r"\b(?:could|can|would|will|should|shall|may|might|must)\s+"
+    r"(?:(?!(?:have|had|not|never|if|when|that|happen)\b)[\w'-]+\s+){1,4}$"
+)  # "could the site team put it back in?": a modal before the subject, so "put" is not a past tense
+
+
 def not_an_instruction(
     sentence: _Sentence, match: re.Match, lead: str, word: str, past: bool, passive: bool, wanted: _Ref | None
 ) -> bool:
@@ -164,7 +170,13 @@ def not_an_instruction(
         (past and not passive)
         or did
         or tried
-        or (word in ("put", "set") and _NARRATOR.search(lead) and not asked_in_past_form)
+        or (
+            word in ("put", "set")
+            and _NARRATOR.search(lead)
+            and not asked_in_past_form
+            and not (_MODAL_FIRST.search(lead) and not re.search(r"\bwhy\b", lead))  # "could the site team put it
+        )  # back in?" asks, as "could you" does
+        or (word in ("put", "set") and re.search(r"\b(?:have|has|had|'ve)\s+(?:\w+ly\s+)?$", lead))
     ):
         return True  # narration: "the customer reseated it", "they put it back yesterday"
     if (is_gerund(word) or past) and _REPORTED_DEED.search(sent, 0, v_start) and not passive:

@@ -60,6 +60,10 @@ class _Ref:  # a mention; then a phrase (head mention + qualifying serial/slot),
     orphan: bool = False  # a pronoun with nothing named before it in the text
 
 
+_REMOVED_WORDS = re.compile(r"\b(?:removed|pulled|old|original|previous|ejected|kicked out|took out|taken out)\b")
+_QUARANTINED_WORDS = re.compile(r"\bquarantined\b")
+
+
 def _family(word: str) -> tuple[str, ...]:
     return next((fam for fam in KIND_FAMILIES if word in fam), (word,))
 
@@ -169,6 +173,17 @@ class _Vocabulary:
             return unhealthy
         return frozenset(candidates) if len(candidates) == 1 else frozenset()
 
+    def _in_the_state_named(self, words: str, comps: frozenset[int]) -> frozenset[int]:
+        """ "the removed drive" is the one removed, "the failed drive" the one failed in its bay, when the
+        case has both (a part replaced under an earlier RMA): the refusal then names the part meant."""
+        if _REMOVED_WORDS.search(words):
+            wanted = {"removed"}
+        elif _QUARANTINED_WORDS.search(words):
+            wanted = {"quarantined", "failed"}
+        else:
+            wanted = {"failed", "quarantined"}
+        return frozenset(i for i in comps if self.components[i].state in wanted) or comps
+
     @staticmethod
     def _qualified_inside(found: list[_Ref]) -> list[_Ref]:
         """ "the bay 3 ssd": a kind mention with a slot or serial inside it is that part."""
@@ -196,6 +211,8 @@ class _Vocabulary:
                 if size := m.groupdict().get("size"):  # "the failed 16gb": the unhealthy parts of that size
                     sized = self._by_size(size)
                     comps = (comps & sized) or comps
+                if type_ == "unhealthy":
+                    comps = self._in_the_state_named(sent[m.start() : end], comps)
                 found.append(
                     _Ref(
                         m.start(),

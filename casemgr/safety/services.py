@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset, Component, QuarantinedSerial
+from casemgr.assets.serials import serial_key
 from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES
 from casemgr.cases.models import Case, CaseEvent
@@ -61,10 +62,11 @@ class SafetyBlocked(SafetyRefused):
 
 
 def _quarantined(session: Session, serials: Iterable[str]) -> set[str]:
-    serials = list(serials)
-    if not serials:
+    """The keys (``casemgr.assets.serials.serial_key``) of those serials on the quarantine list."""
+    keys = sorted({serial_key(s) for s in serials})
+    if not keys:
         return set()
-    return set(session.scalars(select(QuarantinedSerial.serial).where(QuarantinedSerial.serial.in_(serials))))
+    return set(session.scalars(select(QuarantinedSerial.serial_key).where(QuarantinedSerial.serial_key.in_(keys))))
 
 
 def component_facts(session: Session, asset: Asset) -> list[ComponentFacts]:
@@ -79,7 +81,7 @@ def component_facts(session: Session, asset: Asset) -> list[ComponentFacts]:
             state=c.state,
             data_bearing=c.part.data_bearing,
             pending_failure=c.state == "suspect",
-            serial_quarantined=c.serial in quarantined,
+            serial_quarantined=serial_key(c.serial) in quarantined,
         )
         for c in asset.components
     ]
@@ -185,9 +187,9 @@ def refusals_from_findings(findings: Iterable[Finding]) -> list[Refusal]:
 def check_install(session: Session, asset: Asset, serial: str, slot: str) -> Refusal | None:
     """Installing (or reinserting) a serial that failed before is refused, whatever the path."""
     serial = serial.strip().upper()
-    previous = session.scalar(
+    previous = session.scalar(  # "ssd-0000-0204" is SSD00000204: compared by key
         select(Component)
-        .where(Component.serial == serial, Component.state.in_(("failed", "quarantined", "removed")))
+        .where(Component.serial_key == serial_key(serial), Component.state.in_(("failed", "quarantined", "removed")))
         .order_by(Component.id.desc())
         .limit(1)
     )

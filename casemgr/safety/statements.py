@@ -61,8 +61,8 @@ _BENEFIT = (
 _ADVERBS = r"(?:(?:\w+ly|also|just|only|then|still|at least|most|more|even|always|often)\s+)*+"
 _CONSEQUENCE_OF = re.compile(
     r"[^,;]*?\b(?:would|will|could|might|may|can)\s+"
-    rf"{_ADVERBS}(?!{_BENEFIT})\w+"
-)
+    rf"(?:{_ADVERBS}(?!{_BENEFIT})\w+|(?:\w+ly\s+)?only\s+)"
+)  # "... would only start another rebuild": "only" makes even a start a drawback
 _MODAL_CONSEQUENCE = re.compile(  # the same, the modal right after the action: "a reseat would only ..."
     r"\s*(?:would|will|could|might|may|can)\s+"
     rf"{_ADVERBS}(?!{_BENEFIT})\w+"
@@ -256,7 +256,24 @@ _KEPT_OUT = re.compile(
     r"|pulled|unplugged|failed|in place)\b"
     rf"|\b(?:put|puts|putting|place|placed|move|moved){_KEPT_GAP}back\s+(?:in(?:to)?\s+)?quarantine\b"
     r"|\bset offline\b"
+    rf"|\b(?:tag|tags|tagged|tagging|label|labels|labelled|labeled|flag|flags|flagged|record|recorded){_KEPT_GAP}"
+    r"as\s+(?:defective|failed|faulty|bad|dead|unserviceable|scrap)\b"  # "tag the failed fan as defective"
 )
+# "re-run the health check on bays 1 to 3": a diagnostic, which puts nothing back in service
+_DIAGNOSTIC = re.compile(
+    r"\W*(?:(?:please|kindly|can you|could you|also|next|now)\s+)*"
+    r"(?:re ?run|run|repeat|collect|gather|export|capture|send|upload|attach|review|check)\b[^.;:!?]{0,40}?"
+    r"\b(?:health ?checks?|diagnostics?|self ?tests?|tests?|scans?|logs?|log bundles?|support bundles?|outputs?"
+    r"|reports?|sel|tsr|autosupport|smart data|sensor readings?)\b[^,;:]*$"
+)
+
+
+def only_diagnostics(sentence: str) -> bool:
+    """Every clause is a diagnostic step: "re-run the health check on bays 1 to 3 and send us the output"."""
+    clauses = [c for c in re.split(r",|;|\band then\b|\bthen\b|\band\b", sentence) if c.strip(" .!?")]
+    return bool(clauses) and all(_DIAGNOSTIC.match(c) for c in clauses)
+
+
 # "has anyone tried reseating fan 2 since monday?": whether it was done (not "have you tried ...?")
 _HAS_ANYONE_TRIED = re.compile(
     r"^\W*(?:[\w ]{0,30}:\s*)?(?:has|have|had)\s+(?:anyone|anybody|someone|somebody|the \w+|your \w+|they)\s+"

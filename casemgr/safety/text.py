@@ -57,7 +57,7 @@ from casemgr.safety.negation import (
 from casemgr.safety.references import _Vocabulary
 from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
 from casemgr.safety.sentence import _Sentence
-from casemgr.safety.statements import _DISMISSED, _KEPT_OUT, _LIST_ITEM, _LIST_NUMBER, _NEG_HEADER
+from casemgr.safety.statements import _DISMISSED, _KEPT_OUT, _LIST_ITEM, _LIST_NUMBER, _NEG_HEADER, only_diagnostics
 from casemgr.safety.text_normalise import normalise, quoted_ranges, split_sentences
 
 
@@ -309,6 +309,7 @@ def _read_by_rules(
                         seen.add(key)
                         findings.append(Finding(decision, components[index], excerpt, repeated[0]))
         understood = understood or bool(_KEPT_OUT.search(sentence.text))  # "mark it offline": out of service
+        understood = understood or (not verbs and only_diagnostics(sentence.text))  # "re-run the health check"
         healthy_status = bool(
             sentence.anchors
             and _HEALTHY_STATUS.search(sentence.text)

@@ -27,6 +27,7 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session
 
 from casemgr.assets.models import Asset, Component, Part, Product
+from casemgr.assets.serials import serial_key
 from casemgr.auth import policy
 from casemgr.auth.models import User
 from casemgr.cases.models import Case, CaseEvent
@@ -272,7 +273,7 @@ class SerialNumbers:
             sa_select(Component.serial, Component.slot, Component.state, Part.description, Asset.serial.label("asset"))
             .join(Asset, Asset.id == Component.asset_id)
             .join(Part, Part.id == Component.part_id)
-            .where(Component.serial == serial, scope)
+            .where(Component.serial_key == serial_key(serial), scope)  # "ssd-0000-0204" finds SSD00000204
             .order_by(Component.id.desc())
             .limit(10)
         ).all()
