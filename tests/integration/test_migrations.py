@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -81,5 +82,43 @@ def test_timeline_entries_get_their_case_organisation_and_postgres_indexes_key_o
                     text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_case_event_search'")
                 ).scalar_one()
                 assert "gin (organization_id, search_document)" in definition
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.commits  # migrates the test database itself and writes rows: emptied after
+def test_serials_typed_with_separators_get_their_key_and_one_key_is_installed_once(db_url, session, world):
+    """0027 backfills ``serial_key`` for existing components and quarantine rows, and a second
+    spelling of an installed serial can no longer be installed in another asset."""
+    session.commit()
+    session.close()
+    engine = make_engine(db_url)
+    try:
+        downgrade(engine, "0026")
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE component SET serial = 'acme-001 d1' WHERE serial = 'ACME-001-D1'"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO quarantined_serial (serial, reason, quarantined_at) "
+                    "VALUES ('RET-9/A', 'failure analysis', :at)"
+                ),
+                {"at": world.acme_asset.created_at},
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            keys = dict(conn.execute(sa.text("SELECT serial, serial_key FROM component")).all())
+            quarantined = dict(conn.execute(sa.text("SELECT serial, serial_key FROM quarantined_serial")).all())
+        assert keys["acme-001 d1"] == "ACME001D1" and keys["ACME-001-D2"] == "ACME001D2"
+        assert quarantined["RET-9/A"] == "RET9A"
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            part_id, asset_id = conn.execute(sa.text("SELECT part_id, asset_id FROM component LIMIT 1")).one()
+            other_asset = conn.execute(sa.text("SELECT id FROM asset WHERE id != :a LIMIT 1"), {"a": asset_id}).scalar()
+            conn.execute(
+                sa.text(
+                    "INSERT INTO component (asset_id, part_id, slot, serial, serial_key, state, note) "
+                    "VALUES (:asset, :part, 'bay 9', 'ACME001D1', 'ACME001D1', 'active', '')"
+                ),
+                {"asset": other_asset, "part": part_id},
+            )
     finally:
         engine.dispose()
