@@ -140,8 +140,9 @@ def run_import(db: Database, clock: Clock, job_id: int) -> None:
                 content.splitlines(keepends=True),
                 now=clock.now(),
                 progress=progress,
-                channel="web",
+                channel="import",
                 checked=checked,
+                actor=session.get(User, actor_id) if actor_id is not None else None,
             )
         except Exception as exc:  # noqa: BLE001 - the job must say it failed, whatever happened
             session.rollback()
@@ -230,7 +231,7 @@ def import_now(session: Session, actor: User, *, filename: str, data: bytes, now
     """The API's import, in the request: same checks, same all-or-nothing rule, same audit."""
     require_admin(actor)
     text, total = read_upload(data, filename or "upload.csv")
-    result = import_assets(session, text.splitlines(keepends=True), now=now, channel="api")
+    result = import_assets(session, text.splitlines(keepends=True), now=now, channel="import", actor=actor)
     if result.errors:
         summary = f"{filename}: refused, {len(result.errors)} bad row(s) of {total}; nothing imported"
     else:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from casemgr.assets.models import Asset, Component, Part, Product
 from casemgr.assets.serials import checked_serial, serial_key
 from casemgr.assets.services import EntryGuard
+from casemgr.auth.models import User
 from casemgr.contracts.models import Contract
 from casemgr.errors import InvalidInput
 from casemgr.organizations.models import Organization, Site
@@ -74,10 +75,12 @@ def import_assets(
     progress: Callable[[int], object] = lambda _n: None,
     channel: str = "cli",
     checked: Callable[[], object] = lambda: None,
+    actor: User | None = None,
 ) -> ImportResult:
     """``progress(1)`` after each row is read; ``checked()`` once every row is, before the
     install checks and anything is written (a background job ends its read snapshot there:
-    on SQLite a write may only follow a snapshot that no other writer has passed)."""
+    on SQLite a write may only follow a snapshot that no other writer has passed).
+    ``actor`` and ``channel`` name who imported and how, on the Safety blocks of refused rows."""
     result = ImportResult()
     reader = csv.DictReader(lines)
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
@@ -105,9 +108,9 @@ def import_assets(
             result.errors.append(RowError(line, str(exc)))
     checked()
     for asset, refusals in _check_components(session, planned, result.errors):
-        # the audit trail of a refused row (its organisation, no actor); nothing of the import is written
+        # the audit trail of a refused row (its organisation, who imported); nothing of the import is written
         with contextlib.suppress(safety.SafetyBlocked):
-            safety.record_refusals(session, None, refusals, channel=channel, now=now, asset=asset)
+            safety.record_refusals(session, actor, refusals, channel=channel, now=now, asset=asset)
     if result.errors:
         result.errors.sort(key=lambda e: e.line)
         return result

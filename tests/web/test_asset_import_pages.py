@@ -117,3 +117,24 @@ def test_an_interrupted_import_says_so_and_runs_again_with_one_click(web, world,
     assert "20 asset(s) with 0 component(s) imported" in client.get(response.headers["Location"]).get_data(as_text=True)
     again = client.post(f"/admin/assets/import/{job.id}/retry")
     assert again.status_code == 422 and "Only a failed import" in again.get_data(as_text=True)
+
+
+def test_a_refused_api_import_is_on_the_safety_blocks_with_who_imported(api, session, world):
+    from casemgr.assets.models import Component
+    from casemgr.assets.services import mark_component
+    from casemgr.safety.models import SafetyBlock
+
+    bay2 = session.scalar(select(Component).where(Component.serial == "ACME-001-D2"))
+    mark_component(session, world.user("engineer"), bay2, "failed", bay2.installed_at)
+    session.commit()
+    data = (
+        b"serial,product_model,organization,site,contract,components\nNEW-1,SA-1,Acme,Acme DC,,bay 1=DRV-1:ACME001D2\n"
+    )
+    assert_error(api_upload(api("admin"), data), 422, "validation_error")
+    session.expire_all()
+    [block] = session.scalars(select(SafetyBlock)).all()
+    assert (block.channel, block.actor_id, block.rule_code) == (
+        "import",
+        world.user("admin").id,
+        "SG-INSTALL-QUARANTINED",
+    )
