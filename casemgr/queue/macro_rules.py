@@ -17,7 +17,7 @@ PLACEHOLDERS = {
 }
 #: What the guard reads at save time in place of each placeholder.
 SAMPLE_VALUES = {
-    "customer_name": "Ana Alvarez",
+    "customer_name": "Alex Example",
     "organization": "Example Corp",
     "case_number": "CS-000123",
     "asset_serial": "SN-EXAMPLE",

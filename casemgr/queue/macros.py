@@ -11,6 +11,7 @@ against the case's own asset.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -25,7 +26,7 @@ from casemgr.errors import ConflictError, ForbiddenError, NotFoundError
 from casemgr.queue.macro_rules import SAMPLE_VALUES, check_macro, fill
 from casemgr.queue.models import Macro
 from casemgr.safety import services as safety
-from casemgr.safety.rules import AssetFacts, ComponentFacts
+from casemgr.safety.rules import ActionKind, AssetFacts, ComponentFacts
 from casemgr.safety.text import scan_reply
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,35 @@ def get_macro(session: Session, macro_id: int) -> Macro:
     return macro
 
 
+#: How a refused macro's reason names what it asks for.
+_ASKED = {
+    ActionKind.RESEAT_COMPONENT: "reseat",
+    ActionKind.REINSERT_COMPONENT: "put back",
+    ActionKind.INSTALL_COMPONENT: "install",
+    ActionKind.FORCE_ONLINE: "bring back online",
+    ActionKind.CLEAR_FAULT: "clear the fault of",
+    ActionKind.POWER_CYCLE: "power back on",
+}
+
+
 def _guard(session: Session, actor: User, body: str, now: datetime) -> None:
-    """Refuse (and audit) a macro that would tell a customer to put a failed part back."""
+    """Refuse (and audit) a macro that would tell a customer to put a failed part back.
+
+    It is read against a system with a failed part of every kind; the refusal names what the
+    text asks for (one per rule and action), not the made-up parts it was read against."""
     findings = scan_reply(fill(body, SAMPLE_VALUES), SAMPLE_COMPONENTS, SAMPLE_ASSET)
-    if findings:
-        safety.record_refusals(session, actor, safety.refusals_from_findings(findings), channel="macro", now=now)
+    refusals: dict[tuple[str | None, str], safety.Refusal] = {}
+    for finding in findings:
+        asked = _ASKED.get(finding.action, finding.action.value)
+        decision = replace(
+            finding.decision,
+            reason=f"this macro asks to {asked} a failed {finding.component.kind_word}: a macro goes out on every "
+            "kind of case, including one where that part has failed",
+        )
+        refusal = safety.Refusal(decision, finding.action.value, None, finding.excerpt, finding.by_model)
+        refusals.setdefault((decision.rule_code, finding.action.value), refusal)
+    if refusals:
+        safety.record_refusals(session, actor, list(refusals.values()), channel="macro", now=now)
 
 
 def _name_free(session: Session, name: str, macro_id: int | None = None) -> None:
