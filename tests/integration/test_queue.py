@@ -181,8 +181,9 @@ def test_an_unsafe_macro_is_refused_at_save_time_and_audited(session, world, clo
     with pytest.raises(SafetyBlocked):
         macros.create_macro(session, manager, name="Reseat", body=UNSAFE, now=clock.now())
     assert session.scalars(select(Macro)).all() == []
-    block = session.scalar(select(SafetyBlock).where(SafetyBlock.channel == "macro"))
-    assert block is not None and block.actor_id == manager.id
+    [block] = session.scalars(select(SafetyBlock).where(SafetyBlock.channel == "macro")).all()  # one, not one a part
+    assert block.actor_id == manager.id and block.component_serial is None
+    assert block.reason.startswith("this macro asks to put back a failed drive") and "SAMPLE" not in block.reason
 
 
 def test_only_support_managers_keep_macros_and_unknown_placeholders_are_refused(session, world, clock):
