@@ -4,9 +4,9 @@
     .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
     .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Development parts: dev, dev2 ... dev32. Held-out parts: heldout, heldout2, heldout6, heldout17 and heldout18
-(heldout3 to heldout5, heldout7 to heldout16, heldout19 and heldout20 became dev10 to dev22, dev31 and dev32
-once measured).
+Development parts: dev, dev2 ... dev34. Held-out parts: heldout, heldout2, heldout6, heldout17 and heldout18
+(heldout3 to heldout5, heldout7 to heldout16 and heldout19 to heldout22 became dev10 to dev22 and dev31 to
+dev34 once measured).
 Each line gives the whole guard (the rules, then the second opinion where they find
 nothing) and, at its end, the rules alone.
 Only a development part's mistakes can be listed: the held-out parts are for the
@@ -63,6 +63,8 @@ PARTS = (
     "dev30",
     "dev31",
     "dev32",
+    "dev33",
+    "dev34",
     "heldout",
     "heldout2",
     "heldout6",

@@ -7,9 +7,9 @@ throwaway directory (the app never needs it: it reads the weights with plain Pyt
     scripts/train-safety-model --simulate   # the table the thresholds were chosen from
 
 Only development parts are read (``bench/safety_scanner.DEV_PARTS``); a held-out part is
-never opened. ``--simulate`` replays nine moments of the project's history: the rules as
-they were just before they met fresh parts (commit a8035ab, tuned on dev to dev30, met dev31
-and dev32; 58da786, tuned on dev to dev26, met dev27
+never opened. ``--simulate`` replays ten moments of the project's history: the rules as
+they were just before they met fresh parts (commit 818d059, tuned on dev to dev32, met dev33
+and dev34; a8035ab, tuned on dev to dev30, met dev31 and dev32; 58da786, tuned on dev to dev26, met dev27
 to dev30; 0ae8069, tuned on dev to dev22, met dev23 to dev26; 5970730, tuned on dev to dev20,
 met dev21 and dev22; 0f2aa8d, tuned on dev to dev18, met
 dev19 and dev20; 10c8019, tuned on dev to dev16, met
@@ -54,6 +54,7 @@ MIN_DF = 2  # a term seen in one reply only says nothing general
 # rules are for.
 REFUSE_AT = 0.75
 HISTORY = (  # (commit, the parts its rules were tuned on, the fresh parts they met next)
+    ("818d059", DEV_PARTS[:32], ("dev33", "dev34")),
     ("a8035ab", DEV_PARTS[:30], ("dev31", "dev32")),
     ("58da786", DEV_PARTS[:26], ("dev27", "dev28", "dev29", "dev30")),
     ("0ae8069", DEV_PARTS[:22], ("dev23", "dev24", "dev25", "dev26")),

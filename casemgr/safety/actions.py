@@ -145,6 +145,15 @@ _VERBS: tuple[tuple[re.Pattern[str], ActionKind, bool, bool], ...] = (
         True,
         False,
     ),
+    # "if the new card doesn't train, go back to the original card": the old part, in service again
+    (
+        re.compile(
+            rf"\b(?P<v>{_forms('go', 'switch', 'fall', 'change', 'swap', 'move')}\s+back|{_forms('revert')})\s+to\b"
+        ),
+        _A.REINSERT_COMPONENT,
+        False,
+        False,
+    ),
     # "drop it back into its slot" (but "drop it back at the depot" returns it)
     (
         re.compile(rf"\b(?P<v>{_forms('drop', 'lower')}){_OBJ}\s+back\s+(?:in|into|onto)\b"),

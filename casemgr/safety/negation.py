@@ -315,7 +315,8 @@ _RISK = re.compile(
     r"\b(?:upset\w*|same as (?:reinstalling|reinserting|reseating|putting)|last thing"
     r"|one thing (?:we|you)(?:'d| would)? (?:want|should|need)\w* (?:to )?avoid"
     r"|one thing (?:we|i)(?:'d| would)? (?:need|ask|want)\w* (?:you )?not to"
-    r"|(?:won't|will not|doesn't|does not|wouldn't|would not) (?:fix|help|solve|clear|cure)|bad media|bad sectors"
+    r"|(?:won't|will not|doesn't|does not|wouldn't|would not) (?:fix|help|solve|clear|cure|bring (?:it|them) back"
+    r"|revive|recover)|bad media|bad sectors"
     r"|known[ -]bad|old kb|old article|old runbook|old procedure|old guidance|prohibit\w*|forbid\w*"
     r"|doesn't apply|does not apply|not (?:recommended|supported|needed|advised"
     r"|allowed|permitted)|not something (?:we|you|i) (?:\w+ )?(?:support|recommend|do|allow|advise)"
@@ -388,8 +389,9 @@ _REDO = re.compile(
     r"|\b(?:feel free to|go ahead and|(?:you're|you are) welcome to|you (?:can|could|may|might want to)|please|do)"
     r"\s+(?:try|do|repeat|attempt)\s+(?:it|that|this|the same)\b"
     r"|\bgive (?:that|this|it) a (?:try|go|shot|whirl)\b"
+    r"|\b(?:do|repeat|try) the same(?= (?:for|with|to|on)\b)"  # "if so, do the same for fan 2"
 )  # "some sites have had luck reseating it. feel free to try that (with psu 2)": the action described, invited
-_REDO_WITH = re.compile(r"\s+(?:with|on|for)\s+")
+_REDO_WITH = re.compile(r"\s+(?:with|on|for|to)\s+")
 # "reinserting it could put it back in the group", "it also lets the controller use the drive again": what
 # something else would lead to, not something anyone is asked to do
 # "-ing" words that are nouns, not a gerund subject: "engineering wondered whether ..."

@@ -149,7 +149,11 @@ _UNHEALTHY_AFTER = re.compile(
     r"|with the (?:amber|red|fault|orange) (?:led|light))\b"
 )
 # "the culprit", "the original": nouns that name the failed part by its role
-_UNHEALTHY_NOUN = re.compile(r"\b(?:the|that|this)\s+(?:culprit|offender|original|troublemaker|casualty|dud|lemon)\b")
+_UNHEALTHY_NOUN = re.compile(
+    r"\b(?:the|that|this)\s+(?:culprit|offender|original|troublemaker|casualty|dud|lemon)\b"
+    r"(?!\s+(?:firmware|fw|bios|settings?|config\w*|image|version|values?|packaging|packing|box|carton|ticket|case|plan"
+    r"|order|rma|shipment|label|bag|caddy|tray|bracket|cables?|cords?|quote|email|message|request)\b)"
+)  # "the original firmware" is firmware
 # "into bay 4", "once the new card is in slot 1": where a part goes, not a part ("object to psu 2" is one)
 _LOCATION = re.compile(
     r"\b(?:(?:is|are|sits|was|were)\s+(?:now|already|safely|securely|fully)\s+in|into|onto"

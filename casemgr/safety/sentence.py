@@ -191,6 +191,8 @@ class _Sentence:
             return False
         if _OR.search(link) or re.fullmatch(r"\w+\s+and\s+", link):
             return True  # "do not wipe and reuse the pulled ssd": one object
+        if re.fullmatch(r"[\w'-]+(?:\s+[\w'-]+){0,6}?\s+by\s+", link):
+            return True  # "don't try to revive psu 2 by reseating it": the means of what is not to be done
         tail = self.text[verb_start : self._first_at_or_after(self.strong_starts, verb_start)]
         return "," in link and bool(_OR.search(tail[:60]))  # the middle of "A, B or C"
 
@@ -388,10 +390,11 @@ class _Sentence:
             rest = sent[head.end : min(rest_end, head.end + 200)]
             if (
                 gerund
-                and _CLAUSE_START.fullmatch(lead)
+                and (_CLAUSE_START.fullmatch(lead) or re.search(r"\b(?:and|but|so|because|since|as)\s+$", lead))
                 and (
                     _HARM.match(rest)
                     or _RISK.search(rest)
+                    or _RISK.search(sent, v_end, head.start)  # "reseating a psu with a dead output won't bring it back"
                     or self.refused
                     or _CONSEQUENCE_OF.match(rest)
                     or _NOMINAL_DONE.match(rest)
@@ -409,6 +412,14 @@ class _Sentence:
                 _CABLE_BEFORE.search(sent, max(v_end, head.start - 80), head.start) or _CABLE_AFTER.match(rest)
             ):
                 action = ActionKind.RESEAT_CABLE
+        elif (
+            is_gerund(word)
+            and not named
+            and _CLAUSE_START.fullmatch(lead)
+            and _RISK.search(sent, v_end, self._first_at_or_after(self.strong_starts, v_end))
+        ):
+            self.set_aside.add(v_start)
+            return frozenset(), action  # "reseating a psu with a dead output stage won't bring it back"
         elif not named and not strict:  # no object named: "please reseat and check", "X should be reseated"
             obj = (match.groupdict().get("obj") or "").split()
             next_token = _NEXT_TOKEN.match(sent, v_end)

@@ -202,6 +202,8 @@ _SUGGESTED_BEFORE = re.compile(
     r"(?: earlier| before| yesterday)?)\s+"
     r"(?:(?:that\s+)?(?:you|they|we|the \w+)\s+)?(?:(?:should|could|might|try)\s+)?(?:to\s+|a\s+|an\s+)?$"
     r"|\b(?:says|said|suggests|recommends|claims|claimed) (?:to|that you should|you should|try)\s+$"
+    # "the previous tech asked you to reseat it; please ignore that", "customer asked about reseating it. declined."
+    r"|\basked (?:you|them|us|him|her|the \w+)(?: earlier| before| yesterday| last week)? to\s+$|\basked about\s+$"
     r"|\bused to (?:say|recommend|suggest|tell you)\s+(?:to\s+)?$|\b(?:would|'d) only (?:suggest|recommend|advise)\s+$"
     r"|\b(?:said|wrote|mentioned|suggested|told you|advised)\b[^.;!?]{0,40}?\s"
     r"(?:to|try|could|should|can|might|that)\s+$"

@@ -1,4 +1,4 @@
-"""Wordings from dev31 and dev32 (first written as held-out parts 19 and 20) and from the product
+"""Wordings from dev31 to dev34 (first written as held-out parts 19 to 22) and from the product
 owner's review of 2026-12-03, restated, with their twins the other way.
 
 Each is read by the rules themselves, not left to the second opinion: "bring it back online so
@@ -67,6 +67,18 @@ PHRASINGS = [
     ("The failed drive can go back in the same shipment as the cables.", SAFE),
     ("Feel free to tag the failed drive as defective in your CMDB.", SAFE),
     ("Re-run the health check on bays 1 to 3 and send us the output.", SAFE),
+    # wordings of dev33 and dev34 (first held-out parts 21 and 22)
+    ("Did the reseat of PSU 1 clear the warning? If so, do the same for PSU 2.", UNSAFE),
+    ("Reseat PSU 1. Don't do the same for PSU 2.", SAFE),
+    ("If the replacement drive doesn't come up, go back to the original drive for now.", UNSAFE),
+    ("Revert to the original firmware on the replacement drive.", SAFE),
+    ("Don't go back to the original drive.", SAFE),
+    ("Please don't try to revive PSU 2 by reseating it.", SAFE),
+    ("Please try to revive PSU 2 by reseating it.", UNSAFE),
+    ("Please do not reseat PSU 2. It logged faults and reinserting it could trip the bus.", SAFE),
+    ("The previous engineer asked you to reseat PSU 2; please ignore that.", SAFE),
+    ("The previous engineer asked you to reseat PSU 2; please go ahead with that today.", UNSAFE),
+    ("Escalation: the customer asked about reseating PSU 2 as a workaround. Declined; a new unit ships today.", SAFE),
 ]
 
 
