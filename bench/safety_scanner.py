@@ -4,7 +4,8 @@
     .venv/bin/python bench/safety_scanner.py --show dev # and a development part's misses
     .venv/bin/python bench/safety_scanner.py --parts dev,dev2  # while tuning: never a held-out part
 
-Development parts: dev, dev2 ... dev34. Held-out parts: heldout, heldout2, heldout6, heldout17 and heldout18
+Development parts: dev, dev2 ... dev34. Held-out parts: heldout, heldout2, heldout6, heldout17, heldout18,
+heldout23 and heldout24
 (heldout3 to heldout5, heldout7 to heldout16 and heldout19 to heldout22 became dev10 to dev22 and dev31 to
 dev34 once measured).
 Each line gives the whole guard (the rules, then the second opinion where they find
@@ -70,8 +71,10 @@ PARTS = (
     "heldout6",
     "heldout17",
     "heldout18",
+    "heldout23",
+    "heldout24",
 )
-HELDOUT = frozenset({"heldout", "heldout2", "heldout6", "heldout17", "heldout18"})
+HELDOUT = frozenset({"heldout", "heldout2", "heldout6", "heldout17", "heldout18", "heldout23", "heldout24"})
 DEV_PARTS = tuple(p for p in PARTS if p not in HELDOUT)  # what the rules are tuned and the model trained on
 
 
