@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +71,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     registry.tick_jobs += [missed_commitments_tick, digest_tick]  # missed promises told; daily digests
     registry.tick_jobs.append(interrupted_imports_tick)  # imports cut off by a server stop say so
     _register_error_pages(app)
-    _refuse_nul_characters(app)
+    _refuse_unstorable_text(app)
 
     from casemgr.cli import register_cli
 
@@ -104,14 +106,48 @@ def _listen_core_sessions(registry: Registry) -> None:
     registry.listen_sessions("after_transaction_end", bulk.drop_queued)
 
 
-def _holds_nul(value: object) -> bool:
+#: Text no database column can store: NUL (PostgreSQL refuses it in any string) and lone
+#: UTF-16 surrogates (not Unicode scalar values: no UTF-8 encoder writes them, SQLite's and
+#: psycopg's included). JSON can spell both (``\u0000``, ``\ud800``); form posts and query
+#: strings can carry NUL (their invalid UTF-8 never decodes to a surrogate).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(text: str) -> str | None:
+    """What in ``text`` cannot be stored, in words (None: nothing)."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "a NUL character (\\u0000), which no field accepts"
+    return (
+        f"a lone UTF-16 surrogate (\\u{ord(found.group()):04x}), which is not a Unicode character and cannot be"
+        " stored (a surrogate pair must be complete)"
+    )
+
+
+def _shown(name: str) -> str:
+    """A field name as a message can show it: escaped if it holds what it is refused for."""
+    return json.dumps(name)[1:-1] if _UNSTORABLE.search(name) else name
+
+
+def _first_unstorable_json(value: object, where: str) -> tuple[str, str] | None:
+    """(field path, what) of the first string of a JSON document that cannot be stored."""
     if isinstance(value, str):
-        return "\x00" in value
+        what = _unstorable(value)
+        return (where, what) if what else None
     if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+        for key, item in value.items():
+            path = f"{where}.{_shown(key)}" if where else _shown(key)
+            if what := _unstorable(key):
+                return path, f"{what} (in the field's name)"
+            if found := _first_unstorable_json(item, path):
+                return found
     if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
-    return False
+        for index, item in enumerate(value):
+            if found := _first_unstorable_json(item, f"{where}[{index}]"):
+                return found
+    return None
 
 
 def _checks_nul_itself(app: Flask, endpoint: str | None) -> bool:
@@ -125,30 +161,52 @@ def _checks_nul_itself(app: Flask, endpoint: str | None) -> bool:
     )
 
 
-def _refuse_nul_characters(app: Flask) -> None:
-    """A NUL character is never meaningful text, and PostgreSQL refuses it in any string:
-    a request carrying one (path, query, form, JSON body, credentials) is answered 400
-    before anything reads the database, with the API's error shape under /api/."""
+def _first_unstorable_in_request(app: Flask) -> tuple[str, str, str] | None:
+    """(field, how the message names it, what) of the first text of the request that
+    cannot be stored: path, query, form fields and file names, JSON body, credentials."""
+    from flask import request
+
+    if what := _unstorable(request.path):
+        return "path", "The address (URL path)", what
+    if not _checks_nul_itself(app, request.endpoint):
+        for key, values in request.args.lists():
+            for text in (key, *values):
+                if what := _unstorable(text):
+                    return _shown(key), f"The query parameter {_shown(key)!r}", what
+    for key, values in request.form.lists():
+        for text in (key, *values):
+            if what := _unstorable(text):
+                return _shown(key), f"The form field {_shown(key)!r}", what
+    for key, upload in request.files.items(multi=True):
+        if what := _unstorable(upload.filename or ""):
+            return _shown(key), f"The name of the file sent as {_shown(key)!r}", what
+    if request.is_json and (found := _first_unstorable_json(request.get_json(silent=True), "")):
+        field, what = found
+        return (field, f"The field {field!r}", what) if field else ("body", "The request body", what)
+    if what := _unstorable(request.headers.get("Authorization") or ""):
+        return "Authorization", "The Authorization header", what
+    return None
+
+
+def _refuse_unstorable_text(app: Flask) -> None:
+    """Text no database can store (NUL, lone surrogates) is never meaningful input: a request
+    carrying it anywhere (path, query, form, file name, JSON body, credentials) is answered
+    400 before anything reads or writes the database, naming the field, with the API's
+    error shape (``details``: the field and why) under /api/. One check for every endpoint."""
     from flask import request
 
     from casemgr.api.errors import error_response
 
     @app.before_request
-    def refuse_nul():
-        query_checked_by_view = _checks_nul_itself(app, request.endpoint)
-        json_body = request.get_json(silent=True) if request.is_json else None
-        if (
-            "\x00" in request.path
-            or (not query_checked_by_view and any(_holds_nul(v) for v in request.args.listvalues()))
-            or any(_holds_nul(v) for v in request.form.listvalues())
-            or _holds_nul(json_body)
-            or "\x00" in (request.headers.get("Authorization") or "")
-        ):
-            message = "The request contains a NUL character (\\u0000), which no field accepts. Remove it and try again."
-            if request.path.startswith("/api/"):
-                return error_response(400, message, code="validation_error")
-            return render_template("errors/error.html", code=400, title="Bad request", message=message), 400
-        return None
+    def refuse_unstorable():
+        found = _first_unstorable_in_request(app)
+        if found is None:
+            return None
+        field, named, what = found
+        message = f"{named} contains {what}. Remove it and try again."
+        if request.path.startswith("/api/"):
+            return error_response(400, message, code="validation_error", details={field: [f"Contains {what}."]})
+        return render_template("errors/error.html", code=400, title="Bad request", message=message), 400
 
 
 def _with_own_headers(response: Response, error: HTTPException) -> Response:

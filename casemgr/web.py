@@ -248,11 +248,13 @@ def case_form_action(case, form, *, invalid: str, run: Callable[[], object], don
     """A form posted from a panel of ``case``'s page (escalation request, rating...): done,
     it flashes ``done`` and goes back to the case; an invalid form (400) or a refusal
     (the error's status, see :func:`form_action`) re-renders the case page with the
-    message, the panel's form keeping what was typed."""
+    message, the panel's form keeping what was typed. The message of an invalid form is
+    what its first failing validator says (``casemgr.forms.form_error``), else ``invalid``."""
     from casemgr.cases.views import render_case, render_refusal
+    from casemgr.forms import form_error
 
     if not form.validate():
-        return render_case(case, 400, error=invalid)
+        return render_case(case, 400, error=form_error(form, invalid))
 
     def submit():
         run()

@@ -7,7 +7,13 @@ from escalation.models import ACTIONS, CONDITIONS
 
 
 class EscalationRequestForm(FlaskForm):
-    reason = TextAreaField("Why do you need escalation?", validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(
+        "Why do you need escalation?",
+        validators=[
+            DataRequired(message="Tell us why you need escalation."),
+            Length(max=1000, message="Tell us why you need escalation in at most 1,000 characters."),
+        ],
+    )
 
 
 class StepForm(FlaskForm):

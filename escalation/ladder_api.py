@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from casemgr.api.auth import api_user
+from casemgr.api.schemas import Version
 from casemgr.db import get_session
 from casemgr.errors import NotFoundError
 from casemgr.web import now
@@ -76,8 +77,8 @@ StepIn = Schema.from_dict(_step_fields(required=True), name="StepIn")
 StepPatch = Schema.from_dict(
     {
         **_step_fields(required=False),
-        "version": fields.Integer(
-            required=True, validate=_ID, metadata={"description": "the step version you read: changed since is a 409"}
+        "version": Version(
+            required=True, metadata={"description": "the step version you read: changed since is a 409"}
         ),
     },
     name="StepPatch",

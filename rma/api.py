@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from casemgr.api.auth import api_user
 from casemgr.api.cases import case_or_404
-from casemgr.api.schemas import JsonBoolean
+from casemgr.api.schemas import JsonBoolean, Version
 from casemgr.assets.models import Component, Part
+from casemgr.assets.serials import serial_key
 from casemgr.auth.models import User
 from casemgr.cases.rules import CaseRuleError
 from casemgr.db import get_session
@@ -102,7 +103,7 @@ class TransitionIn(Schema):
     """Move the RMA to ``to``; the other fields are what that step records."""
 
     to = fields.String(required=True, validate=validate.OneOf(STATES))
-    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    version = Version(required=True)
     carrier = Text(64)
     tracking = Text(64)
     serial = Text(64, metadata={"description": "installed: the new part's serial"})
@@ -128,14 +129,14 @@ class CorrectionIn(Schema):
         validate=validate.Length(min=1, max=500),
         metadata={"description": "why the failed mark was a mistake (public on the case)"},
     )
-    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    version = Version(required=True)
 
 
 class ShipmentIn(Schema):
     direction = fields.String(required=True, validate=validate.OneOf(("out", "return")))
     carrier = fields.String(required=True, validate=validate.Length(min=1, max=64))
     tracking = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    version = Version(required=True)
 
 
 def rma_or_404(number: str) -> Rma:
@@ -153,7 +154,61 @@ def _need(body: dict, *names: str) -> list[Any]:
     return [body[n] for n in names]
 
 
+#: What each move records, besides ``to`` and ``version``: any other field of TransitionIn sent
+#: with a move is refused (422), never silently dropped. A note is taken where the move keeps
+#: it: an approval's reason, a cancellation's reason and an analysis's notes go on the case's
+#: public timeline, read by the safety guard first (``rma.lifecycle.record_move``); an
+#: installation's notes go on the field visit (internal), so only when there is one.
+MOVE_FIELDS: dict[str, frozenset[str]] = {
+    "approved": frozenset({"note"}),
+    "shipped": frozenset({"carrier", "tracking"}),
+    "delivered": frozenset(),
+    "dispatched": frozenset({"engineer_email", "window_start", "window_end"}),
+    "on_site": frozenset(),
+    "installed": frozenset({"serial", "note"}),
+    "return_pending": frozenset({"carrier", "tracking"}),
+    "returned": frozenset({"returned_serial", "confirm_serial_mismatch"}),
+    "analysed": frozenset({"result", "failure_code", "note"}),
+    "retained": frozenset(),
+    "closed": frozenset(),
+    "cancelled": frozenset({"note"}),
+}
+_STEP_FIELDS = ("note", *sorted({name for names in MOVE_FIELDS.values() for name in names} - {"note"}))
+
+
+def _sent(value: Any) -> bool:
+    """Whether a field carries something (its defaults, "" and false, carry nothing)."""
+    return value is not None and value is not False and not (isinstance(value, str) and not value.strip())
+
+
+def _refuse_unused(rma: Rma, body: dict) -> None:
+    """A field the move would not record is a 422 naming it, before anything changes."""
+    to = body["to"]
+    if to not in MOVE_FIELDS:  # a move no state reaches this way: the state machine's 409 says so
+        return
+    accepted = MOVE_FIELDS[to]
+    if to == "installed" and rma.current_dispatch is None:
+        accepted = accepted - {"note"}  # no field visit to keep it on
+    unused = [name for name in _STEP_FIELDS if name not in accepted and _sent(body.get(name))]
+    if not unused:
+        return
+    takes = ", ".join(sorted(accepted)) or "nothing but `to` and `version`"
+    if unused == ["note"]:
+        where = sorted(m for m, names in MOVE_FIELDS.items() if "note" in names)
+        message = (
+            f"A note is not accepted for this move (to {to!r}): it would not be recorded. Notes are kept when"
+            f" moving to {', '.join(where)} (installed: with a field visit); this move takes {takes}."
+        )
+    else:
+        message = (
+            f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} not accepted for this move (to {to!r}):"
+            f" it would not be recorded. This move takes {takes}."
+        )
+    raise InvalidInput(message, details={name: [f"Not accepted when moving to {to!r}."] for name in unused})
+
+
 def _transition(session, user, rma: Rma, body: dict):
+    _refuse_unused(rma, body)
     to, kw = body["to"], {"now": now(), "expected_version": body["version"]}
     if to == "approved":
         return services.approve(session, user, rma, note=body["note"], **kw)
@@ -224,7 +279,7 @@ class Rmas(MethodView):
         component_id = session.scalar(
             select(Component.id).where(
                 Component.asset_id == case.asset_id,
-                Component.serial == body["component_serial"].upper(),
+                Component.serial_key == serial_key(body["component_serial"]),
                 Component.state != "removed",
             )
         )

@@ -18,6 +18,7 @@ from casemgr.auth.roles import CASE_WORKER_ROLES, CUSTOMER_ROLES, Role
 from casemgr.cases.models import CaseEvent
 from casemgr.db import get_session
 from casemgr.errors import InvalidInput, SafetyRefused
+from casemgr.versions import form_version
 from casemgr.web import actor, form_action, now
 from rma import corrections, dispatch, pdf, queries, returns, rules, services
 from rma.lifecycle import STATE_WORDS
@@ -38,11 +39,10 @@ def _rma_or_404(number: str) -> Rma:
     return queries.get_rma_for(get_session(), actor(), number)
 
 
-def _version() -> int | None:
-    try:
-        return int(request.form["version"])
-    except (KeyError, ValueError):
-        return None
+def _version() -> int:
+    """The RMA version the form was made from; missing or malformed, the action is refused
+    (422, nothing changes, the page keeps what was typed), as a stale one is (409)."""
+    return form_version(request.form.get("version"), "RMA")
 
 
 def _id(value: str | None) -> int | None:

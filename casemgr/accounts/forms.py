@@ -6,7 +6,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from casemgr.accounts.rules import MAX_PASSWORD
 from casemgr.auth.roles import ROLE_LABELS, TIERS, Role
-from casemgr.forms import options
+from casemgr.forms import WholeVersion, options
+from casemgr.versions import form_version
 
 TIER_CHOICES = options([("", "No tier"), *((t, t) for t in TIERS)])
 
@@ -34,7 +35,7 @@ class InviteForm(FlaskForm):
 
 
 class EditUserForm(FlaskForm):
-    version = HiddenField(validators=[DataRequired()])
+    version = HiddenField(validators=[WholeVersion("user's page")])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", validators=[DataRequired(message="Choose a role.")])
     tier = SelectField("Tier (support engineers)", choices=TIER_CHOICES, default="", validators=[Optional()])
@@ -44,14 +45,12 @@ class EditUserForm(FlaskForm):
 class AccountActionForm(FlaskForm):
     """Deactivate, reactivate, send a reset: the version the administrator was looking at."""
 
-    version = HiddenField(validators=[DataRequired()])
+    version = HiddenField(validators=[WholeVersion("user's page")])
 
 
-def expected_version(field: HiddenField) -> int | None:
-    try:
-        return int(field.data or "")
-    except ValueError:
-        return None
+def expected_version(field: HiddenField) -> int:
+    """The version posted (``WholeVersion`` validated it; a bad one is refused all the same)."""
+    return form_version(field.data, "user's page")
 
 
 class SetPasswordForm(FlaskForm):

@@ -12,7 +12,7 @@ from casemgr.accounts.rules import grantable_roles
 from casemgr.auth.models import User
 from casemgr.auth.roles import CUSTOMER_ROLES
 from casemgr.db import get_session
-from casemgr.forms import options
+from casemgr.forms import form_error, options
 from casemgr.web import actor, form_action, now
 
 bp = Blueprint("users_admin", __name__, url_prefix="/admin/users")
@@ -113,7 +113,8 @@ def edit_user(user_id: int):
     form = EditUserForm()
     form.role.choices = role_choices(grantable_roles(actor().role))
     if not form.validate():
-        return _render_user(target, form, "Check the fields marked below."), 400
+        message = form.version.errors[0] if form.version.errors else "Check the fields marked below."
+        return _render_user(target, form, message), 400
 
     def run():
         services.update_user(
@@ -139,7 +140,9 @@ def _account_action(user_id: int, service, done: str):
     target = services.get_user_for(get_session(), actor(), user_id)
     form = AccountActionForm()
     if not form.validate():
-        return _render_user(target, error="The form was incomplete; reload the page and try again."), 400
+        return _render_user(
+            target, error=form_error(form, "The form was incomplete; reload the page and try again.")
+        ), 400
 
     def run():
         service(target, expected_version(form.version))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from casemgr.api.schemas import JsonBoolean
+from casemgr.api.schemas import JsonBoolean, Version
 from casemgr.contracts.hours import DAYS, MAX_HOLIDAYS
 
 _TIME = fields.String(
@@ -39,10 +39,8 @@ class CalendarIn(Schema):
 
 
 class CalendarPatch(Schema):
-    version = fields.Integer(
-        required=True,
-        validate=validate.Range(min=1, max=2**31 - 1),
-        metadata={"description": "the version you read: a calendar changed since is a 409"},
+    version = Version(
+        required=True, metadata={"description": "the version you read: a calendar changed since is a 409"}
     )
     name = fields.String(validate=validate.Length(min=1, max=100))
     always = JsonBoolean()
@@ -79,7 +77,7 @@ class HolidaysIn(Schema):
     )
     subdivision = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10))
     years = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=10))
-    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    version = Version(load_default=None, allow_none=True)
 
 
 class IcsUpload(Schema):

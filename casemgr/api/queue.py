@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from casemgr.api.auth import api_user
 from casemgr.api.errors import ApiError
-from casemgr.api.schemas import StrictSchema
+from casemgr.api.schemas import StrictSchema, Version
 from casemgr.cases.queries import QueueFilter
 from casemgr.db import get_session
 from casemgr.errors import ForbiddenError
@@ -61,7 +61,7 @@ class MacroListSchema(StrictSchema):
 class MacroWriteSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=MAX_NAME))
     body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY))
-    version = fields.Integer(metadata={"description": "the version you read (updates): a stale one is a 409"})
+    version = Version(metadata={"description": "the version you read (updates): a stale one is a 409"})
 
 
 def _view(view: SavedView) -> dict[str, Any]:

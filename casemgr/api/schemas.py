@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from casemgr.cases.rules import CLOSE_REASONS, MAX_BODY, MAX_SUBJECT, STATUSES
+from casemgr.versions import MAX_VERSION
 
 
 class StrictSchema(Schema):
@@ -20,6 +21,16 @@ class JsonBoolean(fields.Boolean):
         if not isinstance(value, bool):  # 0 and 1 would pass a {True}/{False} membership test
             raise self.make_error("invalid")
         return value
+
+
+class Version(fields.Integer):
+    """The version the caller read (``casemgr.versions``): a JSON whole number from 1 to
+    2**31-1 and nothing else. marshmallow's Integer would take "5", 5.5 (as 5) or 1e3 (as
+    1000): a malformed version must be refused (422), never read as some other one."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_VERSION))
+        super().__init__(strict=True, **kwargs)
 
 
 class ComponentSchema(StrictSchema):
@@ -199,7 +210,7 @@ class EventListSchema(StrictSchema):
 
 class StatusChangeSchema(StrictSchema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    version = Version(required=True)
     note = fields.String(
         load_default="",
         validate=validate.Length(max=MAX_BODY),
@@ -211,15 +222,11 @@ class OwnerSchema(StrictSchema):
     owner = fields.Email(
         load_default=None, metadata={"description": "the engineer or manager to hand the case to; omit to take it"}
     )
-    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    version = Version(required=True)
 
 
 class ConfirmSchema(StrictSchema):
-    version = fields.Integer(
-        required=True,
-        validate=validate.Range(min=1, max=2**31 - 1),
-        metadata={"description": "the case version you saw: a changed case is a 409"},
-    )
+    version = Version(required=True, metadata={"description": "the case version you saw: a changed case is a 409"})
 
 
 class CloseSchema(StrictSchema):
@@ -228,7 +235,7 @@ class CloseSchema(StrictSchema):
         validate=validate.OneOf(sorted(CLOSE_REASONS)),
         metadata={"description": "end_of_support needs handoff_account_manager and handoff_path"},
     )
-    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    version = Version(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=MAX_BODY))
     handoff_account_manager = fields.Email(
         load_default=None, metadata={"description": "the organisation's account manager taking the hand-off"}
@@ -242,7 +249,7 @@ class CloseSchema(StrictSchema):
 
 class SeverityChangeSchema(StrictSchema):
     severity = fields.Integer(required=True, validate=validate.Range(min=1, max=4))
-    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    version = Version(required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 

@@ -8,8 +8,6 @@ with the plan's included / not included text); everything else is for administra
 
 from __future__ import annotations
 
-import re
-
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -36,11 +34,10 @@ from casemgr.contracts.models import Contract, SupportPlan
 from casemgr.db import get_session
 from casemgr.errors import ForbiddenError, NotFoundError
 from casemgr.organizations.models import Organization, Site
+from casemgr.versions import if_match_version
 from casemgr.web import now
 
 blp = Blueprint("api_setup", __name__, description="Set-up objects one by one: read, edit, account managers")
-
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
 
 
 def _admin() -> User:
@@ -68,10 +65,10 @@ def _version(body: dict) -> int:
             "Send the version you read: `version` in the body or an If-Match header.",
             code="precondition_required",
         )
-    match = _ETAG.match(header)
-    if match is None:
+    version = if_match_version(header)
+    if version is None:
         raise ApiError(422, 'If-Match must be the version number you read, e.g. If-Match: "3".')
-    return int(match.group(1))
+    return version
 
 
 def _edit(service, obj, body: dict):

@@ -4,17 +4,14 @@ what is sent changes; ``version`` (or an If-Match header) names the version read
 from marshmallow import Schema, fields, validate
 
 from casemgr.api.admin_schemas import TargetRow
-from casemgr.api.schemas import JsonBoolean
+from casemgr.api.schemas import JsonBoolean, Version
 
 Text = lambda n: fields.String(validate=validate.Length(max=n))  # noqa: E731
 Name = lambda n=200: fields.String(validate=validate.Length(min=1, max=n))  # noqa: E731
 
 
 class Versioned(Schema):
-    version = fields.Integer(
-        validate=validate.Range(min=1, max=2**31 - 1),
-        metadata={"description": "The version you read; or send it as the If-Match header."},
-    )
+    version = Version(metadata={"description": "The version you read; or send it as the If-Match header."})
 
 
 class OrganizationPatch(Versioned):

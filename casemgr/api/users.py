@@ -17,10 +17,12 @@ from casemgr.admin import services as admin
 from casemgr.api.admin_schemas import UserIn
 from casemgr.api.auth import api_user
 from casemgr.api.errors import ApiError
+from casemgr.api.schemas import Version
 from casemgr.auth.models import User
 from casemgr.auth.roles import TIERS, Role
 from casemgr.db import get_session
 from casemgr.errors import ForbiddenError
+from casemgr.versions import if_match_version
 from casemgr.web import now
 
 blp = Blueprint(
@@ -29,9 +31,7 @@ blp = Blueprint(
 
 CHANNEL = "api"
 _ID = validate.Range(min=1, max=2**31 - 1)
-_VERSION = fields.Integer(
-    load_default=None, validate=_ID, metadata={"description": "The version you read (or send If-Match)."}
-)
+_VERSION = Version(load_default=None, metadata={"description": "The version you read (or send If-Match)."})
 IF_MATCH = {
     "in": "header",
     "name": "If-Match",
@@ -94,10 +94,10 @@ def _version(body: dict) -> int | None:
     header = (request.headers.get("If-Match") or "").strip()
     if not header:
         return None
-    tag = header.removeprefix("W/").strip('"')
-    if not tag.isdigit() or len(tag) > 10:
+    version = if_match_version(header)
+    if version is None:
         raise ApiError(400, 'If-Match must be the ETag of the user, e.g. "3".', code="bad_request")
-    return int(tag)
+    return version
 
 
 def _tagged(user: User, status: int = 200):

@@ -14,6 +14,7 @@ from casemgr.cases.action_plans import CATALOGUE, PlanStep, send_action_plan
 from casemgr.cases.attachments import AttachmentStore, Upload, attachment_store
 from casemgr.cases.downloads import attachment_response
 from casemgr.cases.forms import (
+    SEVERITY_REFUSED,
     CloseForm,
     CommitmentForm,
     ConfirmForm,
@@ -27,7 +28,7 @@ from casemgr.cases.queries import get_attachment_for, readable_body, timeline
 from casemgr.cases.rules import STATUS_LABELS, status_moves_for_vendor
 from casemgr.db import get_session
 from casemgr.errors import DomainError, SafetyRefused
-from casemgr.forms import options
+from casemgr.forms import form_error, options
 from casemgr.queue import macros as macro_services
 from casemgr.queue.page import render_queue
 from casemgr.registry import registry_of
@@ -202,7 +203,7 @@ def reply(number: str):
     case = case_or_404(number)
     form = ReplyForm()
     if not form.validate():
-        return render_case(case, 400, reply=form, error="Check the reply form.")
+        return render_case(case, 400, reply=form, error=form_error(form, "Check the reply form."))
     return _run(
         case,
         lambda: comments.add_comment(
@@ -227,7 +228,7 @@ def change_status(number: str):
     form = StatusForm()
     form.status.choices = options((s, s) for s in STATUS_LABELS)
     if not form.validate():
-        return render_case(case, 400, error="Choose a status.", status_form=form)
+        return render_case(case, 400, error=form_error(form, "Choose a status."), status_form=form)
     return _run(
         case,
         lambda: services.change_status(
@@ -250,7 +251,7 @@ def change_severity(number: str):
     case = case_or_404(number)
     form = SeverityForm()
     if not form.validate():
-        return render_case(case, 400, error="Choose a severity from 1 to 4.")
+        return render_case(case, 400, error=form_error(form, SEVERITY_REFUSED), severity_form=form)
     return _run(
         case,
         lambda: services.change_severity(
@@ -273,14 +274,14 @@ def change_owner(number: str):
     case = case_or_404(number)
     form = OwnerForm()
     if not form.validate():
-        return render_case(case, 400, error="Choose an owner.")
+        return render_case(case, 400, error=form_error(form, "Choose an owner."))
     return _run(
         case,
         lambda: services.assign_owner(
             get_session(),
             actor(),
             case,
-            owner_id=form.owner_id.data,
+            owner_id=int(form.owner_id.data or 0),
             expected_version=form.expected_version(),
             now=now(),
         ),
@@ -295,7 +296,7 @@ def close(number: str):
     form = CloseForm()
     form.handoff_manager_id.choices = options([(form.handoff_manager_id.data or "", "")])
     if not form.validate():
-        return render_case(case, 400, error="Choose a close reason.", close_form=form)
+        return render_case(case, 400, error=form_error(form, "Choose a close reason."), close_form=form)
     manager = int(form.handoff_manager_id.data) if (form.handoff_manager_id.data or "").isdigit() else None
     return _run(
         case,
@@ -320,7 +321,7 @@ def confirm(number: str):
     case = case_or_404(number)
     form = ConfirmForm()
     if not form.validate():
-        return render_case(case, 400, error="The form was incomplete; reload and try again.")
+        return render_case(case, 400, error=form_error(form, "The form was incomplete; reload and try again."))
     return _run(
         case,
         lambda: services.confirm_resolution(
@@ -337,10 +338,10 @@ def add_commitment(number: str):
     form = CommitmentForm()
     form.owner_id.choices = options((u.id, u.name) for u in services.case_workers(get_session()))
     if not form.validate():
-        return render_case(case, 400, error="Check the commitment form.", commitment_form=form)
+        return render_case(case, 400, error=form_error(form, "Check the commitment form."), commitment_form=form)
     due = form.due_instant()  # read in the zone the form states (the viewer's)
     if due is None:
-        return render_case(case, 400, error="Check the commitment form.", commitment_form=form)
+        return render_case(case, 400, error=form_error(form, "Check the commitment form."), commitment_form=form)
     return _run(
         case,
         lambda: commitment_services.record_commitment(

@@ -12,6 +12,7 @@ from casemgr.contracts.forms import CalendarForm, CountryForm, HolidayForm, Uplo
 from casemgr.contracts.hours import DAYS, HoursError, day_field, parse_day_field
 from casemgr.contracts.models import BusinessCalendar
 from casemgr.db import get_session
+from casemgr.versions import out_of_date_message, parse_version
 from casemgr.web import actor, form_action, now
 
 bp = Blueprint("calendars", __name__, url_prefix="/admin/calendars")
@@ -116,17 +117,23 @@ def _redirect(calendar_id: int, message: str):
 def save(calendar_id: int):
     calendar = _calendar(calendar_id)
     form = CalendarForm()
-    if not form.validate() or not (form.version.data or "").isdigit():
+    if not form.validate():
         return edit_page(
-            calendar_id, 400, "Check the form: the name is required and fields are limited in length.", form=form
+            calendar_id,
+            400,
+            "Check the form: " + "; ".join(f"{form[k].label.text}: {', '.join(v)}" for k, v in form.errors.items()),
+            form=form,
         )
+    version = parse_version(form.version.data)
+    if version is None:  # never "no check": the form must say which version it was made from
+        return edit_page(calendar_id, 400, out_of_date_message("calendar"), form=form)
 
     def saved():
         services.update_calendar(
             get_session(),
             actor(),
             calendar,
-            expected_version=int(form.version.data or 0),
+            expected_version=version,
             now=now(),
             name=form.name.data,
             always=form.always.data,

@@ -21,6 +21,7 @@ from casemgr.cases import services
 from casemgr.cases.models import Case
 from casemgr.errors import DomainError, InvalidInput
 from casemgr.queue.tiers import change_tier
+from casemgr.versions import out_of_date_message, parse_version
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class Selected:
 
     number: str
     version: int | None
+    #: The row sent a version that is missing or not a whole number: refused as out of date.
+    bad_version: bool = False
 
 
 @dataclass
@@ -45,12 +48,15 @@ class BulkResult:
 
 
 def parse_selection(values: list[str]) -> list[Selected]:
-    """``CS-000123:4`` (number and version) per selected row; malformed values are dropped."""
+    """``CS-000123:4`` (number and version) per selected row; values without a number are
+    dropped. A missing or malformed version marks the row ``bad_version``, which
+    ``apply_bulk`` refuses for that case (never "no version check")."""
     picked: dict[str, Selected] = {}
     for value in values:
-        number, _, version = value.strip().partition(":")
+        number, _, raw = value.strip().partition(":")
         if number and len(number) <= 16:
-            picked.setdefault(number, Selected(number, int(version) if version.isdigit() else None))
+            version = parse_version(raw)
+            picked.setdefault(number, Selected(number, version, bad_version=version is None))
     return list(picked.values())
 
 
@@ -85,6 +91,9 @@ def apply_bulk(
     run = _service(session, actor, action, value.strip(), now)
     result = BulkResult()
     for picked in selection:
+        if picked.bad_version:  # the row does not say which version was shown: as if stale
+            result.refused.append((picked.number, out_of_date_message("queue")))
+            continue
         try:
             case = policy.get_case_for(session, actor, picked.number)
             run(case, picked.version)

@@ -19,6 +19,7 @@ from casemgr.queue.bulk_actions import apply_bulk, parse_selection
 from casemgr.queue.macro_rules import PLACEHOLDERS
 from casemgr.queue.page import render_queue
 from casemgr.queue.tiers import change_tier
+from casemgr.versions import form_version
 from casemgr.web import actor, case_or_404, form_action, now
 
 bp = Blueprint("queue", __name__)
@@ -84,9 +85,8 @@ def change_case_tier(number: str):
     tier = request.form.get("tier", "")
 
     def run() -> ResponseReturnValue:
-        change_tier(
-            get_session(), actor(), case, tier=tier, expected_version=request.form.get("version", type=int), now=now()
-        )
+        version = form_version(request.form.get("version"), "case")
+        change_tier(get_session(), actor(), case, tier=tier, expected_version=version, now=now())
         flash(f"Moved to the {tier} queue.", "info")
         return redirect(url_for("cases.show_case", number=case.number))
 
@@ -177,7 +177,6 @@ def edit_macro(macro_id: int):
     macro = macro_services.get_macro(session, macro_id)
     if request.method == "GET":
         return _macro_page(editing=macro, name=macro.name, body=macro.body)
-    version = request.form.get("version", type=int)
 
     def run() -> ResponseReturnValue:
         saved = macro_services.update_macro(
@@ -186,7 +185,7 @@ def edit_macro(macro_id: int):
             macro_id,
             name=request.form.get("name", ""),
             body=request.form.get("body", ""),
-            expected_version=version,
+            expected_version=form_version(request.form.get("version"), "macro"),
             now=now(),
         )
         flash(f"Macro “{saved.name}” saved.", "info")

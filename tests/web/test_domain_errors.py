@@ -191,11 +191,17 @@ def test_malformed_input_on_an_rma_form_is_refused_never_a_500(world, web, sessi
         problem="Bay 4 amber",
     )
     page = web(ENGINEER).post(
-        f"/rmas/{rma.number}/dispatch", data={"engineer_id": "abc", "window_start": "soon", "window_end": "later"}
+        f"/rmas/{rma.number}/dispatch",
+        data={"engineer_id": "abc", "window_start": "soon", "window_end": "later", "version": rma.version},
     )
     assert page.status_code == 422 and "Enter the visit window as date and time." in page.get_data(as_text=True)
     page = web(ENGINEER).post(
         f"/rmas/{rma.number}/dispatch",
-        data={"engineer_id": "abc", "window_start": "2026-11-03T09:00", "window_end": "2026-11-03T11:00"},
+        data={
+            "engineer_id": "abc",
+            "window_start": "2026-11-03T09:00",
+            "window_end": "2026-11-03T11:00",
+            "version": rma.version,
+        },
     )
     assert page.status_code == 422 and "Choose an active field engineer." in page.get_data(as_text=True)

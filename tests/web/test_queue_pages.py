@@ -87,7 +87,7 @@ def test_bulk_assign_from_the_queue_changes_each_case_and_names_refusals(session
     response = web(ENGINEER).post(
         "/queue/bulk",
         {
-            "case": [f"{s1.number}:{s1.version}", f"{s2.number}:{s2.version - 1}"],
+            "case": [f"{s1.number}:{s1.version}", f"{s2.number}:{s2.version + 1}"],
             "action": "owner",
             "owner_value": str(engineer2.id),
         },
@@ -136,7 +136,7 @@ def test_the_case_page_puts_the_controls_first_and_confirms_each_change(session,
 
 def test_a_stale_tier_change_is_a_conflict_that_keeps_the_case(session, world, web, three_cases):
     case = three_cases[2]
-    response = web(ENGINEER).post(f"/cases/{case.number}/tier", {"tier": "L2", "version": str(case.version - 1)})
+    response = web(ENGINEER).post(f"/cases/{case.number}/tier", {"tier": "L2", "version": str(case.version + 1)})
     assert response.status_code == 409
     assert "changed by someone else" in response.get_data(as_text=True)
 

@@ -148,7 +148,10 @@ def test_the_field_engineer_records_arrival_notes_and_installation(session, worl
     assert client.post(f"/rmas/{acme_rma.number}/arrive", data={"version": acme_rma.version}).status_code == 302
     session.refresh(acme_rma)
     assert client.post(f"/rmas/{acme_rma.number}/note", data={"notes": "Dock B"}).status_code == 302
-    response = client.post(f"/rmas/{acme_rma.number}/install", data={"serial": "web-new-4", "notes": "done"})
+    session.refresh(acme_rma)
+    response = client.post(
+        f"/rmas/{acme_rma.number}/install", data={"serial": "web-new-4", "notes": "done", "version": acme_rma.version}
+    )
     assert response.status_code == 302
     session.expire_all()
     rma = session.get(Rma, acme_rma.id)
@@ -157,7 +160,7 @@ def test_the_field_engineer_records_arrival_notes_and_installation(session, worl
 
 
 def test_a_refused_move_answers_409_naming_the_allowed_states(session, world, web, acme_rma):
-    response = web(ENG).post(f"/rmas/{acme_rma.number}/close")
+    response = web(ENG).post(f"/rmas/{acme_rma.number}/close", data={"version": acme_rma.version})
     assert response.status_code == 409
     text = response.get_data(as_text=True)
     assert "RMA is &#39;dispatched&#39;; cannot move to &#39;closed&#39;. Allowed next: on_site, cancelled." in text
@@ -170,8 +173,11 @@ def test_a_stale_version_answers_409(web, acme_rma):
 
 def test_installing_a_quarantined_serial_through_the_web_is_refused(session, world, web, clock, acme_rma):
     client = web(FIELD)
-    client.post(f"/rmas/{acme_rma.number}/arrive")
-    response = client.post(f"/rmas/{acme_rma.number}/install", data={"serial": "ACME-001-D4"})
+    client.post(f"/rmas/{acme_rma.number}/arrive", data={"version": acme_rma.version})
+    session.refresh(acme_rma)
+    response = client.post(
+        f"/rmas/{acme_rma.number}/install", data={"serial": "ACME-001-D4", "version": acme_rma.version}
+    )
     assert response.status_code == 422
     assert "safety guard stopped this" in response.get_data(as_text=True)
     session.expire_all()

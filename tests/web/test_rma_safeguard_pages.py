@@ -184,8 +184,9 @@ def test_only_managers_see_and_use_the_correction(session, world, web, mistaken)
     assert "Correct the failed mark" in web("root@vendor.example.com").get(url).get_data(as_text=True)
     for email in (ENG, CUSTOMER):
         assert "Correct the failed mark" not in web(email).get(url).get_data(as_text=True)
-    assert web(ENG).post(f"{url}/correct", data={"reason": "oops"}).status_code == 403
-    assert web(CUSTOMER).post(f"{url}/correct", data={"reason": "oops"}).status_code == 403
+    form = {"reason": "oops", "version": mistaken.version}
+    assert web(ENG).post(f"{url}/correct", data=form).status_code == 403
+    assert web(CUSTOMER).post(f"{url}/correct", data=form).status_code == 403
     session.expire_all()
     assert session.get(Rma, mistaken.id).state == "approved"
 
@@ -239,7 +240,8 @@ def test_once_shipped_the_page_offers_no_correction_and_a_post_says_why(session,
     services.ship_replacement(session, world.user("engineer"), mistaken, carrier="UPS", tracking="1Z", now=step(clock))
     manager = web(MANAGER)
     assert "Correct the failed mark" not in manager.get(f"/rmas/{mistaken.number}").get_data(as_text=True)
-    refused = manager.post(f"/rmas/{mistaken.number}/correct", data={"reason": "oops"})
+    session.refresh(mistaken)
+    refused = manager.post(f"/rmas/{mistaken.number}/correct", data={"reason": "oops", "version": mistaken.version})
     assert refused.status_code == 422
     assert (
         "RMA-000001 has shipped (the replacement): a failed mark can only be corrected before anything ships."
@@ -281,14 +283,11 @@ def test_a_different_serial_comes_back_with_a_warning_and_a_checkbox(session, wo
         session.get(Rma, returning.id).state == "return_pending" and session.scalar(select(FailureAnalysis.id)) is None
     )
     # A confirmation given for another serial does not cover this one.
-    other = client.post(
-        f"{url}/receive", data={"returned_serial": "ACME-001-D1", "confirm_serial_mismatch": "ACME-001-D3"}
-    )
+    confirmed = {"confirm_serial_mismatch": "ACME-001-D3", "version": returning.version}
+    other = client.post(f"{url}/receive", data={"returned_serial": "ACME-001-D1", **confirmed})
     assert other.status_code == 422 and "not SN ACME-001-D2" in text_of(other)
     assert session.scalar(select(FailureAnalysis.id)) is None
-    accepted = client.post(
-        f"{url}/receive", data={"returned_serial": "acme-001-d3", "confirm_serial_mismatch": "ACME-001-D3"}
-    )
+    accepted = client.post(f"{url}/receive", data={"returned_serial": "acme-001-d3", **confirmed})
     assert accepted.status_code == 302
     session.expire_all()
     fa = session.get(Rma, returning.id).analysis
@@ -315,7 +314,9 @@ def test_once_accepted_the_rma_page_and_pdf_name_both_serials(session, world, we
 
 
 def test_a_matching_serial_shows_no_banner(session, world, web, clock, returning):
-    response = web(ENG).post(f"/rmas/{returning.number}/receive", data={"returned_serial": "ACME-001-D2"})
+    response = web(ENG).post(
+        f"/rmas/{returning.number}/receive", data={"returned_serial": "ACME-001-D2", "version": returning.version}
+    )
     assert response.status_code == 302
     body = text_of(web(ENG).get(f"/rmas/{returning.number}"))
     assert "Serial mismatch" not in body and "matches" in body
