@@ -351,25 +351,6 @@ _HEALTHY_STATUS = re.compile(
     r"|operating normally|behaving normally|in range|no errors|need(?:s)? (?:no )?attention"
     r"|none of the other|all (?:good|fine)|working (?:fine|normally)|shows? no)\b"
 )
-# "You asked whether to reseat it. Yes, go ahead": the answer makes the question an instruction
-_AFFIRM = re.compile(
-    r"[\s\"'\u2014,:-]*(?:(?:(?:our|my|the) )?answer(?: is| was)?\s*[:,-]?\s*|us\s*:\s*|a\s*:\s*)?"
-    r"(?:yes|yeah|yep|yup|sure|ok|okay|correct|absolutely|of course|certainly|go ahead|please do"
-    r"|that's fine|that is fine|that's ok|please go ahead|fine|by all means"
-    r"|(?:tell|let) (?:him|her|them|the \w+) (?:yes|it's fine|that's fine|to go ahead)"
-    r"|(?:it|you|they|that|he|she) (?:can|may|could)(?=\s*[.!;]|\s*,(?!\s*but\b)|\s+(?:go ahead|yes|now)\b))\b"
-)  # "you asked whether it can go back in. it can, go ahead"
-# "you asked if you could reseat it: yes, please": the answer in the same sentence
-# "did you try reseating it? if not, that would be my first move": the question about the past invites it
-_IF_NOT_DO = re.compile(
-    r"\W*(?:if not|if you haven't|if you have not|if not yet|if nobody has|if no one has|if it hasn't been)\b"
-    r"(?![^.!?]*\b(?:don't|do not|never|no need|leave|wait|hold off|not to)\b)"
-    r"[^.!?]*\b(?:please|go ahead|do (?:so|it|that)|try|give it|first (?:move|step|thing)|worth|i'd|i would|we'd"
-    r"|recommend|suggest|should|now|today)\b"
-)
-_AFFIRM_INLINE = re.compile(
-    r"[:\u2014]\s*(?:yes|yeah|yep|sure|of course|certainly|absolutely|go ahead|please do|by all means)\b"
-)
 _OWN_QUESTION = re.compile(r"\b(?:should|can|could|may|shall)\s+(?:i|we)\s+$|\bis it ok(?:ay)? (?:if i |to )?$")
 # "at no point ... should the failed drive go back in": a fronted negative governs the clause
 _FRONTED_NEG = re.compile(
@@ -382,16 +363,6 @@ _REPORTED_DEED = re.compile(
     r"\b(?:you|they|the customer|the site|your team|the night shift)\s+(?:told us|said|mentioned"
     r"|wrote|reported|explained|confirmed|described)\b"
 )
-# "please do it once more", "repeat that": the last action named, asked again
-_REDO = re.compile(
-    r"\b(?:do|repeat|try)\s+(?:it|that|this|so|the same)\s+(?:again|once more|one more time|another time)\b"
-    r"|\brepeat (?:it|that|the (?:reseat|reinsert\w*|procedure|step))\b"
-    r"|\b(?:feel free to|go ahead and|(?:you're|you are) welcome to|you (?:can|could|may|might want to)|please|do)"
-    r"\s+(?:try|do|repeat|attempt)\s+(?:it|that|this|the same)\b"
-    r"|\bgive (?:that|this|it) a (?:try|go|shot|whirl)\b"
-    r"|\b(?:do|repeat|try) the same(?= (?:for|with|to|on)\b)"  # "if so, do the same for fan 2"
-)  # "some sites have had luck reseating it. feel free to try that (with psu 2)": the action described, invited
-_REDO_WITH = re.compile(r"\s+(?:with|on|for|to)\s+")
 # "reinserting it could put it back in the group", "it also lets the controller use the drive again": what
 # something else would lead to, not something anyone is asked to do
 # "-ing" words that are nouns, not a gerund subject: "engineering wondered whether ..."
@@ -418,11 +389,6 @@ _REFUSAL_AFTER = re.compile(
     r"|(?:we|i)(?:'re| are|'m| am)? (?:won't|will not|shan't|not going to|can't|cannot|don't|do not)"
     r"(?: do (?:that|it|so)| be doing (?:that|it))?(?=\s*(?:[-,.;:!\u2014]|$)))\b"
 )  # "someone suggested we unquarantine it. we won't - the risk is too high"
-# "No." / "I'm afraid not." as a whole sentence: the answer to a question, explained by the next one
-_REFUSAL_ANSWER = re.compile(
-    r"(?:\W*(?:no|nope|no way|unfortunately not|unfortunately,? no|i'm afraid not|afraid not|definitely not"
-    r"|absolutely not|certainly not|sorry,? no|please don't|please do not|best not|better not|sorry))+\W*"
-)  # "no, please don't."
 _NONE_EXISTS = re.compile(r"\bthere(?: is|'s| are) no\b[^,;]*$")
 # "our L2 wants the failed fan reseated", "arrange for the fan to be refitted", "reboot with fan 2 reseated":
 # someone wants it done

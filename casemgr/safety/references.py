@@ -297,6 +297,11 @@ _SHOWN_AS = re.compile(
     r"\b(?:show(?:s|ed|ing)? up|appear(?:s|ed|ing)?|comes? up|came up|register(?:s|ed)?|enumerates?"
     r"|(?:be|is|are|gets?) (?:detected|listed|seen|reported|identified|recogni[sz]ed)) as\s+$"
 )
+#: between an unnamed "it" and the phrase that names it: "put it back: i'm talking about the psu in slot 2"
+_CLARIFIED_BY = re.compile(
+    r"[^,;:.!?()]*[,:;]\s*(?:(?:i'm|i am) (?:talking about|referring to|speaking of)\s+|(?:i mean|i meant|meaning"
+    r"|that is|namely|specifically)\s*,?\s*)?"
+)
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|plus|as well as)?\s*(?:then\s+|also\s+)?")  # "X and (then) Y"
 
 

@@ -52,7 +52,7 @@ from casemgr.safety.objects import (
     _PACKAGING,
     fitting_of_another,
 )
-from casemgr.safety.references import _COORD_GAP, _phrases, _Ref, _Vocabulary
+from casemgr.safety.references import _CLARIFIED_BY, _COORD_GAP, _phrases, _Ref, _Vocabulary
 from casemgr.safety.rules import ActionKind
 from casemgr.safety.statements import (
     _ANSWER_THEN,
@@ -69,6 +69,7 @@ from casemgr.safety.statements import (
     _VENDOR_LAB,
 )
 from casemgr.safety.verb_forms import (
+    _AT_EVENT,
     _AWAY,
     _CLI_START,
     _CLI_TOOL,
@@ -81,13 +82,6 @@ from casemgr.safety.verb_forms import (
     _SWAP_END,
     _THERE,
     is_gerund,
-)
-
-_AT_EVENT = re.compile(r"\b(?:at|on|after|during|upon|before|since|until|till|every|each)\s+$")
-#: between an unnamed "it" and the phrase that names it: "put it back: i'm talking about the psu in slot 2"
-_CLARIFIED_BY = re.compile(
-    r"[^,;:.!?()]*[,:;]\s*(?:(?:i'm|i am) (?:talking about|referring to|speaking of)\s+|(?:i mean|i meant|meaning"
-    r"|that is|namely|specifically)\s*,?\s*)?"
 )
 
 

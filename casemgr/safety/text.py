@@ -44,16 +44,9 @@ from dataclasses import dataclass
 
 from casemgr.safety import second_opinion
 from casemgr.safety.actions import _VERBS
+from casemgr.safety.follow_ups import _AFFIRM, _AFFIRM_INLINE, _IF_NOT_DO, _REDO, _REDO_WITH, _REFUSAL_ANSWER
 from casemgr.safety.mood import asks
-from casemgr.safety.negation import (
-    _AFFIRM,
-    _AFFIRM_INLINE,
-    _HEALTHY_STATUS,
-    _IF_NOT_DO,
-    _REDO,
-    _REDO_WITH,
-    _REFUSAL_ANSWER,
-)
+from casemgr.safety.negation import _HEALTHY_STATUS
 from casemgr.safety.references import _Vocabulary
 from casemgr.safety.rules import DEFAULT_RULES, ActionKind, AssetFacts, ComponentFacts, Decision, SafetyRule, evaluate
 from casemgr.safety.sentence import _Sentence

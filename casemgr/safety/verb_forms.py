@@ -363,3 +363,5 @@ _AWAY = re.compile(
     rf"{_OTHER_MACHINE.pattern}"
 )
 _THERE = re.compile(rf"(?:\s+{_W}){{0,8}}?\s+(?:there|elsewhere)\b")
+# "does it spin at power-on?": a power verb after a preposition is the event, not an instruction
+_AT_EVENT = re.compile(r"\b(?:at|on|after|during|upon|before|since|until|till|every|each)\s+$")
